@@ -1,0 +1,147 @@
+# tsnd — TSN switch daemon, CLI and eBPF data plane.
+#
+# Targets: all (default), install, test, test-asan, demo, demo-down, bench, fuzz, clean.
+# Cross-building for another architecture (e.g. an arm64 switch):
+#   make CROSS_COMPILE=aarch64-linux-gnu- BPF_TARGET_ARCH=arm64 \
+#        PKG_CONFIG_SYSROOT_DIR=/path/to/sysroot
+# BPF objects are architecture-neutral bytecode, but they are compiled against the
+# target's kernel UAPI headers (BPF_ARCH_INCLUDE) and __TARGET_ARCH_* tells the
+# libbpf tracing macros which register layout to use.
+
+VERSION      ?= 0.1.0
+PREFIX       ?= /usr/local
+SBINDIR      ?= $(PREFIX)/sbin
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+SYSCONFDIR   ?= /etc
+DATADIR      ?= $(PREFIX)/share
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+COMPLDIR     ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR      ?=
+
+CROSS_COMPILE ?=
+CC           := $(if $(filter default,$(origin CC)),$(CROSS_COMPILE)gcc,$(CC))
+AR           := $(if $(filter default,$(origin AR)),$(CROSS_COMPILE)ar,$(AR))
+PKG_CONFIG   ?= pkg-config
+CLANG        ?= clang
+BPFTOOL      ?= bpftool
+BPF_TARGET_ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_MULTIARCH   ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+BPF_ARCH_INCLUDE ?= $(if $(BPF_MULTIARCH),/usr/include/$(BPF_MULTIARCH))
+
+BUILD        ?= build
+PKGS         := libnl-3.0 libnl-route-3.0 libbpf json-c yaml-0.1
+PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CFLAGS       ?= -O2 -g
+WARN         := -Wall -Wextra -Wshadow -Wformat=2 -Wno-missing-field-initializers
+ALL_CFLAGS   := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DTSN_VERSION=\"$(VERSION)\" \
+                -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS  := $(LDFLAGS) $(EXTRA_LDFLAGS)
+LIBS         := $(PKG_LIBS) -lcap
+TEST_LIBS    := -lcunit
+
+BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) -Wall -Wno-unused-function \
+                -Iinclude $(if $(BPF_ARCH_INCLUDE),-I$(BPF_ARCH_INCLUDE))
+
+LIB_SRC      := $(wildcard lib/*.c)
+DAEMON_SRC   := $(wildcard daemon/*.c)
+CLI_SRC      := $(wildcard cli/*.c)
+BPF_SRC      := $(wildcard bpf/*.bpf.c)
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+TOOL_SRC     := $(wildcard tests/tools/*.c)
+
+LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ   := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ      := $(CLI_SRC:%.c=$(BUILD)/%.o)
+BPF_OBJ      := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL     := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+# Daemon modules the unit tests may link (everything but main).
+DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
+
+.PHONY: all install test test-unit test-asan test-integration demo demo-down bench fuzz clean deps
+.SUFFIXES:
+
+all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
+
+$(BUILD)/%.o: %.c | $(BPF_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libtsn.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tsnd: $(DAEMON_OBJ) $(BUILD)/libtsn.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tsnctl: $(CLI_OBJ) $(BUILD)/libtsn.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/tsn/bpf_*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+-include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# ---- tests -----------------------------------------------------------------
+# `make test` is the one command that runs every test (README, .ci/run).
+test: deps
+	$(MAKE) all tests-build
+	$(MAKE) tests-build BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined"
+	tests/run-all.sh
+
+tests-build: all $(UNIT_BIN) $(TOOL_BIN)
+
+test-unit: all tests-build
+	tests/run-all.sh --unit-only
+
+test-asan:
+	$(MAKE) tests-build BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined"
+	TSN_BUILD=build/asan tests/run-all.sh --unit-only
+
+deps:
+	scripts/install-deps.sh
+
+# ---- demo lab -----------------------------------------------------------------
+demo: deps
+	$(MAKE) all
+	lab/demo.sh up
+
+demo-down:
+	lab/demo.sh down
+
+# ---- install ------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/tsnd $(DESTDIR)$(DATADIR)/tsnd/examples $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(COMPLDIR) $(DESTDIR)$(DATADIR)/tsnd/bpf
+	install -m 0755 $(BUILD)/tsnd $(DESTDIR)$(SBINDIR)/tsnd
+	install -m 0755 $(BUILD)/tsnctl $(DESTDIR)$(BINDIR)/tsnctl
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(DATADIR)/tsnd/bpf/
+	install -m 0644 man/tsnd.8 man/tsnctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/tsnd.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 configs/*.yaml $(DESTDIR)$(DATADIR)/tsnd/examples/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/tsnd/tsnd.yaml ] || \
+		install -m 0640 configs/tsnd.yaml $(DESTDIR)$(SYSCONFDIR)/tsnd/tsnd.yaml
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/tsnd.service.in \
+		> $(DESTDIR)$(UNITDIR)/tsnd.service
+	install -m 0644 dist/tsnctl.bash-completion $(DESTDIR)$(COMPLDIR)/tsnctl
+
+clean:
+	rm -rf build

@@ -1,0 +1,957 @@
+/* config.c — YAML -> struct tsn_config, driven by the schema in cfg_schema.c.
+ *
+ * libyaml loads the document into a node tree (with line/column marks); a generic
+ * walker then fills the C structs field by field from the descriptor rows.  Every
+ * problem becomes a diagnostic and parsing goes on, so one run reports them all.
+ * Each field's place in the file is kept in an index, so that later checks (here in
+ * cfg_check.c, or in the daemon against the kernel) can point at it too. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#include "cfg_schema.h"
+#include "tsn/units.h"
+
+#define MAX_CONFIG_BYTES (16u << 20)
+#define MAX_VISITED_NODES 2000000u	/* bounds alias expansion ("billion laughs") */
+#define PATH_LEN 160
+
+/* ---- the index: field address -> where it was written ---- */
+struct cfg_place {
+	const void *addr;
+	unsigned line, column;
+	bool given;
+	char path[PATH_LEN];
+};
+
+struct cfg_index {
+	struct cfg_place *slots;	/* open addressing, power-of-two size */
+	size_t used, size;
+};
+
+static size_t hash_addr(const void *addr, size_t size)
+{
+	uint64_t x = (uint64_t)(uintptr_t)addr;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)x & (size - 1);
+}
+
+static void index_free(struct cfg_index *ix)
+{
+	if (ix)
+		free(ix->slots);
+	free(ix);
+}
+
+static struct cfg_place *index_find(const struct cfg_index *ix, const void *addr)
+{
+	if (!ix || !ix->size)
+		return NULL;
+	for (size_t i = hash_addr(addr, ix->size);; i = (i + 1) & (ix->size - 1)) {
+		if (ix->slots[i].addr == addr)
+			return &ix->slots[i];
+		if (!ix->slots[i].addr)
+			return NULL;
+	}
+}
+
+/* Insert or overwrite: the later record for an address wins, so a struct's first
+ * member (same address as the struct) points at the member when it was given. */
+static bool index_put(struct cfg_index *ix, const void *addr, unsigned line, unsigned column,
+		      bool given, const char *path)
+{
+	if ((ix->used + 1) * 2 > ix->size) {
+		size_t size = ix->size ? ix->size * 2 : 256;
+		struct cfg_place *slots = calloc(size, sizeof(*slots));
+		if (!slots)
+			return false;
+		for (size_t i = 0; i < ix->size; i++) {
+			if (!ix->slots[i].addr)
+				continue;
+			size_t j = hash_addr(ix->slots[i].addr, size);
+			while (slots[j].addr)
+				j = (j + 1) & (size - 1);
+			slots[j] = ix->slots[i];
+		}
+		free(ix->slots);
+		ix->slots = slots;
+		ix->size = size;
+	}
+	struct cfg_place *p = index_find(ix, addr);
+	if (!p) {
+		size_t j = hash_addr(addr, ix->size);
+		while (ix->slots[j].addr)
+			j = (j + 1) & (ix->size - 1);
+		p = &ix->slots[j];
+		ix->used++;
+	} else if (p->given && !given) {
+		return true;	/* a default never hides where the user wrote something */
+	}
+	p->addr = addr;
+	p->line = line;
+	p->column = column;
+	p->given = given;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	return true;
+}
+
+/* ---- parse context ---- */
+struct cfg_checker {
+	struct tsn_diags *diags;
+	struct cfg_index *index;
+	yaml_document_t *doc;
+	size_t visited;
+	bool too_complex;
+};
+
+static void vreport(struct cfg_checker *c, enum tsn_diag_severity sev, unsigned line, unsigned col,
+		    const char *path, const char *fmt, va_list ap)
+{
+	char msg[256];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tsn_diags_add(c->diags, sev, line, col, path, "%s", msg);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void error_at(struct cfg_checker *c, const yaml_node_t *node, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(c, TSN_DIAG_ERROR, node ? (unsigned)node->start_mark.line + 1 : 0,
+		node ? (unsigned)node->start_mark.column + 1 : 0, path, fmt, ap);
+	va_end(ap);
+}
+
+static void report_field(struct cfg_checker *c, enum tsn_diag_severity sev, const void *field,
+			 const char *fmt, va_list ap)
+{
+	const struct cfg_place *p = index_find(c->index, field);
+	vreport(c, sev, p ? p->line : 0, p ? p->column : 0, p ? p->path : "", fmt, ap);
+}
+
+void cfg_error(struct cfg_checker *chk, const void *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report_field(chk, TSN_DIAG_ERROR, field, fmt, ap);
+	va_end(ap);
+}
+
+void cfg_warning(struct cfg_checker *chk, const void *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report_field(chk, TSN_DIAG_WARNING, field, fmt, ap);
+	va_end(ap);
+}
+
+bool cfg_given(struct cfg_checker *chk, const void *field)
+{
+	const struct cfg_place *p = index_find(chk->index, field);
+	return p && p->given;
+}
+
+void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
+		       enum tsn_diag_severity sev, const void *field, const char *fmt, ...)
+{
+	struct cfg_checker c = { .diags = diags, .index = cfg->where };
+	va_list ap;
+	va_start(ap, fmt);
+	report_field(&c, sev, field, fmt, ap);
+	va_end(ap);
+}
+
+static void record(struct cfg_checker *c, const void *addr, const yaml_node_t *node,
+		   const yaml_mark_t *fallback, const char *path)
+{
+	const yaml_mark_t *m = node ? &node->start_mark : fallback;
+	if (!index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
+		       node != NULL, path))
+		tsn_diags_add(c->diags, TSN_DIAG_ERROR, 0, 0, path, "out of memory");
+}
+
+/* ---- scalars ---- */
+
+/* A scalar value: text, and whether it was written plain (unquoted). */
+struct scalar {
+	const char *text;
+	size_t len;
+	bool plain;
+};
+
+static bool scalar_is_null(const struct scalar *s)
+{
+	return s->plain && (s->len == 0 || strcmp(s->text, "~") == 0 || strcmp(s->text, "null") == 0 ||
+			    strcmp(s->text, "Null") == 0 || strcmp(s->text, "NULL") == 0);
+}
+
+static const char *type_word(enum cfg_type t)
+{
+	switch (t) {
+	case CFG_BOOL: return "true or false";
+	case CFG_UINT: return "an integer";
+	case CFG_DURATION: return "a duration such as 250us (units ns, us, ms, s)";
+	case CFG_RATE: return "a rate such as 10Mbit (units bit, kbit, Mbit, Gbit)";
+	case CFG_SIZE: return "a size such as 4KiB (units B, kB, MB, GB, KiB, MiB, GiB)";
+	case CFG_STRING: return "a string";
+	case CFG_ENUM: return "one of the listed words";
+	case CFG_MAC: return "a MAC address such as 01:80:c2:00:00:0e";
+	case CFG_IPV6: return "an IPv6 address";
+	case CFG_PREFIX: return "an IPv6 prefix such as 2001:db8::/64";
+	case CFG_GATES: return "a list of traffic classes such as [0-2, 7]";
+	case CFG_QUEUES: return "\"count@offset\" such as \"2@0\"";
+	case CFG_BASE_TIME: return "auto or nanoseconds";
+	case CFG_FILE_MODE: return "an octal file mode such as 0660";
+	case CFG_LINK_SPEED: return "auto or Mbit/s";
+	case CFG_OBJECT: return "a mapping";
+	case CFG_LIST: return "a list";
+	case CFG_KV_MAP: return "a mapping of names to values";
+	}
+	return "a value";
+}
+
+static void enum_choices(const char *const *names, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (const char *const *n = names; *n; n++) {
+		if (!**n)
+			continue;
+		int w = snprintf(buf + off, len - off, "%s%s", off ? ", " : "", *n);
+		if (w < 0 || (size_t)w >= len - off)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static bool string_ok(enum cfg_string_kind kind, const char *s, const char **why)
+{
+	switch (kind) {
+	case STR_ANY:
+		return true;
+	case STR_IFNAME:
+		if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strpbrk(s, "/: \t")) {
+			*why = "not a valid interface name (1-15 characters, no '/', ':' or spaces)";
+			return false;
+		}
+		return true;
+	case STR_NAME:
+		for (const char *p = s; *p; p++)
+			if (!isalnum((unsigned char)*p) && !strchr("-_.", *p)) {
+				*why = "may hold only letters, digits, '-', '_' and '.'";
+				return false;
+			}
+		return true;
+	case STR_PATH:
+		if (*s && *s != '/') {
+			*why = "must be an absolute path (or \"\")";
+			return false;
+		}
+		return true;
+	case STR_HOSTPORT: {
+		const char *colon = strrchr(s, ':');
+		uint64_t port;
+		char host[64];
+		struct in6_addr a6;
+		struct in_addr a4;
+		*why = "must be address:port, e.g. 127.0.0.1:9464 or [::1]:9464";
+		if (!colon || !tsn_parse_u64(colon + 1, &port) || port == 0 || port > 65535)
+			return false;
+		size_t hl = (size_t)(colon - s);
+		if (hl >= sizeof(host) || hl == 0)
+			return false;
+		memcpy(host, s, hl);
+		host[hl] = '\0';
+		if (host[0] == '[' && host[hl - 1] == ']') {
+			host[hl - 1] = '\0';
+			return inet_pton(AF_INET6, host + 1, &a6) == 1;
+		}
+		return inet_pton(AF_INET, host, &a4) == 1;
+	}
+	}
+	return true;
+}
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+				      &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
+			return false;
+		mac[i] = (uint8_t)v[i];
+	}
+	return true;
+}
+
+static bool parse_prefix(const char *s, struct tsn_cfg_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	uint64_t len;
+	if (!slash || (size_t)(slash - s) >= sizeof(buf) || !slash[1] ||
+	    strspn(slash + 1, "0123456789") != strlen(slash + 1) || !tsn_parse_u64(slash + 1, &len) || len > 128)
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (inet_pton(AF_INET6, buf, &p->addr) != 1)
+		return false;
+	p->len = (uint32_t)len;
+	return true;
+}
+
+/* Parse a plain integer range check shared by the numeric types. */
+static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const yaml_node_t *node,
+			const char *path, uint64_t v, char *(*fmt)(uint64_t, char *, size_t))
+{
+	uint64_t max = f->max ? f->max : UINT32_MAX;
+	if (v >= f->min && v <= max)
+		return true;
+	char lo[32], hi[32], got[32];
+	if (fmt) {
+		fmt(f->min, lo, sizeof(lo));
+		fmt(max, hi, sizeof(hi));
+		fmt(v, got, sizeof(got));
+	} else {
+		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)f->min);
+		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)max);
+		snprintf(got, sizeof(got), "%llu", (unsigned long long)v);
+	}
+	error_at(c, node, path, "%s is out of range; allowed %s to %s", got, lo, hi);
+	return false;
+}
+
+/* Parse one scalar into dst.  node is NULL for defaults (then errors are bugs in the
+ * schema and reported without a place). */
+static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const struct scalar *s,
+			 void *dst, const yaml_node_t *node, const char *path)
+{
+	const char *t = s->text;
+	uint64_t v;
+	char choices[256];
+
+	if (memchr(s->text, '\0', s->len)) {
+		error_at(c, node, path, "value contains a NUL byte");
+		return false;
+	}
+	if (f->type != CFG_STRING && scalar_is_null(s)) {
+		error_at(c, node, path, "value missing; expected %s", type_word(f->type));
+		return false;
+	}
+
+	switch (f->type) {
+	case CFG_BOOL:
+		if (strcmp(t, "true") == 0 || strcmp(t, "True") == 0 || strcmp(t, "TRUE") == 0)
+			*(bool *)dst = true;
+		else if (strcmp(t, "false") == 0 || strcmp(t, "False") == 0 || strcmp(t, "FALSE") == 0)
+			*(bool *)dst = false;
+		else
+			goto bad;
+		return true;
+	case CFG_UINT:
+		if (!tsn_parse_u64(t, &v))
+			goto bad_number;
+		if (!check_range(c, f, node, path, v, NULL))
+			return false;
+		*(uint32_t *)dst = (uint32_t)v;
+		return true;
+	case CFG_LINK_SPEED:
+		if (strcmp(t, "auto") == 0) {
+			*(uint32_t *)dst = 0;
+			return true;
+		}
+		if (!tsn_parse_u64(t, &v))
+			goto bad;
+		if (v == 0 || v > f->max) {
+			error_at(c, node, path, "%s is out of range; allowed auto or 1 to %llu (Mbit/s)", t,
+				 (unsigned long long)f->max);
+			return false;
+		}
+		*(uint32_t *)dst = (uint32_t)v;
+		return true;
+	case CFG_DURATION:
+	case CFG_RATE:
+	case CFG_SIZE: {
+		bool (*parse)(const char *, uint64_t *) = f->type == CFG_DURATION ? tsn_parse_duration
+						       : f->type == CFG_RATE	 ? tsn_parse_rate
+										 : tsn_parse_size;
+		char *(*format)(uint64_t, char *, size_t) = f->type == CFG_DURATION ? tsn_format_duration
+							  : f->type == CFG_RATE	      ? tsn_format_rate
+											      : tsn_format_size;
+		if (strcmp(t, "0") == 0) {
+			v = 0;
+		} else if (!parse(t, &v)) {
+			if (tsn_parse_u64(t, &v))
+				error_at(c, node, path, "'%s' has no unit; expected %s", t, type_word(f->type));
+			else
+				error_at(c, node, path, "'%s' is not valid; expected %s", t, type_word(f->type));
+			return false;
+		}
+		uint64_t max = f->max ? f->max : UINT64_MAX;
+		if (v < f->min || v > max) {
+			char lo[32], hi[32];
+			error_at(c, node, path, "%s is out of range; allowed %s to %s", t, format(f->min, lo, sizeof(lo)),
+				 f->max ? format(max, hi, sizeof(hi)) : "any");
+			return false;
+		}
+		*(uint64_t *)dst = v;
+		return true;
+	}
+	case CFG_STRING: {
+		const char *why = NULL;
+		if (scalar_is_null(s))
+			t = "";
+		if (strlen(t) >= f->size) {
+			error_at(c, node, path, "'%s' is too long; at most %zu characters", t, f->size - 1);
+			return false;
+		}
+		if (!string_ok(f->str, t, &why)) {
+			error_at(c, node, path, "'%s' %s", t, why);
+			return false;
+		}
+		memcpy(dst, t, strlen(t) + 1);
+		return true;
+	}
+	case CFG_ENUM:
+		for (int i = 0; f->names[i]; i++) {
+			if (f->names[i][0] && strcmp(f->names[i], t) == 0) {
+				*(int *)dst = i;
+				return true;
+			}
+		}
+		enum_choices(f->names, choices, sizeof(choices));
+		error_at(c, node, path, "unknown value '%s'; allowed: %s", t, choices);
+		return false;
+	case CFG_MAC:
+		if (!parse_mac(t, ((struct tsn_cfg_mac *)dst)->addr))
+			goto bad;
+		return true;
+	case CFG_IPV6:
+		if (inet_pton(AF_INET6, t, dst) != 1)
+			goto bad;
+		return true;
+	case CFG_PREFIX:
+		if (!parse_prefix(t, dst))
+			goto bad;
+		return true;
+	case CFG_QUEUES: {
+		struct tsn_cfg_queue_range *q = dst;
+		const char *at = strchr(t, '@');
+		char count[24];
+		uint64_t n, off;
+		if (!at || (size_t)(at - t) >= sizeof(count))
+			goto bad;
+		memcpy(count, t, (size_t)(at - t));
+		count[at - t] = '\0';
+		if (!tsn_parse_u64(count, &n) || !tsn_parse_u64(at + 1, &off))
+			goto bad;
+		if (n < 1 || n > 4096 || off > 4095) {
+			error_at(c, node, path, "'%s' is out of range; count 1 to 4096, offset 0 to 4095", t);
+			return false;
+		}
+		q->count = (uint32_t)n;
+		q->offset = (uint32_t)off;
+		return true;
+	}
+	case CFG_BASE_TIME: {
+		bool *is_auto = (bool *)((char *)dst - f->offset + f->present);
+		if (strcmp(t, "auto") == 0) {
+			*is_auto = true;
+			*(int64_t *)dst = 0;
+			return true;
+		}
+		if (!tsn_parse_u64(t, &v))
+			goto bad;
+		if (v > (uint64_t)INT64_MAX) {
+			error_at(c, node, path, "%s is out of range; allowed auto or 0 to %lld", t,
+				 (long long)INT64_MAX);
+			return false;
+		}
+		*is_auto = false;
+		*(int64_t *)dst = (int64_t)v;
+		return true;
+	}
+	case CFG_FILE_MODE:
+		if (!*t || strspn(t, "01234567") != strlen(t) || strlen(t) > 4)
+			goto bad;
+		v = strtoull(t, NULL, 8);
+		if (v > f->max) {
+			error_at(c, node, path, "%s is out of range; allowed 0000 to 0777", t);
+			return false;
+		}
+		*(uint32_t *)dst = (uint32_t)v;
+		return true;
+	case CFG_GATES:
+	case CFG_OBJECT:
+	case CFG_LIST:
+	case CFG_KV_MAP:
+		error_at(c, node, path, "expected %s, got a single value", type_word(f->type));
+		return false;
+	}
+bad_number:
+	if (f->type == CFG_UINT) {
+		error_at(c, node, path, "'%s' is not valid; expected an integer from %llu to %llu", t,
+			 (unsigned long long)f->min, (unsigned long long)(f->max ? f->max : UINT32_MAX));
+		return false;
+	}
+bad:
+	error_at(c, node, path, "'%s' is not valid; expected %s", t, type_word(f->type));
+	return false;
+}
+
+/* ---- structure ---- */
+static void parse_value(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *dst,
+			const yaml_mark_t *parent_mark, const char *path);
+static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
+			  const yaml_mark_t *mark, const char *path);
+
+static bool visit(struct cfg_checker *c, yaml_node_t *node, const char *path)
+{
+	if (++c->visited <= MAX_VISITED_NODES)
+		return true;
+	if (!c->too_complex)
+		error_at(c, node, path, "document too complex: aliases expand to more than %u nodes",
+			 MAX_VISITED_NODES);
+	c->too_complex = true;
+	return false;
+}
+
+static struct scalar node_scalar(const yaml_node_t *node)
+{
+	struct scalar s = {
+		.text = (const char *)node->data.scalar.value,
+		.len = node->data.scalar.length,
+		.plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+	};
+	return s;
+}
+
+static bool node_is_null(const yaml_node_t *node)
+{
+	if (node->type != YAML_SCALAR_NODE)
+		return false;
+	struct scalar s = node_scalar(node);
+	return scalar_is_null(&s);
+}
+
+static const char *node_kind(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_SCALAR_NODE: return "a single value";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static void join_path(char *out, const char *path, const char *key)
+{
+	if (path[0])
+		snprintf(out, PATH_LEN, "%s.%s", path, key);
+	else
+		snprintf(out, PATH_LEN, "%s", key);
+}
+
+static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, uint32_t *mask,
+			const char *path)
+{
+	*mask = 0;
+	if (node_is_null(node))
+		return;
+	if (node->type != YAML_SEQUENCE_NODE) {
+		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
+		return;
+	}
+	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+		char ipath[PATH_LEN];
+		snprintf(ipath, sizeof(ipath), "%s[%td]", path, it - node->data.sequence.items.start);
+		if (!item || !visit(c, item, ipath))
+			return;
+		if (item->type != YAML_SCALAR_NODE) {
+			error_at(c, item, ipath, "expected a class number or a range such as 0-2, got %s",
+				 node_kind(item));
+			continue;
+		}
+		const char *t = (const char *)item->data.scalar.value;
+		const char *dash = strchr(t, '-');
+		uint64_t lo, hi;
+		char first[24];
+		bool ok;
+		if (dash && (size_t)(dash - t) < sizeof(first)) {
+			memcpy(first, t, (size_t)(dash - t));
+			first[dash - t] = '\0';
+			ok = tsn_parse_u64(first, &lo) && tsn_parse_u64(dash + 1, &hi);
+		} else {
+			ok = !dash && tsn_parse_u64(t, &lo);
+			hi = lo;
+		}
+		if (!ok || lo > hi) {
+			error_at(c, item, ipath, "'%s' is not a traffic class or a range low-high such as 0-2", t);
+			continue;
+		}
+		if (hi > f->max) {
+			error_at(c, item, ipath, "traffic class %llu is out of range; allowed 0 to %llu",
+				 (unsigned long long)hi, (unsigned long long)f->max);
+			continue;
+		}
+		for (uint64_t b = lo; b <= hi; b++)
+			*mask |= 1u << b;
+	}
+}
+
+static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *base,
+			 const char *path)
+{
+	struct tsn_cfg_kv **items = (struct tsn_cfg_kv **)((char *)base + f->offset);
+	size_t *count = (size_t *)((char *)base + f->count);
+	if (node_is_null(node))
+		return;
+	if (node->type != YAML_MAPPING_NODE) {
+		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
+		return;
+	}
+	size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+	if (n > f->max) {
+		error_at(c, node, path, "too many entries (%zu); at most %llu", n, (unsigned long long)f->max);
+		return;
+	}
+	*items = calloc(n ? n : 1, sizeof(**items));
+	if (!*items) {
+		error_at(c, node, path, "out of memory");
+		return;
+	}
+	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		char kpath[PATH_LEN];
+		if (!k || !v || !visit(c, v, path))
+			return;
+		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
+			error_at(c, k->type != YAML_SCALAR_NODE ? k : v, path,
+				 "options must map a name to a single value");
+			continue;
+		}
+		const char *key = (const char *)k->data.scalar.value;
+		const char *val = (const char *)v->data.scalar.value;
+		join_path(kpath, path, key);
+		struct tsn_cfg_kv *kv = &(*items)[*count];
+		if (strlen(key) >= sizeof(kv->key) || strlen(val) >= sizeof(kv->value) ||
+		    strpbrk(key, " \t\n\r[]#") || strpbrk(val, "\n\r") || !*key) {
+			error_at(c, k, kpath, "option name must be 1-63 characters without spaces, and its value at most "
+				 "127 characters on one line");
+			continue;
+		}
+		bool dup = false;
+		for (size_t i = 0; i < *count; i++)
+			dup |= strcmp((*items)[i].key, key) == 0;
+		if (dup) {
+			error_at(c, k, kpath, "option '%s' given twice", key);
+			continue;
+		}
+		strcpy(kv->key, key);
+		strcpy(kv->value, val);
+		record(c, kv, v, NULL, kpath);
+		(*count)++;
+	}
+}
+
+static void parse_list(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *base,
+		       const char *path)
+{
+	void *slot = (char *)base + f->offset;
+	size_t *count = (size_t *)((char *)base + f->count);
+	char *elems;
+
+	if (node_is_null(node))
+		return;	/* `key:` with nothing: an empty list */
+	if (node->type != YAML_SEQUENCE_NODE) {
+		error_at(c, node, path, "expected a list, got %s", node_kind(node));
+		return;
+	}
+	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	if (n > f->max) {
+		error_at(c, node, path, "too many entries (%zu); at most %llu", n, (unsigned long long)f->max);
+		return;
+	}
+	if (f->flags & CFG_F_INLINE) {
+		elems = slot;
+	} else {
+		elems = calloc(n ? n : 1, f->size);
+		if (!elems) {
+			error_at(c, node, path, "out of memory");
+			return;
+		}
+		*(void **)slot = elems;
+	}
+	*count = n;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, node->data.sequence.items.start[i]);
+		char ipath[PATH_LEN];
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		if (!item || !visit(c, item, ipath))
+			return;
+		parse_value(c, f->elem, item, elems + i * f->size, &node->start_mark, ipath);
+	}
+}
+
+static void parse_object(struct cfg_checker *c, const struct cfg_table *t, yaml_node_t *node, void *obj,
+			 const yaml_mark_t *parent_mark, const char *path)
+{
+	const yaml_mark_t *mark = node ? &node->start_mark : parent_mark;
+	bool seen[64] = { false };
+	size_t errors_before = c->diags->errors;
+
+	record(c, obj, node, parent_mark, path);
+	if (node && node_is_null(node))
+		node = NULL;	/* `section:` with nothing: all defaults */
+	if (node && node->type != YAML_MAPPING_NODE) {
+		error_at(c, node, path, "expected a mapping of %s fields, got %s", t->name, node_kind(node));
+		node = NULL;
+	}
+	if (node) {
+		for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+			yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+			if (!k || !v || !visit(c, v, path))
+				return;
+			if (k->type != YAML_SCALAR_NODE) {
+				error_at(c, k, path, "a key must be a single word, got %s", node_kind(k));
+				continue;
+			}
+			const char *key = (const char *)k->data.scalar.value;
+			char fpath[PATH_LEN];
+			join_path(fpath, path, key);
+			size_t i;
+			for (i = 0; i < t->n_fields; i++)
+				if (strcmp(t->fields[i].key, key) == 0)
+					break;
+			if (i == t->n_fields) {
+				char allowed[512];
+				size_t off = 0;
+				allowed[0] = '\0';
+				for (size_t j = 0; j < t->n_fields && off < sizeof(allowed); j++)
+					off += (size_t)snprintf(allowed + off, sizeof(allowed) - off, "%s%s",
+								j ? ", " : "", t->fields[j].key);
+				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", key, allowed);
+				continue;
+			}
+			if (seen[i]) {
+				error_at(c, k, fpath, "field '%s' given twice", key);
+				continue;
+			}
+			seen[i] = true;
+			const struct cfg_field *f = &t->fields[i];
+			if (f->flags & CFG_F_OPTIONAL)
+				*(bool *)((char *)obj + f->present) = true;
+			if (f->type == CFG_LIST)
+				parse_list(c, f, v, obj, fpath);
+			else if (f->type == CFG_KV_MAP)
+				parse_kv_map(c, f, v, obj, fpath);
+			else
+				parse_value(c, f, v, (char *)obj + f->offset, mark, fpath);
+			/* the list/map itself, for checks that talk about it as a whole */
+			if (f->type == CFG_LIST || f->type == CFG_KV_MAP)
+				record(c, (char *)obj + f->offset, v, NULL, fpath);
+		}
+	}
+	for (size_t i = 0; i < t->n_fields; i++) {
+		const struct cfg_field *f = &t->fields[i];
+		char fpath[PATH_LEN];
+		if (seen[i])
+			continue;
+		join_path(fpath, path, f->key);
+		if (f->flags & CFG_F_REQUIRED) {
+			tsn_diags_add(c->diags, TSN_DIAG_ERROR, mark ? (unsigned)mark->line + 1 : 0,
+				      mark ? (unsigned)mark->column + 1 : 0, fpath, "required field '%s' is missing",
+				      f->key);
+			continue;
+		}
+		apply_default(c, f, obj, mark, fpath);
+	}
+	if (t->check && c->diags->errors == errors_before)
+		t->check(c, obj);
+}
+
+static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
+			  const yaml_mark_t *mark, const char *path)
+{
+	void *dst = (char *)base + f->offset;
+	record(c, dst, NULL, mark, path);
+	if (f->flags & CFG_F_OPTIONAL)
+		return;
+	if (f->type == CFG_OBJECT) {
+		parse_object(c, f->sub, NULL, dst, mark, path);
+		return;
+	}
+	if (!f->def)
+		return;
+	struct scalar s = { .text = f->def, .len = strlen(f->def), .plain = true };
+	parse_scalar(c, f, &s, dst, NULL, path);
+}
+
+static void parse_value(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *dst,
+			const yaml_mark_t *parent_mark, const char *path)
+{
+	switch (f->type) {
+	case CFG_OBJECT:
+		parse_object(c, f->sub, node, dst, parent_mark, path);
+		return;
+	case CFG_GATES:
+		record(c, dst, node, NULL, path);
+		parse_gates(c, f, node, dst, path);
+		return;
+	case CFG_LIST:
+	case CFG_KV_MAP:
+		error_at(c, node, path, "nested lists are not allowed here");
+		return;
+	default:
+		break;
+	}
+	record(c, dst, node, NULL, path);
+	if (node->type != YAML_SCALAR_NODE) {
+		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
+		return;
+	}
+	struct scalar s = node_scalar(node);
+	parse_scalar(c, f, &s, dst, node, path);
+}
+
+/* ---- public API ---- */
+
+struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
+{
+	struct tsn_config *cfg = calloc(1, sizeof(*cfg));
+	struct cfg_index *ix = calloc(1, sizeof(*ix));
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	bool have_doc = false;
+
+	if (!cfg || !ix) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
+		free(cfg);
+		free(ix);
+		return NULL;
+	}
+	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
+	cfg->where = ix;
+	struct cfg_checker c = { .diags = diags, .index = ix, .doc = &doc };
+	size_t errors_before = diags->errors;
+
+	if (len > MAX_CONFIG_BYTES) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
+		goto out;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
+		goto out;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
+			      (unsigned)parser.problem_mark.column + 1, "", "YAML syntax error: %s%s%s",
+			      parser.problem ? parser.problem : "unknown", parser.context ? " " : "",
+			      parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		goto out;
+	}
+	have_doc = true;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root) {
+		yaml_document_t extra;
+		if (yaml_parser_load(&parser, &extra)) {
+			if (yaml_document_get_root_node(&extra)) {
+				yaml_node_t *r = yaml_document_get_root_node(&extra);
+				tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)r->start_mark.line + 1,
+					      (unsigned)r->start_mark.column + 1, "",
+					      "a second YAML document; the file must hold exactly one");
+			}
+			yaml_document_delete(&extra);
+		} else {
+			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
+				      (unsigned)parser.problem_mark.column + 1, "", "YAML syntax error: %s",
+				      parser.problem ? parser.problem : "unknown");
+		}
+	}
+	yaml_parser_delete(&parser);
+	if (root && root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
+		root = NULL;
+	yaml_mark_t top = { 0, 0, 0 };
+	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
+	cfg_check_config(&c, cfg);
+out:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	if (diags->errors != errors_before) {
+		tsn_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	if (!f) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "not a regular file");
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_size > MAX_CONFIG_BYTES) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
+		fclose(f);
+		return NULL;
+	}
+	char *text = malloc((size_t)st.st_size + 1);
+	size_t n = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+	bool failed = !text || ferror(f);
+	fclose(f);
+	if (failed) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot read: %s", text ? strerror(errno) : "out of memory");
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	struct tsn_config *cfg = tsn_config_parse(text, n, path, diags);
+	free(text);
+	return cfg;
+}
+
+struct tsn_config *tsn_config_defaults(void)
+{
+	struct tsn_diags d;
+	tsn_diags_init(&d, "<defaults>");
+	struct tsn_config *cfg = tsn_config_parse("", 0, "<defaults>", &d);
+	tsn_diags_free(&d);
+	return cfg;
+}
+
+void cfg_index_free(struct cfg_index *ix)
+{
+	index_free(ix);
+}
+
+const struct tsn_cfg_port *tsn_config_port(const struct tsn_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, name) == 0)
+			return &cfg->ports[i];
+	return NULL;
+}
