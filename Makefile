@@ -62,7 +62,7 @@ TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 # Daemon modules the unit tests may link (everything but main).
 DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 
-.PHONY: all install test test-unit test-asan test-integration demo demo-down bench fuzz clean deps
+.PHONY: all install test test-unit test-asan test-integration demo demo-down bench fuzz clean deps docs
 .SUFFIXES:
 
 all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
@@ -125,6 +125,11 @@ demo: deps
 
 demo-down:
 	lab/demo.sh down
+
+# ---- docs ---------------------------------------------------------------------
+# The configuration reference in docs/config.md is generated from lib/cfg_schema.c.
+docs: $(BUILD)/tests/tools/cfg_schema_doc
+	$(BUILD)/tests/tools/cfg_schema_doc docs/config.md
 
 # ---- install ------------------------------------------------------------------
 install: all

@@ -24,14 +24,14 @@ void cfg_check_schedule(struct cfg_checker *chk, void *obj)
 	uint32_t opened = 0;
 
 	if (s->n_map != TSN_NUM_PRIO)
-		cfg_error(chk, s->map, "has %zu entries; it needs exactly %d (the class of priorities 0 to 15)",
+		cfg_error(chk, &s->n_map, "has %zu entries; it needs exactly %d (the class of priorities 0 to 15)",
 			  s->n_map, TSN_NUM_PRIO);
 	for (size_t i = 0; i < s->n_map; i++)
 		if (s->map[i] >= s->num_tc)
 			cfg_error(chk, &s->map[i], "priority %zu maps to class %u, but num-tc is %u (classes 0 to %u)",
 				  i, s->map[i], s->num_tc, s->num_tc - 1);
 	if (s->n_queues != s->num_tc)
-		cfg_error(chk, s->queues, "has %zu entries; it needs one per traffic class (num-tc is %u)", s->n_queues,
+		cfg_error(chk, &s->n_queues, "has %zu entries; it needs one per traffic class (num-tc is %u)", s->n_queues,
 			  s->num_tc);
 	for (size_t i = 0; i < s->n_queues; i++) {
 		for (size_t j = 0; j < i; j++) {
@@ -43,10 +43,10 @@ void cfg_check_schedule(struct cfg_checker *chk, void *obj)
 		}
 	}
 	if (s->n_max_sdu > s->num_tc)
-		cfg_error(chk, s->max_sdu, "has %zu entries; at most one per traffic class (num-tc is %u)",
+		cfg_error(chk, &s->n_max_sdu, "has %zu entries; at most one per traffic class (num-tc is %u)",
 			  s->n_max_sdu, s->num_tc);
 	if (s->n_entries == 0)
-		cfg_error(chk, &s->entries, "is empty; a schedule needs at least one entry");
+		cfg_error(chk, &s->n_entries, "is empty; a schedule needs at least one entry");
 	for (size_t i = 0; i < s->n_entries; i++) {
 		struct tsn_cfg_gate_entry *e = &s->entries[i];
 		if (e->gates & ~all)
@@ -68,11 +68,9 @@ void cfg_check_schedule(struct cfg_checker *chk, void *obj)
 		cfg_error(chk, &s->txtime_delay_ns, "txtime-assist needs a txtime-delay above 0");
 	if (s->mode != TSN_SCHED_TXTIME_ASSIST && s->txtime_delay_ns)
 		cfg_error(chk, &s->txtime_delay_ns, "is only allowed with mode: txtime-assist");
-	if (s->mode == TSN_SCHED_FULL_OFFLOAD && cfg_given(chk, &s->clock))
-		cfg_error(chk, &s->clock, "full-offload runs on the port's own hardware clock; remove 'clock'");
 	for (uint32_t tc = 0; tc < s->num_tc && s->n_entries; tc++)
 		if (!(opened & (1u << tc)))
-			cfg_warning(chk, &s->entries, "the gate of traffic class %u never opens: its frames are never sent",
+			cfg_warning(chk, &s->n_entries, "the gate of traffic class %u never opens: its frames are never sent",
 				    tc);
 }
 
@@ -102,7 +100,7 @@ void cfg_check_stream(struct cfg_checker *chk, void *obj)
 		cfg_error(chk, &s->identification, "src-mac-vlan needs 'src-mac'");
 	if (s->identification == TSN_IDENT_IPV6 && !s->has_src && !s->has_dst)
 		cfg_error(chk, &s->identification, "ipv6 needs 'src', 'dst' or both");
-	if ((s->has_src_port || s->has_dst_port) &&
+	if (!mac_kind && (s->has_src_port || s->has_dst_port) &&
 	    !(s->has_next_header && (s->next_header == IPPROTO_UDP || s->next_header == IPPROTO_TCP)))
 		cfg_error(chk, s->has_src_port ? (void *)&s->src_port : (void *)&s->dst_port,
 			  "ports need next-header 17 (UDP) or 6 (TCP)");
@@ -115,8 +113,6 @@ void cfg_check_flow_meter(struct cfg_checker *chk, void *obj)
 		cfg_error(chk, &m->ebs_bytes, "an excess rate (eir) needs an excess burst size above 0");
 	if (!m->eir_bps && m->ebs_bytes)
 		cfg_error(chk, &m->eir_bps, "ebs is set but eir is 0; set both or neither");
-	if (m->on_exceed == TSN_EXCEED_DROP && cfg_given(chk, &m->demote_priority))
-		cfg_error(chk, &m->demote_priority, "is only used with on-exceed: demote");
 }
 
 void cfg_check_stream_gate(struct cfg_checker *chk, void *obj)
@@ -124,7 +120,7 @@ void cfg_check_stream_gate(struct cfg_checker *chk, void *obj)
 	struct tsn_cfg_stream_gate *g = obj;
 	uint64_t sum = 0;
 	if (g->n_entries == 0)
-		cfg_error(chk, &g->entries, "is empty; a stream gate needs at least one entry");
+		cfg_error(chk, &g->n_entries, "is empty; a stream gate needs at least one entry");
 	for (size_t i = 0; i < g->n_entries; i++)
 		sum += g->entries[i].interval_ns;
 	if (g->cycle_time_ns && g->cycle_time_ns < sum)
@@ -241,6 +237,9 @@ void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg)
 			if (cfg->classification.dscp[j].match == cfg->classification.dscp[i].match)
 				cfg_error(chk, &cfg->classification.dscp[i].match, "DSCP %u has a rule already",
 					  cfg->classification.dscp[i].match);
-	if (cfg->ptp.profile == TSN_PTP_GPTP && cfg->ptp.transport != TSN_PTP_L2 && cfg_given(chk, &cfg->ptp.transport))
+	/* 802.1AS runs over layer 2 only: that is gptp's default, and nothing else is allowed. */
+	if (cfg->ptp.profile == TSN_PTP_GPTP && !cfg_given(chk, &cfg->ptp.transport))
+		cfg->ptp.transport = TSN_PTP_L2;
+	if (cfg->ptp.profile == TSN_PTP_GPTP && cfg->ptp.transport != TSN_PTP_L2)
 		cfg_error(chk, &cfg->ptp.transport, "the gptp profile runs over l2 only");
 }

@@ -84,7 +84,8 @@ void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg);
 
 /* ---- used by check functions (implemented in config.c) ---- */
 /* Report at the place where `field` (an address inside the config) was written, or,
- * if it was not written, at the object holding it. */
+ * if it was not written, at the object holding it.  A list as a whole is found by
+ * the address of its count member (e.g. &schedule->n_entries). */
 void cfg_error(struct cfg_checker *chk, const void *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void cfg_warning(struct cfg_checker *chk, const void *field, const char *fmt, ...)

@@ -20,19 +20,24 @@
 #include "tsn/units.h"
 
 #define MAX_CONFIG_BYTES (16u << 20)
-#define MAX_VISITED_NODES 2000000u	/* bounds alias expansion ("billion laughs") */
+#define MAX_VISITED_NODES 1500000u	/* bounds alias expansion ("billion laughs") */
 #define PATH_LEN 160
 
-/* ---- the index: field address -> where it was written ---- */
+/* ---- the index: field address -> where it was written ----
+ * Places form a tree (each knows its parent), so a field's path is rebuilt only when
+ * a message needs it; this keeps the index small for configs with many streams. */
 struct cfg_place {
 	const void *addr;
 	unsigned line, column;
-	bool given;
-	char path[PATH_LEN];
+	int parent;			/* index into places, -1 for the root */
+	bool given;			/* written in the file (not a default) */
+	char leaf[27];			/* "name", "[3]", ... (cut if longer) */
 };
 
 struct cfg_index {
-	struct cfg_place *slots;	/* open addressing, power-of-two size */
+	struct cfg_place *places;
+	size_t n_places, cap_places;
+	uint32_t *slots;		/* open addressing: place index + 1, 0 = empty */
 	size_t used, size;
 };
 
@@ -47,67 +52,108 @@ static size_t hash_addr(const void *addr, size_t size)
 
 static void index_free(struct cfg_index *ix)
 {
-	if (ix)
+	if (ix) {
+		free(ix->places);
 		free(ix->slots);
+	}
 	free(ix);
 }
 
-static struct cfg_place *index_find(const struct cfg_index *ix, const void *addr)
+static uint32_t *index_slot(const struct cfg_index *ix, const void *addr)
+{
+	for (size_t i = hash_addr(addr, ix->size);; i = (i + 1) & (ix->size - 1))
+		if (!ix->slots[i] || ix->places[ix->slots[i] - 1].addr == addr)
+			return &ix->slots[i];
+}
+
+static const struct cfg_place *index_find(const struct cfg_index *ix, const void *addr)
 {
 	if (!ix || !ix->size)
 		return NULL;
-	for (size_t i = hash_addr(addr, ix->size);; i = (i + 1) & (ix->size - 1)) {
-		if (ix->slots[i].addr == addr)
-			return &ix->slots[i];
-		if (!ix->slots[i].addr)
-			return NULL;
-	}
+	uint32_t *slot = index_slot(ix, addr);
+	return *slot ? &ix->places[*slot - 1] : NULL;
 }
 
-/* Insert or overwrite: the later record for an address wins, so a struct's first
- * member (same address as the struct) points at the member when it was given. */
-static bool index_put(struct cfg_index *ix, const void *addr, unsigned line, unsigned column,
-		      bool given, const char *path)
+static bool index_grow(struct cfg_index *ix)
 {
+	if (ix->n_places == ix->cap_places) {
+		size_t cap = ix->cap_places ? ix->cap_places * 2 : 256;
+		struct cfg_place *p = realloc(ix->places, cap * sizeof(*p));
+		if (!p)
+			return false;
+		ix->places = p;
+		ix->cap_places = cap;
+	}
 	if ((ix->used + 1) * 2 > ix->size) {
-		size_t size = ix->size ? ix->size * 2 : 256;
-		struct cfg_place *slots = calloc(size, sizeof(*slots));
+		size_t size = ix->size ? ix->size * 2 : 512;
+		uint32_t *slots = calloc(size, sizeof(*slots));
 		if (!slots)
 			return false;
-		for (size_t i = 0; i < ix->size; i++) {
-			if (!ix->slots[i].addr)
-				continue;
-			size_t j = hash_addr(ix->slots[i].addr, size);
-			while (slots[j].addr)
-				j = (j + 1) & (size - 1);
-			slots[j] = ix->slots[i];
-		}
-		free(ix->slots);
+		uint32_t *old = ix->slots;
+		size_t old_size = ix->size;
 		ix->slots = slots;
 		ix->size = size;
+		for (size_t i = 0; i < old_size; i++)
+			if (old[i])
+				*index_slot(ix, ix->places[old[i] - 1].addr) = old[i];
+		free(old);
 	}
-	struct cfg_place *p = index_find(ix, addr);
-	if (!p) {
-		size_t j = hash_addr(addr, ix->size);
-		while (ix->slots[j].addr)
-			j = (j + 1) & (ix->size - 1);
-		p = &ix->slots[j];
-		ix->used++;
-	} else if (p->given && !given) {
-		return true;	/* a default never hides where the user wrote something */
-	}
+	return true;
+}
+
+/* Add a place; the address now maps to it, except that a default never hides where
+ * the user wrote something.  Returns its index, or -1 when memory ran out. */
+static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsigned column, bool given,
+		     int parent, const char *leaf)
+{
+	if (!index_grow(ix))
+		return -1;
+	struct cfg_place *p = &ix->places[ix->n_places];
 	p->addr = addr;
 	p->line = line;
 	p->column = column;
 	p->given = given;
-	snprintf(p->path, sizeof(p->path), "%s", path);
-	return true;
+	p->parent = parent;
+	snprintf(p->leaf, sizeof(p->leaf), "%s", leaf);
+	uint32_t *slot = index_slot(ix, addr);
+	if (!*slot)
+		ix->used++;
+	if (!*slot || given || !ix->places[*slot - 1].given)
+		*slot = (uint32_t)ix->n_places + 1;
+	return (int)ix->n_places++;
+}
+
+/* Rebuild "ports[0].schedule.entries[2].interval" from the parent chain. */
+static void place_path(const struct cfg_index *ix, const struct cfg_place *p, char *out, size_t len)
+{
+	const struct cfg_place *chain[64];
+	size_t n = 0, off = 0;
+	for (; p && n < 64; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
+		if (p->leaf[0])
+			chain[n++] = p;
+	out[0] = '\0';
+	while (n-- > 0 && off < len) {
+		const char *sep = (off && chain[n]->leaf[0] != '[') ? "." : "";
+		int w = snprintf(out + off, len - off, "%s%s", sep, chain[n]->leaf);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* The last component of a field path: "interval" of "a.b[2].interval", "[2]" of "a.b[2]". */
+static const char *path_leaf(const char *path)
+{
+	const char *dot = strrchr(path, '.'), *br = strrchr(path, '[');
+	const char *leaf = dot && (!br || dot > br) ? dot + 1 : br ? br : path;
+	return leaf;
 }
 
 /* ---- parse context ---- */
 struct cfg_checker {
 	struct tsn_diags *diags;
 	struct cfg_index *index;
+	int parent;			/* place of the object or list being parsed */
 	yaml_document_t *doc;
 	size_t visited;
 	bool too_complex;
@@ -135,7 +181,10 @@ static void report_field(struct cfg_checker *c, enum tsn_diag_severity sev, cons
 			 const char *fmt, va_list ap)
 {
 	const struct cfg_place *p = index_find(c->index, field);
-	vreport(c, sev, p ? p->line : 0, p ? p->column : 0, p ? p->path : "", fmt, ap);
+	char path[160] = "";
+	if (p)
+		place_path(c->index, p, path, sizeof(path));
+	vreport(c, sev, p ? p->line : 0, p ? p->column : 0, path, fmt, ap);
 }
 
 void cfg_error(struct cfg_checker *chk, const void *field, const char *fmt, ...)
@@ -163,20 +212,24 @@ bool cfg_given(struct cfg_checker *chk, const void *field)
 void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 		       enum tsn_diag_severity sev, const void *field, const char *fmt, ...)
 {
-	struct cfg_checker c = { .diags = diags, .index = cfg->where };
+	struct cfg_checker c = { .diags = diags, .index = cfg->where, .parent = -1 };
 	va_list ap;
 	va_start(ap, fmt);
 	report_field(&c, sev, field, fmt, ap);
 	va_end(ap);
 }
 
-static void record(struct cfg_checker *c, const void *addr, const yaml_node_t *node,
-		   const yaml_mark_t *fallback, const char *path)
+/* Remember where addr was written (node) or, for a default, the enclosing object's
+ * place (fallback).  Returns the place's index, for children to name as parent. */
+static int record(struct cfg_checker *c, const void *addr, const yaml_node_t *node,
+		  const yaml_mark_t *fallback, const char *path)
 {
 	const yaml_mark_t *m = node ? &node->start_mark : fallback;
-	if (!index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
-		       node != NULL, path))
+	int id = index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
+			   node != NULL, c->parent, path_leaf(path));
+	if (id < 0)
 		tsn_diags_add(c->diags, TSN_DIAG_ERROR, 0, 0, path, "out of memory");
+	return id;
 }
 
 /* ---- scalars ---- */
@@ -312,24 +365,19 @@ static bool parse_prefix(const char *s, struct tsn_cfg_prefix *p)
 	return true;
 }
 
-/* Parse a plain integer range check shared by the numeric types. */
+/* Range check for CFG_UINT; the message quotes the value as it was written. */
 static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const yaml_node_t *node,
-			const char *path, uint64_t v, char *(*fmt)(uint64_t, char *, size_t))
+			const char *path, const char *text, uint64_t v)
 {
 	uint64_t max = f->max ? f->max : UINT32_MAX;
 	if (v >= f->min && v <= max)
 		return true;
-	char lo[32], hi[32], got[32];
-	if (fmt) {
-		fmt(f->min, lo, sizeof(lo));
-		fmt(max, hi, sizeof(hi));
-		fmt(v, got, sizeof(got));
-	} else {
-		snprintf(lo, sizeof(lo), "%llu", (unsigned long long)f->min);
-		snprintf(hi, sizeof(hi), "%llu", (unsigned long long)max);
-		snprintf(got, sizeof(got), "%llu", (unsigned long long)v);
-	}
-	error_at(c, node, path, "%s is out of range; allowed %s to %s", got, lo, hi);
+	if (f->flags & CFG_F_HEX)
+		error_at(c, node, path, "%s is out of range; allowed 0x%04llx to 0x%04llx", text,
+			 (unsigned long long)f->min, (unsigned long long)max);
+	else
+		error_at(c, node, path, "%s is out of range; allowed %llu to %llu", text, (unsigned long long)f->min,
+			 (unsigned long long)max);
 	return false;
 }
 
@@ -363,7 +411,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 	case CFG_UINT:
 		if (!tsn_parse_u64(t, &v))
 			goto bad_number;
-		if (!check_range(c, f, node, path, v, NULL))
+		if (!check_range(c, f, node, path, t, v))
 			return false;
 		*(uint32_t *)dst = (uint32_t)v;
 		return true;
@@ -556,12 +604,32 @@ static const char *node_kind(const yaml_node_t *node)
 	}
 }
 
+/* Append parts to a field path, cutting it at PATH_LEN - 1 characters; the line and
+ * column still point at the right place, so a shortened path is harmless. */
+static void path_append(char *out, const char *path, const char *sep, const char *part)
+{
+	size_t len = 0;
+	const char *pieces[3] = { path, sep, part };
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(pieces[i]);
+		if (n > PATH_LEN - 1 - len)
+			n = PATH_LEN - 1 - len;
+		memcpy(out + len, pieces[i], n);
+		len += n;
+	}
+	out[len] = '\0';
+}
+
 static void join_path(char *out, const char *path, const char *key)
 {
-	if (path[0])
-		snprintf(out, PATH_LEN, "%s.%s", path, key);
-	else
-		snprintf(out, PATH_LEN, "%s", key);
+	path_append(out, path, path[0] ? "." : "", key);
+}
+
+static void index_path(char *out, const char *path, size_t i)
+{
+	char idx[24];
+	snprintf(idx, sizeof(idx), "[%zu]", i);
+	path_append(out, path, "", idx);
 }
 
 static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, uint32_t *mask,
@@ -577,7 +645,7 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_n
 	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
 		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
 		char ipath[PATH_LEN];
-		snprintf(ipath, sizeof(ipath), "%s[%td]", path, it - node->data.sequence.items.start);
+		index_path(ipath, path, (size_t)(it - node->data.sequence.items.start));
 		if (!item || !visit(c, item, ipath))
 			return;
 		if (item->type != YAML_SCALAR_NODE) {
@@ -700,7 +768,7 @@ static void parse_list(struct cfg_checker *c, const struct cfg_field *f, yaml_no
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item = yaml_document_get_node(c->doc, node->data.sequence.items.start[i]);
 		char ipath[PATH_LEN];
-		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		index_path(ipath, path, i);
 		if (!item || !visit(c, item, ipath))
 			return;
 		parse_value(c, f->elem, item, elems + i * f->size, &node->start_mark, ipath);
@@ -714,19 +782,21 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, yaml_
 	bool seen[64] = { false };
 	size_t errors_before = c->diags->errors;
 
-	record(c, obj, node, parent_mark, path);
+	int saved_parent = c->parent;
+	int id = record(c, obj, node, parent_mark, path);
 	if (node && node_is_null(node))
 		node = NULL;	/* `section:` with nothing: all defaults */
 	if (node && node->type != YAML_MAPPING_NODE) {
 		error_at(c, node, path, "expected a mapping of %s fields, got %s", t->name, node_kind(node));
-		node = NULL;
+		return;	/* its fields would only repeat the same mistake */
 	}
+	c->parent = id;
 	if (node) {
 		for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
 			if (!k || !v || !visit(c, v, path))
-				return;
+				goto out;
 			if (k->type != YAML_SCALAR_NODE) {
 				error_at(c, k, path, "a key must be a single word, got %s", node_kind(k));
 				continue;
@@ -756,15 +826,18 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, yaml_
 			const struct cfg_field *f = &t->fields[i];
 			if (f->flags & CFG_F_OPTIONAL)
 				*(bool *)((char *)obj + f->present) = true;
-			if (f->type == CFG_LIST)
-				parse_list(c, f, v, obj, fpath);
-			else if (f->type == CFG_KV_MAP)
-				parse_kv_map(c, f, v, obj, fpath);
-			else
+			if (f->type == CFG_LIST || f->type == CFG_KV_MAP) {
+				/* the list itself, for checks that talk about it as a whole,
+				 * and as the parent of its elements */
+				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath);
+				if (f->type == CFG_LIST)
+					parse_list(c, f, v, obj, fpath);
+				else
+					parse_kv_map(c, f, v, obj, fpath);
+				c->parent = id;
+			} else {
 				parse_value(c, f, v, (char *)obj + f->offset, mark, fpath);
-			/* the list/map itself, for checks that talk about it as a whole */
-			if (f->type == CFG_LIST || f->type == CFG_KV_MAP)
-				record(c, (char *)obj + f->offset, v, NULL, fpath);
+			}
 		}
 	}
 	for (size_t i = 0; i < t->n_fields; i++) {
@@ -783,13 +856,15 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, yaml_
 	}
 	if (t->check && c->diags->errors == errors_before)
 		t->check(c, obj);
+out:
+	c->parent = saved_parent;
 }
 
 static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
 			  const yaml_mark_t *mark, const char *path)
 {
 	void *dst = (char *)base + f->offset;
-	record(c, dst, NULL, mark, path);
+	record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark, path);
 	if (f->flags & CFG_F_OPTIONAL)
 		return;
 	if (f->type == CFG_OBJECT) {
@@ -847,7 +922,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
 	cfg->where = ix;
-	struct cfg_checker c = { .diags = diags, .index = ix, .doc = &doc };
+	struct cfg_checker c = { .diags = diags, .index = ix, .doc = &doc, .parent = -1 };
 	size_t errors_before = diags->errors;
 
 	if (len > MAX_CONFIG_BYTES) {
@@ -860,10 +935,16 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
-			      (unsigned)parser.problem_mark.column + 1, "", "YAML syntax error: %s%s%s",
-			      parser.problem ? parser.problem : "unknown", parser.context ? " " : "",
-			      parser.context ? parser.context : "");
+		if (parser.context)
+			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
+				      (unsigned)parser.problem_mark.column + 1, "",
+				      "YAML syntax error: %s %s started at line %zu, column %zu",
+				      parser.problem ? parser.problem : "unknown", parser.context,
+				      parser.context_mark.line + 1, parser.context_mark.column + 1);
+		else
+			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
+				      (unsigned)parser.problem_mark.column + 1, "", "YAML syntax error: %s",
+				      parser.problem ? parser.problem : "unknown");
 		yaml_parser_delete(&parser);
 		goto out;
 	}
