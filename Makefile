@@ -135,13 +135,14 @@ docs: $(BUILD)/tests/tools/cfg_schema_doc
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/tsnd $(DESTDIR)$(DATADIR)/tsnd/examples $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(COMPLDIR) $(DESTDIR)$(DATADIR)/tsnd/bpf
+		$(DESTDIR)$(COMPLDIR) $(DESTDIR)$(DATADIR)/tsnd/bpf $(DESTDIR)$(DATADIR)/doc/tsnd
 	install -m 0755 $(BUILD)/tsnd $(DESTDIR)$(SBINDIR)/tsnd
 	install -m 0755 $(BUILD)/tsnctl $(DESTDIR)$(BINDIR)/tsnctl
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(DATADIR)/tsnd/bpf/
 	install -m 0644 man/tsnd.8 man/tsnctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/tsnd.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 configs/*.yaml $(DESTDIR)$(DATADIR)/tsnd/examples/
+	install -m 0644 docs/*.md $(DESTDIR)$(DATADIR)/doc/tsnd/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/tsnd/tsnd.yaml ] || \
 		install -m 0640 configs/tsnd.yaml $(DESTDIR)$(SYSCONFDIR)/tsnd/tsnd.yaml
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/tsnd.service.in \
