@@ -65,7 +65,7 @@ const struct tsn_ctl_command *tsn_ctl_command_find(const char *name)
 static char *encode_line(json_object *obj, size_t *len)
 {
 	size_t n;
-	const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &n);
+	const char *text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	char *line = text ? malloc(n + 2) : NULL;
 	if (line) {
 		memcpy(line, text, n);
@@ -166,7 +166,7 @@ enum tsn_ctl_code tsn_ctl_request_decode(const char *line, size_t len,
 	uint64_t version, id;
 	json_object *cmd, *args = NULL;
 
-	if (get_uint(obj, "id", UINT64_MAX, &id))
+	if (get_uint(obj, "id", TSN_CTL_ID_MAX, &id))
 		req->id = id;
 	if (!get_uint(obj, "version", UINT32_MAX, &version)) {
 		snprintf(err, errlen, "field \"version\" missing or not a non-negative integer");
@@ -179,8 +179,8 @@ enum tsn_ctl_code tsn_ctl_request_decode(const char *line, size_t len,
 		code = TSN_CTL_E_VERSION;
 		goto out;
 	}
-	if (!get_uint(obj, "id", UINT64_MAX, &id)) {
-		snprintf(err, errlen, "field \"id\" missing or not a non-negative integer");
+	if (!get_uint(obj, "id", TSN_CTL_ID_MAX, &id)) {
+		snprintf(err, errlen, "field \"id\" missing or not an integer from 0 to 2^53-1");
 		goto out;
 	}
 	if (!json_object_object_get_ex(obj, "command", &cmd) ||
@@ -220,7 +220,7 @@ enum tsn_ctl_code tsn_ctl_response_decode(const char *line, size_t len,
 	uint64_t version, id, code;
 	json_object *msg, *data;
 
-	if (!get_uint(obj, "version", UINT32_MAX, &version) || !get_uint(obj, "id", UINT64_MAX, &id) ||
+	if (!get_uint(obj, "version", UINT32_MAX, &version) || !get_uint(obj, "id", TSN_CTL_ID_MAX, &id) ||
 	    !get_uint(obj, "code", INT32_MAX, &code)) {
 		snprintf(err, errlen, "response lacks a valid version, id or code");
 		goto out;

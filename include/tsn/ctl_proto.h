@@ -23,6 +23,8 @@
 #define TSN_CTL_MAX_RESPONSE (16u << 20)	/* what a client accepts */
 #define TSN_CTL_COMMAND_MAX 64
 #define TSN_CTL_MESSAGE_MAX 1024
+/* Ids stay within the integers every JSON implementation holds exactly (2^53 - 1). */
+#define TSN_CTL_ID_MAX ((1ull << 53) - 1)
 
 /* Result codes.  Numbers and names are part of the protocol: never renumber. */
 enum tsn_ctl_code {

@@ -1,0 +1,414 @@
+/* ctl_handlers.c — the control commands: permissions, audit, and one handler each.
+ * Data shapes are documented in docs/control-protocol.md; keep them in step. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_handlers.h"
+#include "dataplane.h"
+#include "evloop.h"
+#include "ports.h"
+#include "tsn/log.h"
+#include "tsnd.h"
+
+/* One request being answered. */
+struct ctl_call {
+	struct tsnd *d;
+	const struct ctl_peer *peer;
+	const char *who;		/* "uid 0 pid 123", for the audit log */
+	json_object *args;		/* always an object */
+	struct tsn_ctl_response *resp;
+};
+
+typedef enum tsn_ctl_code (*ctl_handler_fn)(struct ctl_call *call);
+
+struct ctl_handler {
+	const char *command;
+	ctl_handler_fn fn;
+	const char *const *args;	/* the argument names it accepts (NULL-terminated) */
+	const char *args_help;		/* the same, for error messages */
+	bool self_audited;		/* writes its own audit line (tsnd_reload) */
+};
+
+static enum tsn_ctl_code reply(struct ctl_call *call, enum tsn_ctl_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum tsn_ctl_code reply(struct ctl_call *call, enum tsn_ctl_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(call->resp->message, sizeof(call->resp->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static const char *xdp_mode_name(int mode)
+{
+	switch (mode) {
+	case TSN_XDP_AUTO: return "auto";
+	case TSN_XDP_NATIVE: return "native";
+	case TSN_XDP_GENERIC: return "generic";
+	default: return "off";
+	}
+}
+
+/* ---- hello ---- */
+
+static enum tsn_ctl_code cmd_hello(struct ctl_call *call)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "protocol", json_object_new_int(TSN_CTL_PROTOCOL_VERSION));
+	json_object_object_add(o, "version", json_object_new_string(TSN_VERSION));
+	call->resp->data = o;
+	return TSN_CTL_OK;
+}
+
+/* ---- status ---- */
+
+static json_object *status_daemon(const struct tsnd *d)
+{
+	char started[32];
+	json_object *o = json_object_new_object();
+
+	tsnd_rfc3339(d->started, started, sizeof(started));
+	json_object_object_add(o, "version", json_object_new_string(TSN_VERSION));
+	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_uint64((evloop_now_ns() - d->started_mono_ns) / 1000000000ull));
+	json_object_object_add(o, "started", json_object_new_string(started));
+	return o;
+}
+
+static json_object *status_config(const struct tsnd *d)
+{
+	char when[32];
+	json_object *o = json_object_new_object();
+
+	tsnd_rfc3339(d->loaded, when, sizeof(when));
+	json_object_object_add(o, "file", json_object_new_string(d->config_path));
+	json_object_object_add(o, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(o, "loaded", json_object_new_string(when));
+	json_object_object_add(o, "warnings", json_object_new_uint64(d->warnings));
+	if (d->last_reload.valid) {
+		json_object *lr = json_object_new_object();
+		tsnd_rfc3339(d->last_reload.time, when, sizeof(when));
+		json_object_object_add(lr, "time", json_object_new_string(when));
+		json_object_object_add(lr, "result",
+				       json_object_new_string(tsn_ctl_code_name(d->last_reload.result)));
+		json_object_object_add(lr, "message", json_object_new_string(d->last_reload.message));
+		json_object_object_add(o, "last_reload", lr);
+	} else {
+		json_object_object_add(o, "last_reload", NULL);
+	}
+	return o;
+}
+
+static json_object *status_ports(const struct tsnd *d)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < d->cfg->n_ports; i++) {
+		const struct tsn_cfg_port *cp = &d->cfg->ports[i];
+		struct port_info info;
+		json_object *o = json_object_new_object();
+
+		memset(&info, 0, sizeof(info));
+		int rc = d->ports ? ports_query(d->ports, cp->name, &info) : -1;
+		if (rc < 0) {
+			log_warn("status: cannot query port %s: %s", cp->name, strerror(-rc));
+			info.present = false;
+			snprintf(info.oper_state, sizeof(info.oper_state), "unknown");
+		} else if (!info.present) {
+			snprintf(info.oper_state, sizeof(info.oper_state), "absent");
+		}
+		json_object_object_add(o, "name", json_object_new_string(cp->name));
+		json_object_object_add(o, "present", json_object_new_boolean(info.present));
+		json_object_object_add(o, "oper_state", json_object_new_string(info.oper_state));
+		/* The configured link speed is what schedules are computed with. */
+		json_object_object_add(o, "speed_mbps",
+				       json_object_new_uint64(cp->link_speed_mbps ? cp->link_speed_mbps
+										   : info.speed_mbps));
+		json_object_object_add(o, "schedule",
+				       json_object_new_string(cp->has_schedule ? "configured" : "none"));
+		json_object_object_add(o, "xdp", json_object_new_string(xdp_mode_name(cp->xdp)));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static json_object *status_subsystems(const struct tsnd *d)
+{
+	json_object *o = json_object_new_object();
+	json_object *dp = d->dp ? dataplane_status_json(d->dp) : NULL;
+
+	if (!dp) {
+		dp = json_object_new_object();
+		json_object_object_add(dp, "state", json_object_new_string(d->dp ? "error" : "unavailable"));
+		json_object_object_add(dp, "ports_attached", json_object_new_int(0));
+		json_object_object_add(dp, "message", json_object_new_string(
+			d->dp ? "the data plane did not report its state" : d->dp_message));
+	}
+	json_object_object_add(o, "dataplane", dp);
+	json_object *ptp = json_object_new_object();
+	json_object_object_add(ptp, "state",
+			       json_object_new_string(d->cfg->ptp.enabled ? "configured" : "disabled"));
+	json_object_object_add(o, "ptp", ptp);
+	return o;
+}
+
+static enum tsn_ctl_code cmd_status(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "daemon", status_daemon(d));
+	json_object_object_add(o, "config", status_config(d));
+	json_object_object_add(o, "ports", status_ports(d));
+	json_object_object_add(o, "subsystems", status_subsystems(d));
+	call->resp->data = o;
+	return TSN_CTL_OK;
+}
+
+/* ---- config.* ---- */
+
+static enum tsn_ctl_code cmd_config_show(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	char *yaml = tsn_config_to_yaml(d->cfg);
+	json_object *cfg = tsn_config_to_json(d->cfg);
+
+	if (!yaml || !cfg) {
+		free(yaml);
+		json_object_put(cfg);
+		return reply(call, TSN_CTL_E_INTERNAL, "cannot print the running configuration (out of memory)");
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "file", json_object_new_string(d->config_path));
+	json_object_object_add(o, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(o, "config", cfg);
+	json_object_object_add(o, "yaml", json_object_new_string(yaml));
+	free(yaml);
+	call->resp->data = o;
+	return TSN_CTL_OK;
+}
+
+static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
+{
+	struct tsn_diags diags;
+	struct tsnd_groups groups;
+
+	tsn_diags_init(&diags, call->d->config_path);
+	struct tsn_config *cfg = tsnd_config_prepare(call->d->config_path, &diags, &groups);
+	call->resp->data = tsnd_check_json(&diags);
+	enum tsn_ctl_code code;
+	if (cfg)
+		code = reply(call, TSN_CTL_OK, "%s is valid (%zu warning(s))", diags.file, diags.warnings);
+	else
+		code = reply(call, TSN_CTL_E_CONFIG_INVALID, "%s has %zu error(s)", diags.file,
+			     diags.errors);
+	tsn_config_free(cfg);
+	tsn_diags_free(&diags);
+	return code;
+}
+
+static enum tsn_ctl_code cmd_config_reload(struct ctl_call *call)
+{
+	return tsnd_reload(call->d, call->who, &call->resp->data, call->resp->message,
+			   sizeof(call->resp->message));
+}
+
+/* ---- port.show ---- */
+
+static json_object *port_json(const struct tsnd *d, const struct tsn_cfg_port *cp, int *err)
+{
+	struct port_info info;
+
+	memset(&info, 0, sizeof(info));
+	int rc = d->ports ? ports_query(d->ports, cp->name, &info) : -1;
+	if (rc < 0) {
+		*err = rc;
+		return NULL;
+	}
+	json_object *o = port_info_to_json(&info);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "configured", json_object_new_boolean(true));
+	json_object *xdp = d->dp ? dataplane_port_json(d->dp, cp->name) : NULL;
+	if (!xdp) {
+		xdp = json_object_new_object();
+		json_object_object_add(xdp, "mode", json_object_new_string("off"));
+		json_object_object_add(xdp, "attached", json_object_new_boolean(false));
+	}
+	json_object_object_add(o, "xdp", xdp);
+	return o;
+}
+
+static enum tsn_ctl_code cmd_port_show(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	const char *dev = NULL;
+	json_object *v;
+
+	if (json_object_object_get_ex(call->args, "dev", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"dev\" must be a string (an interface name)");
+		dev = json_object_get_string(v);
+		if (!tsn_config_port(d->cfg, dev))
+			return reply(call, TSN_CTL_E_NOT_FOUND,
+				     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
+				     IFNAMSIZ, dev);
+	}
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < d->cfg->n_ports; i++) {
+		const struct tsn_cfg_port *cp = &d->cfg->ports[i];
+		if (dev && strcmp(cp->name, dev) != 0)
+			continue;
+		int err = -12;	/* -ENOMEM unless netlink says otherwise */
+		json_object *o = port_json(d, cp, &err);
+		if (!o) {
+			json_object_put(arr);
+			return reply(call, TSN_CTL_E_INTERNAL, "cannot query port %s from the kernel: %s",
+				     cp->name, strerror(-err));
+		}
+		json_object_array_add(arr, o);
+	}
+	json_object *out = json_object_new_object();
+	json_object_object_add(out, "ports", arr);
+	call->resp->data = out;
+	return TSN_CTL_OK;
+}
+
+/* ---- the table ---- */
+
+static const char *const no_args[] = { NULL };
+static const char *const port_show_args[] = { "dev", NULL };
+
+static const struct ctl_handler handlers[] = {
+	{ "hello",         cmd_hello,         no_args,        "none" },
+	{ "status",        cmd_status,        no_args,        "none" },
+	{ "config.show",   cmd_config_show,   no_args,        "none" },
+	{ "config.check",  cmd_config_check,  no_args,        "none" },
+	{ "config.reload", cmd_config_reload, no_args,        "none", true },
+	{ "port.show",     cmd_port_show,     port_show_args, "dev" },
+};
+
+static const struct ctl_handler *find_handler(const char *command)
+{
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (strcmp(handlers[i].command, command) == 0)
+			return &handlers[i];
+	return NULL;
+}
+
+bool ctl_handlers_complete(void)
+{
+	size_t n;
+	const struct tsn_ctl_command *cmds = tsn_ctl_commands(&n);
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!find_handler(cmds[i].name)) {
+			log_err("internal error: control command \"%s\" has no handler", cmds[i].name);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+enum ctl_role ctl_peer_role(const struct tsnd *d, const struct ctl_peer *peer)
+{
+	if (peer->uid == 0)
+		return CTL_ROLE_ADMIN;
+	if (d->groups.has_admin && ctl_peer_in_group(peer, d->groups.admin_gid))
+		return CTL_ROLE_ADMIN;
+	if (d->groups.has_read && ctl_peer_in_group(peer, d->groups.read_gid))
+		return CTL_ROLE_READ;
+	return CTL_ROLE_NONE;
+}
+
+/* Unknown args are refused, so that a typo does not silently do something else. */
+static bool check_args(struct ctl_call *call, const struct ctl_handler *h, const char *command)
+{
+	json_object_object_foreach(call->args, key, val) {
+		(void)val;
+		bool known = false;
+		for (const char *const *a = h->args; *a; a++)
+			known |= strcmp(*a, key) == 0;
+		if (!known) {
+			reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+			      "unknown argument \"%.64s\" for %s (accepted: %s)", key, command, h->args_help);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A command name from the wire, made safe for one log line. */
+static void printable(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < outlen; in++) {
+		unsigned char ch = (unsigned char)*in;
+		if (isprint(ch) && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", ch);
+	}
+	out[o] = '\0';
+}
+
+void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
+			   const struct tsn_ctl_request *req, struct tsn_ctl_response *resp)
+{
+	struct tsnd *d = arg;
+	char who[64], name[4 * TSN_CTL_COMMAND_MAX + 8];
+	struct ctl_call call = { .d = d, .peer = peer, .who = who, .args = req->args, .resp = resp };
+	enum ctl_role role = ctl_peer_role(d, peer);
+	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(req->command);
+	const struct ctl_handler *h = cmd ? find_handler(cmd->name) : NULL;
+	bool audit = false;
+
+	snprintf(who, sizeof(who), "uid %d pid %d", (int)peer->uid, (int)peer->pid);
+	printable(req->command, name, sizeof(name));
+	/* Without any role, every command is refused alike: outsiders learn nothing. */
+	if (role == CTL_ROLE_NONE) {
+		resp->code = reply(&call, TSN_CTL_E_PERMISSION,
+				   "uid %d is not root and not a member of control.read-group or "
+				   "control.admin-group", (int)peer->uid);
+		audit = true;
+	} else if (!cmd || !h) {
+		size_t n;
+		const struct tsn_ctl_command *cmds = tsn_ctl_commands(&n);
+		char list[512] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < n && used < sizeof(list); i++)
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+						 cmds[i].name);
+		resp->code = reply(&call, TSN_CTL_E_UNKNOWN_COMMAND, "unknown command \"%s\" (known: %s)",
+				   name, list);
+	} else if (cmd->access == TSN_CTL_ADMIN && role != CTL_ROLE_ADMIN) {
+		resp->code = reply(&call, TSN_CTL_E_PERMISSION,
+				   "%s changes the daemon: only root and members of control.admin-group "
+				   "may run it", cmd->name);
+		audit = true;
+	} else if (check_args(&call, h, cmd->name)) {
+		resp->code = h->fn(&call);
+		audit = cmd->access == TSN_CTL_ADMIN && !h->self_audited;
+	} else {
+		resp->code = TSN_CTL_E_INVALID_ARGUMENT;
+		audit = cmd->access == TSN_CTL_ADMIN;
+	}
+	if (resp->code != TSN_CTL_OK && !resp->message[0])
+		snprintf(resp->message, sizeof(resp->message), "%s", tsn_ctl_code_name(resp->code));
+	if (audit)
+		log_notice("audit: %s command %s: %s%s%s", who, name, tsn_ctl_code_name(resp->code),
+			   resp->message[0] ? ": " : "", resp->message);
+	else
+		log_debug("control: %s command %s: %s", who, name, tsn_ctl_code_name(resp->code));
+}

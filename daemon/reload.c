@@ -1,0 +1,300 @@
+/* reload.c — load, check and apply a configuration file, all or nothing.
+ *
+ * A reload runs these steps and stops at the first failure, leaving the running
+ * state as it was:
+ *   1. load and validate the file, resolve the control groups  -> config-invalid
+ *   2. open up the control socket for the new mode/group       -> apply-failed
+ *   3. make the data plane match the new ports (it restores its own
+ *      attachments on failure; step 2 is undone here)         -> apply-failed
+ *   4. swap the configurations, apply log level and control limits, count the
+ *      generation, report the sections that changed.
+ * Settings bound at start (control.socket, daemon.pid-file) keep their running
+ * values; a warning says so.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_server.h"
+#include "dataplane.h"
+#include "reload.h"
+#include "tsn/log.h"
+#include "tsnd.h"
+
+static const char *const config_sections[] = {
+	"daemon", "control", "ports", "ptp", "classification", "streams", "stream-filters",
+	"flow-meters", "stream-gates", "routes", "dataplane", "telemetry",
+};
+
+const char *const *tsnd_config_sections(size_t *count)
+{
+	*count = sizeof(config_sections) / sizeof(config_sections[0]);
+	return config_sections;
+}
+
+void tsnd_rfc3339(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+/* Look up a group by name; 1 found, 0 unknown, -1 lookup failed (errno). */
+static int lookup_group(const char *name, gid_t *gid)
+{
+	struct group grp, *found = NULL;
+	char buf[16384];
+
+	int rc = getgrnam_r(name, &grp, buf, sizeof(buf), &found);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	if (!found)
+		return 0;
+	*gid = found->gr_gid;
+	return 1;
+}
+
+static bool resolve_one(const char *name, const char *field, bool *has, gid_t *gid,
+			struct tsn_diags *diags, bool as_warning)
+{
+	enum tsn_diag_severity sev = as_warning ? TSN_DIAG_WARNING : TSN_DIAG_ERROR;
+
+	*has = false;
+	if (!name[0])
+		return true;
+	int rc = lookup_group(name, gid);
+	if (rc == 1) {
+		*has = true;
+		return true;
+	}
+	if (rc == 0)
+		tsn_diags_add(diags, sev, 0, 0, field,
+			      "group \"%s\" does not exist on this host; create it, or name an "
+			      "existing group (\"\" allows root only)", name);
+	else
+		tsn_diags_add(diags, sev, 0, 0, field, "cannot look up group \"%s\": %s", name,
+			      strerror(errno));
+	return as_warning;
+}
+
+bool tsnd_resolve_groups(const struct tsn_config *cfg, struct tsnd_groups *out,
+			 struct tsn_diags *diags, bool as_warning)
+{
+	bool ok = resolve_one(cfg->control.read_group, "control.read-group", &out->has_read,
+			      &out->read_gid, diags, as_warning);
+	ok &= resolve_one(cfg->control.admin_group, "control.admin-group", &out->has_admin,
+			  &out->admin_gid, diags, as_warning);
+	return ok;
+}
+
+struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
+				       struct tsnd_groups *groups)
+{
+	struct tsn_config *cfg = tsn_config_load(path, diags);
+	if (!cfg)
+		return NULL;
+	if (!tsnd_resolve_groups(cfg, groups, diags, false)) {
+		tsn_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+json_object *tsnd_check_json(const struct tsn_diags *diags)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "file", json_object_new_string(diags->file));
+	json_object_object_add(o, "valid", json_object_new_boolean(diags->errors == 0));
+	json_object_object_add(o, "errors", json_object_new_uint64(diags->errors));
+	json_object_object_add(o, "warnings", json_object_new_uint64(diags->warnings));
+	json_object_object_add(o, "diagnostics", tsn_diags_to_json(diags));
+	return o;
+}
+
+bool tsnd_config_needs_xdp(const struct tsn_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].xdp != TSN_XDP_OFF)
+			return true;
+	return false;
+}
+
+int tsnd_effective_log_level(const struct tsnd *d, const struct tsn_config *cfg)
+{
+	return d->overrides.log_level >= 0 ? d->overrides.log_level : cfg->daemon.log_level;
+}
+
+int tsnd_effective_log_target(const struct tsnd *d, const struct tsn_config *cfg)
+{
+	if (d->overrides.log_target >= 0)
+		return d->overrides.log_target;
+	return d->daemonized ? TSN_LOG_SYSLOG : cfg->daemon.log_target;
+}
+
+/* The group that owns the control socket: read-group, else admin-group, else root. */
+gid_t tsnd_socket_group(const struct tsnd_groups *groups)
+{
+	if (groups->has_read)
+		return groups->read_gid;
+	if (groups->has_admin)
+		return groups->admin_gid;
+	return 0;
+}
+
+/* Settings only read at start: keep them, and say so. */
+static void warn_restart_only(const struct tsnd *d, const struct tsn_config *cfg,
+			      struct tsn_diags *diags)
+{
+	if (!d->overrides.socket && strcmp(cfg->control.socket, d->start_socket) != 0)
+		tsn_diags_add(diags, TSN_DIAG_WARNING, 0, 0, "control.socket",
+			      "changed to %s; this takes effect when tsnd restarts (still listening on %s)",
+			      cfg->control.socket, d->socket_path);
+	if (!d->overrides.pid_file && strcmp(cfg->daemon.pid_file, d->start_pid_file) != 0)
+		tsn_diags_add(diags, TSN_DIAG_WARNING, 0, 0, "daemon.pid-file",
+			      "changed to %s; this takes effect when tsnd restarts (still using %s)",
+			      cfg->daemon.pid_file, d->pid_path);
+}
+
+/* Step 3: the data plane.  0 or -1 with a message. */
+static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, char *msg, size_t msglen)
+{
+	char err[512] = "";
+
+	if (!d->dp && tsnd_config_needs_xdp(cfg)) {
+		/* It failed at start; the kernel may allow it now. */
+		d->dp = dataplane_create(err, sizeof(err));
+		if (!d->dp) {
+			snprintf(msg, msglen, "a port asks for XDP but the data plane cannot be loaded: %s",
+				 err);
+			return -1;
+		}
+		d->dp_state = TSND_DP_LOADED;
+		d->dp_message[0] = '\0';
+	}
+	if (d->dp && dataplane_apply(d->dp, cfg, err, sizeof(err)) < 0) {
+		snprintf(msg, msglen, "data plane: %s; previous attachments kept", err);
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *changed_sections(const struct tsn_config *old, const struct tsn_config *cfg,
+				     char *list, size_t listlen)
+{
+	json_object *arr = json_object_new_array();
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < sizeof(config_sections) / sizeof(config_sections[0]); i++) {
+		if (tsn_config_section_equal(old, cfg, config_sections[i]))
+			continue;
+		json_object_array_add(arr, json_object_new_string(config_sections[i]));
+		int n = snprintf(list + used, listlen - used, "%s%s", used ? ", " : "", config_sections[i]);
+		if (n > 0 && (size_t)n < listlen - used)
+			used += (size_t)n;
+	}
+	return arr;
+}
+
+enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
+			      char *msg, size_t msglen)
+{
+	struct tsn_diags diags;
+	struct tsnd_groups groups = { 0 };
+	enum tsn_ctl_code code;
+	char err[512];
+
+	*data = NULL;
+	tsn_diags_init(&diags, d->config_path);
+	struct tsn_config *cfg = tsnd_config_prepare(d->config_path, &diags, &groups);
+	if (!cfg) {
+		code = TSN_CTL_E_CONFIG_INVALID;
+		*data = tsnd_check_json(&diags);
+		if (diags.count) {
+			char first[512];
+			tsn_diag_format(&diags, &diags.items[0], first, sizeof(first));
+			snprintf(msg, msglen, "configuration has %zu error(s), nothing was changed; first: %s",
+				 diags.errors, first);
+		} else {
+			snprintf(msg, msglen, "configuration %s could not be loaded; nothing was changed",
+				 d->config_path);
+		}
+		goto out;
+	}
+	warn_restart_only(d, cfg, &diags);
+
+	/* Step 2: socket mode and group (undone if the data plane refuses). */
+	gid_t old_group = tsnd_socket_group(&d->groups), new_group = tsnd_socket_group(&groups);
+	mode_t old_mode = d->cfg->control.socket_mode, new_mode = cfg->control.socket_mode;
+	bool access_changed = old_group != new_group || old_mode != new_mode;
+	if (access_changed && d->ctl &&
+	    ctl_server_set_access(d->ctl, new_mode, new_group, err, sizeof(err)) < 0) {
+		code = TSN_CTL_E_APPLY_FAILED;
+		snprintf(msg, msglen, "%s; previous state kept", err);
+		ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err));
+		tsn_config_free(cfg);
+		goto out;
+	}
+	if (apply_dataplane(d, cfg, msg, msglen) < 0) {
+		code = TSN_CTL_E_APPLY_FAILED;
+		if (access_changed && d->ctl &&
+		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
+			log_err("reload: cannot restore the control socket's access: %s", err);
+		tsn_config_free(cfg);
+		goto out;
+	}
+
+	/* Step 4: commit. */
+	char list[512];
+	json_object *changed = changed_sections(d->cfg, cfg, list, sizeof(list));
+	tsn_config_free(d->cfg);
+	d->cfg = cfg;
+	d->groups = groups;
+	d->generation++;
+	d->warnings = diags.warnings;
+	d->loaded = time(NULL);
+	if (d->ctl) {
+		struct ctl_limits limits = {
+			.max_request = cfg->control.max_request,
+			.timeout_ns = cfg->control.timeout_ns,
+			.max_clients = cfg->control.max_clients,
+		};
+		ctl_server_set_limits(d->ctl, &limits);
+	}
+	int level = tsnd_effective_log_level(d, cfg), target = tsnd_effective_log_target(d, cfg);
+	if (target != d->log_target) {
+		log_notice("reload: logging to %s from now on", target == TSN_LOG_SYSLOG ? "syslog" : "stderr");
+		tsn_log_setup("tsnd", (enum tsn_log_target)target, (enum tsn_log_level)level);
+		d->log_target = target;
+	} else {
+		tsn_log_set_level((enum tsn_log_level)level);
+	}
+
+	code = TSN_CTL_OK;
+	*data = json_object_new_object();
+	json_object_object_add(*data, "generation", json_object_new_uint64(d->generation));
+	json_object_object_add(*data, "changed", changed);
+	json_object_object_add(*data, "diagnostics", tsn_diags_to_json(&diags));
+	snprintf(msg, msglen, "configuration reloaded (generation %llu); changed: %s%s",
+		 (unsigned long long)d->generation, list[0] ? list : "nothing",
+		 diags.warnings ? "; see warnings" : "");
+	for (size_t i = 0; i < diags.count; i++) {
+		char line[512];
+		tsn_diag_format(&diags, &diags.items[i], line, sizeof(line));
+		log_warn("reload: %s", line);
+	}
+out:
+	d->last_reload.valid = true;
+	d->last_reload.time = time(NULL);
+	d->last_reload.result = code;
+	snprintf(d->last_reload.message, sizeof(d->last_reload.message), "%s", msg);
+	log_notice("audit: %s config.reload: %s: %s", who, tsn_ctl_code_name(code), msg);
+	tsn_diags_free(&diags);
+	return code;
+}

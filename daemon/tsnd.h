@@ -1,0 +1,123 @@
+/* tsnd.h — the running daemon's state and the daemon-internal API around it.
+ *
+ * main.c owns the lifetime of struct tsnd (start-up, shutdown); reload.c turns a
+ * configuration file into running state (used at start, by config.reload, by
+ * SIGHUP and by config.check); ctl_handlers.c answers control commands from it.
+ */
+#ifndef TSND_TSND_H
+#define TSND_TSND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "tsn/config.h"
+#include "tsn/ctl_proto.h"
+
+struct evloop;
+struct ev_signals;
+struct ctl_server;
+struct pidfile;
+struct ports;
+struct dataplane;
+
+/* Who may use the control socket: gids resolved from control.read-group and
+ * control.admin-group (has_* false: the group is "" and only root qualifies). */
+struct tsnd_groups {
+	bool has_read, has_admin;
+	gid_t read_gid, admin_gid;
+};
+
+enum tsnd_dataplane_state {
+	TSND_DP_LOADED,		/* programs loaded; attachments follow the config */
+	TSND_DP_UNAVAILABLE,	/* could not load; allowed while no port needs XDP */
+};
+
+struct tsnd_last_reload {
+	bool valid;		/* false until the first reload */
+	time_t time;
+	enum tsn_ctl_code result;
+	char message[TSN_CTL_MESSAGE_MAX];
+};
+
+/* Command-line choices that win over the configuration file. */
+struct tsnd_overrides {
+	const char *socket;	/* -s, or NULL */
+	const char *pid_file;	/* -p, or NULL */
+	int log_level;		/* -l, or -1 */
+	int log_target;		/* --syslog / --stderr, or -1 */
+};
+
+struct tsnd {
+	struct evloop *loop;
+	struct ev_signals *signals;
+	struct ctl_server *ctl;
+	struct pidfile *pidfile;
+	struct ports *ports;
+	struct dataplane *dp;
+
+	char config_path[TSN_PATH_MAX];	/* absolute: tsnd chdirs to / when daemonized */
+	struct tsn_config *cfg;		/* the running configuration */
+	struct tsnd_groups groups;	/* resolved from cfg->control */
+	uint64_t generation;		/* 1 at start, +1 per successful reload */
+	size_t warnings;		/* warnings of the running configuration */
+	time_t loaded;			/* when cfg was loaded (wall clock) */
+
+	struct tsnd_overrides overrides;
+	bool daemonized;
+	int log_target;			/* enum tsn_log_target in use */
+	char socket_path[TSN_SOCK_PATH_MAX];	/* fixed for the daemon's lifetime */
+	char pid_path[TSN_PATH_MAX];
+	/* control.socket and daemon.pid-file as the file said at start: a reload that
+	 * changes them only warns. */
+	char start_socket[TSN_SOCK_PATH_MAX];
+	char start_pid_file[TSN_PATH_MAX];
+
+	enum tsnd_dataplane_state dp_state;
+	char dp_message[512];		/* why the data plane is unavailable */
+
+	time_t started;			/* wall clock */
+	uint64_t started_mono_ns;
+	struct tsnd_last_reload last_reload;
+};
+
+/* ---- reload.c: configuration transactions ---- */
+
+/* Resolve control.read-group and control.admin-group.  An unknown group is an
+ * error diagnostic at that field (a warning if `as_warning`); returns false if an
+ * error was added. */
+bool tsnd_resolve_groups(const struct tsn_config *cfg, struct tsnd_groups *out,
+			 struct tsn_diags *diags, bool as_warning);
+
+/* Load and validate `path` exactly as a reload would (parse, validate, groups).
+ * Returns the config or NULL; diags gets every error and warning. */
+struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
+				       struct tsnd_groups *groups);
+
+/* {"file","valid","errors","warnings","diagnostics"} for config.check and a refused
+ * reload. */
+json_object *tsnd_check_json(const struct tsn_diags *diags);
+
+/* True if any configured port asks for XDP. */
+bool tsnd_config_needs_xdp(const struct tsn_config *cfg);
+
+/* The effective log level and target: command line first, then the config; a
+ * daemonized tsnd logs to syslog unless --stderr was given. */
+int tsnd_effective_log_level(const struct tsnd *d, const struct tsn_config *cfg);
+int tsnd_effective_log_target(const struct tsnd *d, const struct tsn_config *cfg);
+
+/* The group that owns the control socket: read-group, else admin-group, else root. */
+gid_t tsnd_socket_group(const struct tsnd_groups *groups);
+
+/* Reload the configuration file, all or nothing (config.reload and SIGHUP).
+ * `who` names the requester for the audit log ("uid 0 pid 123", "SIGHUP").
+ * Returns the result code; *data gets the reply data (see
+ * docs/control-protocol.md) and msg a one-line summary. */
+enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
+			      char *msg, size_t msglen);
+
+/* Format a wall-clock time as RFC 3339 UTC ("2024-05-01T12:00:00Z"). */
+void tsnd_rfc3339(time_t t, char *buf, size_t len);
+
+#endif
