@@ -1,0 +1,287 @@
+/* test_ports.c — daemon/ports.c against a real veth pair.
+ *
+ * The test moves itself into a fresh network namespace (unshare), so the links
+ * it makes cannot collide with the host's and vanish with the namespace even if
+ * the test dies; it switches back to the original namespace when done.  Values
+ * the test set (MTU, queues, MAC) are asserted directly; values the kernel
+ * chooses (ifindex, qdisc) are compared with what iproute2 reports.  Needs root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "ports.h"
+
+#define PORT "tp0"
+#define PEER "tp1"
+#define PORT_MAC "02:11:22:33:44:55"
+
+static int host_netns = -1;
+static struct ports *ports;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "\n  command failed (%d): %s", rc, cmd);
+	return rc;
+}
+
+/* Run a command that prints JSON (iproute2 -j) and parse its output. */
+static json_object *sh_json(const char *cmd)
+{
+	char buf[16384];
+	size_t n;
+	FILE *f = popen(cmd, "r");
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	pclose(f);
+	return json_tokener_parse(buf);
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* The root qdisc kind per `tc -j qdisc show`, "" when it lists none. */
+static void tc_root_qdisc(const char *dev, char *kind, size_t len)
+{
+	char cmd[128];
+	json_object *list;
+
+	snprintf(cmd, sizeof(cmd), "tc -j qdisc show dev %s root", dev);
+	list = sh_json(cmd);
+	kind[0] = '\0';
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		json_object *q = json_object_array_get_idx(list, i);
+		json_object *root = jget(q, "root");
+
+		if (root && json_object_get_boolean(root))
+			snprintf(kind, len, "%s", json_object_get_string(jget(q, "kind")));
+	}
+	json_object_put(list);
+}
+
+static int ip_ifindex(const char *dev)
+{
+	char cmd[128];
+	json_object *list;
+	int ifindex = -1;
+
+	snprintf(cmd, sizeof(cmd), "ip -j link show dev %s", dev);
+	list = sh_json(cmd);
+	if (list && json_object_array_length(list) == 1)
+		ifindex = json_object_get_int(jget(json_object_array_get_idx(list, 0), "ifindex"));
+	json_object_put(list);
+	return ifindex;
+}
+
+/* ---- fixtures ---- */
+
+static int suite_init(void)
+{
+	host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host_netns < 0 || unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cannot make a network namespace (root needed): %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (sh("ip link add " PORT " mtu 1400 numtxqueues 4 numrxqueues 2 address " PORT_MAC
+	       " type veth peer name " PEER " numtxqueues 2 numrxqueues 4"))
+		return -1;
+	ports = ports_open();
+	return ports ? 0 : -1;
+}
+
+static int suite_cleanup(void)
+{
+	ports_close(ports);
+	sh("ip link del " PORT " 2>/dev/null");
+	/* Leaving drops the last reference: the kernel deletes the namespace. */
+	if (host_netns >= 0) {
+		if (setns(host_netns, CLONE_NEWNET) < 0)
+			perror("setns back to the original network namespace");
+		close(host_netns);
+	}
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void assert_static_fields(const struct port_info *pi)
+{
+	static const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+	CU_ASSERT_TRUE(pi->present);
+	CU_ASSERT_STRING_EQUAL(pi->name, PORT);
+	CU_ASSERT_EQUAL(pi->ifindex, ip_ifindex(PORT));
+	CU_ASSERT(pi->ifindex > 1);
+	CU_ASSERT_EQUAL(pi->mtu, 1400);
+	CU_ASSERT_EQUAL(pi->num_tx_queues, 4);
+	CU_ASSERT_EQUAL(pi->num_rx_queues, 2);
+	CU_ASSERT_EQUAL(memcmp(pi->mac, mac, sizeof(mac)), 0);
+	/* veth reports 10000 Mbit/s on recent kernels and "unknown" on older ones. */
+	CU_ASSERT(pi->speed_mbps == 10000 || pi->speed_mbps == 0);
+}
+
+static void test_link_down(void)
+{
+	struct port_info pi;
+	char kind[16];
+
+	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PORT " down && ip link set " PEER " down"), 0);
+	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
+	assert_static_fields(&pi);
+	CU_ASSERT_STRING_EQUAL(pi.oper_state, "down");
+	CU_ASSERT_FALSE(pi.admin_up);
+	CU_ASSERT_FALSE(pi.carrier);
+	tc_root_qdisc(PORT, kind, sizeof(kind));
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, kind);
+}
+
+static void test_link_up(void)
+{
+	struct port_info pi;
+	char kind[16];
+
+	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PEER " up && ip link set " PORT " up"), 0);
+	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
+	assert_static_fields(&pi);
+	CU_ASSERT_STRING_EQUAL(pi.oper_state, "up");
+	CU_ASSERT_TRUE(pi.admin_up);
+	CU_ASSERT_TRUE(pi.carrier);
+	tc_root_qdisc(PORT, kind, sizeof(kind));
+	CU_ASSERT_STRING_EQUAL(kind, "noqueue");	/* veth's default once up */
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, kind);
+}
+
+static void test_peer_down(void)
+{
+	struct port_info pi;
+
+	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PORT " up && ip link set " PEER " down"), 0);
+	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_STRING_EQUAL(pi.oper_state, "lowerlayerdown");
+	CU_ASSERT_TRUE(pi.admin_up);
+	CU_ASSERT_FALSE(pi.carrier);
+}
+
+static void test_root_qdisc(void)
+{
+	struct port_info pi;
+	char kind[16];
+
+	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PEER " up && ip link set " PORT " up && "
+				 "tc qdisc replace dev " PORT " root handle 1: mq"), 0);
+	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
+	tc_root_qdisc(PORT, kind, sizeof(kind));
+	CU_ASSERT_STRING_EQUAL(kind, "mq");
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, "mq");
+	/* The peer keeps its own qdisc: the lookup is per interface. */
+	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PEER, &pi), 0);
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, "noqueue");
+	CU_ASSERT_EQUAL(pi.num_tx_queues, 2);
+	CU_ASSERT_EQUAL(pi.num_rx_queues, 4);
+	sh("tc qdisc del dev " PORT " root");
+}
+
+static void test_missing_interface(void)
+{
+	static const char *const names[] = { "nosuch0", "", "name-longer-than-ifnamsiz" };
+	struct port_info pi;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		memset(&pi, 0xa5, sizeof(pi));
+		CU_ASSERT_EQUAL(ports_query(ports, names[i], &pi), 0);
+		CU_ASSERT_FALSE(pi.present);
+		CU_ASSERT_EQUAL(pi.ifindex, 0);
+		CU_ASSERT_EQUAL(pi.mtu, 0);
+		CU_ASSERT_EQUAL(pi.speed_mbps, 0);
+		CU_ASSERT_STRING_EQUAL(pi.oper_state, "");
+		CU_ASSERT_STRING_EQUAL(pi.qdisc, "");
+		CU_ASSERT_EQUAL(strncmp(pi.name, names[i], IFNAMSIZ - 1), 0);
+	}
+}
+
+static void test_json(void)
+{
+	static const char *const keys[] = {
+		"name", "present", "ifindex", "oper_state", "admin_up", "carrier",
+		"speed_mbps", "mtu", "tx_queues", "rx_queues", "mac", "qdisc",
+	};
+	struct port_info pi;
+	json_object *o;
+
+	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PEER " up && ip link set " PORT " up"), 0);
+	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
+	o = port_info_to_json(&pi);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(json_object_object_length(o), (int)(sizeof(keys) / sizeof(keys[0])));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		CU_ASSERT_PTR_NOT_NULL(jget(o, keys[i]));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "name")), PORT);
+	CU_ASSERT_TRUE(json_object_get_boolean(jget(o, "present")));
+	CU_ASSERT_EQUAL(json_object_get_int(jget(o, "ifindex")), pi.ifindex);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "oper_state")), "up");
+	CU_ASSERT_TRUE(json_object_is_type(jget(o, "admin_up"), json_type_boolean));
+	CU_ASSERT_TRUE(json_object_is_type(jget(o, "carrier"), json_type_boolean));
+	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "speed_mbps")), pi.speed_mbps);
+	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "mtu")), 1400);
+	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "tx_queues")), 4);
+	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "rx_queues")), 2);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "mac")), PORT_MAC);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "qdisc")), "noqueue");
+	json_object_put(o);
+
+	CU_ASSERT_EQUAL(ports_query(ports, "nosuch0", &pi), 0);
+	o = port_info_to_json(&pi);
+	CU_ASSERT_FALSE(json_object_get_boolean(jget(o, "present")));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "name")), "nosuch0");
+	json_object_put(o);
+}
+
+int main(void)
+{
+	CU_pSuite suite;
+	unsigned failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	suite = CU_add_suite("ports", suite_init, suite_cleanup);
+	if (!suite ||
+	    !CU_add_test(suite, "administratively down", test_link_down) ||
+	    !CU_add_test(suite, "up with carrier", test_link_up) ||
+	    !CU_add_test(suite, "up, peer down", test_peer_down) ||
+	    !CU_add_test(suite, "root qdisc", test_root_qdisc) ||
+	    !CU_add_test(suite, "missing interface", test_missing_interface) ||
+	    !CU_add_test(suite, "port_info_to_json", test_json)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
