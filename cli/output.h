@@ -1,0 +1,65 @@
+/* output.h — everything tsnctl prints: the human rendering of each command's
+ * answer (tables, key/value blocks, diagnostics), the -j JSON rendering, error
+ * messages, and the exit status that goes with each outcome.
+ *
+ * One entry point per outcome: output_response() for an answer from tsnd (or a
+ * locally built one, see `config check FILE`), output_client_error() when no
+ * answer came.  Both choose human or JSON output from struct output. */
+#ifndef TSNCTL_OUTPUT_H
+#define TSNCTL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json.h>
+
+#include "client.h"
+#include "tsn/ctl_proto.h"
+
+/* Exit status of tsnctl; documented in tsnctl(8) and --help. */
+enum tsnctl_exit {
+	TSNCTL_EXIT_OK = 0,
+	TSNCTL_EXIT_ERROR = 1,		/* tsnd answered with an error not listed below */
+	TSNCTL_EXIT_USAGE = 2,
+	TSNCTL_EXIT_UNREACHABLE = 3,	/* socket missing, connection refused */
+	TSNCTL_EXIT_PERMISSION = 4,
+	TSNCTL_EXIT_CONFIG_INVALID = 5,
+	TSNCTL_EXIT_PROTOCOL = 6,	/* garbled or missing answer, timeout */
+};
+
+/* ---- tables: aligned columns, cells never truncated ---- */
+struct table;
+
+struct table *table_new(void);
+void table_free(struct table *t);
+/* Columns are added before the first row.  A NULL title makes a headerless
+ * column; the header line is printed only if some column has a title. */
+void table_add_column(struct table *t, const char *title);
+/* Start a new row; its cells are appended with table_add_cell, left to right.
+ * Cells not given print empty. */
+void table_add_row(struct table *t);
+void table_add_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Columns are separated by two spaces; the last column is not padded. */
+void table_print(const struct table *t, FILE *out);
+
+/* ---- rendering ---- */
+struct output {
+	FILE *out;		/* results (and JSON, also of errors) */
+	FILE *err;		/* error messages and diagnostics */
+	bool json;
+	bool pretty;		/* indent JSON */
+	const char *socket;	/* named in error messages */
+};
+
+/* Print the answer to `command` (a protocol command name such as "port.show")
+ * and return the exit status for it. */
+int output_response(const struct output *o, const char *command,
+		    const struct tsn_ctl_response *resp);
+/* Print why no answer came and return the exit status for it. */
+int output_client_error(const struct output *o, const char *command,
+			const struct client_error *e);
+
+int output_exit_for_code(enum tsn_ctl_code code);
+int output_exit_for_client_error(const struct client_error *e);
+
+#endif

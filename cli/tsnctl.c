@@ -1,0 +1,418 @@
+/* tsnctl.c — command line of tsnctl: options, the command table, dispatch.
+ *
+ * tsnctl is thin: it turns `OBJECT VERB ARGS` into one control-protocol request,
+ * sends it (client.c) and prints the answer (output.c).  All state lives in tsnd.
+ * Words may be abbreviated to any unambiguous prefix, as in iproute2
+ * (`tsnctl po sh`). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "client.h"
+#include "output.h"
+#include "tsn/config.h"
+#include "tsn/ctl_proto.h"
+
+#define DEFAULT_TIMEOUT_S 10
+#define MAX_TIMEOUT_S 86400
+#define MAX_VERBS 8		/* per object, not counting "help" */
+
+struct ctx {
+	struct output out;
+	const char *socket;
+	int timeout_ms;
+};
+
+struct verb {
+	const char *name;
+	const char *args;	/* argument synopsis, "" if none */
+	const char *summary;
+	int (*run)(struct ctx *c, int argc, char **argv);	/* argv: the words after the verb */
+};
+
+struct object {
+	const char *name;
+	const char *default_verb;	/* run when no verb is given; NULL: a verb is required */
+	const struct verb *verbs;
+	size_t n_verbs;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tsnctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'tsnctl help'.\n", stderr);
+	return TSNCTL_EXIT_USAGE;
+}
+
+static int no_arguments(const char *object, const char *verb, int argc, char **argv)
+{
+	if (argc == 0)
+		return 0;
+	return usage_error("'%s %s' takes no arguments, got '%s'", object, verb, argv[0]);
+}
+
+/* Send one request and print its answer; returns the exit status. */
+static int request(struct ctx *c, const char *command, json_object *args)
+{
+	struct tsn_ctl_response resp;
+	struct client_error err;
+
+	if (client_request(c->socket, c->timeout_ms, command, args, &resp, &err) < 0)
+		return output_client_error(&c->out, command, &err);
+	int status = output_response(&c->out, command, &resp);
+	tsn_ctl_response_release(&resp);
+	return status;
+}
+
+/* ---- commands ------------------------------------------------------------------ */
+
+static int cmd_status(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("status", "show", argc, argv);
+	return status ? status : request(c, "status", NULL);
+}
+
+/* Validate a file here, without tsnd, and report it exactly as tsnd's
+ * config.check would: same data, same rendering, same exit status. */
+static int check_file_locally(struct ctx *c, const char *file)
+{
+	struct tsn_ctl_response resp = { .version = TSN_CTL_PROTOCOL_VERSION };
+	struct tsn_diags diags;
+
+	tsn_diags_init(&diags, file);
+	struct tsn_config *cfg = tsn_config_load(file, &diags);
+	if (!cfg && diags.errors == 0)
+		tsn_diags_add(&diags, TSN_DIAG_ERROR, 0, 0, "", "the file could not be loaded");
+	bool valid = cfg && diags.errors == 0;
+
+	json_object *data = json_object_new_object();
+	json_object_object_add(data, "file", json_object_new_string(file));
+	json_object_object_add(data, "valid", json_object_new_boolean(valid));
+	json_object_object_add(data, "errors", json_object_new_uint64(diags.errors));
+	json_object_object_add(data, "warnings", json_object_new_uint64(diags.warnings));
+	json_object_object_add(data, "diagnostics", tsn_diags_to_json(&diags));
+	resp.data = data;
+	resp.code = valid ? TSN_CTL_OK : TSN_CTL_E_CONFIG_INVALID;
+	if (!valid)
+		snprintf(resp.message, sizeof(resp.message), "%s has %zu error%s", file,
+			 diags.errors, diags.errors == 1 ? "" : "s");
+
+	int status = output_response(&c->out, "config.check", &resp);
+	json_object_put(data);
+	if (cfg)
+		tsn_config_free(cfg);
+	tsn_diags_free(&diags);
+	return status;
+}
+
+static int cmd_config_check(struct ctx *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error("'config check' takes at most one FILE, got '%s' after '%s'",
+				   argv[1], argv[0]);
+	if (argc == 1)
+		return check_file_locally(c, argv[0]);
+	return request(c, "config.check", NULL);
+}
+
+static int cmd_config_show(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("config", "show", argc, argv);
+	return status ? status : request(c, "config.show", NULL);
+}
+
+static int cmd_config_reload(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("config", "reload", argc, argv);
+	return status ? status : request(c, "config.reload", NULL);
+}
+
+/* port show [[dev] DEV] */
+static int cmd_port_show(struct ctx *c, int argc, char **argv)
+{
+	const char *dev = NULL;
+
+	if (argc >= 1 && strcmp(argv[0], "dev") == 0) {
+		if (argc < 2)
+			return usage_error("'port show dev' needs a device name");
+		argc--;
+		argv++;
+	}
+	if (argc > 1)
+		return usage_error("'port show' takes one device, got '%s' after '%s'", argv[1], argv[0]);
+	if (argc == 1) {
+		dev = argv[0];
+		if (!dev[0] || strlen(dev) >= IFNAMSIZ)
+			return usage_error("device name '%s' is not valid: 1 to %d bytes are allowed",
+					   dev, IFNAMSIZ - 1);
+	}
+
+	json_object *args = json_object_new_object();
+	if (dev)
+		json_object_object_add(args, "dev", json_object_new_string(dev));
+	int status = request(c, "port.show", args);
+	json_object_put(args);
+	return status;
+}
+
+static const struct verb status_verbs[] = {
+	{ "show", "", "daemon, configuration, ports and subsystems at a glance", cmd_status },
+};
+
+static const struct verb config_verbs[] = {
+	{ "check", "[FILE]", "validate FILE here, or (no FILE) tsnd's configuration file", cmd_config_check },
+	{ "show", "", "the running configuration as normalized YAML", cmd_config_show },
+	{ "reload", "", "load tsnd's configuration file, all or nothing", cmd_config_reload },
+};
+
+static const struct verb port_verbs[] = {
+	{ "show", "[[dev] DEV]", "configured ports: link state, queues, qdisc, XDP", cmd_port_show },
+};
+
+#define VERBS(v) v, sizeof(v) / sizeof(v[0])
+
+static const struct object objects[] = {
+	{ "status", "show", VERBS(status_verbs) },
+	{ "config", NULL, VERBS(config_verbs) },
+	{ "port", "show", VERBS(port_verbs) },
+};
+
+#define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))
+
+/* ---- help ---------------------------------------------------------------------- */
+
+/* "port [show] [[dev] DEV]": the default verb is optional, hence the brackets. */
+static const char *verb_synopsis(const struct object *obj, const struct verb *v, char *buf,
+				 size_t len)
+{
+	bool optional = obj->default_verb && strcmp(obj->default_verb, v->name) == 0;
+
+	snprintf(buf, len, "%s %s%s%s%s%s", obj->name, optional ? "[" : "", v->name,
+		 optional ? "]" : "", v->args[0] ? " " : "", v->args);
+	return buf;
+}
+
+static void print_object_help(FILE *out, const struct object *obj)
+{
+	char synopsis[64];
+
+	for (size_t i = 0; i < obj->n_verbs; i++)
+		fprintf(out, "  tsnctl %-26s %s\n",
+			verb_synopsis(obj, &obj->verbs[i], synopsis, sizeof(synopsis)),
+			obj->verbs[i].summary);
+	snprintf(synopsis, sizeof(synopsis), "%s help", obj->name);
+	fprintf(out, "  tsnctl %-26s %s\n", synopsis, "this list");
+}
+
+static void print_help(FILE *out)
+{
+	char synopsis[64];
+
+	fputs("Usage: tsnctl [OPTIONS] OBJECT [VERB [ARGS]]\n"
+	      "Query and control tsnd, the TSN switch daemon, over its control socket.\n"
+	      "Words may be shortened to any unambiguous prefix: 'tsnctl po sh'.\n"
+	      "\nCommands:\n", out);
+	for (size_t i = 0; i < N_OBJECTS; i++)
+		for (size_t j = 0; j < objects[i].n_verbs; j++)
+			fprintf(out, "  %-28s %s\n",
+				verb_synopsis(&objects[i], &objects[i].verbs[j], synopsis,
+					      sizeof(synopsis)),
+				objects[i].verbs[j].summary);
+	fprintf(out,
+		"  %-28s %s\n"
+		"\nOptions:\n"
+		"  -j, --json            print the answer's data as JSON (stable field names)\n"
+		"      --pretty          indent the JSON (implies -j)\n"
+		"  -s, --socket PATH     tsnd's control socket (default: $TSND_SOCKET, else %s)\n"
+		"  -t, --timeout SECONDS give up when tsnd has not answered within SECONDS\n"
+		"                        (default %d, at most %d; fractions allowed)\n"
+		"  -h, --help            print this help\n"
+		"  -V, --version         print tsnctl's version\n"
+		"\nExit status:\n"
+		"  0  success\n"
+		"  1  tsnd answered with an error not listed below\n"
+		"  2  usage error\n"
+		"  3  tsnd not reachable (socket missing, connection refused)\n"
+		"  4  permission denied (socket or command needs group membership)\n"
+		"  5  configuration invalid (config check, config reload)\n"
+		"  6  protocol error or no answer within the timeout\n"
+		"\nSee tsnctl(8).\n",
+		"help | OBJECT help", "this help, or the verbs of OBJECT",
+		TSN_CTL_DEFAULT_SOCKET, DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S);
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+/* Index of the name `word` is exact or an unambiguous prefix of, else -1 after
+ * printing a usage error naming what is allowed. */
+static int match_word(const char *kind, const char *word, const char *const *names, size_t n)
+{
+	int found = -1, matches = 0;
+	size_t len = strlen(word);
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(word, names[i]) == 0)
+			return (int)i;
+		if (len && strncmp(word, names[i], len) == 0) {
+			found = (int)i;
+			matches++;
+		}
+	}
+	if (matches == 1)
+		return found;
+
+	char list[256] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < n && off < sizeof(list); i++)
+		if (matches == 0 || strncmp(word, names[i], len) == 0)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", off ? ", " : "",
+						names[i]);
+	if (matches == 0)
+		usage_error("unknown %s '%s'; allowed: %s", kind, word, list);
+	else
+		usage_error("%s '%s' is ambiguous: it could be %s", kind, word, list);
+	return -1;
+}
+
+static int dispatch(struct ctx *c, int argc, char **argv)
+{
+	const char *names[N_OBJECTS + 1];
+
+	if (argc == 0) {
+		print_help(stderr);
+		return TSNCTL_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < N_OBJECTS; i++)
+		names[i] = objects[i].name;
+	names[N_OBJECTS] = "help";
+	int o = match_word("object", argv[0], names, N_OBJECTS + 1);
+	if (o < 0)
+		return TSNCTL_EXIT_USAGE;
+	if ((size_t)o == N_OBJECTS) {
+		if (argc > 1)
+			return usage_error("'help' takes no arguments, got '%s'", argv[1]);
+		print_help(stdout);
+		return TSNCTL_EXIT_OK;
+	}
+
+	const struct object *obj = &objects[o];
+	const char *verb_names[MAX_VERBS + 1];
+	size_t n = 0;
+	for (; n < obj->n_verbs && n < MAX_VERBS; n++)
+		verb_names[n] = obj->verbs[n].name;
+	verb_names[n] = "help";
+
+	const char *word = argc > 1 ? argv[1] : obj->default_verb;
+	if (!word) {
+		fprintf(stderr, "tsnctl: '%s' needs a verb:\n", obj->name);
+		print_object_help(stderr, obj);
+		return TSNCTL_EXIT_USAGE;
+	}
+	int v = match_word("verb", word, verb_names, n + 1);
+	if (v < 0)
+		return TSNCTL_EXIT_USAGE;
+	if ((size_t)v == n) {
+		if (argc > 2)
+			return usage_error("'%s help' takes no arguments, got '%s'", obj->name, argv[2]);
+		print_object_help(stdout, obj);
+		return TSNCTL_EXIT_OK;
+	}
+	int rest = argc > 1 ? argc - 2 : 0;
+	return obj->verbs[v].run(c, rest, argv + argc - rest);
+}
+
+static int parse_timeout(const char *arg, int *ms)
+{
+	char *end;
+	errno = 0;
+	double s = strtod(arg, &end);
+
+	if (errno || end == arg || *end || !isfinite(s) || s <= 0 || s > MAX_TIMEOUT_S)
+		return usage_error("timeout '%s' is not valid: give seconds, more than 0 and at most %d",
+				   arg, MAX_TIMEOUT_S);
+	*ms = (int)(s * 1000 + 0.999);	/* round up: 0.0001 s still waits 1 ms */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'P' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx c = {
+		.out = { .out = stdout, .err = stderr },
+		.timeout_ms = DEFAULT_TIMEOUT_S * 1000,
+	};
+	int opt;
+
+	opterr = 0;
+	/* '+': options end at the first word, so an argument such as a file name
+	 * starting with '-' reaches its command. */
+	while ((opt = getopt_long(argc, argv, "+:js:t:hV", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			c.out.json = true;
+			break;
+		case 'P':
+			c.out.json = true;
+			c.out.pretty = true;
+			break;
+		case 's':
+			c.socket = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &c.timeout_ms))
+				return TSNCTL_EXIT_USAGE;
+			break;
+		case 'h':
+			print_help(stdout);
+			return TSNCTL_EXIT_OK;
+		case 'V':
+			printf("tsnctl %s\n", TSN_VERSION);
+			return TSNCTL_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+
+	if (!c.socket) {
+		const char *env = getenv("TSND_SOCKET");
+		c.socket = env && env[0] ? env : TSN_CTL_DEFAULT_SOCKET;
+	}
+	if (!c.socket[0] || strlen(c.socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return usage_error("socket path '%s' is not valid: 1 to %zu bytes are allowed", c.socket,
+				   sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	c.out.socket = c.socket;
+
+	int status = dispatch(&c, argc - optind, argv + optind);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "tsnctl: writing the output failed: %s\n", strerror(errno));
+		if (status == TSNCTL_EXIT_OK)
+			status = TSNCTL_EXIT_ERROR;
+	}
+	return status;
+}

@@ -1,0 +1,930 @@
+/* test_cli_output.c — tsnctl's printing path and its client, without the daemon.
+ *
+ * The unit-test rule links libtsn.a and the daemon objects, not the CLI objects,
+ * so the CLI modules under test are compiled into this file.  The client suite
+ * talks to a forked peer over a real UNIX socket. */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "../../cli/client.c"
+#include "../../cli/output.c"
+
+/* ---- capturing output ----------------------------------------------------------- */
+
+struct capture {
+	char *out, *err;
+	size_t out_len, err_len;
+	struct output o;
+};
+
+static void capture_begin(struct capture *c, bool json, bool pretty)
+{
+	memset(c, 0, sizeof(*c));
+	c->o.out = open_memstream(&c->out, &c->out_len);
+	c->o.err = open_memstream(&c->err, &c->err_len);
+	c->o.json = json;
+	c->o.pretty = pretty;
+	c->o.socket = "/run/tsnd/tsnd.sock";
+	CU_ASSERT_FATAL(c->o.out && c->o.err);
+}
+
+static void capture_end(struct capture *c)
+{
+	fclose(c->o.out);
+	fclose(c->o.err);
+}
+
+static void capture_free(struct capture *c)
+{
+	free(c->out);
+	free(c->err);
+}
+
+/* Render an answer given as JSON text; returns the exit status. */
+static int render(struct capture *c, bool json, bool pretty, const char *command,
+		  enum tsn_ctl_code code, const char *message, const char *data)
+{
+	struct tsn_ctl_response resp = { .version = 1, .id = 1, .code = code };
+
+	snprintf(resp.message, sizeof(resp.message), "%s", message);
+	if (data) {
+		resp.data = json_tokener_parse(data);
+		CU_ASSERT_FATAL(resp.data != NULL);
+	}
+	capture_begin(c, json, pretty);
+	int status = output_response(&c->o, command, &resp);
+	capture_end(c);
+	tsn_ctl_response_release(&resp);
+	return status;
+}
+
+#define ASSERT_TEXT(actual, expected)                                                  \
+	do {                                                                           \
+		if (strcmp((actual), (expected)) != 0)                                 \
+			fprintf(stderr, "\n--- expected:\n%s--- got:\n%s---\n", (expected), \
+				(actual));                                             \
+		CU_ASSERT_STRING_EQUAL((actual), (expected));                          \
+	} while (0)
+
+/* ---- table module --------------------------------------------------------------- */
+
+static char *table_text(struct table *t)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_FATAL(f != NULL);
+	table_print(t, f);
+	fclose(f);
+	table_free(t);
+	return buf;
+}
+
+static void test_table_alignment(void)
+{
+	struct table *t = table_new();
+	table_add_column(t, "NAME");
+	table_add_column(t, "N");
+	table_add_column(t, "LAST");
+	table_add_row(t);
+	table_add_cell(t, "a");
+	table_add_cell(t, "%d", 12345);
+	table_add_cell(t, "x");
+	table_add_row(t);
+	table_add_cell(t, "longer-name");
+	table_add_cell(t, "7");
+	table_add_cell(t, "last column is not padded");
+	char *s = table_text(t);
+	ASSERT_TEXT(s, "NAME         N      LAST\n"
+		       "a            12345  x\n"
+		       "longer-name  7      last column is not padded\n");
+	free(s);
+}
+
+static void test_table_wide_cells(void)
+{
+	char wide[201];
+	memset(wide, 'w', 200);
+	wide[200] = '\0';
+
+	struct table *t = table_new();
+	table_add_column(t, "A");
+	table_add_column(t, "B");
+	table_add_row(t);
+	table_add_cell(t, "%s", wide);
+	table_add_cell(t, "b");
+	table_add_row(t);
+	table_add_cell(t, "süß");	/* three columns on a terminal, five bytes */
+	table_add_cell(t, "c");
+	char *s = table_text(t);
+
+	char expected[1024];
+	snprintf(expected, sizeof(expected), "A%*sB\n%s  b\nsüß%*sc\n", 201, "", wide, 199, "");
+	ASSERT_TEXT(s, expected);
+	free(s);
+}
+
+static void test_table_empty(void)
+{
+	struct table *t = table_new();
+	table_add_column(t, "PORT");
+	table_add_column(t, "STATE");
+	char *s = table_text(t);
+	ASSERT_TEXT(s, "PORT  STATE\n");
+	free(s);
+
+	s = table_text(table_new());	/* no columns at all */
+	ASSERT_TEXT(s, "");
+	free(s);
+}
+
+static void test_table_missing_cells(void)
+{
+	struct table *t = table_new();
+	table_add_column(t, NULL);	/* headerless: no header line */
+	table_add_column(t, NULL);
+	table_add_column(t, NULL);
+	table_add_row(t);
+	table_add_cell(t, "key");
+	table_add_cell(t, "value");
+	table_add_cell(t, "more");
+	table_add_cell(t, "dropped: more cells than columns");
+	table_add_row(t);
+	table_add_cell(t, "k");	/* cells not given print empty, no trailing blanks */
+	table_add_row(t);
+	table_add_cell(t, "%s", "");
+	table_add_cell(t, "%s", "");
+	table_add_cell(t, "third");
+	char *s = table_text(t);
+	ASSERT_TEXT(s, "key  value  more\n"
+		       "k\n"
+		       "            third\n");
+	free(s);
+}
+
+/* ---- human rendering of each command --------------------------------------------- */
+
+static const char status_data[] =
+	"{\"daemon\":{\"version\":\"0.1.0\",\"pid\":4242,\"uptime_s\":93784,"
+	"\"started\":\"2025-03-01T10:00:00Z\"},"
+	"\"config\":{\"file\":\"/etc/tsnd/tsnd.yaml\",\"generation\":3,"
+	"\"loaded\":\"2025-03-02T12:03:04Z\",\"warnings\":1,"
+	"\"last_reload\":{\"time\":\"2025-03-02T12:03:04Z\",\"result\":\"ok\",\"message\":\"\"}},"
+	"\"ports\":[{\"name\":\"sw0p1\",\"present\":true,\"oper_state\":\"up\",\"speed_mbps\":10000,"
+	"\"schedule\":\"configured\",\"xdp\":\"generic\"},"
+	"{\"name\":\"sw0p2\",\"present\":false,\"oper_state\":\"\",\"speed_mbps\":0,"
+	"\"schedule\":\"none\",\"xdp\":\"off\"}],"
+	"\"subsystems\":{\"dataplane\":{\"state\":\"loaded\",\"ports_attached\":1},"
+	"\"ptp\":{\"state\":\"disabled\"}}}";
+
+static void test_render_status(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "status", TSN_CTL_OK, "", status_data);
+
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "daemon:       tsnd 0.1.0, pid 4242\n"
+			   "uptime:       1d 2h 3m 4s, since 2025-03-01T10:00:00Z\n"
+			   "config:       /etc/tsnd/tsnd.yaml\n"
+			   "generation:   3, loaded 2025-03-02T12:03:04Z, 1 warning\n"
+			   "last reload:  2025-03-02T12:03:04Z ok\n"
+			   "\n"
+			   "PORT   STATE   SPEED   SCHEDULE    XDP\n"
+			   "sw0p1  up      10000M  configured  generic\n"
+			   "sw0p2  absent  -       none        off\n"
+			   "\n"
+			   "dataplane:    loaded, 1 port attached\n"
+			   "ptp:          disabled\n");
+	ASSERT_TEXT(c.err, "");
+	capture_free(&c);
+}
+
+/* A fresh daemon: never reloaded, no ports, a data plane that failed to load. */
+static void test_render_status_sparse(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "status", TSN_CTL_OK, "",
+			    "{\"daemon\":{\"version\":\"0.1.0\",\"uptime_s\":59},"
+			    "\"config\":{\"file\":\"/x.yaml\",\"generation\":1,\"warnings\":0,"
+			    "\"last_reload\":null},\"ports\":[],"
+			    "\"subsystems\":{\"dataplane\":{\"state\":\"error\",\"ports_attached\":0,"
+			    "\"message\":\"BPF verifier refused port_counters\"}}}");
+
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "daemon:       tsnd 0.1.0, pid -\n"
+			   "uptime:       59s, since -\n"
+			   "config:       /x.yaml\n"
+			   "generation:   1, loaded -, 0 warnings\n"
+			   "last reload:  never\n"
+			   "\n"
+			   "PORT  STATE  SPEED  SCHEDULE  XDP\n"
+			   "\n"
+			   "dataplane:    error, 0 ports attached (BPF verifier refused port_counters)\n");
+	capture_free(&c);
+}
+
+static void test_render_status_failed_reload(void)
+{
+	struct capture c;
+	render(&c, false, false, "status", TSN_CTL_OK, "",
+	       "{\"daemon\":{\"version\":\"0.1.0\",\"pid\":1,\"uptime_s\":3600,"
+	       "\"started\":\"2025-01-01T00:00:00Z\"},\"config\":{\"file\":\"/x.yaml\","
+	       "\"generation\":2,\"loaded\":\"2025-01-01T00:10:00Z\",\"warnings\":2,"
+	       "\"last_reload\":{\"time\":\"2025-01-01T00:20:00Z\",\"result\":\"config-invalid\","
+	       "\"message\":\"2 errors\"}}}");
+	ASSERT_TEXT(c.out, "daemon:       tsnd 0.1.0, pid 1\n"
+			   "uptime:       1h 0m 0s, since 2025-01-01T00:00:00Z\n"
+			   "config:       /x.yaml\n"
+			   "generation:   2, loaded 2025-01-01T00:10:00Z, 2 warnings\n"
+			   "last reload:  2025-01-01T00:20:00Z config-invalid: 2 errors\n"
+			   "\n"
+			   "PORT  STATE  SPEED  SCHEDULE  XDP\n"
+			   "\n");
+	capture_free(&c);
+}
+
+static const char port_data[] =
+	"{\"ports\":["
+	"{\"name\":\"sw0p1\",\"present\":true,\"ifindex\":5,\"oper_state\":\"up\",\"admin_up\":true,"
+	"\"carrier\":true,\"speed_mbps\":10000,\"mtu\":1500,\"tx_queues\":4,\"rx_queues\":4,"
+	"\"mac\":\"02:00:00:00:00:01\",\"qdisc\":\"noqueue\",\"configured\":true,"
+	"\"xdp\":{\"mode\":\"generic\",\"attached\":true,\"prog_id\":17,"
+	"\"counters\":{\"ipv6\":{\"packets\":1200,\"bytes\":99},\"other\":{\"packets\":34,\"bytes\":1}}}},"
+	"{\"name\":\"sw0p2\",\"present\":true,\"ifindex\":6,\"oper_state\":\"lowerlayerdown\","
+	"\"speed_mbps\":0,\"mtu\":9000,\"tx_queues\":1,\"qdisc\":\"\",\"configured\":true,"
+	"\"xdp\":{\"mode\":\"native\",\"attached\":false}},"
+	"{\"name\":\"sw0p3\",\"present\":false,\"ifindex\":0,\"oper_state\":\"\",\"mtu\":0,"
+	"\"tx_queues\":0,\"qdisc\":\"\",\"configured\":true,"
+	"\"xdp\":{\"mode\":\"off\",\"attached\":false}}]}";
+
+static void test_render_port_show(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "port.show", TSN_CTL_OK, "", port_data);
+
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out,
+		    "PORT   STATE           SPEED   MTU   TXQ  QDISC    XDP                RX-PKTS\n"
+		    "sw0p1  up              10000M  1500  4    noqueue  generic            1234\n"
+		    "sw0p2  lowerlayerdown  -       9000  1    -        native (detached)  -\n"
+		    "sw0p3  absent          -       -     -    -        off                -\n");
+	ASSERT_TEXT(c.err, "");
+	capture_free(&c);
+}
+
+static void test_render_port_show_empty(void)
+{
+	struct capture c;
+	render(&c, false, false, "port.show", TSN_CTL_OK, "", "{\"ports\":[]}");
+	ASSERT_TEXT(c.out, "PORT  STATE  SPEED  MTU  TXQ  QDISC  XDP  RX-PKTS\n");
+	capture_free(&c);
+}
+
+static const char show_data[] =
+	"{\"file\":\"/etc/tsnd/tsnd.yaml\",\"generation\":2,"
+	"\"config\":{\"daemon\":{\"log-level\":\"info\"},\"ports\":[]},"
+	"\"yaml\":\"daemon:\\n  log-level: info\\nports: []\\n\"}";
+
+static void test_render_config_show(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "config.show", TSN_CTL_OK, "", show_data);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "daemon:\n  log-level: info\nports: []\n");
+	capture_free(&c);
+
+	/* A YAML text without its final newline still ends the output with one. */
+	render(&c, false, false, "config.show", TSN_CTL_OK, "", "{\"yaml\":\"a: 1\"}");
+	ASSERT_TEXT(c.out, "a: 1\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.show", TSN_CTL_OK, "", "{\"config\":{}}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_PROTOCOL);
+	ASSERT_TEXT(c.out, "");
+	ASSERT_TEXT(c.err, "tsnctl: tsnd's answer to config show lacks the field \"yaml\"\n");
+	capture_free(&c);
+}
+
+static const char check_valid_data[] =
+	"{\"file\":\"/etc/tsnd/tsnd.yaml\",\"valid\":true,\"errors\":0,\"warnings\":1,"
+	"\"diagnostics\":[{\"severity\":\"warning\",\"file\":\"/etc/tsnd/tsnd.yaml\",\"line\":12,"
+	"\"column\":7,\"path\":\"ports[0].xdp\",\"message\":\"generic XDP is slow\"}]}";
+
+static const char check_invalid_data[] =
+	"{\"file\":\"/etc/tsnd/tsnd.yaml\",\"valid\":false,\"errors\":2,\"warnings\":1,"
+	"\"diagnostics\":["
+	"{\"severity\":\"error\",\"file\":\"/etc/tsnd/tsnd.yaml\",\"line\":3,\"column\":5,"
+	"\"path\":\"ports[0].name\",\"message\":\"must not be empty\"},"
+	"{\"severity\":\"warning\",\"file\":\"/etc/tsnd/tsnd.yaml\",\"line\":9,\"column\":1,"
+	"\"path\":\"ptp\",\"message\":\"unused\"},"
+	"{\"severity\":\"error\",\"file\":\"/etc/tsnd/tsnd.yaml\",\"line\":0,\"column\":0,"
+	"\"path\":\"\",\"message\":\"no ports configured\"}]}";
+
+static void test_render_config_check(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "config.check", TSN_CTL_OK, "", check_valid_data);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "/etc/tsnd/tsnd.yaml: configuration valid (1 warning)\n");
+	ASSERT_TEXT(c.err, "/etc/tsnd/tsnd.yaml:12:7: ports[0].xdp: warning: generic XDP is slow\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.check", TSN_CTL_E_CONFIG_INVALID,
+			"configuration has 2 errors", check_invalid_data);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_CONFIG_INVALID);
+	ASSERT_TEXT(c.out, "");
+	ASSERT_TEXT(c.err, "/etc/tsnd/tsnd.yaml:3:5: ports[0].name: must not be empty\n"
+			   "/etc/tsnd/tsnd.yaml:9:1: ptp: warning: unused\n"
+			   "/etc/tsnd/tsnd.yaml: no ports configured\n"
+			   "tsnctl: /etc/tsnd/tsnd.yaml: configuration invalid: 2 errors, 1 warning\n");
+	capture_free(&c);
+}
+
+static void test_render_config_reload(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "config.reload", TSN_CTL_OK, "",
+			    "{\"generation\":4,\"changed\":[\"ports\",\"ptp\"],\"diagnostics\":[]}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "configuration reloaded: generation 4, changed: ports, ptp\n");
+	ASSERT_TEXT(c.err, "");
+	capture_free(&c);
+
+	render(&c, false, false, "config.reload", TSN_CTL_OK, "",
+	       "{\"generation\":5,\"changed\":[],\"diagnostics\":[{\"severity\":\"warning\","
+	       "\"file\":\"/a.yaml\",\"line\":2,\"column\":3,\"path\":\"ptp.domain\","
+	       "\"message\":\"domain 0 is shared\"}]}");
+	ASSERT_TEXT(c.out, "configuration reloaded: generation 5, nothing changed\n");
+	ASSERT_TEXT(c.err, "/a.yaml:2:3: ptp.domain: warning: domain 0 is shared\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.reload", TSN_CTL_E_CONFIG_INVALID,
+			"configuration has 2 errors", check_invalid_data);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_CONFIG_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.err, "tsnctl: /etc/tsnd/tsnd.yaml: configuration invalid: "
+					     "2 errors, 1 warning; nothing was changed\n"));
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.reload", TSN_CTL_E_CONFIG_INVALID, "1 error",
+			"{\"file\":\"/a.yaml\",\"valid\":false,\"errors\":1,\"warnings\":0,"
+			"\"diagnostics\":[{\"severity\":\"error\",\"file\":\"/a.yaml\",\"line\":1,"
+			"\"column\":1,\"path\":\"ports\",\"message\":\"expected a list\"}]}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_CONFIG_INVALID);
+	ASSERT_TEXT(c.err, "/a.yaml:1:1: ports: expected a list\n"
+			   "tsnctl: /a.yaml: configuration invalid: 1 error; nothing was changed\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.reload", TSN_CTL_E_APPLY_FAILED,
+			"port sw0p1: taprio: Operation not supported; previous state restored", NULL);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_ERROR);
+	ASSERT_TEXT(c.err, "tsnctl: config reload: port sw0p1: taprio: Operation not supported; "
+			   "previous state restored (apply-failed)\n");
+	capture_free(&c);
+}
+
+static void test_render_errors(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "port.show", TSN_CTL_E_NOT_FOUND,
+			    "no configured port named 'eth9'", NULL);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_ERROR);
+	ASSERT_TEXT(c.out, "");
+	ASSERT_TEXT(c.err, "tsnctl: port show: no configured port named 'eth9' (not-found)\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.reload", TSN_CTL_E_PERMISSION,
+			"uid 1000 is not in group tsnadm", NULL);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_PERMISSION);
+	ASSERT_TEXT(c.err, "tsnctl: tsnd at /run/tsnd/tsnd.sock refused config reload: uid 1000 is "
+			   "not in group tsnadm (permission-denied)\n"
+			   "tsnctl: 'config reload' needs root or membership in tsnd's "
+			   "admin group (control.admin-group in tsnd.yaml)\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "status", TSN_CTL_E_BUSY, "", NULL);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_ERROR);
+	ASSERT_TEXT(c.err, "tsnctl: status: no reason given (busy)\n");
+	capture_free(&c);
+}
+
+/* ---- JSON rendering ---------------------------------------------------------------- */
+
+static void test_json_data(void)
+{
+	struct capture c;
+	int status = render(&c, true, false, "port.show", TSN_CTL_OK, "",
+			    "{\"ports\":[{\"name\":\"sw0p1\",\"mtu\":1500,\"qdisc\":\"mq\"}]}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "{\"ports\":[{\"name\":\"sw0p1\",\"mtu\":1500,\"qdisc\":\"mq\"}]}\n");
+	capture_free(&c);
+
+	/* Paths are printed as they are, without escaped slashes. */
+	render(&c, true, false, "config.check", TSN_CTL_OK, "",
+	       "{\"file\":\"/etc/tsnd/tsnd.yaml\",\"valid\":true}");
+	ASSERT_TEXT(c.out, "{\"file\":\"/etc/tsnd/tsnd.yaml\",\"valid\":true}\n");
+	ASSERT_TEXT(c.err, "");
+	capture_free(&c);
+
+	render(&c, true, true, "status", TSN_CTL_OK, "", "{\"daemon\":{\"pid\":7},\"ports\":[]}");
+	ASSERT_TEXT(c.out, "{\n"
+			   "  \"daemon\": {\n"
+			   "    \"pid\": 7\n"
+			   "  },\n"
+			   "  \"ports\": [\n"
+			   "  ]\n"
+			   "}\n");
+	capture_free(&c);
+}
+
+static void test_json_config_show(void)
+{
+	struct capture c;
+	int status = render(&c, true, false, "config.show", TSN_CTL_OK, "", show_data);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "{\"daemon\":{\"log-level\":\"info\"},\"ports\":[]}\n");
+	capture_free(&c);
+
+	status = render(&c, true, false, "config.show", TSN_CTL_OK, "", "{\"yaml\":\"\"}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_PROTOCOL);
+	ASSERT_TEXT(c.out, "");
+	capture_free(&c);
+}
+
+static void test_json_errors(void)
+{
+	struct capture c;
+	int status = render(&c, true, false, "port.show", TSN_CTL_E_NOT_FOUND,
+			    "no configured port named 'eth9'", NULL);
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_ERROR);
+	ASSERT_TEXT(c.out, "{\"error\":{\"code\":9,\"result\":\"not-found\","
+			   "\"message\":\"no configured port named 'eth9'\"},\"data\":null}\n");
+	ASSERT_TEXT(c.err, "tsnctl: port show: no configured port named 'eth9' (not-found)\n");
+	capture_free(&c);
+
+	status = render(&c, true, false, "config.check", TSN_CTL_E_CONFIG_INVALID, "bad",
+			"{\"file\":\"/a.yaml\",\"valid\":false,\"errors\":1,\"warnings\":0,"
+			"\"diagnostics\":[]}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_CONFIG_INVALID);
+	ASSERT_TEXT(c.out, "{\"error\":{\"code\":8,\"result\":\"config-invalid\",\"message\":\"bad\"},"
+			   "\"data\":{\"file\":\"/a.yaml\",\"valid\":false,\"errors\":1,"
+			   "\"warnings\":0,\"diagnostics\":[]}}\n");
+	capture_free(&c);
+}
+
+/* ---- exit statuses ----------------------------------------------------------------- */
+
+static void test_exit_for_code(void)
+{
+	static const struct { enum tsn_ctl_code code; int status; } cases[] = {
+		{ TSN_CTL_OK, 0 },
+		{ TSN_CTL_E_MALFORMED, 6 },
+		{ TSN_CTL_E_VERSION, 6 },
+		{ TSN_CTL_E_UNKNOWN_COMMAND, 1 },
+		{ TSN_CTL_E_INVALID_ARGUMENT, 1 },
+		{ TSN_CTL_E_PERMISSION, 4 },
+		{ TSN_CTL_E_TOO_LARGE, 6 },
+		{ TSN_CTL_E_TIMEOUT, 6 },
+		{ TSN_CTL_E_CONFIG_INVALID, 5 },
+		{ TSN_CTL_E_NOT_FOUND, 1 },
+		{ TSN_CTL_E_APPLY_FAILED, 1 },
+		{ TSN_CTL_E_BUSY, 1 },
+		{ TSN_CTL_E_INTERNAL, 1 },
+		{ (enum tsn_ctl_code)99, 1 },	/* a code from a newer daemon */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CU_ASSERT_EQUAL(output_exit_for_code(cases[i].code), cases[i].status);
+		if (output_exit_for_code(cases[i].code) != cases[i].status)
+			fprintf(stderr, "code %d\n", cases[i].code);
+	}
+}
+
+static void test_exit_for_client_error(void)
+{
+	static const struct { enum client_failure kind; int errnum; int status; } cases[] = {
+		{ CLIENT_CONNECT, ENOENT, 3 },
+		{ CLIENT_CONNECT, ECONNREFUSED, 3 },
+		{ CLIENT_CONNECT, ENOTSOCK, 3 },
+		{ CLIENT_CONNECT, ENOTDIR, 3 },
+		{ CLIENT_CONNECT, EACCES, 4 },
+		{ CLIENT_CONNECT, EPERM, 4 },
+		{ CLIENT_TIMEOUT, ETIMEDOUT, 6 },
+		{ CLIENT_PROTOCOL, 0, 6 },
+		{ CLIENT_PROTOCOL, ECONNRESET, 6 },
+		{ CLIENT_PROTOCOL, EBADMSG, 6 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct client_error e = { .kind = cases[i].kind, .errnum = cases[i].errnum };
+		CU_ASSERT_EQUAL(output_exit_for_client_error(&e), cases[i].status);
+	}
+}
+
+static void test_client_error_messages(void)
+{
+	struct client_error e = { .kind = CLIENT_CONNECT, .errnum = ECONNREFUSED };
+	struct capture c;
+
+	snprintf(e.detail, sizeof(e.detail), "%s", strerror(ECONNREFUSED));
+	capture_begin(&c, false, false);
+	CU_ASSERT_EQUAL(output_client_error(&c.o, "status", &e), TSNCTL_EXIT_UNREACHABLE);
+	capture_end(&c);
+	ASSERT_TEXT(c.err, "tsnctl: cannot reach tsnd at /run/tsnd/tsnd.sock: Connection refused "
+			   "(is tsnd running?)\n");
+	ASSERT_TEXT(c.out, "");
+	capture_free(&c);
+
+	e.errnum = EACCES;
+	snprintf(e.detail, sizeof(e.detail), "%s", strerror(EACCES));
+	capture_begin(&c, true, false);
+	CU_ASSERT_EQUAL(output_client_error(&c.o, "port.show", &e), TSNCTL_EXIT_PERMISSION);
+	capture_end(&c);
+	ASSERT_TEXT(c.err, "tsnctl: permission denied connecting to tsnd at /run/tsnd/tsnd.sock: "
+			   "Permission denied; 'port show' needs root or membership in tsnd's read "
+			   "group (control.read-group in tsnd.yaml)\n");
+	ASSERT_TEXT(c.out, "{\"error\":{\"code\":null,\"result\":\"permission-denied\","
+			   "\"message\":\"permission denied connecting to tsnd at /run/tsnd/tsnd.sock: "
+			   "Permission denied; 'port show' needs root or membership in tsnd's read "
+			   "group (control.read-group in tsnd.yaml)\"},\"data\":null}\n");
+	capture_free(&c);
+
+	e = (struct client_error){ .kind = CLIENT_TIMEOUT, .errnum = ETIMEDOUT };
+	snprintf(e.detail, sizeof(e.detail), "no answer from tsnd within 10 s");
+	capture_begin(&c, false, false);
+	CU_ASSERT_EQUAL(output_client_error(&c.o, "status", &e), TSNCTL_EXIT_PROTOCOL);
+	capture_end(&c);
+	ASSERT_TEXT(c.err, "tsnctl: timeout talking to tsnd at /run/tsnd/tsnd.sock: no answer from "
+			   "tsnd within 10 s\n");
+	capture_free(&c);
+}
+
+/* ---- client against a real socket ---------------------------------------------------
+ * A forked peer accepts one connection, reads the request and then behaves as the
+ * test asks: answers properly (in one-byte pieces), with the wrong id, with
+ * garbage, with an endless line, not at all, or closes. */
+
+enum peer_mode {
+	PEER_ANSWER_BYTEWISE,
+	PEER_ANSWER_LARGE,	/* ~1 MiB of data, well under the client's limit */
+	PEER_WRONG_ID,
+	PEER_GARBAGE,
+	PEER_OVERSIZED,		/* a line longer than TSN_CTL_MAX_RESPONSE */
+	PEER_SILENT,
+	PEER_CLOSE,
+	PEER_HALF_LINE,
+};
+
+static char sock_dir[32];
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static int client_suite_init(void)
+{
+	snprintf(sock_dir, sizeof(sock_dir), "/tmp/tsnctl-test.XXXXXX");
+	if (!mkdtemp(sock_dir))
+		return -1;
+	snprintf(sock_path, sizeof(sock_path), "%s/tsnd.sock", sock_dir);
+	return 0;
+}
+
+static int client_suite_clean(void)
+{
+	unlink(sock_path);
+	return rmdir(sock_dir);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void peer_serve(int lfd, enum peer_mode mode)
+{
+	struct tsn_ctl_framer f;
+	struct tsn_ctl_request req;
+	char buf[4096], err[256];
+	const char *line = NULL;
+	size_t len;
+	int fd = accept(lfd, NULL, NULL);
+
+	if (fd < 0)
+		_exit(1);
+	tsn_ctl_framer_init(&f, TSN_CTL_DEFAULT_MAX_REQUEST);
+	while (!(line = tsn_ctl_framer_next(&f, &len))) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			_exit(1);
+		tsn_ctl_framer_push(&f, buf, (size_t)n);
+	}
+	if (tsn_ctl_request_decode(line, len, &req, err, sizeof(err)) != TSN_CTL_OK)
+		_exit(1);
+
+	struct tsn_ctl_response resp = { .version = 1, .id = req.id, .code = TSN_CTL_OK };
+	json_object *data = json_object_new_object();
+	json_object_object_add(data, "command", json_object_new_string(req.command));
+	json_object_object_add(data, "args", json_object_get(req.args));
+	if (mode == PEER_ANSWER_LARGE) {
+		char *big = malloc(1 << 20);
+		memset(big, 'x', (1 << 20) - 1);
+		big[(1 << 20) - 1] = '\0';
+		json_object_object_add(data, "big", json_object_new_string(big));
+		free(big);
+	}
+	if (mode == PEER_WRONG_ID)
+		resp.id = req.id + 1;
+	resp.data = data;
+	char *answer = tsn_ctl_response_encode(&resp, &len);
+
+	switch (mode) {
+	case PEER_ANSWER_BYTEWISE:
+		for (size_t i = 0; i < len; i++) {
+			write_all(fd, answer + i, 1);
+			usleep(100);
+		}
+		break;
+	case PEER_ANSWER_LARGE:
+	case PEER_WRONG_ID:
+		write_all(fd, answer, len);
+		break;
+	case PEER_GARBAGE:
+		write_all(fd, "{\"version\":1,\"id\":\n", 19);
+		break;
+	case PEER_OVERSIZED:
+		memset(buf, ' ', sizeof(buf));
+		for (size_t sent = 0; sent <= TSN_CTL_MAX_RESPONSE; sent += sizeof(buf))
+			write_all(fd, buf, sizeof(buf));
+		break;
+	case PEER_SILENT:
+		pause();	/* killed by the test */
+		break;
+	case PEER_HALF_LINE:
+		write_all(fd, answer, len / 2);
+		break;
+	case PEER_CLOSE:
+		break;
+	}
+	free(answer);
+	json_object_put(data);
+	tsn_ctl_request_release(&req);
+	tsn_ctl_framer_free(&f);
+	close(fd);
+	close(lfd);
+	_exit(0);
+}
+
+/* Start a peer listening on sock_path; returns its pid. */
+static pid_t peer_start(enum peer_mode mode)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	unlink(sock_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	CU_ASSERT_FATAL(lfd >= 0);
+	CU_ASSERT_FATAL(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CU_ASSERT_FATAL(listen(lfd, 4) == 0);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		peer_serve(lfd, mode);
+	close(lfd);
+	return pid;
+}
+
+static void peer_stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(sock_path);
+}
+
+static int64_t elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static void test_client_answer_in_pieces(void)
+{
+	struct tsn_ctl_response resp;
+	struct client_error e;
+	json_object *args = json_object_new_object();
+	json_object_object_add(args, "dev", json_object_new_string("sw0p1"));
+
+	pid_t pid = peer_start(PEER_ANSWER_BYTEWISE);
+	int ret = client_request(sock_path, 5000, "port.show", args, &resp, &e);
+	peer_stop(pid);
+	json_object_put(args);
+
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+	CU_ASSERT_EQUAL(resp.code, TSN_CTL_OK);
+	CU_ASSERT_STRING_EQUAL(jstr(resp.data, "command"), "port.show");
+	CU_ASSERT_STRING_EQUAL(jstr(jget(resp.data, "args"), "dev"), "sw0p1");
+	tsn_ctl_response_release(&resp);
+}
+
+static void test_client_large_answer(void)
+{
+	struct tsn_ctl_response resp;
+	struct client_error e;
+
+	pid_t pid = peer_start(PEER_ANSWER_LARGE);
+	int ret = client_request(sock_path, 5000, "config.show", NULL, &resp, &e);
+	peer_stop(pid);
+
+	CU_ASSERT_EQUAL_FATAL(ret, 0);
+	CU_ASSERT_EQUAL(strlen(jstr(resp.data, "big")), (1u << 20) - 1);
+	tsn_ctl_response_release(&resp);
+}
+
+/* Run one exchange against a misbehaving peer and check how it fails. */
+static void expect_failure(enum peer_mode mode, int timeout_ms, enum client_failure kind,
+			   const char *detail_part)
+{
+	struct tsn_ctl_response resp;
+	struct client_error e;
+
+	pid_t pid = peer_start(mode);
+	int ret = client_request(sock_path, timeout_ms, "status", NULL, &resp, &e);
+	peer_stop(pid);
+
+	CU_ASSERT_EQUAL(ret, -1);
+	CU_ASSERT_EQUAL(e.kind, kind);
+	CU_ASSERT_PTR_NULL(resp.data);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.detail, detail_part));
+	if (!strstr(e.detail, detail_part))
+		fprintf(stderr, "\ndetail: %s\n", e.detail);
+	CU_ASSERT_EQUAL(output_exit_for_client_error(&e), TSNCTL_EXIT_PROTOCOL);
+}
+
+static void test_client_wrong_id(void)
+{
+	expect_failure(PEER_WRONG_ID, 5000, CLIENT_PROTOCOL, "the answer carries id");
+}
+
+static void test_client_garbage(void)
+{
+	expect_failure(PEER_GARBAGE, 5000, CLIENT_PROTOCOL, "garbled answer from tsnd");
+}
+
+static void test_client_oversized(void)
+{
+	expect_failure(PEER_OVERSIZED, 20000, CLIENT_PROTOCOL, "longer than the 16777216 bytes");
+}
+
+static void test_client_closed(void)
+{
+	expect_failure(PEER_CLOSE, 5000, CLIENT_PROTOCOL, "closed the connection without answering");
+	expect_failure(PEER_HALF_LINE, 5000, CLIENT_PROTOCOL, "in the middle of its answer");
+}
+
+static void test_client_timeout(void)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	expect_failure(PEER_SILENT, 300, CLIENT_TIMEOUT, "no answer from tsnd within 0.3 s");
+	int64_t ms = elapsed_ms(&start);
+	CU_ASSERT(ms >= 290 && ms < 3000);
+}
+
+static void test_client_unreachable(void)
+{
+	struct tsn_ctl_response resp;
+	struct client_error e;
+
+	/* No socket file at all. */
+	unlink(sock_path);
+	CU_ASSERT_EQUAL(client_request(sock_path, 1000, "status", NULL, &resp, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, CLIENT_CONNECT);
+	CU_ASSERT_EQUAL(e.errnum, ENOENT);
+	CU_ASSERT_EQUAL(output_exit_for_client_error(&e), TSNCTL_EXIT_UNREACHABLE);
+
+	/* A socket file nobody listens on (a daemon that died). */
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	close(fd);
+	CU_ASSERT_EQUAL(client_request(sock_path, 1000, "status", NULL, &resp, &e), -1);
+	CU_ASSERT_EQUAL(e.kind, CLIENT_CONNECT);
+	CU_ASSERT_EQUAL(e.errnum, ECONNREFUSED);
+	CU_ASSERT_EQUAL(output_exit_for_client_error(&e), TSNCTL_EXIT_UNREACHABLE);
+	unlink(sock_path);
+
+	/* A path longer than sun_path allows. */
+	char long_path[200];
+	memset(long_path, 'a', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
+	CU_ASSERT_EQUAL(client_request(long_path, 1000, "status", NULL, &resp, &e), -1);
+	CU_ASSERT_EQUAL(e.errnum, ENAMETOOLONG);
+}
+
+/* connect() is refused with EACCES when the socket file is not writable: checked
+ * as an unprivileged user, since root passes every permission check. */
+static void test_client_permission(void)
+{
+	struct tsn_ctl_response resp;
+	struct client_error e;
+
+	if (getuid() != 0) {
+		fprintf(stderr, "(needs root to switch to an unprivileged user: not checked) ");
+		return;
+	}
+	pid_t pid = peer_start(PEER_CLOSE);
+
+	CU_ASSERT_FATAL(chmod(sock_path, 0600) == 0);
+	CU_ASSERT_FATAL(chmod(sock_dir, 0755) == 0);
+	pid_t child = fork();
+	CU_ASSERT_FATAL(child >= 0);
+	if (child == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(99);
+		int ret = client_request(sock_path, 1000, "status", NULL, &resp, &e);
+		_exit(ret == -1 && e.kind == CLIENT_CONNECT && e.errnum == EACCES &&
+		      output_exit_for_client_error(&e) == TSNCTL_EXIT_PERMISSION ? 0 : 1);
+	}
+	int wstatus;
+	waitpid(child, &wstatus, 0);
+	chmod(sock_dir, 0700);
+	peer_stop(pid);
+	CU_ASSERT(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		CU_TestFunc fn;
+	} output_tests[] = {
+		{ "table alignment", test_table_alignment },
+		{ "table wide cells", test_table_wide_cells },
+		{ "table empty", test_table_empty },
+		{ "table missing cells", test_table_missing_cells },
+		{ "status", test_render_status },
+		{ "status, sparse", test_render_status_sparse },
+		{ "status, failed reload", test_render_status_failed_reload },
+		{ "port show", test_render_port_show },
+		{ "port show, no ports", test_render_port_show_empty },
+		{ "config show", test_render_config_show },
+		{ "config check", test_render_config_check },
+		{ "config reload", test_render_config_reload },
+		{ "error answers", test_render_errors },
+		{ "json data", test_json_data },
+		{ "json config show", test_json_config_show },
+		{ "json errors", test_json_errors },
+		{ "exit status for result codes", test_exit_for_code },
+		{ "exit status for client errors", test_exit_for_client_error },
+		{ "client error messages", test_client_error_messages },
+	}, client_tests[] = {
+		{ "answer in one-byte pieces", test_client_answer_in_pieces },
+		{ "1 MiB answer", test_client_large_answer },
+		{ "answer with the wrong id", test_client_wrong_id },
+		{ "garbled answer", test_client_garbage },
+		{ "answer over the size limit", test_client_oversized },
+		{ "peer closes early", test_client_closed },
+		{ "timeout", test_client_timeout },
+		{ "daemon not reachable", test_client_unreachable },
+		{ "permission denied", test_client_permission },
+	};
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite out = CU_add_suite("tsnctl output", NULL, NULL);
+	CU_pSuite cli = CU_add_suite("tsnctl client", client_suite_init, client_suite_clean);
+	if (!out || !cli)
+		goto fail;
+	for (size_t i = 0; i < sizeof(output_tests) / sizeof(output_tests[0]); i++)
+		if (!CU_add_test(out, output_tests[i].name, output_tests[i].fn))
+			goto fail;
+	for (size_t i = 0; i < sizeof(client_tests) / sizeof(client_tests[0]); i++)
+		if (!CU_add_test(cli, client_tests[i].name, client_tests[i].fn))
+			goto fail;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}
