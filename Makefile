@@ -1,6 +1,6 @@
 # tsnd — TSN switch daemon, CLI and eBPF data plane.
 #
-# Targets: all (default), install, test, test-asan, demo, demo-down, bench, fuzz, clean.
+# Targets: all (default), install, test, test-unit, test-asan, demo, demo-down, docs, clean.
 # Cross-building for another architecture (e.g. an arm64 switch):
 #   make CROSS_COMPILE=aarch64-linux-gnu- BPF_TARGET_ARCH=arm64 \
 #        PKG_CONFIG_SYSROOT_DIR=/path/to/sysroot
@@ -62,7 +62,7 @@ TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 # Daemon modules the unit tests may link (everything but main).
 DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 
-.PHONY: all install test test-unit test-asan test-integration demo demo-down bench fuzz clean deps docs
+.PHONY: all install test test-unit test-asan tests-build demo demo-down clean deps docs
 .SUFFIXES:
 
 all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
