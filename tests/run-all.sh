@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# run-all.sh [--unit-only] — run every test of tsnd and print one verdict.
+#
+#   1. unit:     each CUnit binary ${TSN_BUILD:-build}/tests/test_*
+#   2. asan:     the same set from build/asan/tests/ when that build exists
+#   3. valgrind: each unit binary once under valgrind (one test per binary: no
+#                memory error, no definite leak); tests/valgrind.supp silences
+#                what valgrind misreads inside libbpf's bpf(2) and netlink calls
+#   4. integration: tests/integration/test_*.sh (skipped with --unit-only)
+#
+# A CUnit binary counts the tests of its "Run Summary" row; one that crashes, times
+# out or exits non-zero without a summary (or fails after it, as LeakSanitizer does)
+# counts one failure more.  An integration script counts its own `PASS name` and
+# `FAIL name: reason` lines, and one failure if it exits non-zero without printing a
+# FAIL line.  The last line is exactly `N passed, N failed`; the exit status is 0
+# only if something ran and nothing failed.  Logs go to tests/out/.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+
+BUILD=${TSN_BUILD:-build}
+ASAN_BUILD=build/asan
+OUT=tests/out
+UNIT_TIMEOUT=${TSN_UNIT_TIMEOUT:-300}		# seconds per binary
+VALGRIND_TIMEOUT=${TSN_VALGRIND_TIMEOUT:-600}
+INTEGRATION_TIMEOUT=${TSN_INTEGRATION_TIMEOUT:-900}
+
+VALGRIND_SUPP=tests/valgrind.supp
+
+unit_only=false
+case ${1:-} in
+--unit-only) unit_only=true ;;
+"") ;;
+*)
+	echo "usage: $0 [--unit-only]" >&2
+	exit 2
+	;;
+esac
+
+total_passed=0
+total_failed=0
+failures=()
+
+mkdir -p "$OUT"
+
+# record LABEL PASSED FAILED DETAIL: one result line per binary or script.
+record() {
+	local label=$1 passed=$2 failed=$3 detail=$4
+	total_passed=$((total_passed + passed))
+	total_failed=$((total_failed + failed))
+	if ((failed)); then
+		printf 'FAIL  %-42s %s\n' "$label" "$detail"
+		failures+=("$label")
+	else
+		printf 'ok    %-42s %s\n' "$label" "$detail"
+	fi
+}
+
+# Print the end of a log so a failure can be understood from the CI output alone.
+show_log_tail() {
+	echo "      --- last lines of $1 ---"
+	tail -n "${2:-25}" "$1" | sed 's/^/      | /'
+}
+
+# cunit_summary LOG: prints "ran passed failed" from the "tests" row of CUnit's
+# run summary, or nothing if the binary never got there.
+cunit_summary() {
+	awk '/^Run Summary:/ { in_summary = 1; next }
+	     in_summary && $1 == "tests" && NF >= 5 { print $3, $4, $5; found = 1; exit }
+	     END { if (!found) exit 1 }' "$1"
+}
+
+# run_timed SECONDS LOG CMD...: run CMD with its output in LOG, SIGTERM after SECONDS
+# (SIGKILL 20 s later); RC gets its exit status.  timeout(1) puts CMD in a process
+# group of its own, out of reach of the terminal's Ctrl-C, so a signal to this
+# script is passed on to it (and so to the test's cleanup traps).
+CURRENT_PID=""
+run_timed() {
+	local seconds=$1 log=$2
+	shift 2
+	timeout --kill-after=20 "$seconds" "$@" >"$log" 2>&1 </dev/null &
+	CURRENT_PID=$!
+	RC=0
+	wait "$CURRENT_PID" || RC=$?
+	CURRENT_PID=""
+}
+
+on_signal() {
+	if [[ -n $CURRENT_PID ]]; then
+		echo "run-all: interrupted; stopping the running test (it cleans up after itself)" >&2
+		kill -TERM "$CURRENT_PID" 2>/dev/null
+		wait "$CURRENT_PID" 2>/dev/null
+	fi
+	echo "$total_passed passed, $((total_failed + 1)) failed"
+	exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+exit_reason() {
+	case $1 in
+	124) echo "timed out" ;;
+	13[0-9] | 1[4-9][0-9]) echo "killed by signal $(($1 - 128)) ($(kill -l $(($1 - 128)) 2>/dev/null || echo ?))" ;;
+	*) echo "exit status $1" ;;
+	esac
+}
+
+# run_cunit KIND BINARY [WRAPPER...]: run one CUnit binary and record its tests.
+run_cunit() {
+	local kind=$1 bin=$2 name log rc summary ran passed failed detail extra=0
+	shift 2
+	name=$(basename "$bin")
+	log=$OUT/$kind-$name.log
+	run_timed "$UNIT_TIMEOUT" "$log" "$@" "$bin"
+	rc=$RC
+	if summary=$(cunit_summary "$log"); then
+		read -r ran passed failed <<<"$summary"
+		detail="$passed passed, $failed failed (of $ran)"
+		if ((rc != 0 && failed == 0)); then
+			# e.g. LeakSanitizer or a crash in a destructor after the summary.
+			extra=1
+			detail+="; then $(exit_reason "$rc")"
+		fi
+		record "$kind $name" "$passed" $((failed + extra)) "$detail"
+	else
+		record "$kind $name" 0 1 "no CUnit summary: $(exit_reason "$rc")"
+	fi
+	if ((rc != 0 || ${failed:-1} != 0)); then
+		show_log_tail "$log"
+	fi
+}
+
+# run_valgrind BINARY: one test — the unit binary runs clean under valgrind.
+run_valgrind() {
+	local bin=$1 name log rc
+	name=$(basename "$bin")
+	log=$OUT/valgrind-$name.log
+	run_timed "$VALGRIND_TIMEOUT" "$log" valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=definite --error-exitcode=99 --suppressions="$VALGRIND_SUPP" \
+		"$bin"
+	rc=$RC
+	case $rc in
+	0) record "valgrind $name" 1 0 "no memory errors, no definite leaks" ;;
+	99)
+		record "valgrind $name" 0 1 "valgrind found memory errors or definite leaks"
+		show_log_tail "$log" 40
+		;;
+	*)
+		record "valgrind $name" 0 1 "$(exit_reason "$rc") (tests failed under valgrind)"
+		show_log_tail "$log"
+		;;
+	esac
+}
+
+# run_integration SCRIPT: count its PASS/FAIL lines.
+run_integration() {
+	local script=$1 name log rc passed failed detail
+	name=$(basename "$script" .sh)
+	log=$OUT/integration-$name.log
+	TSN_BUILD=$BUILD run_timed "$INTEGRATION_TIMEOUT" "$log" bash "$script"
+	rc=$RC
+	grep -E '^(PASS|FAIL|SKIP) ' "$log" | sed 's/^/      /'
+	passed=$(grep -c '^PASS ' "$log")
+	failed=$(grep -c '^FAIL ' "$log")
+	detail="$passed passed, $failed failed"
+	if ((rc != 0 && failed == 0)); then
+		failed=1
+		detail+="; script ended with $(exit_reason "$rc") before reporting a failure"
+	elif ((rc == 0 && failed != 0)); then
+		detail+="; (the script exited 0 despite failures)"
+	fi
+	record "integration $name" "$passed" "$failed" "$detail"
+	if ((failed)); then
+		show_log_tail "$log" 40
+	fi
+}
+
+start=$SECONDS
+shopt -s nullglob
+
+unit_bins=()
+for bin in "$BUILD"/tests/test_*; do
+	[[ -f $bin && -x $bin ]] && unit_bins+=("$bin")
+done
+
+echo "== unit tests ($BUILD/tests)"
+for bin in "${unit_bins[@]}"; do
+	run_cunit unit "$bin"
+done
+((${#unit_bins[@]})) || echo "      (no unit test binaries in $BUILD/tests: run make tests-build)"
+
+if [[ $BUILD != "$ASAN_BUILD" && -d $ASAN_BUILD/tests ]]; then
+	echo "== unit tests under AddressSanitizer/UBSan ($ASAN_BUILD/tests)"
+	for bin in "$ASAN_BUILD"/tests/test_*; do
+		[[ -f $bin && -x $bin ]] || continue
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+			UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+			run_cunit asan "$bin"
+	done
+fi
+
+if [[ $BUILD != "$ASAN_BUILD" ]] && ((${#unit_bins[@]})); then
+	if command -v valgrind >/dev/null; then
+		echo "== unit tests under valgrind"
+		for bin in "${unit_bins[@]}"; do
+			run_valgrind "$bin"
+		done
+	else
+		record "valgrind" 0 1 "valgrind is not installed (scripts/install-deps.sh installs it)"
+	fi
+fi
+
+if ! $unit_only; then
+	echo "== integration tests (tests/integration)"
+	scripts=(tests/integration/test_*.sh)
+	for script in "${scripts[@]}"; do
+		run_integration "$script"
+	done
+	((${#scripts[@]})) || record "integration" 0 1 "no tests/integration/test_*.sh found"
+fi
+
+echo "== $((SECONDS - start)) s; logs in $OUT/"
+if ((${#failures[@]})); then
+	echo "failed: ${failures[*]}"
+fi
+echo "$total_passed passed, $total_failed failed"
+if ((total_failed > 0 || total_passed == 0)); then
+	exit 1
+fi
+exit 0
