@@ -169,6 +169,8 @@ static const struct cfg_field port_fields[] = {
 	  .flags = CFG_F_REQUIRED, .doc = "network interface" },
 	{ .key = "link-speed", .type = CFG_LINK_SPEED, .offset = offsetof(S, link_speed_mbps), .max = 1000000,
 	  .def = "auto", .doc = "Mbit/s, or auto to ask the kernel" },
+	{ .key = "link-speed-default", .type = CFG_UINT, .offset = offsetof(S, link_speed_default_mbps), .min = 1,
+	  .max = 1000000, .def = "1000", .doc = "Mbit/s assumed when link-speed is auto and the kernel does not know" },
 	{ .key = "xdp", .type = CFG_ENUM, .offset = offsetof(S, xdp), .names = xdp_modes, .def = "off",
 	  .doc = "attach tsnd's XDP program" },
 	{ .key = "unmatched-priority", .type = CFG_ENUM, .offset = offsetof(S, unmatched_priority),

@@ -121,6 +121,7 @@ struct tsn_cfg_storm_guard {
 struct tsn_cfg_port {
 	char name[IFNAMSIZ];
 	uint32_t link_speed_mbps;	/* 0: read from the kernel */
+	uint32_t link_speed_default_mbps;	/* when the kernel does not know either */
 	int xdp;			/* enum tsn_xdp_mode */
 	int unmatched_priority;		/* enum tsn_unmatched_policy */
 	bool has_schedule;
