@@ -7,13 +7,6 @@
 #include "cfg_schema.h"
 #include "tsn/units.h"
 
-void cfg_check_schedule(struct cfg_checker *chk, void *obj);
-void cfg_check_stream(struct cfg_checker *chk, void *obj);
-void cfg_check_flow_meter(struct cfg_checker *chk, void *obj);
-void cfg_check_stream_gate(struct cfg_checker *chk, void *obj);
-void cfg_check_route(struct cfg_checker *chk, void *obj);
-void cfg_check_telemetry(struct cfg_checker *chk, void *obj);
-
 /* Structure of a gate schedule: class counts, map, queues, list.  Timing rules that
  * need the port's link speed are checked by the schedule module against the kernel. */
 void cfg_check_schedule(struct cfg_checker *chk, void *obj)

@@ -10,14 +10,6 @@
 #define TABLE(var, nm, fields, chk) \
 	const struct cfg_table var = { nm, fields, N(fields), chk }
 
-/* Rules of single objects, defined in cfg_check.c. */
-void cfg_check_schedule(struct cfg_checker *chk, void *obj);
-void cfg_check_stream(struct cfg_checker *chk, void *obj);
-void cfg_check_flow_meter(struct cfg_checker *chk, void *obj);
-void cfg_check_stream_gate(struct cfg_checker *chk, void *obj);
-void cfg_check_route(struct cfg_checker *chk, void *obj);
-void cfg_check_telemetry(struct cfg_checker *chk, void *obj);
-
 /* ---- enumerations: index = C enum value ---- */
 static const char *const log_levels[] = { "", "", "", "error", "warning", "notice", "info", "debug", NULL };
 static const char *const log_targets[] = { "stderr", "syslog", NULL };

@@ -79,6 +79,13 @@ void cfg_index_free(struct cfg_index *ix);
 
 /* The root of the schema (cfg_schema.c). */
 extern const struct cfg_table tsn_cfg_root;
+/* Rules of single objects (cfg_check.c), named in the schema rows. */
+void cfg_check_schedule(struct cfg_checker *chk, void *obj);
+void cfg_check_stream(struct cfg_checker *chk, void *obj);
+void cfg_check_flow_meter(struct cfg_checker *chk, void *obj);
+void cfg_check_stream_gate(struct cfg_checker *chk, void *obj);
+void cfg_check_route(struct cfg_checker *chk, void *obj);
+void cfg_check_telemetry(struct cfg_checker *chk, void *obj);
 /* Cross-object rules over the whole config (cfg_check.c). */
 void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg);
 

@@ -13,6 +13,7 @@
 
 #include "bpf/port_counters.skel.h"
 #include "tsn/bpf_shared.h"
+#include "test_util.h"
 
 #define LO_IFINDEX 1		/* the ingress port every test frame claims */
 #define PTP_HEADER_LEN 34
@@ -275,7 +276,6 @@ static void test_repeat_counts_every_run(void)
 int main(void)
 {
 	CU_pSuite suite;
-	unsigned failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -288,9 +288,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_tests();
 }

@@ -20,6 +20,7 @@
 
 #include "../../cli/client.c"
 #include "../../cli/output.c"
+#include "test_util.h"
 
 /* ---- capturing output ----------------------------------------------------------- */
 
@@ -919,11 +920,7 @@ int main(void)
 		if (!CU_add_test(cli, client_tests[i].name, client_tests[i].fn))
 			goto fail;
 
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_tests();
 fail:
 	CU_cleanup_registry();
 	return 1;

@@ -9,6 +9,7 @@
 
 #include "tsn/config.h"
 #include "tsn/units.h"
+#include "test_util.h"
 
 static char *read_file(const char *path)
 {
@@ -480,9 +481,5 @@ int main(void)
 	CU_add_test(s, "normalized JSON", test_json);
 	CU_add_test(s, "units: exact parse and format", test_units);
 	CU_add_test(s, "docs/config.md reference is current", test_docs_reference_current);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_tests();
 }

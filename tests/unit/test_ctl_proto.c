@@ -8,6 +8,7 @@
 #include <json.h>
 
 #include "tsn/ctl_proto.h"
+#include "test_util.h"
 
 /* ---- helpers ---- */
 
@@ -569,9 +570,5 @@ int main(void)
 			return 1;
 		}
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_tests();
 }

@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "test_util.h"
 #include "tsn/log.h"
 
 #define MISSING "nosuch0"
@@ -39,27 +40,10 @@
 static const char *const test_links[] = { "da0", "db0", "dc0", "dbig0" };
 #define N_LINKS (sizeof(test_links) / sizeof(test_links[0]))
 
-static int host_netns = -1;
 static struct dataplane *dp;		/* the one under test; teardown destroys it */
 static int foreign_fd = -1;		/* a program that is not tsnd's */
 
 /* ---- helpers ---- */
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "\n  command failed (%d): %s", rc, cmd);
-	return rc;
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -155,28 +139,21 @@ static struct bpf_xdp_query_opts query(const char *dev)
 	return q;
 }
 
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 /* The dataplane's own view of one port: mode string and program id. */
 static void port_view(const char *port, char *mode, size_t len, __u32 *prog_id, bool *attached)
 {
 	json_object *o = dataplane_port_json(dp, port);
 
-	snprintf(mode, len, "%s", o ? json_object_get_string(jget(o, "mode")) : "none");
-	*prog_id = o ? (__u32)json_object_get_int64(jget(o, "prog_id")) : 0;
-	*attached = o && json_object_get_boolean(jget(o, "attached"));
+	snprintf(mode, len, "%s", o ? json_object_get_string(tu_jget(o, "mode")) : "none");
+	*prog_id = o ? (__u32)json_object_get_int64(tu_jget(o, "prog_id")) : 0;
+	*attached = o && json_object_get_boolean(tu_jget(o, "attached"));
 	json_object_put(o);
 }
 
 static __u32 our_prog_id(void)
 {
 	json_object *o = dataplane_port_json(dp, "da0");
-	__u32 id = o ? (__u32)json_object_get_int64(jget(o, "prog_id")) : 0;
+	__u32 id = o ? (__u32)json_object_get_int64(tu_jget(o, "prog_id")) : 0;
 
 	json_object_put(o);
 	return id;
@@ -185,7 +162,7 @@ static __u32 our_prog_id(void)
 static int ports_attached(void)
 {
 	json_object *o = dataplane_status_json(dp);
-	int n = json_object_get_int(jget(o, "ports_attached"));
+	int n = json_object_get_int(tu_jget(o, "ports_attached"));
 
 	json_object_put(o);
 	return n;
@@ -194,7 +171,7 @@ static int ports_attached(void)
 static uint64_t counter(const char *port, const char *kind, const char *field)
 {
 	json_object *o = dataplane_port_json(dp, port);
-	uint64_t v = (uint64_t)json_object_get_int64(jget(jget(jget(o, "counters"), kind), field));
+	uint64_t v = (uint64_t)json_object_get_int64(tu_jget(tu_jget(tu_jget(o, "counters"), kind), field));
 
 	json_object_put(o);
 	return v;
@@ -303,22 +280,18 @@ static int suite_init(void)
 	const char *debug = getenv("TSN_TEST_DEBUG");
 
 	tsn_log_setup("test_dataplane", TSN_LOG_STDERR, debug ? TSN_LOG_DEBUG : TSN_LOG_ERR);
-	host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (host_netns < 0 || unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "cannot make a network namespace (root needed): %s\n",
-			strerror(errno));
+	if (tu_netns_enter() < 0)
 		return -1;
-	}
 	/* No IPv6 means no router solicitations, DAD or MLD: only our frames. */
 	if (write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") < 0 ||
 	    write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1") < 0)
 		fprintf(stderr, "cannot disable IPv6; counts may include stack traffic\n");
-	if (sh("ip link add da0 type veth peer name da1 && ip link add db0 type veth peer name db1 && "
+	if (tu_sh("ip link add da0 type veth peer name da1 && ip link add db0 type veth peer name db1 && "
 	       "ip link add dc0 type veth peer name dc1 && "
 	       "ip link add dbig0 type veth peer name dbig1 && ip link set dbig1 mtu 9000"))
 		return -1;
 	for (size_t i = 0; i < N_LINKS; i++)
-		if (sh("ip link set %s up && ip link set %.*s1 up", test_links[i],
+		if (tu_sh("ip link set %s up && ip link set %.*s1 up", test_links[i],
 		       (int)strlen(test_links[i]) - 1, test_links[i]))
 			return -1;
 	foreign_fd = load_foreign_program();
@@ -336,13 +309,9 @@ static int suite_cleanup(void)
 		close(foreign_fd);
 	}
 	for (size_t i = 0; i < N_LINKS; i++)
-		sh("ip link del %s 2>/dev/null", test_links[i]);
+		tu_sh("ip link del %s 2>/dev/null", test_links[i]);
 	/* Leaving drops the last reference: the kernel deletes the namespace. */
-	if (host_netns >= 0) {
-		if (setns(host_netns, CLONE_NEWNET) < 0)
-			perror("setns back to the original network namespace");
-		close(host_netns);
-	}
+	tu_netns_leave();
 	return 0;
 }
 
@@ -371,8 +340,8 @@ static void test_create_loads_program(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 	st = dataplane_status_json(dp);
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(st, "state")), "loaded");
-	CU_ASSERT_EQUAL(json_object_get_int(jget(st, "ports_attached")), 0);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(st, "state")), "loaded");
+	CU_ASSERT_EQUAL(json_object_get_int(tu_jget(st, "ports_attached")), 0);
 	json_object_put(st);
 	CU_ASSERT_PTR_NULL(dataplane_port_json(dp, "da0"));
 }
@@ -648,7 +617,6 @@ static void test_keep_attached_then_adopt(void)
 int main(void)
 {
 	CU_pSuite suite;
-	unsigned failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -668,9 +636,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_tests();
 }

@@ -18,51 +18,13 @@
 #include <CUnit/Basic.h>
 
 #include "ports.h"
+#include "test_util.h"
 
 #define PORT "tp0"
 #define PEER "tp1"
 #define PORT_MAC "02:11:22:33:44:55"
 
-static int host_netns = -1;
 static struct ports *ports;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "\n  command failed (%d): %s", rc, cmd);
-	return rc;
-}
-
-/* Run a command that prints JSON (iproute2 -j) and parse its output. */
-static json_object *sh_json(const char *cmd)
-{
-	char buf[16384];
-	size_t n;
-	FILE *f = popen(cmd, "r");
-
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	pclose(f);
-	return json_tokener_parse(buf);
-}
-
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
 
 /* The root qdisc kind per `tc -j qdisc show`, "" when it lists none. */
 static void tc_root_qdisc(const char *dev, char *kind, size_t len)
@@ -71,14 +33,14 @@ static void tc_root_qdisc(const char *dev, char *kind, size_t len)
 	json_object *list;
 
 	snprintf(cmd, sizeof(cmd), "tc -j qdisc show dev %s root", dev);
-	list = sh_json(cmd);
+	list = tu_sh_json(cmd);
 	kind[0] = '\0';
 	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
 		json_object *q = json_object_array_get_idx(list, i);
-		json_object *root = jget(q, "root");
+		json_object *root = tu_jget(q, "root");
 
 		if (root && json_object_get_boolean(root))
-			snprintf(kind, len, "%s", json_object_get_string(jget(q, "kind")));
+			snprintf(kind, len, "%s", json_object_get_string(tu_jget(q, "kind")));
 	}
 	json_object_put(list);
 }
@@ -90,9 +52,9 @@ static int ip_ifindex(const char *dev)
 	int ifindex = -1;
 
 	snprintf(cmd, sizeof(cmd), "ip -j link show dev %s", dev);
-	list = sh_json(cmd);
+	list = tu_sh_json(cmd);
 	if (list && json_object_array_length(list) == 1)
-		ifindex = json_object_get_int(jget(json_object_array_get_idx(list, 0), "ifindex"));
+		ifindex = json_object_get_int(tu_jget(json_object_array_get_idx(list, 0), "ifindex"));
 	json_object_put(list);
 	return ifindex;
 }
@@ -101,13 +63,9 @@ static int ip_ifindex(const char *dev)
 
 static int suite_init(void)
 {
-	host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (host_netns < 0 || unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "cannot make a network namespace (root needed): %s\n",
-			strerror(errno));
+	if (tu_netns_enter() < 0)
 		return -1;
-	}
-	if (sh("ip link add " PORT " mtu 1400 numtxqueues 4 numrxqueues 2 address " PORT_MAC
+	if (tu_sh("ip link add " PORT " mtu 1400 numtxqueues 4 numrxqueues 2 address " PORT_MAC
 	       " type veth peer name " PEER " numtxqueues 2 numrxqueues 4"))
 		return -1;
 	ports = ports_open();
@@ -117,13 +75,9 @@ static int suite_init(void)
 static int suite_cleanup(void)
 {
 	ports_close(ports);
-	sh("ip link del " PORT " 2>/dev/null");
+	tu_sh("ip link del " PORT " 2>/dev/null");
 	/* Leaving drops the last reference: the kernel deletes the namespace. */
-	if (host_netns >= 0) {
-		if (setns(host_netns, CLONE_NEWNET) < 0)
-			perror("setns back to the original network namespace");
-		close(host_netns);
-	}
+	tu_netns_leave();
 	return 0;
 }
 
@@ -150,7 +104,7 @@ static void test_link_down(void)
 	struct port_info pi;
 	char kind[16];
 
-	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PORT " down && ip link set " PEER " down"), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PORT " down && ip link set " PEER " down"), 0);
 	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
 	assert_static_fields(&pi);
 	CU_ASSERT_STRING_EQUAL(pi.oper_state, "down");
@@ -165,7 +119,7 @@ static void test_link_up(void)
 	struct port_info pi;
 	char kind[16];
 
-	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PEER " up && ip link set " PORT " up"), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PEER " up && ip link set " PORT " up"), 0);
 	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
 	assert_static_fields(&pi);
 	CU_ASSERT_STRING_EQUAL(pi.oper_state, "up");
@@ -180,7 +134,7 @@ static void test_peer_down(void)
 {
 	struct port_info pi;
 
-	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PORT " up && ip link set " PEER " down"), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PORT " up && ip link set " PEER " down"), 0);
 	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
 	CU_ASSERT_STRING_EQUAL(pi.oper_state, "lowerlayerdown");
 	CU_ASSERT_TRUE(pi.admin_up);
@@ -192,7 +146,7 @@ static void test_root_qdisc(void)
 	struct port_info pi;
 	char kind[16];
 
-	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PEER " up && ip link set " PORT " up && "
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PEER " up && ip link set " PORT " up && "
 				 "tc qdisc replace dev " PORT " root handle 1: mq"), 0);
 	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
 	tc_root_qdisc(PORT, kind, sizeof(kind));
@@ -203,7 +157,7 @@ static void test_root_qdisc(void)
 	CU_ASSERT_STRING_EQUAL(pi.qdisc, "noqueue");
 	CU_ASSERT_EQUAL(pi.num_tx_queues, 2);
 	CU_ASSERT_EQUAL(pi.num_rx_queues, 4);
-	sh("tc qdisc del dev " PORT " root");
+	tu_sh("tc qdisc del dev " PORT " root");
 }
 
 static void test_missing_interface(void)
@@ -233,38 +187,37 @@ static void test_json(void)
 	struct port_info pi;
 	json_object *o;
 
-	CU_ASSERT_EQUAL_FATAL(sh("ip link set " PEER " up && ip link set " PORT " up"), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PEER " up && ip link set " PORT " up"), 0);
 	CU_ASSERT_EQUAL_FATAL(ports_query(ports, PORT, &pi), 0);
 	o = port_info_to_json(&pi);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_EQUAL(json_object_object_length(o), (int)(sizeof(keys) / sizeof(keys[0])));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		CU_ASSERT_PTR_NOT_NULL(jget(o, keys[i]));
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "name")), PORT);
-	CU_ASSERT_TRUE(json_object_get_boolean(jget(o, "present")));
-	CU_ASSERT_EQUAL(json_object_get_int(jget(o, "ifindex")), pi.ifindex);
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "oper_state")), "up");
-	CU_ASSERT_TRUE(json_object_is_type(jget(o, "admin_up"), json_type_boolean));
-	CU_ASSERT_TRUE(json_object_is_type(jget(o, "carrier"), json_type_boolean));
-	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "speed_mbps")), pi.speed_mbps);
-	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "mtu")), 1400);
-	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "tx_queues")), 4);
-	CU_ASSERT_EQUAL(json_object_get_int64(jget(o, "rx_queues")), 2);
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "mac")), PORT_MAC);
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "qdisc")), "noqueue");
+		CU_ASSERT_PTR_NOT_NULL(tu_jget(o, keys[i]));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "name")), PORT);
+	CU_ASSERT_TRUE(json_object_get_boolean(tu_jget(o, "present")));
+	CU_ASSERT_EQUAL(json_object_get_int(tu_jget(o, "ifindex")), pi.ifindex);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "oper_state")), "up");
+	CU_ASSERT_TRUE(json_object_is_type(tu_jget(o, "admin_up"), json_type_boolean));
+	CU_ASSERT_TRUE(json_object_is_type(tu_jget(o, "carrier"), json_type_boolean));
+	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(o, "speed_mbps")), pi.speed_mbps);
+	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(o, "mtu")), 1400);
+	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(o, "tx_queues")), 4);
+	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(o, "rx_queues")), 2);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "mac")), PORT_MAC);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "qdisc")), "noqueue");
 	json_object_put(o);
 
 	CU_ASSERT_EQUAL(ports_query(ports, "nosuch0", &pi), 0);
 	o = port_info_to_json(&pi);
-	CU_ASSERT_FALSE(json_object_get_boolean(jget(o, "present")));
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(jget(o, "name")), "nosuch0");
+	CU_ASSERT_FALSE(json_object_get_boolean(tu_jget(o, "present")));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "name")), "nosuch0");
 	json_object_put(o);
 }
 
 int main(void)
 {
 	CU_pSuite suite;
-	unsigned failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
@@ -279,9 +232,5 @@ int main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tu_run_tests();
 }
