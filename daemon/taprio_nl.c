@@ -1,0 +1,889 @@
+/* taprio_nl.c — build and read taprio qdisc messages, replay dumped qdiscs,
+ * and the request socket with extended acks (see taprio_nl.h). */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "taprio_nl.h"
+#include "tsn/log.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* ---- helpers on struct taprio_qdisc ---- */
+
+static void sched_clear(struct taprio_sched *s)
+{
+	free(s->entries);
+	memset(s, 0, sizeof(*s));
+}
+
+void taprio_qdisc_clear(struct taprio_qdisc *q)
+{
+	sched_clear(&q->oper);
+	sched_clear(&q->admin);
+	memset(q, 0, sizeof(*q));
+}
+
+static int sched_copy(struct taprio_sched *dst, const struct taprio_sched *src)
+{
+	*dst = *src;
+	dst->entries = NULL;
+	if (!src->n_entries)
+		return 0;
+	dst->entries = malloc(src->n_entries * sizeof(*src->entries));
+	if (!dst->entries)
+		return -ENOMEM;
+	memcpy(dst->entries, src->entries, src->n_entries * sizeof(*src->entries));
+	return 0;
+}
+
+int taprio_qdisc_copy(struct taprio_qdisc *dst, const struct taprio_qdisc *src)
+{
+	*dst = *src;
+	memset(&dst->oper, 0, sizeof(dst->oper));
+	memset(&dst->admin, 0, sizeof(dst->admin));
+	if (sched_copy(&dst->oper, &src->oper) < 0 || sched_copy(&dst->admin, &src->admin) < 0) {
+		taprio_qdisc_clear(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- building ---- */
+
+/* Room for the whole message: libnl's default buffer is one page, and a
+ * 4096-entry list needs about 150 KiB. */
+static size_t build_size(const struct taprio_qdisc *q)
+{
+	return 1024 + (q->oper.n_entries + q->admin.n_entries) * 48 + TAPRIO_TC_MAX * 24;
+}
+
+static int put_sched(struct nl_msg *msg, const struct taprio_sched *s)
+{
+	if (s->has_base_time && nla_put_s64(msg, TCA_TAPRIO_ATTR_SCHED_BASE_TIME, s->base_time) < 0)
+		return -1;
+	if (s->has_cycle_time && nla_put_s64(msg, TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME, s->cycle_time) < 0)
+		return -1;
+	if (s->has_cycle_time_extension &&
+	    nla_put_s64(msg, TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME_EXTENSION, s->cycle_time_extension) < 0)
+		return -1;
+	if (!s->has_entries)
+		return 0;
+	struct nlattr *list = nla_nest_start(msg, TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST);
+	if (!list)
+		return -1;
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct taprio_entry *e = &s->entries[i];
+		struct nlattr *item = nla_nest_start(msg, TCA_TAPRIO_SCHED_ENTRY);
+		if (!item || nla_put_u32(msg, TCA_TAPRIO_SCHED_ENTRY_INDEX, e->index) < 0 ||
+		    nla_put_u8(msg, TCA_TAPRIO_SCHED_ENTRY_CMD, e->cmd) < 0 ||
+		    nla_put_u32(msg, TCA_TAPRIO_SCHED_ENTRY_GATE_MASK, e->gate_mask) < 0 ||
+		    nla_put_u32(msg, TCA_TAPRIO_SCHED_ENTRY_INTERVAL, e->interval) < 0)
+			return -1;
+		nla_nest_end(msg, item);
+	}
+	/* An attribute holds at most 64 KiB: a longer list cannot be sent at all. */
+	return nla_nest_end_keep_empty(msg, list) < 0 ? -1 : 0;
+}
+
+static int put_options(struct nl_msg *msg, const struct taprio_qdisc *q)
+{
+	struct nlattr *opts = nla_nest_start(msg, TCA_OPTIONS);
+
+	if (!opts)
+		return -1;
+	if (q->has_priomap && nla_put(msg, TCA_TAPRIO_ATTR_PRIOMAP, sizeof(q->priomap), &q->priomap) < 0)
+		return -1;
+	if (q->has_clockid && nla_put_s32(msg, TCA_TAPRIO_ATTR_SCHED_CLOCKID, q->clockid) < 0)
+		return -1;
+	if (q->has_flags && nla_put_u32(msg, TCA_TAPRIO_ATTR_FLAGS, q->flags) < 0)
+		return -1;
+	if (q->has_txtime_delay && nla_put_u32(msg, TCA_TAPRIO_ATTR_TXTIME_DELAY, q->txtime_delay) < 0)
+		return -1;
+	for (uint32_t tc = 0; tc < TAPRIO_TC_MAX; tc++) {
+		if (!(q->max_sdu_set & (1u << tc)))
+			continue;
+		/* The kernel parses TC entries strictly: NLA_F_NESTED is required. */
+		struct nlattr *n = nla_nest_start(msg, TCA_TAPRIO_ATTR_TC_ENTRY | NLA_F_NESTED);
+		if (!n || nla_put_u32(msg, TCA_TAPRIO_TC_ENTRY_INDEX, tc) < 0 ||
+		    nla_put_u32(msg, TCA_TAPRIO_TC_ENTRY_MAX_SDU, q->max_sdu[tc]) < 0)
+			return -1;
+		nla_nest_end(msg, n);
+	}
+	if (put_sched(msg, &q->oper) < 0)
+		return -1;
+	if (q->has_admin) {
+		struct nlattr *admin = nla_nest_start(msg, TCA_TAPRIO_ATTR_ADMIN_SCHED);
+		if (!admin || put_sched(msg, &q->admin) < 0 || nla_nest_end_keep_empty(msg, admin) < 0)
+			return -1;
+	}
+	return nla_nest_end_keep_empty(msg, opts) < 0 ? -1 : 0;
+}
+
+size_t taprio_options_size(const struct taprio_qdisc *q)
+{
+	size_t n = NLA_HDRLEN;
+	const struct taprio_sched *sc[2] = { &q->oper, q->has_admin ? &q->admin : NULL };
+
+	n += q->has_priomap ? NLA_HDRLEN + NLA_ALIGN(sizeof(q->priomap)) : 0;
+	n += (q->has_clockid + q->has_flags + q->has_txtime_delay) * (NLA_HDRLEN + 4);
+	for (uint32_t tc = 0; tc < TAPRIO_TC_MAX; tc++)
+		n += q->max_sdu_set & (1u << tc) ? 3 * NLA_HDRLEN + 8 : 0;
+	for (int i = 0; i < 2; i++) {
+		if (!sc[i])
+			continue;
+		n += i ? NLA_HDRLEN : 0;
+		n += (sc[i]->has_base_time + sc[i]->has_cycle_time + sc[i]->has_cycle_time_extension) * (NLA_HDRLEN + 8);
+		n += sc[i]->has_entries ? NLA_HDRLEN + sc[i]->n_entries * TAPRIO_ENTRY_SIZE : 0;
+	}
+	return n;
+}
+
+/* A message with a tcmsg header; NULL if out of memory. */
+static struct nl_msg *tc_msg(int type, int flags, size_t size, int ifindex, uint32_t handle, uint32_t parent)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(size);
+	struct nlmsghdr *nlh;
+
+	if (!msg)
+		return NULL;
+	nlh = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, sizeof(struct tcmsg), flags);
+	if (!nlh) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	struct tcmsg *tcm = nlmsg_data(nlh);
+	memset(tcm, 0, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = handle;
+	tcm->tcm_parent = parent;
+	return msg;
+}
+
+struct nl_msg *taprio_build(int type, int flags, const struct taprio_qdisc *q)
+{
+	struct nl_msg *msg = tc_msg(type, flags, build_size(q), q->ifindex, q->handle, q->parent);
+
+	if (!msg)
+		return NULL;
+	if (q->kind[0] && nla_put_string(msg, TCA_KIND, q->kind) < 0)
+		goto fail;
+	if (type == RTM_NEWQDISC && strcmp(q->kind, "taprio") == 0 &&
+	    (taprio_options_size(q) > TAPRIO_OPTIONS_MAX || put_options(msg, q) < 0))
+		goto fail;
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+/* ---- parsing ---- */
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int get_s64(const struct nlattr *a, int64_t *v, const char *what, char *err, size_t errlen)
+{
+	if (nla_len(a) != (int)sizeof(int64_t))
+		return bad(err, errlen, "%s: %d bytes, expected 8", what, nla_len(a));
+	memcpy(v, nla_data(a), sizeof(*v));
+	return 0;
+}
+
+static int get_u32(const struct nlattr *a, uint32_t *v, const char *what, char *err, size_t errlen)
+{
+	if (nla_len(a) != (int)sizeof(uint32_t))
+		return bad(err, errlen, "%s: %d bytes, expected 4", what, nla_len(a));
+	memcpy(v, nla_data(a), sizeof(*v));
+	return 0;
+}
+
+static int parse_entry(struct nlattr *item, struct taprio_entry *e, size_t pos, char *err, size_t errlen)
+{
+	struct nlattr *tb[TCA_TAPRIO_SCHED_ENTRY_MAX + 1];
+
+	if (nla_parse_nested(tb, TCA_TAPRIO_SCHED_ENTRY_MAX, item, NULL) < 0)
+		return bad(err, errlen, "schedule entry %zu is malformed", pos);
+	memset(e, 0, sizeof(*e));
+	e->index = (uint32_t)pos;
+	if (tb[TCA_TAPRIO_SCHED_ENTRY_INDEX] &&
+	    get_u32(tb[TCA_TAPRIO_SCHED_ENTRY_INDEX], &e->index, "entry index", err, errlen) < 0)
+		return -EINVAL;
+	if (tb[TCA_TAPRIO_SCHED_ENTRY_CMD]) {
+		if (nla_len(tb[TCA_TAPRIO_SCHED_ENTRY_CMD]) < 1)
+			return bad(err, errlen, "entry %zu: empty command", pos);
+		e->cmd = nla_get_u8(tb[TCA_TAPRIO_SCHED_ENTRY_CMD]);
+	}
+	if (tb[TCA_TAPRIO_SCHED_ENTRY_GATE_MASK] &&
+	    get_u32(tb[TCA_TAPRIO_SCHED_ENTRY_GATE_MASK], &e->gate_mask, "entry gate mask", err, errlen) < 0)
+		return -EINVAL;
+	if (tb[TCA_TAPRIO_SCHED_ENTRY_INTERVAL] &&
+	    get_u32(tb[TCA_TAPRIO_SCHED_ENTRY_INTERVAL], &e->interval, "entry interval", err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_entry_list(struct nlattr *list, struct taprio_sched *s, char *err, size_t errlen)
+{
+	struct nlattr *pos;
+	size_t n = 0;
+	int rem;
+
+	nla_for_each_nested(pos, list, rem)
+		if (nla_type(pos) == TCA_TAPRIO_SCHED_ENTRY)
+			n++;
+	s->has_entries = true;
+	if (!n)
+		return 0;
+	s->entries = calloc(n, sizeof(*s->entries));
+	if (!s->entries)
+		return bad(err, errlen, "out of memory for %zu entries", n);
+	nla_for_each_nested(pos, list, rem) {
+		if (nla_type(pos) != TCA_TAPRIO_SCHED_ENTRY)
+			continue;
+		if (parse_entry(pos, &s->entries[s->n_entries], s->n_entries, err, errlen) < 0)
+			return -EINVAL;
+		s->n_entries++;
+	}
+	return 0;
+}
+
+/* The schedule attributes of tb (the options, or the ADMIN_SCHED nest). */
+static int parse_sched(struct nlattr **tb, struct taprio_sched *s, char *err, size_t errlen)
+{
+	if (tb[TCA_TAPRIO_ATTR_SCHED_BASE_TIME]) {
+		if (get_s64(tb[TCA_TAPRIO_ATTR_SCHED_BASE_TIME], &s->base_time, "base time", err, errlen) < 0)
+			return -EINVAL;
+		s->has_base_time = true;
+	}
+	if (tb[TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME]) {
+		if (get_s64(tb[TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME], &s->cycle_time, "cycle time", err, errlen) < 0)
+			return -EINVAL;
+		s->has_cycle_time = true;
+	}
+	if (tb[TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME_EXTENSION]) {
+		if (get_s64(tb[TCA_TAPRIO_ATTR_SCHED_CYCLE_TIME_EXTENSION], &s->cycle_time_extension,
+			    "cycle time extension", err, errlen) < 0)
+			return -EINVAL;
+		s->has_cycle_time_extension = true;
+	}
+	if (tb[TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST])
+		return parse_entry_list(tb[TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST], s, err, errlen);
+	return 0;
+}
+
+/* TC entries repeat one attribute type, so they are walked, not parsed into tb. */
+static int parse_tc_entries(struct nlattr *opts, struct taprio_qdisc *q, char *err, size_t errlen)
+{
+	struct nlattr *pos;
+	int rem;
+
+	nla_for_each_nested(pos, opts, rem) {
+		struct nlattr *tb[TCA_TAPRIO_TC_ENTRY_MAX + 1];
+		uint32_t tc = 0, sdu = 0;
+
+		if (nla_type(pos) != TCA_TAPRIO_ATTR_TC_ENTRY)
+			continue;
+		if (nla_parse_nested(tb, TCA_TAPRIO_TC_ENTRY_MAX, pos, NULL) < 0)
+			return bad(err, errlen, "malformed TC entry");
+		if (!tb[TCA_TAPRIO_TC_ENTRY_INDEX])
+			return bad(err, errlen, "TC entry without an index");
+		if (get_u32(tb[TCA_TAPRIO_TC_ENTRY_INDEX], &tc, "TC entry index", err, errlen) < 0)
+			return -EINVAL;
+		if (tc >= TAPRIO_TC_MAX)
+			return bad(err, errlen, "TC entry index %u is beyond %d", tc, TAPRIO_TC_MAX - 1);
+		if (tb[TCA_TAPRIO_TC_ENTRY_MAX_SDU] &&
+		    get_u32(tb[TCA_TAPRIO_TC_ENTRY_MAX_SDU], &sdu, "max SDU", err, errlen) < 0)
+			return -EINVAL;
+		q->max_sdu_set |= 1u << tc;
+		q->max_sdu[tc] = sdu;
+	}
+	return 0;
+}
+
+static int parse_options(struct nlattr *opts, struct taprio_qdisc *q, char *err, size_t errlen)
+{
+	struct nlattr *tb[TCA_TAPRIO_ATTR_MAX + 1];
+
+	if (nla_parse_nested(tb, TCA_TAPRIO_ATTR_MAX, opts, NULL) < 0)
+		return bad(err, errlen, "malformed taprio options");
+	if (tb[TCA_TAPRIO_ATTR_PRIOMAP]) {
+		if (nla_len(tb[TCA_TAPRIO_ATTR_PRIOMAP]) < (int)sizeof(q->priomap))
+			return bad(err, errlen, "priority map: %d bytes, expected %zu",
+				   nla_len(tb[TCA_TAPRIO_ATTR_PRIOMAP]), sizeof(q->priomap));
+		memcpy(&q->priomap, nla_data(tb[TCA_TAPRIO_ATTR_PRIOMAP]), sizeof(q->priomap));
+		q->has_priomap = true;
+	}
+	if (tb[TCA_TAPRIO_ATTR_SCHED_CLOCKID]) {
+		uint32_t v = 0;
+		if (get_u32(tb[TCA_TAPRIO_ATTR_SCHED_CLOCKID], &v, "clockid", err, errlen) < 0)
+			return -EINVAL;
+		q->clockid = (int32_t)v;
+		q->has_clockid = true;
+	}
+	if (tb[TCA_TAPRIO_ATTR_FLAGS]) {
+		if (get_u32(tb[TCA_TAPRIO_ATTR_FLAGS], &q->flags, "flags", err, errlen) < 0)
+			return -EINVAL;
+		q->has_flags = true;
+	}
+	if (tb[TCA_TAPRIO_ATTR_TXTIME_DELAY]) {
+		if (get_u32(tb[TCA_TAPRIO_ATTR_TXTIME_DELAY], &q->txtime_delay, "txtime delay", err, errlen) < 0)
+			return -EINVAL;
+		q->has_txtime_delay = true;
+	}
+	if (parse_tc_entries(opts, q, err, errlen) < 0 || parse_sched(tb, &q->oper, err, errlen) < 0)
+		return -EINVAL;
+	if (tb[TCA_TAPRIO_ATTR_ADMIN_SCHED]) {
+		struct nlattr *atb[TCA_TAPRIO_ATTR_MAX + 1];
+		if (nla_parse_nested(atb, TCA_TAPRIO_ATTR_MAX, tb[TCA_TAPRIO_ATTR_ADMIN_SCHED], NULL) < 0)
+			return bad(err, errlen, "malformed admin schedule");
+		q->has_admin = true;
+		if (parse_sched(atb, &q->admin, err, errlen) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int taprio_parse(const struct nlmsghdr *nlh, struct taprio_qdisc *q, char *err, size_t errlen)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+
+	memset(q, 0, sizeof(*q));
+	if (nlh->nlmsg_type != RTM_NEWQDISC && nlh->nlmsg_type != RTM_DELQDISC)
+		return bad(err, errlen, "message type %u is not a qdisc", nlh->nlmsg_type);
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)) ||
+	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0)
+		return bad(err, errlen, "truncated or malformed qdisc message (%u bytes)", nlh->nlmsg_len);
+	const struct tcmsg *tcm = nlmsg_data(nlh);
+	q->ifindex = tcm->tcm_ifindex;
+	q->handle = tcm->tcm_handle;
+	q->parent = tcm->tcm_parent;
+	if (tb[TCA_KIND])
+		nla_strlcpy(q->kind, tb[TCA_KIND], sizeof(q->kind));
+	if (strcmp(q->kind, "taprio") == 0 && tb[TCA_OPTIONS] && parse_options(tb[TCA_OPTIONS], q, err, errlen) < 0) {
+		taprio_qdisc_clear(q);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- replay ---- */
+
+/* sch_htb dumps its protocol version as 0x30011 but accepts only the major (3):
+ * put the major back so that the dump can be replayed. */
+static void htb_fixup(struct nlattr *opts)
+{
+	struct nlattr *pos;
+	int rem;
+
+	nla_for_each_nested(pos, opts, rem) {
+		if (nla_type(pos) == TCA_HTB_INIT && nla_len(pos) >= (int)sizeof(struct tc_htb_glob)) {
+			struct tc_htb_glob g;
+			memcpy(&g, nla_data(pos), sizeof(g));
+			g.version = TC_HTB_PROTOVER;
+			memcpy(nla_data(pos), &g, sizeof(g));
+		}
+	}
+}
+
+struct nl_msg *qdisc_replay_msg(const struct nlmsghdr *nlh, int flags, char *err, size_t errlen)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+	struct taprio_qdisc q;
+	struct nl_msg *msg;
+
+	if (taprio_parse(nlh, &q, err, errlen) < 0)
+		return NULL;
+	if (strcmp(q.kind, "taprio") == 0) {
+		/* Run the newest schedule; the admin nest is dump-only. */
+		if (q.has_admin) {
+			sched_clear(&q.oper);
+			q.oper = q.admin;
+			memset(&q.admin, 0, sizeof(q.admin));
+			q.has_admin = false;
+		}
+		q.has_flags = true;	/* absent means 0, and a change must repeat it */
+		msg = taprio_build(RTM_NEWQDISC, flags, &q);
+		taprio_qdisc_clear(&q);
+		if (!msg)
+			snprintf(err, errlen, "out of memory");
+		return msg;
+	}
+	taprio_qdisc_clear(&q);
+
+	nlmsg_parse((struct nlmsghdr *)nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL);
+	const struct tcmsg *tcm = nlmsg_data(nlh);
+	msg = tc_msg(RTM_NEWQDISC, flags, nlh->nlmsg_len + 256, tcm->tcm_ifindex, tcm->tcm_handle,
+		     tcm->tcm_parent);
+	if (!msg ||
+	    (tb[TCA_KIND] && nla_put(msg, TCA_KIND, nla_len(tb[TCA_KIND]), nla_data(tb[TCA_KIND])) < 0) ||
+	    (tb[TCA_OPTIONS] &&
+	     nla_put(msg, tb[TCA_OPTIONS]->nla_type, nla_len(tb[TCA_OPTIONS]), nla_data(tb[TCA_OPTIONS])) < 0)) {
+		nlmsg_free(msg);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (tb[TCA_KIND] && tb[TCA_OPTIONS] && nla_strcmp(tb[TCA_KIND], "htb") == 0) {
+		struct nlattr *ntb[TCA_MAX + 1];
+		if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct tcmsg), ntb, TCA_MAX, NULL) == 0 && ntb[TCA_OPTIONS])
+			htb_fixup(ntb[TCA_OPTIONS]);
+	}
+	return msg;
+}
+
+int qdisc_tree_replay(struct tcnl *t, const struct nlmsghdr *root, const struct nlmsghdr *const *children,
+		      size_t n_children, size_t *lost, char *ext, size_t extlen)
+{
+	const int flags = NLM_F_CREATE | NLM_F_REPLACE;
+	struct nl_msg *msg = qdisc_replay_msg(root, flags, ext, extlen);
+	uint32_t *majors;
+	bool *done;
+	size_t n_majors = 0;
+	char cext[256], h[16], p[16];
+	int rc;
+
+	*lost = 0;
+	if (!msg)
+		return -EINVAL;
+	rc = tcnl_request(t, msg, ext, extlen);
+	nlmsg_free(msg);
+	if (rc < 0)
+		return rc;
+	majors = calloc(n_children + 1, sizeof(*majors));
+	done = calloc(n_children + 1, sizeof(*done));
+	if (!majors || !done) {
+		free(majors);
+		free(done);
+		*lost = n_children;
+		return 0;
+	}
+	majors[n_majors++] = TC_H_MAJ(((const struct tcmsg *)nlmsg_data(root))->tcm_handle);
+	for (bool progress = true; progress;) {
+		progress = false;
+		for (size_t i = 0; i < n_children; i++) {
+			const struct tcmsg *c = nlmsg_data(children[i]);
+			bool ready = false;
+			for (size_t j = 0; j < n_majors; j++)
+				ready |= TC_H_MAJ(c->tcm_parent) == majors[j];
+			if (done[i] || !ready)
+				continue;
+			done[i] = progress = true;
+			msg = qdisc_replay_msg(children[i], flags, cext, sizeof(cext));
+			rc = msg ? tcnl_request(t, msg, cext, sizeof(cext)) : -EINVAL;
+			nlmsg_free(msg);
+			if (rc < 0) {
+				(*lost)++;
+				log_err("qdisc %s under %s could not be put back: %s%s%s",
+					tc_handle_format(c->tcm_handle, h, sizeof(h)),
+					tc_handle_format(c->tcm_parent, p, sizeof(p)), strerror(-rc), cext[0] ? ": " : "",
+					cext);
+			} else {
+				majors[n_majors++] = TC_H_MAJ(c->tcm_handle);
+			}
+		}
+	}
+	for (size_t i = 0; i < n_children; i++) {
+		const struct tcmsg *c = nlmsg_data(children[i]);
+		if (done[i])
+			continue;
+		(*lost)++;
+		log_err("qdisc %s under %s could not be put back: its parent is gone",
+			tc_handle_format(c->tcm_handle, h, sizeof(h)), tc_handle_format(c->tcm_parent, p, sizeof(p)));
+	}
+	free(majors);
+	free(done);
+	return 0;
+}
+
+/* ---- extended acks ---- */
+
+static void copy_text(char *dst, size_t dstlen, const struct nlattr *a)
+{
+	size_t n = (size_t)nla_len(a);
+	const char *s = nla_data(a);
+
+	if (!dstlen)
+		return;
+	if (n && memchr(s, '\0', n))
+		n = strlen(s);
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* Find NLMSGERR_ATTR_MSG in the TLVs that start `off` bytes after the header. */
+static void extack_text(const struct nlmsghdr *nlh, size_t off, char *msg, size_t msglen)
+{
+	struct nlattr *pos;
+	int rem;
+
+	if (NLMSG_HDRLEN + off > nlh->nlmsg_len)
+		return;
+	nla_for_each_attr(pos, (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + off),
+			  (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), rem) {
+		if (nla_type(pos) == NLMSGERR_ATTR_MSG) {
+			copy_text(msg, msglen, pos);
+			return;
+		}
+	}
+}
+
+int nl_ack_parse(const struct nlmsghdr *nlh, int *error, char *msg, size_t msglen)
+{
+	if (msglen)
+		msg[0] = '\0';
+	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+		return -EINVAL;
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	*error = e->error;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return 0;
+	/* The TLVs follow the error and, unless capped, the echoed request. */
+	size_t off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return -EINVAL;
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	}
+	extack_text(nlh, off, msg, msglen);
+	return 0;
+}
+
+/* ---- names and JSON ---- */
+
+const char *taprio_clock_name(int32_t clockid)
+{
+	switch (clockid) {
+	case CLOCK_TAI: return "tai";
+	case CLOCK_REALTIME: return "realtime";
+	case CLOCK_MONOTONIC: return "monotonic";
+	case CLOCK_BOOTTIME: return "boottime";
+	default: return NULL;
+	}
+}
+
+const char *taprio_cmd_name(uint8_t cmd, char *buf, size_t len)
+{
+	switch (cmd) {
+	case TC_TAPRIO_CMD_SET_GATES: return "set-gates";
+	case TC_TAPRIO_CMD_SET_AND_HOLD: return "set-and-hold";
+	case TC_TAPRIO_CMD_SET_AND_RELEASE: return "set-and-release";
+	default:
+		snprintf(buf, len, "cmd-%u", cmd);
+		return buf;
+	}
+}
+
+char *tc_handle_format(uint32_t handle, char *buf, size_t len)
+{
+	if (TC_H_MIN(handle))
+		snprintf(buf, len, "%x:%x", TC_H_MAJ(handle) >> 16, TC_H_MIN(handle));
+	else
+		snprintf(buf, len, "%x:", TC_H_MAJ(handle) >> 16);
+	return buf;
+}
+
+static json_object *gates_json(uint32_t mask)
+{
+	json_object *arr = json_object_new_array();
+	for (int b = 0; b < 32; b++)
+		if (mask & (1u << b))
+			json_object_array_add(arr, json_object_new_int(b));
+	return arr;
+}
+
+json_object *taprio_sched_to_json(const struct taprio_sched *s)
+{
+	json_object *o = json_object_new_object(), *entries = json_object_new_array();
+	char buf[16];
+
+	json_object_object_add(o, "base_time_ns", json_object_new_int64(s->base_time));
+	json_object_object_add(o, "cycle_time_ns", json_object_new_int64(s->cycle_time));
+	json_object_object_add(o, "cycle_time_extension_ns", json_object_new_int64(s->cycle_time_extension));
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct taprio_entry *e = &s->entries[i];
+		json_object *je = json_object_new_object();
+		json_object_object_add(je, "index", json_object_new_int64(e->index));
+		json_object_object_add(je, "op", json_object_new_string(taprio_cmd_name(e->cmd, buf, sizeof(buf))));
+		json_object_object_add(je, "gates", gates_json(e->gate_mask));
+		json_object_object_add(je, "interval_ns", json_object_new_int64(e->interval));
+		json_object_array_add(entries, je);
+	}
+	json_object_object_add(o, "entries", entries);
+	return o;
+}
+
+json_object *taprio_to_json(const struct taprio_qdisc *q)
+{
+	json_object *o = json_object_new_object();
+	json_object *map = json_object_new_array(), *queues = json_object_new_array();
+	json_object *sdu = json_object_new_array();
+	unsigned num_tc = q->has_priomap ? q->priomap.num_tc : 0;
+	char buf[32];
+
+	if (num_tc > TAPRIO_TC_MAX)
+		num_tc = TAPRIO_TC_MAX;
+	json_object_object_add(o, "kind", json_object_new_string(q->kind));
+	json_object_object_add(o, "handle", json_object_new_string(tc_handle_format(q->handle, buf, sizeof(buf))));
+	json_object_object_add(o, "num_tc", json_object_new_int(num_tc));
+	for (int i = 0; q->has_priomap && i <= TC_QOPT_BITMASK; i++)
+		json_object_array_add(map, json_object_new_int(q->priomap.prio_tc_map[i]));
+	json_object_object_add(o, "map", map);
+	for (unsigned tc = 0; tc < num_tc; tc++) {
+		snprintf(buf, sizeof(buf), "%u@%u", q->priomap.count[tc], q->priomap.offset[tc]);
+		json_object_array_add(queues, json_object_new_string(buf));
+		json_object_array_add(sdu, json_object_new_int64(q->max_sdu[tc]));
+	}
+	json_object_object_add(o, "queues", queues);
+	if (!q->has_clockid) {
+		json_object_object_add(o, "clockid", NULL);
+	} else if (taprio_clock_name(q->clockid)) {
+		json_object_object_add(o, "clockid", json_object_new_string(taprio_clock_name(q->clockid)));
+	} else {
+		snprintf(buf, sizeof(buf), "%d", q->clockid);
+		json_object_object_add(o, "clockid", json_object_new_string(buf));
+	}
+	json_object_object_add(o, "flags", json_object_new_int64(q->flags));
+	json_object_object_add(o, "txtime_delay_ns", json_object_new_int64(q->txtime_delay));
+	json_object_object_add(o, "max_sdu", sdu);
+	json_object_object_add(o, "oper", q->oper.has_entries ? taprio_sched_to_json(&q->oper) : NULL);
+	json_object_object_add(o, "admin", q->has_admin ? taprio_sched_to_json(&q->admin) : NULL);
+	return o;
+}
+
+/* ---- the request socket ---- */
+
+struct tcnl {
+	struct nl_sock *sk;
+};
+
+static int nle_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: return -EPERM;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_INTR: return -EINTR;
+	case NLE_BAD_SOCK: return -EBADF;
+	case NLE_MSGSIZE: return -EMSGSIZE;
+	case NLE_NOADDR: return -EADDRNOTAVAIL;
+	default: return -EIO;
+	}
+}
+
+/* Read until the answer to `seq` (NLMSG_ERROR) arrives.  Other messages are
+ * dropped: this socket only ever has one request in flight. */
+static int wait_ack(struct tcnl *t, uint32_t seq, char *ext, size_t extlen)
+{
+	for (;;) {
+		struct sockaddr_nl from;
+		unsigned char *buf = NULL;
+		int n = nl_recv(t->sk, &from, &buf, NULL);
+
+		if (n <= 0) {
+			free(buf);
+			return n == 0 ? -EPIPE : nle_errno(n);
+		}
+		int len = n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+			int error;
+			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			int rc = nl_ack_parse(h, &error, ext, extlen);
+			free(buf);
+			return rc < 0 ? -EPROTO : error;
+		}
+		free(buf);
+	}
+}
+
+int tcnl_request(struct tcnl *t, struct nl_msg *msg, char *ext, size_t extlen)
+{
+	if (extlen)
+		ext[0] = '\0';
+	nl_complete_msg(t->sk, msg);
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	int rc = nl_send(t->sk, msg);
+	if (rc < 0)
+		return nle_errno(rc);
+	return wait_ack(t, nlh->nlmsg_seq, ext, extlen);
+}
+
+struct tcnl *tcnl_open(char *err, size_t errlen)
+{
+	struct tcnl *t = calloc(1, sizeof(*t));
+	int one = 1, rc;
+
+	if (!t || !(t->sk = nl_socket_alloc())) {
+		snprintf(err, errlen, "out of memory");
+		free(t);
+		return NULL;
+	}
+	rc = nl_connect(t->sk, NETLINK_ROUTE);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot open a route netlink socket: %s", nl_geterror(rc));
+		tcnl_close(t);
+		return NULL;
+	}
+	int fd = nl_socket_get_fd(t->sk);
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) < 0)
+		log_debug("taprio: no extended acks on this kernel: %s", strerror(errno));
+	/* Refusals then do not echo a request of up to 150 KiB back. */
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0)
+		log_debug("taprio: NETLINK_CAP_ACK: %s", strerror(errno));
+	nl_socket_set_buffer_size(t->sk, 1 << 20, 1 << 20);
+	/* The kernel sizes a dump's messages by the largest buffer this socket has
+	 * read with (capped at 32 KiB); a taprio with a long list needs the cap, so
+	 * read with 32 KiB buffers and do one read (of a no-op's ack) right away. */
+	nl_socket_set_msg_buf_size(t->sk, 32768);
+	nl_socket_enable_msg_peek(t->sk);
+	struct nl_msg *noop = nlmsg_alloc_size(64);
+	if (noop && nlmsg_put(noop, NL_AUTO_PORT, NL_AUTO_SEQ, NLMSG_NOOP, 0, 0)) {
+		char ext[64];
+		tcnl_request(t, noop, ext, sizeof(ext));
+	}
+	nlmsg_free(noop);
+	return t;
+}
+
+void tcnl_close(struct tcnl *t)
+{
+	if (!t)
+		return;
+	if (t->sk)
+		nl_socket_free(t->sk);
+	free(t);
+}
+
+struct dump {
+	unsigned char **msgs;
+	size_t n, cap;
+};
+
+static void dump_free(struct dump *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	memset(d, 0, sizeof(*d));
+}
+
+static int dump_add(struct dump *d, const struct nlmsghdr *h)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		unsigned char **m = realloc(d->msgs, cap * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		d->msgs = m;
+		d->cap = cap;
+	}
+	d->msgs[d->n] = malloc(h->nlmsg_len);
+	if (!d->msgs[d->n])
+		return -ENOMEM;
+	memcpy(d->msgs[d->n++], h, h->nlmsg_len);
+	return 0;
+}
+
+/* One dump into d; 1 if the kernel marked it interrupted, 0, or -errno. */
+static int dump_once(struct tcnl *t, struct dump *d, char *ext, size_t extlen)
+{
+	struct nl_msg *msg = tc_msg(RTM_GETQDISC, NLM_F_DUMP, 256, 0, 0, 0);
+	bool interrupted = false;
+	int rc;
+
+	if (!msg)
+		return -ENOMEM;
+	nl_complete_msg(t->sk, msg);
+	struct nlmsghdr *req = nlmsg_hdr(msg);
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	uint32_t seq = req->nlmsg_seq;
+	rc = nl_send(t->sk, msg);
+	nlmsg_free(msg);
+	if (rc < 0)
+		return nle_errno(rc);
+	for (;;) {
+		struct sockaddr_nl from;
+		unsigned char *buf = NULL;
+		int n = nl_recv(t->sk, &from, &buf, NULL);
+
+		if (n <= 0) {
+			free(buf);
+			return n == 0 ? -EPIPE : nle_errno(n);
+		}
+		int len = n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				interrupted = true;
+			if (h->nlmsg_type == NLMSG_DONE) {
+				int error = 0;
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+					memcpy(&error, NLMSG_DATA(h), sizeof(error));
+				if (error < 0 && (h->nlmsg_flags & NLM_F_ACK_TLVS))
+					extack_text(h, NLMSG_ALIGN(sizeof(int)), ext, extlen);
+				free(buf);
+				return error < 0 ? error : interrupted;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				int error = -EPROTO;
+				nl_ack_parse(h, &error, ext, extlen);
+				free(buf);
+				return error < 0 ? error : -EPROTO;
+			}
+			if (h->nlmsg_type == RTM_NEWQDISC && dump_add(d, h) < 0) {
+				free(buf);
+				return -ENOMEM;
+			}
+		}
+		free(buf);
+	}
+}
+
+int tcnl_dump_qdiscs(struct tcnl *t, tcnl_qdisc_fn fn, void *arg, char *ext, size_t extlen)
+{
+	struct dump d = { 0 };
+	int rc;
+
+	if (extlen)
+		ext[0] = '\0';
+	for (int attempt = 0; attempt < 5; attempt++) {
+		dump_free(&d);
+		rc = dump_once(t, &d, ext, extlen);
+		if (rc <= 0)
+			break;
+	}
+	if (rc > 0)
+		rc = 0;	/* still interrupted after 5 tries: use the last, it is at most stale */
+	for (size_t i = 0; rc == 0 && i < d.n; i++)
+		rc = fn((const struct nlmsghdr *)d.msgs[i], arg);
+	dump_free(&d);
+	return rc;
+}
