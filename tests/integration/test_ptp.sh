@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# test_ptp.sh — time sync against real linuxptp: tsnd runs ptp4l on its two ports
+# (a boundary clock) and reads its state itself; plain ptp4l instances in the peer
+# namespace are the grandmaster (on p1) and a backup master (on p2).
+#
+#   GM ptp4l (p1, priority1 100) ── sw0p1 [tsnd's ptp4l, 128] sw0p2 ── p2 (backup, 110)
+#
+# Every instance uses software timestamping on veth, free_running 1 (nothing may
+# steer the clock all namespaces share) and its own management socket.  Because
+# the clocks are one clock, the measured offsets are timestamping noise: "locked"
+# here proves the measurement path, the state machine and the figures tsnd reports
+# against linuxptp's own pmc, not synchronization accuracy (docs/ptp.md).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PTP4L=${PTP4L:-/usr/sbin/ptp4l}
+PMC=${PMC:-/usr/sbin/pmc}
+LOCK_THRESHOLD=200us	# well above software-timestamp noise on a loaded machine
+LOCK_TIME=2s
+SYNC_LOG=-2		# logSyncInterval of every instance: 4 Sync messages a second
+
+# ptp_tsnd_config FILE [OPTION: VALUE]...: tsnd with PTP on both ports; extra
+# lines go under ptp.options.
+ptp_tsnd_config() {
+	local file=$1 opt
+	shift
+	cat >"$file" <<EOF
+daemon:
+  log-level: info
+  log-target: stderr
+  pid-file: $IT_DIR/tsnd.pid
+  state-dir: $IT_DIR/state
+control:
+  socket: $IT_DIR/tsnd.sock
+  timeout: 2s
+ports:
+  - { name: sw0p1, xdp: off }
+  - { name: sw0p2, xdp: off }
+ptp:
+  enabled: true
+  transport: l2
+  free-running: true
+  uds-address: $IT_DIR/tsnd-ptp4l.sock
+  lock-threshold: $LOCK_THRESHOLD
+  lock-time: $LOCK_TIME
+  ports:
+    - { name: sw0p1 }
+    - { name: sw0p2 }
+  options:
+    logAnnounceInterval: -1
+    logSyncInterval: $SYNC_LOG
+EOF
+	for opt in "$@"; do
+		printf '    %s\n' "$opt" >>"$file"
+	done
+}
+
+# start_master NAME IFACE PRIORITY1: a plain ptp4l in the peer namespace.
+# Sets MASTER_PID and MASTER_SOCK.
+start_master() {
+	local name=$1 iface=$2 prio=$3 conf=$IT_DIR/$1.conf
+	MASTER_SOCK=$IT_DIR/$name.sock
+	cat >"$conf" <<EOF
+[global]
+priority1               $prio
+network_transport       L2
+time_stamping           software
+free_running            1
+uds_address             $MASTER_SOCK
+logAnnounceInterval     -1
+logSyncInterval         $SYNC_LOG
+verbose                 1
+use_syslog              0
+summary_interval        6
+[$iface]
+EOF
+	lab_spawn MASTER_PID "$IT_PEER" "$PTP4L" -f "$conf" >>"$IT_DIR/$name.log" 2>&1
+	lab_wait_socket "$MASTER_SOCK" 10 || it_fail "ptp4l $name did not create $MASTER_SOCK: $(it_tail "$IT_DIR/$name.log")"
+}
+
+# pmc_get SOCK WHAT: linuxptp's pmc on a ptp4l's management socket.
+pmc_get() {
+	local out
+	out=$("$PMC" -u -b 0 -i "$IT_DIR/pmc-$BASHPID.sock" -s "$1" "GET $2" 2>&1) ||
+		it_fail "pmc GET $2 on $1 failed: $out"
+	printf '%s\n' "$out"
+}
+
+# pmc_field TEXT NAME: the value of the first "NAME value" line.
+pmc_field() {
+	awk -v k="$2" '$1 == k { print $2; exit }' <<<"$1"
+}
+
+clock_identity() {
+	pmc_field "$(pmc_get "$1" DEFAULT_DATA_SET)" clockIdentity
+}
+
+ptp_status() {
+	tsnctl_sw -j ptp status 2>/dev/null
+}
+
+# wait_status SECONDS JQ-FILTER WHAT: poll `ptp status` until the filter is true.
+wait_status() {
+	local seconds=$1 filter=$2 what=$3 n
+	for ((n = 0; n < seconds * 5; n++)); do
+		PTP_JSON=$(ptp_status) && jq -e "$filter" <<<"$PTP_JSON" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	it_fail "$what: ($filter) not true within ${seconds}s; last: ${PTP_JSON:0:700}"
+}
+
+# start_switch [OPTION: VALUE]...: the config and tsnd; waits for ptp4l to answer.
+start_switch() {
+	ptp_tsnd_config "$IT_DIR/ptp.yaml" "$@"
+	it_start_tsnd "$IT_DIR/ptp.yaml"
+	wait_status 15 '.processes.ptp4l.state == "running" and .clock.identity != null' "ptp4l answers tsnd"
+	SW_CLOCK=$(jq -r .clock.identity <<<"$PTP_JSON")
+}
+
+# ---- tests ----------------------------------------------------------------------
+
+test_generated_config() {
+	start_switch
+	local conf=$IT_DIR/state/ptp4l.conf
+	[[ -f $conf ]] || it_fail "no $conf"
+	expect_eq "$(stat -c %a "$conf")" 600 "ptp4l.conf mode"
+	local text
+	text=$(cat "$conf")
+	expect_match "$text" '^free_running +1$' "free_running"
+	expect_match "$text" "^uds_address +$IT_DIR/tsnd-ptp4l.sock$" "explicit uds_address"
+	expect_match "$text" '^time_stamping +software$' "software timestamping on veth"
+	expect_match "$text" '^network_transport +L2$' "transport"
+	expect_match "$text" '^logSyncInterval +-2$' "pass-through option"
+	expect_match "$text" '^\[sw0p1\]$' "port section sw0p1"
+	expect_match "$text" '^\[sw0p2\]$' "port section sw0p2"
+	# The running ptp4l is tsnd's child, with that file.
+	local pid
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	expect_eq "$(ps -o ppid= -p "$pid" | tr -d ' ')" "$TSND_PID" "ptp4l's parent"
+	expect_match "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "-f $conf" "ptp4l's command line"
+	# veth has no hardware timestamping: a warning at the port, from the kernel's answer.
+	expect_exit 0 tsnctl_sw -j config check
+	expect_json "$OUT" '[.diagnostics[] | select(.severity == "warning" and .path == "ptp.ports[0].name"
+		and (.message | test("no hardware timestamping")))] | length == 1' "timestamping warning"
+	# Its output reaches tsnd's log with a prefix; no phc2sys (free-running, no PHC).
+	expect_match "$(cat "$IT_LOG")" 'ptp4l: port 1: INITIALIZING to LISTENING' "ptp4l output in the log"
+	expect_json "$PTP_JSON" '.processes.phc2sys.state == "not-needed" and .processes.phc2sys.pid == null' \
+		"phc2sys not run"
+	# Settings tsnd owns, and values ptp4l's parser refuses, make the file invalid.
+	ptp_tsnd_config "$IT_DIR/ptp.yaml" "free_running: 0" "logSyncInterval_typo: 1" "summary_interval: often"
+	expect_exit 5 tsnctl_sw -j config check
+	expect_json "$OUT" '.data.errors == 3' "three errors"
+	expect_json "$OUT" '[.data.diagnostics[].message] | any(test("managed by tsnd; set ptp.free-running"))' \
+		"free_running refused"
+	expect_json "$OUT" '[.data.diagnostics[].message] | any(test("ptp4l refuses .logSyncInterval_typo"))' \
+		"unknown option refused by ptp4l"
+	local line
+	line=$(grep -n 'summary_interval: often' "$IT_DIR/ptp.yaml" | cut -d: -f1)
+	expect_json "$OUT" "[.data.diagnostics[] | select(.message | test(\"often\"))] | .[0].line == $line" \
+		"malformed value refused at its line"
+	expect_exit 5 tsnctl_sw config reload
+	expect_json "$(ptp_status)" ".processes.ptp4l.pid == $pid" "ptp4l untouched by the refused reload"
+}
+
+test_sync_and_pmc_agree() {
+	# One Sync a second: tsnd polls once a second, so pmc often sees the same sample.
+	SYNC_LOG=0
+	start_master gm p1 100
+	local gm_sock=$MASTER_SOCK gm_id
+	gm_id=$(clock_identity "$gm_sock")
+	[[ $gm_id =~ ^[0-9a-f]{6}\.[0-9a-f]{4}\.[0-9a-f]{6}$ ]] || it_fail "GM identity from pmc: '$gm_id'"
+	start_switch
+	# Convergence: locked within a bounded time (announce timeout + lock-time + margin).
+	wait_status 30 '.sync.state == "locked"' "sync state"
+	expect_json "$PTP_JSON" ".grandmaster.identity == \"$gm_id\" and .grandmaster.priority1 == 100" \
+		"grandmaster identity and priority"
+	expect_json "$PTP_JSON" '.ports[0].name == "sw0p1" and .ports[0].role == "slave"' "sw0p1 follows the GM"
+	expect_json "$PTP_JSON" '.ports[1].name == "sw0p2" and .ports[1].role == "master"' "sw0p2 serves downstream"
+	expect_json "$PTP_JSON" '.current.steps_removed == 1 and .grandmaster.is_self == false' "steps removed"
+	expect_json "$PTP_JSON" '.offset_window.samples >= 2 and .offset_window.min_ns <= .offset_window.max_ns' \
+		"offset window"
+	expect_json "$PTP_JSON" '.utc.offset_s > 0 and (.utc.valid | type) == "boolean"' "UTC offset"
+	expect_json "$PTP_JSON" '.management.subscribed == true and .management.rejected == 0' "subscription"
+	expect_json "$PTP_JSON" '.sync.lock_threshold_ns == 200000 and .sync.lock_time_ns == 2000000000' \
+		"thresholds shown"
+
+	# tsnd against linuxptp's pmc, on tsnd's ptp4l.  Fields that change only with
+	# the topology must be equal.  The offset changes with every Sync and the
+	# path delay with every Delay_Resp (each once a second here), and tsnd shows
+	# what it polled up to a second ago; so they are compared on the same
+	# measurement: TIME_STATUS_NP's ingress time names the Sync sample, and when
+	# pmc reads the ingress time tsnd last saw (before and after its
+	# CURRENT_DATA_SET) and the same path delay, every figure must be equal.
+	# Up to 40 reads give such a moment; a decoding error never does.
+	local sock=$IT_DIR/tsnd-ptp4l.sock cds pds pods
+	PTP_JSON=$(ptp_status)
+	pds=$(pmc_get "$sock" PARENT_DATA_SET)
+	cds=$(pmc_get "$sock" CURRENT_DATA_SET)
+	pods=$("$PMC" -u -b 0 -i "$IT_DIR/pmc-ports.sock" -s "$sock" "GET PORT_DATA_SET" 2>&1)
+	expect_eq "$(pmc_field "$pds" grandmasterIdentity)" "$(jq -r .grandmaster.identity <<<"$PTP_JSON")" \
+		"grandmaster identity: pmc vs tsnd"
+	expect_eq "$(pmc_field "$pds" gm.ClockClass)" "$(jq -r .grandmaster.class <<<"$PTP_JSON")" \
+		"grandmaster class: pmc vs tsnd"
+	expect_eq "$(pmc_field "$pds" parentPortIdentity)" "$(jq -r .grandmaster.parent_port <<<"$PTP_JSON")" \
+		"parent port: pmc vs tsnd"
+	expect_eq "$(pmc_field "$cds" stepsRemoved)" "$(jq -r .current.steps_removed <<<"$PTP_JSON")" \
+		"steps removed: pmc vs tsnd"
+	local states
+	states=$(awk '$1 == "portIdentity" { id = $2 } $1 == "portState" { print id, $2 }' <<<"$pods" | sort)
+	expect_eq "$states" "$(jq -r '.ports[] | "\(.identity) \(.state)"' <<<"$PTP_JSON" | sort)" \
+		"port identities and states: pmc vs tsnd"
+
+	local n out ingress1 ingress2 tsnd_ingress same=false
+	for ((n = 0; n < 40; n++)); do
+		PTP_JSON=$(ptp_status)
+		out=$("$PMC" -u -b 0 -i "$IT_DIR/pmc-offsets.sock" -s "$sock" "GET TIME_STATUS_NP" \
+			"GET CURRENT_DATA_SET" "GET TIME_STATUS_NP" 2>&1)
+		read -r ingress1 ingress2 < <(awk '$1 == "ingress_time" { printf "%s ", $2 } END { print "" }' <<<"$out")
+		# (jq holds numbers as doubles: 64-bit nanoseconds are compared as text)
+		tsnd_ingress=$(grep -o '"ingress_time_ns":[0-9]*' <<<"$PTP_JSON" | cut -d: -f2)
+		# pmc prints TimeInterval/2^16 with one decimal; tsnd rounds to whole ns.
+		if [[ $ingress1 == "$ingress2" && $ingress1 == "$tsnd_ingress" ]] &&
+			jq -e --arg o "$(pmc_field "$out" offsetFromMaster)" --arg d "$(pmc_field "$out" meanPathDelay)" \
+				'(.current.offset_ns - ($o | tonumber) | fabs) <= 0.5 and
+				 (.current.mean_path_delay_ns - ($d | tonumber) | fabs) <= 0.5' <<<"$PTP_JSON" >/dev/null
+		then
+			same=true
+			break
+		fi
+		sleep 0.2
+	done
+	$same || it_fail "in 40 tries, pmc never read the Sync sample and path delay tsnd last read; last: pmc" \
+		"ingress $ingress1/$ingress2 offset $(pmc_field "$out" offsetFromMaster) delay" \
+		"$(pmc_field "$out" meanPathDelay); tsnd ingress $tsnd_ingress $(jq -c .current <<<"$PTP_JSON")"
+	expect_eq "$(pmc_field "$out" master_offset)" "$(jq -r .time_status.master_offset_ns <<<"$PTP_JSON")" \
+		"master_offset of the same Sync: pmc vs tsnd"
+	expect_eq "$(pmc_field "$out" gmIdentity)" "$(jq -r .time_status.gm_identity <<<"$PTP_JSON")" \
+		"TIME_STATUS_NP gmIdentity: pmc vs tsnd"
+
+	# The human rendering, and the summary in `tsnctl status`.
+	expect_exit 0 tsnctl_sw ptp status
+	expect_match "$OUT" "^sync: +locked since" "ptp status: sync line"
+	expect_match "$OUT" "^grandmaster: +$gm_id, class 248, priority1 100" "ptp status: grandmaster line"
+	expect_match "$OUT" '^sw0p1 +1 +(UNCALIBRATED|SLAVE) +slave' "ptp status: port table"
+	expect_exit 0 tsnctl_sw status
+	expect_match "$OUT" "^ptp: +running \(sync locked, grandmaster $gm_id" "status: ptp line"
+	expect_exit 0 tsnctl_sw -j status
+	expect_json "$OUT" '.subsystems.ptp.state == "running" and .subsystems.ptp.sync_state == "locked"' \
+		"status.subsystems.ptp"
+}
+
+test_grandmaster_failover() {
+	start_master gm p1 100
+	local gm_pid=$MASTER_PID gm_id backup_id
+	gm_id=$(clock_identity "$MASTER_SOCK")
+	start_master backup p2 110
+	backup_id=$(clock_identity "$MASTER_SOCK")
+	start_switch
+	wait_status 30 ".sync.state == \"locked\" and .grandmaster.identity == \"$gm_id\"" "locked to the GM"
+	# The GM dies: after the announce timeout the BMCA elects the backup, which
+	# tsnd then follows through sw0p2.
+	disown "$gm_pid" 2>/dev/null || true	# no "Killed" notice from bash
+	kill -KILL "$gm_pid"
+	wait_status 30 ".grandmaster.identity == \"$backup_id\"" "new grandmaster"
+	wait_status 15 '.ports[1].role == "slave" and .ports[0].role == "master"' "roles after the failover"
+	wait_status 20 '.sync.state == "locked"' "locked to the new grandmaster"
+	expect_match "$(cat "$IT_LOG")" "ptp: grandmaster is now $backup_id" "the event in tsnd's log"
+	expect_match "$(cat "$IT_LOG")" "ptp: lost sync" "losing sync logged"
+}
+
+test_ptp4l_restarted() {
+	start_master gm p1 100
+	start_switch
+	wait_status 30 '.sync.state == "locked"' "locked"
+	local pid
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	kill -KILL "$pid"
+	# Seen as a fault at once, restarted after the back-off (1 s the first time).
+	wait_status 5 '.sync.state == "fault" or .processes.ptp4l.restarts == 1' "fault while ptp4l is down"
+	wait_status 10 ".processes.ptp4l.state == \"running\" and .processes.ptp4l.pid != $pid" "ptp4l restarted"
+	expect_json "$PTP_JSON" '.processes.ptp4l.restarts == 1' "restart count"
+	expect_json "$PTP_JSON" '.processes.ptp4l.last_exit.status == "killed by SIGKILL" and
+		.processes.ptp4l.last_exit.expected == false' "last exit"
+	wait_status 30 '.sync.state == "locked"' "locked again"
+	expect_match "$(cat "$IT_LOG")" "ptp4l \(pid $pid\) exited unexpectedly \(killed by SIGKILL\)" "logged"
+	expect_exit 0 tsnctl_sw ptp status
+	expect_match "$OUT" '^ptp4l: +running, pid [0-9]+, up .*, 1 restart, last exit .*killed by SIGKILL' \
+		"ptp status: process line"
+}
+
+test_reload_restarts_only_on_change() {
+	start_switch
+	local pid
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	# Thresholds are tsnd's own: the generated file is the same, ptp4l keeps running.
+	sed -i 's/^  lock-threshold: .*/  lock-threshold: 300us/' "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	expect_match "$OUT" 'changed: ptp' "reload output"
+	PTP_JSON=$(ptp_status)
+	expect_json "$PTP_JSON" ".processes.ptp4l.pid == $pid and .sync.lock_threshold_ns == 300000" \
+		"same ptp4l, new threshold"
+	# A ptp4l option changes the generated file: ptp4l is restarted (not counted
+	# as a failure restart).
+	ptp_tsnd_config "$IT_DIR/ptp.yaml" "announceReceiptTimeout: 4"
+	expect_exit 0 tsnctl_sw config reload
+	wait_status 10 ".processes.ptp4l.state == \"running\" and .processes.ptp4l.pid != $pid" "restarted"
+	expect_json "$PTP_JSON" '.processes.ptp4l.restarts == 0 and .processes.ptp4l.last_exit.expected == true' \
+		"a planned restart"
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^announceReceiptTimeout +4$' "new file in place"
+	# Disabled: ptp4l stops.
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	sed -i 's/^  enabled: true/  enabled: false/' "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	lab_wait_until 5 eval "! lab_pid_alive $pid" || it_fail "ptp4l $pid still runs with ptp disabled"
+	expect_json "$(ptp_status)" '.enabled == false and .sync.state == "disabled"' "disabled"
+}
+
+# require-sync: sw0p2's schedule is held until PTP is locked, then handed to the
+# schedule engine.  This host's kernel has no taprio, so there the kernel refuses
+# it ("error"); in the kernel lab it is "applied".  Either way it is no longer held.
+test_require_sync_holds_schedule() {
+	start_master gm p1 100
+	ptp_tsnd_config "$IT_DIR/ptp.yaml"
+	local sched
+	sched=$(cat <<'EOF'
+  - name: sw0p2
+    xdp: off
+    schedule:
+      num-tc: 2
+      map: [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: ["1@0", "1@1"]
+      require-sync: true
+      entries:
+        - { gates: [0, 1], interval: 500us }
+        - { gates: [0], interval: 500us }
+EOF
+	)
+	awk -v s="$sched" '$0 == "  - { name: sw0p2, xdp: off }" { print s; next } { print }' \
+		"$IT_DIR/ptp.yaml" >"$IT_DIR/ptp-sched.yaml"
+	it_start_tsnd "$IT_DIR/ptp-sched.yaml"
+	expect_exit 0 tsnctl_sw -j status
+	expect_json "$OUT" '.ports[1].schedule_state == "held"' "held before PTP is locked"
+	wait_status 30 '.sync.state == "locked"' "locked"
+	local n state=held
+	for ((n = 0; n < 25; n++)); do
+		state=$(tsnctl_sw -j status | jq -r '.ports[1].schedule_state')
+		[[ $state == held ]] || break
+		sleep 0.2
+	done
+	[[ $state == applied || $state == error ]] || it_fail "schedule state after the lock: $state"
+	expect_match "$(cat "$IT_LOG")" 'schedule: port sw0p2: held until PTP is locked' "held logged"
+	expect_match "$(cat "$IT_LOG")" 'ptp: locked to grandmaster' "lock logged"
+}
+
+test_stopped_with_tsnd() {
+	start_switch
+	local pid rc=0
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	[[ -S $IT_DIR/state/tsnd-pmc.sock ]] || it_fail "tsnd's management client socket is missing"
+	kill -TERM "$TSND_PID"
+	lab_wait_until 10 eval "! lab_pid_alive $TSND_PID" || it_fail "tsnd still running after SIGTERM"
+	wait "$TSND_PID" || rc=$?
+	expect_eq "$rc" 0 "tsnd's exit status"
+	lab_pid_alive "$pid" && it_fail "ptp4l $pid outlived tsnd"
+	[[ ! -e $IT_DIR/state/tsnd-pmc.sock ]] || it_fail "client socket left behind"
+	expect_match "$(cat "$IT_LOG")" "ptp4l \(pid $pid\) stopped" "stop logged"
+}
+
+[[ -x $PTP4L && -x $PMC ]] || { echo "FAIL setup: $PTP4L and $PMC are needed (package linuxptp)"; exit 1; }
+it_main generated_config sync_and_pmc_agree grandmaster_failover ptp4l_restarted \
+	reload_restarts_only_on_change require_sync_holds_schedule stopped_with_tsnd
