@@ -1,13 +1,15 @@
-/* dataplane.h — tsnd's eBPF/XDP programs: load, attach to ports, read counters.
+/* dataplane.h — tsnd's eBPF data plane (bpf/dataplane.bpf.c): load, pin, attach
+ * to ports, program the classifier's tables, read counters.
  *
- * Today it carries one small program (bpf/port_counters.bpf.c) that counts frames
- * per kind on each port's receive path and passes them on; the stream classifier,
- * IPv6 fast path and per-stream policing plug in here later. */
+ * Each port whose `xdp` is not off gets the XDP program (classifier, counters,
+ * IPv6 fast path) and the tc ingress program that hands frames of scheduled
+ * classes to the egress qdisc.  See docs/dataplane.md. */
 #ifndef TSND_DATAPLANE_H
 #define TSND_DATAPLANE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json.h>
 
@@ -15,20 +17,42 @@
 
 struct dataplane;
 
-/* Open and load the BPF objects (runs the verifier).  NULL on failure, with a
- * reason in err. */
-struct dataplane *dataplane_create(char *err, size_t errlen);
-/* Make the attachments match cfg: attach to every port whose `xdp` is not off, detach
- * from ports no longer listed or switched off.  All or nothing: on failure every
- * port is left as it was before the call and err names the port and the reason. */
+/* Open and load the BPF programs (runs the verifier).  With cfg, and a non-empty
+ * dataplane.pin-dir, maps are pinned there: maps a previous tsnd left pinned are
+ * reused when their layout matches (tables and counters carry over), otherwise
+ * replaced.  NULL on failure, with a reason in err. */
+struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size_t errlen);
+/* Make the data plane match cfg: programs on every port whose `xdp` is not off
+ * (and off every other port tsnd attached to), the classifier's tables, the
+ * ports XDP may redirect to, the pin directory.  All or nothing: on failure the
+ * ports and the tables are as before the call, and err names the port or the
+ * table entry and the reason. */
 int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *err, size_t errlen);
-/* Detach everything (unless keep_attached) and free. */
+/* Detach everything and remove the pins (unless keep_attached), then free. */
 void dataplane_destroy(struct dataplane *dp, bool keep_attached);
 
-/* {"state":"loaded","ports_attached":N} */
+/* {"state":"loaded","ports_attached":N,"generation":G,"pin_dir":"..."} */
 json_object *dataplane_status_json(const struct dataplane *dp);
-/* For one port: {"mode":"off|native|generic","attached":bool,"prog_id":N,
- *  "counters":{"<kind>":{"packets":N,"bytes":N},...}} or NULL if unknown. */
+/* For one port: {"mode":"off|native|generic","attached":bool,"tc_attached":bool,
+ *  "prog_id":N,"counters":{"<kind>":{"packets":N,"bytes":N},...},
+ *  "forwarding":{"<reason>":N,...},"tc":{"redirected":N,...}} or NULL if unknown. */
 json_object *dataplane_port_json(const struct dataplane *dp, const char *port);
+/* {"streams":[{"id","name","identification","match":{...},"match_text","priority",
+ *  "filter","counters":{"packets","bytes","drops"}|null}]}; only stream `id` when
+ * has_id.  dp may be NULL (no counters). */
+json_object *dataplane_streams_json(const struct dataplane *dp, const struct tsn_config *cfg,
+				    bool has_id, uint32_t id);
+/* {"ports":[{"name","attached","scheduled","classes":[{"class","priorities":[..],
+ *  "scheduled","packets","bytes","drops"}]}]}; only port dev when dev != NULL. */
+json_object *dataplane_class_stats_json(const struct dataplane *dp, const struct tsn_config *cfg,
+					const char *dev);
+
+/* Names of enum tsn_fwd_reason, for JSON and docs. */
+const char *dataplane_fwd_reason_name(unsigned reason);
+
+/* For tests and benchmarks: the programs' and maps' file descriptors. */
+int dataplane_xdp_fd(const struct dataplane *dp);
+int dataplane_tc_fd(const struct dataplane *dp);
+int dataplane_map_fd(const struct dataplane *dp, const char *map_name);
 
 #endif

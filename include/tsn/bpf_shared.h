@@ -1,12 +1,37 @@
 /* bpf_shared.h — map keys and values shared by the BPF programs in bpf/ and the
- * user-space loaders in daemon/.  Fixed-width types only: this header is compiled
- * for the BPF target as well as for the host. */
+ * user-space loaders in daemon/.  Fixed-width types and explicit padding only: this
+ * header is compiled for the BPF target as well as for the host, and both must see
+ * the same layout (the loader checks the sizes at build time).
+ *
+ * The maps of bpf/dataplane.bpf.c fall into three groups:
+ *
+ *   tables   written by tsnd from the configuration, in two generations.  Every
+ *            key carries the generation it belongs to; tsn_gen holds the active
+ *            one.  The XDP program reads tsn_gen once per frame and uses that
+ *            generation for every lookup, so one frame never mixes two tables.
+ *            An update fills the inactive generation, flips tsn_gen (one 32-bit
+ *            store), and cleans the old generation only after an RCU grace
+ *            period, when no frame can still be using it (docs/dataplane.md).
+ *   kernel   facts tsnd copies from the kernel: the ports' VLAN sub-interfaces,
+ *            the devmap of ports XDP may redirect to.
+ *   counters per-CPU, written by the programs only, read and summed by tsnd.
+ */
 #ifndef TSN_BPF_SHARED_H
 #define TSN_BPF_SHARED_H
 
 #include <linux/types.h>
 
-/* Frame kinds counted by port_counters (index into struct port_counters). */
+#define TSN_MAX_PORTS		256
+#define TSN_MAX_STREAMS		65536
+#define TSN_MAX_ETHERTYPE_RULES	64
+#define TSN_NUM_TC_MAX		8	/* traffic classes */
+#define TSN_NUM_PRIO_MAX	8	/* internal priorities 0..7 */
+#define TSN_IP6_MAX_MASKS	8	/* distinct shapes of ipv6 streams */
+#define TSN_VID_UNTAGGED	0xffff	/* vid of an untagged frame in stream keys */
+#define TSN_NO_RULE		0xff	/* pcp_prio/dscp_prio: no rule for this value */
+#define TSN_MAX_EXT_HDRS	4	/* IPv6 extension headers walked at most */
+
+/* Frame kinds counted per port (index into struct port_counters.kind). */
 enum tsn_frame_kind {
 	TSN_KIND_PTP = 0,	/* EtherType 0x88F7, untagged or VLAN-tagged */
 	TSN_KIND_IPV6,
@@ -18,14 +43,202 @@ enum tsn_frame_kind {
 	TSN_KIND_COUNT
 };
 
+/* What the XDP program did with a frame, counted per port.  Every frame counts
+ * exactly once.  The PASS_* reasons hand the frame to the kernel's own stack,
+ * which forwards it (through the qdisc), answers with ICMPv6, resolves neighbours
+ * or drops it, exactly as a Linux router without tsnd would. */
+enum tsn_fwd_reason {
+	TSN_FWD_REDIRECT = 0,	/* forwarded by XDP_REDIRECT (class not scheduled on egress) */
+	TSN_FWD_TO_QDISC,	/* forwarded through tc + the egress qdisc (scheduled class) */
+	TSN_FWD_DROP,		/* dropped: unmatched-priority drop */
+	TSN_PASS_NOT_IPV6,	/* not IPv6: not the fast path's business */
+	TSN_PASS_NOT_ROUTED,	/* destination MAC not the port's own (multicast, other host) */
+	TSN_PASS_VLAN,		/* QinQ, or a VID with no VLAN sub-interface known to tsnd */
+	TSN_PASS_HOP_LIMIT,	/* hop limit <= 1: the kernel sends ICMPv6 time exceeded */
+	TSN_PASS_SCOPE,		/* link-local, multicast, loopback, unspecified, v4-mapped */
+	TSN_PASS_EXT_HDR,	/* hop-by-hop options, or extension headers not walked */
+	TSN_PASS_FRAGMENT,	/* a fragment while streams need ports */
+	TSN_PASS_LENGTH,	/* payload length disagrees with the frame */
+	TSN_PASS_UNREACHABLE,	/* FIB: an unreachable, blackhole or prohibit route */
+	TSN_PASS_NOT_FWDED,	/* FIB: no route, a local destination, or forwarding off */
+	TSN_PASS_NO_NEIGH,	/* FIB: next hop's MAC unknown: the kernel runs ND */
+	TSN_PASS_MTU,		/* FIB: larger than the egress MTU: ICMPv6 packet too big */
+	TSN_PASS_EGRESS,	/* egress is not a tsnd port, or the ingress port itself */
+	TSN_PASS_OTHER,		/* FIB: anything else (encapsulation, ...), meta unsupported */
+	TSN_FWD_COUNT
+};
+
+/* Counters the tc program keeps (index into struct port_counters.tc_path). */
+enum tsn_tc_counter {
+	TSN_TC_REDIRECTED = 0,	/* marked by XDP and redirected to the egress qdisc */
+	TSN_TC_PRIORITY,	/* only skb->priority set (frame left to the kernel) */
+	TSN_TC_REDIRECT_FAILED,	/* bpf_redirect refused (egress gone) */
+	TSN_TC_COUNT
+};
+
 struct tsn_kind_counter {
 	__u64 packets;
 	__u64 bytes;
 };
 
-/* Value of the per-CPU hash "port_stats", keyed by __u32 ifindex. */
+struct tsn_class_counter {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+};
+
+/* Value of the per-CPU hash "port_stats", keyed by __u32 ingress ifindex.  Classes
+ * are the ingress port's traffic classes (see struct tsn_port_conf.prio_tc). */
 struct port_counters {
 	struct tsn_kind_counter kind[TSN_KIND_COUNT];
+	struct tsn_class_counter tc[TSN_NUM_TC_MAX];
+	__u64 fwd[TSN_FWD_COUNT];
+	__u64 tc_path[TSN_TC_COUNT];
+	__u64 pad;
+};
+
+/* ---- tables (generational) ---- */
+
+/* "tsn_gen": array of one: the active generation (0 or 1). */
+struct tsn_gen {
+	__u32 active;
+	__u32 serial;		/* counts flips, for tsnd's own bookkeeping */
+};
+
+#define TSN_RULES_ETHERTYPE	0x01	/* tsn_ethertype has rules in this generation */
+#define TSN_RULES_MAC_DST	0x02	/* dst-mac-vlan streams exist */
+#define TSN_RULES_MAC_SRC	0x04	/* src-mac-vlan streams exist */
+#define TSN_RULES_PORTS_NEEDED	0x08	/* some ipv6 stream matches on ports */
+#define TSN_RULES_VLANS		0x10	/* tsn_vlan_in/tsn_egress have entries */
+
+/* "tsn_rules": array of two, indexed by generation. */
+struct tsn_rules {
+	__u8 default_priority;
+	__u8 n_ip6_masks;	/* entries used in ip6_masks */
+	__u8 flags;		/* TSN_RULES_* */
+	__u8 protected_prios;	/* bit p: priority p is gated on some port (unmatched-priority) */
+	__u8 pcp_prio[8];	/* PCP -> priority, TSN_NO_RULE if none */
+	__u8 dscp_prio[64];	/* DSCP -> priority, TSN_NO_RULE if none */
+	__u8 ip6_masks[TSN_IP6_MAX_MASKS];	/* TSN_IP6F_* sets, most specific first */
+	/* bit (e & 0xff) set: tsn_ethertype may have a rule for EtherType e; spares
+	 * most frames (IPv6 among them) the hash lookup. */
+	__u8 ethertype_hint[32];
+};
+
+/* "tsn_ethertype": hash, key TSN_ETHERTYPE_KEY(gen, ethertype), value __u32 priority. */
+#define TSN_ETHERTYPE_KEY(gen, ethertype) (((__u32)(gen) << 16) | (__u32)(ethertype))
+
+#define TSN_PORT_SCHEDULED	0x01	/* the port has a gate schedule */
+#define TSN_BPF_UNMATCHED_PASS	0
+#define TSN_BPF_UNMATCHED_DROP	1
+#define TSN_BPF_UNMATCHED_DEMOTE	2
+
+/* "tsn_ports": hash keyed by struct tsn_port_key: every port tsnd attached to. */
+struct tsn_port_key {
+	__u32 ifindex;
+	__u32 gen;
+};
+
+struct tsn_port_conf {
+	__u8 mac[6];		/* the port's address: frames to it may be routed */
+	__u8 flags;		/* TSN_PORT_* */
+	__u8 sched_mask;	/* classes whose gate closes in some entry: via the qdisc */
+	__u8 prio_tc[TSN_NUM_PRIO_MAX];	/* priority -> traffic class (identity w/o schedule) */
+	__u8 unmatched;		/* TSN_BPF_UNMATCHED_* for frames received here */
+	__u8 pad[7];
+};
+
+/* Stream identification (IEEE 802.1CB).  A stream maps to this value. */
+struct tsn_stream_val {
+	__u32 stream_id;	/* the config's id (1..2^32-2) */
+	__u16 filter_id;	/* 802.1Qci stream filter, 0: none (room for policing) */
+	__u8 priority;
+	__u8 flags;		/* reserved */
+};
+
+#define TSN_MAC_DST 1
+#define TSN_MAC_SRC 2
+
+/* "tsn_mac_streams": hash.  Null stream identification (destination MAC + VLAN)
+ * and source MAC + VLAN identification share it, told apart by kind.  vid is the
+ * outer tag's VID (host order), TSN_VID_UNTAGGED for untagged frames. */
+struct tsn_mac_key {
+	__u8 mac[6];
+	__u16 vid;
+	__u8 kind;		/* TSN_MAC_DST or TSN_MAC_SRC */
+	__u8 gen;
+	__u8 pad[2];
+};
+
+/* Fields an ipv6 stream may specify; the set of given fields is its mask. */
+#define TSN_IP6F_SRC	0x01
+#define TSN_IP6F_DST	0x02
+#define TSN_IP6F_DSCP	0x04
+#define TSN_IP6F_NH	0x08	/* next header: the upper-layer protocol after the walk */
+#define TSN_IP6F_SPORT	0x10
+#define TSN_IP6F_DPORT	0x20
+#define TSN_IP6F_VLAN	0x40
+#define TSN_IP6F_PORTS	(TSN_IP6F_SPORT | TSN_IP6F_DPORT)
+
+/* "tsn_ip6_streams": hash.  IP stream identification: the frame's fields masked
+ * by one of the generation's masks (fields outside the mask are zero), with the
+ * mask itself in the key so that shapes never collide. */
+struct tsn_ip6_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__be16 sport;
+	__be16 dport;
+	__u16 vid;		/* host order */
+	__u8 dscp;
+	__u8 nexthdr;
+	__u8 mask;		/* TSN_IP6F_* */
+	__u8 gen;
+	__u8 pad[2];
+};
+
+/* Value of the per-CPU hash "tsn_stream_stats", keyed by __u32 stream id.  tsnd
+ * creates the entry of every configured stream; the program only updates. */
+struct tsn_stream_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+};
+
+/* ---- kernel facts ---- */
+
+/* "tsn_vlan_in": hash key {physical ifindex, vid} -> __u32 ifindex of the VLAN
+ * sub-interface that receives it (the L3 interface for the FIB lookup). */
+struct tsn_vlan_key {
+	__u32 ifindex;
+	__u32 vid;
+};
+
+/* "tsn_egress": hash key __u32 ifindex of a VLAN sub-interface -> where its frames
+ * leave: the physical port and the VID to tag them with. */
+struct tsn_egress {
+	__u32 ifindex;
+	__u32 vid;
+};
+
+/* ---- XDP -> tc metadata ---- */
+
+#define TSN_META_MAGIC		0x54534e31	/* "TSN1" */
+#define TSN_META_TO_QDISC	0x01	/* forwarded frame: tc redirects it to egress_ifindex */
+#define TSN_META_STREAM		0x02	/* stream_id is valid */
+
+/* Written in front of the frame with bpf_xdp_adjust_meta for every frame the XDP
+ * program passes up.  The tc ingress program sets skb->priority from it, and for
+ * TSN_META_TO_QDISC redirects the (already rewritten) frame to the egress port's
+ * qdisc.  At most 32 bytes (the kernel's limit), a multiple of 4. */
+struct tsn_xdp_meta {
+	__u32 magic;
+	__u32 stream_id;
+	__u32 egress_ifindex;
+	__u8 priority;
+	__u8 tc;		/* traffic class on the ingress port */
+	__u8 flags;		/* TSN_META_* */
+	__u8 reserved;
+	__u64 rx_tstamp;	/* reserved for ingress timestamps (telemetry) */
 };
 
 #endif

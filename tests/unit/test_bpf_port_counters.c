@@ -1,4 +1,4 @@
-/* test_bpf_port_counters.c — run bpf/port_counters.bpf.c on crafted frames
+/* test_bpf_port_counters.c — run the XDP program of bpf/dataplane.bpf.c on crafted frames
  * through the kernel's BPF_PROG_RUN and check the verdict and the exact counters
  * it leaves in its map.  Needs root (loading BPF). */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpf/port_counters.skel.h"
+#include "bpf/dataplane.skel.h"
 #include "tsn/bpf_shared.h"
 #include "test_util.h"
 
@@ -23,7 +23,7 @@
 #define ETHERTYPE_LOCAL_EXP 0x88B5	/* IEEE local experimental: an "other" type */
 #define MAX_FRAME 256
 
-static struct port_counters_bpf *skel;
+static struct dataplane_bpf *skel;
 static struct port_counters expected;
 static unsigned refused_short;	/* frames under 14 bytes the kernel would not run */
 
@@ -97,7 +97,7 @@ static int run_frame(const unsigned char *data, size_t len, unsigned repeat)
 		.ctx_size_in = sizeof(ctx),
 		.repeat = repeat,
 	);
-	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tsn_port_counters), &opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.tsn_xdp), &opts);
 
 	return err ? err : (int)opts.retval;
 }
@@ -164,9 +164,9 @@ static void check_counters(void)
 
 static int suite_init(void)
 {
-	skel = port_counters_bpf__open_and_load();
+	skel = dataplane_bpf__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "cannot load port_counters (root needed): %s\n", strerror(errno));
+		fprintf(stderr, "cannot load the data plane (root needed): %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -174,7 +174,7 @@ static int suite_init(void)
 
 static int suite_cleanup(void)
 {
-	port_counters_bpf__destroy(skel);
+	dataplane_bpf__destroy(skel);
 	return 0;
 }
 
@@ -267,7 +267,11 @@ static void test_repeat_counts_every_run(void)
 	struct frame f = make_frame(ctag, 1, ETH_P_IPV6, IPV6_HEADER_LEN, 100);
 
 	reset_counters();
-	CU_ASSERT_EQUAL(run_frame(f.data, f.len, 7), XDP_PASS);
+	int verdict = run_frame(f.data, f.len, 7);
+
+	if (verdict != XDP_PASS)
+		fprintf(stderr, "\n  verdict %d", verdict);
+	CU_ASSERT_EQUAL(verdict, XDP_PASS);
 	expected.kind[TSN_KIND_IPV6].packets = 7;
 	expected.kind[TSN_KIND_IPV6].bytes = 7 * f.len;
 	check_counters();

@@ -1,4 +1,4 @@
-/* test_dataplane.c — daemon/dataplane.c attaching the real program to real veth
+/* test_dataplane.c — daemon/dataplane.c attaching the real programs (XDP and tc) to real veth
  * ports, with real traffic, in a network namespace of the test's own.
  *
  * The kernel is the oracle: what is attached is read back with bpf_xdp_query
@@ -319,7 +319,7 @@ static void test_setup(void)
 {
 	char err[256];
 
-	dp = dataplane_create(err, sizeof(err));
+	dp = dataplane_create(NULL, err, sizeof(err));
 	if (!dp)
 		fprintf(stderr, "\n  dataplane_create: %s", err);
 }
@@ -614,6 +614,99 @@ static void test_keep_attached_then_adopt(void)
 	CU_ASSERT_EQUAL(query("db0").skb_prog_id, 0);
 }
 
+/* "r0 = TC_ACT_OK (0); exit" as a tc program, named so it is not ours. */
+static int load_foreign_tc_program(void)
+{
+	struct bpf_insn insns[2];
+
+	memset(insns, 0, sizeof(insns));
+	insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
+	insns[0].dst_reg = BPF_REG_0;
+	insns[1].code = BPF_JMP | BPF_EXIT;
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "foreign_tc", "GPL", insns, 2, NULL);
+}
+
+static bool has_clsact(const char *dev)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "tc qdisc show dev %s | grep -q clsact", dev);
+	return system(cmd) == 0;
+}
+
+static bool tc_filter_named(const char *dev, const char *name)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "tc filter show dev %s ingress | grep -q 'name %s '", dev, name);
+	return system(cmd) == 0;
+}
+
+/* The tc program rides along with XDP: on with it, off with it, and the clsact
+ * qdisc tsnd added goes when tsnd's filter does. */
+static void test_tc_follows_xdp(void)
+{
+	char err[512];
+	json_object *o;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_FALSE(has_clsact("da0"));
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
+	CU_ASSERT_TRUE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_TRUE(tc_filter_named("db0", "tsn_tc_ingress"));
+	o = dataplane_port_json(dp, "da0");
+	CU_ASSERT_TRUE(json_object_get_boolean(tu_jget(o, "tc_attached")));
+	json_object_put(o);
+	/* A failed apply that would have added dc0 leaves no trace on it. */
+	CU_ASSERT_NOT_EQUAL(apply(err, sizeof(err), make_cfg(3, "da0:generic", "dc0:generic",
+							     MISSING ":generic")), 0);
+	CU_ASSERT_FALSE(has_clsact("dc0"));
+	CU_ASSERT_TRUE(tc_filter_named("db0", "tsn_tc_ingress"));	/* and db0 is kept */
+	/* Released: filter and qdisc gone. */
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	CU_ASSERT_FALSE(has_clsact("db0"));
+	CU_ASSERT_TRUE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(0)), 0);
+	CU_ASSERT_FALSE(has_clsact("da0"));
+}
+
+/* Someone else's tc filters: never replaced, and their clsact stays. */
+static void test_foreign_tc_filters(void)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("dc0"),
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, at_ours, .handle = 0x7473, .priority = 0x7473);
+	LIBBPF_OPTS(bpf_tc_opts, elsewhere, .handle = 1, .priority = 1);
+	LIBBPF_OPTS(bpf_tc_opts, del, .handle = 0x7473, .priority = 0x7473);
+	int fd = load_foreign_tc_program();
+	char err[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bpf_tc_hook_create(&hook), 0);
+	at_ours.prog_fd = fd;
+	CU_ASSERT_EQUAL_FATAL(bpf_tc_attach(&hook, &at_ours), 0);
+	/* tsnd's handle and priority taken by another program: refused, rolled back. */
+	CU_ASSERT_NOT_EQUAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "dc0:generic")), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "another tc filter"));
+	CU_ASSERT_TRUE(tc_filter_named("dc0", "foreign_tc"));
+	CU_ASSERT_FALSE(has_clsact("da0"));
+	CU_ASSERT_EQUAL(query("da0").attach_mode, XDP_ATTACHED_NONE);
+	/* Elsewhere on the same clsact: tsnd adds its own and leaves theirs. */
+	CU_ASSERT_EQUAL(bpf_tc_detach(&hook, &del), 0);
+	elsewhere.prog_fd = fd;
+	CU_ASSERT_EQUAL_FATAL(bpf_tc_attach(&hook, &elsewhere), 0);
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(1, "dc0:generic")), 0);
+	CU_ASSERT_TRUE(tc_filter_named("dc0", "tsn_tc_ingress"));
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(0)), 0);
+	CU_ASSERT_FALSE(tc_filter_named("dc0", "tsn_tc_ingress"));
+	CU_ASSERT_TRUE(tc_filter_named("dc0", "foreign_tc"));
+	CU_ASSERT_TRUE(has_clsact("dc0"));
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	bpf_tc_hook_destroy(&hook);
+	close(fd);
+}
+
 int main(void)
 {
 	CU_pSuite suite;
@@ -632,7 +725,9 @@ int main(void)
 	    !CU_add_test(suite, "foreign program untouched", test_foreign_program_untouched) ||
 	    !CU_add_test(suite, "empty port list detaches", test_empty_list_detaches) ||
 	    !CU_add_test(suite, "destroy detaches", test_destroy_detaches) ||
-	    !CU_add_test(suite, "keep attached, then adopt", test_keep_attached_then_adopt)) {
+	    !CU_add_test(suite, "keep attached, then adopt", test_keep_attached_then_adopt) ||
+	    !CU_add_test(suite, "tc follows XDP", test_tc_follows_xdp) ||
+	    !CU_add_test(suite, "foreign tc filters untouched", test_foreign_tc_filters)) {
 		CU_cleanup_registry();
 		return 2;
 	}

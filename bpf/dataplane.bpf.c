@@ -1,0 +1,820 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* dataplane.bpf.c — tsnd's data plane: one XDP program and one tc program per port.
+ *
+ * tsn_xdp (XDP, every frame a port receives):
+ *   1. parse   Ethernet, up to two VLAN tags, IPv6 with a bounded walk over its
+ *              extension headers, UDP/TCP ports;
+ *   2. classify  IEEE 802.1CB stream identification (IPv6 tuple, destination MAC +
+ *              VLAN, source MAC + VLAN; exact-match hash lookups, one per ipv6
+ *              "shape"), else default priority by EtherType, DSCP, PCP; the
+ *              traffic class follows from the ingress port's priority map;
+ *   3. count   per port (frame kind, class, verdict) and per stream, per CPU;
+ *   4. forward IPv6 unicast routed by the kernel FIB (bpf_fib_lookup) to another
+ *              tsnd port: hop limit, MACs and VLAN tag rewritten here; a class
+ *              the egress port's gate schedule controls goes to tc (metadata +
+ *              XDP_PASS) so that it passes the egress qdisc, any other class
+ *              leaves by XDP_REDIRECT.  Everything else is passed to the kernel
+ *              unchanged (enum tsn_fwd_reason says why).
+ *
+ * tsn_tc_ingress (tc clsact ingress, direct action): reads the metadata the XDP
+ * program left in front of the frame, sets skb->priority (the egress qdisc's
+ * priority map picks the traffic class from it) and redirects frames marked
+ * TSN_META_TO_QDISC to their egress port: bpf_redirect from tc goes through
+ * dev_queue_xmit, hence through taprio.
+ *
+ * The tables are generational (include/tsn/bpf_shared.h): a frame reads the active
+ * generation once and uses it for every lookup.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "tsn/bpf_shared.h"
+
+#define AF_INET6 10		/* not in the UAPI headers this file may use */
+#define MAX_VLAN_TAGS 2
+#define PTP_HEADER_LEN 34	/* IEEE 1588 common message header */
+#define ARP_HEADER_LEN 8	/* hardware/protocol type and lengths, opcode */
+#define ETH_MIN_FRAME 60	/* without FCS: shorter frames are padded to this */
+#define VLAN_HLEN 4
+#define VLAN_VID_MASK 0x0fff
+
+/* IPv6 extension headers (RFC 8200 and the IANA list) */
+#define NH_HOPOPTS 0
+#define NH_ROUTING 43
+#define NH_FRAGMENT 44
+#define NH_AH 51
+#define NH_DSTOPTS 60
+#define NH_MOBILITY 135
+#define NH_HIP 139
+#define NH_SHIM6 140
+#define NH_EXP1 253
+#define NH_EXP2 254
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+struct ext_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen;		/* in 8-byte units, not counting the first 8 */
+};
+
+struct frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+/* ---- maps (layouts in include/tsn/bpf_shared.h) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tsn_gen);
+} tsn_gen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct tsn_rules);
+} tsn_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TSN_MAX_ETHERTYPE_RULES);
+	__type(key, __u32);
+	__type(value, __u32);
+} tsn_ethertype SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TSN_MAX_PORTS);
+	__type(key, struct tsn_port_key);
+	__type(value, struct tsn_port_conf);
+} tsn_ports SEC(".maps");
+
+/* Not preallocated: memory follows the number of streams, not the maximum. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TSN_MAX_STREAMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tsn_mac_key);
+	__type(value, struct tsn_stream_val);
+} tsn_mac_strm SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TSN_MAX_STREAMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tsn_ip6_key);
+	__type(value, struct tsn_stream_val);
+} tsn_ip6_strm SEC(".maps");
+
+/* Preallocated: per-CPU values allocated one by one take ~50 us each (the
+ * kernel's per-CPU allocator), 3 s for 65536 streams; preallocation costs
+ * 24 bytes x 65536 x CPUs of memory instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TSN_MAX_STREAMS);
+	__type(key, __u32);
+	__type(value, struct tsn_stream_counters);
+} tsn_strm_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TSN_MAX_PORTS);
+	__type(key, __u32);			/* ingress ifindex */
+	__type(value, struct port_counters);
+} port_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tsn_vlan_key);
+	__type(value, __u32);
+} tsn_vlan_in SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct tsn_egress);
+} tsn_egress SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, TSN_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} tsn_tx_ports SEC(".maps");
+
+/* ---- parsing ---- */
+
+/* A read position in the frame; every read goes through cursor_take so the
+ * verifier sees a bounds check before each header is touched. */
+struct hdr_cursor {
+	void *pos;
+	void *end;
+};
+
+/* The next len bytes of the frame, or NULL if the frame ends first. */
+static __always_inline void *cursor_take(struct hdr_cursor *c, __u32 len)
+{
+	void *start = c->pos;
+
+	if (start + len > c->end)
+		return NULL;
+	c->pos = start + len;
+	return start;
+}
+
+static __always_inline int is_vlan_proto(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
+}
+
+/* What parsing found out about one frame. */
+struct frame {
+	void *data;
+	void *end;
+	struct ethhdr *eth;
+	struct vlan_tag *tag;	/* the outer tag, NULL if untagged */
+	struct ipv6hdr *ip6;	/* NULL unless the fixed IPv6 header is complete */
+	__u32 len;
+	__u16 vid;		/* outer VID, TSN_VID_UNTAGGED */
+	__be16 proto;		/* EtherType after the tags */
+	__u8 kind;		/* enum tsn_frame_kind */
+	__u8 n_tags;
+	__u8 pcp;		/* outer tag's PCP */
+	__u8 dscp;
+	__u8 nexthdr;		/* upper-layer protocol, valid if walked */
+	__u8 walked;		/* the extension-header walk reached the upper layer */
+	__u8 hbh;		/* hop-by-hop options header present */
+	__u8 frag;		/* fragment header present */
+	__u8 ports_ok;		/* sport/dport valid */
+	__u8 l4_short;		/* UDP/TCP that ends before its ports */
+	__u8 len_ok;		/* payload length matches the frame */
+	__u8 pad;
+	__be16 sport;
+	__be16 dport;
+};
+
+static __always_inline int is_ext_hdr(__u8 nh)
+{
+	return nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_DSTOPTS ||
+	       nh == NH_AH || nh == NH_MOBILITY || nh == NH_HIP || nh == NH_SHIM6 ||
+	       nh == NH_EXP1 || nh == NH_EXP2;
+}
+
+/* Walk at most TSN_MAX_EXT_HDRS extension headers of the kinds RFC 8200 defines
+ * for every node (hop-by-hop first only, routing, fragment, destination options)
+ * and read the ports of UDP and TCP.  Anything else (AH, mobility, HIP, too many
+ * headers, a header cut short) leaves walked = 0: the upper layer is unknown. */
+static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
+{
+	struct ipv6hdr *ip6 = f->ip6;
+	__u32 plen = bpf_ntohs(ip6->payload_len);
+	__u32 have = (__u32)(f->end - (void *)(ip6 + 1));
+	__u8 nh = ip6->nexthdr;
+
+	f->dscp = (__u8)(((ip6->priority << 4) | (ip6->flow_lbl[0] >> 4)) >> 2);
+	/* Equal, or a short frame padded up to the Ethernet minimum. */
+	f->len_ok = plen == have || (plen < have && f->len <= ETH_MIN_FRAME);
+
+#pragma unroll
+	for (int i = 0; i < TSN_MAX_EXT_HDRS; i++) {
+		if (nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS) {
+			struct ext_hdr *h = c->pos;
+
+			if (nh == NH_HOPOPTS) {
+				if (i != 0)
+					return;		/* only allowed first */
+				f->hbh = 1;
+			}
+			if ((void *)(h + 1) > c->end)
+				return;
+			nh = h->nexthdr;
+			if (!cursor_take(c, ((__u32)h->hdrlen + 1) * 8))
+				return;
+		} else if (nh == NH_FRAGMENT) {
+			struct frag_hdr *fh = cursor_take(c, sizeof(*fh));
+
+			if (!fh)
+				return;
+			f->frag = 1;
+			nh = fh->nexthdr;
+		} else {
+			break;
+		}
+	}
+	if (is_ext_hdr(nh))
+		return;
+	f->nexthdr = nh;
+	f->walked = 1;
+	/* Fragments carry no ports after the first, so no fragment is matched on
+	 * ports, not even the first: all fragments of a packet classify alike. */
+	if ((nh == IPPROTO_UDP || nh == IPPROTO_TCP) && !f->frag) {
+		__be16 *ports = cursor_take(c, 2 * sizeof(__be16));
+
+		if (!ports) {
+			f->l4_short = 1;
+			return;
+		}
+		f->sport = ports[0];
+		f->dport = ports[1];
+		f->ports_ok = 1;
+	}
+}
+
+static __always_inline void parse(struct frame *f)
+{
+	struct hdr_cursor c = { .pos = f->data, .end = f->end };
+	struct ethhdr *eth = cursor_take(&c, sizeof(*eth));
+	__be16 proto;
+
+	f->vid = TSN_VID_UNTAGGED;
+	if (!eth) {
+		f->kind = TSN_KIND_MALFORMED;
+		return;
+	}
+	f->eth = eth;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
+		struct vlan_tag *tag;
+
+		if (!is_vlan_proto(proto))
+			break;
+		tag = cursor_take(&c, sizeof(*tag));
+		if (!tag) {
+			f->kind = TSN_KIND_MALFORMED;
+			return;
+		}
+		if (i == 0) {
+			__u16 tci = bpf_ntohs(tag->tci);
+
+			f->tag = tag;
+			f->vid = tci & VLAN_VID_MASK;
+			f->pcp = (__u8)(tci >> 13);
+		}
+		proto = tag->encap_proto;
+		f->n_tags++;
+	}
+	f->proto = proto;
+
+	/* A third tag is left unparsed: the frame counts as tagged "other". */
+	switch (proto) {
+	case bpf_htons(ETH_P_1588):
+		f->kind = cursor_take(&c, PTP_HEADER_LEN) ? TSN_KIND_PTP : TSN_KIND_MALFORMED;
+		return;
+	case bpf_htons(ETH_P_IPV6):
+		f->ip6 = cursor_take(&c, sizeof(struct ipv6hdr));
+		if (!f->ip6) {
+			f->kind = TSN_KIND_MALFORMED;
+			return;
+		}
+		f->kind = TSN_KIND_IPV6;
+		parse_ipv6(f, &c);
+		return;
+	case bpf_htons(ETH_P_IP):
+		f->kind = cursor_take(&c, 20) ? TSN_KIND_IPV4 : TSN_KIND_MALFORMED;
+		return;
+	case bpf_htons(ETH_P_ARP):
+		f->kind = cursor_take(&c, ARP_HEADER_LEN) ? TSN_KIND_ARP : TSN_KIND_MALFORMED;
+		return;
+	default:
+		f->kind = f->n_tags ? TSN_KIND_VLAN : TSN_KIND_OTHER;
+	}
+}
+
+/* ---- classification ---- */
+
+struct cls {
+	__u32 stream_id;	/* 0: no stream */
+	__u16 filter_id;
+	__u8 priority;
+	__u8 tc;
+	__u8 marked;		/* the priority came from the frame's own PCP or DSCP */
+};
+
+static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, __u32 gen,
+							 const struct tsn_rules *r)
+{
+	struct ipv6hdr *ip6 = f->ip6;
+	struct tsn_ip6_key k;
+
+#pragma unroll
+	for (int i = 0; i < TSN_IP6_MAX_MASKS; i++) {
+		struct tsn_stream_val *v;
+		__u8 m;
+
+		if (i >= r->n_ip6_masks)
+			break;
+		m = r->ip6_masks[i];
+		if ((m & TSN_IP6F_PORTS) && !f->ports_ok)
+			continue;
+		if ((m & TSN_IP6F_NH) && !f->walked)
+			continue;
+		__builtin_memset(&k, 0, sizeof(k));
+		if (m & TSN_IP6F_SRC)
+			__builtin_memcpy(k.src, &ip6->saddr, 16);
+		if (m & TSN_IP6F_DST)
+			__builtin_memcpy(k.dst, &ip6->daddr, 16);
+		if (m & TSN_IP6F_DSCP)
+			k.dscp = f->dscp;
+		if (m & TSN_IP6F_NH)
+			k.nexthdr = f->nexthdr;
+		if (m & TSN_IP6F_SPORT)
+			k.sport = f->sport;
+		if (m & TSN_IP6F_DPORT)
+			k.dport = f->dport;
+		if (m & TSN_IP6F_VLAN)
+			k.vid = f->vid;
+		k.mask = m;
+		k.gen = (__u8)gen;
+		v = bpf_map_lookup_elem(&tsn_ip6_strm, &k);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static __always_inline struct tsn_stream_val *match_mac(const struct frame *f, __u32 gen, __u8 kind)
+{
+	struct tsn_mac_key k;
+
+	__builtin_memset(&k, 0, sizeof(k));
+	__builtin_memcpy(k.mac, kind == TSN_MAC_DST ? f->eth->h_dest : f->eth->h_source, 6);
+	k.vid = f->vid;
+	k.kind = kind;
+	k.gen = (__u8)gen;
+	return bpf_map_lookup_elem(&tsn_mac_strm, &k);
+}
+
+/* Stream first (ipv6, then destination MAC, then source MAC); else the default
+ * rules: EtherType, then DSCP, then PCP, then the default priority. */
+static __always_inline void classify(const struct frame *f, __u32 gen, const struct tsn_rules *r,
+				     struct cls *out)
+{
+	struct tsn_stream_val *sv = NULL;
+
+	if (f->kind == TSN_KIND_MALFORMED) {
+		out->priority = r->default_priority & 7;
+		return;
+	}
+	if (f->ip6 && r->n_ip6_masks)
+		sv = match_ip6(f, gen, r);
+	if (!sv && (r->flags & TSN_RULES_MAC_DST))
+		sv = match_mac(f, gen, TSN_MAC_DST);
+	if (!sv && (r->flags & TSN_RULES_MAC_SRC))
+		sv = match_mac(f, gen, TSN_MAC_SRC);
+	if (sv) {
+		out->stream_id = sv->stream_id;
+		out->filter_id = sv->filter_id;
+		out->priority = sv->priority & 7;
+		return;
+	}
+	if ((r->flags & TSN_RULES_ETHERTYPE) &&
+	    ((r->ethertype_hint[(bpf_ntohs(f->proto) >> 3) & 31] >> (bpf_ntohs(f->proto) & 7)) & 1)) {
+		__u32 key = TSN_ETHERTYPE_KEY(gen, bpf_ntohs(f->proto));
+		__u32 *prio = bpf_map_lookup_elem(&tsn_ethertype, &key);
+
+		if (prio) {
+			out->priority = *prio & 7;
+			return;
+		}
+	}
+	if (f->ip6 && r->dscp_prio[f->dscp & 63] != TSN_NO_RULE) {
+		out->priority = r->dscp_prio[f->dscp & 63] & 7;
+		out->marked = 1;
+		return;
+	}
+	if (f->n_tags && r->pcp_prio[f->pcp & 7] != TSN_NO_RULE) {
+		out->priority = r->pcp_prio[f->pcp & 7] & 7;
+		out->marked = 1;
+		return;
+	}
+	out->priority = r->default_priority & 7;
+}
+
+/* ---- counters ---- */
+
+/* Too large for the 512-byte BPF stack: the zero value lives in .rodata. */
+static const struct port_counters zero_counters = {};
+
+/* The counters of this port on this CPU, created zeroed on first sight. */
+static __always_inline struct port_counters *port_slot(__u32 ifindex)
+{
+	struct port_counters *pc = bpf_map_lookup_elem(&port_stats, &ifindex);
+
+	if (pc)
+		return pc;
+	/* Another CPU may win the insert (-EEXIST); its entry serves us too. */
+	bpf_map_update_elem(&port_stats, &ifindex, &zero_counters, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&port_stats, &ifindex);	/* NULL: map full */
+}
+
+/* ---- forwarding ---- */
+
+static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
+{
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		(a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
+}
+
+/* Addresses a router must not forward, or that the kernel must see:
+ * multicast, link-local, loopback, unspecified, IPv4-mapped. */
+static __always_inline int special_addr(const struct in6_addr *a)
+{
+	__u32 w0 = bpf_ntohl(a->in6_u.u6_addr32[0]);
+
+	if ((w0 >> 24) == 0xff)			/* ff00::/8 multicast */
+		return 1;
+	if ((w0 & 0xffc00000) == 0xfe800000)	/* fe80::/10 link-local */
+		return 1;
+	if (w0 == 0 && a->in6_u.u6_addr32[1] == 0) {
+		__u32 w2 = bpf_ntohl(a->in6_u.u6_addr32[2]);
+		__u32 w3 = bpf_ntohl(a->in6_u.u6_addr32[3]);
+
+		if (w2 == 0 && (w3 == 0 || w3 == 1))	/* :: and ::1 */
+			return 1;
+		if (w2 == 0xffff)			/* ::ffff:0:0/96 */
+			return 1;
+	}
+	return 0;
+}
+
+struct fwd {
+	__u32 reason;		/* enum tsn_fwd_reason */
+	__u32 egress;		/* physical egress port */
+	__u32 out_vid;		/* TSN_VID_UNTAGGED or the VID to tag with */
+	__u8 to_qdisc;
+	__u8 meta_reserved;
+};
+
+static __always_inline __u32 fib_reason(long rc)
+{
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_BLACKHOLE:
+	case BPF_FIB_LKUP_RET_UNREACHABLE:
+	case BPF_FIB_LKUP_RET_PROHIBIT:
+		return TSN_PASS_UNREACHABLE;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return TSN_PASS_NOT_FWDED;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return TSN_PASS_NO_NEIGH;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return TSN_PASS_MTU;
+	default:
+		return TSN_PASS_OTHER;
+	}
+}
+
+/* Decide whether the fast path forwards the frame, and where.  Nothing in the
+ * frame changes here; on any reason other than a forward, the kernel gets the
+ * frame exactly as it arrived. */
+static __always_inline void route(struct xdp_md *ctx, const struct frame *f, const struct cls *c,
+				  const struct tsn_port_conf *in, __u32 gen, const struct tsn_rules *r,
+				  struct fwd *out, struct bpf_fib_lookup *fib)
+{
+	struct ipv6hdr *ip6 = f->ip6;
+	struct tsn_port_conf *eg;
+	struct tsn_egress *egv;
+	struct tsn_port_key pk;
+	__u32 l3_ifindex = ctx->ingress_ifindex;
+	long rc;
+
+	if (!ip6) {
+		out->reason = TSN_PASS_NOT_IPV6;
+		return;
+	}
+	if (!in || !mac_equal(f->eth->h_dest, in->mac)) {
+		out->reason = TSN_PASS_NOT_ROUTED;
+		return;
+	}
+	if (f->n_tags > 1 || (f->n_tags && f->eth->h_proto != bpf_htons(ETH_P_8021Q))) {
+		out->reason = TSN_PASS_VLAN;
+		return;
+	}
+	if (f->n_tags) {
+		struct tsn_vlan_key vk = { .ifindex = ctx->ingress_ifindex, .vid = f->vid };
+		__u32 *sub = (r->flags & TSN_RULES_VLANS) ? bpf_map_lookup_elem(&tsn_vlan_in, &vk) : NULL;
+
+		if (!sub) {
+			out->reason = TSN_PASS_VLAN;
+			return;
+		}
+		l3_ifindex = *sub;
+	}
+	if (!f->len_ok || f->l4_short) {
+		out->reason = TSN_PASS_LENGTH;
+		return;
+	}
+	if (f->hbh || !f->walked) {
+		out->reason = TSN_PASS_EXT_HDR;
+		return;
+	}
+	if (f->frag && (r->flags & TSN_RULES_PORTS_NEEDED)) {
+		out->reason = TSN_PASS_FRAGMENT;
+		return;
+	}
+	if (special_addr(&ip6->daddr) || special_addr(&ip6->saddr)) {
+		out->reason = TSN_PASS_SCOPE;
+		return;
+	}
+	if (ip6->hop_limit <= 1) {
+		out->reason = TSN_PASS_HOP_LIMIT;
+		return;
+	}
+
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET6;
+	/* Traffic class and flow label: 32 bits, not 16 (an xdp-forward pitfall). */
+	fib->flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0fffffff);
+	fib->l4_protocol = f->nexthdr;
+	fib->sport = f->ports_ok ? f->sport : 0;
+	fib->dport = f->ports_ok ? f->dport : 0;
+	fib->tot_len = (__u16)(bpf_ntohs(ip6->payload_len) + sizeof(struct ipv6hdr));
+	fib->ifindex = l3_ifindex;
+	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
+	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		out->reason = rc < 0 ? TSN_PASS_OTHER : fib_reason(rc);
+		return;
+	}
+
+	/* A VLAN sub-interface leaves through its physical port, tagged. */
+	out->egress = fib->ifindex;
+	out->out_vid = TSN_VID_UNTAGGED;
+	egv = (r->flags & TSN_RULES_VLANS) ? bpf_map_lookup_elem(&tsn_egress, &fib->ifindex) : NULL;
+	if (egv) {
+		out->egress = egv->ifindex;
+		out->out_vid = egv->vid & VLAN_VID_MASK;
+	}
+	pk.ifindex = out->egress;
+	pk.gen = gen;
+	eg = bpf_map_lookup_elem(&tsn_ports, &pk);
+	/* The same L3 interface out as in: the kernel sends an ICMPv6 redirect. */
+	if (!eg || (out->egress == ctx->ingress_ifindex && out->out_vid == f->vid)) {
+		out->reason = TSN_PASS_EGRESS;
+		return;
+	}
+	/* The egress qdisc's gates decide when a scheduled class may leave. */
+	out->to_qdisc = (eg->sched_mask >> (eg->prio_tc[c->priority & 7] & 7)) & 1;
+	out->reason = out->to_qdisc ? TSN_FWD_TO_QDISC : TSN_FWD_REDIRECT;
+}
+
+/* Rewrite a frame route() accepted: hop limit, MACs, VLAN tag.  0, or -1 if the
+ * kernel refused to move the frame's head (the frame is then dropped: it may be
+ * half rewritten).  bpf_xdp_adjust_meta may have run before, which invalidates
+ * every packet pointer: this works from ctx with the fixed offsets of an untagged
+ * or single-tagged frame (route() accepts no other). */
+static __always_inline int rewrite(struct xdp_md *ctx, __u8 tagged_in, const struct cls *c,
+				   const struct fwd *fw, const struct bpf_fib_lookup *fib)
+{
+	__u8 *p = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+
+	if (tagged_in) {
+		if ((void *)(p + ETH_HLEN + VLAN_HLEN + sizeof(struct ipv6hdr)) > end)
+			return -1;
+		((struct ipv6hdr *)(p + ETH_HLEN + VLAN_HLEN))->hop_limit--;
+		if (fw->out_vid == TSN_VID_UNTAGGED) {
+			/* Untagged out: the MACs move 4 bytes in, over the tag. */
+			__builtin_memcpy(p + VLAN_HLEN, fib->dmac, 6);
+			__builtin_memcpy(p + VLAN_HLEN + 6, fib->smac, 6);
+			return bpf_xdp_adjust_head(ctx, VLAN_HLEN) ? -1 : 0;
+		}
+		/* Tagged out: a new VID; PCP and DEI are carried across. */
+		__u16 tci = bpf_ntohs(*(__be16 *)(p + 14));
+
+		*(__be16 *)(p + 14) = bpf_htons((tci & ~VLAN_VID_MASK) | (__u16)fw->out_vid);
+		__builtin_memcpy(p, fib->dmac, 6);
+		__builtin_memcpy(p + 6, fib->smac, 6);
+		return 0;
+	}
+	if ((void *)(p + ETH_HLEN + sizeof(struct ipv6hdr)) > end)
+		return -1;
+	((struct ipv6hdr *)(p + ETH_HLEN))->hop_limit--;
+	if (fw->out_vid != TSN_VID_UNTAGGED) {
+		/* Tagged out: 4 bytes in front; the EtherType stays where it is and
+		 * the tag goes before it.  PCP from the frame's priority. */
+		if (bpf_xdp_adjust_head(ctx, -VLAN_HLEN))
+			return -1;
+		p = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		if ((void *)(p + ETH_HLEN + VLAN_HLEN) > end)
+			return -1;
+		*(__be16 *)(p + 12) = bpf_htons(ETH_P_8021Q);
+		*(__be16 *)(p + 14) = bpf_htons(((__u16)(c->priority & 7) << 13) | (__u16)fw->out_vid);
+	}
+	__builtin_memcpy(p, fib->dmac, 6);
+	__builtin_memcpy(p + 6, fib->smac, 6);
+	return 0;
+}
+
+/* Metadata in front of the frame for the tc program.  Must be reserved (before
+ * any bpf_xdp_adjust_head, which carries it along) and filled afterwards. */
+static __always_inline int reserve_meta(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *meta = (void *)(long)ctx->data_meta;
+
+	if (meta + sizeof(struct tsn_xdp_meta) == data)
+		return 0;	/* already there (BPF_PROG_RUN repeats on one buffer) */
+	if (meta != data)
+		return -1;	/* someone else's metadata: leave it alone */
+	return bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct tsn_xdp_meta));
+}
+
+static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, const struct fwd *fw)
+{
+	void *data = (void *)(long)ctx->data;
+	struct tsn_xdp_meta *m = (void *)(long)ctx->data_meta;
+
+	if ((void *)(m + 1) > data)
+		return;
+	m->magic = TSN_META_MAGIC;
+	m->stream_id = c->stream_id;
+	m->egress_ifindex = fw->to_qdisc ? fw->egress : 0;
+	m->priority = c->priority;
+	m->tc = c->tc;
+	m->flags = (fw->to_qdisc ? TSN_META_TO_QDISC : 0) | (c->stream_id ? TSN_META_STREAM : 0);
+	m->reserved = 0;
+	m->rx_tstamp = 0;
+}
+
+SEC("xdp")
+int tsn_xdp(struct xdp_md *ctx)
+{
+	struct frame f = {
+		.data = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct bpf_fib_lookup fib;
+	struct tsn_port_conf *in = NULL;
+	struct tsn_stream_counters *sc;
+	struct port_counters *pc;
+	struct tsn_rules *r;
+	struct tsn_gen *g;
+	struct fwd fw = { .reason = TSN_PASS_NOT_IPV6 };
+	struct cls c = {};
+	__u32 zero = 0, gen;
+	int verdict = XDP_PASS;
+
+	f.len = (__u32)(f.end - f.data);
+	parse(&f);
+
+	/* One generation for every lookup of this frame. */
+	g = bpf_map_lookup_elem(&tsn_gen, &zero);
+	gen = g ? g->active & 1 : 0;
+	r = bpf_map_lookup_elem(&tsn_rules, &gen);
+	if (r) {
+		struct tsn_port_key pk = { .ifindex = ctx->ingress_ifindex, .gen = gen };
+
+		in = bpf_map_lookup_elem(&tsn_ports, &pk);
+		classify(&f, gen, r, &c);
+	}
+	c.tc = in ? in->prio_tc[c.priority & 7] & 7 : c.priority;
+
+	/* Frames of no stream that carry a gated priority in their own PCP/DSCP. */
+	if (r && in && !c.stream_id && c.marked && in->unmatched != TSN_BPF_UNMATCHED_PASS &&
+	    ((r->protected_prios >> c.priority) & 1)) {
+		if (in->unmatched == TSN_BPF_UNMATCHED_DROP) {
+			fw.reason = TSN_FWD_DROP;
+			verdict = XDP_DROP;
+		} else {
+			c.priority = r->default_priority & 7;
+			c.tc = in->prio_tc[c.priority & 7] & 7;
+		}
+	}
+
+	if (verdict == XDP_PASS && r)
+		route(ctx, &f, &c, in, gen, r, &fw, &fib);
+
+	if (fw.reason == TSN_FWD_TO_QDISC || fw.reason == TSN_FWD_REDIRECT) {
+		if (fw.to_qdisc && reserve_meta(ctx)) {
+			/* No metadata on this driver: tc could not find the frame's
+			 * egress, so the kernel forwards it, unchanged. */
+			fw.reason = TSN_PASS_OTHER;
+			fw.to_qdisc = 0;
+		} else if (rewrite(ctx, f.n_tags, &c, &fw, &fib)) {
+			fw.reason = TSN_FWD_DROP;
+			verdict = XDP_DROP;
+		} else if (fw.to_qdisc) {
+			fill_meta(ctx, &c, &fw);
+			verdict = XDP_PASS;
+		} else {
+			verdict = (int)bpf_redirect_map(&tsn_tx_ports, fw.egress, 0);
+		}
+	} else if (verdict == XDP_PASS && reserve_meta(ctx) == 0) {
+		fill_meta(ctx, &c, &fw);
+	}
+
+	pc = port_slot(ctx->ingress_ifindex);
+	if (pc) {
+		/* Per-CPU values: no other CPU writes this slot, plain adds suffice. */
+		if (f.kind < TSN_KIND_COUNT) {
+			pc->kind[f.kind].packets++;
+			pc->kind[f.kind].bytes += f.len;
+		}
+		pc->tc[c.tc & 7].packets++;
+		pc->tc[c.tc & 7].bytes += f.len;
+		if (verdict == XDP_DROP)
+			pc->tc[c.tc & 7].drops++;
+		if (fw.reason < TSN_FWD_COUNT)
+			pc->fwd[fw.reason]++;
+	}
+	if (c.stream_id) {
+		sc = bpf_map_lookup_elem(&tsn_strm_stats, &c.stream_id);
+		if (sc) {
+			sc->packets++;
+			sc->bytes += f.len;
+			if (verdict == XDP_DROP)
+				sc->drops++;
+		}
+	}
+	return verdict;
+}
+
+SEC("tc")
+int tsn_tc_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	struct tsn_xdp_meta *m = (void *)(long)skb->data_meta;
+	struct port_counters *pc;
+	__u32 ifindex = skb->ifindex;
+	int action = TC_ACT_OK;
+	__u32 which = TSN_TC_PRIORITY;
+
+	if ((void *)(m + 1) > data || m->magic != TSN_META_MAGIC)
+		return TC_ACT_OK;
+	skb->priority = m->priority;
+	if (m->flags & TSN_META_TO_QDISC) {
+		/* Egress, flags 0: dev_queue_xmit, so the frame meets the qdisc. */
+		action = (int)bpf_redirect(m->egress_ifindex, 0);
+		which = action == TC_ACT_REDIRECT ? TSN_TC_REDIRECTED : TSN_TC_REDIRECT_FAILED;
+	}
+	pc = bpf_map_lookup_elem(&port_stats, &ifindex);
+	if (pc)
+		pc->tc_path[which]++;
+	return action;
+}
+
+/* The kernel counts "Dual BSD/GPL" as GPL compatible, so the GPL-only helpers this
+ * needs (bpf_fib_lookup) are available while the source remains usable under BSD
+ * terms. */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,60 @@
+/* classifier.h — the classifier's tables in the BPF maps of bpf/dataplane.bpf.c:
+ * a configuration written into the inactive generation, then activated with one
+ * store, then the old generation cleaned once no frame can still use it.
+ *
+ * The key and value layouts are in include/tsn/bpf_shared.h; how a stream becomes
+ * a key is in include/tsn/stream_id.h. */
+#ifndef TSND_CLASSIFIER_H
+#define TSND_CLASSIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsn/bpf_shared.h"
+#include "tsn/config.h"
+
+/* File descriptors of the generational maps and the stream counters. */
+struct cls_maps {
+	int gen;		/* tsn_gen */
+	int rules;		/* tsn_rules */
+	int ethertype;		/* tsn_ethertype */
+	int ports;		/* tsn_ports */
+	int mac;		/* tsn_mac_strm */
+	int ip6;		/* tsn_ip6_strm */
+	int stream_stats;	/* tsn_strm_stats */
+};
+
+/* A port the XDP program runs on, with what the kernel says about it. */
+struct cls_port {
+	int ifindex;
+	uint8_t mac[6];
+	const struct tsn_cfg_port *cfg;
+};
+
+/* The per-generation rules of cfg (default priority, PCP and DSCP tables, ipv6
+ * masks, protected priorities). */
+void cls_rules(const struct tsn_config *cfg, struct tsn_rules *r);
+/* One port's entry: MAC, priority -> class map, scheduled classes, policy. */
+void cls_port_conf(const struct tsn_cfg_port *p, const uint8_t mac[6], struct tsn_port_conf *out);
+/* Classes a schedule gates: those closed in at least one entry. */
+uint8_t cls_sched_mask(const struct tsn_cfg_schedule *s);
+
+/* Write every table of cfg into generation gen (which must not be active), after
+ * clearing what gen held; rule_flags are added to the rules (TSN_RULES_VLANS).  Creates zeroed counters for streams that have none.
+ * 0, or a negative errno with a message; gen may then hold part of cfg, which is
+ * harmless while it is inactive. */
+int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const struct cls_port *ports,
+	      size_t n_ports, uint8_t rule_flags, uint32_t gen, char *err, size_t errlen);
+/* Delete every entry of generation gen from the hash maps. */
+int cls_clear(const struct cls_maps *m, uint32_t gen);
+/* The active generation (0 if the map was never written). */
+uint32_t cls_active(const struct cls_maps *m);
+/* Make gen active: one array update, atomic for every reader. */
+int cls_activate(const struct cls_maps *m, uint32_t gen);
+/* Return once every BPF program that may have read the generation before the
+ * last cls_activate has finished (an RCU grace period). */
+void cls_quiesce(void);
+/* Delete the counters of streams cfg does not have. */
+int cls_prune_stream_stats(const struct cls_maps *m, const struct tsn_config *cfg);
+
+#endif
