@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# bench.sh — the schedule benchmark of issue 3 (item 9), run inside the kernel lab
+# by `make bench` (tests/kernel-lab/run.sh --bench).  It prints `LAB DATA bench
+# KEY VALUE` lines and `LAB PASS bench` once every figure was measured; the
+# targets are reported, not enforced (docs/benchmarks.md).
+#
+# The measuring part runs as one shell inside the switch's namespace, so no
+# figure includes `ip netns exec`.  Each figure is the median of ROUNDS runs.
+#
+#  apply   validating and applying a schedule to 4 ports: one `tsnctl config
+#          reload` against 4 `tc qdisc replace ... taprio` on 4 identical ports.
+#          iproute2 cannot send 256 entries: its taprio request is bounded at
+#          1024 bytes, about 30 entries (more are dropped with an error message,
+#          and the command still succeeds).  So each round runs, side by side:
+#            tsnd  4 x 256 entries (the issue's figure)
+#            tc    4 x 24 entries  (the most tc can send)
+#            tsnd  4 x 24 entries  (like for like with tc)
+#          Each step alternates between two variants (different intervals), so
+#          every step really changes all 4 qdiscs.  The same reloads are also
+#          timed inside one client process (ctl_rtt: request sent to answer
+#          read), which leaves out starting tsnctl.
+#  exec    what starting the programs costs by itself under emulation:
+#          `tsnctl status`, and 4 x `tc qdisc show dev X`.
+#  rss     tsnd's VmRSS (and VmHWM) from /proc after the rounds.
+#  start   `tsnd -c FILE` daemonizing: its first process exits when the daemon
+#          reports ready (control socket listening, schedules applied), then
+#          `tsnctl status` must answer.  With the 4-port 256-entry configuration
+#          and with the 4 ports but no schedules.
+. /tsn/tests/kernel-lab/guest/lib.sh
+
+ROUNDS=${BENCH_ROUNDS:-11}	# odd: the median is one of the runs
+STARTS=${BENCH_STARTS:-5}
+ENTRIES=256
+TC_ENTRIES=24
+TSN_PORTS=(swA swB swC swD)
+TC_PORTS=(tcA tcB tcC tcD)
+MAP="0 1 2 3 0 0 0 0 0 0 0 0 0 0 0 0"
+CTL_RTT=$TSN/build/tests/tools/ctl_rtt
+SOCK=$KL_WORK/tsnd.sock
+
+# schedule VARIANT [N]: sets YAML (schedule keys) and TCARGS for variant 0 or 1
+# with N entries (default ENTRIES).
+schedule() {
+	local v=$1 n=${2:-$ENTRIES} i iv mask
+	YAML="      num-tc: 4
+      map: [0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\", \"2@2\", \"4@4\"]
+      base-time: 1000000000
+      entries:"
+	TCARGS="num_tc 4 map $MAP queues 1@0 1@1 2@2 4@4 base-time 1000000000"
+	for ((i = 0; i < n; i++)); do
+		iv=$((10 + (i * 13 + v * 5) % 40))
+		YAML+="
+        - { gates: [$((i % 4))], interval: ${iv}us }"
+		printf -v mask '%02x' $((1 << (i % 4)))	# no subshell: forks are slow under TCG
+		TCARGS+=" sched-entry S $mask $((iv * 1000))"
+	done
+	TCARGS+=" clockid CLOCK_TAI"
+}
+
+# write_config FILE VARIANT|none [N]
+write_config() {
+	local p ports=""
+	[[ $2 != none ]] && schedule "$2" "${3:-$ENTRIES}"
+	for p in "${TSN_PORTS[@]}"; do
+		ports+="  - name: $p"$'\n'
+		[[ $2 != none ]] && ports+="    schedule:"$'\n'"$YAML"$'\n'
+	done
+	kl_config "$1" "${ports%$'\n'}"
+	sed -i 's/log-level: debug/log-level: notice/' "$1"
+}
+
+# elapsed_us CMD...: run CMD (output discarded), print its wall time in µs.
+elapsed_us() {
+	local t0=$EPOCHREALTIME t1
+	"$@" >/dev/null 2>"$KL_WORK/.bench-err" || {
+		echo "failed: $* — $(head -c 300 "$KL_WORK/.bench-err")" >&2
+		return 1
+	}
+	t1=$EPOCHREALTIME
+	echo $(((${t1%.*} - ${t0%.*}) * 1000000 + 10#${t1#*.} - 10#${t0#*.}))
+}
+
+# rtt_us COMMAND: tsnd's answer time for COMMAND, measured inside ctl_rtt.
+rtt_us() {
+	local out
+	out=$("$CTL_RTT" "$SOCK" "$1") || { echo "ctl_rtt $1: $out" >&2; return 1; }
+	echo "${out#rtt_us }" | cut -d' ' -f1
+}
+
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+ms() {
+	printf '%d.%03d ms' $(($1 / 1000)) $(($1 % 1000))
+}
+
+ratio() {
+	printf '%d.%02d' $(($1 / $2)) $(($1 * 100 / $2 % 100))
+}
+
+# tc_apply_all: TCARGS on the 4 tc ports; tc's complaints count as failure.
+tc_apply_all() {
+	local p
+	for p in "${TC_PORTS[@]}"; do
+		tc qdisc replace dev "$p" parent root handle 7473: taprio $TCARGS || return 1
+	done 2>"$KL_WORK/.tc-err"
+	[[ ! -s $KL_WORK/.tc-err ]] || { cat "$KL_WORK/.tc-err" >&2; return 1; }
+}
+
+tc_show_all() {
+	local p
+	for p in "${TC_PORTS[@]}"; do
+		tc qdisc show dev "$p" || return 1
+	done
+}
+
+tsnctl_() {
+	"$TSNCTL" -s "$SOCK" "$@"
+}
+
+stop_tsnd() {
+	local pid
+	pid=$(cat "$KL_WORK/tsnd.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 0.05
+	done
+}
+
+fail() {
+	echo "$*" >"$KL_WORK/.bench-fail"
+	stop_tsnd
+	exit 1
+}
+
+# ---- the measuring part: runs inside namespace sw ------------------------------------
+
+measure() {
+	local r v t s cfg p rss hwm pid sd st
+	local start_us=() start0_us=() big=() small=() tcs=() big_rtt=() small_rtt=()
+	local base_ctl=() base_tc=()
+
+	# start-up to ready
+	for cfg in sched none; do
+		if [[ $cfg == sched ]]; then write_config "$KL_WORK/start.yaml" 0; else write_config "$KL_WORK/start.yaml" none; fi
+		for ((s = 0; s < STARTS; s++)); do
+			for p in "${TSN_PORTS[@]}"; do
+				tc qdisc del dev "$p" root 2>/dev/null || true
+			done
+			t=$(elapsed_us "$TSND" -c "$KL_WORK/start.yaml" --stderr) ||
+				fail "tsnd did not start: $(kl_tail "$KL_WORK/.bench-err")"
+			tsnctl_ status >/dev/null || fail "tsnd reported ready but does not answer"
+			if [[ $cfg == sched ]]; then start_us+=("$t"); else start0_us+=("$t"); fi
+			stop_tsnd
+		done
+	done
+	kl_data "bench start_ready_4x256 $(ms "$(median "${start_us[@]}")") (runs us: ${start_us[*]})"
+	kl_data "bench start_ready_no_schedule $(ms "$(median "${start0_us[@]}")") (runs us: ${start0_us[*]})"
+
+	# apply: tsnd reload vs 4 tc invocations, side by side
+	write_config "$KL_WORK/tsnd.yaml" 0
+	"$TSND" -c "$KL_WORK/tsnd.yaml" --stderr 2>"$KL_WORK/tsnd.log" || fail "tsnd did not start: $(kl_tail "$KL_WORK/tsnd.log")"
+	pid=$(cat "$KL_WORK/tsnd.pid")
+	[[ $(kl_tc_json sw qdisc show dev swA | jq -r '.[0].options | .admin // . | .schedule | length') == "$ENTRIES" ]] ||
+		fail "tsnd's taprio on swA does not hold $ENTRIES entries"
+	schedule 0 "$TC_ENTRIES"
+	tc_apply_all || fail "tc refused the schedule: $(kl_tail "$KL_WORK/.tc-err")"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		v=$((r % 2))
+		write_config "$KL_WORK/tsnd.yaml" "$v"
+		t=$(elapsed_us tsnctl_ config reload) || fail "reload failed: $(kl_tail "$KL_WORK/.bench-err")"
+		big+=("$t")
+		schedule "$v" "$TC_ENTRIES"
+		t=$(elapsed_us tc_apply_all) || fail "tc failed: $(kl_tail "$KL_WORK/.tc-err")"
+		tcs+=("$t")
+		write_config "$KL_WORK/tsnd.yaml" "$v" "$TC_ENTRIES"
+		t=$(elapsed_us tsnctl_ config reload) || fail "reload failed: $(kl_tail "$KL_WORK/.bench-err")"
+		small+=("$t")
+	done
+	# Both sides ended on the same schedule: the kernel state must be the same.
+	sd=$(kl_tc_json sw qdisc show dev swD | jq -c '.[0].options | .admin // . | .schedule')
+	st=$(kl_tc_json sw qdisc show dev tcD | jq -c '.[0].options | .admin // . | .schedule')
+	[[ $sd == "$st" ]] || fail "tsnd's and tc's last schedules differ: $(kl_json_diff "$st" "$sd")"
+	# The same reloads, timed inside one client process.
+	for ((r = 1; r <= ROUNDS; r++)); do
+		v=$((r % 2))
+		write_config "$KL_WORK/tsnd.yaml" "$v"
+		t=$(rtt_us config.reload) || fail "reload failed"
+		big_rtt+=("$t")
+		write_config "$KL_WORK/tsnd.yaml" "$v" "$TC_ENTRIES"
+		t=$(rtt_us config.reload) || fail "reload failed"
+		small_rtt+=("$t")
+	done
+	# What starting the programs costs by itself.
+	for ((r = 1; r <= ROUNDS; r++)); do
+		base_ctl+=("$(elapsed_us tsnctl_ status)")
+		base_tc+=("$(elapsed_us tc_show_all)")
+	done
+	rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status")
+	hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status")
+	stop_tsnd
+
+	local bm sm tm brm srm
+	bm=$(median "${big[@]}")
+	sm=$(median "${small[@]}")
+	tm=$(median "${tcs[@]}")
+	brm=$(median "${big_rtt[@]}")
+	srm=$(median "${small_rtt[@]}")
+	kl_data "bench apply_tsnd_4x${ENTRIES} $(ms "$bm") (tsnctl config reload; runs us: ${big[*]})"
+	kl_data "bench apply_tsnd_4x${TC_ENTRIES} $(ms "$sm") (tsnctl config reload; runs us: ${small[*]})"
+	kl_data "bench apply_tc_4x${TC_ENTRIES} $(ms "$tm") (4 x tc qdisc replace; runs us: ${tcs[*]})"
+	kl_data "bench ratio_tc4x${TC_ENTRIES}_over_tsnd4x${TC_ENTRIES} $(ratio "$tm" "$sm") (like for like; target >= 10)"
+	kl_data "bench ratio_tc4x${TC_ENTRIES}_over_tsnd4x${ENTRIES} $(ratio "$tm" "$bm") (tsnd sends ${ENTRIES}/${TC_ENTRIES} x the entries)"
+	kl_data "bench daemon_reload_4x${ENTRIES} $(ms "$brm") (request to answer, no client start; runs us: ${big_rtt[*]})"
+	kl_data "bench daemon_reload_4x${TC_ENTRIES} $(ms "$srm") (request to answer, no client start; runs us: ${small_rtt[*]})"
+	kl_data "bench ratio_tc4x${TC_ENTRIES}_over_daemon4x${ENTRIES} $(ratio "$tm" "$brm")"
+	kl_data "bench exec_tsnctl_status $(ms "$(median "${base_ctl[@]}")") (start tsnctl, one request)"
+	kl_data "bench exec_tc_show_4x $(ms "$(median "${base_tc[@]}")") (4 x tc qdisc show dev X)"
+	kl_data "bench tsnd_vmrss $rss KiB (peak VmHWM $hwm KiB; target < 8192 KiB)"
+}
+
+bench() {
+	lab_ns_add sw
+	lab_ns_add peer
+	kl_ports sw peer "${TSN_PORTS[@]}" "${TC_PORTS[@]}"
+	rm -f "$KL_WORK/.bench-fail"
+	ip netns exec sw bash "$KL_GUEST/bench.sh" --measure ||
+		kl_fail "$(cat "$KL_WORK/.bench-fail" 2>/dev/null || echo "the measuring shell failed")"
+}
+
+if [[ ${1:-} == --measure ]]; then
+	measure
+	exit 0
+fi
+kl_test bench bench

@@ -1,0 +1,187 @@
+# tests/kernel-lab/guest/lib.sh — helpers for the kernel lab's guest tests (bash).
+#
+# A test script sources this file, defines functions, and runs each with
+#   kl_test NAME FUNCTION [ARGS...]
+# which runs FUNCTION in a subshell with `set -eE` and prints one result line on
+# the console: `LAB PASS NAME` or `LAB FAIL NAME: reason`.  A check that fails
+# calls kl_fail; any other failing command ends the test with the command as the
+# reason.  Whatever the test registered with lab/lib.sh's cleanup stack (namespaces,
+# processes, files) is removed when it ends, pass or fail.  The guest is a fresh
+# VM with nothing else running, so namespaces have plain names.
+# shellcheck shell=bash disable=SC2034  # a library: its variables serve the scripts that source it
+
+TSN=/tsn
+KL_GUEST=$TSN/tests/kernel-lab/guest
+TSND=$TSN/build/tsnd
+TSNCTL=$TSN/build/tsnctl
+GATE_PROBE=$TSN/build/tests/tools/gate_probe
+KL_WORK=${KL_WORK:-/tmp/lab}		# scratch space of the running test
+mkdir -p "$KL_WORK"
+
+LAB_PREFIX=""
+# shellcheck source=../../../lab/lib.sh
+. "$TSN/lab/lib.sh"
+
+kl_data() {
+	echo "LAB DATA $*"
+}
+
+kl_info() {
+	echo "LAB INFO $*"
+}
+
+# kl_fail REASON: end the current test with this reason.
+kl_fail() {
+	printf '%s\n' "$*" | tr '\n' ' ' | cut -c1-1500 >>"$KL_REASON_FILE"
+	echo >>"$KL_REASON_FILE"
+	exit 1
+}
+
+kl_test() {
+	local name=$1 rc reason
+	shift
+	KL_REASON_FILE=$KL_WORK/.reason-$name
+	: >"$KL_REASON_FILE"
+	(
+		LAB_CLEANUP_STACK=()
+		trap lab_cleanup EXIT
+		trap 'printf "command failed (status %s, line %s): %s\n" "$?" "$LINENO" "$BASH_COMMAND" \
+			>>"$KL_REASON_FILE"' ERR
+		set -eE
+		shopt -s inherit_errexit
+		"$@"
+	)
+	rc=$?
+	if ((rc == 0)); then
+		echo "LAB PASS $name"
+	else
+		reason=$(grep -m1 . "$KL_REASON_FILE")
+		echo "LAB FAIL $name: ${reason:-exit status $rc}"
+	fi
+	return 0
+}
+
+# kl_run CMD...: run CMD, keep stdout in OUT, stderr in ERR, status in RC.
+kl_run() {
+	RC=0
+	"$@" >"$KL_WORK/.out" 2>"$KL_WORK/.err" || RC=$?
+	OUT=$(cat "$KL_WORK/.out")
+	ERR=$(cat "$KL_WORK/.err")
+}
+
+# kl_tail FILE [N]: the last lines of FILE on one line, for a failure reason.
+kl_tail() {
+	tail -n "${2:-6}" "$1" 2>/dev/null | tr '\n' '|' | cut -c1-800
+}
+
+# ---- ports and qdiscs -----------------------------------------------------------
+
+# kl_ports NS PEER_NS DEV... : for each DEV a veth pair NS:DEV <-> PEER_NS:pDEV with
+# 8 TX and 8 RX queues (taprio needs a multi-queue device), both ends up.
+kl_ports() {
+	local ns=$1 peer=$2 dev
+	shift 2
+	for dev in "$@"; do
+		lab_veth "$ns" "$dev" "$peer" "p$dev" 8
+	done
+}
+
+# kl_tc_json NS ARGS...: `tc -j ARGS` in NS, as valid JSON.  iproute2 6.1 prints
+# taprio's pending (admin) schedule as an object without a key, right after the
+# operational fields ({..."cycle_time_extension":0,{"base_time":...}}), which is
+# not JSON; this names it "admin".  Elsewhere an object opening with "base_time"
+# after a comma cannot occur (schedule entries open with "index").
+kl_tc_json() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" tc -j "$@" | sed 's/,{"base_time":/,"admin":{"base_time":/g'
+}
+
+# kl_qdisc_json NS DEV: `tc -j qdisc show dev DEV` in NS.
+kl_qdisc_json() {
+	kl_tc_json "$1" qdisc show dev "$2"
+}
+
+# kl_root_qdisc NS DEV: the root qdisc object of DEV as compact JSON.
+kl_root_qdisc() {
+	kl_qdisc_json "$1" "$2" | jq -c '[.[] | select(.root == true)][0]'
+}
+
+# kl_normalize: the parts of a `tc -j qdisc show` array that describe the
+# configuration: everything but the counters of references.
+kl_normalize() {
+	jq -S -c 'map(del(.refcnt))'
+}
+
+# ---- tsnd ------------------------------------------------------------------------
+
+# kl_config FILE PORTS_YAML: a tsnd configuration for the lab; PORTS_YAML is the
+# text of the `ports:` list (indented by two spaces).
+kl_config() {
+	cat >"$1" <<CFG
+# Written by tests/kernel-lab/guest/lib.sh.
+daemon:
+  log-level: debug
+  log-target: stderr
+  pid-file: $KL_WORK/tsnd.pid
+  state-dir: $KL_WORK
+control:
+  socket: $KL_WORK/tsnd.sock
+  timeout: 30s
+ports:
+$2
+dataplane:
+  pin-dir: /sys/fs/bpf/tsnd-lab
+CFG
+}
+
+# kl_tsnd_start NS CONFIG: start tsnd in the foreground inside NS (log in
+# KL_WORK/tsnd.log), wait until it answers, and stop it when the test ends.
+# Fails the test with tsnd's log if it does not come up.
+kl_tsnd_start() {
+	local ns=$1 config=$2
+	KL_TSND_NS=$ns
+	KL_TSND_LOG=$KL_WORK/tsnd.log
+	lab_spawn KL_TSND_PID "$ns" "$TSND" -f --stderr -c "$config" >>"$KL_TSND_LOG" 2>&1
+	if ! lab_wait_until 30 kl_tsnd_answers; then
+		kl_fail "tsnd did not come up: $(kl_tail "$KL_TSND_LOG" 8)"
+	fi
+	lab_pid_alive "$KL_TSND_PID" || kl_fail "tsnd exited at start: $(kl_tail "$KL_TSND_LOG" 8)"
+}
+
+kl_tsnd_answers() {
+	lab_pid_alive "$KL_TSND_PID" || return 0	# let the caller see that it died
+	kl_tsnctl status >/dev/null 2>&1
+}
+
+kl_tsnd_stop() {
+	lab_stop_pid "$KL_TSND_PID" 10 || true
+}
+
+# kl_tsnctl ARGS...: tsnctl on the lab's socket, in tsnd's namespace.
+kl_tsnctl() {
+	ip netns exec "$KL_TSND_NS" "$TSNCTL" -s "$KL_WORK/tsnd.sock" "$@"
+}
+
+# kl_now CLOCK: nanoseconds on CLOCK (tai, realtime or monotonic).
+kl_now() {
+	"$GATE_PROBE" now "$1"
+}
+
+# kl_sched_field ROOT_QDISC_JSON FIELD: FIELD (base_time, cycle_time, ...) of the
+# operational schedule, or of the admin one while none is operational yet (a new
+# qdisc whose base time lies ahead; iproute2 then prints zeros at the top level).
+kl_sched_field() {
+	jq -r "(if .options.schedule then .options else .options.admin end).$2" <<<"$1"
+}
+
+# kl_json_diff EXPECTED ACTUAL: the first differences between two JSON documents,
+# one "path: expected -> actual" each (for failure reasons).
+kl_json_diff() {
+	jq -n -r --argjson e "$1" --argjson a "$2" '
+		[paths(scalars)] as $pe | [$a | paths(scalars)] as $pa
+		| ($pe + $pa | unique) as $all
+		| [ $all[] as $p | select(($e | getpath($p)) != ($a | getpath($p)))
+		    | "\($p | map(tostring) | join(".")): \($e | getpath($p) | tojson) -> \($a | getpath($p) | tojson)" ]
+		| (.[:8] | join("; ")) + (if length > 8 then "; ... \(length) differences" else "" end)'
+}

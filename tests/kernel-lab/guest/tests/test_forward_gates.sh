@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# test_forward_gates.sh — issue 5, item 3: frames tsnd's data plane forwards never
+# bypass the egress port's gate schedule.
+#
+#   talker:t0 ── sw0p1 [sw: tsnd, XDP + tc on both ports] sw0p2 (taprio) ── listener:l0
+#   2001:db8:75::1     2001:db8:75::ff   2001:db8:76::ff           2001:db8:76::1
+#
+# sw0p2 runs a 40 ms cycle: class 0 open for the first 20 ms, class 1 for the
+# second 20 ms, class 2 (everything else) always.  The talker sends datagrams with
+# DSCP 1 and DSCP 2 every 500 us for 4 s (udp6 gate, in gate_probe's format); the
+# switch's classifier maps DSCP 1 -> priority 1 -> class 0 and DSCP 2 -> priority 2
+# -> class 1 on sw0p2, both gated, so tsn_xdp routes them and hands them to
+# tsn_tc_ingress, which sets skb->priority and redirects them into sw0p2's
+# dev_queue_xmit: taprio.  The listener stamps each arrival (gate_probe listen);
+# gate_probe analyze folds the stamps into the cycle.  See test_gates.sh for why
+# the stamp on veth marks the moment taprio let the frame through.
+#
+# Checks: >= 95% of the forwarded frames in their class's window; the switch's
+# counters show they went XDP -> tc (to_qdisc, tc redirected), not the kernel's
+# own forwarding.  Controls: the swapped windows score <= 5%; with the schedule
+# removed (a reload), the same traffic goes by XDP_REDIRECT and scores < 95%.
+. /tsn/tests/kernel-lab/guest/lib.sh
+
+UDP6=$TSN/build/tests/tools/udp6
+THRESHOLD_PPM=950000
+CYCLE=40000000
+WIN=20000000
+SEND_MS=4000
+
+config() {
+	local sched=""
+	[[ $1 == with ]] && sched="
+    schedule:
+      num-tc: 3
+      map: [2, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
+      queues: [\"1@0\", \"1@1\", \"6@2\"]
+      base-time: auto
+      base-time-lead: 1s
+      entries:
+        - { gates: [0, 2], interval: 20ms }
+        - { gates: [1, 2], interval: 20ms }"
+	kl_config "$KL_WORK/tsnd.yaml" "  - name: sw0p1
+    xdp: generic
+  - name: sw0p2
+    xdp: generic$sched"
+	cat >>"$KL_WORK/tsnd.yaml" <<CFG
+classification:
+  dscp:
+    - { dscp: 1, priority: 1 }
+    - { dscp: 2, priority: 2 }
+CFG
+}
+
+# fwd NAME: a forwarding counter of sw0p1 (port show -j).
+fwd() {
+	kl_run kl_tsnctl -j port show sw0p1
+	jq -r ".ports[0].xdp.$1" <<<"$OUT"
+}
+
+measure() {
+	local out=$1 lpid
+	ip netns exec listener "$GATE_PROBE" listen --port 7400 --duration $((SEND_MS + 1500)) \
+		--out "$out" >"$KL_WORK/listen.txt" 2>&1 &
+	lpid=$!
+	lab_wait_until 10 grep -q 'listen ready' "$KL_WORK/listen.txt" || kl_fail "listener did not start"
+	ip netns exec talker "$UDP6" gate 2001:db8:76::1 7400 -p 1,2 -i 500 -d "$SEND_MS" \
+		>"$KL_WORK/talk.txt" 2>&1 || kl_fail "talker failed: $(cat "$KL_WORK/talk.txt")"
+	wait "$lpid" || kl_fail "listener failed: $(cat "$KL_WORK/listen.txt")"
+	kl_data "forward-gates: $(cat "$KL_WORK/talk.txt"); $(grep received "$KL_WORK/listen.txt")"
+}
+
+share() {
+	"$GATE_PROBE" analyze --in "$1" --base "$2" --cycle $CYCLE \
+		--window "1:$3" --window "2:$4" >"$KL_WORK/analyze.txt"
+	SHARE=$(awk '$1 == "total" { for (i = 1; i < NF; i++) if ($i == "share_ppm") print $(i + 1) }' "$KL_WORK/analyze.txt")
+	FRAMES=$(awk '$1 == "total" { print $3 }' "$KL_WORK/analyze.txt")
+	while read -r line; do
+		kl_data "forward-gates: $line"
+	done <"$KL_WORK/analyze.txt"
+}
+
+pct() {
+	printf '%d.%02d%%' $(($1 / 10000)) $(($1 / 100 % 100))
+}
+
+test_forwarded_frames_gated() {
+	local root base now in_win swapped nogate q0 q1 r0 r1
+	lab_ns_add talker
+	lab_ns_add sw
+	lab_ns_add listener
+	lab_veth talker t0 sw sw0p1 8
+	lab_veth sw sw0p2 listener l0 8
+	lab_addr talker t0 2001:db8:75::1/64
+	lab_addr sw sw0p1 2001:db8:75::ff/64
+	lab_addr sw sw0p2 2001:db8:76::ff/64
+	lab_addr listener l0 2001:db8:76::1/64
+	lab_route6 talker default via 2001:db8:75::ff
+	lab_route6 listener default via 2001:db8:76::ff
+	lab_sysctl sw net.ipv6.conf.all.forwarding=1
+	# Static neighbours: no frame waits for neighbour discovery.
+	ip -n talker -6 neigh replace 2001:db8:75::ff lladdr "$(ip -n sw -j link show sw0p1 | jq -r '.[0].address')" dev t0
+	ip -n sw -6 neigh replace 2001:db8:76::1 lladdr "$(ip -n listener -j link show l0 | jq -r '.[0].address')" dev sw0p2
+	ip -n sw -6 neigh replace 2001:db8:75::1 lladdr "$(ip -n talker -j link show t0 | jq -r '.[0].address')" dev sw0p1
+
+	config with
+	kl_tsnd_start sw "$KL_WORK/tsnd.yaml"
+	root=$(kl_root_qdisc sw sw0p2)
+	[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "no taprio on sw0p2: $root"
+	kl_run ip netns exec sw tc filter show dev sw0p1 ingress
+	grep -q tsn_tc_ingress <<<"$OUT" || kl_fail "tsnd's tc program is not on sw0p1: $OUT"
+	base=$(kl_sched_field "$root" base_time)
+	now=$(kl_now tai)
+	if ((base > now)); then
+		sleep "0.$(printf '%03d' $(((base - now) / 1000000 % 1000)))"
+		sleep $(((base - now) / 1000000000))
+	fi
+	q0=$(fwd forwarding.to_qdisc)
+	r0=$(fwd tc.redirected)
+
+	measure "$KL_WORK/gated.txt"
+	share "$KL_WORK/gated.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
+	in_win=$SHARE
+	((FRAMES > 1000)) || kl_fail "only $FRAMES frames arrived"
+	share "$KL_WORK/gated.txt" "$base" "$WIN:$CYCLE" "0:$WIN"
+	swapped=$SHARE
+	q1=$(fwd forwarding.to_qdisc)
+	r1=$(fwd tc.redirected)
+	kl_data "forward-gates: XDP -> tc: $((q1 - q0)) frames, tc redirected $((r1 - r0)), of $FRAMES received"
+	((q1 - q0 >= FRAMES * 9 / 10)) ||
+		kl_fail "only $((q1 - q0)) of $FRAMES frames took the XDP -> tc path ($(fwd forwarding | tr -d ' \n'))"
+	((r1 - r0 == q1 - q0)) || kl_fail "tc redirected $((r1 - r0)) of the $((q1 - q0)) frames XDP marked"
+
+	# Control: no schedule, so nothing is gated: the frames go by XDP_REDIRECT.
+	config without
+	kl_run kl_tsnctl config reload
+	((RC == 0)) || kl_fail "reload without the schedule failed: $OUT $ERR"
+	[[ $(kl_root_qdisc sw sw0p2 | jq -r .kind) != taprio ]] || kl_fail "taprio still on sw0p2"
+	q0=$(fwd forwarding.redirect)
+	measure "$KL_WORK/open.txt"
+	share "$KL_WORK/open.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
+	nogate=$SHARE
+	q1=$(fwd forwarding.redirect)
+	((q1 - q0 >= FRAMES * 9 / 10)) || kl_fail "without a schedule only $((q1 - q0)) frames took XDP_REDIRECT"
+
+	kl_data "forward-gates: in window $(pct "$in_win") (threshold $(pct $THRESHOLD_PPM)); swapped windows $(pct "$swapped"); ungated (XDP_REDIRECT) $(pct "$nogate")"
+	((in_win >= THRESHOLD_PPM)) || kl_fail "only $(pct "$in_win") of the forwarded frames arrived in their class's window"
+	((swapped <= 1000000 - THRESHOLD_PPM)) || kl_fail "control: $(pct "$swapped") in the swapped windows"
+	((nogate < THRESHOLD_PPM)) || kl_fail "control: without a schedule $(pct "$nogate") in window: the check cannot fail"
+}
+
+kl_test forward-gates test_forwarded_frames_gated

@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# test_schedules.sh — issue 3, 6a: for each schedule, the kernel state after tsnd
+# applies it equals the state after iproute2 applies the equivalent arguments.
+#
+# Each case gets two identical fresh ports in namespace `sw` (veth, 8 TX/RX
+# queues): tsnd starts with the schedule on swA; `tc qdisc replace ... taprio`
+# with the equivalent arguments goes on swB, with the handle tsnd chose and, for
+# `base-time: auto`, the base time tsnd computed (which the case checks against
+# the formula in docs/schedules.md: the first multiple of the cycle at or after
+# now + lead).  When the base time lies ahead, both dumps are taken after it has
+# passed, so both show the same (operational) schedule.  Then
+# `tc -j qdisc show dev swA` must equal the same for swB, child qdiscs included,
+# with only the reference counts left out.
+#
+# Where iproute2 (6.1, the host's) cannot be the oracle, the case says so and
+# uses the next best thing:
+#  - tc's whole taprio request must fit in 1024 bytes (its option parser's bound),
+#    so it sends at most about 30 entries — more are dropped with an
+#    "addattr_l ERROR" on stderr, yet the command succeeds.  For the 128- and
+#    256-entry cases swB gets the first TC_MAX_ENTRIES entries and the full
+#    cycle-time, and the expected dump is swB's with the entry list replaced by
+#    the full list the case wrote (index, "S", gate mask, interval): tc vouches
+#    for everything but the list, the case for the list.
+#  - tc has no syntax for set-and-hold (H) and set-and-release (R) entries and
+#    prints them as "Invalid": swB gets set-gates there, the dumps are compared
+#    without the commands, and `gate_probe taprio` (its own netlink decoder) reads
+#    the commands the kernel holds on both ports.  Debian's 6.1 kernel accepts H
+#    and R in software mode.
+#  - tc 6.1 can neither set nor print per-class max SDU: the dumps are compared
+#    as they are, and `gate_probe taprio` reads the max SDU the kernel holds.
+. /tsn/tests/kernel-lab/guest/lib.sh
+
+MAP_ID="0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7"
+
+# yaml_list WORDS...: "[a, b, c]"
+yaml_list() {
+	local IFS=,
+	local s="$*"
+	echo "[${s//,/, }]"
+}
+
+# ---- one case -----------------------------------------------------------------
+
+TC_MAX_ENTRIES=24
+
+# run_case BASE SCHEDULE_YAML TC_ARGS
+#   BASE           auto, or absolute ns (base-time), or +S: S seconds from now
+#                  rounded up to a whole second
+#   SCHEDULE_YAML  the schedule's keys other than base-time, 6 spaces indented
+#   TC_ARGS        taprio's arguments other than handle and base-time
+# and, set by the case where tc cannot express the schedule (see the header):
+#   CASE_FULL      the expected entry list as tc -j prints it (JSON)
+#   CASE_CMDS      the expected entry commands on swA ("0 1 0": set-gates,
+#                  set-and-hold, set-gates)
+#   CASE_MAXSDU    the expected max SDU per class on swA ("0 1000 200")
+run_case() {
+	local base=$1 yaml=$2 tcargs=$3 cfg a b root handle bt cycle lead t0 t1 now wait_ns
+	local strip_cmds='map(if .root then .options.schedule |= map(del(.cmd)) else . end)'
+
+	lab_ns_add sw
+	lab_ns_add peer
+	kl_ports sw peer swA swB
+
+	if [[ $base == +* ]]; then
+		now=$(kl_now tai)
+		base=$(((now / 1000000000 + ${base#+} + 1) * 1000000000))
+	fi
+	cfg=$KL_WORK/case.yaml
+	kl_config "$cfg" "  - name: swA
+    schedule:
+$yaml
+      base-time: $base"
+
+	t0=$(kl_now tai)
+	kl_tsnd_start sw "$cfg"
+	t1=$(kl_now tai)
+
+	root=$(kl_root_qdisc sw swA)
+	[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "tsnd left no taprio on swA: $root"
+	handle=$(jq -r .handle <<<"$root")
+	bt=$(kl_sched_field "$root" base_time)
+	cycle=$(kl_sched_field "$root" cycle_time)
+	if [[ $base == auto ]]; then
+		lead=$(sed -n 's/^ *base-time-lead: *\([0-9]*\)s$/\1/p' <<<"$yaml")
+		lead=$((${lead:-1} * 1000000000))
+		((bt % cycle == 0)) || kl_fail "auto base time $bt is not a multiple of the cycle $cycle"
+		((bt >= t0 + lead && bt < t1 + lead + cycle)) ||
+			kl_fail "auto base time $bt is not the first cycle boundary after now + lead (now in [$t0, $t1], lead $lead, cycle $cycle)"
+		kl_data "auto base time $bt: start + lead + $(((bt - t0 - lead) / 1000)) us (cycle $((cycle / 1000)) us)"
+	else
+		[[ $bt == "$base" ]] || kl_fail "base time on swA is $bt, configured $base"
+	fi
+
+	kl_run ip netns exec sw tc qdisc replace dev swB parent root handle "$handle" taprio \
+		$tcargs base-time "$bt"
+	((RC == 0)) || kl_fail "tc refused the equivalent schedule: $ERR (args: $tcargs)"
+	[[ -z $ERR ]] || kl_fail "tc complained: $(head -c 300 <<<"$ERR")"
+
+	now=$(kl_now tai)
+	if ((bt > now - cycle)); then
+		wait_ns=$((bt - now + cycle + 300000000))
+		sleep "$((wait_ns / 1000000000)).$(printf '%09d' $((wait_ns % 1000000000)))"
+	fi
+	a=$(kl_qdisc_json sw swA | kl_normalize)
+	b=$(kl_qdisc_json sw swB | kl_normalize)
+	if [[ -n ${CASE_FULL:-} ]]; then
+		b=$(jq -S -c --argjson full "$CASE_FULL" 'map(if .root then .options.schedule = $full else . end)' <<<"$b")
+	fi
+	if [[ -n ${CASE_CMDS:-} ]]; then
+		a=$(jq -S -c "$strip_cmds" <<<"$a")
+		b=$(jq -S -c "$strip_cmds" <<<"$b")
+		local want_b
+		want_b=$(sed 's/[0-9]\+/0/g' <<<"$CASE_CMDS")
+		kl_run ip netns exec sw "$GATE_PROBE" taprio swA
+		[[ $(grep '^oper' <<<"$OUT") == "oper $CASE_CMDS" ]] ||
+			kl_fail "entry commands on swA: '$OUT $ERR', expected 'oper $CASE_CMDS'"
+		kl_run ip netns exec sw "$GATE_PROBE" taprio swB
+		[[ $(grep '^oper' <<<"$OUT") == "oper $want_b" ]] ||
+			kl_fail "entry commands on swB (tc): '$OUT $ERR', expected 'oper $want_b'"
+	fi
+	if [[ -n ${CASE_MAXSDU:-} ]]; then
+		local got want i
+		kl_run ip netns exec sw "$GATE_PROBE" taprio swA
+		read -ra got <<<"$(sed -n 's/^maxsdu //p' <<<"$OUT")"
+		read -ra want <<<"$CASE_MAXSDU"
+		for ((i = 0; i < 16; i++)); do
+			[[ ${got[i]:-0} == "${want[i]:-0}" ]] ||
+				kl_fail "max SDU of class $i on swA is ${got[i]:-absent}, expected ${want[i]:-0} ($OUT)"
+		done
+		kl_data "max SDU on swA by class: ${got[*]:0:4} ..."
+	fi
+	[[ $a == "$b" ]] || kl_fail "tsnd's taprio differs from tc's: $(kl_json_diff "$b" "$a")"
+	kl_tsnd_stop
+}
+
+# ---- the cases ------------------------------------------------------------------
+
+case_one_entry() {
+	run_case 1000000000 "      num-tc: 1
+      map: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\"]
+      entries:
+        - { op: set-gates, gates: [0], interval: 1ms }" \
+		"num_tc 1 map 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 sched-entry S 01 1000000 clockid CLOCK_TAI"
+}
+
+case_three_entries() {
+	run_case 1000000000 "      num-tc: 3
+      map: [2, 2, 1, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
+      queues: [\"1@0\", \"1@1\", \"1@2\"]
+      entries:
+        - { gates: [0], interval: 300us }
+        - { gates: [1], interval: 200us }
+        - { gates: [2], interval: 500us }" \
+		"num_tc 3 map 2 2 1 0 2 2 2 2 2 2 2 2 2 2 2 2 queues 1@0 1@1 1@2 sched-entry S 01 300000 sched-entry S 02 200000 sched-entry S 04 500000 clockid CLOCK_TAI"
+}
+
+case_eight_classes() {
+	local i yaml="" tc=""
+	for i in 0 1 2 3 4 5 6 7; do
+		yaml+="
+        - { gates: [$i], interval: $((100 + 10 * i))us }"
+		tc+=" sched-entry S $(printf '%02x' $((1 << i))) $(((100 + 10 * i) * 1000))"
+	done
+	run_case auto "      num-tc: 8
+      map: $(yaml_list $MAP_ID)
+      queues: [\"1@0\", \"1@1\", \"1@2\", \"1@3\", \"1@4\", \"1@5\", \"1@6\", \"1@7\"]
+      base-time-lead: 1s
+      entries:$yaml" \
+		"num_tc 8 map $MAP_ID queues 1@0 1@1 1@2 1@3 1@4 1@5 1@6 1@7$tc clockid CLOCK_TAI"
+}
+
+# entries_case N: N entries, classes in turn, intervals 20..69 us.  Beyond
+# TC_MAX_ENTRIES, tc gets the first ones and the whole cycle (see the header).
+entries_case() {
+	local n=$1 i yaml="" tc="" iv sum=0 full=()
+	for ((i = 0; i < n; i++)); do
+		iv=$((20 + (i * 7) % 50))
+		sum=$((sum + iv * 1000))
+		yaml+="
+        - { gates: [$((i % 3))], interval: ${iv}us }"
+		((i < TC_MAX_ENTRIES)) && tc+=" sched-entry S $(printf '%02x' $((1 << (i % 3)))) $((iv * 1000))"
+		full+=("{\"index\":$i,\"cmd\":\"S\",\"gatemask\":\"0x$((1 << (i % 3)))\",\"interval\":$((iv * 1000))}")
+	done
+	if ((n > TC_MAX_ENTRIES)); then
+		CASE_FULL="[$(IFS=,; echo "${full[*]}")]"
+		tc+=" cycle-time $sum"
+	fi
+	run_case 1000000000 "      num-tc: 3
+      map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"2@0\", \"2@2\", \"4@4\"]
+      entries:$yaml" \
+		"num_tc 3 map 0 1 2 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 2@0 2@2 4@4$tc clockid CLOCK_TAI"
+}
+
+case_entries_128() { entries_case 128; }
+case_entries_256() { entries_case 256; }
+
+# hold_case OP CMD: OP as the second of three entries (CMD its number).
+hold_case() {
+	CASE_CMDS="0 $2 0"
+	run_case 1000000000 "      num-tc: 2
+      map: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\"]
+      entries:
+        - { op: set-gates, gates: [0], interval: 400us }
+        - { op: $1, gates: [1], interval: 300us }
+        - { op: set-gates, gates: [0-1], interval: 300us }" \
+		"num_tc 2 map 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 sched-entry S 01 400000 sched-entry S 02 300000 sched-entry S 03 300000 clockid CLOCK_TAI"
+}
+
+case_set_and_hold() { hold_case set-and-hold 1; }
+case_set_and_release() { hold_case set-and-release 2; }
+
+case_max_sdu() {
+	CASE_MAXSDU="0 1000 200"
+	run_case 1000000000 "      num-tc: 3
+      map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\", \"1@2\"]
+      max-sdu: [0, 1000, 200]
+      entries:
+        - { gates: [0-2], interval: 1ms }" \
+		"num_tc 3 map 0 1 2 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 1@2 sched-entry S 07 1000000 clockid CLOCK_TAI"
+}
+
+case_txtime_assist() {
+	run_case 1000000000 "      mode: txtime-assist
+      txtime-delay: 200us
+      num-tc: 2
+      map: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\"]
+      entries:
+        - { gates: [0], interval: 500us }
+        - { gates: [1], interval: 500us }" \
+		"num_tc 2 map 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 sched-entry S 01 500000 sched-entry S 02 500000 flags 0x1 txtime-delay 200000 clockid CLOCK_TAI"
+}
+
+# txtime-assist lets classes share queues (ETF below sorts them by launch time).
+case_txtime_shared_queues() {
+	run_case 1000000000 "      mode: txtime-assist
+      txtime-delay: 50us
+      num-tc: 3
+      map: [2, 2, 1, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
+      queues: [\"1@0\", \"1@0\", \"1@0\"]
+      entries:
+        - { gates: [0], interval: 60us }
+        - { gates: [1], interval: 120us }
+        - { gates: [2], interval: 300us }" \
+		"num_tc 3 map 2 2 1 0 2 2 2 2 2 2 2 2 2 2 2 2 queues 1@0 1@0 1@0 sched-entry S 01 60000 sched-entry S 02 120000 sched-entry S 04 300000 flags 0x1 txtime-delay 50000 clockid CLOCK_TAI"
+}
+
+case_cycle_extension() {
+	run_case 1000000000 "      num-tc: 2
+      map: [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+      queues: [\"1@0\", \"7@1\"]
+      cycle-time: 1ms
+      cycle-time-extension: 100us
+      entries:
+        - { gates: [0], interval: 250us }
+        - { gates: [1], interval: 550us }" \
+		"num_tc 2 map 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 queues 1@0 7@1 sched-entry S 01 250000 sched-entry S 02 550000 cycle-time 1000000 cycle-time-extension 100000 clockid CLOCK_TAI"
+}
+
+# A cycle longer than its entries: the last entry's gates stay as they are until
+# the cycle ends (the kernel stretches nothing; the dump keeps both numbers).
+case_cycle_longer() {
+	run_case 1000000000 "      num-tc: 2
+      map: [1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+      queues: [\"1@0\", \"1@1\"]
+      cycle-time: 2ms
+      entries:
+        - { gates: [0], interval: 500us }
+        - { gates: [], interval: 500us }" \
+		"num_tc 2 map 1 0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 queues 1@0 1@1 sched-entry S 01 500000 sched-entry S 00 500000 cycle-time 2000000 clockid CLOCK_TAI"
+}
+
+case_base_auto() {
+	run_case auto "      num-tc: 2
+      map: [0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"4@0\", \"4@4\"]
+      base-time-lead: 2s
+      entries:
+        - { gates: [0-1], interval: 333us }
+        - { gates: [1], interval: 667us }" \
+		"num_tc 2 map 0 0 1 1 0 0 0 0 0 0 0 0 0 0 0 0 queues 4@0 4@4 sched-entry S 03 333000 sched-entry S 02 667000 clockid CLOCK_TAI"
+}
+
+case_base_future() {
+	run_case +2 "      num-tc: 4
+      map: [3, 2, 1, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]
+      queues: [\"1@0\", \"1@1\", \"2@2\", \"4@4\"]
+      entries:
+        - { gates: [0, 3], interval: 100us }
+        - { gates: [1-2], interval: 200us }
+        - { gates: [0-3], interval: 700us }" \
+		"num_tc 4 map 3 2 1 0 3 3 3 3 3 3 3 3 3 3 3 3 queues 1@0 1@1 2@2 4@4 sched-entry S 09 100000 sched-entry S 06 200000 sched-entry S 0f 700000 clockid CLOCK_TAI"
+}
+
+case_clock_realtime() {
+	run_case 1000000000 "      clock: realtime
+      num-tc: 3
+      map: [1, 0, 2, 2, 1, 0, 2, 2, 1, 0, 2, 2, 1, 0, 2, 2]
+      queues: [\"2@0\", \"3@2\", \"3@5\"]
+      entries:
+        - { gates: [0-2], interval: 1ms }
+        - { gates: [2], interval: 1ms }" \
+		"num_tc 3 map 1 0 2 2 1 0 2 2 1 0 2 2 1 0 2 2 queues 2@0 3@2 3@5 sched-entry S 07 1000000 sched-entry S 04 1000000 clockid CLOCK_REALTIME"
+}
+
+CASES=(one_entry three_entries eight_classes entries_128 entries_256 set_and_hold set_and_release
+	max_sdu txtime_assist txtime_shared_queues cycle_extension cycle_longer base_auto base_future
+	clock_realtime)
+
+for c in "${CASES[@]}"; do
+	kl_test "schedule-${c//_/-}" "case_$c"
+	rm -f "$KL_WORK/tsnd.log"
+done
