@@ -117,3 +117,27 @@ char *tsn_format_size(uint64_t bytes, char *buf, size_t len)
 {
 	return format_with_unit(bytes, size_units, buf, len);
 }
+
+char *tsn_format_class_set(uint32_t mask, char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = snprintf(buf, len, "[");
+
+	if (n > 0)
+		used = (size_t)n;
+	for (int b = 0; b < 32 && used < len; b++) {
+		if (!(mask & (1u << b)))
+			continue;
+		int e = b;
+		while (e + 1 < 32 && (mask & (1u << (e + 1))))
+			e++;
+		n = e == b ? snprintf(buf + used, len - used, "%s%d", used > 1 ? ", " : "", b)
+			   : snprintf(buf + used, len - used, "%s%d-%d", used > 1 ? ", " : "", b, e);
+		if (n > 0)
+			used += (size_t)n;
+		b = e;
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, "]");
+	return buf;
+}

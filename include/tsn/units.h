@@ -19,6 +19,9 @@ bool tsn_parse_duration(const char *s, uint64_t *ns);
 bool tsn_parse_rate(const char *s, uint64_t *bps);
 bool tsn_parse_size(const char *s, uint64_t *bytes);
 
+/* Traffic classes of a gate mask as written in the config: 0x87 -> "[0-2, 7]". */
+char *tsn_format_class_set(uint32_t mask, char *buf, size_t len);
+
 /* Format into buf (at least 32 bytes); return buf. */
 char *tsn_format_duration(uint64_t ns, char *buf, size_t len);
 char *tsn_format_rate(uint64_t bps, char *buf, size_t len);

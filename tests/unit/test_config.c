@@ -425,6 +425,10 @@ static void test_units(void)
 	CU_ASSERT_STRING_EQUAL(tsn_format_rate(1000000000, buf, sizeof(buf)), "1Gbit");
 	CU_ASSERT_STRING_EQUAL(tsn_format_size(1536, buf, sizeof(buf)), "1536B");
 	CU_ASSERT_STRING_EQUAL(tsn_format_size(3000, buf, sizeof(buf)), "3kB");
+	CU_ASSERT_STRING_EQUAL(tsn_format_class_set(0x87, buf, sizeof(buf)), "[0-2, 7]");
+	CU_ASSERT_STRING_EQUAL(tsn_format_class_set(0, buf, sizeof(buf)), "[]");
+	CU_ASSERT_STRING_EQUAL(tsn_format_class_set(0x2a, buf, sizeof(buf)), "[1, 3, 5]");
+	CU_ASSERT_STRING_EQUAL(tsn_format_class_set(0x80000001u, buf, sizeof(buf)), "[0, 31]");
 	/* parse(format(x)) == x over awkward values */
 	const uint64_t samples[] = { 0, 1, 999, 1000, 1001, 1024, 1000000, 1048576, 123456789012ull, UINT64_MAX,
 				     UINT64_MAX - 1, 18446744073000000000ull };
