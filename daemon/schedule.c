@@ -180,30 +180,6 @@ static const char *dur(uint64_t ns, char *buf, size_t len)
 	return tsn_format_duration(ns, buf, len);
 }
 
-/* "[0-2, 7]" as in the config */
-static const char *mask_text(uint32_t mask, char *buf, size_t len)
-{
-	size_t used = snprintf(buf, len, "[");
-	bool first = true;
-
-	for (int b = 0; b < 32 && used < len; b++) {
-		if (!(mask & (1u << b)))
-			continue;
-		int e = b;
-		while (e + 1 < 32 && (mask & (1u << (e + 1))))
-			e++;
-		if (e == b)
-			used += (size_t)snprintf(buf + used, len - used, "%s%d", first ? "" : ", ", b);
-		else
-			used += (size_t)snprintf(buf + used, len - used, "%s%d-%d", first ? "" : ", ", b, e);
-		first = false;
-		b = e;
-	}
-	if (used < len)
-		snprintf(buf + used, len - used, "]");
-	return buf;
-}
-
 static int clock_id(int clock)
 {
 	switch (clock) {
@@ -803,8 +779,8 @@ static void diff_taprio(const struct taprio_qdisc *want, const struct taprio_qdi
 			sl_add(out, "entry %zu: op is %s, applied %s", i, taprio_cmd_name(x->cmd, c1, sizeof(c1)),
 			       taprio_cmd_name(y->cmd, c2, sizeof(c2)));
 		if (x->gate_mask != y->gate_mask)
-			sl_add(out, "entry %zu: gates are %s, applied %s", i, mask_text(x->gate_mask, a, sizeof(a)),
-			       mask_text(y->gate_mask, b, sizeof(b)));
+			sl_add(out, "entry %zu: gates are %s, applied %s", i, tsn_format_class_set(x->gate_mask, a, sizeof(a)),
+			       tsn_format_class_set(y->gate_mask, b, sizeof(b)));
 		if (x->interval != y->interval)
 			sl_add(out, "entry %zu: interval_ns is %u, applied %u", i, x->interval, y->interval);
 	}
