@@ -104,6 +104,23 @@ static bool pinned_map_matches(const char *path, const struct bpf_map *map)
 	return same;
 }
 
+/* bpffs mounted, the pin directory there and root-only: maps hold the switch's
+ * tables. */
+static int prepare_dir(const char *dir, char *err, size_t errlen)
+{
+	int rc = ensure_bpffs(dir, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	rc = mkdir_p(dir, 0700);
+	if (rc < 0) {
+		snprintf(err, errlen, "dataplane.pin-dir %s: cannot create it: %s", dir, strerror(-rc));
+		return rc;
+	}
+	chmod(dir, 0700);
+	return 0;
+}
+
 /* Before load: point every map at its pin.  libbpf then reuses what is pinned
  * there and pins what is new.  A pin whose layout differs (another tsnd version)
  * is removed first: its contents would not fit. */
@@ -111,17 +128,10 @@ int pins_prepare(struct bpf_object *obj, const char *dir, char *err, size_t errl
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
-	int rc = ensure_bpffs(dir, err, errlen);
+	int rc = prepare_dir(dir, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	rc = mkdir_p(dir, 0700);
-	if (rc < 0) {
-		snprintf(err, errlen, "dataplane.pin-dir %s: cannot create it: %s", dir,
-			 strerror(-rc));
-		return rc;
-	}
-	chmod(dir, 0700);	/* maps hold the switch's tables: root only */
 	bpf_object__for_each_map(map, obj) {
 		if (strchr(bpf_map__name(map), '.'))
 			continue;	/* .rodata: internal, never pinned */
@@ -174,17 +184,10 @@ int pins_create(struct bpf_object *obj, const int *fds, const char *const *names
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
-	int rc = ensure_bpffs(dir, err, errlen);
+	int rc = prepare_dir(dir, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	rc = mkdir_p(dir, 0700);
-	if (rc < 0) {
-		snprintf(err, errlen, "dataplane.pin-dir %s: cannot create it: %s", dir,
-			 strerror(-rc));
-		return rc;
-	}
-	chmod(dir, 0700);
 	bpf_object__for_each_map(map, obj) {
 		if (strchr(bpf_map__name(map), '.'))
 			continue;
