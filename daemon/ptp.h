@@ -105,8 +105,8 @@ bool ptp_config_check(const struct tsn_config *cfg, struct tsn_diags *diags);
  * classification priority -> the schedule's map) at least once per sync
  * interval.  Called by ptp_config_check. */
 void ptp_check_schedule_windows(const struct tsn_config *cfg, struct tsn_diags *diags);
-/* The priority PTP frames get (classification.ethertype 0x88f7, else the
- * default priority) and the effective sync interval in ns. */
+/* The priority PTP frames get (the EtherType 0x88f7 rule in effect: configured,
+ * else built-in; else the default priority) and the effective sync interval in ns. */
 uint32_t ptp_frame_priority(const struct tsn_config *cfg);
 uint64_t ptp_sync_interval_ns(const struct tsn_config *cfg);
 /* The longest stretch (ns) in one cycle of `s` during which traffic class `tc`

@@ -24,6 +24,7 @@
 
 #include "evloop.h"
 #include "ptp.h"
+#include "tsn/stream_id.h"
 #include "tsn/log.h"
 #include "tsn/units.h"
 
@@ -607,6 +608,14 @@ char *ptp_render_ptp4l(const struct tsn_config *cfg, const struct ptp_plan *plan
 			fprintf(f, "# %s\n", tsnd_settings[i].why);
 			kv_line(f, tsnd_settings[i].key, tsnd_settings[i].value);
 		}
+	if (!find_option(ptp, "socket_priority")) {
+		/* Without it ptp4l's frames have priority 0 and wait for class 0's gate:
+		 * late transmit timestamps, and ptp4l faults the port. */
+		fputs("# ptp4l's frames carry PTP's priority (classification, EtherType 0x88f7),\n"
+		      "# so the gate schedules give them the PTP class's windows\n", f);
+		snprintf(num, sizeof(num), "%u", ptp_frame_priority(cfg));
+		kv_line(f, "socket_priority", num);
+	}
 	if (ptp->profile == TSN_PTP_GPTP) {
 		fputs("# profile gptp: IEEE 802.1AS, the settings of linuxptp's gPTP.cfg\n", f);
 		for (size_t i = 0; i < sizeof(gptp_settings) / sizeof(gptp_settings[0]); i++)
@@ -669,9 +678,13 @@ char **ptp_phc2sys_argv(const struct tsn_config *cfg, const struct ptp_plan *pla
 
 uint32_t ptp_frame_priority(const struct tsn_config *cfg)
 {
-	for (size_t i = 0; i < cfg->classification.n_ethertype; i++)
-		if (cfg->classification.ethertype[i].match == PTP_ETHERTYPE)
-			return cfg->classification.ethertype[i].priority;
+	/* The same rules the data plane classifies with: configured, then built-in. */
+	struct tsn_cfg_prio_rule rules[80];
+	size_t n = tsn_ethertype_rules(cfg, rules, sizeof(rules) / sizeof(rules[0]));
+
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].match == PTP_ETHERTYPE)
+			return rules[i].priority;
 	return cfg->classification.default_priority;
 }
 
