@@ -5,7 +5,8 @@
 # from the seeds in tests/fuzz/corpus/NAME/.  New inputs go to a temporary
 # directory (the seeds in the repository stay as they are); a crash leaves its
 # input in tests/out/fuzz/ and makes this script exit 1.
-#   make test   runs each target for a fixed number of runs (tests/run-all.sh)
+#   make test   runs each target for a fixed number of runs, at most TSN_FUZZ_MAX_S
+#               seconds (default 30) each (tests/run-all.sh)
 #   make fuzz   runs each target for FUZZ_TIME seconds (default 600)
 set -uo pipefail
 
@@ -14,7 +15,7 @@ OUT=$REPO/tests/out/fuzz
 limit=()
 
 case ${1:-} in
---runs) limit=(-runs="${2:?--runs needs a number}" -seed=1 -max_total_time=120) ;;
+--runs) limit=(-runs="${2:?--runs needs a number}" -seed=1 -max_total_time="${TSN_FUZZ_MAX_S:-30}") ;;
 --time) limit=(-max_total_time="${2:?--time needs seconds}") ;;
 *)
 	echo "usage: $0 (--runs N | --time SECONDS) FUZZER..." >&2

@@ -1,0 +1,17 @@
+/* audit.h — the audit log (control.audit-log): one JSON line per change request
+ * and per refusal through the control socket, appended to a file root alone can
+ * read (0600).  Every record also goes to the daemon log at notice level. */
+#ifndef TSND_AUDIT_H
+#define TSND_AUDIT_H
+
+/* Record one event.  path: control.audit-log of the running configuration ("":
+ * the daemon log only); the file is opened (created 0600, O_APPEND, never through
+ * a symbolic link) on first use and reopened when the path changes.  who: "uid U
+ * pid P" or a word such as "SIGHUP".  result: a result code name. */
+void audit_record(const char *path, const char *who, const char *command, const char *result,
+		  const char *message);
+
+/* Close the file (at exit). */
+void audit_close(void);
+
+#endif

@@ -1,0 +1,263 @@
+/* policing.c — IEEE 802.1Qci stream filters and flow meters in the data plane's
+ * maps (API and layouts in policing.h).
+ *
+ * A filter's entry carries its meter's parameters, so the XDP program needs one
+ * lookup for the filter and one for the meter's buckets.  Filter and meter ids
+ * are positions in the configuration (counted from 1; 0 means none), like the
+ * stream value's filter id the classifier writes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "policing.h"
+#include "tsn/bpf_meter.h"
+#include "tsn/units.h"
+
+_Static_assert(sizeof(struct tsn_filter_conf) == 48, "filter layout is shared with BPF");
+_Static_assert(sizeof(struct tsn_filter_counters) % 8 == 0, "per-CPU values need 8-byte sizes");
+
+static size_t meter_index(const struct tsn_config *cfg, const char *name)
+{
+	for (size_t i = 0; name[0] && i < cfg->n_flow_meters; i++)
+		if (strcmp(cfg->flow_meters[i].name, name) == 0)
+			return i + 1;
+	return 0;
+}
+
+static size_t gate_index(const struct tsn_config *cfg, const char *name)
+{
+	for (size_t i = 0; name[0] && i < cfg->n_stream_gates; i++)
+		if (strcmp(cfg->stream_gates[i].name, name) == 0)
+			return i + 1;
+	return 0;
+}
+
+void pol_filter_conf(const struct tsn_config *cfg, size_t i, struct tsn_filter_conf *out)
+{
+	const struct tsn_cfg_stream_filter *f = &cfg->stream_filters[i];
+	size_t mid = meter_index(cfg, f->meter);
+
+	memset(out, 0, sizeof(*out));
+	out->max_sdu = f->max_sdu;
+	out->gate_id = (uint16_t)gate_index(cfg, f->gate);
+	if (mid) {
+		const struct tsn_cfg_flow_meter *m = &cfg->flow_meters[mid - 1];
+
+		out->meter_id = (uint16_t)mid;
+		out->on_exceed = m->on_exceed == TSN_EXCEED_DEMOTE ? TSN_BPF_EXCEED_DEMOTE :
+								     TSN_BPF_EXCEED_DROP;
+		out->demote_prio = (uint8_t)(m->demote_priority & 7);
+		out->cir_bps = m->cir_bps;
+		out->eir_bps = m->eir_bps;
+		/* At most 1 GiB * 8e9 < 2^64 (schema range), see bpf_meter.h. */
+		out->cbs_units = m->cbs_bytes * TSN_METER_UNITS_PER_BYTE;
+		out->ebs_units = m->ebs_bytes * TSN_METER_UNITS_PER_BYTE;
+	}
+}
+
+static uint64_t gate_sum(const struct tsn_cfg_stream_gate *g)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < g->n_entries; i++)
+		sum += g->entries[i].interval_ns;	/* <= 1024 x 2^32: no overflow */
+	return sum;
+}
+
+void pol_gate_conf(const struct tsn_cfg_stream_gate *g, uint32_t first, int64_t tai_minus_rt,
+		   struct tsn_gate_conf *out)
+{
+	int64_t base = g->base_time_auto ? 0 : g->base_time_ns;
+
+	memset(out, 0, sizeof(*out));
+	switch (g->clock) {
+	case TSN_CLOCK_REALTIME:
+		base += tai_minus_rt;	/* the program has no realtime clock: TAI */
+		out->clock = TSN_GATE_CLK_TAI;
+		break;
+	case TSN_CLOCK_MONOTONIC: out->clock = TSN_GATE_CLK_MONO; break;
+	case TSN_CLOCK_BOOTTIME: out->clock = TSN_GATE_CLK_BOOT; break;
+	default: out->clock = TSN_GATE_CLK_TAI; break;
+	}
+	out->base_ns = base > 0 ? (uint64_t)base : 0;
+	out->cycle_ns = g->cycle_time_ns ? g->cycle_time_ns : gate_sum(g);
+	out->first = first;
+	out->n = (uint16_t)g->n_entries;
+}
+
+/* TAI - realtime in ns, whole seconds (the kernel's TAI offset). */
+static int64_t tai_offset_ns(void)
+{
+	struct timespec rt, tai;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_TAI, &tai);
+	/* Read a few ns apart: round to the second. */
+	int64_t d = (int64_t)(tai.tv_sec - rt.tv_sec) * 1000000000 + (tai.tv_nsec - rt.tv_nsec);
+	return (d + (d >= 0 ? 500000000 : -500000000)) / 1000000000 * 1000000000;
+}
+
+static int write_gates(int gates_fd, int ents_fd, const struct tsn_config *cfg, uint32_t gen,
+		       char *err, size_t errlen)
+{
+	int64_t tai_rt = tai_offset_ns();
+	uint32_t used = 0;
+
+	for (size_t i = 0; i < cfg->n_stream_gates && i < TSN_MAX_GATES; i++) {
+		const struct tsn_cfg_stream_gate *g = &cfg->stream_gates[i];
+		uint32_t idx = (gen & 1) * TSN_GATE_SLOTS + (uint32_t)(i + 1);
+		struct tsn_gate_conf gc;
+		uint64_t end = 0;
+		int rc = 0;
+
+		if (g->n_entries > TSN_GATE_ENTRIES_MAX - used) {
+			snprintf(err, errlen, "stream gate %s (stream-gates[%zu]): the data plane holds "
+				 "at most %u gate entries in all, this gate brings the total to %zu",
+				 g->name, i, TSN_GATE_ENTRIES_MAX, (size_t)used + g->n_entries);
+			return -E2BIG;
+		}
+		pol_gate_conf(g, used, tai_rt, &gc);
+		for (size_t e = 0; e < g->n_entries; e++) {
+			const struct tsn_cfg_sgate_entry *ce = &g->entries[e];
+			uint32_t k = (gen & 1) * TSN_GATE_ENTRIES_MAX + used + (uint32_t)e;
+			struct tsn_gate_ent ge = {
+				.open = ce->state == TSN_SGATE_OPEN,
+				.prio = ce->has_priority ? (uint8_t)(ce->priority & 7) : TSN_NO_RULE,
+			};
+
+			end += ce->interval_ns;
+			/* The last entry lasts to the end of a longer cycle-time. */
+			ge.end_ns = e + 1 == g->n_entries ? gc.cycle_ns : end;
+			rc = bpf_map_update_elem(ents_fd, &k, &ge, BPF_ANY);
+			if (rc < 0)
+				break;
+		}
+		if (rc == 0)
+			rc = bpf_map_update_elem(gates_fd, &idx, &gc, BPF_ANY);
+		if (rc < 0) {
+			snprintf(err, errlen, "stream gate %s (stream-gates[%zu]): cannot write it to "
+				 "the data plane: %s", g->name, i, strerror(-rc));
+			return rc;
+		}
+		used += (uint32_t)g->n_entries;
+	}
+	return 0;
+}
+
+int pol_write(int filters_fd, int gates_fd, int ents_fd, const struct tsn_config *cfg,
+	      uint32_t gen, char *err, size_t errlen)
+{
+	int grc = write_gates(gates_fd, ents_fd, cfg, gen, err, errlen);
+
+	if (grc < 0)
+		return grc;
+	for (size_t i = 0; i < cfg->n_stream_filters && i < TSN_MAX_FILTERS; i++) {
+		uint32_t idx = (gen & 1) * TSN_FILTER_SLOTS + (uint32_t)(i + 1);
+		struct tsn_filter_conf fc;
+		int rc;
+
+		pol_filter_conf(cfg, i, &fc);
+		rc = bpf_map_update_elem(filters_fd, &idx, &fc, BPF_ANY);
+		if (rc < 0) {
+			snprintf(err, errlen, "stream filter %s (stream-filters[%zu]): cannot write it "
+				 "to the data plane: %s", cfg->stream_filters[i].name, i, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int pol_read_counters(int stats_fd, uint32_t id, struct tsn_filter_counters *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct tsn_filter_counters *percpu;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpus <= 0)
+		return -EINVAL;
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	rc = bpf_map_lookup_elem(stats_fd, &id, percpu);
+	for (int cpu = 0; rc == 0 && cpu < ncpus; cpu++) {
+		sum->matched += percpu[cpu].matched;
+		sum->passed += percpu[cpu].passed;
+		sum->max_sdu += percpu[cpu].max_sdu;
+		sum->gate_closed += percpu[cpu].gate_closed;
+		sum->red += percpu[cpu].red;
+		sum->yellow += percpu[cpu].yellow;
+		sum->demoted += percpu[cpu].demoted;
+	}
+	free(percpu);
+	return rc;
+}
+
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64((int64_t)v));
+}
+
+static json_object *meter_json(const struct tsn_cfg_flow_meter *m)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(m->name));
+	add_u64(o, "cir_bps", m->cir_bps);
+	add_u64(o, "cbs_bytes", m->cbs_bytes);
+	add_u64(o, "eir_bps", m->eir_bps);
+	add_u64(o, "ebs_bytes", m->ebs_bytes);
+	json_object_object_add(o, "color_mode", json_object_new_string(
+		m->color_mode == TSN_COLOR_AWARE ? "aware" : "blind"));
+	json_object_object_add(o, "on_exceed", json_object_new_string(
+		m->on_exceed == TSN_EXCEED_DEMOTE ? "demote" : "drop"));
+	add_u64(o, "demote_priority", m->demote_priority);
+	return o;
+}
+
+json_object *pol_filters_json(const struct tsn_config *cfg, int stats_fd, const char *name)
+{
+	json_object *arr = json_object_new_array(), *out = json_object_new_object();
+
+	for (size_t i = 0; i < cfg->n_stream_filters; i++) {
+		const struct tsn_cfg_stream_filter *f = &cfg->stream_filters[i];
+		size_t mid = meter_index(cfg, f->meter);
+		struct tsn_filter_counters c;
+		json_object *o, *streams;
+
+		if (name && strcmp(name, f->name) != 0)
+			continue;
+		o = json_object_new_object();
+		add_u64(o, "id", i + 1);
+		json_object_object_add(o, "name", json_object_new_string(f->name));
+		add_u64(o, "max_sdu", f->max_sdu);
+		json_object_object_add(o, "meter", mid ? meter_json(&cfg->flow_meters[mid - 1]) : NULL);
+		json_object_object_add(o, "gate", f->gate[0] ? json_object_new_string(f->gate) : NULL);
+		streams = json_object_new_array();
+		for (size_t s = 0; s < cfg->n_streams; s++)
+			if (strcmp(cfg->streams[s].filter, f->name) == 0)
+				json_object_array_add(streams, json_object_new_int64(cfg->streams[s].id));
+		json_object_object_add(o, "streams", streams);
+		if (stats_fd >= 0 && pol_read_counters(stats_fd, (uint32_t)(i + 1), &c) == 0) {
+			json_object *co = json_object_new_object();
+
+			add_u64(co, "matched", c.matched);
+			add_u64(co, "passed", c.passed);
+			add_u64(co, "max_sdu", c.max_sdu);
+			add_u64(co, "gate_closed", c.gate_closed);
+			add_u64(co, "red", c.red);
+			add_u64(co, "yellow", c.yellow);
+			add_u64(co, "demoted", c.demoted);
+			json_object_object_add(o, "counters", co);
+		} else {
+			json_object_object_add(o, "counters", NULL);
+		}
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(out, "filters", arr);
+	return out;
+}
