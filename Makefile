@@ -1,6 +1,7 @@
 # tsnd — TSN switch daemon, CLI and eBPF data plane.
 #
-# Targets: all (default), install, test, test-unit, test-asan, demo, demo-down, docs, clean.
+# Targets: all (default), install, test, test-unit, test-asan, test-lab, lab, bench, fuzz,
+# demo, demo-down, demo-shell, docs, clean.
 # Cross-building for another architecture (e.g. an arm64 switch):
 #   make CROSS_COMPILE=aarch64-linux-gnu- BPF_TARGET_ARCH=arm64 \
 #        PKG_CONFIG_SYSROOT_DIR=/path/to/sysroot
@@ -59,10 +60,15 @@ BPF_OBJ      := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 BPF_SKEL     := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c fuzzes lib/NAME.c (libc-only modules).
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_TIME    ?= 600
 # Daemon modules the unit tests may link (everything but main).
 DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 
-.PHONY: all install test test-unit test-asan tests-build demo demo-down clean deps docs
+.PHONY: all install test test-unit test-asan tests-build demo demo-down demo-shell clean deps docs fuzz \
+	lab test-lab lab-build bench bench-schedules bench-dataplane
 .SUFFIXES:
 
 all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
@@ -105,7 +111,27 @@ test: deps
 		LDFLAGS="-fsanitize=address,undefined"
 	tests/run-all.sh
 
-tests-build: all $(UNIT_BIN) $(TOOL_BIN)
+tests-build: all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c lib/%.c include/tsn/%.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
+		tests/fuzz/fuzz_$*.c lib/$*.c -o $@
+
+# Targets of modules that need more than libc: their sources and libraries.
+$(BUILD)/fuzz/fuzz_ctl_proto: tests/fuzz/fuzz_ctl_proto.c lib/ctl_proto.c include/tsn/ctl_proto.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
+		tests/fuzz/fuzz_ctl_proto.c lib/ctl_proto.c -o $@ $(PKG_LIBS)
+
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(wildcard lib/*.c lib/*.h include/tsn/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
+		tests/fuzz/fuzz_config.c $(filter-out lib/pmc.c,$(wildcard lib/*.c)) -o $@ $(PKG_LIBS)
+
+# Each fuzz target for FUZZ_TIME seconds (make test runs them briefly).
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run.sh --time $(FUZZ_TIME) $(FUZZ_BIN)
 
 test-unit: all tests-build
 	tests/run-all.sh --unit-only
@@ -118,13 +144,57 @@ test-asan:
 deps:
 	scripts/install-deps.sh
 
+# ---- kernel lab -----------------------------------------------------------------
+# Debian's stock kernel under QEMU/TCG, for what the host kernel lacks (taprio, ...):
+# tests/kernel-lab/, docs/kernel-lab.md.  `make test` runs it too (tests/run-all.sh).
+# make test-lab TESTS="schedules gates" runs only those guest tests.
+LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/tests/tools/ctl_rtt
+
+lab-build: all $(LAB_TOOLS)
+
+lab: deps
+	$(MAKE) lab-build
+	tests/kernel-lab/build-initramfs.sh "$$(tests/kernel-lab/fetch.sh)"
+
+test-lab: deps
+	$(MAKE) lab-build
+	tests/kernel-lab/run.sh $(TESTS)
+
+# Benchmarks: figures in docs/benchmarks.md.
+bench: bench-schedules bench-dataplane
+
+# The data plane on this host: classifier cost, forwarding rates (tests/bench/bench_dataplane.c).
+bench-dataplane: deps
+	$(MAKE) all $(BUILD)/bench/bench_dataplane
+	@mkdir -p tests/out
+	$(BUILD)/bench/bench_dataplane --json tests/out/bench-dataplane.json | tee tests/out/bench-dataplane.log
+
+$(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Gate schedules, in the kernel lab: tsnd against tc, memory, start-up
+# (tests/kernel-lab/guest/bench.sh).
+bench-schedules: deps
+	$(MAKE) lab-build
+	tests/kernel-lab/run.sh --bench --log tests/out/bench-schedules.log
+
 # ---- demo lab -----------------------------------------------------------------
+# LAB=vm (default): the demo runs inside the kernel lab's VM, whose kernel has
+# taprio, so sw0p2 runs a real gate schedule; LAB=host: straight on this host
+# (lab/demo.sh; the schedule stage is skipped when the kernel lacks taprio).
+LAB ?= vm
+
 demo: deps
-	$(MAKE) all
-	lab/demo.sh up
+	$(MAKE) lab-build
+	@if [ "$(LAB)" = host ]; then lab/demo.sh up; else tests/kernel-lab/demo.sh up; fi
 
 demo-down:
+	tests/kernel-lab/demo.sh down
 	lab/demo.sh down
+
+demo-shell:
+	tests/kernel-lab/demo.sh shell
 
 # ---- docs ---------------------------------------------------------------------
 # The configuration reference in docs/config.md is generated from lib/cfg_schema.c.

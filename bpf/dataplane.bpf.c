@@ -35,6 +35,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "tsn/bpf_shared.h"
+#include "tsn/bpf_meter.h"
 
 #define AF_INET6 10		/* not in the UAPI headers this file may use */
 #define MAX_VLAN_TAGS 2
@@ -129,6 +130,81 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tsn_stream_counters);
 } tsn_strm_stats SEC(".maps");
+
+/* 802.1Qci: filters (generational), meters (shared state), per-filter counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * TSN_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tsn_filter_conf);
+} tsn_filters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TSN_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tsn_meter_state);
+} tsn_meters SEC(".maps");
+
+/* Storm guard: configuration (generational) and buckets per port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TSN_MAX_PORTS);
+	__type(key, struct tsn_port_key);
+	__type(value, struct tsn_storm_conf);
+} tsn_storm_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * TSN_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct tsn_storm_state);
+} tsn_storm SEC(".maps");
+
+/* Access lists (generational, like the tables). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TSN_ACL_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tsn_acl_key);
+	__type(value, __u8);
+} tsn_acl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TSN_ACL_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tsn_acl_pfx_key);
+	__type(value, __u8);
+} tsn_acl_pfx SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * TSN_GATE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tsn_gate_conf);
+} tsn_gates SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * TSN_GATE_ENTRIES_MAX);
+	__type(key, __u32);
+	__type(value, struct tsn_gate_ent);
+} tsn_gate_ents SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TSN_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tsn_filter_counters);
+} tsn_filter_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tsn_clock_ovr);
+} tsn_clock SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -448,6 +524,241 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 	out->priority = r->default_priority & 7;
 }
 
+/* ---- access lists (ports[].acl) ---- */
+
+/* Default deny: is the frame on one of the port's allow lists?  A frame too short
+ * for an Ethernet header is on none. */
+static __always_inline int acl_allows(const struct frame *f, const struct tsn_port_conf *in,
+				      __u32 ifindex, __u32 gen)
+{
+	struct tsn_acl_key k;
+
+	if (!f->eth)
+		return 0;
+	if (in->acl & TSN_PACL_MAC) {
+		__builtin_memset(&k, 0, sizeof(k));
+		k.ifindex = ifindex;
+		k.gen = (__u8)gen;
+		k.kind = TSN_ACL_KIND_MAC;
+		__builtin_memcpy(k.val, f->eth->h_source, 6);
+		if (bpf_map_lookup_elem(&tsn_acl, &k))
+			return 1;
+	}
+	if (in->acl & TSN_PACL_ET) {
+		__builtin_memset(&k, 0, sizeof(k));
+		k.ifindex = ifindex;
+		k.gen = (__u8)gen;
+		k.kind = TSN_ACL_KIND_ETHERTYPE;
+		__builtin_memcpy(k.val, &f->proto, 2);
+		if (bpf_map_lookup_elem(&tsn_acl, &k))
+			return 1;
+	}
+	if ((in->acl & TSN_PACL_PFX) && f->ip6) {
+		struct tsn_acl_pfx_key pk = {
+			.prefixlen = 64 + 128,
+			.ifindex = ifindex,
+			.gen = gen,
+		};
+
+		__builtin_memcpy(pk.addr, &f->ip6->saddr, 16);
+		if (bpf_map_lookup_elem(&tsn_acl_pfx, &pk))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- per-stream filtering and policing (IEEE 802.1Qci) ---- */
+
+static __always_inline __u64 police_now(void);
+static __always_inline int mac_equal(const __u8 *a, const __u8 *b);
+
+/* Storm guard: 1 if the frame is over its kind's rate on this port. */
+static __always_inline int storm_over(const struct frame *f, const struct tsn_port_conf *in,
+				      __u32 ifindex, __u32 gen)
+{
+	static const struct tsn_storm_state zero_storm = {};
+	struct tsn_port_key pk = { .ifindex = ifindex, .gen = gen };
+	struct tsn_storm_conf *sc;
+	struct tsn_storm_state *st;
+	const __u8 *d = f->eth->h_dest;
+	__u64 now, rate, burst, excess = 0;
+	__u32 k;
+	int color;
+
+	if ((d[0] & d[1] & d[2] & d[3] & d[4] & d[5]) == 0xff)
+		k = TSN_STORM_BCAST;
+	else if (d[0] & 1)
+		k = TSN_STORM_MCAST;
+	else if (!mac_equal(d, in->mac))
+		k = TSN_STORM_UNKNOWN;
+	else
+		return 0;
+	sc = bpf_map_lookup_elem(&tsn_storm_conf, &pk);
+	if (!sc)
+		return 0;
+	k &= TSN_STORM_KINDS - 1;
+	rate = sc->rate_bps[k];
+	burst = sc->burst_units[k];
+	if (!rate)
+		return 0;
+	st = bpf_map_lookup_elem(&tsn_storm, &ifindex);
+	if (!st) {
+		bpf_map_update_elem(&tsn_storm, &ifindex, &zero_storm, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&tsn_storm, &ifindex);
+		if (!st)
+			return 0;	/* map full: fail open (counted nowhere) */
+	}
+	now = police_now();
+	bpf_spin_lock(&st->lock);
+	color = tsn_meter_mark(&st->tokens[k], &excess, &st->last_ns[k], rate, burst, 0, 0, now,
+			       f->len);
+	bpf_spin_unlock(&st->lock);
+	return color == TSN_METER_RED;
+}
+
+enum police_verdict { POLICE_PASS, POLICE_DROP, POLICE_DEMOTE };
+
+/* The time meters run on: the kernel's monotonic clock, or the one a test set. */
+static __always_inline __u64 police_now(void)
+{
+	__u32 zero = 0;
+	struct tsn_clock_ovr *clk = bpf_map_lookup_elem(&tsn_clock, &zero);
+
+	if (clk && clk->fixed_ns)
+		return clk->fixed_ns;
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 clock_now(__u8 clock)
+{
+	__u32 zero = 0;
+	struct tsn_clock_ovr *clk = bpf_map_lookup_elem(&tsn_clock, &zero);
+
+	if (clk && clk->fixed_ns)
+		return clk->fixed_ns;
+	if (clock == TSN_GATE_CLK_TAI)
+		return bpf_ktime_get_tai_ns();
+	if (clock == TSN_GATE_CLK_BOOT)
+		return bpf_ktime_get_boot_ns();
+	return bpf_ktime_get_ns();
+}
+
+/* The stream gate's state now: 1 open, 0 closed; *prio the entry's internal
+ * priority (TSN_NO_RULE: unchanged).  A missing gate is open.  The entry is found
+ * by binary search over the running sums (at most 1024 entries: 11 steps). */
+static __always_inline int gate_open(__u32 gen, __u32 gid, __u8 *prio)
+{
+	__u32 idx = (gen & 1) * TSN_GATE_SLOTS + gid;
+	struct tsn_gate_conf *g = bpf_map_lookup_elem(&tsn_gates, &idx);
+	struct tsn_gate_ent *e;
+	__u64 now, off;
+	__u32 lo = 0, hi, base_idx, k;
+
+	*prio = TSN_NO_RULE;
+	if (!g || g->cycle_ns == 0 || g->n == 0)
+		return 1;
+	now = clock_now(g->clock);
+	if (now >= g->base_ns)
+		off = (now - g->base_ns) % g->cycle_ns;
+	else	/* before the base time: the same cycles, extended backwards */
+		off = g->cycle_ns - 1 - ((g->base_ns - now - 1) % g->cycle_ns);
+	hi = g->n - 1;
+	base_idx = (gen & 1) * TSN_GATE_ENTRIES_MAX + g->first;
+	for (int i = 0; i < 12; i++) {
+		__u32 mid;
+
+		if (lo >= hi)
+			break;
+		mid = (lo + hi) / 2;
+		k = base_idx + mid;
+		e = bpf_map_lookup_elem(&tsn_gate_ents, &k);
+		if (!e)
+			return 1;
+		if (e->end_ns > off)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	k = base_idx + lo;
+	e = bpf_map_lookup_elem(&tsn_gate_ents, &k);
+	if (!e)
+		return 1;
+	*prio = e->prio;
+	return e->open;
+}
+
+/* The stream filter of c: max SDU, then the flow meter.  *demote_prio is set for
+ * POLICE_DEMOTE.  Counts in the filter's per-CPU counters. */
+static __always_inline int police(__u32 gen, const struct cls *c, __u32 len, __u8 *demote_prio)
+{
+	__u32 fid = c->filter_id;
+	__u32 idx = (gen & 1) * TSN_FILTER_SLOTS + fid;
+	struct tsn_filter_counters *fc;
+	struct tsn_filter_conf *fl;
+	struct tsn_meter_state *ms;
+	int verdict = POLICE_PASS;
+	__u32 mid;
+	__u64 now;
+	int color;
+
+	if (fid == 0 || fid >= TSN_FILTER_SLOTS)
+		return POLICE_PASS;
+	fl = bpf_map_lookup_elem(&tsn_filters, &idx);
+	fc = bpf_map_lookup_elem(&tsn_filter_stats, &fid);
+	if (!fl)
+		return POLICE_PASS;
+	if (fc)
+		fc->matched++;
+	if (fl->max_sdu && len > fl->max_sdu) {
+		if (fc)
+			fc->max_sdu++;
+		return POLICE_DROP;
+	}
+	/* 802.1Qci order: max SDU, stream gate, flow meter (closed: no tokens). */
+	if (fl->gate_id) {
+		__u8 gprio;
+
+		if (!gate_open(gen, fl->gate_id, &gprio)) {
+			if (fc)
+				fc->gate_closed++;
+			return POLICE_DROP;
+		}
+		if (gprio != TSN_NO_RULE) {
+			*demote_prio = gprio & 7;
+			verdict = POLICE_DEMOTE;
+		}
+	}
+	mid = fl->meter_id;
+	if (mid && mid < TSN_FILTER_SLOTS) {
+		ms = bpf_map_lookup_elem(&tsn_meters, &mid);
+		if (ms) {
+			/* Read the clock outside the lock: no helper calls under it. */
+			now = police_now();
+			bpf_spin_lock(&ms->lock);
+			color = tsn_meter_mark(&ms->committed, &ms->excess, &ms->last_ns, fl->cir_bps,
+					       fl->cbs_units, fl->eir_bps, fl->ebs_units, now, len);
+			bpf_spin_unlock(&ms->lock);
+			if (color == TSN_METER_YELLOW && fc)
+				fc->yellow++;
+			if (color == TSN_METER_RED) {
+				if (fc)
+					fc->red++;
+				if (fl->on_exceed == TSN_BPF_EXCEED_DEMOTE) {
+					*demote_prio = fl->demote_prio & 7;
+					verdict = POLICE_DEMOTE;
+					if (fc)
+						fc->demoted++;
+				} else {
+					return POLICE_DROP;
+				}
+			}
+		}
+	}
+	if (fc)
+		fc->passed++;
+	return verdict;
+}
+
 /* ---- counters ---- */
 
 /* Too large for the 512-byte BPF stack: the zero value lives in .rodata. */
@@ -730,8 +1041,36 @@ int tsn_xdp(struct xdp_md *ctx)
 	}
 	c.tc = in ? in->prio_tc[c.priority & 7] & 7 : c.priority;
 
+	/* The port's access list comes first: a frame it refuses is no one's. */
+	if (in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
+		fw.reason = TSN_FWD_ACL;
+		verdict = XDP_DROP;
+	}
+
+	/* The storm guard: broadcast, multicast and unknown unicast at most at their rates. */
+	if (verdict == XDP_PASS && in && in->storm && f.eth &&
+	    storm_over(&f, in, ctx->ingress_ifindex, gen)) {
+		fw.reason = TSN_FWD_STORM;
+		verdict = XDP_DROP;
+	}
+
+	/* 802.1Qci: the stream's filter may drop the frame or demote it. */
+	if (verdict == XDP_PASS && r && c.filter_id) {
+		__u8 demote_prio = 0;
+		int pv = police(gen, &c, f.len, &demote_prio);
+
+		if (pv == POLICE_DROP) {
+			fw.reason = TSN_FWD_DROP;
+			verdict = XDP_DROP;
+		} else if (pv == POLICE_DEMOTE) {
+			c.priority = demote_prio;
+			c.tc = in ? in->prio_tc[c.priority & 7] & 7 : c.priority;
+		}
+	}
+
 	/* Frames of no stream that carry a gated priority in their own PCP/DSCP. */
-	if (r && in && !c.stream_id && c.marked && in->unmatched != TSN_BPF_UNMATCHED_PASS &&
+	if (verdict == XDP_PASS && r && in && !c.stream_id && c.marked &&
+	    in->unmatched != TSN_BPF_UNMATCHED_PASS &&
 	    ((r->protected_prios >> c.priority) & 1)) {
 		if (in->unmatched == TSN_BPF_UNMATCHED_DROP) {
 			fw.reason = TSN_FWD_DROP;

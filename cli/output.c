@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "output.h"
+#include "tsn/basetime.h"
 #include "tsn/config.h"
+#include "tsn/units.h"
 
 #define KV_WIDTH 14	/* "last reload:" plus two spaces */
 
@@ -342,6 +344,13 @@ static void status_subsystems(FILE *out, json_object *subsystems)
 				 count_of(buf, sizeof(buf), n, "port"));
 		if (jstr(sub, "message") && jstr(sub, "message")[0])
 			snprintf(note, sizeof(note), " (%s)", jstr(sub, "message"));
+		if (!jstr(sub, "state") && jget(sub, "applied")) {	/* schedules: counts by state */
+			char a[16], b[16], c[16], d[16];
+			print_kv(out, name, "%s applied, %s held, %s drift, %s error", jtext(sub, "applied", a, sizeof(a)),
+				 jtext(sub, "held", b, sizeof(b)), jtext(sub, "drift", c, sizeof(c)),
+				 jtext(sub, "error", d, sizeof(d)));
+			continue;
+		}
 		print_kv(out, name, "%s%s%s", or_dash(jstr(sub, "state")), attached, note);
 	}
 }
@@ -366,7 +375,9 @@ static int render_status(const struct output *o, json_object *data)
 		table_add_cell(t, "%s", or_dash(jstr(p, "name")));
 		table_add_cell(t, "%s", port_state(p));
 		table_add_cell(t, "%s", jbool(p, "present") == 0 ? "-" : speed_text(p, buf, sizeof(buf)));
-		table_add_cell(t, "%s", or_dash(jstr(p, "schedule")));
+		/* The schedule's state (applied, held, drift, error) when tsnd reports it. */
+		table_add_cell(t, "%s", or_dash(jstr(p, "schedule_state") ? jstr(p, "schedule_state")
+									    : jstr(p, "schedule")));
 		table_add_cell(t, "%s", or_dash(jstr(p, "xdp")));
 	}
 	table_print(t, o->out);
@@ -502,6 +513,128 @@ static int render_config_reload(const struct output *o, json_object *data)
 	return TSNCTL_EXIT_OK;
 }
 
+/* ---- ptp status ---- */
+
+/* "-312ns", or "-" if absent. */
+static const char *ns_text(json_object *obj, const char *key, char *buf, size_t len)
+{
+	int64_t v;
+	if (!jint(obj, key, &v))
+		return "-";
+	snprintf(buf, len, "%" PRId64 "ns", v);
+	return buf;
+}
+
+/* An unsigned duration in ns the way the configuration writes it ("100us"). */
+static const char *dur_text(json_object *obj, const char *key, char *buf, size_t len)
+{
+	int64_t v;
+	if (!jint(obj, key, &v) || v < 0)
+		return "-";
+	return tsn_format_duration((uint64_t)v, buf, len);
+}
+
+static void ptp_process_line(FILE *out, const char *name, json_object *proc)
+{
+	char a[32], b[32], c[32], exit_text[160] = "";
+	json_object *last = jget(proc, "last_exit");
+	const char *state = or_dash(jstr(proc, "state"));
+	int64_t n, up, restarts;
+
+	if (strcmp(state, "not-needed") == 0) {
+		print_kv(out, name, "not needed (%s)", or_dash(jstr(proc, "message")));
+		return;
+	}
+	if (last)
+		snprintf(exit_text, sizeof(exit_text), ", last exit %s: %s after %ss%s",
+			 jtext(last, "time", a, sizeof(a)), or_dash(jstr(last, "status")),
+			 jtext(last, "ran_s", b, sizeof(b)), jbool(last, "expected") == 1 ? " (stopped by tsnd)" : "");
+	const char *restart_text = jint(proc, "restarts", &restarts)
+					   ? count_of(c, sizeof(c), restarts, "restart") : "- restarts";
+	if (jint(proc, "pid", &n))
+		print_kv(out, name, "%s, pid %" PRId64 ", up %s, %s%s", state, n,
+			 jint(proc, "uptime_s", &up) ? format_duration(a, sizeof(a), up) : "-",
+			 restart_text, exit_text);
+	else if (jint(proc, "restart_in_ms", &n))
+		print_kv(out, name, "%s in %" PRId64 "ms, %s%s", state, n, restart_text, exit_text);
+	else
+		print_kv(out, name, "%s, %s%s", state, restart_text, exit_text);
+}
+
+static int render_ptp_status(const struct output *o, json_object *data)
+{
+	json_object *sync = jget(data, "sync"), *gm = jget(data, "grandmaster");
+	json_object *clock = jget(data, "clock"), *cur = jget(data, "current");
+	json_object *win = jget(data, "offset_window"), *utc = jget(data, "utc");
+	json_object *procs = jget(data, "processes"), *ports = jget(data, "ports");
+	char a[48], b[48], c[48], d[48], e[48];
+	int64_t n;
+
+	if (jbool(data, "enabled") != 1) {
+		print_kv(o->out, "sync", "disabled (ptp.enabled is false)");
+		return TSNCTL_EXIT_OK;
+	}
+	print_kv(o->out, "sync", "%s since %s: %s", or_dash(jstr(sync, "state")),
+		 jtext(sync, "since", a, sizeof(a)), or_dash(jstr(sync, "reason")));
+	print_kv(o->out, "thresholds", "locked: |offset| < %s for %s; stale after %s without a sample",
+		 dur_text(sync, "lock_threshold_ns", a, sizeof(a)), dur_text(sync, "lock_time_ns", b, sizeof(b)),
+		 dur_text(sync, "stale_after_ns", c, sizeof(c)));
+	if (gm)
+		print_kv(o->out, "grandmaster", "%s%s, class %s, priority1 %s, priority2 %s",
+			 or_dash(jstr(gm, "identity")), jbool(gm, "is_self") == 1 ? " (this clock)" : "",
+			 jtext(gm, "class", a, sizeof(a)), jtext(gm, "priority1", b, sizeof(b)),
+			 jtext(gm, "priority2", c, sizeof(c)));
+	else
+		print_kv(o->out, "grandmaster", "- (no answer from ptp4l yet)");
+	print_kv(o->out, "clock", "%s, domain %s, priority1 %s, %s profile, %s, %s timestamps%s",
+		 or_dash(jstr(clock, "identity")), jtext(clock, "domain", a, sizeof(a)),
+		 jtext(clock, "priority1", b, sizeof(b)), or_dash(jstr(clock, "profile")),
+		 or_dash(jstr(clock, "transport")), or_dash(jstr(clock, "timestamping")),
+		 jbool(clock, "free_running") == 1 ? ", free-running (never steered)" : "");
+	if (cur)
+		print_kv(o->out, "offset", "%s from master, mean path delay %s, %s removed",
+			 ns_text(cur, "offset_ns", a, sizeof(a)), ns_text(cur, "mean_path_delay_ns", b, sizeof(b)),
+			 jint(cur, "steps_removed", &n) ? count_of(c, sizeof(c), n, "step") : "- steps");
+	else
+		print_kv(o->out, "offset", "-");
+	if (jint(win, "samples", &n) && n > 0)
+		print_kv(o->out, "window", "last %ss: %s, min %s, max %s, mean %s",
+			 jtext(win, "window_s", a, sizeof(a)), count_of(b, sizeof(b), n, "sample"),
+			 ns_text(win, "min_ns", c, sizeof(c)), ns_text(win, "max_ns", d, sizeof(d)),
+			 ns_text(win, "mean_ns", e, sizeof(e)));
+	else
+		print_kv(o->out, "window", "last %ss: no samples", jtext(win, "window_s", a, sizeof(a)));
+	if (utc)
+		print_kv(o->out, "utc offset", "%ss (%s)", jtext(utc, "offset_s", a, sizeof(a)),
+			 jbool(utc, "valid") == 1 ? "valid" : "not valid");
+	else
+		print_kv(o->out, "utc offset", "-");
+	ptp_process_line(o->out, "ptp4l", jget(procs, "ptp4l"));
+	ptp_process_line(o->out, "phc2sys", jget(procs, "phc2sys"));
+	fputc('\n', o->out);
+
+	struct table *t = table_new();
+	table_add_column(t, "PORT");
+	table_add_column(t, "NUMBER");
+	table_add_column(t, "STATE");
+	table_add_column(t, "ROLE");
+	table_add_column(t, "DELAY");
+	table_add_column(t, "PEER-DELAY");
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		table_add_row(t);
+		table_add_cell(t, "%s", or_dash(jstr(p, "name")));
+		table_add_cell(t, "%s", jtext(p, "port_number", a, sizeof(a)));
+		table_add_cell(t, "%s", or_dash(jstr(p, "state")));
+		table_add_cell(t, "%s", or_dash(jstr(p, "role")));
+		table_add_cell(t, "%s", or_dash(jstr(p, "delay_mechanism")));
+		table_add_cell(t, "%s", ns_text(p, "peer_mean_path_delay_ns", b, sizeof(b)));
+	}
+	table_print(t, o->out);
+	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
+
 static int render_hello(const struct output *o, json_object *data)
 {
 	char a[32], b[32];
@@ -511,11 +644,366 @@ static int render_hello(const struct output *o, json_object *data)
 	return TSNCTL_EXIT_OK;
 }
 
+/* "-" for a null counter object (no data plane), else the number. */
+static const char *counter_text(json_object *counters, const char *key, char *buf, size_t len)
+{
+	return counters ? jtext(counters, key, buf, len) : "-";
+}
+
+static int render_stream_show(const struct output *o, json_object *data)
+{
+	json_object *streams = jget(data, "streams");
+	struct table *t = table_new();
+	char a[32], b[32], c[32], d[32], e[32];
+
+	table_add_column(t, "ID");
+	table_add_column(t, "NAME");
+	table_add_column(t, "IDENTIFICATION");
+	table_add_column(t, "MATCH");
+	table_add_column(t, "PRIO");
+	table_add_column(t, "FILTER");
+	table_add_column(t, "PACKETS");
+	table_add_column(t, "BYTES");
+	table_add_column(t, "DROPS");
+	for (size_t i = 0; streams && i < json_object_array_length(streams); i++) {
+		json_object *s = json_object_array_get_idx(streams, i);
+		json_object *cnt = jget(s, "counters");
+
+		table_add_row(t);
+		table_add_cell(t, "%s", jtext(s, "id", a, sizeof(a)));
+		table_add_cell(t, "%s", or_dash(jstr(s, "name")));
+		table_add_cell(t, "%s", or_dash(jstr(s, "identification")));
+		table_add_cell(t, "%s", or_dash(jstr(s, "match_text")));
+		table_add_cell(t, "%s", jtext(s, "priority", b, sizeof(b)));
+		table_add_cell(t, "%s", or_dash(jstr(s, "filter")));
+		table_add_cell(t, "%s", counter_text(cnt, "packets", c, sizeof(c)));
+		table_add_cell(t, "%s", counter_text(cnt, "bytes", d, sizeof(d)));
+		table_add_cell(t, "%s", counter_text(cnt, "drops", e, sizeof(e)));
+	}
+	if (!streams || json_object_array_length(streams) == 0)
+		fputs("no streams configured\n", o->out);
+	else
+		table_print(t, o->out);
+	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
+
+/* "0,1,2" from [0,1,2]; "-" for none. */
+static const char *int_list_text(json_object *arr, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; arr && i < json_object_array_length(arr) && used + 1 < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%" PRId64, i ? "," : "",
+				 json_object_get_int64(json_object_array_get_idx(arr, i)));
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	return buf[0] ? buf : "-";
+}
+
+static int render_class_stats(const struct output *o, json_object *data)
+{
+	json_object *ports = jget(data, "ports");
+	struct table *t = table_new();
+	char a[32], b[32], c[32], d[32], e[64];
+
+	table_add_column(t, "PORT");
+	table_add_column(t, "CLASS");
+	table_add_column(t, "PRIORITIES");
+	table_add_column(t, "GATED");
+	table_add_column(t, "PACKETS");
+	table_add_column(t, "BYTES");
+	table_add_column(t, "DROPS");
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i);
+		json_object *classes = jget(p, "classes");
+		bool attached = jbool(p, "attached") == 1;
+
+		for (size_t k = 0; classes && k < json_object_array_length(classes); k++) {
+			json_object *cl = json_object_array_get_idx(classes, k);
+
+			table_add_row(t);
+			table_add_cell(t, "%s", or_dash(jstr(p, "name")));
+			table_add_cell(t, "%s", jtext(cl, "class", a, sizeof(a)));
+			table_add_cell(t, "%s", int_list_text(jget(cl, "priorities"), e, sizeof(e)));
+			table_add_cell(t, "%s", jbool(cl, "scheduled") == 1 ? "yes" : "no");
+			table_add_cell(t, "%s", attached ? jtext(cl, "packets", b, sizeof(b)) : "-");
+			table_add_cell(t, "%s", attached ? jtext(cl, "bytes", c, sizeof(c)) : "-");
+			table_add_cell(t, "%s", attached ? jtext(cl, "drops", d, sizeof(d)) : "-");
+		}
+	}
+	table_print(t, o->out);
+	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
+
+static int render_route_show(const struct output *o, json_object *data)
+{
+	json_object *routes = jget(data, "routes"), *extra = jget(data, "unconfigured");
+	struct table *t = table_new();
+	char a[32];
+
+	table_add_column(t, "PREFIX");
+	table_add_column(t, "VIA");
+	table_add_column(t, "DEV");
+	table_add_column(t, "METRIC");
+	table_add_column(t, "STATE");
+	for (size_t i = 0; routes && i < json_object_array_length(routes); i++) {
+		json_object *r = json_object_array_get_idx(routes, i);
+		int installed = jbool(r, "installed");
+
+		table_add_row(t);
+		table_add_cell(t, "%s", or_dash(jstr(r, "prefix")));
+		table_add_cell(t, "%s", or_dash(jstr(r, "via")));
+		table_add_cell(t, "%s", or_dash(jstr(r, "dev")));
+		table_add_cell(t, "%s", jtext(r, "metric", a, sizeof(a)));
+		table_add_cell(t, "%s", installed == 1 ? "installed" : installed == 0 ? "missing" : "-");
+	}
+	for (size_t i = 0; extra && i < json_object_array_length(extra); i++) {
+		json_object *r = json_object_array_get_idx(extra, i);
+
+		table_add_row(t);
+		table_add_cell(t, "%s", or_dash(jstr(r, "prefix")));
+		table_add_cell(t, "%s", or_dash(jstr(r, "via")));
+		table_add_cell(t, "%s", or_dash(jstr(r, "dev")));
+		table_add_cell(t, "%s", jtext(r, "metric", a, sizeof(a)));
+		table_add_cell(t, "%s", "not configured");
+	}
+	if ((!routes || !json_object_array_length(routes)) && (!extra || !json_object_array_length(extra)))
+		fputs("no routes configured\n", o->out);
+	else
+		table_print(t, o->out);
+	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
+
 struct renderer {
 	const char *command;
 	render_fn human;
 	const char *json_field;	/* -j prints data[json_field] instead of data */
 };
+
+/* ---- schedule show ---- */
+
+/* "  key:         value", the key/value layout of status, indented under a port. */
+static void sched_kv(FILE *out, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void sched_kv(FILE *out, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(out, "  %s:%*s", key, (int)(KV_WIDTH - 1 - strlen(key)), "");
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+/* [0, 2] -> "[0, 2]"; runs become ranges: [0, 1, 2, 7] -> "[0-2, 7]". */
+static const char *gates_text(json_object *gates, char *buf, size_t len)
+{
+	uint32_t mask = 0;
+
+	for (size_t i = 0; gates && json_object_is_type(gates, json_type_array) &&
+			   i < json_object_array_length(gates); i++) {
+		int64_t b = json_object_get_int64(json_object_array_get_idx(gates, i));
+		if (b >= 0 && b < 32)
+			mask |= 1u << b;
+	}
+	return tsn_format_class_set(mask, buf, len);
+}
+
+/* An entry's interval in ns: "interval_ns" from the kernel, "interval" ("250us")
+ * from the configuration. */
+static bool entry_interval(json_object *e, uint64_t *ns)
+{
+	int64_t v;
+	const char *s = jstr(e, "interval");
+
+	if (jint(e, "interval_ns", &v) && v >= 0) {
+		*ns = (uint64_t)v;
+		return true;
+	}
+	return s && tsn_parse_duration(s, ns);
+}
+
+/* The gate control list: #, OP, GATES, INTERVAL, START-OFFSET (from the start
+ * of the cycle), indented by an empty first column. */
+static void sched_entries(FILE *out, json_object *entries)
+{
+	struct table *t = table_new();
+	uint64_t offset = 0;
+	char a[48], b[32], c[32];
+
+	table_add_column(t, NULL);
+	table_add_column(t, "#");
+	table_add_column(t, "OP");
+	table_add_column(t, "GATES");
+	table_add_column(t, "INTERVAL");
+	table_add_column(t, "START-OFFSET");
+	for (size_t i = 0; entries && json_object_is_type(entries, json_type_array) &&
+			   i < json_object_array_length(entries); i++) {
+		json_object *e = json_object_array_get_idx(entries, i);
+		uint64_t ns = 0;
+		bool known = entry_interval(e, &ns);
+		table_add_row(t);
+		table_add_cell(t, "%s", "");
+		table_add_cell(t, "%zu", i);
+		table_add_cell(t, "%s", or_dash(jstr(e, "op")));
+		table_add_cell(t, "%s", gates_text(jget(e, "gates"), a, sizeof(a)));
+		table_add_cell(t, "%s", known ? tsn_format_duration(ns, b, sizeof(b)) : "-");
+		table_add_cell(t, "%s", tsn_format_duration(offset, c, sizeof(c)));
+		offset += ns;
+	}
+	table_print(t, out);
+	table_free(t);
+}
+
+/* "base time 1700000001.124000000, cycle 1ms, extension 0ns" */
+static void sched_timing(FILE *out, const char *key, json_object *sched, const char *note)
+{
+	char a[32], b[32], c[32];
+	int64_t base = 0;
+
+	jint(sched, "base_time_ns", &base);
+	sched_kv(out, key, "base time %s, cycle %s, extension %s%s", tsn_basetime_format(base, a, sizeof(a)),
+		 dur_text(sched, "cycle_time_ns", b, sizeof(b)), dur_text(sched, "cycle_time_extension_ns", c, sizeof(c)),
+		 note);
+	sched_entries(out, jget(sched, "entries"));
+}
+
+/* "0 0 1 1 2 ..." for an array of numbers, "1@0 1@1" for strings. */
+static const char *words(json_object *arr, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; arr && json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr) &&
+			   used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+					 json_object_get_string(json_object_array_get_idx(arr, i)));
+	return buf[0] ? buf : "-";
+}
+
+static void sched_kernel(FILE *out, json_object *k)
+{
+	char a[160], b[48], c[48];
+	json_object *sdu = jget(k, "max_sdu");
+	bool any_sdu = false;
+	int64_t flags = 0, delay = 0;
+
+	jint(k, "flags", &flags);
+	jint(k, "txtime_delay_ns", &delay);
+	sched_kv(out, "qdisc", "%s %s, %s classes, clock %s, flags 0x%" PRIx64 " (%s)%s%s", or_dash(jstr(k, "kind")),
+		 or_dash(jstr(k, "handle")), jtext(k, "num_tc", b, sizeof(b)), or_dash(jstr(k, "clockid")), flags,
+		 flags & 2 ? "full-offload" : flags & 1 ? "txtime-assist" : "software",
+		 delay ? ", txtime-delay " : "", delay ? dur_text(k, "txtime_delay_ns", c, sizeof(c)) : "");
+	sched_kv(out, "map", "%s", words(jget(k, "map"), a, sizeof(a)));
+	sched_kv(out, "queues", "%s", words(jget(k, "queues"), a, sizeof(a)));
+	for (size_t i = 0; sdu && json_object_is_type(sdu, json_type_array) && i < json_object_array_length(sdu); i++)
+		any_sdu |= json_object_get_int64(json_object_array_get_idx(sdu, i)) != 0;
+	if (any_sdu)
+		sched_kv(out, "max-sdu", "%s", words(sdu, a, sizeof(a)));
+	if (jget(k, "oper"))
+		sched_timing(out, "oper", jget(k, "oper"), "");
+	else
+		sched_kv(out, "oper", "none yet (the schedule has not started)");
+	if (jget(k, "admin"))
+		sched_timing(out, "admin", jget(k, "admin"), " (pending: takes over at its base time)");
+}
+
+static int render_schedule_show(const struct output *o, json_object *data)
+{
+	json_object *ports = jget(data, "ports");
+
+	for (size_t i = 0; ports && json_object_is_type(ports, json_type_array) && i < json_object_array_length(ports);
+	     i++) {
+		json_object *p = json_object_array_get_idx(ports, i), *k = jget(p, "kernel"), *cfg = jget(p, "config");
+		json_object *drift = jget(p, "drift");
+		const char *msg = jstr(p, "message");
+
+		if (i)
+			fputc('\n', o->out);
+		fprintf(o->out, "%s: %s%s%s\n", or_dash(jstr(p, "name")), or_dash(jstr(p, "state")),
+			msg && msg[0] ? ": " : "", msg && msg[0] ? msg : "");
+		if (k) {
+			sched_kernel(o->out, k);
+		} else if (cfg) {
+			char a[32], b[32];
+			sched_kv(o->out, "configured", "base-time %s, cycle-time %s, %s mode; not in the kernel",
+				 jtext(cfg, "base-time", a, sizeof(a)), jtext(cfg, "cycle-time", b, sizeof(b)),
+				 or_dash(jstr(cfg, "mode")));
+			sched_entries(o->out, jget(cfg, "entries"));
+		}
+		for (size_t j = 0; drift && json_object_is_type(drift, json_type_array) &&
+				   j < json_object_array_length(drift); j++)
+			sched_kv(o->out, "drift", "%s", json_object_get_string(json_object_array_get_idx(drift, j)));
+	}
+	return TSNCTL_EXIT_OK;
+}
+
+/* The meter column: "10Mbit/4096B" (+ "+2Mbit/1500B" with an excess rate), then
+ * what happens to red frames. */
+static const char *meter_text(json_object *m, char *buf, size_t len)
+{
+	char r1[32], r2[32];
+
+	if (!m)
+		return "-";
+	tsn_format_rate((uint64_t)json_object_get_int64(jget(m, "cir_bps")), r1, sizeof(r1));
+	if (json_object_get_int64(jget(m, "eir_bps")) > 0) {
+		tsn_format_rate((uint64_t)json_object_get_int64(jget(m, "eir_bps")), r2, sizeof(r2));
+		snprintf(buf, len, "%s %s/%" PRId64 "B+%s/%" PRId64 "B %s", or_dash(jstr(m, "name")),
+			 r1, json_object_get_int64(jget(m, "cbs_bytes")), r2,
+			 json_object_get_int64(jget(m, "ebs_bytes")), or_dash(jstr(m, "on_exceed")));
+	} else {
+		snprintf(buf, len, "%s %s/%" PRId64 "B %s", or_dash(jstr(m, "name")), r1,
+			 json_object_get_int64(jget(m, "cbs_bytes")), or_dash(jstr(m, "on_exceed")));
+	}
+	return buf;
+}
+
+static int render_filter_show(const struct output *o, json_object *data)
+{
+	static const char *const cols[] = { "matched", "passed", "max_sdu", "gate_closed", "red",
+					     "yellow", "demoted" };
+	static const char *const heads[] = { "MATCHED", "PASSED", "OVER-SDU", "GATE-CLOSED", "RED",
+					     "YELLOW", "DEMOTED" };
+	json_object *filters = jget(data, "filters");
+	struct table *t = table_new();
+	char a[32], m[160], s[128], n[7][32];
+
+	table_add_column(t, "NAME");
+	table_add_column(t, "MAX-SDU");
+	table_add_column(t, "METER");
+	table_add_column(t, "GATE");
+	table_add_column(t, "STREAMS");
+	for (size_t k = 0; k < 7; k++)
+		table_add_column(t, heads[k]);
+	for (size_t i = 0; filters && i < json_object_array_length(filters); i++) {
+		json_object *f = json_object_array_get_idx(filters, i);
+		json_object *cnt = jget(f, "counters");
+
+		table_add_row(t);
+		table_add_cell(t, "%s", or_dash(jstr(f, "name")));
+		table_add_cell(t, "%s", json_object_get_int64(jget(f, "max_sdu")) ?
+			       jtext(f, "max_sdu", a, sizeof(a)) : "-");
+		table_add_cell(t, "%s", meter_text(jget(f, "meter"), m, sizeof(m)));
+		table_add_cell(t, "%s", or_dash(jstr(f, "gate")));
+		table_add_cell(t, "%s", int_list_text(jget(f, "streams"), s, sizeof(s)));
+		for (size_t k = 0; k < 7; k++)
+			table_add_cell(t, "%s", counter_text(cnt, cols[k], n[k], sizeof(n[k])));
+	}
+	if (!filters || json_object_array_length(filters) == 0)
+		fputs("no stream filters configured\n", o->out);
+	else
+		table_print(t, o->out);
+	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
 
 static const struct renderer renderers[] = {
 	{ "hello",         render_hello,         NULL },
@@ -524,6 +1012,12 @@ static const struct renderer renderers[] = {
 	{ "config.check",  render_config_check,  NULL },
 	{ "config.reload", render_config_reload, NULL },
 	{ "port.show",     render_port_show,     NULL },
+	{ "ptp.status",    render_ptp_status,    NULL },
+	{ "schedule.show", render_schedule_show, NULL },
+	{ "stream.show",   render_stream_show,   NULL },
+	{ "class.stats",   render_class_stats,   NULL },
+	{ "route.show",    render_route_show,    NULL },
+	{ "filter.show",   render_filter_show,   NULL },
 };
 
 static const struct renderer *renderer_find(const char *command)

@@ -169,6 +169,109 @@ static int cmd_port_show(struct ctx *c, int argc, char **argv)
 	return status;
 }
 
+static int cmd_ptp_status(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("ptp", "status", argc, argv);
+	return status ? status : request(c, "ptp.status", NULL);
+}
+
+/* schedule show [[dev] DEV] */
+static int cmd_schedule_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *args;
+
+	if (argc >= 1 && strcmp(argv[0], "dev") == 0) {
+		if (argc < 2)
+			return usage_error("'schedule show dev' needs a device name");
+		argc--;
+		argv++;
+	}
+	if (argc > 1)
+		return usage_error("'schedule show' takes one device, got '%s' after '%s'", argv[1], argv[0]);
+	if (argc == 1 && (!argv[0][0] || strlen(argv[0]) >= IFNAMSIZ))
+		return usage_error("device name '%s' is not valid: 1 to %d bytes are allowed", argv[0], IFNAMSIZ - 1);
+	args = json_object_new_object();
+	if (argc == 1)
+		json_object_object_add(args, "dev", json_object_new_string(argv[0]));
+	int status = request(c, "schedule.show", args);
+	json_object_put(args);
+	return status;
+}
+
+/* stream show [ID] */
+static int cmd_stream_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *args = json_object_new_object();
+	unsigned long long id;
+	char *end;
+
+	if (argc > 1) {
+		json_object_put(args);
+		return usage_error("'stream show' takes one stream id, got '%s' after '%s'", argv[1],
+				   argv[0]);
+	}
+	if (argc == 1) {
+		errno = 0;
+		id = strtoull(argv[0], &end, 0);
+		if (errno || end == argv[0] || *end || argv[0][0] == '-' || id < 1 || id > 4294967294ULL) {
+			json_object_put(args);
+			return usage_error("stream id '%s' is not valid: 1 to 4294967294", argv[0]);
+		}
+		json_object_object_add(args, "id", json_object_new_int64((int64_t)id));
+	}
+	int status = request(c, "stream.show", args);
+	json_object_put(args);
+	return status;
+}
+
+/* class stats [[dev] DEV] */
+static int cmd_class_stats(struct ctx *c, int argc, char **argv)
+{
+	json_object *args;
+
+	if (argc >= 1 && strcmp(argv[0], "dev") == 0) {
+		if (argc < 2)
+			return usage_error("'class stats dev' needs a device name");
+		argc--;
+		argv++;
+	}
+	if (argc > 1)
+		return usage_error("'class stats' takes one device, got '%s' after '%s'", argv[1], argv[0]);
+	if (argc == 1 && (!argv[0][0] || strlen(argv[0]) >= IFNAMSIZ))
+		return usage_error("device name '%s' is not valid: 1 to %d bytes are allowed", argv[0], IFNAMSIZ - 1);
+	args = json_object_new_object();
+	if (argc == 1)
+		json_object_object_add(args, "dev", json_object_new_string(argv[0]));
+	int status = request(c, "class.stats", args);
+	json_object_put(args);
+	return status;
+}
+
+static int cmd_route_show(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("route", "show", argc, argv);
+	return status ? status : request(c, "route.show", NULL);
+}
+
+/* filter show [NAME] */
+static int cmd_filter_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *args;
+
+	if (argc > 1)
+		return usage_error("'filter show' takes one filter name, got '%s' after '%s'", argv[1],
+				   argv[0]);
+	if (argc == 1 && (!argv[0][0] || strlen(argv[0]) >= TSN_NAME_MAX))
+		return usage_error("filter name '%s' is not valid: 1 to %d bytes are allowed", argv[0],
+				   TSN_NAME_MAX - 1);
+	args = json_object_new_object();
+	if (argc == 1)
+		json_object_object_add(args, "name", json_object_new_string(argv[0]));
+	int status = request(c, "filter.show", args);
+	json_object_put(args);
+	return status;
+}
+
 static const struct verb status_verbs[] = {
 	{ "show", "", "daemon, configuration, ports and subsystems at a glance", cmd_status },
 };
@@ -183,12 +286,42 @@ static const struct verb port_verbs[] = {
 	{ "show", "[[dev] DEV]", "configured ports: link state, queues, qdisc, XDP", cmd_port_show },
 };
 
+static const struct verb ptp_verbs[] = {
+	{ "status", "", "time sync: sync state, grandmaster, offsets, ports, ptp4l", cmd_ptp_status },
+};
+
+static const struct verb schedule_verbs[] = {
+	{ "show", "[[dev] DEV]", "gate schedules: configured, in the kernel (oper, admin), drift", cmd_schedule_show },
+};
+
+static const struct verb stream_verbs[] = {
+	{ "show", "[ID]", "identified streams (802.1CB): match, priority, counters", cmd_stream_show },
+};
+
+static const struct verb class_verbs[] = {
+	{ "stats", "[[dev] DEV]", "per port and traffic class: packets, bytes, drops", cmd_class_stats },
+};
+
+static const struct verb route_verbs[] = {
+	{ "show", "", "configured IPv6 routes and whether the kernel has them", cmd_route_show },
+};
+
+static const struct verb filter_verbs[] = {
+	{ "show", "[NAME]", "stream filters (802.1Qci): max SDU, meter, counters", cmd_filter_show },
+};
+
 #define VERBS(v) v, sizeof(v) / sizeof(v[0])
 
 static const struct object objects[] = {
 	{ "status", "show", VERBS(status_verbs) },
 	{ "config", NULL, VERBS(config_verbs) },
 	{ "port", "show", VERBS(port_verbs) },
+	{ "schedule", "show", VERBS(schedule_verbs) },
+	{ "ptp", "status", VERBS(ptp_verbs) },
+	{ "stream", "show", VERBS(stream_verbs) },
+	{ "class", "stats", VERBS(class_verbs) },
+	{ "route", "show", VERBS(route_verbs) },
+	{ "filter", "show", VERBS(filter_verbs) },
 };
 
 #define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))

@@ -23,6 +23,8 @@
 #include <bpf/libbpf.h>
 
 #include "classifier.h"
+#include "policing.h"
+#include "acl.h"
 #include "tsn/log.h"
 #include "tsn/stream_id.h"
 
@@ -54,6 +56,8 @@ void cls_port_conf(const struct tsn_cfg_port *p, const uint8_t mac[6], struct ts
 	case TSN_UNMATCHED_DEMOTE: out->unmatched = TSN_BPF_UNMATCHED_DEMOTE; break;
 	default: out->unmatched = TSN_BPF_UNMATCHED_PASS; break;
 	}
+	out->acl = acl_port_flags(p);
+	out->storm = storm_port_flag(p);
 }
 
 void cls_rules(const struct tsn_config *cfg, struct tsn_rules *r)
@@ -206,6 +210,12 @@ int cls_clear(const struct cls_maps *m, uint32_t gen)
 		rc = clear_map(m->mac, sizeof(struct tsn_mac_key), gen_of_mac, gen);
 	if (!rc)
 		rc = clear_map(m->ip6, sizeof(struct tsn_ip6_key), gen_of_ip6, gen);
+	if (!rc)
+		rc = clear_map(m->acl, sizeof(struct tsn_acl_key), acl_gen_of, gen);
+	if (!rc)
+		rc = clear_map(m->acl_pfx, sizeof(struct tsn_acl_pfx_key), acl_pfx_gen_of, gen);
+	if (!rc)
+		rc = clear_map(m->storm_conf, sizeof(struct tsn_port_key), gen_of_port, gen);
 	return rc;
 }
 
@@ -326,6 +336,13 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 				 ports[i].cfg->name, strerror(-rc));
 			return rc;
 		}
+		rc = acl_write_port(m->acl, m->acl_pfx, ports[i].ifindex, ports[i].cfg, gen, err,
+				    errlen);
+		if (rc == 0)
+			rc = storm_write_port(m->storm_conf, ports[i].ifindex, ports[i].cfg, gen, err,
+					      errlen);
+		if (rc < 0)
+			return rc;
 	}
 	for (size_t i = 0; i < n_et; i++) {
 		uint32_t k = TSN_ETHERTYPE_KEY(gen, et[i].match), prio = et[i].priority;
@@ -338,6 +355,9 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 		}
 	}
 	rc = write_streams(m, cfg, gen, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = pol_write(m->filters, m->gates, m->gate_ents, cfg, gen, err, errlen);
 	if (rc < 0)
 		return rc;
 	cls_rules(cfg, &rules);

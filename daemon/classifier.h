@@ -22,6 +22,12 @@ struct cls_maps {
 	int mac;		/* tsn_mac_strm */
 	int ip6;		/* tsn_ip6_strm */
 	int stream_stats;	/* tsn_strm_stats */
+	int filters;		/* tsn_filters (802.1Qci, policing.c) */
+	int gates;		/* tsn_gates */
+	int gate_ents;		/* tsn_gate_ents */
+	int acl;		/* tsn_acl (acl.c) */
+	int acl_pfx;		/* tsn_acl_pfx */
+	int storm_conf;		/* tsn_storm_conf */
 };
 
 /* A port the XDP program runs on, with what the kernel says about it. */

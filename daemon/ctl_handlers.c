@@ -7,10 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "ctl_handlers.h"
 #include "dataplane.h"
+#include "policing.h"
+#include "routes.h"
 #include "evloop.h"
 #include "ports.h"
+#include "ptp.h"
+#include "schedule.h"
 #include "tsn/log.h"
 #include "tsnd.h"
 
@@ -134,6 +139,8 @@ static json_object *status_ports(const struct tsnd *d)
 										   : info.speed_mbps));
 		json_object_object_add(o, "schedule",
 				       json_object_new_string(cp->has_schedule ? "configured" : "none"));
+		json_object_object_add(o, "schedule_state",
+				       json_object_new_string(schedules_port_state(d->sched, cp->name)));
 		json_object_object_add(o, "xdp", json_object_new_string(xdp_mode_name(cp->xdp)));
 		json_object_array_add(arr, o);
 	}
@@ -153,10 +160,9 @@ static json_object *status_subsystems(const struct tsnd *d)
 			d->dp ? "the data plane did not report its state" : d->dp_message));
 	}
 	json_object_object_add(o, "dataplane", dp);
-	json_object *ptp = json_object_new_object();
-	json_object_object_add(ptp, "state",
-			       json_object_new_string(d->cfg->ptp.enabled ? "configured" : "disabled"));
-	json_object_object_add(o, "ptp", ptp);
+	json_object_object_add(o, "ptp", ptp_summary_json(d->ptp));
+	if (d->sched)
+		json_object_object_add(o, "schedules", schedules_status_json(d->sched));
 	return o;
 }
 
@@ -167,6 +173,8 @@ static enum tsn_ctl_code cmd_status(struct ctl_call *call)
 
 	json_object_object_add(o, "daemon", status_daemon(d));
 	json_object_object_add(o, "config", status_config(d));
+	if (d->sched)
+		schedules_refresh(d->sched);	/* schedule states as the kernel has them now */
 	json_object_object_add(o, "ports", status_ports(d));
 	json_object_object_add(o, "subsystems", status_subsystems(d));
 	call->resp->data = o;
@@ -283,10 +291,129 @@ static enum tsn_ctl_code cmd_port_show(struct ctl_call *call)
 	return TSN_CTL_OK;
 }
 
+/* ---- ptp.status ---- */
+
+static enum tsn_ctl_code cmd_ptp_status(struct ctl_call *call)
+{
+	if (!call->d->ptp)
+		return reply(call, TSN_CTL_E_INTERNAL, "time synchronization is not set up");
+	call->resp->data = ptp_status_json(call->d->ptp);
+	return TSN_CTL_OK;
+}
+
+/* ---- schedule.show ---- */
+
+static enum tsn_ctl_code cmd_schedule_show(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	const char *dev = NULL;
+	char err[512];
+	json_object *v;
+
+	if (json_object_object_get_ex(call->args, "dev", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"dev\" must be a string (an interface name)");
+		dev = json_object_get_string(v);
+		if (!tsn_config_port(d->cfg, dev))
+			return reply(call, TSN_CTL_E_NOT_FOUND,
+				     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
+				     IFNAMSIZ, dev);
+	}
+	if (!d->sched)
+		return reply(call, TSN_CTL_E_INTERNAL, "gate schedules are not set up");
+	call->resp->data = schedules_show_json(d->sched, d->cfg, dev, err, sizeof(err));
+	if (!call->resp->data)
+		return reply(call, TSN_CTL_E_INTERNAL, "%s", err);
+	return TSN_CTL_OK;
+}
+
+/* ---- stream.show, class.stats, route.show (the data plane) ---- */
+
+static enum tsn_ctl_code cmd_stream_show(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	bool has_id = false;
+	uint32_t id = 0;
+	json_object *v;
+
+	if (json_object_object_get_ex(call->args, "id", &v)) {
+		int64_t n = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 4294967294LL)
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"id\" must be a stream id from 1 to 4294967294");
+		has_id = true;
+		id = (uint32_t)n;
+		bool found = false;
+		for (size_t i = 0; i < d->cfg->n_streams && !found; i++)
+			found = d->cfg->streams[i].id == id;
+		if (!found)
+			return reply(call, TSN_CTL_E_NOT_FOUND,
+				     "stream %u is not configured (see `tsnctl stream show` for the list)", id);
+	}
+	call->resp->data = dataplane_streams_json(d->dp, d->cfg, has_id, id);
+	return TSN_CTL_OK;
+}
+
+static enum tsn_ctl_code cmd_class_stats(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	const char *dev = NULL;
+	json_object *v;
+
+	if (json_object_object_get_ex(call->args, "dev", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"dev\" must be a string (an interface name)");
+		dev = json_object_get_string(v);
+		if (!tsn_config_port(d->cfg, dev))
+			return reply(call, TSN_CTL_E_NOT_FOUND,
+				     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
+				     IFNAMSIZ, dev);
+	}
+	call->resp->data = dataplane_class_stats_json(d->dp, d->cfg, dev);
+	return TSN_CTL_OK;
+}
+
+static enum tsn_ctl_code cmd_route_show(struct ctl_call *call)
+{
+	call->resp->data = routes_json(call->d->routes, call->d->cfg);
+	return TSN_CTL_OK;
+}
+
+/* ---- filter.show (802.1Qci) ---- */
+
+static enum tsn_ctl_code cmd_filter_show(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	const char *name = NULL;
+	json_object *v;
+
+	if (json_object_object_get_ex(call->args, "name", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"name\" must be a string (a stream filter's name)");
+		name = json_object_get_string(v);
+		bool found = false;
+		for (size_t i = 0; i < d->cfg->n_stream_filters && !found; i++)
+			found = strcmp(d->cfg->stream_filters[i].name, name) == 0;
+		if (!found)
+			return reply(call, TSN_CTL_E_NOT_FOUND,
+				     "stream filter \"%.*s\" is not configured (see `tsnctl filter show` "
+				     "for the list)", TSN_NAME_MAX, name);
+	}
+	call->resp->data = pol_filters_json(d->cfg, dataplane_map_fd(d->dp, "tsn_filter_stats"),
+					    name);
+	return TSN_CTL_OK;
+}
+
 /* ---- the table ---- */
 
 static const char *const no_args[] = { NULL };
 static const char *const port_show_args[] = { "dev", NULL };
+static const char *const stream_show_args[] = { "id", NULL };
+static const char *const filter_show_args[] = { "name", NULL };
 
 static const struct ctl_handler handlers[] = {
 	{ "hello",         cmd_hello,         no_args,        "none" },
@@ -295,6 +422,12 @@ static const struct ctl_handler handlers[] = {
 	{ "config.check",  cmd_config_check,  no_args,        "none" },
 	{ "config.reload", cmd_config_reload, no_args,        "none", true },
 	{ "port.show",     cmd_port_show,     port_show_args, "dev" },
+	{ "schedule.show", cmd_schedule_show, port_show_args, "dev" },
+	{ "ptp.status",    cmd_ptp_status,    no_args,        "none" },
+	{ "stream.show",   cmd_stream_show,   stream_show_args, "id" },
+	{ "class.stats",   cmd_class_stats,   port_show_args, "dev" },
+	{ "route.show",    cmd_route_show,    no_args,        "none" },
+	{ "filter.show",   cmd_filter_show,   filter_show_args, "name" },
 };
 
 static const struct ctl_handler *find_handler(const char *command)
@@ -407,8 +540,8 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 	if (resp->code != TSN_CTL_OK && !resp->message[0])
 		snprintf(resp->message, sizeof(resp->message), "%s", tsn_ctl_code_name(resp->code));
 	if (audit)
-		log_notice("audit: %s command %s: %s%s%s", who, name, tsn_ctl_code_name(resp->code),
-			   resp->message[0] ? ": " : "", resp->message);
+		audit_record(d->cfg ? d->cfg->control.audit_log : "", who, name,
+			     tsn_ctl_code_name(resp->code), resp->message);
 	else
 		log_debug("control: %s command %s: %s", who, name, tsn_ctl_code_name(resp->code));
 }

@@ -87,6 +87,8 @@ static const char *const fwd_names[TSN_FWD_COUNT] = {
 	[TSN_PASS_MTU] = "mtu",
 	[TSN_PASS_EGRESS] = "egress",
 	[TSN_PASS_OTHER] = "other",
+	[TSN_FWD_ACL] = "acl",
+	[TSN_FWD_STORM] = "storm",
 };
 
 static const char *const tc_names[TSN_TC_COUNT] = {
@@ -1085,6 +1087,12 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		.mac = bpf_map__fd(dp->skel->maps.tsn_mac_strm),
 		.ip6 = bpf_map__fd(dp->skel->maps.tsn_ip6_strm),
 		.stream_stats = bpf_map__fd(dp->skel->maps.tsn_strm_stats),
+		.filters = bpf_map__fd(dp->skel->maps.tsn_filters),
+		.gates = bpf_map__fd(dp->skel->maps.tsn_gates),
+		.gate_ents = bpf_map__fd(dp->skel->maps.tsn_gate_ents),
+		.acl = bpf_map__fd(dp->skel->maps.tsn_acl),
+		.acl_pfx = bpf_map__fd(dp->skel->maps.tsn_acl_pfx),
+		.storm_conf = bpf_map__fd(dp->skel->maps.tsn_storm_conf),
 	};
 	if (dir[0]) {
 		rc = pins_program(dp->xdp.fd, dir, XDP_PROG_NAME);

@@ -20,11 +20,15 @@
 #include <unistd.h>
 
 #include "ctl_handlers.h"
+#include "privs.h"
 #include "ctl_server.h"
 #include "dataplane.h"
 #include "evloop.h"
 #include "pidfile.h"
 #include "ports.h"
+#include "routes.h"
+#include "ptp.h"
+#include "schedule.h"
 #include "tsn/config.h"
 #include "tsn/log.h"
 #include "tsnd.h"
@@ -146,6 +150,9 @@ static int run_check(const char *file)
 	if (cfg) {
 		/* This host may not be the one tsnd runs on: unknown groups only warn. */
 		tsnd_resolve_groups(cfg, &groups, &diags, true);
+		/* Schedules against the ports that exist here (read-only); a port that
+		 * does not exist is checked at its link-speed-default, with a warning. */
+		schedule_validate(cfg, NULL, &diags, SCHEDULE_CHECK_HOST);
 		char *yaml = tsn_config_to_yaml(cfg);
 		if (yaml)
 			fputs(yaml, stdout);
@@ -248,6 +255,10 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 {
 	struct tsnd *d = arg;
 
+	if (signo == SIGCHLD) {
+		ptp_on_sigchld(d->ptp);
+		return;
+	}
 	if (signo == SIGHUP) {
 		json_object *data = NULL;
 		char msg[TSN_CTL_MESSAGE_MAX];
@@ -259,13 +270,33 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 	evloop_stop(loop);
 }
 
+/* ---- time sync and gate schedules ---- */
+
+/* The clock is one for all ports (software taprio runs on the system clock),
+ * so the answer does not depend on the port. */
+static bool schedule_sync_ok(void *arg, const char *port)
+{
+	struct tsnd *d = arg;
+
+	(void)port;
+	return ptp_locked(d->ptp);
+}
+
+static void on_ptp_lock(void *arg, bool locked)
+{
+	struct tsnd *d = arg;
+
+	if (locked && d->sched)
+		schedules_sync_changed(d->sched);
+}
+
 /* ---- start-up and shutdown ---- */
 
 /* Everything after the configuration is loaded and the process is in place.
  * 0, or -1 with a reason in err. */
 static int start(struct tsnd *d, char *err, size_t errlen)
 {
-	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 	char dperr[512];
 
 	/* daemon.pid-file: "" means no pid file. */
@@ -279,7 +310,7 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
 		return -1;
 	}
-	d->signals = evloop_signals_new(d->loop, signals, 3, on_signal, d);
+	d->signals = evloop_signals_new(d->loop, signals, 4, on_signal, d);
 	if (!d->signals) {
 		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
 		return -1;
@@ -300,7 +331,13 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	d->dp = dataplane_create(dperr, sizeof(dperr));
+	/* IPv6 routes before the data plane: the fast path forwards by them. */
+	d->routes = routes_open(dperr, sizeof(dperr));
+	if (!d->routes || routes_apply(d->routes, d->cfg, dperr, sizeof(dperr)) < 0) {
+		snprintf(err, errlen, "cannot install the configured routes: %s", dperr);
+		return -1;
+	}
+	d->dp = dataplane_create(d->cfg, dperr, sizeof(dperr));
 	if (d->dp) {
 		d->dp_state = TSND_DP_LOADED;
 	} else if (tsnd_config_needs_xdp(d->cfg)) {
@@ -316,14 +353,46 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot apply the configuration to the data plane: %s", dperr);
 		return -1;
 	}
+	/* Gate schedules: taprio on every port with a schedule, all or nothing; a
+	 * taprio a previous tsnd left that matches is kept as it runs. */
+	d->sched = schedules_new(d->loop, dperr, sizeof(dperr));
+	if (!d->sched) {
+		snprintf(err, errlen, "cannot set up gate schedules: %s", dperr);
+		return -1;
+	}
+	if (schedules_apply(d->sched, NULL, d->cfg, dperr, sizeof(dperr)) < 0) {
+		snprintf(err, errlen, "cannot apply the gate schedules: %s", dperr);
+		return -1;
+	}
+	/* (committed after time sync: if that fails, shutdown undoes the schedules) */
+	/* Time sync last: ptp4l starts once everything it relies on is in place. */
+	d->ptp = ptp_new(d->loop);
+	if (!d->ptp) {
+		snprintf(err, errlen, "cannot set up time synchronization: %s", strerror(errno));
+		return -1;
+	}
+	if (ptp_prepare(d->ptp, d->cfg, dperr, sizeof(dperr)) < 0) {
+		snprintf(err, errlen, "cannot start time synchronization: %s", dperr);
+		return -1;
+	}
+	ptp_commit(d->ptp, d->cfg);
+	schedules_commit(d->sched, d->cfg);
+	/* require-sync: held schedules go in once PTP is locked (docs/ptp.md). */
+	schedules_set_sync(d->sched, schedule_sync_ok, d);
+	ptp_set_lock_callback(d->ptp, on_ptp_lock, d);
+	schedules_sync_changed(d->sched);
 	return 0;
 }
 
 static void shutdown_daemon(struct tsnd *d)
 {
 	ctl_server_close(d->ctl);
+	schedules_free(d->sched);	/* schedules stay in the kernel (docs/schedules.md) */
+	ptp_free(d->ptp);	/* stops ptp4l and phc2sys */
 	if (d->dp)
 		dataplane_destroy(d->dp, d->cfg && d->cfg->dataplane.keep_on_exit);
+	/* keep-on-exit keeps forwarding, which needs the routes too. */
+	routes_close(d->routes, !(d->cfg && d->cfg->dataplane.keep_on_exit));
 	if (d->ports)
 		ports_close(d->ports);
 	pidfile_release(d->pidfile);
@@ -445,6 +514,13 @@ int main(int argc, char **argv)
 	d.generation = 1;
 
 	if (start(&d, err, sizeof(err)) < 0) {
+		log_err("not starting: %s", err);
+		report_start(&ready_fd, err);
+		shutdown_daemon(&d);
+		return 1;
+	}
+	/* Start-up is over: keep only the capabilities running needs (privs.c). */
+	if (privs_drop(d.cfg, err, sizeof(err)) < 0) {
 		log_err("not starting: %s", err);
 		report_start(&ready_fd, err);
 		shutdown_daemon(&d);

@@ -4,10 +4,17 @@
  * state as it was:
  *   1. load and validate the file, resolve the control groups  -> config-invalid
  *   2. open up the control socket for the new mode/group       -> apply-failed
- *   3. make the data plane match the new ports (it restores its own
- *      attachments on failure; step 2 is undone here)         -> apply-failed
- *   4. swap the configurations, apply log level and control limits, count the
- *      generation, report the sections that changed.
+ *   3. time sync: write the new ptp4l configuration beside the running one
+ *      (nothing restarts yet)                                  -> apply-failed
+ *   4. install the IPv6 routes (routes.c), then make the data plane match the
+ *      new ports and tables (each restores its own work on failure; the routes
+ *      are put back if the data plane fails; steps 2 and 3 are undone here)
+ *                                                              -> apply-failed
+ *   5. gate schedules: taprio on the ports whose schedule changed (all or
+ *      nothing across ports; on failure steps 2 to 4 are undone) -> apply-failed
+ *   6. swap the configurations, apply log level and control limits, count the
+ *      generation, report the sections that changed; ptp4l is restarted if its
+ *      generated configuration changed.
  * Settings bound at start (control.socket, daemon.pid-file) keep their running
  * values; a warning says so.
  */
@@ -18,9 +25,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "ctl_server.h"
 #include "dataplane.h"
+#include "ptp.h"
 #include "reload.h"
+#include "routes.h"
+#include "schedule.h"
 #include "tsn/log.h"
 #include "tsnd.h"
 
@@ -103,6 +114,16 @@ struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags
 		tsn_config_free(cfg);
 		return NULL;
 	}
+	/* Timestamping capabilities, ptp4l's own option parser, PTP gate windows. */
+	if (!ptp_config_check(cfg, diags)) {
+		tsn_config_free(cfg);
+		return NULL;
+	}
+	/* Schedules against their ports: link speed, TX queues, MTU, PTP clock. */
+	if (!schedule_validate(cfg, NULL, diags, SCHEDULE_CHECK_DAEMON)) {
+		tsn_config_free(cfg);
+		return NULL;
+	}
 	return cfg;
 }
 
@@ -168,7 +189,7 @@ static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, char *m
 
 	if (!d->dp && tsnd_config_needs_xdp(cfg)) {
 		/* It failed at start; the kernel may allow it now. */
-		d->dp = dataplane_create(err, sizeof(err));
+		d->dp = dataplane_create(cfg, err, sizeof(err));
 		if (!d->dp) {
 			snprintf(msg, msglen, "a port asks for XDP but the data plane cannot be loaded: %s",
 				 err);
@@ -177,8 +198,15 @@ static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, char *m
 		d->dp_state = TSND_DP_LOADED;
 		d->dp_message[0] = '\0';
 	}
+	/* Routes first (the fast path forwards by them); put back if the data plane refuses. */
+	if (d->routes && routes_apply(d->routes, cfg, err, sizeof(err)) < 0) {
+		snprintf(msg, msglen, "%s; previous routes kept", err);
+		return -1;
+	}
 	if (d->dp && dataplane_apply(d->dp, cfg, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "data plane: %s; previous attachments kept", err);
+		if (d->routes && routes_apply(d->routes, d->cfg, err, sizeof(err)) < 0)
+			log_err("reload: cannot restore the routes: %s", err);
 		return -1;
 	}
 	return 0;
@@ -218,7 +246,10 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		*data = tsnd_check_json(&diags);
 		if (diags.count) {
 			char first[512];
-			tsn_diag_format(&diags, &diags.items[0], first, sizeof(first));
+			size_t e = 0;
+			while (e + 1 < diags.count && diags.items[e].severity != TSN_DIAG_ERROR)
+				e++;	/* name the first error, not a warning before it */
+			tsn_diag_format(&diags, &diags.items[e], first, sizeof(first));
 			snprintf(msg, msglen, "configuration has %zu error(s), nothing was changed; first: %s",
 				 diags.errors, first);
 		} else {
@@ -241,8 +272,37 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		tsn_config_free(cfg);
 		goto out;
 	}
+	/* Step 3: the new ptp4l configuration, written beside the running one. */
+	if (d->ptp && ptp_prepare(d->ptp, cfg, err, sizeof(err)) < 0) {
+		code = TSN_CTL_E_APPLY_FAILED;
+		snprintf(msg, msglen, "%s; previous state kept", err);
+		if (access_changed && d->ctl &&
+		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
+			log_err("reload: cannot restore the control socket's access: %s", err);
+		tsn_config_free(cfg);
+		goto out;
+	}
 	if (apply_dataplane(d, cfg, msg, msglen) < 0) {
 		code = TSN_CTL_E_APPLY_FAILED;
+		if (d->ptp)
+			ptp_abort(d->ptp);
+		if (access_changed && d->ctl &&
+		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
+			log_err("reload: cannot restore the control socket's access: %s", err);
+		tsn_config_free(cfg);
+		goto out;
+	}
+	/* Step 5: gate schedules; a refusal undoes the data plane, ptp and access. */
+	if (d->sched && schedules_apply(d->sched, d->cfg, cfg, err, sizeof(err)) < 0) {
+		char dperr[512];
+		code = TSN_CTL_E_APPLY_FAILED;
+		snprintf(msg, msglen, "%s", err);
+		if (d->dp && dataplane_apply(d->dp, d->cfg, dperr, sizeof(dperr)) < 0)
+			log_err("reload: cannot restore the data plane: %s", dperr);
+		if (d->routes && routes_apply(d->routes, d->cfg, dperr, sizeof(dperr)) < 0)
+			log_err("reload: cannot restore the routes: %s", dperr);
+		if (d->ptp)
+			ptp_abort(d->ptp);
 		if (access_changed && d->ctl &&
 		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
 			log_err("reload: cannot restore the control socket's access: %s", err);
@@ -250,7 +310,7 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		goto out;
 	}
 
-	/* Step 4: commit. */
+	/* Step 6: commit. */
 	char list[512];
 	json_object *changed = changed_sections(d->cfg, cfg, list, sizeof(list));
 	tsn_config_free(d->cfg);
@@ -259,6 +319,10 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 	d->generation++;
 	d->warnings = diags.warnings;
 	d->loaded = time(NULL);
+	if (d->sched)
+		schedules_commit(d->sched, cfg);
+	if (d->ptp)	/* after the schedules: a lock event may release held ones */
+		ptp_commit(d->ptp, cfg);
 	if (d->ctl) {
 		struct ctl_limits limits = {
 			.max_request = cfg->control.max_request,
@@ -294,7 +358,8 @@ out:
 	d->last_reload.time = time(NULL);
 	d->last_reload.result = code;
 	snprintf(d->last_reload.message, sizeof(d->last_reload.message), "%s", msg);
-	log_notice("audit: %s config.reload: %s: %s", who, tsn_ctl_code_name(code), msg);
+	audit_record(d->cfg ? d->cfg->control.audit_log : "", who, "config.reload",
+		     tsn_ctl_code_name(code), msg);
 	tsn_diags_free(&diags);
 	return code;
 }

@@ -21,6 +21,9 @@ struct ctl_server;
 struct pidfile;
 struct ports;
 struct dataplane;
+struct routes;
+struct ptp;
+struct schedules;
 
 /* Who may use the control socket: gids resolved from control.read-group and
  * control.admin-group (has_* false: the group is "" and only root qualifies). */
@@ -56,6 +59,9 @@ struct tsnd {
 	struct pidfile *pidfile;
 	struct ports *ports;
 	struct dataplane *dp;
+	struct routes *routes;		/* the configuration's IPv6 routes (routes.c) */
+	struct ptp *ptp;		/* ptp4l/phc2sys and the sync state (ptp.c) */
+	struct schedules *sched;	/* taprio gate schedules (schedule.c) */
 
 	char config_path[TSN_PATH_MAX];	/* absolute: tsnd chdirs to / when daemonized */
 	struct tsn_config *cfg;		/* the running configuration */

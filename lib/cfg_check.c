@@ -235,4 +235,10 @@ void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg)
 		cfg->ptp.transport = TSN_PTP_L2;
 	if (cfg->ptp.profile == TSN_PTP_GPTP && cfg->ptp.transport != TSN_PTP_L2)
 		cfg_error(chk, &cfg->ptp.transport, "the gptp profile runs over l2 only");
+	/* linuxptp's gPTP.cfg gives both priorities 248; a value in the file wins. */
+	if (cfg->ptp.profile == TSN_PTP_GPTP && !cfg_given(chk, &cfg->ptp.priority1))
+		cfg->ptp.priority1 = 248;
+	if (cfg->ptp.profile == TSN_PTP_GPTP && !cfg_given(chk, &cfg->ptp.priority2))
+		cfg->ptp.priority2 = 248;
+	cfg_check_stream_identification(chk, cfg);
 }

@@ -114,7 +114,7 @@ static const struct cfg_field schedule_fields[] = {
 	  .doc = "apply only once PTP is locked" },
 	{ .key = "max-sdu", .type = CFG_LIST, .offset = offsetof(S, max_sdu), .count = offsetof(S, n_max_sdu),
 	  .size = sizeof(uint32_t), .max = TSN_MAX_TC, .elem = &max_sdu_elem, .flags = CFG_F_INLINE,
-	  .doc = "per class largest frame in bytes, 0 = no limit" },
+	  .doc = "per class largest SDU in bytes (frame without Ethernet header, as the MTU), 0 = no limit" },
 	{ .key = "entries", .type = CFG_LIST, .offset = offsetof(S, entries), .count = offsetof(S, n_entries),
 	  .size = sizeof(struct tsn_cfg_gate_entry), .max = 4096, .elem = &gate_entry_elem,
 	  .flags = CFG_F_REQUIRED, .doc = "the gate control list" },
@@ -205,9 +205,9 @@ static const struct cfg_field ptp_fields[] = {
 	{ .key = "domain", .type = CFG_UINT, .offset = offsetof(S, domain), .max = 127, .def = "0",
 	  .doc = "PTP domain number" },
 	{ .key = "priority1", .type = CFG_UINT, .offset = offsetof(S, priority1), .max = 255, .def = "128",
-	  .doc = "BMCA priority1" },
+	  .doc = "BMCA priority1 (gptp: 248 unless given)" },
 	{ .key = "priority2", .type = CFG_UINT, .offset = offsetof(S, priority2), .max = 255, .def = "128",
-	  .doc = "BMCA priority2" },
+	  .doc = "BMCA priority2 (gptp: 248 unless given)" },
 	{ .key = "free-running", .type = CFG_BOOL, .offset = offsetof(S, free_running), .def = "false",
 	  .doc = "never steer a clock (labs, tests)" },
 	{ .key = "ptp4l", .type = CFG_STRING, .offset = offsetof(S, ptp4l), .size = TSN_PATH_MAX, .str = STR_PATH,
@@ -286,7 +286,7 @@ static const struct cfg_field stream_fields[] = {
 	  .flags = CFG_F_REQUIRED, .doc = "802.1CB stream identification function" },
 	OPT("dst-mac", CFG_MAC, dst_mac, "destination MAC (dst-mac-vlan)") },
 	OPT("src-mac", CFG_MAC, src_mac, "source MAC (src-mac-vlan)") },
-	OPT("vlan", CFG_UINT, vlan, "VLAN id; absent: untagged"), .max = 4094 },
+	OPT("vlan", CFG_UINT, vlan, "VLAN id; absent: untagged (MAC kinds), any (ipv6)"), .max = 4094 },
 	OPT("src", CFG_IPV6, src, "IPv6 source (ipv6)") },
 	OPT("dst", CFG_IPV6, dst, "IPv6 destination (ipv6)") },
 	OPT("dscp", CFG_UINT, dscp, "DSCP (ipv6)"), .max = 63 },
@@ -394,9 +394,9 @@ static const struct cfg_field route_elem = { .type = CFG_OBJECT, .sub = &route_t
 #define S struct tsn_cfg_dataplane
 static const struct cfg_field dataplane_fields[] = {
 	{ .key = "pin-dir", .type = CFG_STRING, .offset = offsetof(S, pin_dir), .size = TSN_PATH_MAX,
-	  .str = STR_PATH, .def = "/sys/fs/bpf/tsnd", .doc = "bpffs directory for pinned maps" },
+	  .str = STR_PATH, .def = "/sys/fs/bpf/tsnd", .doc = "bpffs directory for the pinned maps and programs (\"\": none)" },
 	{ .key = "keep-on-exit", .type = CFG_BOOL, .offset = offsetof(S, keep_on_exit), .def = "false",
-	  .doc = "leave XDP programs attached when tsnd stops" },
+	  .doc = "leave programs, pins and routes in place when tsnd stops" },
 };
 #undef S
 static TABLE(dataplane_table, "dataplane", dataplane_fields, NULL);

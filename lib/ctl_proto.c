@@ -29,6 +29,12 @@ static const struct tsn_ctl_command commands[] = {
 	{ "config.check",  TSN_CTL_READ,  "validate the configuration file on disk" },
 	{ "config.reload", TSN_CTL_ADMIN, "load the configuration file, all or nothing" },
 	{ "port.show",     TSN_CTL_READ,  "configured ports and their kernel state" },
+	{ "schedule.show", TSN_CTL_READ,  "gate schedules: configured, in the kernel (admin and oper), drift" },
+	{ "ptp.status",    TSN_CTL_READ,  "time sync: ptp4l, ports, grandmaster, offsets, sync state" },
+	{ "stream.show",   TSN_CTL_READ,  "identified streams (802.1CB) and their counters" },
+	{ "class.stats",   TSN_CTL_READ,  "per port and traffic class: packets, bytes, drops" },
+	{ "route.show",    TSN_CTL_READ,  "the configured IPv6 routes and whether they are installed" },
+	{ "filter.show",   TSN_CTL_READ,  "stream filters and flow meters (802.1Qci) and their counters" },
 };
 
 const char *tsn_ctl_code_name(enum tsn_ctl_code code)

@@ -17,6 +17,8 @@ PACKAGES=(
 	passwd jq socat				# tests: groupadd, JSON checks, raw socket talk
 	linuxptp				# ptp4l/phc2sys, supervised by tsnd
 	bash-completion man-db groff-base	# tsnctl completion, man page checks
+	qemu-system-x86 cpio busybox-static	# kernel lab: Debian's kernel under QEMU/TCG (tests/kernel-lab)
+	xz-utils zstd kmod			# kernel lab: unpack the kernel package's modules
 )
 
 die() {

@@ -7,6 +7,12 @@
 #                memory error, no definite leak); tests/valgrind.supp silences
 #                what valgrind misreads inside libbpf's bpf(2) and netlink calls
 #   4. integration: tests/integration/test_*.sh (skipped with --unit-only)
+#   4a. fuzz:    each libFuzzer target in BUILD/fuzz for a fixed number of runs
+#                (tests/fuzz/run.sh; `make fuzz` runs them longer); one test each
+#   5. kernel lab: tests/kernel-lab/run.sh boots Debian's stock kernel under
+#                QEMU/TCG and runs the guest tests (taprio and what else the host
+#                kernel lacks); each guest test counts as one test; a lab that
+#                cannot run is a failure (skipped with --unit-only)
 #
 # A CUnit binary counts the tests of its "Run Summary" row; one that crashes, times
 # out or exits non-zero without a summary (or fails after it, as LeakSanitizer does)
@@ -25,6 +31,7 @@ OUT=tests/out
 UNIT_TIMEOUT=${TSN_UNIT_TIMEOUT:-300}		# seconds per binary
 VALGRIND_TIMEOUT=${TSN_VALGRIND_TIMEOUT:-600}
 INTEGRATION_TIMEOUT=${TSN_INTEGRATION_TIMEOUT:-900}
+LAB_TIMEOUT=${TSN_LAB_RUN_TIMEOUT:-720}		# the VM's own limit is 540 s
 
 VALGRIND_SUPP=tests/valgrind.supp
 
@@ -176,6 +183,39 @@ run_integration() {
 	fi
 }
 
+# run_fuzz BINARY: a brief libFuzzer run from the target's seeds; one test.
+run_fuzz() {
+	local bin=$1 name log
+	name=$(basename "$bin")
+	log=$OUT/fuzz-$name.out
+	run_timed 300 "$log" tests/fuzz/run.sh --runs "${TSN_FUZZ_RUNS:-2000000}" "$bin"
+	if ((RC == 0)); then
+		record "fuzz $name" 1 0 "$(sed -n 's/^PASS [^:]*: //p' "$log")"
+	else
+		record "fuzz $name" 0 1 "$(exit_reason "$RC"); crashing input in tests/out/fuzz/"
+		show_log_tail "$log"
+	fi
+}
+
+# run_kernel_lab: the kernel lab; count its PASS/FAIL lines like an integration script.
+run_kernel_lab() {
+	local log=$OUT/kernel-lab.out rc passed failed detail
+	TSN_BUILD=$BUILD run_timed "$LAB_TIMEOUT" "$log" tests/kernel-lab/run.sh --log "$OUT/kernel-lab.log"
+	rc=$RC
+	grep -E '^(PASS|FAIL) |^kernel-lab: (booted|[0-9]+ passed)' "$log" | sed 's/^/      /'
+	passed=$(grep -c '^PASS ' "$log")
+	failed=$(grep -c '^FAIL ' "$log")
+	detail="$passed passed, $failed failed"
+	if ((rc != 0 && failed == 0)); then
+		failed=1
+		detail+="; the lab ended with $(exit_reason "$rc") before reporting a failure"
+	fi
+	record "kernel-lab" "$passed" "$failed" "$detail"
+	if ((failed)); then
+		show_log_tail "$log" 40
+	fi
+}
+
 start=$SECONDS
 shopt -s nullglob
 
@@ -211,6 +251,16 @@ if [[ $BUILD != "$ASAN_BUILD" ]] && ((${#unit_bins[@]})); then
 	fi
 fi
 
+if [[ $BUILD != "$ASAN_BUILD" ]]; then
+	fuzzers=("$BUILD"/fuzz/fuzz_*)
+	if ((${#fuzzers[@]})); then
+		echo "== fuzz targets, brief (make fuzz runs them longer)"
+		for bin in "${fuzzers[@]}"; do
+			run_fuzz "$bin"
+		done
+	fi
+fi
+
 if ! $unit_only; then
 	echo "== integration tests (tests/integration)"
 	scripts=(tests/integration/test_*.sh)
@@ -218,6 +268,9 @@ if ! $unit_only; then
 		run_integration "$script"
 	done
 	((${#scripts[@]})) || record "integration" 0 1 "no tests/integration/test_*.sh found"
+
+	echo "== kernel lab (tests/kernel-lab: Debian's kernel under QEMU/TCG)"
+	run_kernel_lab
 fi
 
 echo "== $((SECONDS - start)) s; logs in $OUT/"

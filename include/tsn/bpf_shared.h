@@ -19,6 +19,7 @@
 #ifndef TSN_BPF_SHARED_H
 #define TSN_BPF_SHARED_H
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #define TSN_MAX_PORTS		256
@@ -50,7 +51,7 @@ enum tsn_frame_kind {
 enum tsn_fwd_reason {
 	TSN_FWD_REDIRECT = 0,	/* forwarded by XDP_REDIRECT (class not scheduled on egress) */
 	TSN_FWD_TO_QDISC,	/* forwarded through tc + the egress qdisc (scheduled class) */
-	TSN_FWD_DROP,		/* dropped: unmatched-priority drop */
+	TSN_FWD_DROP,		/* dropped: unmatched-priority drop, or a stream filter */
 	TSN_PASS_NOT_IPV6,	/* not IPv6: not the fast path's business */
 	TSN_PASS_NOT_ROUTED,	/* destination MAC not the port's own (multicast, other host) */
 	TSN_PASS_VLAN,		/* QinQ, or a VID with no VLAN sub-interface known to tsnd */
@@ -65,6 +66,8 @@ enum tsn_fwd_reason {
 	TSN_PASS_MTU,		/* FIB: larger than the egress MTU: ICMPv6 packet too big */
 	TSN_PASS_EGRESS,	/* egress is not a tsnd port, or the ingress port itself */
 	TSN_PASS_OTHER,		/* FIB: anything else (encapsulation, ...), meta unsupported */
+	TSN_FWD_ACL,		/* dropped: the port's access list (default deny) let it not in */
+	TSN_FWD_STORM,		/* dropped: the port's storm guard (broadcast/multicast/unknown rate) */
 	TSN_FWD_COUNT
 };
 
@@ -145,7 +148,60 @@ struct tsn_port_conf {
 	__u8 sched_mask;	/* classes whose gate closes in some entry: via the qdisc */
 	__u8 prio_tc[TSN_NUM_PRIO_MAX];	/* priority -> traffic class (identity w/o schedule) */
 	__u8 unmatched;		/* TSN_BPF_UNMATCHED_* for frames received here */
-	__u8 pad[7];
+	__u8 acl;		/* TSN_PACL_*: the port's access list */
+	__u8 storm;		/* the port has a storm guard (tsn_storm_conf) */
+	__u8 pad[5];
+};
+
+/* Access lists per port (ports[].acl).  With TSN_PACL_DENY a frame is let in only
+ * when its source MAC (tsn_acl, kind MAC), its EtherType (tsn_acl, kind
+ * ETHERTYPE) or, for IPv6, its source address (tsn_acl_pfx) is allowed. */
+#define TSN_PACL_DENY	0x01	/* default deny: the lists below decide */
+#define TSN_PACL_MAC	0x02	/* the port has source MACs in tsn_acl */
+#define TSN_PACL_PFX	0x04	/* the port has prefixes in tsn_acl_pfx */
+#define TSN_PACL_ET	0x08	/* the port has EtherTypes in tsn_acl */
+#define TSN_ACL_KIND_MAC	1
+#define TSN_ACL_KIND_ETHERTYPE	2
+#define TSN_ACL_MAX		65536	/* entries per map, both generations */
+
+/* Storm guard per port (ports[].storm-guard): one token bucket per kind of frame. */
+#define TSN_STORM_BCAST		0	/* destination ff:ff:ff:ff:ff:ff */
+#define TSN_STORM_MCAST		1	/* other group addresses */
+#define TSN_STORM_UNKNOWN	2	/* unicast to a MAC that is not the port's own */
+#define TSN_STORM_KINDS		4	/* array size (3 used; a power of two for the verifier) */
+
+/* "tsn_storm_conf": hash keyed by struct tsn_port_key (generational).  rate 0:
+ * no limit.  Bursts in the units of bpf_meter.h. */
+struct tsn_storm_conf {
+	__u64 rate_bps[TSN_STORM_KINDS];
+	__u64 burst_units[TSN_STORM_KINDS];
+};
+
+/* "tsn_storm": hash keyed by __u32 ifindex, created by the program: the buckets
+ * (not generational: they carry over reloads). */
+struct tsn_storm_state {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tokens[TSN_STORM_KINDS];
+	__u64 last_ns[TSN_STORM_KINDS];
+};
+
+/* "tsn_acl": hash, value __u8 (1).  val: the MAC, or the EtherType in network
+ * order in val[0..1]; the rest zero. */
+struct tsn_acl_key {
+	__u32 ifindex;
+	__u8 gen;
+	__u8 kind;		/* TSN_ACL_KIND_* */
+	__u8 val[6];
+};
+
+/* "tsn_acl_pfx": LPM trie, value __u8 (1).  prefixlen counts the bits of
+ * ifindex and gen (64) plus the prefix's length. */
+struct tsn_acl_pfx_key {
+	__u32 prefixlen;
+	__u32 ifindex;
+	__u32 gen;
+	__u8 addr[16];
 };
 
 /* Stream identification (IEEE 802.1CB).  A stream maps to this value. */
@@ -202,6 +258,92 @@ struct tsn_stream_counters {
 	__u64 packets;
 	__u64 bytes;
 	__u64 drops;
+};
+
+/* ---- IEEE 802.1Qci per-stream filtering and policing ---- */
+
+#define TSN_MAX_FILTERS		4096	/* stream filters and flow meters (config limits) */
+#define TSN_FILTER_SLOTS	(TSN_MAX_FILTERS + 1)	/* ids count from 1; 0: none */
+#define TSN_BPF_EXCEED_DROP	0
+#define TSN_BPF_EXCEED_DEMOTE	1
+
+/* "tsn_filters": array of 2 * TSN_FILTER_SLOTS, index gen * TSN_FILTER_SLOTS +
+ * filter id (a stream's tsn_stream_val.filter_id).  A filter with its meter's
+ * parameters copied in, so one lookup serves a frame.  Rates in bit/s, bucket
+ * sizes in the units of include/tsn/bpf_meter.h (1/8e9 byte). */
+struct tsn_filter_conf {
+	__u32 max_sdu;		/* largest frame in bytes (as XDP sees it, no FCS), 0: any */
+	__u16 meter_id;		/* index into tsn_meters, 0: no meter */
+	__u8 on_exceed;		/* TSN_BPF_EXCEED_*: what happens to red frames */
+	__u8 demote_prio;	/* priority of demoted frames */
+	__u16 gate_id;		/* index into tsn_gates (generation's half), 0: no gate */
+	__u8 pad[6];
+	__u64 cir_bps;
+	__u64 cbs_units;
+	__u64 eir_bps;
+	__u64 ebs_units;
+};
+
+#define TSN_MAX_GATES		1024	/* stream gates (config limit) */
+#define TSN_GATE_SLOTS		(TSN_MAX_GATES + 1)
+#define TSN_GATE_ENTRIES_MAX	16384	/* entries of all gates, per generation */
+#define TSN_GATE_CLK_TAI	0
+#define TSN_GATE_CLK_MONO	1
+#define TSN_GATE_CLK_BOOT	2
+
+/* "tsn_gates": array of 2 * TSN_GATE_SLOTS, index gen * TSN_GATE_SLOTS + gate id.
+ * A stream gate's schedule: cycles of cycle_ns from base_ns on the gate's clock
+ * (extended backwards before base_ns), entries first..first+n-1 of tsn_gate_ents. */
+struct tsn_gate_conf {
+	__u64 base_ns;
+	__u64 cycle_ns;		/* > 0; the last entry lasts to the end of the cycle */
+	__u32 first;		/* within the generation's half of tsn_gate_ents */
+	__u16 n;
+	__u8 clock;		/* TSN_GATE_CLK_*; realtime is written as TAI */
+	__u8 pad;
+};
+
+/* "tsn_gate_ents": array of 2 * TSN_GATE_ENTRIES_MAX, index gen *
+ * TSN_GATE_ENTRIES_MAX + entry.  end_ns: where the entry ends, as an offset into
+ * the cycle (a running sum of the intervals, strictly increasing). */
+struct tsn_gate_ent {
+	__u64 end_ns;
+	__u8 open;
+	__u8 prio;		/* internal priority while it applies, TSN_NO_RULE: unchanged */
+	__u8 pad[6];
+};
+
+/* "tsn_meters": array of TSN_FILTER_SLOTS, index meter id (config order + 1): the
+ * buckets, shared by every CPU (and every filter naming the meter) under the lock.
+ * Not generational: the state carries across reloads; a new configuration's
+ * smaller bucket clamps it. */
+struct tsn_meter_state {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 committed;	/* tokens, units of bpf_meter.h */
+	__u64 excess;
+	__u64 last_ns;		/* clock of the last update, 0: never (buckets full) */
+};
+
+/* Value of the per-CPU array "tsn_filter_stats", index filter id.  Every frame of
+ * a stream with a filter counts in matched, then in passed or in the reason it was
+ * dropped; yellow and demoted count frames that passed. */
+struct tsn_filter_counters {
+	__u64 matched;
+	__u64 passed;
+	__u64 max_sdu;		/* dropped: larger than max-sdu */
+	__u64 gate_closed;	/* dropped: the stream gate was closed */
+	__u64 red;		/* meter said red (dropped, or demoted) */
+	__u64 yellow;		/* meter said yellow (passed with the excess rate) */
+	__u64 demoted;		/* red and demoted instead of dropped */
+	__u64 pad;
+};
+
+/* "tsn_clock": array of one.  0 (always, in production): the programs read the
+ * kernel's monotonic clock.  Anything else: the time the programs use, in ns —
+ * tests set it to run meters over controlled time.  Root-only like every map. */
+struct tsn_clock_ovr {
+	__u64 fixed_ns;
 };
 
 /* ---- kernel facts ---- */
