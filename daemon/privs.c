@@ -13,10 +13,11 @@
  *                    to a caller without it while kernel.unprivileged_bpf_disabled
  *                    is set
  *     CAP_CHOWN      giving the control socket control.read-group on a reload
+ *     CAP_SYS_TIME   only when ptp is enabled and not free-running at start
+ *                    (restart tsnd to change that): ptp4l / phc2sys steer a clock,
+ *                    and tsnd sets the kernel's TAI offset from PTP (ptp.h)
  *   only in the bounding set, for children (root's execve grants them):
  *     CAP_NET_RAW    ptp4l: raw packet sockets for PTP over Ethernet (L2)
- *     CAP_SYS_TIME   ptp4l / phc2sys steering a clock: only when ptp is enabled
- *                    and not free-running at start (restart tsnd to change that)
  *
  * Dropped, among them: CAP_PERFMON (with CAP_BPF, needed to load the programs:
  * the verifier's pointer rules; tsnd loads them only at start), CAP_SYS_ADMIN (needed at start to mount a bpf filesystem
@@ -54,7 +55,7 @@ static size_t kept_caps(const struct tsn_config *cfg, struct kept_cap *out)
 	out[n++] = (struct kept_cap){ CAP_CHOWN, true };
 	out[n++] = (struct kept_cap){ CAP_NET_RAW, false };
 	if (cfg && cfg->ptp.enabled && !cfg->ptp.free_running)
-		out[n++] = (struct kept_cap){ CAP_SYS_TIME, false };
+		out[n++] = (struct kept_cap){ CAP_SYS_TIME, true };
 	return n;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,6 +167,8 @@ struct ptp {
 	void *lock_arg;
 	bool test_running;		/* ptp_test_setup: pretend ptp4l runs */
 };
+
+static void update_kernel_tai(struct ptp *p);
 
 static void mgmt_reset_data(struct ptp *p);
 static void evaluate(struct ptp *p, uint64_t now);
@@ -689,6 +692,7 @@ void ptp_handle_datagram(struct ptp *p, const uint8_t *buf, size_t len, uint64_t
 	case PMC_ID_TIME_PROPERTIES_DATA_SET:
 		p->tp = m.u.tp;
 		p->have_tp = true;
+		update_kernel_tai(p);
 		break;
 	case PMC_ID_TIME_STATUS_NP:
 		p->ts = m.u.ts;
@@ -995,6 +999,40 @@ bool ptp_tai_utc_offset(const struct ptp *p, int *seconds)
 		return false;
 	*seconds = p->tp.utc_offset;
 	return true;
+}
+
+int ptp_kernel_tai_to_set(bool ptp4l_steers_system_clock, bool locked, bool utc_offset_valid,
+			  int utc_offset, int kernel_tai)
+{
+	/* 0 is not a real TAI-UTC offset (37 s since 2017); a value far off is a
+	 * misconfigured grandmaster, not something to push into the kernel. */
+	if (!ptp4l_steers_system_clock || !locked || !utc_offset_valid || utc_offset < 1 || utc_offset > 100)
+		return -1;
+	return utc_offset == kernel_tai ? -1 : utc_offset;
+}
+
+/* Called when the time-properties data set arrives: keep the kernel's TAI offset
+ * equal to what the grandmaster announces (see ptp_kernel_tai_to_set). */
+static void update_kernel_tai(struct ptp *p)
+{
+	struct timex tx = { .modes = 0 };
+	int offset = 0;
+	bool valid = ptp_tai_utc_offset(p, &offset);
+
+	if (adjtimex(&tx) < 0)
+		return;
+	/* Only for a ptp4l of ours that is running: never from replayed messages. */
+	bool steers = p->enabled && !p->free_running && !p->phc2sys_needed && p->ptp4l.pid > 0;
+	int set = ptp_kernel_tai_to_set(steers, ptp_locked(p), valid, offset, tx.tai);
+	if (set < 0)
+		return;
+	struct timex adj = { .modes = ADJ_TAI, .constant = set };
+	if (adjtimex(&adj) < 0)
+		log_warn("ptp: cannot set the kernel's TAI offset to %d s (PTP's UTC offset): %s", set,
+			 strerror(errno));
+	else
+		log_notice("ptp: kernel TAI offset set to %d s from PTP (was %d s); CLOCK_TAI is now TAI", set,
+			   tx.tai);
 }
 
 void ptp_set_lock_callback(struct ptp *p, ptp_lock_fn fn, void *arg)

@@ -156,6 +156,15 @@ bool ptp_locked(const struct ptp *p);
 /* TAI - UTC in seconds as PTP announces it, if the grandmaster marks it valid
  * (TIME_PROPERTIES_DATA_SET currentUtcOffsetValid).  false otherwise. */
 bool ptp_tai_utc_offset(const struct ptp *p, int *seconds);
+
+/* The kernel's TAI offset (CLOCK_TAI - CLOCK_REALTIME, what taprio and the stream
+ * gates run on).  ptp4l steering CLOCK_REALTIME does not set it (phc2sys does, where
+ * it runs), so tsnd does: when its ptp4l steers the system clock itself (not
+ * free-running, no phc2sys), PTP is locked and the grandmaster marks the UTC offset
+ * valid.  Returns the offset to set, or -1 to leave the kernel as it is.  Pure: the
+ * caller passes the kernel's current offset (adjtimex). */
+int ptp_kernel_tai_to_set(bool ptp4l_steers_system_clock, bool locked, bool utc_offset_valid,
+			  int utc_offset, int kernel_tai);
 /* Called when the sync state enters LOCKED (locked true) and when it leaves
  * it (false).  One listener; NULL removes it. */
 typedef void (*ptp_lock_fn)(void *arg, bool locked);

@@ -562,6 +562,20 @@ static void test_locked_for(void)
 	tsn_diags_free(&d);
 }
 
+/* Only a locked, system-clock-steering ptp4l with a valid offset changes the kernel;
+ * the decision is pure, so nothing here touches the machine's TAI offset. */
+static void test_kernel_tai(void)
+{
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, true, true, 37, 0), 37);
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, true, true, 37, 36), 37);	/* leap second */
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, true, true, 37, 37), -1);	/* already right */
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(false, true, true, 37, 0), -1);	/* free-running or phc2sys */
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, false, true, 37, 0), -1);	/* not locked */
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, true, false, 37, 0), -1);	/* offset not valid */
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, true, true, 0, 0), -1);	/* implausible */
+	CU_ASSERT_EQUAL(ptp_kernel_tai_to_set(true, true, true, 1000, 0), -1);
+}
+
 int main(void)
 {
 	static const struct {
@@ -574,6 +588,7 @@ int main(void)
 		{ "gate-window rule for PTP frames", test_window_rule },
 		{ "sync-state machine", test_state_machine },
 		{ "ptp_locked_for", test_locked_for },
+		{ "kernel TAI offset: when tsnd sets it", test_kernel_tai },
 	};
 
 	tsn_log_setup("test_ptp", TSN_LOG_STDERR, TSN_LOG_WARNING);
