@@ -105,9 +105,12 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 
 # ---- tests -----------------------------------------------------------------
 # `make test` is the one command that runs every test (README, .ci/run).
+# Builds use every core; the tests themselves run one after another.
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	$(MAKE) all tests-build
-	$(MAKE) tests-build BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) -j$(JOBS) all tests-build
+	$(MAKE) -j$(JOBS) tests-build BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined"
 	tests/run-all.sh
 
