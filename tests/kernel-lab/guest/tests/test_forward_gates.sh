@@ -120,7 +120,10 @@ test_forwarded_frames_gated() {
 	measure "$KL_WORK/gated.txt"
 	share "$KL_WORK/gated.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
 	in_win=$SHARE
-	((FRAMES > 1000)) || kl_fail "only $FRAMES frames arrived"
+	# Under TCG on a busy host the talker may get out only a few hundred frames in
+	# SEND_MS.  200 still separates gating from none: without gates the share is
+	# about 50 %, and 95 % is then more than 12 standard deviations away.
+	((FRAMES >= 200)) || kl_fail "only $FRAMES frames arrived"
 	share "$KL_WORK/gated.txt" "$base" "$WIN:$CYCLE" "0:$WIN"
 	swapped=$SHARE
 	q1=$(fwd forwarding.to_qdisc)
