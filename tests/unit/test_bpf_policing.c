@@ -626,6 +626,10 @@ static int suite_init(void)
 		      getenv("TSN_TEST_DEBUG") ? TSN_LOG_DEBUG : TSN_LOG_ERR);
 	if (tu_netns_enter() < 0)
 		return -1;
+	/* No IPv6 in this namespace: the peer's router solicitations, DAD and MLD
+	 * would reach the attached program and the ACL counters would count them. */
+	if (tu_sh("sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1"))
+		return -1;
 	if (tu_sh("ip link add " PORT " type veth peer name po1 && ip link set " PORT " up && "
 		  "ip link set po1 up && ip link set " PORT " address 02:00:00:00:00:d0"))
 		return -1;
