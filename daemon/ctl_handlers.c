@@ -255,22 +255,33 @@ static json_object *port_json(const struct tsnd *d, const struct tsn_cfg_port *c
 	return o;
 }
 
+/* The optional "dev" argument: absent (*dev NULL), or a configured port's name. */
+static enum tsn_ctl_code port_arg(struct ctl_call *call, const char **dev)
+{
+	json_object *v;
+
+	*dev = NULL;
+	if (!json_object_object_get_ex(call->args, "dev", &v))
+		return TSN_CTL_OK;
+	if (!json_object_is_type(v, json_type_string))
+		return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+			     "argument \"dev\" must be a string (an interface name)");
+	*dev = json_object_get_string(v);
+	if (!tsn_config_port(call->d->cfg, *dev))
+		return reply(call, TSN_CTL_E_NOT_FOUND,
+			     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
+			     IFNAMSIZ, *dev);
+	return TSN_CTL_OK;
+}
+
 static enum tsn_ctl_code cmd_port_show(struct ctl_call *call)
 {
 	const struct tsnd *d = call->d;
 	const char *dev = NULL;
-	json_object *v;
 
-	if (json_object_object_get_ex(call->args, "dev", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"dev\" must be a string (an interface name)");
-		dev = json_object_get_string(v);
-		if (!tsn_config_port(d->cfg, dev))
-			return reply(call, TSN_CTL_E_NOT_FOUND,
-				     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
-				     IFNAMSIZ, dev);
-	}
+	enum tsn_ctl_code code = port_arg(call, &dev);
+	if (code != TSN_CTL_OK)
+		return code;
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < d->cfg->n_ports; i++) {
 		const struct tsn_cfg_port *cp = &d->cfg->ports[i];
@@ -308,18 +319,10 @@ static enum tsn_ctl_code cmd_schedule_show(struct ctl_call *call)
 	const struct tsnd *d = call->d;
 	const char *dev = NULL;
 	char err[512];
-	json_object *v;
 
-	if (json_object_object_get_ex(call->args, "dev", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"dev\" must be a string (an interface name)");
-		dev = json_object_get_string(v);
-		if (!tsn_config_port(d->cfg, dev))
-			return reply(call, TSN_CTL_E_NOT_FOUND,
-				     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
-				     IFNAMSIZ, dev);
-	}
+	enum tsn_ctl_code code = port_arg(call, &dev);
+	if (code != TSN_CTL_OK)
+		return code;
 	if (!d->sched)
 		return reply(call, TSN_CTL_E_INTERNAL, "gate schedules are not set up");
 	call->resp->data = schedules_show_json(d->sched, d->cfg, dev, err, sizeof(err));
@@ -360,18 +363,10 @@ static enum tsn_ctl_code cmd_class_stats(struct ctl_call *call)
 {
 	const struct tsnd *d = call->d;
 	const char *dev = NULL;
-	json_object *v;
 
-	if (json_object_object_get_ex(call->args, "dev", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"dev\" must be a string (an interface name)");
-		dev = json_object_get_string(v);
-		if (!tsn_config_port(d->cfg, dev))
-			return reply(call, TSN_CTL_E_NOT_FOUND,
-				     "port \"%.*s\" is not configured (see `tsnctl port show` for the list)",
-				     IFNAMSIZ, dev);
-	}
+	enum tsn_ctl_code code = port_arg(call, &dev);
+	if (code != TSN_CTL_OK)
+		return code;
 	call->resp->data = dataplane_class_stats_json(d->dp, d->cfg, dev);
 	return TSN_CTL_OK;
 }
