@@ -185,3 +185,54 @@ kl_json_diff() {
 		    | "\($p | map(tostring) | join(".")): \($e | getpath($p) | tojson) -> \($a | getpath($p) | tojson)" ]
 		| (.[:8] | join("; ")) + (if length > 8 then "; ... \(length) differences" else "" end)'
 }
+
+# ---- gate measurements (the "gates really gate" tests) -------------------------
+# They share one recipe: wait until the schedule runs, let a listener stamp every
+# arrival while a talker sends on two priorities, then fold the stamps into the
+# cycle (gate_probe analyze) and read the share that arrived in its class's window.
+
+# kl_wait_base BASE_NS: sleep until CLOCK_TAI passes BASE_NS (no-op once it has).
+kl_wait_base() {
+	local now
+	now=$(kl_now tai)
+	if (($1 > now)); then
+		sleep "0.$(printf '%03d' $((($1 - now) / 1000000 % 1000)))"
+		sleep $((($1 - now) / 1000000000))
+	fi
+}
+
+# kl_gate_measure LABEL OUT SEND_MS TALKER_CMD...: gate_probe listens on port
+# 7400 in namespace "listener" for SEND_MS + 1.5 s, writing its arrivals to OUT,
+# while TALKER_CMD runs in namespace "talker".
+kl_gate_measure() {
+	local label=$1 out=$2 send_ms=$3 lpid
+	shift 3
+	ip netns exec listener "$GATE_PROBE" listen --port 7400 --duration $((send_ms + 1500)) \
+		--out "$out" >"$KL_WORK/listen.txt" 2>&1 &
+	lpid=$!
+	lab_wait_until 10 grep -q 'listen ready' "$KL_WORK/listen.txt" || kl_fail "listener did not start"
+	ip netns exec talker "$@" >"$KL_WORK/talk.txt" 2>&1 ||
+		kl_fail "talker failed: $(cat "$KL_WORK/talk.txt")"
+	wait "$lpid" || kl_fail "listener failed: $(cat "$KL_WORK/listen.txt")"
+	kl_data "$label: $(cat "$KL_WORK/talk.txt"); $(grep received "$KL_WORK/listen.txt")"
+}
+
+# kl_gate_share LABEL FILE BASE CYCLE WINDOW1 WINDOW2: the arrivals in FILE judged
+# against priority 1's window WINDOW1 and priority 2's WINDOW2 ("from:to" in ns of
+# the cycle).  Sets SHARE (parts per million in window) and FRAMES; the analysis
+# goes to the log as LAB DATA.
+kl_gate_share() {
+	local label=$1
+	"$GATE_PROBE" analyze --in "$2" --base "$3" --cycle "$4" \
+		--window "1:$5" --window "2:$6" >"$KL_WORK/analyze.txt"
+	SHARE=$(awk '$1 == "total" { for (i = 1; i < NF; i++) if ($i == "share_ppm") print $(i + 1) }' "$KL_WORK/analyze.txt")
+	FRAMES=$(awk '$1 == "total" { print $3 }' "$KL_WORK/analyze.txt")
+	while read -r line; do
+		kl_data "$label: $line"
+	done <"$KL_WORK/analyze.txt"
+}
+
+# kl_pct PPM: parts per million as a percentage with two decimals.
+kl_pct() {
+	printf '%d.%02d%%' $(($1 / 10000)) $(($1 / 100 % 100))
+}

@@ -57,34 +57,8 @@ fwd() {
 	jq -r ".ports[0].xdp.$1" <<<"$OUT"
 }
 
-measure() {
-	local out=$1 lpid
-	ip netns exec listener "$GATE_PROBE" listen --port 7400 --duration $((SEND_MS + 1500)) \
-		--out "$out" >"$KL_WORK/listen.txt" 2>&1 &
-	lpid=$!
-	lab_wait_until 10 grep -q 'listen ready' "$KL_WORK/listen.txt" || kl_fail "listener did not start"
-	ip netns exec talker "$UDP6" gate 2001:db8:76::1 7400 -p 1,2 -i 500 -d "$SEND_MS" \
-		>"$KL_WORK/talk.txt" 2>&1 || kl_fail "talker failed: $(cat "$KL_WORK/talk.txt")"
-	wait "$lpid" || kl_fail "listener failed: $(cat "$KL_WORK/listen.txt")"
-	kl_data "forward-gates: $(cat "$KL_WORK/talk.txt"); $(grep received "$KL_WORK/listen.txt")"
-}
-
-share() {
-	"$GATE_PROBE" analyze --in "$1" --base "$2" --cycle $CYCLE \
-		--window "1:$3" --window "2:$4" >"$KL_WORK/analyze.txt"
-	SHARE=$(awk '$1 == "total" { for (i = 1; i < NF; i++) if ($i == "share_ppm") print $(i + 1) }' "$KL_WORK/analyze.txt")
-	FRAMES=$(awk '$1 == "total" { print $3 }' "$KL_WORK/analyze.txt")
-	while read -r line; do
-		kl_data "forward-gates: $line"
-	done <"$KL_WORK/analyze.txt"
-}
-
-pct() {
-	printf '%d.%02d%%' $(($1 / 10000)) $(($1 / 100 % 100))
-}
-
 test_forwarded_frames_gated() {
-	local root base now in_win swapped nogate q0 q1 r0 r1
+	local root base in_win swapped nogate q0 q1 r0 r1
 	lab_ns_add talker
 	lab_ns_add sw
 	lab_ns_add listener
@@ -109,22 +83,18 @@ test_forwarded_frames_gated() {
 	kl_run ip netns exec sw tc filter show dev sw0p1 ingress
 	grep -q tsn_tc_ingress <<<"$OUT" || kl_fail "tsnd's tc program is not on sw0p1: $OUT"
 	base=$(kl_sched_field "$root" base_time)
-	now=$(kl_now tai)
-	if ((base > now)); then
-		sleep "0.$(printf '%03d' $(((base - now) / 1000000 % 1000)))"
-		sleep $(((base - now) / 1000000000))
-	fi
+	kl_wait_base "$base"
 	q0=$(fwd forwarding.to_qdisc)
 	r0=$(fwd tc.redirected)
 
-	measure "$KL_WORK/gated.txt"
-	share "$KL_WORK/gated.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
+	measure_arrivals "$KL_WORK/gated.txt"
+	kl_gate_share forward-gates "$KL_WORK/gated.txt" "$base" $CYCLE "0:$WIN" "$WIN:$CYCLE"
 	in_win=$SHARE
 	# Under TCG on a busy host the talker may get out only a few hundred frames in
 	# SEND_MS.  200 still separates gating from none: without gates the share is
 	# about 50 %, and 95 % is then more than 12 standard deviations away.
 	((FRAMES >= 200)) || kl_fail "only $FRAMES frames arrived"
-	share "$KL_WORK/gated.txt" "$base" "$WIN:$CYCLE" "0:$WIN"
+	kl_gate_share forward-gates "$KL_WORK/gated.txt" "$base" $CYCLE "$WIN:$CYCLE" "0:$WIN"
 	swapped=$SHARE
 	q1=$(fwd forwarding.to_qdisc)
 	r1=$(fwd tc.redirected)
@@ -139,16 +109,21 @@ test_forwarded_frames_gated() {
 	((RC == 0)) || kl_fail "reload without the schedule failed: $OUT $ERR"
 	[[ $(kl_root_qdisc sw sw0p2 | jq -r .kind) != taprio ]] || kl_fail "taprio still on sw0p2"
 	q0=$(fwd forwarding.redirect)
-	measure "$KL_WORK/open.txt"
-	share "$KL_WORK/open.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
+	measure_arrivals "$KL_WORK/open.txt"
+	kl_gate_share forward-gates "$KL_WORK/open.txt" "$base" $CYCLE "0:$WIN" "$WIN:$CYCLE"
 	nogate=$SHARE
 	q1=$(fwd forwarding.redirect)
 	((q1 - q0 >= FRAMES * 9 / 10)) || kl_fail "without a schedule only $((q1 - q0)) frames took XDP_REDIRECT"
 
-	kl_data "forward-gates: in window $(pct "$in_win") (threshold $(pct $THRESHOLD_PPM)); swapped windows $(pct "$swapped"); ungated (XDP_REDIRECT) $(pct "$nogate")"
-	((in_win >= THRESHOLD_PPM)) || kl_fail "only $(pct "$in_win") of the forwarded frames arrived in their class's window"
-	((swapped <= 1000000 - THRESHOLD_PPM)) || kl_fail "control: $(pct "$swapped") in the swapped windows"
-	((nogate < THRESHOLD_PPM)) || kl_fail "control: without a schedule $(pct "$nogate") in window: the check cannot fail"
+	kl_data "forward-gates: in window $(kl_pct "$in_win") (threshold $(kl_pct $THRESHOLD_PPM)); swapped windows $(kl_pct "$swapped"); ungated (XDP_REDIRECT) $(kl_pct "$nogate")"
+	((in_win >= THRESHOLD_PPM)) || kl_fail "only $(kl_pct "$in_win") of the forwarded frames arrived in their class's window"
+	((swapped <= 1000000 - THRESHOLD_PPM)) || kl_fail "control: $(kl_pct "$swapped") in the swapped windows"
+	((nogate < THRESHOLD_PPM)) || kl_fail "control: without a schedule $(kl_pct "$nogate") in window: the check cannot fail"
+}
+
+# measure_arrivals FILE: one run of the two-priority traffic, arrivals in FILE.
+measure_arrivals() {
+	kl_gate_measure forward-gates "$1" "$SEND_MS" "$UDP6" gate 2001:db8:76::1 7400 -p 1,2 -i 500 -d "$SEND_MS"
 }
 
 kl_test forward-gates test_forwarded_frames_gated

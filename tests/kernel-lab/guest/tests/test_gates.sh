@@ -47,36 +47,8 @@ config() {
 	kl_config "$KL_WORK/tsnd.yaml" "  - name: t0$sched"
 }
 
-# measure FILE: listener + talker, the arrivals in FILE.
-measure() {
-	local out=$1 lpid
-	ip netns exec listener "$GATE_PROBE" listen --port 7400 --duration $((SEND_MS + 1500)) \
-		--out "$out" >"$KL_WORK/listen.txt" 2>&1 &
-	lpid=$!
-	lab_wait_until 10 grep -q 'listen ready' "$KL_WORK/listen.txt" || kl_fail "listener did not start"
-	ip netns exec talker "$GATE_PROBE" talk --dst 2001:db8:74::2 --port 7400 --prio 1,2 \
-		--interval 500 --duration "$SEND_MS" >"$KL_WORK/talk.txt" 2>&1 || kl_fail "talker failed: $(cat "$KL_WORK/talk.txt")"
-	wait "$lpid" || kl_fail "listener failed: $(cat "$KL_WORK/listen.txt")"
-	kl_data "gates: $(cat "$KL_WORK/talk.txt"); $(grep received "$KL_WORK/listen.txt")"
-}
-
-# share FILE BASE W1 W2: analyze; sets SHARE (ppm) and prints the report as DATA.
-share() {
-	"$GATE_PROBE" analyze --in "$1" --base "$2" --cycle $CYCLE \
-		--window "1:$3" --window "2:$4" >"$KL_WORK/analyze.txt"
-	SHARE=$(awk '$1 == "total" { for (i = 1; i < NF; i++) if ($i == "share_ppm") print $(i + 1) }' "$KL_WORK/analyze.txt")
-	FRAMES=$(awk '$1 == "total" { print $3 }' "$KL_WORK/analyze.txt")
-	while read -r line; do
-		kl_data "gates: $line"
-	done <"$KL_WORK/analyze.txt"
-}
-
-pct() {
-	printf '%d.%02d%%' $(($1 / 10000)) $(($1 / 100 % 100))
-}
-
 test_gates_gate() {
-	local root base now in_win swapped nogate
+	local root base in_win swapped nogate
 	lab_ns_add talker
 	lab_ns_add listener
 	lab_veth talker t0 listener l0 8
@@ -92,18 +64,14 @@ test_gates_gate() {
 	[[ $(kl_sched_field "$root" cycle_time) == "$CYCLE" ]] ||
 		kl_fail "cycle time is not $CYCLE: $root"
 	# Start sending once the schedule runs.
-	now=$(kl_now tai)
-	if ((base > now)); then
-		sleep "0.$(printf '%03d' $(((base - now) / 1000000 % 1000)))"
-		sleep $(((base - now) / 1000000000))
-	fi
+	kl_wait_base "$base"
 	kl_data "gates: base_time $base tai_offset_s $((($(kl_now tai) - $(kl_now realtime) + 500000000) / 1000000000))"
 
-	measure "$KL_WORK/gated.txt"
-	share "$KL_WORK/gated.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
+	measure_arrivals "$KL_WORK/gated.txt"
+	kl_gate_share gates "$KL_WORK/gated.txt" "$base" $CYCLE "0:$WIN" "$WIN:$CYCLE"
 	in_win=$SHARE
 	((FRAMES > 1000)) || kl_fail "only $FRAMES frames arrived"
-	share "$KL_WORK/gated.txt" "$base" "$WIN:$CYCLE" "0:$WIN"
+	kl_gate_share gates "$KL_WORK/gated.txt" "$base" $CYCLE "$WIN:$CYCLE" "0:$WIN"
 	swapped=$SHARE
 
 	# Control: the same traffic without a schedule.
@@ -111,14 +79,19 @@ test_gates_gate() {
 	kl_run kl_tsnctl config reload
 	((RC == 0)) || kl_fail "reload without the schedule failed: $OUT $ERR"
 	[[ $(kl_root_qdisc talker t0 | jq -r .kind) != taprio ]] || kl_fail "taprio still on t0 after removing the schedule"
-	measure "$KL_WORK/open.txt"
-	share "$KL_WORK/open.txt" "$base" "0:$WIN" "$WIN:$CYCLE"
+	measure_arrivals "$KL_WORK/open.txt"
+	kl_gate_share gates "$KL_WORK/open.txt" "$base" $CYCLE "0:$WIN" "$WIN:$CYCLE"
 	nogate=$SHARE
 
-	kl_data "gates: in window $(pct "$in_win") (threshold $(pct $THRESHOLD_PPM)); swapped windows $(pct "$swapped"); without taprio $(pct "$nogate")"
-	((in_win >= THRESHOLD_PPM)) || kl_fail "only $(pct "$in_win") of the frames arrived in their class's window"
-	((swapped <= 1000000 - THRESHOLD_PPM)) || kl_fail "control: $(pct "$swapped") in the swapped windows"
-	((nogate < THRESHOLD_PPM)) || kl_fail "control: without taprio $(pct "$nogate") in window: the check cannot fail"
+	kl_data "gates: in window $(kl_pct "$in_win") (threshold $(kl_pct $THRESHOLD_PPM)); swapped windows $(kl_pct "$swapped"); without taprio $(kl_pct "$nogate")"
+	((in_win >= THRESHOLD_PPM)) || kl_fail "only $(kl_pct "$in_win") of the frames arrived in their class's window"
+	((swapped <= 1000000 - THRESHOLD_PPM)) || kl_fail "control: $(kl_pct "$swapped") in the swapped windows"
+	((nogate < THRESHOLD_PPM)) || kl_fail "control: without taprio $(kl_pct "$nogate") in window: the check cannot fail"
+}
+
+# measure_arrivals FILE: one run of the two-priority traffic, arrivals in FILE.
+measure_arrivals() {
+	kl_gate_measure gates "$1" "$SEND_MS" "$GATE_PROBE" talk --dst 2001:db8:74::2 --port 7400 --prio 1,2 --interval 500 --duration "$SEND_MS"
 }
 
 kl_test gates-gate test_gates_gate
