@@ -13,18 +13,33 @@
  *      floor    the switch port drops what arrives (generator + veth + NAPI)
  *      kernel   the kernel's own IPv6 forwarding (an XDP_PASS program on the port
  *               only to give the veth NAPI, as GRO would)
- *      redirect tsnd's fast path, XDP_REDIRECT (a class no schedule gates)
+ *      redirect tsnd's fast path, XDP_REDIRECT (a class no schedule gates), FIB
+ *               cache off: bpf_fib_lookup for every frame
+ *      cached   the same with the FIB cache on (as tsnd runs it)
  *      tc       tsnd's path for gated classes: XDP -> tc -> dev_queue_xmit
- *    Everything runs on the generating CPU (softirqs run when the generator's
- *    batch ends; the process is pinned to one CPU), so a rate is 1 / (generator +
- *    switch + sink) per frame; the floor lets the switch's share be read off.
+ *    Two ways to run them, both in every round:
+ *      one CPU   everything on the generating CPU (softirqs run when the
+ *                generator's batch ends; the process is pinned to one CPU), so a
+ *                rate is 1 / (generator + switch + sink) per frame; the floor lets
+ *                the switch's share be read off.
+ *      pipelined the switch port's NAPI is threaded (/sys/class/net/sw0p1/threaded)
+ *                and its kthread pinned to a second CPU, the generator to the
+ *                first: the switch works on a CPU of its own (with the sink,
+ *                whose NAPI it schedules there, as a NIC's TX would be) while the
+ *                generator keeps its ring full.  The rate is what arrives at the
+ *                sink; the switch's cost per frame is its kthread's CPU time
+ *                (/proc/PID/schedstat) per frame delivered.  (Moving the sink to
+ *                the first CPU as well was tried: every transmit then wakes a
+ *                thread on the other CPU, which costs more than the sink.)
  *    Modes are interleaved in each round; ratios are taken within a round (same
  *    machine load) and their median is reported.  The programs' own run time
  *    comes from the kernel's BPF run-time statistics (bpf_enable_stats).
  *
  * Usage: bench_dataplane [--quick] [--json FILE]    (root)
- * Profiling aids: BENCH_NO_CLASSIFIER=1 skips part 1, BENCH_MODE=NAME runs one mode.
+ * Profiling aids: BENCH_NO_CLASSIFIER=1 skips part 1, BENCH_MODE=NAME runs one mode,
+ * BENCH_CPUS=GEN,SWITCH picks the pipelined method's CPUs (default 0,1).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
@@ -46,6 +61,7 @@
 #include "tsn/log.h"
 
 static bool quick;
+static int cpu_gen = 0, cpu_sw = 1;	/* CPUs of the pipelined method */
 static char ns_t[32], ns_l[32];
 static int host_ns = -1, sw_ns = -1, t_ns = -1, l_ns = -1;
 static FILE *json;
@@ -412,7 +428,104 @@ static int bench_mode(struct fwd_env *e, const char *mode, int *sw_prog_out, str
 		return -1;
 	}
 	tsn_config_free(cfg);
+	/* The bench changes no route while it runs: nothing to invalidate. */
+	dataplane_fib_watched(*dp_out, strcmp(mode, "cached") == 0 || strcmp(mode, "tc") == 0);
 	return 0;
+}
+
+/* ---- the two methods ---- */
+
+static int pin_self(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* Threaded NAPI on the switch's ingress port (in a mount namespace of its own so
+ * that sysfs shows the switch's network namespace). */
+static int set_threaded_dev(const char *dev, bool on)
+{
+	return sh("unshare -m sh -c 'mount -t sysfs none /sys && echo %d > "
+		  "/sys/class/net/%s/threaded'", on ? 1 : 0, dev);
+}
+
+static int set_threaded(bool on)
+{
+	return set_threaded_dev("sw0p1", on);
+}
+
+/* The port's NAPI kthreads ("napi/sw0p1-<id>", a new one whenever XDP is
+ * attached): their pids, at most max. */
+static int napi_threads_named(const char *prefix, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) && n < max) {
+		char path[300], comm[64] = "";
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && strncmp(comm, prefix, strlen(prefix)) == 0)
+			pids[n++] = (pid_t)atoi(de->d_name);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int napi_threads(pid_t *pids, int max)
+{
+	return napi_threads_named("napi/sw0p1-", pids, max);
+}
+
+/* To cpu_sw; 0, or -1 if there is no such thread. */
+static int pin_napi(void)
+{
+	pid_t pids[4];
+	int n = napi_threads(pids, 4);
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu_sw, &one);
+	for (int i = 0; i < n; i++)
+		if (sched_setaffinity(pids[i], sizeof(one), &one) < 0)
+			return -1;
+	return n ? 0 : -1;
+}
+
+/* CPU time the port's NAPI kthreads have had, in ns (/proc/PID/schedstat).  Without
+ * IRQ time accounting this includes the softirqs that run at the end of their
+ * polls (the sink's); the floor mode has the same. */
+static double napi_cpu_ns(void)
+{
+	pid_t pids[4];
+	int n = napi_threads(pids, 4);
+	double sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		char path[64];
+		unsigned long long ns = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pids[i]);
+		f = fopen(path, "r");
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			sum += (double)ns;
+		if (f)
+			fclose(f);
+	}
+	return sum;
 }
 
 static void bench_mode_end(int sw_prog, struct dataplane *dp)
@@ -456,13 +569,20 @@ static uint64_t fwd_reason(struct dataplane *dp, const char *reason)
 	return n;
 }
 
+#define N_MODES 5
+#define N_METHODS 2
+
 static int bench_forwarding(void)
 {
-	static const char *const modes[] = { "floor", "kernel", "redirect", "tc" };
+	static const char *const modes[N_MODES] = { "floor", "kernel", "redirect", "cached", "tc" };
+	static const char *const methods[N_METHODS] = { "one CPU", "pipelined" };
 	unsigned n = quick ? 200000 : 1000000;
 	int rounds = quick ? 1 : MAX_ROUNDS;
-	double pps[MAX_ROUNDS][4] = { { 0 } }, best[4] = { 0 }, med[4] = { 0 }, delivered[4] = { 0 };
-	double prog_ns[4][2] = { { 0 } }, ratio_x, ratio_t, ratio_net;
+	double pps[N_METHODS][MAX_ROUNDS][N_MODES] = { { { 0 } } };
+	double delivered[N_METHODS][N_MODES] = { { 0 } }, med[N_METHODS][N_MODES] = { { 0 } };
+	double prog_ns[N_MODES][2] = { { 0 } };
+	double sw_cpu[MAX_ROUNDS][N_MODES] = { { 0 } };	/* pipelined: switch CPU ns per frame */
+	bool pipelined_ok = libbpf_num_possible_cpus() > 1 && cpu_sw != cpu_gen;
 	int stats_fd;
 	struct fwd_env e;
 	int rc = -1;
@@ -499,81 +619,163 @@ static int bench_forwarding(void)
 		goto out;
 	}
 
-	printf("\n== forwarding (live frames: %u x %zu-byte IPv6 UDP per run, %d rounds, modes "
-	       "interleaved)\n", n, e.frame.len, rounds);
+	printf("\n== forwarding (live frames: %u x %zu-byte IPv6 UDP per run, %d rounds, modes and "
+	       "methods interleaved; pipelined: generator on CPU %d, switch NAPI on CPU %d%s)\n", n,
+	       e.frame.len, rounds, cpu_gen, cpu_sw, pipelined_ok ? "" : " - UNAVAILABLE");
 	/* Run time of the BPF programs themselves, while the fd is open. */
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	for (int r = 0; r < rounds; r++)
-		for (size_t m = 0; m < 4; m++) {
-			int sw_prog;
-			struct dataplane *dp;
-			double share;
+		for (int k = 0; k < N_METHODS; k++) {
+			if (k == 1 && !pipelined_ok)
+				continue;
+			pin_self(k == 1 ? cpu_gen : cpu_sw);
+			for (size_t m = 0; m < N_MODES; m++) {
+				int sw_prog;
+				struct dataplane *dp;
+				double share, cpu0;
 
-			if (getenv("BENCH_MODE") && strcmp(getenv("BENCH_MODE"), modes[m]) != 0)
-				continue;	/* profiling one mode (undocumented) */
-			if (bench_mode(&e, modes[m], &sw_prog, &dp) < 0)
-				goto out;
-			generate(&e, 1000, &share);	/* warm up: neighbours, caches */
-			pps[r][m] = generate(&e, n, &share);
-			delivered[m] = share;
-			if (dp && strcmp(modes[m], "tc") == 0 && fwd_reason(dp, "to_qdisc") < n / 2)
-				fprintf(stderr, "bench: tc mode did not use the tc path\n");
-			if (dp && strcmp(modes[m], "redirect") == 0 && fwd_reason(dp, "redirect") < n / 2)
-				fprintf(stderr, "bench: redirect mode did not use XDP_REDIRECT\n");
-			if (dp && stats_fd >= 0) {
-				prog_ns[m][0] = prog_mean_ns(dataplane_xdp_fd(dp));
-				prog_ns[m][1] = prog_mean_ns(dataplane_tc_fd(dp));
+				if (getenv("BENCH_MODE") && strcmp(getenv("BENCH_MODE"), modes[m]) != 0)
+					continue;	/* profiling one mode (undocumented) */
+				if (bench_mode(&e, modes[m], &sw_prog, &dp) < 0)
+					goto out;
+				/* The port's NAPI exists once XDP is attached to it. */
+				if (k == 1 && (set_threaded(true) != 0 || pin_napi() != 0)) {
+					fprintf(stderr, "bench: no threaded NAPI on sw0p1: the pipelined "
+						"method is left out\n");
+					pipelined_ok = false;
+					bench_mode_end(sw_prog, dp);
+					break;
+				}
+				if (k == 0 && pipelined_ok)
+					set_threaded(false);
+				generate(&e, 1000, &share);	/* warm up: neighbours, caches */
+				cpu0 = k == 1 ? napi_cpu_ns() : 0;
+				pps[k][r][m] = generate(&e, n, &share);
+				delivered[k][m] = share;
+				/* The switch CPU's time per frame that arrived. */
+				if (k == 1 && share > 0)
+					sw_cpu[r][m] = (napi_cpu_ns() - cpu0) / (share * n);
+				/* Most of what arrived took the mode's path (the pipelined method
+				 * loses frames at the switch's ingress ring, before XDP). */
+				if (dp && strcmp(modes[m], "tc") == 0 &&
+				    fwd_reason(dp, "to_qdisc") < share * n / 2)
+					fprintf(stderr, "bench: tc mode did not use the tc path\n");
+				if (dp && (strcmp(modes[m], "redirect") == 0 || strcmp(modes[m], "cached") == 0) &&
+				    fwd_reason(dp, "redirect") < share * n / 2)
+					fprintf(stderr, "bench: %s mode did not use XDP_REDIRECT\n", modes[m]);
+				if (dp && stats_fd >= 0 && k == 0) {
+					prog_ns[m][0] = prog_mean_ns(dataplane_xdp_fd(dp));
+					prog_ns[m][1] = prog_mean_ns(dataplane_tc_fd(dp));
+				}
+				bench_mode_end(sw_prog, dp);
 			}
-			bench_mode_end(sw_prog, dp);
 		}
+	pin_self(cpu_sw);
 	if (stats_fd >= 0)
 		close(stats_fd);
 
-	printf("%-9s  %10s  %10s  %10s  %9s  %s\n", "mode", "best Mpps", "median", "ns/frame",
-	       "delivered", "switch path");
-	for (size_t m = 0; m < 4; m++) {
-		double col[MAX_ROUNDS];
+	for (int k = 0; k < N_METHODS; k++) {
+		if (k == 1 && !pipelined_ok)
+			continue;
+		printf("\n%s\n%-9s  %10s  %10s  %10s  %12s  %9s  %s\n", methods[k], "mode", "best Mpps",
+		       "median", "ns/frame", "above floor", "delivered", "switch path");
+		for (size_t m = 0; m < N_MODES; m++) {
+			double col[MAX_ROUNDS], best = 0;
 
-		for (int r = 0; r < rounds; r++) {
-			col[r] = pps[r][m];
-			if (pps[r][m] > best[m])
-				best[m] = pps[r][m];
+			for (int r = 0; r < rounds; r++) {
+				col[r] = pps[k][r][m];
+				if (pps[k][r][m] > best)
+					best = pps[k][r][m];
+			}
+			med[k][m] = median(col, rounds);
+			printf("%-9s  %10.3f  %10.3f  %10.1f  %12.1f  %8.1f%%  %s\n", modes[m], best / 1e6,
+			       med[k][m] / 1e6, 1e9 / med[k][m], 1e9 / med[k][m] - 1e9 / med[k][0],
+			       delivered[k][m] * 100,
+			       m == 0 ? "XDP_REDIRECT without a look at the frame (the floor)" :
+			       m == 1 ? "kernel IPv6 forwarding" :
+			       m == 2 ? "tsnd XDP fast path, XDP_REDIRECT, FIB cache off" :
+			       m == 3 ? "tsnd XDP fast path, XDP_REDIRECT, FIB cache on" :
+			       "tsnd XDP -> tc -> dev_queue_xmit (gated class, cache on)");
 		}
-		med[m] = median(col, rounds);
-		printf("%-9s  %10.3f  %10.3f  %10.1f  %8.1f%%  %s\n", modes[m], best[m] / 1e6,
-		       med[m] / 1e6, 1e9 / med[m], delivered[m] * 100,
-		       m == 0 ? "XDP_REDIRECT without a look at the frame (the floor)" :
-		       m == 1 ? "kernel IPv6 forwarding" :
-		       m == 2 ? "tsnd XDP fast path, XDP_REDIRECT" :
-		       "tsnd XDP -> tc -> dev_queue_xmit (gated class)");
 	}
-	{
-		double rk[MAX_ROUNDS], rt[MAX_ROUNDS], nk[MAX_ROUNDS];
+	if (pipelined_ok) {
+		double col[MAX_ROUNDS], ns[N_MODES], rk[MAX_ROUNDS], rc_[MAX_ROUNDS];
+		double tk[MAX_ROUNDS], tc_[MAX_ROUNDS];
 
+		printf("\npipelined, CPU time of the switch's NAPI thread per frame delivered "
+		       "(schedstat; with the sink's softirq, as in the floor)\n%-9s  %10s  %12s  %14s\n",
+		       "mode", "ns/frame", "above floor", "Mpps if alone");
+		for (size_t m = 0; m < N_MODES; m++) {
+			for (int r = 0; r < rounds; r++)
+				col[r] = sw_cpu[r][m];
+			ns[m] = median(col, rounds);
+			printf("%-9s  %10.1f  %12.1f  %14.3f\n", modes[m], ns[m], ns[m] - ns[0],
+			       ns[m] > 0 ? 1e3 / ns[m] : 0);
+		}
+		/* Ratios of CPU time, i.e. of the rates each would reach on a CPU of its own. */
+		for (int r = 0; r < rounds; r++) {
+			tk[r] = sw_cpu[r][1] / sw_cpu[r][2];
+			tc_[r] = sw_cpu[r][1] / sw_cpu[r][3];
+			rk[r] = (sw_cpu[r][1] - sw_cpu[r][0]) / (sw_cpu[r][2] - sw_cpu[r][0]);
+			rc_[r] = (sw_cpu[r][1] - sw_cpu[r][0]) / (sw_cpu[r][3] - sw_cpu[r][0]);
+		}
+		memcpy(col, tc_, sizeof(col));
+		printf("per-round medians: the kernel's switch CPU time per frame is %.2fx redirect's and "
+		       "%.2fx cached's; above the floor %.2fx and %.2fx\n", median(tk, rounds),
+		       median(tc_, rounds), median(rk, rounds), median(rc_, rounds));
+		if (json)
+			fprintf(json, "  \"switch_cpu_ns\": {\"floor\":%.1f,\"kernel\":%.1f,"
+				"\"redirect\":%.1f,\"cached\":%.1f,\"tc\":%.1f,"
+				"\"kernel_vs_redirect_above_floor\":%.3f,"
+				"\"kernel_vs_cached_above_floor\":%.3f,\"kernel_vs_cached\":%.3f},\n",
+				ns[0], ns[1], ns[2], ns[3], ns[4], median(rk, rounds), median(rc_, rounds),
+				median(col, rounds));
+	}
+	if (json)
+		fprintf(json, "  \"forwarding\": {\"frames\":%u,\"frame_bytes\":%zu,\"rounds\":%d,"
+			"\"xdp_prog_ns\":{\"redirect\":%.1f,\"cached\":%.1f,\"tc\":%.1f},"
+			"\"tc_prog_ns\":%.1f,\"methods\":[", n, e.frame.len, rounds, prog_ns[2][0],
+			prog_ns[3][0], prog_ns[4][0], prog_ns[4][1]);
+	for (int k = 0; k < N_METHODS; k++) {
+		double rk[MAX_ROUNDS], rc_[MAX_ROUNDS], rt[MAX_ROUNDS], nk[MAX_ROUNDS], nc[MAX_ROUNDS];
+		double x_red, x_cache, x_tc, n_red, n_cache;
+
+		if (k == 1 && !pipelined_ok)
+			continue;
 		/* Ratios within a round (back to back, same load), then the median. */
 		for (int r = 0; r < rounds; r++) {
-			double fl = 1e9 / pps[r][0];
+			const double *p = pps[k][r];
+			double fl = 1e9 / p[0];
 
-			rk[r] = pps[r][2] / pps[r][1];
-			rt[r] = pps[r][3] / pps[r][1];
-			nk[r] = (1e9 / pps[r][1] - fl) / (1e9 / pps[r][2] - fl);
+			rk[r] = p[2] / p[1];
+			rc_[r] = p[3] / p[1];
+			rt[r] = p[4] / p[1];
+			nk[r] = (1e9 / p[1] - fl) / (1e9 / p[2] - fl);
+			nc[r] = (1e9 / p[1] - fl) / (1e9 / p[3] - fl);
 		}
-		ratio_x = median(rk, rounds);
-		ratio_t = median(rt, rounds);
-		ratio_net = median(nk, rounds);
-		printf("\nper-round medians: redirect/kernel %.2fx, tc/kernel %.2fx; above the floor the "
-		       "kernel costs %.2fx what the fast path does\n", ratio_x, ratio_t, ratio_net);
-		printf("tsn_xdp run time (kernel bpf_stats, per frame): %.0f ns redirecting, %.0f ns "
-		       "to tc; tsn_tc_ingress %.0f ns\n", prog_ns[2][0], prog_ns[3][0], prog_ns[3][1]);
+		x_red = median(rk, rounds);
+		x_cache = median(rc_, rounds);
+		x_tc = median(rt, rounds);
+		n_red = median(nk, rounds);
+		n_cache = median(nc, rounds);
+		printf("\n%s, per-round medians: rate vs kernel: redirect %.2fx, cached %.2fx, tc %.2fx; "
+		       "above the floor the kernel costs %.2fx what redirect does, %.2fx what cached "
+		       "does\n", methods[k], x_red, x_cache, x_tc, n_red, n_cache);
 		if (json)
-			fprintf(json, "  \"forwarding\": {\"frames\":%u,\"frame_bytes\":%zu,\"rounds\":%d,"
-				"\"floor_pps\":%.0f,\"kernel_pps\":%.0f,\"redirect_pps\":%.0f,"
-				"\"tc_pps\":%.0f,\"redirect_vs_kernel\":%.3f,\"tc_vs_kernel\":%.3f,"
-				"\"kernel_vs_redirect_above_floor\":%.3f,\"xdp_prog_ns\":%.1f,"
-				"\"xdp_prog_tc_ns\":%.1f,\"tc_prog_ns\":%.1f},\n", n, e.frame.len, rounds,
-				med[0], med[1], med[2], med[3], ratio_x, ratio_t, ratio_net,
-				prog_ns[2][0], prog_ns[3][0], prog_ns[3][1]);
+			fprintf(json, "%s\n    {\"method\":\"%s\",\"floor_pps\":%.0f,\"kernel_pps\":%.0f,"
+				"\"redirect_pps\":%.0f,\"cached_pps\":%.0f,\"tc_pps\":%.0f,"
+				"\"redirect_vs_kernel\":%.3f,\"cached_vs_kernel\":%.3f,"
+				"\"tc_vs_kernel\":%.3f,\"kernel_vs_redirect_above_floor\":%.3f,"
+				"\"kernel_vs_cached_above_floor\":%.3f,\"delivered\":{\"kernel\":%.3f,"
+				"\"redirect\":%.3f,\"cached\":%.3f}}", k ? "," : "", k ? "pipelined" : "one-cpu",
+				med[k][0], med[k][1], med[k][2], med[k][3], med[k][4], x_red, x_cache, x_tc,
+				n_red, n_cache, delivered[k][1], delivered[k][2], delivered[k][3]);
 	}
+	if (json)
+		fprintf(json, "\n  ]},\n");
+	printf("tsn_xdp run time (kernel bpf_stats, per frame, one CPU): %.0f ns redirecting, %.0f ns "
+	       "with the FIB cache, %.0f ns to tc; tsn_tc_ingress %.0f ns\n", prog_ns[2][0],
+	       prog_ns[3][0], prog_ns[4][0], prog_ns[4][1]);
 	rc = 0;
 out:
 	if (enter(l_ns) == 0 && e.l_ifindex)
@@ -648,13 +850,15 @@ int main(int argc, char **argv)
 	}
 	tsn_log_setup("bench_dataplane", TSN_LOG_STDERR, TSN_LOG_ERR);
 	{
-		/* One CPU for everything: the generator's softirqs run where it runs. */
-		cpu_set_t one;
-		int cpu = sched_getcpu();
+		/* One CPU for everything: the generator's softirqs run where it runs.
+		 * The pipelined method adds a second (the first two CPUs). */
+		const char *cpus = getenv("BENCH_CPUS");	/* "GEN,SWITCH" */
 
-		CPU_ZERO(&one);
-		CPU_SET(cpu < 0 ? 0 : cpu, &one);
-		sched_setaffinity(0, sizeof(one), &one);
+		cpu_sw = libbpf_num_possible_cpus() > 1 ? 1 : 0;
+		cpu_gen = 0;
+		if (cpus && sscanf(cpus, "%d,%d", &cpu_gen, &cpu_sw) != 2)
+			fprintf(stderr, "bench: BENCH_CPUS=GEN,SWITCH ignored\n");
+		pin_self(cpu_sw);
 	}
 	if (json)
 		fprintf(json, "{\n");

@@ -1,0 +1,525 @@
+/* test_bpf_fibcache.c — the fast path's FIB cache (bpf/dataplane.bpf.c, fib_cached;
+ * daemon/fibwatch.c) through BPF_PROG_RUN against a real FIB in a namespace of
+ * the test's own.
+ *
+ * A hit must give exactly the bytes the uncached path gives, and every frame the
+ * uncached path hands to the kernel must still go there with an entry cached for
+ * its addresses (hop limit, MTU).  That a frame was served from the cache is shown
+ * by writing a marker MAC into its entry: a hit carries the marker.  fibwatch is
+ * run for real: the kernel's events must invalidate the cache.  Needs root.
+ *
+ *   fa0  2001:db8:1::1/64  tsnd port (frames arrive here)   peer fa1
+ *   fb0  2001:db8:2::1/64  tsnd port (egress)                peer fb1
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "bpf_frames.h"
+#include "dataplane.h"
+#include "evloop.h"
+#include "fibwatch.h"
+#include "test_util.h"
+#include "tsn/log.h"
+
+static struct dataplane *dp;
+static int if_a, if_b;
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0x0a, 0x00 };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0x0b, 0x00 };
+static const uint8_t mac_host2[6] = { 0x02, 0, 0, 0, 0x02, 0x02 };	/* 2001:db8:2::2 */
+static const uint8_t mac_host5[6] = { 0x02, 0, 0, 0, 0x02, 0x05 };	/* 2001:db8:2::5 */
+static const uint8_t mac_moved[6] = { 0x02, 0, 0, 0, 0x02, 0x99 };	/* 2::2, new NIC */
+static const uint8_t mac_talker[6] = { 0x02, 0, 0, 0, 0x01, 0x10 };
+static const uint8_t marker[6] = { 0x02, 0xee, 0xee, 0xee, 0xee, 0xee };
+
+static const char *const cfg_plain =
+	"ports:\n"
+	"  - { name: fa0, xdp: generic }\n"
+	"  - { name: fb0, xdp: generic }\n";
+
+/* ---- helpers ---- */
+
+static int apply_yaml(const char *yaml)
+{
+	struct tsn_diags diags;
+	struct tsn_config *cfg;
+	char err[512];
+	int rc;
+
+	tsn_diags_init(&diags, "fibcache.yaml");
+	cfg = tsn_config_parse(yaml, strlen(yaml), "fibcache.yaml", &diags);
+	tsn_diags_free(&diags);
+	if (!cfg)
+		return -EINVAL;
+	rc = dataplane_apply(dp, cfg, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "\n  apply: %s", err);
+	tsn_config_free(cfg);
+	return rc;
+}
+
+static uint64_t fwd_counter(unsigned reason)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	__u32 key = (__u32)if_a;
+	uint64_t sum = 0;
+
+	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
+		for (int c = 0; c < ncpus; c++)
+			sum += percpu[c].fwd[reason];
+	free(percpu);
+	return sum;
+}
+
+static void udp_to(struct fb *f, const char *dst, unsigned hop_limit, size_t payload)
+{
+	fb_eth(f, mac_a, mac_talker);
+	fb_ipv6(f, "2001:db8:1::10", dst, hop_limit, 0);
+	fb_udp(f, 4000, 7, payload);
+	fb_done(f);
+}
+
+static void routed(const struct fb *f, struct fb *want, const uint8_t dmac[6])
+{
+	*want = *f;
+	memcpy(want->b, dmac, 6);
+	memcpy(want->b + 6, mac_b, 6);
+	want->b[f->l3 + 7]--;
+}
+
+/* The key of an untagged UDP frame from fa0 (what route() puts into the lookup). */
+static void key_of(const struct fb *f, struct tsn_fib_key *k)
+{
+	const uint8_t *ip6 = f->b + f->l3;
+
+	memset(k, 0, sizeof(*k));
+	k->ifindex = (__u32)if_a;
+	memcpy(k->saddr, ip6 + 8, 16);
+	memcpy(k->daddr, ip6 + 24, 16);
+	memcpy(&k->flowinfo, ip6, 4);
+	k->flowinfo &= htonl(0x0fffffff);
+	memcpy(&k->sport, ip6 + 40, 2);
+	memcpy(&k->dport, ip6 + 42, 2);
+	k->l4_protocol = 17;
+}
+
+/* The cache's entry for f's addresses; false if there is none. */
+static bool entry_of(const struct fb *f, struct tsn_fib_val *v)
+{
+	struct tsn_fib_key k;
+
+	key_of(f, &k);
+	return bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, v) == 0;
+}
+
+static struct tsn_fib_ctl fib_ctl(void)
+{
+	struct tsn_fib_ctl ctl = { 0 };
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_fib_ctl"), &zero, &ctl);
+	return ctl;
+}
+
+/* Write the marker MAC into f's entry: a frame served from the cache carries it. */
+static void mark_entry(const struct fb *f)
+{
+	struct tsn_fib_key k;
+	struct tsn_fib_val v;
+
+	key_of(f, &k);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v), 0);
+	memcpy(v.dmac, marker, 6);
+	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
+}
+
+#define EXPECT_REDIRECT(f, want) expect_redirect(f, want, __LINE__)
+
+static void expect_redirect(const struct fb *f, const struct fb *want, int line)
+{
+	uint64_t before = fwd_counter(TSN_FWD_REDIRECT);
+	struct xdp_result r;
+
+	xdp_run(dataplane_xdp_fd(dp), if_a, f->b, f->len, &r);
+	if (r.verdict != XDP_REDIRECT)
+		fprintf(stderr, "\n  line %d: verdict %d (err %d), want XDP_REDIRECT", line, r.verdict,
+			r.err);
+	CU_ASSERT_EQUAL(r.verdict, XDP_REDIRECT);
+	CU_ASSERT_EQUAL(fwd_counter(TSN_FWD_REDIRECT), before + 1);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, want->b, want->len, "forwarded frame"));
+}
+
+#define EXPECT_PASS(f, reason) expect_pass(f, reason, #reason, __LINE__)
+
+static void expect_pass(const struct fb *f, unsigned reason, const char *name, int line)
+{
+	uint64_t before = fwd_counter(reason);
+	struct xdp_result r;
+
+	xdp_run(dataplane_xdp_fd(dp), if_a, f->b, f->len, &r);
+	if (r.verdict != XDP_PASS || fwd_counter(reason) != before + 1)
+		fprintf(stderr, "\n  line %d: verdict %d (err %d), counter %s %llu -> %llu", line,
+			r.verdict, r.err, name, (unsigned long long)before,
+			(unsigned long long)fwd_counter(reason));
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_EQUAL(fwd_counter(reason), before + 1);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, f->b, f->len, name));
+}
+
+/* Run the event loop for ms: fibwatch reads what the kernel announced. */
+static void stop_loop(struct evloop *loop, void *arg)
+{
+	(void)arg;
+	evloop_stop(loop);
+}
+
+static void run_loop(struct evloop *loop, unsigned ms)
+{
+	struct ev_timer *t = evloop_timer_new(loop, stop_loop, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	evloop_timer_arm_at(t, evloop_now_ns() + (uint64_t)ms * 1000000);
+	evloop_run(loop);
+	evloop_timer_free(t);
+}
+
+static void on_change(void *arg)
+{
+	dataplane_fib_invalidate(arg);
+}
+
+/* ---- fixtures ---- */
+
+static int suite_init(void)
+{
+	char err[512];
+
+	tsn_log_setup("test_bpf_fibcache", TSN_LOG_STDERR,
+		      getenv("TSN_TEST_DEBUG") ? TSN_LOG_DEBUG : TSN_LOG_ERR);
+	if (tu_netns_enter() < 0)
+		return -1;
+	if (tu_sh("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
+		  "net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1") ||
+	    tu_sh("for x in a b; do ip link add f${x}0 type veth peer name f${x}1 && "
+		  "ip link set f${x}0 address 02:00:00:00:0${x}:00 && ip link set f${x}0 up && "
+		  "ip link set f${x}1 up || exit 1; done") ||
+	    tu_sh("ip -6 addr add 2001:db8:1::1/64 dev fa0 nodad && "
+		  "ip -6 addr add 2001:db8:2::1/64 dev fb0 nodad") ||
+	    tu_sh("ip -6 neigh add 2001:db8:2::2 lladdr 02:00:00:00:02:02 dev fb0 nud permanent && "
+		  "ip -6 neigh add 2001:db8:2::5 lladdr 02:00:00:00:02:05 dev fb0 nud permanent") ||
+	    tu_sh("ip -6 route add 2001:db8:9::/64 via 2001:db8:2::2 && "
+		  "ip -6 route add 2001:db8:8::/64 via 2001:db8:2::2 mtu lock 1280 && "
+		  "ip -6 route add 2001:db8:6::/64 via 2001:db8:2::2 mtu lock 9000 && "
+		  "ip -6 route add 2001:db8:5::/64 via 2001:db8:2::2 mtu 1400"))
+		return -1;
+	if_a = (int)if_nametoindex("fa0");
+	if_b = (int)if_nametoindex("fb0");
+	dp = dataplane_create(NULL, err, sizeof(err));
+	if (!dp) {
+		fprintf(stderr, "dataplane_create: %s\n", err);
+		return -1;
+	}
+	if (apply_yaml(cfg_plain) < 0)
+		return -1;
+	/* What tsnd does once fibwatch listens. */
+	dataplane_fib_watched(dp, true);
+	return dataplane_fib_cache_on(dp) ? 0 : -1;
+}
+
+static int suite_cleanup(void)
+{
+	dataplane_destroy(dp, false);
+	tu_netns_leave();
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_hit_same_bytes(void)
+{
+	struct tsn_fib_val v;
+	struct fb f, want;
+
+	udp_to(&f, "2001:db8:9::1", 64, 100);
+	routed(&f, &want, mac_host2);
+	CU_ASSERT_FALSE(entry_of(&f, &v));
+	EXPECT_REDIRECT(&f, &want);		/* miss: looked up, cached */
+	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
+	CU_ASSERT_EQUAL(v.gen, fib_ctl().gen);
+	CU_ASSERT_EQUAL(v.ifindex, (__u32)if_b);
+	CU_ASSERT_EQUAL(v.mtu, 1500);		/* the veth's */
+	CU_ASSERT_EQUAL(memcmp(v.dmac, mac_host2, 6), 0);
+	CU_ASSERT_EQUAL(memcmp(v.smac, mac_b, 6), 0);
+	EXPECT_REDIRECT(&f, &want);		/* hit: the same bytes */
+	/* It was a hit: the entry's MAC is what the frame gets. */
+	mark_entry(&f);
+	routed(&f, &want, marker);
+	EXPECT_REDIRECT(&f, &want);
+	/* Another hop limit and payload, same addresses: the same entry. */
+	udp_to(&f, "2001:db8:9::1", 2, 700);
+	routed(&f, &want, marker);
+	EXPECT_REDIRECT(&f, &want);
+	/* Another port, traffic class or flow label is another question to the FIB
+	 * (rules and multipath may tell them apart): not this entry. */
+	fb_eth(&f, mac_a, mac_talker);
+	fb_ipv6(&f, "2001:db8:1::10", "2001:db8:9::1", 64, 0);
+	fb_udp(&f, 4000, 8, 100);
+	fb_done(&f);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	udp_to(&f, "2001:db8:9::1", 64, 100);
+	f.b[f.l3 + 3] ^= 0x5a;			/* flow label */
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	udp_to(&f, "2001:db8:9::1", 64, 100);
+	f.b[f.l3 + 1] ^= 0x80;			/* traffic class */
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+}
+
+static void test_new_generation_misses(void)
+{
+	struct tsn_fib_val v;
+	struct fb f, want;
+	__u32 gen;
+
+	udp_to(&f, "2001:db8:9::2", 64, 100);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	mark_entry(&f);
+	gen = fib_ctl().gen;
+	dataplane_fib_invalidate(dp);
+	CU_ASSERT_EQUAL(fib_ctl().gen, gen + 1);
+	CU_ASSERT_EQUAL(fib_ctl().on, 1);
+	EXPECT_REDIRECT(&f, &want);		/* the FIB's MAC, not the marker */
+	CU_ASSERT_TRUE(entry_of(&f, &v) && v.gen == gen + 1);
+	/* A reload invalidates too (tsnd's own routes change with it). */
+	mark_entry(&f);
+	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
+	EXPECT_REDIRECT(&f, &want);
+}
+
+static void test_too_long_goes_to_kernel(void)
+{
+	struct tsn_fib_val v;
+	struct fb f, want;
+
+	/* 2001:db8:8::/64 has MTU 1280: cached with it. */
+	udp_to(&f, "2001:db8:8::1", 64, 100);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
+	CU_ASSERT_EQUAL(v.mtu, 1280);
+	/* 1280 bytes of IPv6 fit; 1281 do not, cached entry or not. */
+	udp_to(&f, "2001:db8:8::1", 64, 1280 - 48);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	udp_to(&f, "2001:db8:8::1", 64, 1280 - 48 + 1);
+	EXPECT_PASS(&f, TSN_PASS_MTU);
+	CU_ASSERT_TRUE(entry_of(&f, &v) && v.mtu == 1280);	/* still there */
+	/* The same through a route with the device's MTU (1500). */
+	udp_to(&f, "2001:db8:2::2", 64, 1500 - 48);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	EXPECT_REDIRECT(&f, &want);
+	udp_to(&f, "2001:db8:2::2", 64, 1500 - 48 + 1);
+	EXPECT_PASS(&f, TSN_PASS_MTU);
+	/* A first frame too long caches nothing. */
+	udp_to(&f, "2001:db8:8::9", 64, 1300);
+	EXPECT_PASS(&f, TSN_PASS_MTU);
+	CU_ASSERT_FALSE(entry_of(&f, &v));
+}
+
+/* Around every MTU there is (route metric locked below and above the device's,
+ * unlocked, none): a frame served from a warm entry meets the verdict and bytes
+ * of the uncached lookup. */
+static void test_mtu_matches_uncached(void)
+{
+	static const char *const dsts[] = { "2001:db8:5::1", "2001:db8:6::1", "2001:db8:8::1",
+					    "2001:db8:9::1", "2001:db8:2::2" };
+	static const size_t sizes[] = { 1279, 1280, 1281, 1399, 1400, 1401, 1499, 1500, 1501, 1600 };
+	struct xdp_result off, on;
+	struct fb f, warm;
+
+	for (size_t d = 0; d < sizeof(dsts) / sizeof(dsts[0]); d++)
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			udp_to(&f, dsts[d], 64, sizes[i] - 48);
+			udp_to(&warm, dsts[d], 64, 20);
+			dataplane_fib_watched(dp, false);
+			xdp_run(dataplane_xdp_fd(dp), if_a, f.b, f.len, &off);
+			dataplane_fib_watched(dp, true);
+			xdp_run(dataplane_xdp_fd(dp), if_a, warm.b, warm.len, &on);
+			CU_ASSERT_EQUAL(on.verdict, XDP_REDIRECT);
+			xdp_run(dataplane_xdp_fd(dp), if_a, f.b, f.len, &on);
+			if (on.verdict != off.verdict)
+				fprintf(stderr, "\n  %s, %zu bytes: verdict %d cached, %d uncached",
+					dsts[d], sizes[i], on.verdict, off.verdict);
+			CU_ASSERT_EQUAL(on.verdict, off.verdict);
+			CU_ASSERT_TRUE(bytes_equal(on.frame, on.frame_len, off.frame, off.frame_len,
+						   "cached vs uncached"));
+		}
+}
+
+/* A policy rule on the destination port: each port's frames keep their own next
+ * hop, warm entries or not. */
+static void test_policy_rule_by_port(void)
+{
+	struct fb f7, f9, want7, want9;
+
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip -6 route add 2001:db8:9::/64 via 2001:db8:2::5 table 100 && "
+				    "ip -6 rule add dport 9 table 100 priority 100"), 0);
+	dataplane_fib_invalidate(dp);	/* what fibwatch does on the rule's event */
+	udp_to(&f7, "2001:db8:9::20", 64, 50);
+	fb_eth(&f9, mac_a, mac_talker);
+	fb_ipv6(&f9, "2001:db8:1::10", "2001:db8:9::20", 64, 0);
+	fb_udp(&f9, 4000, 9, 50);
+	fb_done(&f9);
+	routed(&f7, &want7, mac_host2);
+	routed(&f9, &want9, mac_host5);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_REDIRECT(&f7, &want7);
+		EXPECT_REDIRECT(&f9, &want9);
+	}
+	tu_sh("ip -6 rule del dport 9 table 100 priority 100; ip -6 route flush table 100");
+	dataplane_fib_invalidate(dp);
+}
+
+static void test_hop_limit_goes_to_kernel(void)
+{
+	struct fb f, want;
+
+	udp_to(&f, "2001:db8:9::3", 64, 20);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	EXPECT_REDIRECT(&f, &want);
+	udp_to(&f, "2001:db8:9::3", 1, 20);
+	EXPECT_PASS(&f, TSN_PASS_HOP_LIMIT);
+	udp_to(&f, "2001:db8:9::3", 0, 20);
+	EXPECT_PASS(&f, TSN_PASS_HOP_LIMIT);
+}
+
+static void test_failures_not_cached(void)
+{
+	struct tsn_fib_val v;
+	struct fb f;
+
+	udp_to(&f, "2001:db8:2::3", 64, 20);		/* no neighbour entry */
+	EXPECT_PASS(&f, TSN_PASS_NO_NEIGH);
+	CU_ASSERT_FALSE(entry_of(&f, &v));
+	udp_to(&f, "2001:db8:99::1", 64, 20);		/* no route */
+	EXPECT_PASS(&f, TSN_PASS_NOT_FWDED);
+	CU_ASSERT_FALSE(entry_of(&f, &v));
+	udp_to(&f, "2001:db8:2::1", 64, 20);		/* the switch's own address */
+	EXPECT_PASS(&f, TSN_PASS_NOT_FWDED);
+	CU_ASSERT_FALSE(entry_of(&f, &v));
+}
+
+static void test_off_caches_nothing(void)
+{
+	struct tsn_fib_val v;
+	struct fb f, want;
+
+	dataplane_fib_watched(dp, false);
+	CU_ASSERT_EQUAL(fib_ctl().on, 0);
+	udp_to(&f, "2001:db8:9::4", 64, 20);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_FALSE(entry_of(&f, &v));
+	dataplane_fib_watched(dp, true);
+	CU_ASSERT_EQUAL(fib_ctl().on, 1);
+}
+
+/* The kernel changes a neighbour's MAC, a route's next hop, a link's MTU, and
+ * fibwatch tells the cache. */
+static void test_kernel_changes(void)
+{
+	char err[256];
+	struct evloop *loop = evloop_new();
+	struct fibwatch *w;
+	struct fb f, want;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	w = fibwatch_open(loop, on_change, dp, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+
+	/* Neighbour: 2001:db8:2::2 moves to another MAC. */
+	udp_to(&f, "2001:db8:2::2", 64, 20);
+	routed(&f, &want, mac_host2);
+	EXPECT_REDIRECT(&f, &want);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL(tu_sh("ip -6 neigh replace 2001:db8:2::2 lladdr 02:00:00:00:02:99 dev fb0 "
+			      "nud permanent"), 0);
+	run_loop(loop, 50);
+	routed(&f, &want, mac_moved);
+	EXPECT_REDIRECT(&f, &want);
+
+	/* Route: 2001:db8:9::/64 now via 2001:db8:2::5. */
+	udp_to(&f, "2001:db8:9::7", 64, 20);
+	routed(&f, &want, mac_moved);
+	EXPECT_REDIRECT(&f, &want);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL(tu_sh("ip -6 route replace 2001:db8:9::/64 via 2001:db8:2::5"), 0);
+	run_loop(loop, 50);
+	routed(&f, &want, mac_host5);
+	EXPECT_REDIRECT(&f, &want);
+
+	/* Link: fb0's MTU drops to 1400; a 1450-byte packet cached at 1500 goes
+	 * to the kernel now. */
+	udp_to(&f, "2001:db8:9::8", 64, 1450 - 48);
+	routed(&f, &want, mac_host5);
+	EXPECT_REDIRECT(&f, &want);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL(tu_sh("ip link set fb0 mtu 1400"), 0);
+	run_loop(loop, 50);
+	EXPECT_PASS(&f, TSN_PASS_MTU);
+
+	/* Address: 2001:db8:2::5 becomes the switch's own: not forwarded. */
+	udp_to(&f, "2001:db8:2::5", 64, 20);
+	routed(&f, &want, mac_host5);
+	EXPECT_REDIRECT(&f, &want);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL(tu_sh("ip -6 addr add 2001:db8:2::5/128 dev fb0 nodad"), 0);
+	run_loop(loop, 50);
+	EXPECT_PASS(&f, TSN_PASS_NOT_FWDED);
+
+	tu_sh("ip -6 addr del 2001:db8:2::5/128 dev fb0; ip link set fb0 mtu 1500; "
+	      "ip -6 route replace 2001:db8:9::/64 via 2001:db8:2::2; "
+	      "ip -6 neigh replace 2001:db8:2::2 lladdr 02:00:00:00:02:02 dev fb0 nud permanent");
+	fibwatch_close(w);
+	evloop_free(loop);
+	dataplane_fib_invalidate(dp);
+}
+
+int main(void)
+{
+	CU_pSuite suite;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	suite = CU_add_suite("bpf_fibcache", suite_init, suite_cleanup);
+	if (!suite ||
+	    !CU_add_test(suite, "a hit gives the bytes of a lookup", test_hit_same_bytes) ||
+	    !CU_add_test(suite, "a new generation misses", test_new_generation_misses) ||
+	    !CU_add_test(suite, "too long for the cached MTU: to the kernel",
+			 test_too_long_goes_to_kernel) ||
+	    !CU_add_test(suite, "every MTU: cached as uncached", test_mtu_matches_uncached) ||
+	    !CU_add_test(suite, "a policy rule on ports", test_policy_rule_by_port) ||
+	    !CU_add_test(suite, "hop limit 1 with an entry: to the kernel",
+			 test_hop_limit_goes_to_kernel) ||
+	    !CU_add_test(suite, "failed lookups are not cached", test_failures_not_cached) ||
+	    !CU_add_test(suite, "off: nothing cached", test_off_caches_nothing) ||
+	    !CU_add_test(suite, "kernel changes reach the cache through fibwatch",
+			 test_kernel_changes)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	return tu_run_tests();
+}
