@@ -42,6 +42,10 @@ static const char *const policing_cfg =
 	"  - { name: m-demote, cir: 8Mbit, cbs: 200B, on-exceed: demote, demote-priority: 1 }\n"
 	"  - { name: m-two, cir: 8Mbit, cbs: 100B, eir: 16Mbit, ebs: 200B }\n"
 	"  - { name: m-gated, cir: 8Mbit, cbs: 300B }\n"
+	"  - { name: m-aware, cir: 8Mbit, cbs: 100B, eir: 8Mbit, ebs: 200B, color-mode: aware }\n"
+	"  - { name: m-coupled, cir: 8Mbit, cbs: 100B, ebs: 200B, coupling: true,\n"
+	"      color-mode: aware }\n"
+	"  - { name: m-blind, cir: 8Mbit, cbs: 100B, eir: 8Mbit, ebs: 200B }\n"
 	"stream-gates:\n"
 	"  - name: g-win\n"
 	"    clock: monotonic\n"
@@ -64,6 +68,9 @@ static const char *const policing_cfg =
 	"  - { name: f-sdu, max-sdu: 120 }\n"
 	"  - { name: f-gate, gate: g-win, meter: m-gated }\n"
 	"  - { name: f-long, gate: g-long }\n"
+	"  - { name: f-aware, meter: m-aware }\n"
+	"  - { name: f-coupled, meter: m-coupled }\n"
+	"  - { name: f-blind, meter: m-blind }\n"
 	"streams:\n"
 	"  - { id: 1, identification: ipv6, dst: \"2001:db8:2::1\", priority: 6, filter: f-drop }\n"
 	"  - { id: 2, identification: ipv6, dst: \"2001:db8:2::2\", priority: 6, filter: f-demote }\n"
@@ -71,7 +78,18 @@ static const char *const policing_cfg =
 	"  - { id: 4, identification: ipv6, dst: \"2001:db8:2::4\", priority: 5, filter: f-sdu }\n"
 	"  - { id: 5, identification: ipv6, dst: \"2001:db8:2::5\", priority: 4 }\n"
 	"  - { id: 6, identification: ipv6, dst: \"2001:db8:2::6\", priority: 5, filter: f-gate }\n"
-	"  - { id: 7, identification: ipv6, dst: \"2001:db8:2::7\", priority: 5, filter: f-long }\n";
+	"  - { id: 7, identification: ipv6, dst: \"2001:db8:2::7\", priority: 5, filter: f-long }\n"
+	"  - { id: 8, identification: ipv6, dst: \"2001:db8:2::8\", priority: 5, filter: f-aware }\n"
+	"  - { id: 9, identification: ipv6, dst: \"2001:db8:2::9\", priority: 5, filter: f-coupled }\n"
+	"  - { id: 10, identification: ipv6, dst: \"2001:db8:2::a\", priority: 5, filter: f-blind }\n";
+
+/* Flow meter ids (position in flow-meters, from 1) and filter ids. */
+#define M_AWARE 5
+#define M_COUPLED 6
+#define M_BLIND 7
+#define F_AWARE 7
+#define F_COUPLED 8
+#define F_BLIND 9
 
 /* ---- host-side arithmetic ---- */
 
@@ -117,6 +135,86 @@ static void test_mark_two_rate(void)
 	CU_ASSERT_EQUAL(last, T0);
 }
 
+/* Color-aware (MEF 10.3 CM = aware): a yellow frame never takes committed tokens. */
+static void test_mark_color_aware(void)
+{
+	__u64 c = 0, e = 0, last = 0;
+#define MARK(in, len) tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 8000000, 200 * U, \
+					   T0, len, in, 0)
+
+	/* Full: 100 B committed, 200 B excess. */
+	CU_ASSERT_EQUAL(MARK(TSN_METER_YELLOW, 100), TSN_METER_YELLOW);
+	CU_ASSERT_EQUAL(c, 100 * U);	/* committed untouched */
+	CU_ASSERT_EQUAL(e, 100 * U);
+	CU_ASSERT_EQUAL(MARK(TSN_METER_GREEN, 100), TSN_METER_GREEN);
+	CU_ASSERT_EQUAL(c, 0);
+	CU_ASSERT_EQUAL(MARK(TSN_METER_YELLOW, 100), TSN_METER_YELLOW);
+	CU_ASSERT_EQUAL(e, 0);
+	CU_ASSERT_EQUAL(MARK(TSN_METER_YELLOW, 1), TSN_METER_RED);
+	CU_ASSERT_EQUAL(MARK(TSN_METER_GREEN, 1), TSN_METER_RED);
+	/* A green frame may still fall back to excess tokens; a yellow one may not
+	 * take committed ones: 1 us later both buckets hold 1 B. */
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 8000000, 200 * U,
+					     T0 + 1000, 1, TSN_METER_YELLOW, 0), TSN_METER_YELLOW);
+	CU_ASSERT_EQUAL(c, 1 * U);
+	CU_ASSERT_EQUAL(e, 0);
+	CU_ASSERT_EQUAL(MARK(TSN_METER_YELLOW, 1), TSN_METER_RED);	/* 1 B committed, unused */
+	CU_ASSERT_EQUAL(c, 1 * U);
+	/* A frame that arrives red stays red and takes nothing. */
+	CU_ASSERT_EQUAL(MARK(TSN_METER_RED, 1), TSN_METER_RED);
+	CU_ASSERT_EQUAL(c, 1 * U);
+	CU_ASSERT_EQUAL(MARK(TSN_METER_GREEN, 1), TSN_METER_GREEN);
+	CU_ASSERT_EQUAL(c, 0);
+#undef MARK
+}
+
+/* Coupling (CF = 1): the committed bucket's overflow feeds the excess bucket. */
+static void test_mark_coupling(void)
+{
+	uint64_t cap = (1ull << 30) * U;
+	__u64 c = 0, e = 0, last = 0;
+
+	/* cir 8 Mbit/s (1 B/us), cbs 100 B, eir 0, ebs 200 B. */
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 0, 200 * U, T0, 100,
+					     TSN_METER_GREEN, 1), TSN_METER_GREEN);
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 0, 200 * U, T0, 200,
+					     TSN_METER_YELLOW, 1), TSN_METER_YELLOW);
+	CU_ASSERT_EQUAL(c, 0);
+	CU_ASSERT_EQUAL(e, 0);
+	/* 150.001 us: 100 B fill the committed bucket, 50.001 B overflow to excess. */
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 0, 200 * U,
+					     T0 + 150001, 51, TSN_METER_YELLOW, 1), TSN_METER_RED);
+	CU_ASSERT_EQUAL(c, 100 * U);
+	CU_ASSERT_EQUAL(e, 50 * U + 8000000);
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 0, 200 * U,
+					     T0 + 150001, 50, TSN_METER_YELLOW, 1), TSN_METER_YELLOW);
+	CU_ASSERT_EQUAL(e, 8000000);
+	/* Uncoupled, the same overflow is lost. */
+	c = 0, e = 0;
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 0, 200 * U,
+					     T0 + 150001 + 150000, 1, TSN_METER_YELLOW, 0), TSN_METER_RED);
+	CU_ASSERT_EQUAL(c, 100 * U);
+	CU_ASSERT_EQUAL(e, 0);
+	/* Both rates add up, never beyond ebs. */
+	c = 50 * U, e = 0;
+	last = T0;
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 16000000, 200 * U,
+					     T0 + 60000, 1, TSN_METER_RED, 1), TSN_METER_RED);
+	CU_ASSERT_EQUAL(c, 100 * U);
+	CU_ASSERT_EQUAL(e, 120 * U + 10 * U);	/* 60 us at 2 B/us, 10 B overflow */
+	CU_ASSERT_EQUAL(tsn_meter_mark_color(&c, &e, &last, 8000000, 100 * U, 16000000, 200 * U,
+					     T0 + 1000000, 1, TSN_METER_RED, 1), TSN_METER_RED);
+	CU_ASSERT_EQUAL(e, 200 * U);
+	/* The overflow never overflows: largest buckets, rate and time. */
+	CU_ASSERT_EQUAL(tsn_meter_overflow(0, cap, ~0ull, ~0ull, cap), cap);
+	CU_ASSERT_EQUAL(tsn_meter_overflow(cap, cap, 1, ~0ull, cap), cap);
+	CU_ASSERT_EQUAL(tsn_meter_overflow(0, cap, 1, ~0ull, 0), 0);
+	/* Exactly the committed room: no overflow; one ns more: one rate's worth. */
+	CU_ASSERT_EQUAL(tsn_meter_overflow(0, 100 * U, 8000000, 100000, 200 * U), 0);
+	CU_ASSERT_EQUAL(tsn_meter_overflow(0, 100 * U, 8000000, 100001, 200 * U), 8000000);
+	CU_ASSERT_EQUAL(tsn_meter_overflow(0, 100 * U, 8000000, 1000000, 200 * U), 200 * U);
+}
+
 /* ---- through the program ---- */
 
 static int apply_cfg(const char *yaml)
@@ -157,7 +255,7 @@ static void reset_meters_and_counters(void)
 	struct tsn_meter_state ms;
 
 	memset(&ms, 0, sizeof(ms));
-	for (uint32_t id = 1; id <= 6; id++) {
+	for (uint32_t id = 1; id <= 9; id++) {
 		CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_meters"), &id, &ms,
 						    BPF_ANY), 0);
 		CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_filter_stats"), &id,
@@ -330,6 +428,153 @@ static void test_two_rate(void)
 	CU_ASSERT_EQUAL(c.red, 2);
 }
 
+/* A VLAN-tagged UDP frame of exactly len bytes to dst, with DEI set or not; runs it
+ * and returns the verdict, *dei_out the DEI bit of the frame that leaves (-1 if
+ * dropped). */
+static int run_tagged(const char *dst, size_t len, int dei, int *dei_out)
+{
+	struct xdp_result r;
+	struct fb f;
+
+	CU_ASSERT_FATAL(len >= 18 + 40 + 8);
+	fb_eth(&f, port_mac, mac_other);
+	fb_vlan(&f, 0x8100, 5, (dei ? 0x1000u : 0) | 100);
+	fb_ipv6(&f, "2001:db8:1::10", dst, 64, 0);
+	fb_udp(&f, 1000, 5000, len - 18 - 40 - 8);
+	fb_done(&f);
+	CU_ASSERT_EQUAL(f.len, len);
+	xdp_run(dataplane_xdp_fd(dp), ifindex, f.b, f.len, &r);
+	CU_ASSERT_EQUAL(r.err, 0);
+	*dei_out = -1;
+	if (r.verdict != XDP_DROP && r.frame_len >= 16) {
+		CU_ASSERT_EQUAL(r.frame[12], 0x81);	/* still tagged where it was */
+		*dei_out = (r.frame[14] >> 4) & 1;
+		CU_ASSERT_EQUAL(r.frame[14] & 0xef, 5 << 5);	/* PCP kept, VID 100 */
+		CU_ASSERT_EQUAL(r.frame[15], 100);
+	}
+	return r.verdict;
+}
+
+static struct tsn_meter_state meter_state(uint32_t mid)
+{
+	struct tsn_meter_state ms;
+
+	memset(&ms, 0, sizeof(ms));
+	CU_ASSERT_EQUAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_meters"), &mid, &ms), 0);
+	return ms;
+}
+
+#define D8 "2001:db8:2::8"
+#define D9 "2001:db8:2::9"
+#define DA "2001:db8:2::a"
+
+/* m-aware: cir = eir = 8 Mbit/s (1 B/us), cbs 100 B, ebs 200 B, color-aware: a
+ * frame with DEI set arrives yellow and may use only excess tokens. */
+static void test_color_aware(void)
+{
+	struct tsn_filter_counters c;
+	struct tsn_meter_state ms;
+	int dei;
+
+	CU_ASSERT_EQUAL_FATAL(apply_cfg(policing_cfg), 0);
+	reset_meters_and_counters();
+	set_clock(T0);
+	/* Yellow in: excess 200 -> 100 B, committed untouched. */
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_PASS);
+	CU_ASSERT_EQUAL(dei, 1);
+	ms = meter_state(M_AWARE);
+	CU_ASSERT_EQUAL(ms.committed, 100 * U);
+	CU_ASSERT_EQUAL(ms.excess, 100 * U);
+	/* Green in: committed 100 -> 0, leaves green (DEI clear). */
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 0, &dei), XDP_PASS);
+	CU_ASSERT_EQUAL(dei, 0);
+	/* Yellow in: the last 100 B of excess. */
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_PASS);
+	ms = meter_state(M_AWARE);
+	CU_ASSERT_EQUAL(ms.committed, 0);
+	CU_ASSERT_EQUAL(ms.excess, 0);
+	/* Both empty: red either way, dropped. */
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_DROP);
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 0, &dei), XDP_DROP);
+	/* 100 us later, 100 B in each bucket.  Two yellow frames: the first takes the
+	 * excess, the second finds 100 B committed it may not use: red. */
+	set_clock(T0 + 100000);
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_PASS);
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_DROP);
+	ms = meter_state(M_AWARE);
+	CU_ASSERT_EQUAL(ms.committed, 100 * U);
+	CU_ASSERT_EQUAL(ms.excess, 0);
+	/* A green frame takes them. */
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 0, &dei), XDP_PASS);
+	CU_ASSERT_EQUAL(dei, 0);
+	/* 99.999 us: 99.999 B each; 1 ns more: exactly 100 B of excess. */
+	set_clock(T0 + 199999);
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_DROP);
+	set_clock(T0 + 200000);
+	CU_ASSERT_EQUAL(run_tagged(D8, 100, 1, &dei), XDP_PASS);
+	ms = meter_state(M_AWARE);
+	CU_ASSERT_EQUAL(ms.excess, 0);
+	CU_ASSERT_EQUAL(ms.committed, 100 * U);
+	c = counters(F_AWARE);
+	CU_ASSERT_EQUAL(c.matched, 10);
+	CU_ASSERT_EQUAL(c.passed, 6);
+	CU_ASSERT_EQUAL(c.yellow, 4);
+	CU_ASSERT_EQUAL(c.red, 4);
+}
+
+/* m-blind, same buckets, color-blind: DEI is ignored on the way in; a frame the
+ * meter marks yellow leaves with DEI set. */
+static void test_color_blind_marks_yellow(void)
+{
+	struct tsn_filter_counters c;
+	int dei;
+
+	CU_ASSERT_EQUAL_FATAL(apply_cfg(policing_cfg), 0);
+	reset_meters_and_counters();
+	set_clock(T0);
+	CU_ASSERT_EQUAL(run_tagged(DA, 100, 1, &dei), XDP_PASS);	/* green: takes committed */
+	CU_ASSERT_EQUAL(dei, 1);	/* a DEI it came with stays */
+	CU_ASSERT_EQUAL(run_tagged(DA, 100, 0, &dei), XDP_PASS);	/* yellow: marked */
+	CU_ASSERT_EQUAL(dei, 1);
+	CU_ASSERT_EQUAL(run_tagged(DA, 100, 0, &dei), XDP_PASS);	/* yellow */
+	CU_ASSERT_EQUAL(dei, 1);
+	CU_ASSERT_EQUAL(run_tagged(DA, 100, 0, &dei), XDP_DROP);
+	set_clock(T0 + 100000);
+	CU_ASSERT_EQUAL(run_tagged(DA, 100, 0, &dei), XDP_PASS);	/* green again */
+	CU_ASSERT_EQUAL(dei, 0);
+	c = counters(F_BLIND);
+	CU_ASSERT_EQUAL(c.yellow, 2);
+	CU_ASSERT_EQUAL(c.red, 1);
+	CU_ASSERT_EQUAL(c.passed, 4);
+}
+
+/* m-coupled: cir 8 Mbit/s, cbs 100 B, no excess rate, ebs 200 B, coupling,
+ * color-aware: the excess bucket fills only with the committed one's overflow. */
+static void test_coupling(void)
+{
+	struct tsn_meter_state ms;
+	int dei;
+
+	CU_ASSERT_EQUAL_FATAL(apply_cfg(policing_cfg), 0);
+	reset_meters_and_counters();
+	set_clock(T0);
+	CU_ASSERT_EQUAL(run_tagged(D9, 100, 0, &dei), XDP_PASS);	/* green, committed 0 */
+	CU_ASSERT_EQUAL(run_tagged(D9, 200, 1, &dei), XDP_PASS);	/* yellow, excess 0 */
+	CU_ASSERT_EQUAL(run_tagged(D9, 70, 1, &dei), XDP_DROP);
+	/* 150 us: 100 B fill the committed bucket, the other 50 B go to excess. */
+	set_clock(T0 + 150000);
+	CU_ASSERT_EQUAL(run_tagged(D9, 70, 1, &dei), XDP_DROP);	/* 70 > 50 B */
+	ms = meter_state(M_COUPLED);
+	CU_ASSERT_EQUAL(ms.committed, 100 * U);
+	CU_ASSERT_EQUAL(ms.excess, 50 * U);
+	set_clock(T0 + 170000);	/* 20 B more, all overflow: 70 B */
+	CU_ASSERT_EQUAL(run_tagged(D9, 70, 1, &dei), XDP_PASS);
+	CU_ASSERT_EQUAL(dei, 1);
+	ms = meter_state(M_COUPLED);
+	CU_ASSERT_EQUAL(ms.committed, 100 * U);
+	CU_ASSERT_EQUAL(ms.excess, 0);
+}
+
 /* Gate g-win: open 100 us, closed 200 us, open 50 us at priority 2; cycle 350 us
  * from 1 s.  The verdict and priority at an offset into the cycle. */
 static void expect_gate(const char *dst, int64_t at, int want_verdict, int want_prio, int line)
@@ -404,6 +649,152 @@ static void test_gate_before_meter(void)
 	CU_ASSERT_EQUAL(c.gate_closed, 20);
 	CU_ASSERT_EQUAL(c.red, 1);
 	CU_ASSERT_EQUAL(c.passed, 4);
+}
+
+/* ---- live gate state (filter show) ---- */
+
+struct gate_expect {
+	int64_t at;		/* from the base time */
+	bool open;
+	uint32_t entry;
+	int prio;
+	uint64_t offset, next_entry, next_change;
+};
+
+static void check_gate_at(const struct tsn_cfg_stream_gate *g, const struct tsn_gate_conf *gc,
+			  const struct gate_expect *x)
+{
+	struct pol_gate_now st;
+	uint64_t now = (uint64_t)((int64_t)gc->base_ns + x->at);
+
+	pol_gate_at(g, gc, now, &st);
+	if (st.open != x->open || st.entry != x->entry || st.priority != x->prio ||
+	    st.offset_ns != x->offset || st.next_entry_ns != x->next_entry ||
+	    st.next_change_ns != x->next_change)
+		fprintf(stderr, "\n  %s at %+lld: open %d entry %u prio %d off %llu next entry %llu "
+			"next change %llu", g->name, (long long)x->at, st.open, st.entry, st.priority,
+			(unsigned long long)st.offset_ns, (unsigned long long)st.next_entry_ns,
+			(unsigned long long)st.next_change_ns);
+	CU_ASSERT_EQUAL(st.open, x->open);
+	CU_ASSERT_EQUAL(st.entry, x->entry);
+	CU_ASSERT_EQUAL(st.priority, x->prio);
+	CU_ASSERT_EQUAL(st.offset_ns, x->offset);
+	CU_ASSERT_EQUAL(st.next_entry_ns, x->next_entry);
+	CU_ASSERT_EQUAL(st.next_change_ns, x->next_change);
+}
+
+static struct tsn_config *parse_policing_cfg(void)
+{
+	struct tsn_diags diags;
+	struct tsn_config *cfg;
+
+	tsn_diags_init(&diags, "test.yaml");
+	cfg = tsn_config_parse(policing_cfg, strlen(policing_cfg), "test.yaml", &diags);
+	tsn_diags_free(&diags);
+	return cfg;
+}
+
+/* pol_gate_at, exactly: state, entry, offset, time to the next entry and to the
+ * next open/close, at boundaries and before the base time. */
+static void test_gate_state_exact(void)
+{
+	/* g-win: open 100 us, closed 200 us, open 50 us at priority 2; cycle 350 us. */
+	static const struct gate_expect win[] = {
+		{ 0, true, 0, -1, 0, 100000, 100000 },
+		{ 99999, true, 0, -1, 99999, 1, 1 },
+		{ 100000, false, 1, -1, 100000, 200000, 200000 },
+		{ 299999, false, 1, -1, 299999, 1, 1 },
+		/* open to open: the next change is the close after entry 0 */
+		{ 300000, true, 2, 2, 300000, 50000, 150000 },
+		{ 349999, true, 2, 2, 349999, 1, 100001 },
+		{ 350000, true, 0, -1, 0, 100000, 100000 },
+		{ 10 * 350000 + 150000, false, 1, -1, 150000, 150000, 150000 },
+		/* before the base time: the same cycles, extended backwards */
+		{ -1, true, 2, 2, 349999, 1, 100001 },
+		{ -50000, true, 2, 2, 300000, 50000, 150000 },
+		{ -50001, false, 1, -1, 299999, 1, 1 },
+		{ -350000, true, 0, -1, 0, 100000, 100000 },
+		{ -1000000000, true, 2, 2, 300000, 50000, 150000 },	/* clock at 0 */
+	};
+	/* g-long: closed 100 us, open 100 us, cycle 1 ms: the open entry lasts 900 us. */
+	static const struct gate_expect lng[] = {
+		{ 0, false, 0, -1, 0, 100000, 100000 },
+		{ 50000, false, 0, -1, 50000, 50000, 50000 },
+		{ 100000, true, 1, -1, 100000, 900000, 900000 },
+		{ 999999, true, 1, -1, 999999, 1, 1 },
+		{ 1000000, false, 0, -1, 0, 100000, 100000 },
+	};
+	struct tsn_config *cfg = parse_policing_cfg();
+	struct tsn_gate_conf gc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	pol_gate_conf(&cfg->stream_gates[0], 0, 0, &gc);
+	CU_ASSERT_EQUAL(gc.base_ns, 1000000000);
+	CU_ASSERT_EQUAL(gc.cycle_ns, 350000);
+	for (size_t i = 0; i < sizeof(win) / sizeof(win[0]); i++)
+		check_gate_at(&cfg->stream_gates[0], &gc, &win[i]);
+	pol_gate_conf(&cfg->stream_gates[1], 0, 0, &gc);
+	CU_ASSERT_EQUAL(gc.cycle_ns, 1000000);
+	for (size_t i = 0; i < sizeof(lng) / sizeof(lng[0]); i++)
+		check_gate_at(&cfg->stream_gates[1], &gc, &lng[i]);
+
+	/* Never changes: every entry open (the second one of length 0 never applies). */
+	struct tsn_cfg_sgate_entry ents[3] = {
+		{ .state = TSN_SGATE_OPEN, .interval_ns = 100 },
+		{ .state = TSN_SGATE_CLOSED, .interval_ns = 0 },
+		{ .state = TSN_SGATE_OPEN, .interval_ns = 50, .has_priority = true, .priority = 3 },
+	};
+	struct tsn_cfg_stream_gate g = { .name = "g-open", .entries = ents, .n_entries = 3 };
+	static const struct gate_expect open[] = {
+		{ 99, true, 0, -1, 99, 1, 0 },
+		{ 100, true, 2, 3, 100, 50, 0 },
+	};
+
+	pol_gate_conf(&g, 0, 0, &gc);
+	for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++)
+		check_gate_at(&g, &gc, &open[i]);
+	/* No entries: open for good. */
+	struct pol_gate_now st;
+
+	g.n_entries = 0;
+	pol_gate_conf(&g, 0, 0, &gc);
+	pol_gate_at(&g, &gc, 12345, &st);
+	CU_ASSERT_TRUE(st.open);
+	CU_ASSERT_EQUAL(st.next_change_ns, 0);
+	tsn_config_free(cfg);
+}
+
+/* What filter show computes is what the program does: g-long (no meter behind
+ * it) at 400 times over 3 cycles, boundaries included. */
+static void test_gate_state_matches_program(void)
+{
+	struct tsn_config *cfg = parse_policing_cfg();
+	struct tsn_gate_conf gc;
+	int mismatches = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(apply_cfg(policing_cfg), 0);
+	pol_gate_conf(&cfg->stream_gates[1], 0, 0, &gc);
+	for (int i = 0; i < 400; i++) {
+		/* Every boundary and its neighbours, plus odd steps in between. */
+		uint64_t t = (i % 4 == 3) ? (uint64_t)i * 7919 :
+			     (uint64_t)(i / 4) % 30 * 100000 + (uint64_t)(i % 4) - 1 + 1000000;
+		struct pol_gate_now st;
+		struct fb f;
+		int prio, v;
+
+		pol_gate_at(&cfg->stream_gates[1], &gc, t, &st);
+		set_clock(t);
+		frame_to(&f, "2001:db8:2::7", 64);
+		v = run(&f, &prio);
+		if ((v == XDP_PASS) != st.open) {
+			if (mismatches++ < 5)
+				fprintf(stderr, "\n  at %llu: program %d, filter show %s",
+					(unsigned long long)t, v, st.open ? "open" : "closed");
+		}
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	tsn_config_free(cfg);
 }
 
 /* ---- access lists ---- */
@@ -610,10 +1001,39 @@ static void test_filters_json(void)
 	json_object_put(j);
 	j = pol_filters_json(cfg, -1, NULL);
 	CU_ASSERT_TRUE(json_object_object_get_ex(j, "filters", &arr));
-	CU_ASSERT_EQUAL(json_object_array_length(arr), 6);
+	CU_ASSERT_EQUAL(json_object_array_length(arr), 9);
 	f = json_object_array_get_idx(arr, 0);
 	CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(
 		json_object_object_get(f, "meter"), "cir_bps")), 8000000);
+	f = json_object_array_get_idx(arr, 7);	/* f-coupled */
+	CU_ASSERT_TRUE(json_object_get_boolean(json_object_object_get(
+		json_object_object_get(f, "meter"), "coupling")));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(
+		json_object_object_get(f, "meter"), "color_mode")), "aware");
+	/* Both gates, each with a state consistent with its entry. */
+	CU_ASSERT_TRUE(json_object_object_get_ex(j, "gates", &arr));
+	CU_ASSERT_EQUAL_FATAL(json_object_array_length(arr), 2);
+	f = json_object_array_get_idx(arr, 1);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(f, "name")), "g-long");
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(f, "clock")), "tai");
+	CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(f, "cycle_ns")), 1000000);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(f, "state")),
+			       json_object_get_int64(json_object_object_get(f, "entry")) == 0 ?
+			       "closed" : "open");
+	CU_ASSERT_TRUE(json_object_get_int64(json_object_object_get(f, "next_change_in_ns")) > 0);
+	CU_ASSERT_TRUE(json_object_get_int64(json_object_object_get(f, "next_change_in_ns")) <= 900000);
+	CU_ASSERT_PTR_NULL(json_object_object_get(f, "gate_closed"));	/* no counters: null */
+	json_object_put(j);
+	/* One filter: only its gate, with its gate-closed count. */
+	reset_meters_and_counters();
+	EXPECT_GATE("2001:db8:2::6", 150000, XDP_DROP, -1);
+	j = pol_filters_json(cfg, dataplane_map_fd(dp, "tsn_filter_stats"), "f-gate");
+	CU_ASSERT_TRUE(json_object_object_get_ex(j, "gates", &arr));
+	CU_ASSERT_EQUAL_FATAL(json_object_array_length(arr), 1);
+	f = json_object_array_get_idx(arr, 0);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(f, "name")), "g-win");
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(f, "clock")), "monotonic");
+	CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(f, "gate_closed")), 1);
 	json_object_put(j);
 	tsn_config_free(cfg);
 }
@@ -661,12 +1081,19 @@ int main(void)
 	if (!host || !prog ||
 	    !CU_add_test(host, "refill is exact and never overflows", test_refill_exact) ||
 	    !CU_add_test(host, "two-rate marking", test_mark_two_rate) ||
+	    !CU_add_test(host, "color-aware marking", test_mark_color_aware) ||
+	    !CU_add_test(host, "coupling flag", test_mark_coupling) ||
 	    !CU_add_test(prog, "meter drops exactly over controlled time", test_meter_drop_exact) ||
 	    !CU_add_test(prog, "max SDU", test_max_sdu) ||
 	    !CU_add_test(prog, "demote on exceed", test_demote) ||
 	    !CU_add_test(prog, "two rates: green, yellow, red", test_two_rate) ||
+	    !CU_add_test(prog, "color-aware: DEI frames use excess tokens only", test_color_aware) ||
+	    !CU_add_test(prog, "color-blind: yellow frames leave with DEI", test_color_blind_marks_yellow) ||
+	    !CU_add_test(prog, "coupling: committed overflow feeds excess", test_coupling) ||
 	    !CU_add_test(prog, "stream gates: windows, priorities, cycles", test_stream_gates) ||
 	    !CU_add_test(prog, "a closed gate takes no tokens", test_gate_before_meter) ||
+	    !CU_add_test(host, "gate state now: exact, boundaries, before base", test_gate_state_exact) ||
+	    !CU_add_test(prog, "gate state now agrees with the program", test_gate_state_matches_program) ||
 	    !CU_add_test(prog, "red frames count as stream drops", test_stream_and_port_counters) ||
 	    !CU_add_test(prog, "access list, default deny", test_acl_default_deny) ||
 	    !CU_add_test(prog, "access list, default allow and reloads", test_acl_default_allow) ||
