@@ -19,8 +19,12 @@
 #          every step really changes all 4 qdiscs.  The same reloads are also
 #          timed inside one client process (ctl_rtt: request sent to answer
 #          read), which leaves out starting tsnctl.
+#  phases  where tsnd's own time goes: the same reloads with log-level debug,
+#          whose "reload: load ... ms, checks ... ms, ..." line times each step
+#          (daemon/reload.c); the median of each step.
 #  exec    what starting the programs costs by itself under emulation:
-#          `tsnctl status`, and 4 x `tc qdisc show dev X`.
+#          `tsnctl --version` (no request), `tsnctl status`, and 4 x `tc qdisc
+#          show dev X`.
 #  rss     tsnd's VmRSS (and VmHWM) from /proc after the rounds.
 #  start   `tsnd -c FILE` daemonizing: its first process exits when the daemon
 #          reports ready (control socket listening, schedules applied), then
@@ -30,6 +34,7 @@
 
 ROUNDS=${BENCH_ROUNDS:-11}	# odd: the median is one of the runs
 STARTS=${BENCH_STARTS:-5}
+PHASE_ROUNDS=${BENCH_PHASE_ROUNDS:-5}
 ENTRIES=256
 TC_ENTRIES=24
 TSN_PORTS=(swA swB swC swD)
@@ -58,7 +63,7 @@ schedule() {
 	TCARGS+=" clockid CLOCK_TAI"
 }
 
-# write_config FILE VARIANT|none [N]
+# write_config FILE VARIANT|none [N]; LOG_LEVEL (default notice) is tsnd's log level.
 write_config() {
 	local p ports=""
 	[[ $2 != none ]] && schedule "$2" "${3:-$ENTRIES}"
@@ -67,7 +72,7 @@ write_config() {
 		[[ $2 != none ]] && ports+="    schedule:"$'\n'"$YAML"$'\n'
 	done
 	kl_config "$1" "${ports%$'\n'}"
-	sed -i 's/log-level: debug/log-level: notice/' "$1"
+	sed -i "s/log-level: debug/log-level: ${LOG_LEVEL:-notice}/" "$1"
 }
 
 # elapsed_us CMD...: run CMD (output discarded), print its wall time in µs.
@@ -86,6 +91,20 @@ rtt_us() {
 	local out
 	out=$("$CTL_RTT" "$SOCK" "$1") || { echo "ctl_rtt $1: $out" >&2; return 1; }
 	echo "${out#rtt_us }" | cut -d' ' -f1
+}
+
+# phase_medians N: the median of each step of the reload lines numbered N, N+2, ...
+# of tsnd's log (the debug line "reload: load A ms, checks B ms, ...").
+phase_medians() {
+	local first=$1 k
+	local -a lines
+	# (no process substitution: the guest has no /dev/fd)
+	mapfile -t lines <<<"$(grep -o 'reload: load .* ms (ok)' "$KL_WORK/tsnd.log" | tail -n $((2 * PHASE_ROUNDS)))"
+	for k in load checks 'socket access and ptp' 'routes and data plane' schedules commit; do
+		printf '%s %s ms; ' "$k" "$(for ((i = first; i < ${#lines[@]}; i += 2)); do
+			sed -n "s/.*[ ,]$k \([0-9.]*\) ms.*/\1/p" <<<"${lines[i]}"
+		done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+	done
 }
 
 median() {
@@ -140,7 +159,7 @@ fail() {
 measure() {
 	local r v t s cfg p rss hwm pid sd st
 	local start_us=() start0_us=() big=() small=() tcs=() big_rtt=() small_rtt=()
-	local base_ctl=() base_tc=()
+	local base_ctl=() base_ver=() base_tc=()
 
 	# start-up to ready
 	for cfg in sched none; do
@@ -193,8 +212,24 @@ measure() {
 		t=$(rtt_us config.reload) || fail "reload failed"
 		small_rtt+=("$t")
 	done
+	# Where tsnd's time goes: the same reloads with tsnd logging at debug level.
+	LOG_LEVEL=debug write_config "$KL_WORK/tsnd.yaml" 0
+	rtt_us config.reload >/dev/null || fail "reload failed"
+	for ((r = 1; r <= PHASE_ROUNDS; r++)); do
+		v=$((r % 2))
+		LOG_LEVEL=debug write_config "$KL_WORK/tsnd.yaml" "$v"
+		rtt_us config.reload >/dev/null || fail "reload failed"
+		LOG_LEVEL=debug write_config "$KL_WORK/tsnd.yaml" "$v" "$TC_ENTRIES"
+		rtt_us config.reload >/dev/null || fail "reload failed"
+	done
+	local phases_big phases_small
+	(($(grep -c 'reload: load .* ms (ok)' "$KL_WORK/tsnd.log") >= 2 * PHASE_ROUNDS)) ||
+		fail "tsnd logged no timings at log-level debug: $(kl_tail "$KL_WORK/tsnd.log")"
+	phases_big=$(phase_medians 0)
+	phases_small=$(phase_medians 1)
 	# What starting the programs costs by itself.
 	for ((r = 1; r <= ROUNDS; r++)); do
+		base_ver+=("$(elapsed_us "$TSNCTL" --version)")
 		base_ctl+=("$(elapsed_us tsnctl_ status)")
 		base_tc+=("$(elapsed_us tc_show_all)")
 	done
@@ -216,6 +251,9 @@ measure() {
 	kl_data "bench daemon_reload_4x${ENTRIES} $(ms "$brm") (request to answer, no client start; runs us: ${big_rtt[*]})"
 	kl_data "bench daemon_reload_4x${TC_ENTRIES} $(ms "$srm") (request to answer, no client start; runs us: ${small_rtt[*]})"
 	kl_data "bench ratio_tc4x${TC_ENTRIES}_over_daemon4x${ENTRIES} $(ratio "$tm" "$brm")"
+	kl_data "bench phases_4x${ENTRIES} ${phases_big%; } (tsnd's debug timings, medians of $PHASE_ROUNDS)"
+	kl_data "bench phases_4x${TC_ENTRIES} ${phases_small%; } (tsnd's debug timings, medians of $PHASE_ROUNDS)"
+	kl_data "bench exec_tsnctl_version $(ms "$(median "${base_ver[@]}")") (start tsnctl, no request)"
 	kl_data "bench exec_tsnctl_status $(ms "$(median "${base_ctl[@]}")") (start tsnctl, one request)"
 	kl_data "bench exec_tc_show_4x $(ms "$(median "${base_tc[@]}")") (4 x tc qdisc show dev X)"
 	kl_data "bench tsnd_vmrss $rss KiB (peak VmHWM $hwm KiB; target < 8192 KiB)"
