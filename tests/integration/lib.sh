@@ -25,6 +25,31 @@ IT_PEER=peer	# the other ends: p1 and p2
 IT_DIR=""	# per-script temp directory (configs, socket, pid file, logs)
 IT_FAILED=0
 
+# ---- routed hosts ---------------------------------------------------------------
+# Tests that forward through tsnd hang host namespaces off new switch ports.
+
+# it_host NS PORT NET: namespace NS joined to tsnd's namespace by a veth pair
+# (NS:eth0 -- PORT) on 2001:db8:NET::/64: the host is ::2 with its default route
+# via the switch port, ::1.  Removed when the test ends.
+it_host() {
+	local ns=$1 port=$2 net=$3
+	lab_ns_add "$ns"
+	lab_veth "$ns" eth0 "$IT_NS" "$port" 1
+	# Namespaces die asynchronously; the switch's end must be gone before the next test.
+	lab_on_cleanup ip -n "$(lab_ns "$IT_NS")" link del "$port"
+	lab_addr "$ns" eth0 "2001:db8:$net::2/64"
+	lab_addr "$IT_NS" "$port" "2001:db8:$net::1/64"
+	lab_route6 "$ns" default via "2001:db8:$net::1"
+	lab_wait_link_up "$ns" eth0
+	lab_wait_addr "$ns" eth0 "2001:db8:$net::2"
+}
+
+# it_forwarding_on: IPv6 forwarding in tsnd's namespace, off again when the test ends.
+it_forwarding_on() {
+	lab_sysctl "$IT_NS" net.ipv6.conf.all.forwarding=1
+	lab_on_cleanup lab_sysctl "$IT_NS" net.ipv6.conf.all.forwarding=0
+}
+
 # ---- fixture ------------------------------------------------------------------
 
 # it_fixture: namespaces sw and peer joined by two veth pairs, and a temp directory.

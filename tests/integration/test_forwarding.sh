@@ -15,26 +15,10 @@ UDP6=$IT_BUILD/tests/tools/udp6
 # fw_topology: talker and listener namespaces on two new switch ports; removed when
 # the test ends (deleting a namespace deletes its veth pair with it).
 fw_topology() {
-	lab_ns_add tlk
-	lab_ns_add lst
-	lab_veth tlk eth0 "$IT_NS" sw0p3 1
-	lab_veth "$IT_NS" sw0p4 lst eth0 1
-	# Namespaces die asynchronously; their veths must be gone before the next test.
-	lab_on_cleanup ip -n "$(lab_ns "$IT_NS")" link del sw0p3
-	lab_on_cleanup ip -n "$(lab_ns "$IT_NS")" link del sw0p4
-	lab_addr tlk eth0 2001:db8:1::2/64
-	lab_addr "$IT_NS" sw0p3 2001:db8:1::1/64
-	lab_addr "$IT_NS" sw0p4 2001:db8:2::1/64
-	lab_addr lst eth0 2001:db8:2::2/64
+	it_host tlk sw0p3 1
+	it_host lst sw0p4 2
 	lab_addr lst lo 2001:db8:3::2/128
-	lab_route6 tlk default via 2001:db8:1::1
-	lab_route6 lst default via 2001:db8:2::1
-	lab_sysctl "$IT_NS" net.ipv6.conf.all.forwarding=1
-	lab_on_cleanup lab_sysctl "$IT_NS" net.ipv6.conf.all.forwarding=0
-	lab_wait_link_up tlk eth0
-	lab_wait_link_up lst eth0
-	lab_wait_addr tlk eth0 2001:db8:1::2
-	lab_wait_addr lst eth0 2001:db8:2::2
+	it_forwarding_on
 }
 
 # fw_config FILE [ROUTE-LINE...]: the switch's configuration; each ROUTE-LINE is one

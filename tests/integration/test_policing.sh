@@ -13,24 +13,9 @@
 UDP6=$IT_BUILD/tests/tools/udp6
 
 pol_topology() {
-	lab_ns_add tlk
-	lab_ns_add lst
-	lab_veth tlk eth0 "$IT_NS" sw0p3 1
-	lab_veth "$IT_NS" sw0p4 lst eth0 1
-	lab_on_cleanup ip -n "$(lab_ns "$IT_NS")" link del sw0p3
-	lab_on_cleanup ip -n "$(lab_ns "$IT_NS")" link del sw0p4
-	lab_addr tlk eth0 2001:db8:1::2/64
-	lab_addr "$IT_NS" sw0p3 2001:db8:1::1/64
-	lab_addr "$IT_NS" sw0p4 2001:db8:2::1/64
-	lab_addr lst eth0 2001:db8:2::2/64
-	lab_route6 tlk default via 2001:db8:1::1
-	lab_route6 lst default via 2001:db8:2::1
-	lab_sysctl "$IT_NS" net.ipv6.conf.all.forwarding=1
-	lab_on_cleanup lab_sysctl "$IT_NS" net.ipv6.conf.all.forwarding=0
-	lab_wait_link_up tlk eth0
-	lab_wait_link_up lst eth0
-	lab_wait_addr tlk eth0 2001:db8:1::2
-	lab_wait_addr lst eth0 2001:db8:2::2
+	it_host tlk sw0p3 1
+	it_host lst sw0p4 2
+	it_forwarding_on
 }
 
 pol_config() {
@@ -51,11 +36,21 @@ flow-meters:
 stream-filters:
   - { name: metered, max-sdu: 1500, meter: slow }
   - { name: small, max-sdu: 150 }
+  - { name: gated, gate: g-half }
+stream-gates:
+  - name: g-half
+    clock: tai
+    base-time: 0
+    entries:
+      - { state: closed, interval: 600ms }
+      - { state: open, interval: 400ms, priority: 3 }
 streams:
   - { id: 10, identification: ipv6, dst: "2001:db8:2::2", next-header: 17, dst-port: 5000,
       priority: 5, filter: metered }
   - { id: 11, identification: ipv6, dst: "2001:db8:2::2", next-header: 17, dst-port: 5001,
       priority: 5, filter: small }
+  - { id: 12, identification: ipv6, dst: "2001:db8:2::2", next-header: 17, dst-port: 5002,
+      priority: 5, filter: gated }
 routes: []
 dataplane:
   pin-dir: /sys/fs/bpf/${LAB_PREFIX}pol
@@ -122,4 +117,51 @@ test_max_sdu() {
 		"filter counters"
 }
 
-it_main meter_drops_over_rate max_sdu
+# gate_now: `filter show gated` as JSON in OUT, its gate in GATE.
+gate_now() {
+	expect_exit 0 tsnctl_sw -j filter show gated
+	GATE=$(jq -c '.gates[0]' <<<"$OUT")
+}
+
+# gate_int KEY: an integer of the gate read from tsnctl's text (jq's doubles would
+# round a TAI time in ns).
+gate_int() {
+	grep -o "\"$1\": *[0-9]*" <<<"$OUT" | head -n1 | cut -d: -f2 | tr -d ' '
+}
+
+test_gate_state_live() {
+	start_switch
+	# g-half on TAI from 0: closed for the first 600 ms of every second, then
+	# open 400 ms at priority 3.  What filter show says must agree with the
+	# clock it read, and with the TAI clock read here.
+	gate_now
+	local tai now off
+	tai=$("$IT_BUILD/tests/tools/gate_probe" now tai)
+	now=$(gate_int now_ns)
+	(( now <= tai && tai - now < 1000000000 )) || it_fail "now_ns $now is not TAI ($tai)"
+	off=$((now % 1000000000))
+	expect_json "$GATE" ".name == \"g-half\" and .clock == \"tai\" and .cycle_ns == 1000000000 and .base_time_ns == 0 and .offset_ns == $off and .filters == [\"gated\"]" \
+		"gate schedule and offset"
+	if ((off < 600000000)); then
+		expect_json "$GATE" ".state == \"closed\" and .entry == 0 and .entry_priority == null and .next_change_in_ns == $((600000000 - off)) and .next_entry_in_ns == $((600000000 - off))" \
+			"closed at $off ns into the cycle"
+	else
+		expect_json "$GATE" ".state == \"open\" and .entry == 1 and .entry_priority == 3 and .next_change_in_ns == $((1000000000 - off))" \
+			"open at $off ns into the cycle"
+	fi
+	# Into a closed window with room to spare, then 5 frames: all gate-closed.
+	lab_wait_until 3 bash -c "(( \$($IT_BUILD/tests/tools/gate_probe now tai) % 1000000000 < 300000000 ))" ||
+		it_fail "no closed window came"
+	lab_exec tlk "$UDP6" send 2001:db8:2::2 5002 -n 5 -s 50 -i 1000
+	gate_now
+	expect_json "$OUT" '.filters[0].counters.gate_closed == 5 and .filters[0].counters.passed == 0' \
+		"frames in the closed window dropped"
+	expect_json "$GATE" '.gate_closed == 5' "gate-closed count on the gate"
+	expect_exit 0 tsnctl_sw filter show gated
+	expect_match "$OUT" '^STREAM-GATE +CLOCK +STATE +ENTRY +PRIORITY +NEXT-CHANGE +NEXT-ENTRY +GATE-CLOSED +FILTERS' \
+		"gate table header"
+	expect_match "$OUT" '^g-half +tai +(closed +0/2 +-|open +1/2 +3) +[0-9.]+[mun]?s +[0-9.]+[mun]?s +5 +gated' \
+		"gate table row"
+}
+
+it_main meter_drops_over_rate max_sdu gate_state_live

@@ -236,3 +236,25 @@ kl_gate_share() {
 kl_pct() {
 	printf '%d.%02d%%' $(($1 / 10000)) $(($1 / 100 % 100))
 }
+
+# kl_switch_topology: the forwarding tests' three namespaces, 8 queues a port,
+# forwarding on in the switch and every neighbour static (no frame waits for ND):
+#   talker:t0 ── sw0p1 [sw] sw0p2 ── listener:l0
+#   2001:db8:75::1  2001:db8:75::ff  2001:db8:76::ff  2001:db8:76::1
+kl_switch_topology() {
+	lab_ns_add talker
+	lab_ns_add sw
+	lab_ns_add listener
+	lab_veth talker t0 sw sw0p1 8
+	lab_veth sw sw0p2 listener l0 8
+	lab_addr talker t0 2001:db8:75::1/64
+	lab_addr sw sw0p1 2001:db8:75::ff/64
+	lab_addr sw sw0p2 2001:db8:76::ff/64
+	lab_addr listener l0 2001:db8:76::1/64
+	lab_route6 talker default via 2001:db8:75::ff
+	lab_route6 listener default via 2001:db8:76::ff
+	lab_sysctl sw net.ipv6.conf.all.forwarding=1
+	ip -n talker -6 neigh replace 2001:db8:75::ff lladdr "$(ip -n sw -j link show sw0p1 | jq -r '.[0].address')" dev t0
+	ip -n sw -6 neigh replace 2001:db8:76::1 lladdr "$(ip -n listener -j link show l0 | jq -r '.[0].address')" dev sw0p2
+	ip -n sw -6 neigh replace 2001:db8:75::1 lladdr "$(ip -n talker -j link show t0 | jq -r '.[0].address')" dev sw0p1
+}

@@ -59,22 +59,7 @@ fwd() {
 
 test_forwarded_frames_gated() {
 	local root base in_win swapped nogate q0 q1 r0 r1
-	lab_ns_add talker
-	lab_ns_add sw
-	lab_ns_add listener
-	lab_veth talker t0 sw sw0p1 8
-	lab_veth sw sw0p2 listener l0 8
-	lab_addr talker t0 2001:db8:75::1/64
-	lab_addr sw sw0p1 2001:db8:75::ff/64
-	lab_addr sw sw0p2 2001:db8:76::ff/64
-	lab_addr listener l0 2001:db8:76::1/64
-	lab_route6 talker default via 2001:db8:75::ff
-	lab_route6 listener default via 2001:db8:76::ff
-	lab_sysctl sw net.ipv6.conf.all.forwarding=1
-	# Static neighbours: no frame waits for neighbour discovery.
-	ip -n talker -6 neigh replace 2001:db8:75::ff lladdr "$(ip -n sw -j link show sw0p1 | jq -r '.[0].address')" dev t0
-	ip -n sw -6 neigh replace 2001:db8:76::1 lladdr "$(ip -n listener -j link show l0 | jq -r '.[0].address')" dev sw0p2
-	ip -n sw -6 neigh replace 2001:db8:75::1 lladdr "$(ip -n talker -j link show t0 | jq -r '.[0].address')" dev sw0p1
+	kl_switch_topology
 
 	config with
 	kl_tsnd_start sw "$KL_WORK/tsnd.yaml"
