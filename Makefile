@@ -1,6 +1,6 @@
 # tsnd — TSN switch daemon, CLI and eBPF data plane.
 #
-# Targets: all (default), install, test, test-unit, test-asan, test-lab, lab, bench, fuzz,
+# Targets: all (default), install, test, test-unit, test-asan, test-lab, lab, lab-latency, bench, fuzz,
 # demo, demo-down, demo-shell, docs, clean.
 # Cross-building for another architecture (e.g. an arm64 switch):
 #   make CROSS_COMPILE=aarch64-linux-gnu- BPF_TARGET_ARCH=arm64 \
@@ -68,7 +68,7 @@ FUZZ_TIME    ?= 600
 DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 
 .PHONY: all install test test-unit test-asan tests-build demo demo-down demo-shell clean deps docs fuzz \
-	lab test-lab lab-build bench bench-schedules bench-dataplane
+	lab test-lab lab-build bench bench-schedules bench-dataplane lab-latency bench-telemetry
 .SUFFIXES:
 
 all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
@@ -83,8 +83,18 @@ $(BUILD)/libtsn.a: $(LIB_OBJ)
 $(BUILD)/tsnd: $(DAEMON_OBJ) $(BUILD)/libtsn.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# tsnctl is linked statically when the static libraries are there: a dynamic start
+# (loader, relocations of libc, libjson-c, libyaml) costs 50-100 ms more per command
+# under the kernel lab's emulation (docs/benchmarks.md, "Gate schedules").  It does
+# no NSS lookups (user or group names), so a static glibc is safe.  TSNCTL_STATIC=no
+# links it dynamically; sanitizer builds always do.
+TSNCTL_STATIC ?= $(if $(and $(wildcard $(shell $(CC) -print-file-name=libjson-c.a)),$(wildcard \
+	$(shell $(CC) -print-file-name=libyaml.a))),yes,no)
+TSNCTL_LIBS  := $(if $(and $(filter yes,$(TSNCTL_STATIC)),$(if $(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),,y)),\
+	-static $(shell $(PKG_CONFIG) --static --libs json-c yaml-0.1 2>/dev/null),$(LIBS))
+
 $(BUILD)/tsnctl: $(CLI_OBJ) $(BUILD)/libtsn.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(TSNCTL_LIBS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/tsn/bpf_*.h)
 	@mkdir -p $(dir $@)
@@ -151,7 +161,22 @@ deps:
 # Debian's stock kernel under QEMU/TCG, for what the host kernel lacks (taprio, ...):
 # tests/kernel-lab/, docs/kernel-lab.md.  `make test` runs it too (tests/run-all.sh).
 # make test-lab TESTS="schedules gates" runs only those guest tests.
-LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/tests/tools/ctl_rtt
+LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/tests/tools/ctl_rtt $(BUILD)/tests/tools/lat6
+# isochron's LD_PRELOAD shim for veth (tests/latency/isochron_shim.c), in the lab's initramfs.
+LATENCY_SHIM := $(BUILD)/tests/latency/isochron-shim.so
+LAB_TOOLS += $(LATENCY_SHIM)
+tests-build: $(LATENCY_SHIM)
+
+# Preloaded into a program built without sanitizers: never built with them.
+$(LATENCY_SHIM): tests/latency/isochron_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fsanitize=%,$(ALL_CFLAGS)) -fPIC -shared -o $@ $< -ldl
+
+# One-way latency runs with isochron through the demo's switch, in the kernel lab;
+# report in tests/out/latency/latest/report.md (docs/latency-runs.md).
+lab-latency: deps
+	$(MAKE) lab-build
+	tests/latency/run.sh
 
 lab-build: all $(LAB_TOOLS)
 
@@ -164,13 +189,20 @@ test-lab: deps
 	tests/kernel-lab/run.sh $(TESTS)
 
 # Benchmarks: figures in docs/benchmarks.md.
-bench: bench-schedules bench-dataplane
+bench: bench-schedules bench-dataplane bench-telemetry
 
 # The data plane on this host: classifier cost, forwarding rates (tests/bench/bench_dataplane.c).
 bench-dataplane: deps
 	$(MAKE) all $(BUILD)/bench/bench_dataplane
 	@mkdir -p tests/out
 	$(BUILD)/bench/bench_dataplane --json tests/out/bench-dataplane.json | tee tests/out/bench-dataplane.log
+
+# Residence-time telemetry: the XDP stamp and the driver hook per frame
+# (tests/bench/bench_telemetry.c, docs/telemetry.md).
+bench-telemetry: deps
+	$(MAKE) all $(BUILD)/bench/bench_telemetry
+	@mkdir -p tests/out
+	$(BUILD)/bench/bench_telemetry | tee tests/out/bench-telemetry.log
 
 $(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
 	@mkdir -p $(dir $@)

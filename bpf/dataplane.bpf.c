@@ -9,8 +9,9 @@
  *              "shape"), else default priority by EtherType, DSCP, PCP; the
  *              traffic class follows from the ingress port's priority map;
  *   3. count   per port (frame kind, class, verdict) and per stream, per CPU;
- *   4. forward IPv6 unicast routed by the kernel FIB (bpf_fib_lookup) to another
- *              tsnd port: hop limit, MACs and VLAN tag rewritten here; a class
+ *   4. forward IPv6 unicast routed by the kernel FIB (bpf_fib_lookup, through a
+ *              cache of its answers tsnd invalidates) to another tsnd port:
+ *              hop limit, MACs and VLAN tag rewritten here; a class
  *              the egress port's gate schedule controls goes to tc (metadata +
  *              XDP_PASS) so that it passes the egress qdisc, any other class
  *              leaves by XDP_REDIRECT.  Everything else is passed to the kernel
@@ -36,6 +37,7 @@
 
 #include "tsn/bpf_shared.h"
 #include "tsn/bpf_meter.h"
+#include "tsn/bpf_telemetry.h"
 
 #define AF_INET6 10		/* not in the UAPI headers this file may use */
 #define MAX_VLAN_TAGS 2
@@ -44,6 +46,7 @@
 #define ETH_MIN_FRAME 60	/* without FCS: shorter frames are padded to this */
 #define VLAN_HLEN 4
 #define VLAN_VID_MASK 0x0fff
+#define TSN_VLAN_DEI 0x1000	/* drop eligible indicator in the TCI */
 
 /* IPv6 extension headers (RFC 8200 and the IANA list) */
 #define NH_HOPOPTS 0
@@ -206,6 +209,14 @@ struct {
 	__type(value, struct tsn_clock_ovr);
 } tsn_clock SEC(".maps");
 
+/* Telemetry (docs/telemetry.md): non-zero while tsnd measures residence time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tsn_tele_on);
+} tsn_tele_on SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, TSN_MAX_PORTS);
@@ -233,6 +244,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bpf_devmap_val);
 } tsn_tx_ports SEC(".maps");
+
+/* The FIB cache (docs/dataplane.md "FIB cache"): successful lookups only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tsn_fib_ctl);
+} tsn_fib_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TSN_FIB_CACHE_SIZE);
+	__type(key, struct tsn_fib_key);
+	__type(value, struct tsn_fib_val);
+} tsn_fib_cache SEC(".maps");
 
 /* ---- parsing ---- */
 
@@ -643,10 +669,16 @@ static __always_inline __u64 clock_now(__u8 clock)
 	return bpf_ktime_get_ns();
 }
 
-/* The stream gate's state now: 1 open, 0 closed; *prio the entry's internal
+/* tsn_gate_state and tsn_meter_color are global functions: the verifier checks
+ * each once, on its own, instead of once for every path of tsn_xdp that reaches
+ * it (tsn_xdp is close to the verifier's limit of 1M instructions processed).
+ * Their arguments and results are plain integers. */
+#define GATE_OPEN	0x100	/* tsn_gate_state: open; low byte the entry's priority */
+
+/* The stream gate's state now: GATE_OPEN if open, or'ed with the entry's internal
  * priority (TSN_NO_RULE: unchanged).  A missing gate is open.  The entry is found
  * by binary search over the running sums (at most 1024 entries: 11 steps). */
-static __always_inline int gate_open(__u32 gen, __u32 gid, __u8 *prio)
+__attribute__((noinline)) int tsn_gate_state(__u32 gen, __u32 gid)
 {
 	__u32 idx = (gen & 1) * TSN_GATE_SLOTS + gid;
 	struct tsn_gate_conf *g = bpf_map_lookup_elem(&tsn_gates, &idx);
@@ -654,9 +686,8 @@ static __always_inline int gate_open(__u32 gen, __u32 gid, __u8 *prio)
 	__u64 now, off;
 	__u32 lo = 0, hi, base_idx, k;
 
-	*prio = TSN_NO_RULE;
 	if (!g || g->cycle_ns == 0 || g->n == 0)
-		return 1;
+		return GATE_OPEN | TSN_NO_RULE;
 	now = clock_now(g->clock);
 	if (now >= g->base_ns)
 		off = (now - g->base_ns) % g->cycle_ns;
@@ -673,7 +704,7 @@ static __always_inline int gate_open(__u32 gen, __u32 gid, __u8 *prio)
 		k = base_idx + mid;
 		e = bpf_map_lookup_elem(&tsn_gate_ents, &k);
 		if (!e)
-			return 1;
+			return GATE_OPEN | TSN_NO_RULE;
 		if (e->end_ns > off)
 			hi = mid;
 		else
@@ -682,23 +713,52 @@ static __always_inline int gate_open(__u32 gen, __u32 gid, __u8 *prio)
 	k = base_idx + lo;
 	e = bpf_map_lookup_elem(&tsn_gate_ents, &k);
 	if (!e)
-		return 1;
-	*prio = e->prio;
-	return e->open;
+		return GATE_OPEN | TSN_NO_RULE;
+	return (e->open ? GATE_OPEN : 0) | e->prio;
+}
+
+/* Mark a frame of len bytes that arrived in_color (enum tsn_meter_color) with the
+ * flow meter of filter slot idx: its color, or -1 if the filter has no meter. */
+__attribute__((noinline)) int tsn_meter_color(__u32 idx, __u32 len, __u32 in_color)
+{
+	struct tsn_filter_conf *fl = bpf_map_lookup_elem(&tsn_filters, &idx);
+	struct tsn_meter_state *ms;
+	__u32 mid;
+	__u64 now;
+	int color;
+
+	if (!fl)
+		return -1;
+	mid = fl->meter_id;
+	if (mid == 0 || mid >= TSN_FILTER_SLOTS)
+		return -1;
+	ms = bpf_map_lookup_elem(&tsn_meters, &mid);
+	if (!ms)
+		return -1;
+	/* Read the clock outside the lock: no helper calls under it. */
+	now = police_now();
+	bpf_spin_lock(&ms->lock);
+	color = tsn_meter_mark_color(&ms->committed, &ms->excess, &ms->last_ns, fl->cir_bps,
+				     fl->cbs_units, fl->eir_bps, fl->ebs_units, now, len,
+				     (int)in_color, fl->meter_flags & TSN_FILTER_COUPLED);
+	bpf_spin_unlock(&ms->lock);
+	return color;
 }
 
 /* The stream filter of c: max SDU, then the flow meter.  *demote_prio is set for
- * POLICE_DEMOTE.  Counts in the filter's per-CPU counters. */
-static __always_inline int police(__u32 gen, const struct cls *c, __u32 len, __u8 *demote_prio)
+ * POLICE_DEMOTE.  Counts in the filter's per-CPU counters.  A color-aware meter
+ * takes a frame with DEI set as yellow; a tagged frame the meter does not pass
+ * green leaves with DEI set (802.1Q 8.6.5.1.3: yellow frames are drop eligible). */
+static __always_inline int police(__u32 gen, const struct cls *c, const struct frame *f,
+				  __u8 *demote_prio)
 {
+	__u32 len = f->len;
 	__u32 fid = c->filter_id;
 	__u32 idx = (gen & 1) * TSN_FILTER_SLOTS + fid;
 	struct tsn_filter_counters *fc;
 	struct tsn_filter_conf *fl;
-	struct tsn_meter_state *ms;
 	int verdict = POLICE_PASS;
-	__u32 mid;
-	__u64 now;
+	__u32 in_color = TSN_METER_GREEN;
 	int color;
 
 	if (fid == 0 || fid >= TSN_FILTER_SLOTS)
@@ -716,43 +776,40 @@ static __always_inline int police(__u32 gen, const struct cls *c, __u32 len, __u
 	}
 	/* 802.1Qci order: max SDU, stream gate, flow meter (closed: no tokens). */
 	if (fl->gate_id) {
-		__u8 gprio;
+		int gs = tsn_gate_state(gen, fl->gate_id);
 
-		if (!gate_open(gen, fl->gate_id, &gprio)) {
+		if (!(gs & GATE_OPEN)) {
 			if (fc)
 				fc->gate_closed++;
 			return POLICE_DROP;
 		}
-		if (gprio != TSN_NO_RULE) {
-			*demote_prio = gprio & 7;
+		if ((gs & 0xff) != TSN_NO_RULE) {
+			*demote_prio = gs & 7;
 			verdict = POLICE_DEMOTE;
 		}
 	}
-	mid = fl->meter_id;
-	if (mid && mid < TSN_FILTER_SLOTS) {
-		ms = bpf_map_lookup_elem(&tsn_meters, &mid);
-		if (ms) {
-			/* Read the clock outside the lock: no helper calls under it. */
-			now = police_now();
-			bpf_spin_lock(&ms->lock);
-			color = tsn_meter_mark(&ms->committed, &ms->excess, &ms->last_ns, fl->cir_bps,
-					       fl->cbs_units, fl->eir_bps, fl->ebs_units, now, len);
-			bpf_spin_unlock(&ms->lock);
-			if (color == TSN_METER_YELLOW && fc)
-				fc->yellow++;
-			if (color == TSN_METER_RED) {
-				if (fc)
-					fc->red++;
-				if (fl->on_exceed == TSN_BPF_EXCEED_DEMOTE) {
-					*demote_prio = fl->demote_prio & 7;
-					verdict = POLICE_DEMOTE;
-					if (fc)
-						fc->demoted++;
-				} else {
-					return POLICE_DROP;
-				}
-			}
+	if (fl->meter_id) {
+		/* Color-aware: a tagged frame with DEI set arrives yellow (branch-free:
+		 * fewer paths for the verifier). */
+		if (f->tag)
+			in_color = (fl->meter_flags & TSN_FILTER_COLOR_AWARE) &
+				   (bpf_ntohs(f->tag->tci) >> 12);
+		color = tsn_meter_color(idx, len, in_color);
+		if (color == TSN_METER_YELLOW && fc)
+			fc->yellow++;
+		if (color == TSN_METER_RED) {
+			if (fc)
+				fc->red++;
+			if (fl->on_exceed != TSN_BPF_EXCEED_DEMOTE)
+				return POLICE_DROP;
+			*demote_prio = fl->demote_prio & 7;
+			verdict = POLICE_DEMOTE;
+			if (fc)
+				fc->demoted++;
 		}
+		/* Yellow, or red and demoted: drop eligible from here on. */
+		if ((color == TSN_METER_YELLOW || color == TSN_METER_RED) && f->tag)
+			f->tag->tci |= bpf_htons(TSN_VLAN_DEI);
 	}
 	if (fc)
 		fc->passed++;
@@ -833,6 +890,113 @@ static __always_inline __u32 fib_reason(long rc)
 	}
 }
 
+/* bpf_fib_lookup, through the FIB cache when tsnd has turned it on.  fib holds
+ * the lookup's parameters; the FIB's code is returned, and on success fib's
+ * ifindex, smac and dmac are filled in (nothing else the caller reads).
+ *
+ * Only successes are cached, and a hit must pass the test the FIB makes after
+ * finding the route: a frame longer than the route's MTU misses and gets the
+ * FIB's own answer (FRAG_NEEDED).  The generation is read before the lookup, so
+ * an entry made from a FIB that changed meanwhile carries the old generation: a
+ * miss as soon as tsnd has seen the change. */
+static __always_inline long fib_cached(struct xdp_md *ctx, struct bpf_fib_lookup *fib)
+{
+	struct tsn_fib_key key;
+	struct tsn_fib_val val;
+	struct tsn_fib_val *hit;
+	struct tsn_fib_ctl *ctl;
+	__u32 zero = 0, gen, mtu, dev_mtu = 0;
+	__u16 tot_len;
+	long rc;
+
+	ctl = bpf_map_lookup_elem(&tsn_fib_ctl, &zero);
+	if (!ctl || !ctl->on)
+		return (int)bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+
+	gen = *(volatile __u32 *)&ctl->gen;
+	tot_len = fib->tot_len;
+	key.ifindex = fib->ifindex;
+	__builtin_memcpy(key.saddr, fib->ipv6_src, 16);
+	__builtin_memcpy(key.daddr, fib->ipv6_dst, 16);
+	key.flowinfo = fib->flowinfo;
+	key.sport = fib->sport;
+	key.dport = fib->dport;
+	key.l4_protocol = fib->l4_protocol;
+	key.pad[0] = key.pad[1] = key.pad[2] = 0;
+	hit = bpf_map_lookup_elem(&tsn_fib_cache, &key);
+	if (hit && hit->gen == gen && tot_len <= hit->mtu) {
+		fib->ifindex = hit->ifindex;
+		__builtin_memcpy(fib->smac, hit->smac, 6);
+		__builtin_memcpy(fib->dmac, hit->dmac, 6);
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return (int)rc;
+
+	/* The MTU the FIB checked this frame against (it reports it on success),
+	 * and the egress device's, should the route's be the larger. */
+	mtu = fib->mtu_result;
+	if (bpf_check_mtu(ctx, fib->ifindex, &dev_mtu, 0, 0) >= 0 && dev_mtu && dev_mtu < mtu)
+		mtu = dev_mtu;
+	val.gen = gen;
+	val.ifindex = fib->ifindex;
+	val.mtu = (__u16)mtu;
+	__builtin_memcpy(val.smac, fib->smac, 6);
+	__builtin_memcpy(val.dmac, fib->dmac, 6);
+	val.pad[0] = val.pad[1] = 0;
+	fib->tot_len = tot_len;
+	if (val.mtu >= tot_len)
+		bpf_map_update_elem(&tsn_fib_cache, &key, &val, BPF_ANY);
+	return BPF_FIB_LKUP_RET_SUCCESS;
+}
+
+/* Where a frame route() accepted leaves, by the FIB (fib holds the lookup's
+ * parameters).  rules: the generation's TSN_RULES_VLANS | priority << 8; in_vid:
+ * the frame's VID.  Returns the reason (enum tsn_fwd_reason) | the VID to tag
+ * with << 16 (TSN_VID_UNTAGGED: none); for a forward, fib's ifindex is the
+ * physical egress port and smac, dmac the MACs to write.
+ *
+ * A global function: the verifier checks it once, on its own, and tsn_xdp sees
+ * its answer as one unknown value instead of one path per FIB answer.  tsn_xdp
+ * is close to the verifier's limit of 1M instructions; this way the cache cost
+ * it none (on 6.18: 922k instructions processed with it, 929k before it). */
+__noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 gen, __u32 rules,
+			     __u32 in_vid)
+{
+	struct tsn_port_conf *eg;
+	struct tsn_egress *egv;
+	struct tsn_port_key pk;
+	__u32 egress, out_vid = TSN_VID_UNTAGGED, prio = (rules >> 8) & 7;
+	long rc;
+
+	if (!fib)
+		return TSN_PASS_OTHER | TSN_VID_UNTAGGED << 16;
+	rc = fib_cached(ctx, fib);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return (int)((rc < 0 ? TSN_PASS_OTHER : fib_reason(rc)) | TSN_VID_UNTAGGED << 16);
+
+	/* A VLAN sub-interface leaves through its physical port, tagged. */
+	egress = fib->ifindex;
+	egv = (rules & TSN_RULES_VLANS) ? bpf_map_lookup_elem(&tsn_egress, &egress) : NULL;
+	if (egv) {
+		egress = egv->ifindex;
+		out_vid = egv->vid & VLAN_VID_MASK;
+	}
+	fib->ifindex = egress;
+	pk.ifindex = egress;
+	pk.gen = gen;
+	eg = bpf_map_lookup_elem(&tsn_ports, &pk);
+	/* The same L3 interface out as in: the kernel sends an ICMPv6 redirect. */
+	if (!eg || (egress == ctx->ingress_ifindex && out_vid == in_vid))
+		return TSN_PASS_EGRESS | out_vid << 16;
+	/* The egress qdisc's gates decide when a scheduled class may leave. */
+	if ((eg->sched_mask >> (eg->prio_tc[prio] & 7)) & 1)
+		return TSN_FWD_TO_QDISC | out_vid << 16;
+	return TSN_FWD_REDIRECT | out_vid << 16;
+}
+
 /* Decide whether the fast path forwards the frame, and where.  Nothing in the
  * frame changes here; on any reason other than a forward, the kernel gets the
  * frame exactly as it arrived. */
@@ -841,11 +1005,8 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 				  struct fwd *out, struct bpf_fib_lookup *fib)
 {
 	struct ipv6hdr *ip6 = f->ip6;
-	struct tsn_port_conf *eg;
-	struct tsn_egress *egv;
-	struct tsn_port_key pk;
 	__u32 l3_ifindex = ctx->ingress_ifindex;
-	long rc;
+	int ret;
 
 	if (!ip6) {
 		out->reason = TSN_PASS_NOT_IPV6;
@@ -901,31 +1062,16 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 	fib->ifindex = l3_ifindex;
 	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
-	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
-		out->reason = rc < 0 ? TSN_PASS_OTHER : fib_reason(rc);
-		return;
-	}
-
-	/* A VLAN sub-interface leaves through its physical port, tagged. */
+	ret = tsn_fib_route(ctx, fib, gen, (r->flags & TSN_RULES_VLANS) | (__u32)(c->priority & 7) << 8,
+			    f->vid);
+	/* Everything tsn_xdp branches on comes back in the return value: what the
+	 * verifier assumes about stack a global function wrote to is not something
+	 * to rely on (it could prune a path as dead).  fib's MACs and ifindex are
+	 * only copied. */
+	out->reason = ret & 0xff;
+	out->out_vid = (__u32)ret >> 16;
 	out->egress = fib->ifindex;
-	out->out_vid = TSN_VID_UNTAGGED;
-	egv = (r->flags & TSN_RULES_VLANS) ? bpf_map_lookup_elem(&tsn_egress, &fib->ifindex) : NULL;
-	if (egv) {
-		out->egress = egv->ifindex;
-		out->out_vid = egv->vid & VLAN_VID_MASK;
-	}
-	pk.ifindex = out->egress;
-	pk.gen = gen;
-	eg = bpf_map_lookup_elem(&tsn_ports, &pk);
-	/* The same L3 interface out as in: the kernel sends an ICMPv6 redirect. */
-	if (!eg || (out->egress == ctx->ingress_ifindex && out->out_vid == f->vid)) {
-		out->reason = TSN_PASS_EGRESS;
-		return;
-	}
-	/* The egress qdisc's gates decide when a scheduled class may leave. */
-	out->to_qdisc = (eg->sched_mask >> (eg->prio_tc[c->priority & 7] & 7)) & 1;
-	out->reason = out->to_qdisc ? TSN_FWD_TO_QDISC : TSN_FWD_REDIRECT;
+	out->to_qdisc = out->reason == TSN_FWD_TO_QDISC;
 }
 
 /* Rewrite a frame route() accepted: hop limit, MACs, VLAN tag.  0, or -1 if the
@@ -991,8 +1137,16 @@ static __always_inline int reserve_meta(struct xdp_md *ctx)
 	return bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct tsn_xdp_meta));
 }
 
+/* rx_tstamp: the ingress stamp for residence time (docs/telemetry.md), one clock
+ * read while telemetry is on.  Read here, as the frame leaves XDP, and not at the
+ * program's entry: a value carried through the whole program costs the verifier
+ * states it cannot spare. */
 static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, const struct fwd *fw)
 {
+	__u32 zero = 0;
+	struct tsn_tele_on *tele = bpf_map_lookup_elem(&tsn_tele_on, &zero);
+	__u64 rx_tstamp = tele && tele->on ? police_now() : 0;
+
 	void *data = (void *)(long)ctx->data;
 	struct tsn_xdp_meta *m = (void *)(long)ctx->data_meta;
 
@@ -1005,7 +1159,7 @@ static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, c
 	m->tc = c->tc;
 	m->flags = (fw->to_qdisc ? TSN_META_TO_QDISC : 0) | (c->stream_id ? TSN_META_STREAM : 0);
 	m->reserved = 0;
-	m->rx_tstamp = 0;
+	m->rx_tstamp = rx_tstamp;
 }
 
 SEC("xdp")
@@ -1057,7 +1211,7 @@ int tsn_xdp(struct xdp_md *ctx)
 	/* 802.1Qci: the stream's filter may drop the frame or demote it. */
 	if (verdict == XDP_PASS && r && c.filter_id) {
 		__u8 demote_prio = 0;
-		int pv = police(gen, &c, f.len, &demote_prio);
+		int pv = police(gen, &c, &f, &demote_prio);
 
 		if (pv == POLICE_DROP) {
 			fw.reason = TSN_FWD_DROP;

@@ -344,6 +344,14 @@ static void status_subsystems(FILE *out, json_object *subsystems)
 				 count_of(buf, sizeof(buf), n, "port"));
 		if (jstr(sub, "message") && jstr(sub, "message")[0])
 			snprintf(note, sizeof(note), " (%s)", jstr(sub, "message"));
+		if (jget(sub, "sent_while_closed")) {	/* telemetry: the gate-conformance figures */
+			char a[24], b[24], c[24];
+			print_kv(out, name, "%s%s, gate conformance: %s sent while closed, %s waited over a "
+				 "cycle (tolerance %s ns)", or_dash(jstr(sub, "state")), note,
+				 jtext(sub, "sent_while_closed", a, sizeof(a)),
+				 jtext(sub, "waited_over_cycle", b, sizeof(b)), jtext(sub, "tolerance_ns", c, sizeof(c)));
+			continue;
+		}
 		if (!jstr(sub, "state") && jget(sub, "applied")) {	/* schedules: counts by state */
 			char a[16], b[16], c[16], d[16];
 			print_kv(out, name, "%s applied, %s held, %s drift, %s error", jtext(sub, "applied", a, sizeof(a)),
@@ -946,10 +954,11 @@ static int render_schedule_show(const struct output *o, json_object *data)
 }
 
 /* The meter column: "10Mbit/4096B" (+ "+2Mbit/1500B" with an excess rate), then
- * what happens to red frames. */
+ * what happens to red frames, then "aware" and "coupled" where set. */
 static const char *meter_text(json_object *m, char *buf, size_t len)
 {
 	char r1[32], r2[32];
+	size_t n;
 
 	if (!m)
 		return "-";
@@ -963,7 +972,59 @@ static const char *meter_text(json_object *m, char *buf, size_t len)
 		snprintf(buf, len, "%s %s/%" PRId64 "B %s", or_dash(jstr(m, "name")), r1,
 			 json_object_get_int64(jget(m, "cbs_bytes")), or_dash(jstr(m, "on_exceed")));
 	}
+	n = strlen(buf);
+	if (jstr(m, "color_mode") && strcmp(jstr(m, "color_mode"), "aware") == 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " aware");
+	if (jbool(m, "coupling") == 1 && n < len)
+		snprintf(buf + n, len - n, " coupled");
 	return buf;
+}
+
+/* Stream gates as the program sees them now: state, entry, time to the next
+ * open/close and to the next entry, and the gate-closed drops of their filters. */
+static void render_stream_gates(const struct output *o, json_object *gates)
+{
+	struct table *t;
+	char a[32], b[32], c[32], e[48], p[24];
+
+	if (!gates || json_object_array_length(gates) == 0)
+		return;
+	t = table_new();
+	table_add_column(t, "STREAM-GATE");
+	table_add_column(t, "CLOCK");
+	table_add_column(t, "STATE");
+	table_add_column(t, "ENTRY");
+	table_add_column(t, "PRIORITY");
+	table_add_column(t, "NEXT-CHANGE");
+	table_add_column(t, "NEXT-ENTRY");
+	table_add_column(t, "GATE-CLOSED");
+	table_add_column(t, "FILTERS");
+	for (size_t i = 0; i < json_object_array_length(gates); i++) {
+		json_object *g = json_object_array_get_idx(gates, i), *filters = jget(g, "filters");
+		table_add_row(t);
+		table_add_cell(t, "%s", or_dash(jstr(g, "name")));
+		table_add_cell(t, "%s", or_dash(jstr(g, "clock")));
+		table_add_cell(t, "%s", or_dash(jstr(g, "state")));
+		snprintf(e, sizeof(e), "%" PRId64 "/%" PRId64, json_object_get_int64(jget(g, "entry")),
+			 json_object_get_int64(jget(g, "entries")));
+		table_add_cell(t, "%s", e);
+		table_add_cell(t, "%s", jtext(g, "entry_priority", p, sizeof(p)));
+		table_add_cell(t, "%s", jget(g, "next_change_in_ns") ?
+			       dur_text(g, "next_change_in_ns", a, sizeof(a)) : "never");
+		table_add_cell(t, "%s", dur_text(g, "next_entry_in_ns", b, sizeof(b)));
+		table_add_cell(t, "%s", counter_text(g, "gate_closed", c, sizeof(c)));
+		table_add_cell(t, "%s", filters && json_object_array_length(filters) ?
+			       json_object_get_string(json_object_array_get_idx(filters, 0)) : "-");
+		for (size_t k = 1; filters && k < json_object_array_length(filters); k++) {
+			table_add_row(t);
+			for (int col = 0; col < 8; col++)
+				table_add_cell(t, "%s", "");
+			table_add_cell(t, "%s", json_object_get_string(json_object_array_get_idx(filters, k)));
+		}
+	}
+	fputc('\n', o->out);
+	table_print(t, o->out);
+	table_free(t);
 }
 
 static int render_filter_show(const struct output *o, json_object *data)
@@ -997,11 +1058,102 @@ static int render_filter_show(const struct output *o, json_object *data)
 		for (size_t k = 0; k < 7; k++)
 			table_add_cell(t, "%s", counter_text(cnt, cols[k], n[k], sizeof(n[k])));
 	}
-	if (!filters || json_object_array_length(filters) == 0)
+	if (!filters || json_object_array_length(filters) == 0) {
 		fputs("no stream filters configured\n", o->out);
-	else
+	} else {
 		table_print(t, o->out);
+		render_stream_gates(o, jget(data, "gates"));
+	}
 	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
+
+/* ---- latency.show, latency.reset ---- */
+
+/* A duration in ns, short: "850ns", "6.03us", "20.1ms", "1.20s"; "-" for null. */
+static const char *lat_text(json_object *obj, const char *key, char *buf, size_t len)
+{
+	int64_t ns;
+
+	if (!jint(obj, key, &ns))
+		return "-";
+	if (ns < 1000)
+		snprintf(buf, len, "%lldns", (long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.2fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.3fs", (double)ns / 1e9);
+	return buf;
+}
+
+static void latency_row(struct table *t, const char *what, const char *cls, json_object *h)
+{
+	static const char *const keys[] = { "min_ns", "mean_ns", "p50_ns", "p99_ns", "p999_ns", "max_ns" };
+	char buf[32];
+
+	table_add_row(t);
+	table_add_cell(t, "%s", what);
+	table_add_cell(t, "%s", cls);
+	table_add_cell(t, "%s", jtext(h, "count", buf, sizeof(buf)));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		table_add_cell(t, "%s", lat_text(h, keys[i], buf, sizeof(buf)));
+}
+
+static int render_latency_show(const struct output *o, json_object *data)
+{
+	json_object *ports = jget(data, "ports"), *streams = jget(data, "streams");
+	json_object *tot = jget(data, "totals");
+	struct table *t = table_new();
+	char a[32], b[32], c[32], d[32], what[64];
+	size_t rows = 0;
+
+	fprintf(o->out, "residence time: %s", or_dash(jstr(data, "state")));
+	if (jstr(data, "message"))
+		fprintf(o->out, " (%s)", jstr(data, "message"));
+	if (jstr(data, "since"))
+		fprintf(o->out, ", since %s", jstr(data, "since"));
+	fprintf(o->out, "; ingress to driver, percentiles within +%s%%\n",
+		jtext(data, "bucket_error_pct", a, sizeof(a)));
+	if (tot)
+		fprintf(o->out, "frames: %s stamped, %s measured, %s fast path (not measured), %s unmatched\n",
+			jtext(tot, "stamped", a, sizeof(a)), jtext(tot, "measured", b, sizeof(b)),
+			jtext(tot, "fast_path", c, sizeof(c)), jtext(tot, "unmatched", d, sizeof(d)));
+	fputc('\n', o->out);
+	table_add_column(t, "PORT/STREAM");
+	table_add_column(t, "CLASS");
+	table_add_column(t, "COUNT");
+	table_add_column(t, "MIN");
+	table_add_column(t, "MEAN");
+	table_add_column(t, "P50");
+	table_add_column(t, "P99");
+	table_add_column(t, "P99.9");
+	table_add_column(t, "MAX");
+	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i), *classes = jget(p, "classes");
+		for (size_t k = 0; classes && k < json_object_array_length(classes); k++, rows++) {
+			json_object *cl = json_object_array_get_idx(classes, k);
+			latency_row(t, or_dash(jstr(p, "name")), jtext(cl, "class", a, sizeof(a)), cl);
+		}
+	}
+	for (size_t i = 0; streams && i < json_object_array_length(streams); i++, rows++) {
+		json_object *s = json_object_array_get_idx(streams, i);
+		snprintf(what, sizeof(what), "stream %s", jtext(s, "id", a, sizeof(a)));
+		latency_row(t, what, "-", s);
+	}
+	if (rows)
+		table_print(t, o->out);
+	else
+		fputs("no samples\n", o->out);
+	table_free(t);
+	return TSNCTL_EXIT_OK;
+}
+
+static int render_latency_reset(const struct output *o, json_object *data)
+{
+	fprintf(o->out, "residence-time histograms and conformance counters zeroed at %s\n",
+		or_dash(jstr(data, "since")));
 	return TSNCTL_EXIT_OK;
 }
 
@@ -1018,6 +1170,8 @@ static const struct renderer renderers[] = {
 	{ "class.stats",   render_class_stats,   NULL },
 	{ "route.show",    render_route_show,    NULL },
 	{ "filter.show",   render_filter_show,   NULL },
+	{ "latency.show",  render_latency_show,  NULL },
+	{ "latency.reset", render_latency_reset, NULL },
 };
 
 static const struct renderer *renderer_find(const char *command)

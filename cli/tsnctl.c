@@ -17,6 +17,7 @@
 
 #include "client.h"
 #include "output.h"
+#include "stats.h"
 #include "tsn/config.h"
 #include "tsn/ctl_proto.h"
 
@@ -272,6 +273,101 @@ static int cmd_filter_show(struct ctx *c, int argc, char **argv)
 	return status;
 }
 
+/* latency show [[dev] DEV] [--class N | --stream ID] */
+static int cmd_latency_show(struct ctx *c, int argc, char **argv)
+{
+	json_object *args = json_object_new_object();
+	unsigned long long n;
+	char *end;
+
+	while (argc > 0) {
+		const char *w = argv[0];
+		bool is_class = strcmp(w, "--class") == 0 || strcmp(w, "class") == 0;
+		bool is_stream = strcmp(w, "--stream") == 0 || strcmp(w, "stream") == 0;
+
+		if (is_class || is_stream) {
+			if (argc < 2) {
+				json_object_put(args);
+				return usage_error("'latency show %s' needs a number", w);
+			}
+			errno = 0;
+			n = strtoull(argv[1], &end, 0);
+			if (errno || end == argv[1] || *end || argv[1][0] == '-' ||
+			    (is_class ? n > 7 : (n < 1 || n > 4294967294ULL))) {
+				json_object_put(args);
+				return usage_error(is_class ? "class '%s' is not valid: 0 to 7" :
+						   "stream id '%s' is not valid: 1 to 4294967294", argv[1]);
+			}
+			json_object_object_add(args, is_class ? "class" : "stream", json_object_new_int64((int64_t)n));
+			argc -= 2;
+			argv += 2;
+			continue;
+		}
+		if (strcmp(w, "dev") == 0) {
+			if (argc < 2) {
+				json_object_put(args);
+				return usage_error("'latency show dev' needs a device name");
+			}
+			argc--;
+			argv++;
+			w = argv[0];
+		}
+		if (json_object_object_get_ex(args, "dev", NULL) || !w[0] || strlen(w) >= IFNAMSIZ || w[0] == '-') {
+			json_object_put(args);
+			return usage_error("'latency show' takes one device (1 to %d bytes), --class N or "
+					   "--stream ID; got '%s'", IFNAMSIZ - 1, w);
+		}
+		json_object_object_add(args, "dev", json_object_new_string(w));
+		argc--;
+		argv++;
+	}
+	if (json_object_object_get_ex(args, "stream", NULL) &&
+	    (json_object_object_get_ex(args, "dev", NULL) || json_object_object_get_ex(args, "class", NULL))) {
+		json_object_put(args);
+		return usage_error("'latency show --stream' takes no device and no class");
+	}
+	int status = request(c, "latency.show", args);
+	json_object_put(args);
+	return status;
+}
+
+static int cmd_latency_reset(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("latency", "reset", argc, argv);
+	return status ? status : request(c, "latency.reset", NULL);
+}
+
+/* stats [show] [-o table|json|prometheus] */
+static int cmd_stats(struct ctx *c, int argc, char **argv)
+{
+	static const char *const formats[] = { "table", "json", "prometheus" };
+	enum stats_format fmt = c->out.json ? STATS_JSON : STATS_TABLE;
+	const char *word = NULL;
+
+	if (argc >= 1 && (strcmp(argv[0], "-o") == 0 || strcmp(argv[0], "--output") == 0)) {
+		if (argc < 2)
+			return usage_error("'stats %s' needs a format: table, json or prometheus", argv[0]);
+		word = argv[1];
+		argc -= 2;
+		argv += 2;
+	} else if (argc >= 1 && strncmp(argv[0], "--output=", 9) == 0) {
+		word = argv[0] + 9;
+		argc--;
+		argv++;
+	}
+	if (argc > 0)
+		return usage_error("'stats' takes only -o FORMAT, got '%s'", argv[0]);
+	if (word) {
+		size_t i = 0;
+		while (i < 3 && strcmp(word, formats[i]) != 0)
+			i++;
+		if (i == 3)
+			return usage_error("unknown output format '%s'; allowed: table, json, prometheus", word);
+		fmt = (enum stats_format)i;
+	}
+	return stats_run(&c->out, c->socket, c->timeout_ms, fmt);
+}
+
 static const struct verb status_verbs[] = {
 	{ "show", "", "daemon, configuration, ports and subsystems at a glance", cmd_status },
 };
@@ -310,6 +406,16 @@ static const struct verb filter_verbs[] = {
 	{ "show", "[NAME]", "stream filters (802.1Qci): max SDU, meter, counters", cmd_filter_show },
 };
 
+static const struct verb latency_verbs[] = {
+	{ "show", "[DEV] [--class N|--stream ID]", "residence time: min, mean, max, p50, p99, p99.9",
+	  cmd_latency_show },
+	{ "reset", "", "zero the residence-time histograms and conformance counters", cmd_latency_reset },
+};
+
+static const struct verb stats_verbs[] = {
+	{ "show", "[-o FORMAT]", "all counters and gauges; FORMAT table, json or prometheus", cmd_stats },
+};
+
 #define VERBS(v) v, sizeof(v) / sizeof(v[0])
 
 static const struct object objects[] = {
@@ -322,6 +428,8 @@ static const struct object objects[] = {
 	{ "class", "stats", VERBS(class_verbs) },
 	{ "route", "show", VERBS(route_verbs) },
 	{ "filter", "show", VERBS(filter_verbs) },
+	{ "latency", "show", VERBS(latency_verbs) },
+	{ "stats", "show", VERBS(stats_verbs) },
 };
 
 #define N_OBJECTS (sizeof(objects) / sizeof(objects[0]))
@@ -449,7 +557,9 @@ static int dispatch(struct ctx *c, int argc, char **argv)
 		verb_names[n] = obj->verbs[n].name;
 	verb_names[n] = "help";
 
-	const char *word = argc > 1 ? argv[1] : obj->default_verb;
+	/* "stats -o prometheus": an option right after the object goes to the default verb. */
+	bool implicit = argc > 1 && argv[1][0] == '-' && obj->default_verb;
+	const char *word = argc > 1 && !implicit ? argv[1] : obj->default_verb;
 	if (!word) {
 		fprintf(stderr, "tsnctl: '%s' needs a verb:\n", obj->name);
 		print_object_help(stderr, obj);
@@ -464,7 +574,7 @@ static int dispatch(struct ctx *c, int argc, char **argv)
 		print_object_help(stdout, obj);
 		return TSNCTL_EXIT_OK;
 	}
-	int rest = argc > 1 ? argc - 2 : 0;
+	int rest = argc > 1 ? argc - (implicit ? 1 : 2) : 0;
 	return obj->verbs[v].run(c, rest, argv + argc - rest);
 }
 

@@ -16,7 +16,9 @@
 #include "ports.h"
 #include "ptp.h"
 #include "schedule.h"
+#include "telemetry.h"
 #include "tsn/log.h"
+#include "tsn/prom.h"
 #include "tsnd.h"
 
 /* One request being answered. */
@@ -163,6 +165,8 @@ static json_object *status_subsystems(const struct tsnd *d)
 	json_object_object_add(o, "ptp", ptp_summary_json(d->ptp));
 	if (d->sched)
 		json_object_object_add(o, "schedules", schedules_status_json(d->sched));
+	if (d->tele)
+		json_object_object_add(o, "telemetry", telemetry_status_json(d->tele, d->cfg));
 	return o;
 }
 
@@ -175,6 +179,7 @@ static enum tsn_ctl_code cmd_status(struct ctl_call *call)
 	json_object_object_add(o, "config", status_config(d));
 	if (d->sched)
 		schedules_refresh(d->sched);	/* schedule states as the kernel has them now */
+	telemetry_schedules_changed(d->tele, d->cfg, d->sched);
 	json_object_object_add(o, "ports", status_ports(d));
 	json_object_object_add(o, "subsystems", status_subsystems(d));
 	call->resp->data = o;
@@ -403,12 +408,75 @@ static enum tsn_ctl_code cmd_filter_show(struct ctl_call *call)
 	return TSN_CTL_OK;
 }
 
+/* ---- latency.show, latency.reset (telemetry) ---- */
+
+static enum tsn_ctl_code cmd_latency_show(struct ctl_call *call)
+{
+	struct tsnd *d = call->d;
+	const char *dev = NULL;
+	bool has_stream = false;
+	uint32_t stream = 0;
+	int cls = -1;
+	json_object *v;
+
+	enum tsn_ctl_code code = port_arg(call, &dev);
+	if (code != TSN_CTL_OK)
+		return code;
+	if (json_object_object_get_ex(call->args, "class", &v)) {
+		int64_t n = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || n < 0 || n > 7)
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"class\" must be a traffic class from 0 to 7");
+		cls = (int)n;
+	}
+	if (json_object_object_get_ex(call->args, "stream", &v)) {
+		int64_t n = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 4294967294LL)
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"stream\" must be a stream id from 1 to 4294967294");
+		if (dev || cls >= 0)
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"stream\" excludes \"dev\" and \"class\"");
+		has_stream = true;
+		stream = (uint32_t)n;
+		bool found = false;
+		for (size_t i = 0; i < d->cfg->n_streams && !found; i++)
+			found = d->cfg->streams[i].id == stream;
+		if (!found)
+			return reply(call, TSN_CTL_E_NOT_FOUND,
+				     "stream %u is not configured (see `tsnctl stream show` for the list)", stream);
+	}
+	if (!d->tele)
+		return reply(call, TSN_CTL_E_INTERNAL, "telemetry is not set up");
+	call->resp->data = telemetry_latency_json(d->tele, d->cfg, d->dp, dev, cls, has_stream, stream);
+	return TSN_CTL_OK;
+}
+
+static enum tsn_ctl_code cmd_latency_reset(struct ctl_call *call)
+{
+	struct tsnd *d = call->d;
+	char since[32];
+
+	if (!d->tele)
+		return reply(call, TSN_CTL_E_INTERNAL, "telemetry is not set up");
+	int rc = telemetry_reset(d->tele);
+	if (rc < 0)
+		return reply(call, TSN_CTL_E_INTERNAL, "cannot zero the histograms: %s", strerror(-rc));
+	tsnd_rfc3339(telemetry_since(d->tele), since, sizeof(since));
+	call->resp->data = json_object_new_object();
+	json_object_object_add(call->resp->data, "since", json_object_new_string(since));
+	return reply(call, TSN_CTL_OK, "residence-time histograms and conformance counters zeroed");
+}
+
 /* ---- the table ---- */
 
 static const char *const no_args[] = { NULL };
 static const char *const port_show_args[] = { "dev", NULL };
 static const char *const stream_show_args[] = { "id", NULL };
 static const char *const filter_show_args[] = { "name", NULL };
+static const char *const latency_show_args[] = { "dev", "class", "stream", NULL };
 
 static const struct ctl_handler handlers[] = {
 	{ "hello",         cmd_hello,         no_args,        "none" },
@@ -423,6 +491,8 @@ static const struct ctl_handler handlers[] = {
 	{ "class.stats",   cmd_class_stats,   port_show_args, "dev" },
 	{ "route.show",    cmd_route_show,    no_args,        "none" },
 	{ "filter.show",   cmd_filter_show,   filter_show_args, "name" },
+	{ "latency.show",  cmd_latency_show,  latency_show_args, "dev, class, stream" },
+	{ "latency.reset", cmd_latency_reset, no_args,        "none" },
 };
 
 static const struct ctl_handler *find_handler(const char *command)
@@ -539,4 +609,39 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 			     tsn_ctl_code_name(resp->code), resp->message);
 	else
 		log_debug("control: %s command %s: %s", who, name, tsn_ctl_code_name(resp->code));
+}
+
+/* ---- in-process answers: the metrics listener ---- */
+
+json_object *ctl_handlers_local(struct tsnd *d, const char *command)
+{
+	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(command);
+	const struct ctl_handler *h = cmd ? find_handler(cmd->name) : NULL;
+	struct tsn_ctl_response resp = { .version = TSN_CTL_PROTOCOL_VERSION };
+	struct ctl_call call = { .d = d, .who = "metrics", .resp = &resp };
+
+	/* Read-only commands only: the listener is unauthenticated. */
+	if (!h || cmd->access != TSN_CTL_READ)
+		return NULL;
+	call.args = json_object_new_object();
+	resp.code = h->fn(&call);
+	json_object_put(call.args);
+	if (resp.code != TSN_CTL_OK) {
+		log_debug("metrics: %s: %s", command, resp.message);
+		json_object_put(resp.data);
+		return NULL;
+	}
+	return resp.data;
+}
+
+char *ctl_handlers_metrics(void *arg, size_t *len)
+{
+	struct tsnd *d = arg;
+	json_object *answers = json_object_new_object();
+
+	for (const char *const *c = tsn_prom_commands; *c; c++)
+		json_object_object_add(answers, *c, ctl_handlers_local(d, *c));
+	char *text = tsn_prom_render(answers, len);
+	json_object_put(answers);
+	return text;
 }

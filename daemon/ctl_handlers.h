@@ -31,4 +31,12 @@ enum ctl_role ctl_peer_role(const struct tsnd *d, const struct ctl_peer *peer);
 void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 			   const struct tsn_ctl_request *req, struct tsn_ctl_response *resp);
 
+/* Run a read-only command without arguments for tsnd itself: its data, or NULL if
+ * the command is unknown, needs admin, or failed. */
+json_object *ctl_handlers_local(struct tsnd *d, const char *command);
+
+/* The metrics_body_fn of the metrics listener (arg: the struct tsnd): the
+ * Prometheus text from the answers of tsn_prom_commands. */
+char *ctl_handlers_metrics(void *arg, size_t *len);
+
 #endif

@@ -56,6 +56,8 @@ _Static_assert(sizeof(struct port_counters) % 8 == 0, "per-CPU values need 8-byt
 _Static_assert(sizeof(struct tsn_stream_counters) % 8 == 0, "per-CPU values need 8-byte sizes");
 _Static_assert(sizeof(struct tsn_xdp_meta) <= 32 && sizeof(struct tsn_xdp_meta) % 4 == 0,
 	       "XDP metadata: at most 32 bytes, a multiple of 4");
+_Static_assert(sizeof(struct tsn_fib_key) == 48 && sizeof(struct tsn_fib_val) == 24,
+	       "FIB cache layouts are shared with BPF");
 _Static_assert(sizeof(struct tsn_ip6_key) == 44 && sizeof(struct tsn_mac_key) == 12 &&
 	       sizeof(struct tsn_port_conf) == 24, "key layouts are shared with BPF");
 
@@ -119,6 +121,9 @@ struct dataplane {
 	struct dp_port *ports;
 	size_t n_ports;
 	char pin_dir[TSN_PATH_MAX];	/* "" while nothing is pinned */
+	bool fib_watched;		/* someone bumps the FIB cache's generation */
+	bool fib_cache;			/* the configuration wants the cache */
+	bool fib_on;			/* what tsn_fib_ctl says now */
 };
 
 /* One port's change during dataplane_apply, enough to put it back. */
@@ -904,6 +909,55 @@ static int add_devmap(struct dataplane *dp, const struct dp_port *ports, size_t 
 	return 0;
 }
 
+/* ---- FIB cache ---- */
+
+/* Write tsn_fib_ctl: a new generation (every entry becomes a miss) and whether
+ * the cache is used at all: only while someone watches the kernel for changes. */
+static int fib_ctl_bump(struct dataplane *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.tsn_fib_ctl);
+	struct tsn_fib_ctl ctl = { 0 };
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &ctl) < 0)
+		return -errno;
+	ctl.gen++;
+	ctl.on = dp->fib_watched && dp->fib_cache;
+	if (bpf_map_update_elem(fd, &zero, &ctl, BPF_ANY) < 0)
+		return -errno;
+	if (ctl.on != dp->fib_on)
+		log_info("dataplane: FIB cache %s", ctl.on ? "on" : "off");
+	log_debug("dataplane: FIB cache generation %u", ctl.gen);
+	dp->fib_on = ctl.on;
+	return 0;
+}
+
+void dataplane_fib_invalidate(struct dataplane *dp)
+{
+	int rc = dp ? fib_ctl_bump(dp) : 0;
+
+	/* Cannot happen for an array of one; if it does, stop using the cache. */
+	if (rc < 0) {
+		log_err("dataplane: cannot invalidate the FIB cache: %s; turning it off",
+			strerror(-rc));
+		dp->fib_watched = false;
+		fib_ctl_bump(dp);
+	}
+}
+
+void dataplane_fib_watched(struct dataplane *dp, bool watched)
+{
+	if (!dp)
+		return;
+	dp->fib_watched = watched;
+	dataplane_fib_invalidate(dp);
+}
+
+bool dataplane_fib_cache_on(const struct dataplane *dp)
+{
+	return dp && dp->fib_watched && dp->fib_cache;
+}
+
 /* ---- apply ---- */
 
 int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *err, size_t errlen)
@@ -1020,6 +1074,9 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	}
 	free(vlans);
 	free(cports);
+	/* Routes (routes_apply runs first), ports and VLANs may have changed. */
+	dp->fib_cache = cfg->dataplane.fib_cache;
+	dataplane_fib_invalidate(dp);
 	log_debug("dataplane: tables generation %u active: %zu stream(s), %zu port(s)", new_gen,
 		  cfg->n_streams, n_next);
 	return 0;
@@ -1105,8 +1162,11 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		}
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", dir);
 	}
-	/* An inactive generation left by a predecessor (pinned maps) is stale. */
+	/* An inactive generation left by a predecessor (pinned maps) is stale, and
+	 * so is its FIB cache: nobody watched the kernel in between. */
 	cls_clear(&dp->maps, cls_active(&dp->maps) ^ 1);
+	dp->fib_cache = cfg ? cfg->dataplane.fib_cache : false;
+	dataplane_fib_invalidate(dp);
 	log_debug("dataplane: loaded %s (id %u) and %s (id %u)%s%s", XDP_PROG_NAME, dp->xdp.id,
 		  TC_PROG_NAME, dp->tc.id, dp->pin_dir[0] ? ", pinned in " : "", dp->pin_dir);
 	return dp;
@@ -1121,6 +1181,8 @@ void dataplane_destroy(struct dataplane *dp, bool keep_attached)
 {
 	if (!dp)
 		return;
+	/* Programs left attached must not use a cache nobody invalidates. */
+	dataplane_fib_watched(dp, false);
 	for (size_t i = 0; i < dp->n_ports && !keep_attached; i++) {
 		struct dp_port *p = &dp->ports[i];
 		struct xdp_state st;

@@ -47,6 +47,14 @@ json_object *dataplane_streams_json(const struct dataplane *dp, const struct tsn
 json_object *dataplane_class_stats_json(const struct dataplane *dp, const struct tsn_config *cfg,
 					const char *dev);
 
+/* The fast path's FIB cache (docs/dataplane.md "FIB cache") is used only while
+ * watched is true — someone calls dataplane_fib_invalidate on every change of
+ * the kernel's routes, neighbours, links and addresses — and the configuration's
+ * dataplane.fib-cache is on.  Both calls start a new cache generation. */
+void dataplane_fib_watched(struct dataplane *dp, bool watched);
+void dataplane_fib_invalidate(struct dataplane *dp);
+bool dataplane_fib_cache_on(const struct dataplane *dp);
+
 /* Names of enum tsn_fwd_reason, for JSON and docs. */
 const char *dataplane_fwd_reason_name(unsigned reason);
 

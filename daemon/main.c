@@ -24,11 +24,14 @@
 #include "ctl_server.h"
 #include "dataplane.h"
 #include "evloop.h"
+#include "fibwatch.h"
+#include "metrics_http.h"
 #include "pidfile.h"
 #include "ports.h"
 #include "routes.h"
 #include "ptp.h"
 #include "schedule.h"
+#include "telemetry.h"
 #include "tsn/config.h"
 #include "tsn/log.h"
 #include "tsnd.h"
@@ -288,6 +291,15 @@ static void on_ptp_lock(void *arg, bool locked)
 
 	if (locked && d->sched)
 		schedules_sync_changed(d->sched);
+	telemetry_schedules_changed(d->tele, d->cfg, d->sched);
+}
+
+/* The kernel's routes, neighbours, links or addresses changed. */
+static void on_fib_change(void *arg)
+{
+	struct tsnd *d = arg;
+
+	dataplane_fib_invalidate(d->dp);
 }
 
 /* ---- start-up and shutdown ---- */
@@ -325,12 +337,27 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 				 err, errlen);
 	if (!d->ctl)
 		return -1;
+	/* The metrics listener (telemetry.prometheus), bound while any port may be had;
+	 * it serves once the loop runs. */
+	d->metrics = metrics_http_new(d->loop, ctl_handlers_metrics, d);
+	if (!d->metrics) {
+		snprintf(err, errlen, "cannot set up the metrics listener: %s", strerror(errno));
+		return -1;
+	}
+	if (tsnd_metrics_prepare(d, d->cfg, err, errlen) < 0)
+		return -1;
+	metrics_http_commit(d->metrics);
 	d->ports = ports_open();
 	if (!d->ports) {
 		snprintf(err, errlen, "cannot open a route netlink socket to watch ports: %s",
 			 strerror(errno));
 		return -1;
 	}
+	/* Before the routes: the FIB cache must see every change from here on. */
+	d->fibwatch = fibwatch_open(d->loop, on_fib_change, d, dperr, sizeof(dperr));
+	if (!d->fibwatch)
+		log_warn("cannot watch the kernel's routes (%s): the fast path runs without its "
+			 "FIB cache", dperr);
 	/* IPv6 routes before the data plane: the fast path forwards by them. */
 	d->routes = routes_open(dperr, sizeof(dperr));
 	if (!d->routes || routes_apply(d->routes, d->cfg, dperr, sizeof(dperr)) < 0) {
@@ -349,6 +376,7 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(d->dp_message, sizeof(d->dp_message), "%s", dperr);
 		log_warn("data plane unavailable (no port needs it): %s", dperr);
 	}
+	dataplane_fib_watched(d->dp, d->fibwatch != NULL);
 	if (d->dp && dataplane_apply(d->dp, d->cfg, dperr, sizeof(dperr)) < 0) {
 		snprintf(err, errlen, "cannot apply the configuration to the data plane: %s", dperr);
 		return -1;
@@ -381,14 +409,21 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 	schedules_set_sync(d->sched, schedule_sync_ok, d);
 	ptp_set_lock_callback(d->ptp, on_ptp_lock, d);
 	schedules_sync_changed(d->sched);
+	/* Before privs_drop: loading tracing programs needs CAP_PERFMON (telemetry.h). */
+	d->tele = telemetry_new();
+	if (d->tele)
+		telemetry_apply(d->tele, d->cfg, d->dp, d->sched);
 	return 0;
 }
 
 static void shutdown_daemon(struct tsnd *d)
 {
 	ctl_server_close(d->ctl);
+	metrics_http_free(d->metrics);
 	schedules_free(d->sched);	/* schedules stay in the kernel (docs/schedules.md) */
 	ptp_free(d->ptp);	/* stops ptp4l and phc2sys */
+	fibwatch_close(d->fibwatch);
+	telemetry_free(d->tele, d->dp);	/* before the data plane: turns its stamp off */
 	if (d->dp)
 		dataplane_destroy(d->dp, d->cfg && d->cfg->dataplane.keep_on_exit);
 	/* keep-on-exit keeps forwarding, which needs the routes too. */

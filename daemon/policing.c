@@ -51,6 +51,8 @@ void pol_filter_conf(const struct tsn_config *cfg, size_t i, struct tsn_filter_c
 		out->on_exceed = m->on_exceed == TSN_EXCEED_DEMOTE ? TSN_BPF_EXCEED_DEMOTE :
 								     TSN_BPF_EXCEED_DROP;
 		out->demote_prio = (uint8_t)(m->demote_priority & 7);
+		out->meter_flags = (m->color_mode == TSN_COLOR_AWARE ? TSN_FILTER_COLOR_AWARE : 0) |
+				   (m->coupling ? TSN_FILTER_COUPLED : 0);
 		out->cir_bps = m->cir_bps;
 		out->eir_bps = m->eir_bps;
 		/* At most 1 GiB * 8e9 < 2^64 (schema range), see bpf_meter.h. */
@@ -87,6 +89,72 @@ void pol_gate_conf(const struct tsn_cfg_stream_gate *g, uint32_t first, int64_t 
 	out->cycle_ns = g->cycle_time_ns ? g->cycle_time_ns : gate_sum(g);
 	out->first = first;
 	out->n = (uint16_t)g->n_entries;
+}
+
+/* Length of entry e of g as the program sees it: the last lasts to the end of
+ * the cycle (cycle_ns >= the sum of the intervals, cfg_check_stream_gate). */
+static uint64_t gate_entry_len(const struct tsn_cfg_stream_gate *g, const struct tsn_gate_conf *gc,
+			       size_t e, uint64_t last_start)
+{
+	return e + 1 == g->n_entries ? gc->cycle_ns - last_start : g->entries[e].interval_ns;
+}
+
+void pol_gate_at(const struct tsn_cfg_stream_gate *g, const struct tsn_gate_conf *gc,
+		 uint64_t now_ns, struct pol_gate_now *out)
+{
+	size_t n = g->n_entries, k;
+	uint64_t off, end = 0, last_start = 0, t;
+
+	memset(out, 0, sizeof(*out));
+	out->open = true;
+	out->priority = -1;
+	if (n == 0 || gc->cycle_ns == 0)
+		return;
+	for (size_t e = 0; e + 1 < n; e++)
+		last_start += g->entries[e].interval_ns;
+	/* The same arithmetic as tsn_gate_state() in the program. */
+	if (now_ns >= gc->base_ns)
+		off = (now_ns - gc->base_ns) % gc->cycle_ns;
+	else
+		off = gc->cycle_ns - 1 - ((gc->base_ns - now_ns - 1) % gc->cycle_ns);
+	/* The first entry that ends after off (an end belongs to the next entry). */
+	for (k = 0; k < n; k++) {
+		end = k + 1 == n ? gc->cycle_ns : end + g->entries[k].interval_ns;
+		if (end > off)
+			break;
+	}
+	if (k == n)	/* unreachable: the last entry ends at the cycle's end */
+		k = n - 1;
+	out->entry = (uint32_t)k;
+	out->offset_ns = off;
+	out->open = g->entries[k].state == TSN_SGATE_OPEN;
+	out->priority = g->entries[k].has_priority ? (int)(g->entries[k].priority & 7) : -1;
+	out->next_entry_ns = end - off;
+	/* Walk on (into the next cycle) to the first entry of the other state;
+	 * entries of length 0 never apply. */
+	t = end - off;
+	for (size_t i = 1; i < n; i++) {
+		size_t j = (k + i) % n;
+		uint64_t len = gate_entry_len(g, gc, j, last_start);
+
+		if (len == 0)
+			continue;
+		if ((g->entries[j].state == TSN_SGATE_OPEN) != out->open) {
+			out->next_change_ns = t;
+			return;
+		}
+		t += len;
+	}
+}
+
+uint64_t pol_clock_now(uint8_t c)
+{
+	struct timespec ts;
+	clockid_t id = c == TSN_GATE_CLK_MONO ? CLOCK_MONOTONIC :
+		       c == TSN_GATE_CLK_BOOT ? CLOCK_BOOTTIME : CLOCK_TAI;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* TAI - realtime in ns, whole seconds (the kernel's TAI offset). */
@@ -213,15 +281,71 @@ static json_object *meter_json(const struct tsn_cfg_flow_meter *m)
 	add_u64(o, "ebs_bytes", m->ebs_bytes);
 	json_object_object_add(o, "color_mode", json_object_new_string(
 		m->color_mode == TSN_COLOR_AWARE ? "aware" : "blind"));
+	json_object_object_add(o, "coupling", json_object_new_boolean(m->coupling));
 	json_object_object_add(o, "on_exceed", json_object_new_string(
 		m->on_exceed == TSN_EXCEED_DEMOTE ? "demote" : "drop"));
 	add_u64(o, "demote_priority", m->demote_priority);
 	return o;
 }
 
+static const char *gate_clock_name(uint8_t c)
+{
+	return c == TSN_GATE_CLK_MONO ? "monotonic" : c == TSN_GATE_CLK_BOOT ? "boottime" : "tai";
+}
+
+/* One stream gate, its state now and the gate-closed counts of the filters that
+ * use it (name: only that filter's). */
+static json_object *gate_json(const struct tsn_config *cfg, size_t gi, int64_t tai_rt, int stats_fd,
+			      const char *name)
+{
+	const struct tsn_cfg_stream_gate *g = &cfg->stream_gates[gi];
+	json_object *o = json_object_new_object(), *filters = json_object_new_array();
+	struct tsn_gate_conf gc;
+	struct pol_gate_now st;
+	uint64_t now, closed = 0;
+	bool have_counts = stats_fd >= 0;
+
+	pol_gate_conf(g, 0, tai_rt, &gc);
+	now = pol_clock_now(gc.clock);
+	pol_gate_at(g, &gc, now, &st);
+	for (size_t i = 0; i < cfg->n_stream_filters; i++) {
+		const struct tsn_cfg_stream_filter *f = &cfg->stream_filters[i];
+		struct tsn_filter_counters c;
+
+		if (strcmp(f->gate, g->name) != 0 || (name && strcmp(name, f->name) != 0))
+			continue;
+		json_object_array_add(filters, json_object_new_string(f->name));
+		if (have_counts && pol_read_counters(stats_fd, (uint32_t)(i + 1), &c) == 0)
+			closed += c.gate_closed;
+		else
+			have_counts = false;
+	}
+	add_u64(o, "id", gi + 1);
+	json_object_object_add(o, "name", json_object_new_string(g->name));
+	json_object_object_add(o, "clock", json_object_new_string(gate_clock_name(gc.clock)));
+	add_u64(o, "base_time_ns", gc.base_ns);
+	add_u64(o, "cycle_ns", gc.cycle_ns);
+	add_u64(o, "entries", g->n_entries);
+	add_u64(o, "now_ns", now);
+	json_object_object_add(o, "state", json_object_new_string(st.open ? "open" : "closed"));
+	add_u64(o, "entry", st.entry);
+	json_object_object_add(o, "entry_priority",
+			       st.priority < 0 ? NULL : json_object_new_int(st.priority));
+	add_u64(o, "offset_ns", st.offset_ns);
+	add_u64(o, "next_entry_in_ns", st.next_entry_ns);
+	json_object_object_add(o, "next_change_in_ns", st.next_change_ns ?
+			       json_object_new_int64((int64_t)st.next_change_ns) : NULL);
+	json_object_object_add(o, "filters", filters);
+	json_object_object_add(o, "gate_closed",
+			       have_counts ? json_object_new_int64((int64_t)closed) : NULL);
+	return o;
+}
+
 json_object *pol_filters_json(const struct tsn_config *cfg, int stats_fd, const char *name)
 {
 	json_object *arr = json_object_new_array(), *out = json_object_new_object();
+	json_object *gates = json_object_new_array();
+	int64_t tai_rt = tai_offset_ns();
 
 	for (size_t i = 0; i < cfg->n_stream_filters; i++) {
 		const struct tsn_cfg_stream_filter *f = &cfg->stream_filters[i];
@@ -259,5 +383,15 @@ json_object *pol_filters_json(const struct tsn_config *cfg, int stats_fd, const 
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(out, "filters", arr);
+	for (size_t gi = 0; gi < cfg->n_stream_gates; gi++) {
+		bool used = !name;
+
+		for (size_t i = 0; name && i < cfg->n_stream_filters; i++)
+			used |= strcmp(cfg->stream_filters[i].name, name) == 0 &&
+				strcmp(cfg->stream_filters[i].gate, cfg->stream_gates[gi].name) == 0;
+		if (used)
+			json_object_array_add(gates, gate_json(cfg, gi, tai_rt, stats_fd, name));
+	}
+	json_object_object_add(out, "gates", gates);
 	return out;
 }

@@ -5,6 +5,7 @@
 #ifndef TSND_POLICING_H
 #define TSND_POLICING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,11 +29,34 @@ int pol_write(int filters_fd, int gates_fd, int ents_fd, const struct tsn_config
 void pol_gate_conf(const struct tsn_cfg_stream_gate *g, uint32_t first, int64_t tai_minus_rt,
 		   struct tsn_gate_conf *out);
 
+/* A stream gate's state at one moment, as the XDP program sees it (tsn_gate_state
+ * in bpf/dataplane.bpf.c does the same arithmetic). */
+struct pol_gate_now {
+	bool open;
+	uint32_t entry;			/* index into the gate's entries */
+	int priority;			/* the entry's internal priority, -1: none */
+	uint64_t offset_ns;		/* into the cycle */
+	uint64_t next_entry_ns;		/* until the next entry starts */
+	uint64_t next_change_ns;	/* until the gate opens or closes; 0: never */
+};
+
+/* The state of g, whose data plane entry is gc (pol_gate_conf), at now_ns on the
+ * gate's clock (gc->clock).  Before the base time the cycles extend backwards;
+ * an entry's end belongs to the next entry; the last entry lasts to the end of
+ * the cycle.  A gate with no entries or no cycle is open for good. */
+void pol_gate_at(const struct tsn_cfg_stream_gate *g, const struct tsn_gate_conf *gc,
+		 uint64_t now_ns, struct pol_gate_now *out);
+
+/* Now on the clock the XDP program reads for gate clock c (TSN_GATE_CLK_*). */
+uint64_t pol_clock_now(uint8_t c);
+
 /* Sum the per-CPU counters of filter id (1..TSN_MAX_FILTERS). */
 int pol_read_counters(int stats_fd, uint32_t id, struct tsn_filter_counters *sum);
 
-/* {"filters":[...]}: each filter of cfg with its meter, gate and counters
- * (stats_fd < 0: counters null); name non-NULL: only that one. */
+/* {"filters":[...], "gates":[...]}: each filter of cfg with its meter, gate and
+ * counters (stats_fd < 0: counters null), and each stream gate with its state now
+ * (pol_gate_at on pol_clock_now) and the gate-closed counts of the filters that
+ * use it; name non-NULL: only that filter and its gate. */
 json_object *pol_filters_json(const struct tsn_config *cfg, int stats_fd, const char *name);
 
 #endif

@@ -209,7 +209,7 @@ static void fill_from_link(struct port_info *out, struct rtnl_link *link)
 		memcpy(out->mac, nl_addr_get_binary_addr(addr), sizeof(out->mac));
 }
 
-int ports_query(struct ports *p, const char *name, struct port_info *out)
+static int query(struct ports *p, const char *name, struct port_info *out, bool with_qdisc)
 {
 	struct rtnl_link *link = NULL;
 	int err;
@@ -233,7 +233,17 @@ int ports_query(struct ports *p, const char *name, struct port_info *out)
 	rtnl_link_put(link);
 
 	out->speed_mbps = link_speed(p, name);
-	return root_qdisc_kind(p, out->ifindex, out->qdisc, sizeof(out->qdisc));
+	return with_qdisc ? root_qdisc_kind(p, out->ifindex, out->qdisc, sizeof(out->qdisc)) : 0;
+}
+
+int ports_query(struct ports *p, const char *name, struct port_info *out)
+{
+	return query(p, name, out, true);
+}
+
+int ports_query_link(struct ports *p, const char *name, struct port_info *out)
+{
+	return query(p, name, out, false);
 }
 
 json_object *port_info_to_json(const struct port_info *info)

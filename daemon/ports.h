@@ -31,6 +31,9 @@ void ports_close(struct ports *p);
  * (also when the interface does not exist: out->present is then false) or a
  * negative errno when netlink itself failed. */
 int ports_query(struct ports *p, const char *name, struct port_info *out);
+/* The same without the root qdisc (out->qdisc stays ""): that takes a dump of every
+ * qdisc, which is slow where long taprio schedules run. */
+int ports_query_link(struct ports *p, const char *name, struct port_info *out);
 /* {"name","present","ifindex","oper_state","admin_up","carrier","speed_mbps",
  *  "mtu","tx_queues","rx_queues","mac","qdisc"} */
 json_object *port_info_to_json(const struct port_info *info);

@@ -26,12 +26,15 @@
 #include <time.h>
 
 #include "audit.h"
+#include "classifier.h"
 #include "ctl_server.h"
 #include "dataplane.h"
+#include "metrics_http.h"
 #include "ptp.h"
 #include "reload.h"
 #include "routes.h"
 #include "schedule.h"
+#include "telemetry.h"
 #include "tsn/log.h"
 #include "tsnd.h"
 
@@ -104,10 +107,29 @@ bool tsnd_resolve_groups(const struct tsn_config *cfg, struct tsnd_groups *out,
 	return ok;
 }
 
-struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
-				       struct tsnd_groups *groups)
+/* Phase timings of one reload, logged at debug level: where a slow reload goes. */
+struct reload_times {
+	struct timespec mark;
+	double load, checks, access, dataplane, schedules, commit;	/* ms */
+};
+
+/* Milliseconds since the last lap (or start), and a new mark. */
+static double lap_ms(struct reload_times *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double ms = (double)(now.tv_sec - t->mark.tv_sec) * 1e3 + (double)(now.tv_nsec - t->mark.tv_nsec) / 1e6;
+	t->mark = now;
+	return ms;
+}
+
+static struct tsn_config *config_prepare(const char *path, struct tsn_diags *diags,
+					 struct tsnd_groups *groups, struct reload_times *t)
 {
 	struct tsn_config *cfg = tsn_config_load(path, diags);
+	if (t)
+		t->load = lap_ms(t);
 	if (!cfg)
 		return NULL;
 	if (!tsnd_resolve_groups(cfg, groups, diags, false)) {
@@ -124,7 +146,15 @@ struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags
 		tsn_config_free(cfg);
 		return NULL;
 	}
+	if (t)
+		t->checks = lap_ms(t);
 	return cfg;
+}
+
+struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
+				       struct tsnd_groups *groups)
+{
+	return config_prepare(path, diags, groups, NULL);
 }
 
 json_object *tsnd_check_json(const struct tsn_diags *diags)
@@ -168,6 +198,25 @@ gid_t tsnd_socket_group(const struct tsnd_groups *groups)
 	return 0;
 }
 
+int tsnd_metrics_prepare(struct tsnd *d, const struct tsn_config *cfg, char *msg, size_t msglen)
+{
+	char err[256];
+
+	if (metrics_http_prepare(d->metrics, cfg->telemetry.prometheus, cfg->telemetry.prometheus_listen, err,
+				 sizeof(err)) == 0)
+		return 0;
+	/* At the field's line, as a configuration error would be. */
+	struct tsn_diags diags;
+	tsn_diags_init(&diags, cfg->source[0] ? cfg->source : d->config_path);
+	tsn_config_report(cfg, &diags, TSN_DIAG_ERROR, cfg->telemetry.prometheus_listen, "%s", err);
+	if (diags.count)
+		tsn_diag_format(&diags, &diags.items[0], msg, msglen);
+	else
+		snprintf(msg, msglen, "telemetry.prometheus-listen: %s", err);
+	tsn_diags_free(&diags);
+	return -1;
+}
+
 /* Settings only read at start: keep them, and say so. */
 static void warn_restart_only(const struct tsnd *d, const struct tsn_config *cfg,
 			      struct tsn_diags *diags)
@@ -182,10 +231,72 @@ static void warn_restart_only(const struct tsnd *d, const struct tsn_config *cfg
 			      cfg->daemon.pid_file, d->pid_path);
 }
 
-/* Step 3: the data plane.  0 or -1 with a message. */
-static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, char *msg, size_t msglen)
+/* True if the data plane's tables for cfg are those of the running configuration,
+ * so dataplane_apply would rewrite both table generations (and wait for an RCU
+ * grace period) to end where it is: a reload that only changes gate intervals.
+ * Only while no port is in the data plane (XDP off everywhere): then the tables
+ * come from the configuration alone, with no MAC address or VLAN sub-interface
+ * read from the kernel.  Everything but the ports' schedules must be equal; of
+ * the schedules, what the classifier takes from them (scheduled flag, priority
+ * map, gated classes) must be, and no stream gate may run on the realtime clock. */
+static bool dataplane_unchanged(const struct tsnd *d, const struct tsn_config *cfg)
+{
+	const struct tsn_config *old = d->cfg;
+	size_t n_sections;
+	const char *const *sections = tsnd_config_sections(&n_sections);
+
+	if (!d->dp || !old || tsnd_config_needs_xdp(old) || tsnd_config_needs_xdp(cfg) ||
+	    old->n_ports != cfg->n_ports)
+		return false;
+	for (size_t i = 0; i < n_sections; i++)
+		if (strcmp(sections[i], "ports") != 0 && !tsn_config_section_equal(old, cfg, sections[i]))
+			return false;
+	/* A gate on the realtime clock is written with the kernel's TAI offset of now. */
+	for (size_t i = 0; i < cfg->n_stream_gates; i++)
+		if (cfg->stream_gates[i].clock == TSN_CLOCK_REALTIME)
+			return false;
+	struct tsn_rules ra, rb;
+	cls_rules(old, &ra);
+	cls_rules(cfg, &rb);
+	if (memcmp(&ra, &rb, sizeof(ra)) != 0)
+		return false;
+	/* The ports compared with their schedules left out (shallow copies). */
+	struct tsn_cfg_port *pa = calloc(old->n_ports ? old->n_ports : 1, sizeof(*pa));
+	struct tsn_cfg_port *pb = calloc(old->n_ports ? old->n_ports : 1, sizeof(*pb));
+	struct tsn_config *ca = malloc(sizeof(*ca)), *cb = malloc(sizeof(*cb));
+	bool same = pa && pb && ca && cb;
+	for (size_t i = 0; same && i < old->n_ports; i++) {
+		static const uint8_t no_mac[6];
+		struct tsn_port_conf ka, kb;
+		cls_port_conf(&old->ports[i], no_mac, &ka);
+		cls_port_conf(&cfg->ports[i], no_mac, &kb);
+		same = memcmp(&ka, &kb, sizeof(ka)) == 0;
+		pa[i] = old->ports[i];
+		pb[i] = cfg->ports[i];
+		pa[i].has_schedule = pb[i].has_schedule = false;
+	}
+	if (same) {
+		*ca = *old;
+		*cb = *cfg;
+		ca->ports = pa;
+		cb->ports = pb;
+		same = tsn_config_section_equal(ca, cb, "ports");
+	}
+	free(pa);
+	free(pb);
+	free(ca);
+	free(cb);
+	return same;
+}
+
+/* Step 4: the data plane.  0 or -1 with a message; *applied says whether
+ * dataplane_apply ran (and has to be undone if a later step fails). */
+static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, bool *applied, char *msg,
+			   size_t msglen)
 {
 	char err[512] = "";
+
+	*applied = false;
 
 	if (!d->dp && tsnd_config_needs_xdp(cfg)) {
 		/* It failed at start; the kernel may allow it now. */
@@ -197,11 +308,16 @@ static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, char *m
 		}
 		d->dp_state = TSND_DP_LOADED;
 		d->dp_message[0] = '\0';
+		dataplane_fib_watched(d->dp, d->fibwatch != NULL);
 	}
 	/* Routes first (the fast path forwards by them); put back if the data plane refuses. */
 	if (d->routes && routes_apply(d->routes, cfg, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s; previous routes kept", err);
 		return -1;
+	}
+	if (d->dp && dataplane_unchanged(d, cfg)) {
+		log_debug("reload: the data plane's tables stay as they are (no XDP port; their inputs are unchanged)");
+		return 0;
 	}
 	if (d->dp && dataplane_apply(d->dp, cfg, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "data plane: %s; previous attachments kept", err);
@@ -209,6 +325,7 @@ static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, char *m
 			log_err("reload: cannot restore the routes: %s", err);
 		return -1;
 	}
+	*applied = d->dp != NULL;
 	return 0;
 }
 
@@ -235,12 +352,14 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 {
 	struct tsn_diags diags;
 	struct tsnd_groups groups = { 0 };
+	struct reload_times t = { 0 };
 	enum tsn_ctl_code code;
 	char err[512];
 
 	*data = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t.mark);
 	tsn_diags_init(&diags, d->config_path);
-	struct tsn_config *cfg = tsnd_config_prepare(d->config_path, &diags, &groups);
+	struct tsn_config *cfg = config_prepare(d->config_path, &diags, &groups, &t);
 	if (!cfg) {
 		code = TSN_CTL_E_CONFIG_INVALID;
 		*data = tsnd_check_json(&diags);
@@ -259,6 +378,15 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		goto out;
 	}
 	warn_restart_only(d, cfg, &diags);
+	/* The metrics listener's new address, bound before anything changes (served
+	 * from the commit on; the out: label drops it if a later step fails). */
+	if (tsnd_metrics_prepare(d, cfg, msg, msglen) < 0) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, msglen - used, "; previous state kept");
+		code = TSN_CTL_E_APPLY_FAILED;
+		tsn_config_free(cfg);
+		goto out;
+	}
 
 	/* Step 2: socket mode and group (undone if the data plane refuses). */
 	gid_t old_group = tsnd_socket_group(&d->groups), new_group = tsnd_socket_group(&groups);
@@ -282,7 +410,9 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		tsn_config_free(cfg);
 		goto out;
 	}
-	if (apply_dataplane(d, cfg, msg, msglen) < 0) {
+	t.access = lap_ms(&t);
+	bool dp_applied;
+	if (apply_dataplane(d, cfg, &dp_applied, msg, msglen) < 0) {
 		code = TSN_CTL_E_APPLY_FAILED;
 		if (d->ptp)
 			ptp_abort(d->ptp);
@@ -292,12 +422,13 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		tsn_config_free(cfg);
 		goto out;
 	}
+	t.dataplane = lap_ms(&t);
 	/* Step 5: gate schedules; a refusal undoes the data plane, ptp and access. */
 	if (d->sched && schedules_apply(d->sched, d->cfg, cfg, err, sizeof(err)) < 0) {
 		char dperr[512];
 		code = TSN_CTL_E_APPLY_FAILED;
 		snprintf(msg, msglen, "%s", err);
-		if (d->dp && dataplane_apply(d->dp, d->cfg, dperr, sizeof(dperr)) < 0)
+		if (dp_applied && dataplane_apply(d->dp, d->cfg, dperr, sizeof(dperr)) < 0)
 			log_err("reload: cannot restore the data plane: %s", dperr);
 		if (d->routes && routes_apply(d->routes, d->cfg, dperr, sizeof(dperr)) < 0)
 			log_err("reload: cannot restore the routes: %s", dperr);
@@ -310,6 +441,7 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		goto out;
 	}
 
+	t.schedules = lap_ms(&t);
 	/* Step 6: commit. */
 	char list[512];
 	json_object *changed = changed_sections(d->cfg, cfg, list, sizeof(list));
@@ -323,6 +455,9 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		schedules_commit(d->sched, cfg);
 	if (d->ptp)	/* after the schedules: a lock event may release held ones */
 		ptp_commit(d->ptp, cfg);
+	if (d->tele)	/* measurement only: never fails the reload (telemetry.h) */
+		telemetry_apply(d->tele, cfg, d->dp, d->sched);
+	metrics_http_commit(d->metrics);
 	if (d->ctl) {
 		struct ctl_limits limits = {
 			.max_request = cfg->control.max_request,
@@ -353,7 +488,12 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		tsn_diag_format(&diags, &diags.items[i], line, sizeof(line));
 		log_warn("reload: %s", line);
 	}
+	t.commit = lap_ms(&t);
 out:
+	metrics_http_abort(d->metrics);	/* a failed reload keeps the running listener */
+	log_debug("reload: load %.1f ms, checks %.1f ms, socket access and ptp %.1f ms, routes and data plane "
+		  "%.1f ms, schedules %.1f ms, commit %.1f ms (%s)", t.load, t.checks, t.access, t.dataplane,
+		  t.schedules, t.commit, tsn_ctl_code_name(code));
 	d->last_reload.valid = true;
 	d->last_reload.time = time(NULL);
 	d->last_reload.result = code;

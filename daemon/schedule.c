@@ -464,7 +464,7 @@ bool schedule_validate(const struct tsn_config *cfg, struct ports *ports, struct
 		if (!cp->has_schedule)
 			continue;
 		memset(&info, 0, sizeof(info));
-		rc = ports ? ports_query(ports, cp->name, &info) : -EIO;
+		rc = ports ? ports_query_link(ports, cp->name, &info) : -EIO;
 		if (rc < 0) {
 			tsn_config_report(cfg, diags, mode == SCHEDULE_CHECK_DAEMON ? TSN_DIAG_ERROR : TSN_DIAG_WARNING,
 					  cp->name, "cannot ask the kernel about %s (%s); its schedule is checked "
@@ -1177,8 +1177,8 @@ static bool port_configured(const struct tsn_config *cfg, const char *name, bool
 
 /* Plan and carry out one port with a schedule; the state to commit goes to *next. */
 static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct clocks *ck,
-		    const struct tsn_config *old, const struct tsn_cfg_port *cp, json_object *old_sched,
-		    json_object *new_sched, struct sched_port *next, char *err, size_t errlen)
+		    const struct tsn_config *old, const struct tsn_cfg_port *cp, const struct tsn_cfg_port *old_cp,
+		    struct sched_port *next, char *err, size_t errlen)
 {
 	const struct tsn_cfg_schedule *cs = &cp->schedule;
 	struct sched_port *prev = find_port(s->ports, s->n_ports, cp->name);
@@ -1195,8 +1195,9 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 		return -ENODEV;
 	}
 	r = kview_root(kv, ifindex);
-	bool unchanged = old && prev && prev->ifindex == ifindex && old_sched && new_sched &&
-			 json_object_equal(old_sched, new_sched);
+	/* Compared field by field (the schema's deep compare): cheap for long lists. */
+	bool unchanged = old && prev && prev->ifindex == ifindex && old_cp && old_cp->has_schedule &&
+			 tsn_config_port_member_equal(old_cp, cp, "schedule");
 	if (unchanged && prev->state == SCHED_HELD && is_held(s, cp))
 		return port_copy(next, prev) < 0 ? -ENOMEM : 0;
 	if (unchanged && prev->tracked && (prev->state == SCHED_APPLIED || prev->state == SCHED_DRIFT)) {
@@ -1265,8 +1266,6 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 {
 	struct kview kv;
 	struct clocks ck = { 0 };
-	json_object *old_root = NULL, *new_root = NULL;
-	json_object *old_ports = NULL, *new_ports = NULL;
 	struct txn *t;
 	int rc = 0;
 
@@ -1283,21 +1282,13 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		txn_free(t);
 		return -1;
 	}
-	old_ports = ports_json_of(old, &old_root);
-	new_ports = ports_json_of(cfg, &new_root);
 
 	for (size_t i = 0; i < cfg->n_ports && rc == 0; i++) {
 		const struct tsn_cfg_port *cp = &cfg->ports[i];
-		json_object *old_sched = NULL;
 		if (!cp->has_schedule)
 			continue;
-		if (old) {
-			for (size_t k = 0; k < old->n_ports; k++)
-				if (strcmp(old->ports[k].name, cp->name) == 0)
-					old_sched = schedule_json(old_ports, k);
-		}
-		rc = txn_port(s, t, &kv, &ck, old, cp, old_sched, schedule_json(new_ports, i), &t->next[t->n_next],
-			      err, errlen);
+		rc = txn_port(s, t, &kv, &ck, old, cp, old ? tsn_config_port(old, cp->name) : NULL,
+			      &t->next[t->n_next], err, errlen);
 		t->n_next++;
 	}
 	/* Schedules that are gone: tsnd's taprio leaves the port. */
@@ -1327,8 +1318,6 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 			rc = remove_port(s, &t->journal, cp->name, r, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
-	json_object_put(old_root);
-	json_object_put(new_root);
 	kview_free(&kv);
 
 	if (rc < 0) {

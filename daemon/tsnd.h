@@ -24,6 +24,8 @@ struct dataplane;
 struct routes;
 struct ptp;
 struct schedules;
+struct telemetry;
+struct metrics_http;
 
 /* Who may use the control socket: gids resolved from control.read-group and
  * control.admin-group (has_* false: the group is "" and only root qualifies). */
@@ -60,8 +62,11 @@ struct tsnd {
 	struct ports *ports;
 	struct dataplane *dp;
 	struct routes *routes;		/* the configuration's IPv6 routes (routes.c) */
+	struct fibwatch *fibwatch;	/* invalidates the fast path's FIB cache (fibwatch.c) */
 	struct ptp *ptp;		/* ptp4l/phc2sys and the sync state (ptp.c) */
 	struct schedules *sched;	/* taprio gate schedules (schedule.c) */
+	struct telemetry *tele;		/* residence time, gate conformance (telemetry.c) */
+	struct metrics_http *metrics;	/* the Prometheus listener (metrics_http.c) */
 
 	char config_path[TSN_PATH_MAX];	/* absolute: tsnd chdirs to / when daemonized */
 	struct tsn_config *cfg;		/* the running configuration */
@@ -122,6 +127,10 @@ gid_t tsnd_socket_group(const struct tsnd_groups *groups);
  * docs/control-protocol.md) and msg a one-line summary. */
 enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
 			      char *msg, size_t msglen);
+
+/* Bind the metrics listener for cfg's telemetry.prometheus and -listen (see
+ * metrics_http_prepare); -1 with a message at the field's file:line in msg. */
+int tsnd_metrics_prepare(struct tsnd *d, const struct tsn_config *cfg, char *msg, size_t msglen);
 
 /* Format a wall-clock time as RFC 3339 UTC ("2024-05-01T12:00:00Z"). */
 void tsnd_rfc3339(time_t t, char *buf, size_t len);

@@ -104,8 +104,10 @@ void cfg_check_flow_meter(struct cfg_checker *chk, void *obj)
 	struct tsn_cfg_flow_meter *m = obj;
 	if (m->eir_bps && !m->ebs_bytes)
 		cfg_error(chk, &m->ebs_bytes, "an excess rate (eir) needs an excess burst size above 0");
-	if (!m->eir_bps && m->ebs_bytes)
-		cfg_error(chk, &m->eir_bps, "ebs is set but eir is 0; set both or neither");
+	/* With coupling, the excess bucket fills from the committed one's overflow. */
+	if (!m->eir_bps && m->ebs_bytes && !m->coupling)
+		cfg_error(chk, &m->eir_bps, "ebs is set but eir is 0; set both or neither "
+			  "(or coupling: true)");
 }
 
 void cfg_check_stream_gate(struct cfg_checker *chk, void *obj)

@@ -135,6 +135,21 @@ bool tsn_config_section_equal(const struct tsn_config *a, const struct tsn_confi
 	return false;
 }
 
+bool tsn_config_port_member_equal(const struct tsn_cfg_port *a, const struct tsn_cfg_port *b,
+				  const char *key)
+{
+	for (size_t i = 0; i < tsn_cfg_root.n_fields; i++) {
+		const struct cfg_field *f = &tsn_cfg_root.fields[i];
+		if (strcmp(f->key, "ports") != 0)
+			continue;
+		const struct cfg_table *t = f->elem->sub;
+		for (size_t k = 0; k < t->n_fields; k++)
+			if (strcmp(t->fields[k].key, key) == 0)
+				return field_equal(&t->fields[k], a, b);
+	}
+	return false;
+}
+
 /* ---- JSON ---- */
 static json_object *object_json(const struct cfg_table *t, const void *obj);
 

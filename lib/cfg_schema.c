@@ -332,7 +332,9 @@ static const struct cfg_field flow_meter_fields[] = {
 	{ .key = "ebs", .type = CFG_SIZE, .offset = offsetof(S, ebs_bytes), .max = 1ull << 30, .def = "0B",
 	  .doc = "excess burst size" },
 	{ .key = "color-mode", .type = CFG_ENUM, .offset = offsetof(S, color_mode), .names = color_modes,
-	  .def = "blind", .doc = "color-blind or color-aware metering" },
+	  .def = "blind", .doc = "color-blind, or color-aware: a frame with its VLAN tag's DEI set arrives yellow" },
+	{ .key = "coupling", .type = CFG_BOOL, .offset = offsetof(S, coupling), .def = "false",
+	  .doc = "committed tokens that overflow cbs go to the excess bucket (MEF 10.3 CF)" },
 	{ .key = "on-exceed", .type = CFG_ENUM, .offset = offsetof(S, on_exceed), .names = exceed_actions,
 	  .def = "drop", .doc = "what happens to red frames" },
 	{ .key = "demote-priority", .type = CFG_UINT, .offset = offsetof(S, demote_priority), .max = 7,
@@ -397,6 +399,8 @@ static const struct cfg_field dataplane_fields[] = {
 	  .str = STR_PATH, .def = "/sys/fs/bpf/tsnd", .doc = "bpffs directory for the pinned maps and programs (\"\": none)" },
 	{ .key = "keep-on-exit", .type = CFG_BOOL, .offset = offsetof(S, keep_on_exit), .def = "false",
 	  .doc = "leave programs, pins and routes in place when tsnd stops" },
+	{ .key = "fib-cache", .type = CFG_BOOL, .offset = offsetof(S, fib_cache), .def = "true",
+	  .doc = "cache the fast path's FIB lookups (invalidated on every route, neighbour, link and address change)" },
 };
 #undef S
 static TABLE(dataplane_table, "dataplane", dataplane_fields, NULL);
@@ -404,9 +408,9 @@ static TABLE(dataplane_table, "dataplane", dataplane_fields, NULL);
 #define S struct tsn_cfg_telemetry
 static const struct cfg_field telemetry_fields[] = {
 	{ .key = "residence-time", .type = CFG_BOOL, .offset = offsetof(S, residence_time), .def = "false",
-	  .doc = "measure per-class residence time" },
+	  .doc = "measure residence time per class and stream, count gate-conformance violations (docs/telemetry.md)" },
 	{ .key = "conformance-tolerance", .type = CFG_DURATION, .offset = offsetof(S, conformance_tolerance_ns),
-	  .max = 1000000000ull, .def = "1us", .doc = "slack before a frame counts as sent outside its gate" },
+	  .max = 1000000000ull, .def = "1us", .doc = "slack added to one maximum frame's wire time before a frame counts as sent while its gate was closed" },
 	{ .key = "prometheus", .type = CFG_BOOL, .offset = offsetof(S, prometheus), .def = "false",
 	  .doc = "serve metrics over HTTP" },
 	{ .key = "prometheus-listen", .type = CFG_STRING, .offset = offsetof(S, prometheus_listen), .size = 64,

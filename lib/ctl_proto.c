@@ -35,6 +35,8 @@ static const struct tsn_ctl_command commands[] = {
 	{ "class.stats",   TSN_CTL_READ,  "per port and traffic class: packets, bytes, drops" },
 	{ "route.show",    TSN_CTL_READ,  "the configured IPv6 routes and whether they are installed" },
 	{ "filter.show",   TSN_CTL_READ,  "stream filters and flow meters (802.1Qci) and their counters" },
+	{ "latency.show",  TSN_CTL_READ,  "residence-time histograms per port and class, and per stream" },
+	{ "latency.reset", TSN_CTL_ADMIN, "zero the residence-time histograms and conformance counters" },
 };
 
 const char *tsn_ctl_code_name(enum tsn_ctl_code code)

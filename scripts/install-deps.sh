@@ -19,6 +19,7 @@ PACKAGES=(
 	bash-completion man-db groff-base	# tsnctl completion, man page checks
 	qemu-system-x86 cpio busybox-static	# kernel lab: Debian's kernel under QEMU/TCG (tests/kernel-lab)
 	xz-utils zstd kmod			# kernel lab: unpack the kernel package's modules
+	isochron gnuplot-nox			# make lab-latency: latency runs and their plots
 )
 
 die() {

@@ -266,6 +266,8 @@ struct tsn_stream_counters {
 #define TSN_FILTER_SLOTS	(TSN_MAX_FILTERS + 1)	/* ids count from 1; 0: none */
 #define TSN_BPF_EXCEED_DROP	0
 #define TSN_BPF_EXCEED_DEMOTE	1
+#define TSN_FILTER_COLOR_AWARE	0x01	/* meter: a frame's DEI makes it arrive yellow */
+#define TSN_FILTER_COUPLED	0x02	/* meter: committed overflow feeds the excess bucket */
 
 /* "tsn_filters": array of 2 * TSN_FILTER_SLOTS, index gen * TSN_FILTER_SLOTS +
  * filter id (a stream's tsn_stream_val.filter_id).  A filter with its meter's
@@ -277,7 +279,8 @@ struct tsn_filter_conf {
 	__u8 on_exceed;		/* TSN_BPF_EXCEED_*: what happens to red frames */
 	__u8 demote_prio;	/* priority of demoted frames */
 	__u16 gate_id;		/* index into tsn_gates (generation's half), 0: no gate */
-	__u8 pad[6];
+	__u8 meter_flags;	/* TSN_FILTER_COLOR_AWARE, TSN_FILTER_COUPLED */
+	__u8 pad[5];
 	__u64 cir_bps;
 	__u64 cbs_units;
 	__u64 eir_bps;
@@ -362,6 +365,45 @@ struct tsn_egress {
 	__u32 vid;
 };
 
+/* ---- FIB cache (kernel facts, copied by the fast path itself) ---- */
+
+/* "tsn_fib_ctl": array of one.  on: the cache may be used (tsnd sets it once it
+ * listens to the kernel's route, neighbour, link and address events; 0 after
+ * loading).  gen: bumped by tsnd on every such event; entries of another
+ * generation are misses. */
+struct tsn_fib_ctl {
+	__u32 gen;
+	__u32 on;
+};
+
+#define TSN_FIB_CACHE_SIZE	16384
+
+/* "tsn_fib_cache": LRU hash, the successful bpf_fib_lookup results of the fast
+ * path.  Keyed by every input of the lookup but the length: the L3 ingress
+ * interface (a VLAN sub-interface for tagged frames), addresses, traffic class
+ * and flow label, protocol and ports (policy rules and multipath hashing may
+ * look at any of them).  A hit is therefore the FIB's answer for the same
+ * question, as long as the FIB has not changed (the generation). */
+struct tsn_fib_key {
+	__u32 ifindex;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__be32 flowinfo;
+	__be16 sport;
+	__be16 dport;
+	__u8 l4_protocol;
+	__u8 pad[3];
+};
+
+struct tsn_fib_val {
+	__u32 gen;		/* tsn_fib_ctl.gen read before the lookup */
+	__u32 ifindex;		/* the FIB's egress (L3) interface */
+	__u16 mtu;		/* the route's MTU: longer frames miss (the kernel sends PTB) */
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u8 pad[2];
+};
+
 /* ---- XDP -> tc metadata ---- */
 
 #define TSN_META_MAGIC		0x54534e31	/* "TSN1" */
@@ -380,7 +422,7 @@ struct tsn_xdp_meta {
 	__u8 tc;		/* traffic class on the ingress port */
 	__u8 flags;		/* TSN_META_* */
 	__u8 reserved;
-	__u64 rx_tstamp;	/* reserved for ingress timestamps (telemetry) */
+	__u64 rx_tstamp;	/* ingress time (monotonic ns) while telemetry is on, else 0 */
 };
 
 #endif

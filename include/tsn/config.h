@@ -212,6 +212,7 @@ struct tsn_cfg_flow_meter {
 	uint64_t eir_bps;
 	uint64_t ebs_bytes;
 	int color_mode;			/* enum tsn_color_mode */
+	bool coupling;			/* committed overflow feeds the excess bucket */
 	int on_exceed;			/* enum tsn_exceed_action */
 	uint32_t demote_priority;
 };
@@ -246,6 +247,7 @@ struct tsn_cfg_route {
 struct tsn_cfg_dataplane {
 	char pin_dir[TSN_PATH_MAX];
 	bool keep_on_exit;		/* leave programs attached when tsnd stops */
+	bool fib_cache;			/* the fast path caches FIB results (docs/dataplane.md) */
 };
 
 struct tsn_cfg_telemetry {
@@ -327,6 +329,10 @@ bool tsn_config_equal(const struct tsn_config *a, const struct tsn_config *b);
  * Subsystems use this on reload to touch only what changed. */
 bool tsn_config_section_equal(const struct tsn_config *a, const struct tsn_config *b,
 			      const char *section);
+/* Compare one member of two ports by its YAML key ("schedule", "acl", ...), as
+ * tsn_config_equal would; false for a key the ports table does not have. */
+bool tsn_config_port_member_equal(const struct tsn_cfg_port *a, const struct tsn_cfg_port *b,
+				  const char *key);
 
 /* The normalized config: every field with its effective value, canonical units. */
 json_object *tsn_config_to_json(const struct tsn_config *cfg);

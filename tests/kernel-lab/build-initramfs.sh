@@ -26,10 +26,13 @@ OUT_CPIO=$KL_OUT/initramfs-$VERSION.cpio
 OUT_KEY=$OUT_CPIO.key
 
 BUSYBOX=${TSN_LAB_BUSYBOX:-/bin/busybox}
-HOST_BINS=(bash ip tc jq ping realpath setsid ptp4l)	# ptp4l: the demo's PTP stage
+HOST_BINS=(bash ip tc jq ping realpath setsid ptp4l	# ptp4l: the demo's PTP stage
+	isochron)	# isochron: guest/latency.sh (make lab-latency)
 TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
-	"$KL_BUILD/tests/tools/udp6"	# udp6: test_forward_gates.sh
-	"$KL_BUILD/tests/tools/ctl_rtt")	# ctl_rtt: bench.sh
+	"$KL_BUILD/tests/tools/udp6"	# udp6: test_forward_gates.sh, test_flood_sched.sh
+	"$KL_BUILD/tests/tools/lat6"	# lat6: test_flood_sched.sh
+	"$KL_BUILD/tests/tools/ctl_rtt"	# ctl_rtt: bench.sh
+	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
 
 # ---- module closure ----------------------------------------------------------
@@ -136,7 +139,7 @@ build() {
 	[[ -e $ROOT/usr/bin/bash ]] || ln -sf /bin/bash "$ROOT/usr/bin/bash"
 	for b in "${TSN_BINS[@]}"; do
 		rel=${b#"$KL_REPO"/}
-		[[ $rel != /* ]] || rel=build/${b##*/}	# a build directory outside the repository
+		[[ $rel != /* ]] || rel=build/${b#"$KL_BUILD"/}	# a build directory outside the repository: same layout
 		copy_file "$b" "/tsn/$rel"
 		for lib in $(libraries_of "$b"); do
 			[[ -e $ROOT$lib ]] || copy_file "$lib" "$lib"

@@ -5,6 +5,7 @@
 #
 #   TEST...            guest/tests/test_TEST.sh to run (default: all of them)
 #   --bench            run guest/bench.sh instead (make bench)
+#   --latency          run guest/latency.sh instead (make lab-latency)
 #   --timeout SECONDS  stop the VM after this long (default 540: the lab must stay
 #                      under 10 minutes)
 #   --log FILE         the whole console (default tests/out/kernel-lab.log)
@@ -25,11 +26,12 @@ tests=()
 while (($#)); do
 	case $1 in
 	--bench) mode=bench ;;
+	--latency) mode=latency ;;
 	--shell) mode=shell ;;
 	--timeout) timeout_s=$2; shift ;;
 	--log) log=$2; shift ;;
 	--append) extra_append=$2; shift ;;
-	-h | --help) sed -n "2,18p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n "2,17p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) kl_die "unknown option $1 (see --help)" ;;
 	*) tests+=("$1") ;;
 	esac

@@ -316,11 +316,19 @@ static void test_long_gate_list(void)
 	struct tsn_config *again = parse_ok(yaml);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
 	CU_ASSERT_TRUE(tsn_config_equal(cfg, again));
+	CU_ASSERT_TRUE(tsn_config_port_member_equal(&cfg->ports[0], &again->ports[0], "schedule"));
 	again->ports[0].schedule.entries[500].interval_ns++;
 	CU_ASSERT_FALSE(tsn_config_equal(cfg, again));
 	CU_ASSERT_FALSE(tsn_config_section_equal(cfg, again, "ports"));
 	CU_ASSERT_TRUE(tsn_config_section_equal(cfg, again, "ptp"));
 	CU_ASSERT_TRUE(tsn_config_section_equal(cfg, again, "control"));
+	/* One member of a port: what a reload compares per port. */
+	CU_ASSERT_FALSE(tsn_config_port_member_equal(&cfg->ports[0], &again->ports[0], "schedule"));
+	CU_ASSERT_TRUE(tsn_config_port_member_equal(&cfg->ports[0], &again->ports[0], "name"));
+	CU_ASSERT_FALSE(tsn_config_port_member_equal(&cfg->ports[0], &again->ports[0], "no-such-key"));
+	again->ports[0].has_schedule = false;
+	CU_ASSERT_FALSE(tsn_config_port_member_equal(&cfg->ports[0], &again->ports[0], "schedule"));
+	again->ports[0].has_schedule = true;
 	free(yaml);
 	free(text);
 	tsn_config_free(again);
