@@ -451,10 +451,13 @@ static void print_object_help(FILE *out, const struct object *obj)
 {
 	char synopsis[64];
 
-	for (size_t i = 0; i < obj->n_verbs; i++)
-		fprintf(out, "  tsnctl %-26s %s\n",
-			verb_synopsis(obj, &obj->verbs[i], synopsis, sizeof(synopsis)),
-			obj->verbs[i].summary);
+	for (size_t i = 0; i < obj->n_verbs; i++) {
+		const char *syn = verb_synopsis(obj, &obj->verbs[i], synopsis, sizeof(synopsis));
+		if (strlen(syn) > 26)
+			fprintf(out, "  tsnctl %s\n         %-26s %s\n", syn, "", obj->verbs[i].summary);
+		else
+			fprintf(out, "  tsnctl %-26s %s\n", syn, obj->verbs[i].summary);
+	}
 	snprintf(synopsis, sizeof(synopsis), "%s help", obj->name);
 	fprintf(out, "  tsnctl %-26s %s\n", synopsis, "this list");
 }
@@ -468,11 +471,15 @@ static void print_help(FILE *out)
 	      "Words may be shortened to any unambiguous prefix: 'tsnctl po sh'.\n"
 	      "\nCommands:\n", out);
 	for (size_t i = 0; i < N_OBJECTS; i++)
-		for (size_t j = 0; j < objects[i].n_verbs; j++)
-			fprintf(out, "  %-28s %s\n",
-				verb_synopsis(&objects[i], &objects[i].verbs[j], synopsis,
-					      sizeof(synopsis)),
-				objects[i].verbs[j].summary);
+		for (size_t j = 0; j < objects[i].n_verbs; j++) {
+			const char *syn = verb_synopsis(&objects[i], &objects[i].verbs[j], synopsis,
+							sizeof(synopsis));
+			/* A synopsis too long for the column gets a line of its own. */
+			if (strlen(syn) > 28)
+				fprintf(out, "  %s\n  %-28s %s\n", syn, "", objects[i].verbs[j].summary);
+			else
+				fprintf(out, "  %-28s %s\n", syn, objects[i].verbs[j].summary);
+		}
 	fprintf(out,
 		"  %-28s %s\n"
 		"\nOptions:\n"
