@@ -1,8 +1,9 @@
 /* ports.c — what the kernel says about a network interface.
  *
- * Link attributes come from one RTM_GETLINK request (libnl-route), the link speed
- * from the ethtool ioctl (rtnetlink does not carry it), the root qdisc from a
- * qdisc dump.  Everything is read in the network namespace ports_open() ran in.
+ * Link attributes come from one RTM_GETLINK request (read and parsed here;
+ * libnl-route only for an answer beyond 32 KiB), the link speed from the ethtool
+ * ioctl (rtnetlink does not carry it), the root qdisc from a qdisc dump.
+ * Everything is read in the network namespace ports_open() ran in.
  */
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -27,7 +28,12 @@
 struct ports {
 	struct nl_sock *nl;	/* NETLINK_ROUTE */
 	int ioctl_fd;		/* any socket of this namespace, for SIOCETHTOOL */
+	uint32_t raw_seq;	/* getlink_raw()'s requests; from 2^31 (libnl counts from the time) */
 };
+
+/* ETHTOOL_GLINKSETTINGS mask words: the running kernel's constant, the same for
+ * every device and namespace; 0 until the first handshake. */
+static __s8 link_mode_nwords;
 
 /* libnl speaks NLE_* codes; our callers expect negative errno values. */
 static int nl_to_errno(int nle)
@@ -55,6 +61,7 @@ struct ports *ports_open(void)
 	if (!p)
 		return NULL;
 	p->ioctl_fd = -1;
+	p->raw_seq = 0x80000000u;
 	p->nl = nl_socket_alloc();
 	if (!p->nl) {
 		errno = ENOMEM;
@@ -117,28 +124,31 @@ static int speed_from_link_settings(struct ports *p, const char *name, uint32_t 
 		struct ethtool_link_settings base;
 		__u32 masks[3 * 127];	/* supported, advertising, lp_advertising */
 	} req;
-	__s8 nwords;
+	__s8 nwords = link_mode_nwords;
 	int err;
 
-	memset(&req, 0, sizeof(req));
-	req.base.cmd = ETHTOOL_GLINKSETTINGS;
-	err = ethtool_ioctl(p, name, &req);
-	if (err < 0)
-		return err;
-	if (req.base.link_mode_masks_nwords >= 0 || req.base.cmd != ETHTOOL_GLINKSETTINGS)
-		return -EPROTO;
-
-	nwords = (__s8)-req.base.link_mode_masks_nwords;
-	memset(&req, 0, sizeof(req));
-	req.base.cmd = ETHTOOL_GLINKSETTINGS;
-	req.base.link_mode_masks_nwords = nwords;
-	err = ethtool_ioctl(p, name, &req);
-	if (err < 0)
-		return err;
-	if (req.base.link_mode_masks_nwords <= 0)
-		return -EPROTO;
-	*speed = known_speed(req.base.speed);
-	return 0;
+	/* The number of mask words is the kernel's, the same for every device:
+	 * once learnt, one call is enough.  A kernel that wants another number
+	 * answers with the handshake again (a negative count). */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		memset(&req, 0, sizeof(req));
+		req.base.cmd = ETHTOOL_GLINKSETTINGS;
+		req.base.link_mode_masks_nwords = nwords;
+		err = ethtool_ioctl(p, name, &req);
+		if (err < 0)
+			return err;
+		if (req.base.cmd != ETHTOOL_GLINKSETTINGS)
+			return -EPROTO;
+		if (req.base.link_mode_masks_nwords > 0 && nwords > 0) {
+			*speed = known_speed(req.base.speed);
+			return 0;
+		}
+		if (req.base.link_mode_masks_nwords >= 0 || -req.base.link_mode_masks_nwords > 127)
+			return -EPROTO;
+		nwords = (__s8)-req.base.link_mode_masks_nwords;
+		link_mode_nwords = nwords;
+	}
+	return -EPROTO;
 }
 
 /* ETHTOOL_GSET: deprecated, but the only way on drivers older than link settings. */
@@ -209,6 +219,88 @@ static void fill_from_link(struct port_info *out, struct rtnl_link *link)
 		memcpy(out->mac, nl_addr_get_binary_addr(addr), sizeof(out->mac));
 }
 
+/* The attributes fill_from_link() reads, from one RTM_NEWLINK message. */
+static void fill_from_msg(struct port_info *out, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct nlattr *tb[IFLA_MAX + 1];
+
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+		memset(tb, 0, sizeof(tb));
+	out->ifindex = ifi->ifi_index;
+	rtnl_link_operstate2str(tb[IFLA_OPERSTATE] && nla_len(tb[IFLA_OPERSTATE]) >= 1 ?
+				nla_get_u8(tb[IFLA_OPERSTATE]) : 0, out->oper_state, sizeof(out->oper_state));
+	out->admin_up = ifi->ifi_flags & IFF_UP;
+	out->carrier = tb[IFLA_CARRIER] && nla_len(tb[IFLA_CARRIER]) >= 1 && nla_get_u8(tb[IFLA_CARRIER]);
+	if (tb[IFLA_MTU] && nla_len(tb[IFLA_MTU]) >= 4)
+		out->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_NUM_TX_QUEUES] && nla_len(tb[IFLA_NUM_TX_QUEUES]) >= 4)
+		out->num_tx_queues = nla_get_u32(tb[IFLA_NUM_TX_QUEUES]);
+	if (tb[IFLA_NUM_RX_QUEUES] && nla_len(tb[IFLA_NUM_RX_QUEUES]) >= 4)
+		out->num_rx_queues = nla_get_u32(tb[IFLA_NUM_RX_QUEUES]);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == sizeof(out->mac))
+		memcpy(out->mac, nla_data(tb[IFLA_ADDRESS]), sizeof(out->mac));
+}
+
+/* RTM_GETLINK by name, read straight into a buffer: one send, one receive
+ * (libnl's rtnl_link_get_kernel() peeks every read, waits for a separate ack
+ * and parses every attribute, which costs where system calls are dear).
+ * 1 with *out filled, 0 when there is no such interface, -EMSGSIZE when the
+ * answer did not fit, or another -errno. */
+static int getlink_raw(struct ports *p, const char *name, struct port_info *out)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg ifi;
+		char attrs[NLA_HDRLEN + NLA_ALIGN(IFNAMSIZ)];
+	} req;
+	unsigned char buf[32768] __attribute__((aligned(4)));
+	size_t nlen = strlen(name) + 1;
+	struct nlattr *a = (struct nlattr *)req.attrs;
+	int fd = nl_socket_get_fd(p->nl);
+	/* Our own sequence numbers: libnl checks its replies against its counter. */
+	uint32_t seq = ++p->raw_seq;
+
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_type = RTM_GETLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.h.nlmsg_seq = seq;
+	req.ifi.ifi_family = AF_UNSPEC;
+	a->nla_type = IFLA_IFNAME;
+	a->nla_len = NLA_HDRLEN + nlen;
+	memcpy((char *)a + NLA_HDRLEN, name, nlen);
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + NLA_ALIGN(a->nla_len);
+	if (send(fd, &req, req.h.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if ((size_t)n > sizeof(buf))
+			return -EMSGSIZE;
+		int len = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+			if (h->nlmsg_seq != seq)
+				continue;	/* a late answer to an earlier request */
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EPROTO;
+				if (e->error == -ENODEV)
+					return 0;
+				return e->error < 0 ? e->error : -EPROTO;
+			}
+			if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				return -EPROTO;
+			fill_from_msg(out, h);
+			return 1;
+		}
+	}
+}
+
 static int query(struct ports *p, const char *name, struct port_info *out, bool with_qdisc)
 {
 	struct rtnl_link *link = NULL;
@@ -221,6 +313,21 @@ static int query(struct ports *p, const char *name, struct port_info *out, bool 
 	if (name[0] == '\0' || strlen(name) >= IFNAMSIZ)
 		return 0;
 
+	err = getlink_raw(p, name, out);
+	if (err == 0)
+		return 0;
+	if (err > 0) {
+		out->present = true;
+		out->speed_mbps = link_speed(p, name);
+		return with_qdisc ? root_qdisc_kind(p, out->ifindex, out->qdisc, sizeof(out->qdisc)) : 0;
+	}
+	if (err != -EMSGSIZE) {
+		log_warn("ports: cannot query interface %s: %s", name, strerror(-err));
+		return err;
+	}
+	/* An answer beyond 32 KiB: libnl reads any size. */
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", name);
 	err = rtnl_link_get_kernel(p->nl, 0, name, &link);
 	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
 		return 0;

@@ -125,7 +125,7 @@ static double lap_ms(struct reload_times *t)
 }
 
 static struct tsn_config *config_prepare(const char *path, struct tsn_diags *diags,
-					 struct tsnd_groups *groups, struct reload_times *t)
+					 struct tsnd_groups *groups, struct ports *ports, struct reload_times *t)
 {
 	struct tsn_config *cfg = tsn_config_load(path, diags);
 	if (t)
@@ -142,7 +142,7 @@ static struct tsn_config *config_prepare(const char *path, struct tsn_diags *dia
 		return NULL;
 	}
 	/* Schedules against their ports: link speed, TX queues, MTU, PTP clock. */
-	if (!schedule_validate(cfg, NULL, diags, SCHEDULE_CHECK_DAEMON)) {
+	if (!schedule_validate(cfg, ports, diags, SCHEDULE_CHECK_DAEMON)) {
 		tsn_config_free(cfg);
 		return NULL;
 	}
@@ -154,7 +154,7 @@ static struct tsn_config *config_prepare(const char *path, struct tsn_diags *dia
 struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
 				       struct tsnd_groups *groups)
 {
-	return config_prepare(path, diags, groups, NULL);
+	return config_prepare(path, diags, groups, NULL, NULL);
 }
 
 json_object *tsnd_check_json(const struct tsn_diags *diags)
@@ -359,7 +359,8 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 	*data = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t.mark);
 	tsn_diags_init(&diags, d->config_path);
-	struct tsn_config *cfg = config_prepare(d->config_path, &diags, &groups, &t);
+	/* The daemon's own ports handle: no new sockets per reload. */
+	struct tsn_config *cfg = config_prepare(d->config_path, &diags, &groups, d->ports, &t);
 	if (!cfg) {
 		code = TSN_CTL_E_CONFIG_INVALID;
 		*data = tsnd_check_json(&diags);

@@ -117,6 +117,7 @@ struct schedules {
 	struct txn *txn;		/* applied, not yet committed */
 	schedule_sync_fn sync;
 	void *sync_arg;
+	bool recheck;			/* a rollback ran: compare on the next notification */
 };
 
 /* ---- small helpers ---- */
@@ -933,6 +934,10 @@ static int journal_revert(struct schedules *s, struct journal *j, char *err, siz
 
 	if (errlen)
 		err[0] = '\0';
+	/* Its notifications come from tsnd's own socket, which on_monitor() would
+	 * otherwise skip: a rollback is compared like someone else's change. */
+	if (j->n)
+		s->recheck = true;
 	for (size_t i = j->n; i-- > 0;) {
 		char e[512];
 		if (revert_item(s, &j->items[i], e, sizeof(e)) < 0) {
@@ -1459,10 +1464,14 @@ static bool tracks_ifindex(const struct schedules *s, int ifindex)
  * triggers one comparison (after the socket is drained).  The comparison is of
  * the kernel's current state with what tsnd applied, so tsnd's own changes,
  * which have always been committed before the loop reads their notifications,
- * never count as drift. */
+ * never count as drift.  Notifications of tsnd's own requests (nlmsg_pid is
+ * its request socket's port) are skipped: the kernel acked exactly what the
+ * port now tracks, and a comparison (a dump of every qdisc) after each reload
+ * would only confirm it.  After a rollback they count (s->recheck). */
 static void on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct schedules *s = arg;
+	uint32_t self = tcnl_port(s->nl);
 	bool dirty = false;
 
 	(void)loop;
@@ -1489,12 +1498,16 @@ static void on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
 			if (h->nlmsg_type != RTM_NEWQDISC && h->nlmsg_type != RTM_DELQDISC &&
 			    h->nlmsg_type != RTM_NEWTCLASS && h->nlmsg_type != RTM_DELTCLASS)
 				continue;
+			if (h->nlmsg_pid == self && self != 0 && !s->recheck)
+				continue;
 			dirty |= tracks_ifindex(s, tcm_of(h)->tcm_ifindex);
 		}
 		free(buf);
 	}
-	if (dirty)
+	if (dirty) {
+		s->recheck = false;
 		schedules_refresh(s);
+	}
 }
 
 static void on_poll(struct evloop *loop, void *arg)
@@ -1644,8 +1657,11 @@ struct schedules *schedules_new(struct evloop *loop, char *err, size_t errlen)
 		goto fail;
 	}
 	nl_socket_set_buffer_size(s->mon, 1 << 20, 0);
+	/* Notifications fit one page; 32 KiB reads never cut one, so no peeking
+	 * (one system call per message instead of two; a cut one would read as
+	 * an error, which on_monitor() answers with a comparison). */
 	nl_socket_set_msg_buf_size(s->mon, 32768);
-	nl_socket_enable_msg_peek(s->mon);
+	nl_socket_disable_msg_peek(s->mon);
 	s->mon_io = evloop_io_add(loop, nl_socket_get_fd(s->mon), EPOLLIN, on_monitor, s);
 	s->poll = evloop_timer_new(loop, on_poll, s);
 	if (!s->mon_io || !s->poll) {

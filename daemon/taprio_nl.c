@@ -760,9 +760,12 @@ struct tcnl *tcnl_open(char *err, size_t errlen)
 	nl_socket_set_buffer_size(t->sk, 1 << 20, 1 << 20);
 	/* The kernel sizes a dump's messages by the largest buffer this socket has
 	 * read with (capped at 32 KiB); a taprio with a long list needs the cap, so
-	 * read with 32 KiB buffers and do one read (of a no-op's ack) right away. */
+	 * read with 32 KiB buffers and do one read (of a no-op's ack) right away.
+	 * No message on this socket can be longer (acks are capped), so reads do
+	 * not peek first: that would double the system calls (libnl reports a
+	 * truncated message as an error, it is never cut silently). */
 	nl_socket_set_msg_buf_size(t->sk, 32768);
-	nl_socket_enable_msg_peek(t->sk);
+	nl_socket_disable_msg_peek(t->sk);
 	struct nl_msg *noop = nlmsg_alloc_size(64);
 	if (noop && nlmsg_put(noop, NL_AUTO_PORT, NL_AUTO_SEQ, NLMSG_NOOP, 0, 0)) {
 		char ext[64];
@@ -770,6 +773,11 @@ struct tcnl *tcnl_open(char *err, size_t errlen)
 	}
 	nlmsg_free(noop);
 	return t;
+}
+
+uint32_t tcnl_port(const struct tcnl *t)
+{
+	return nl_socket_get_local_port(t->sk);
 }
 
 void tcnl_close(struct tcnl *t)

@@ -152,6 +152,9 @@ json_object *taprio_sched_to_json(const struct taprio_sched *s);
  * reason in err. */
 struct tcnl *tcnl_open(char *err, size_t errlen);
 void tcnl_close(struct tcnl *t);
+/* The socket's netlink port id: the kernel's notifications of changes this
+ * socket requested carry it as their nlmsg_pid. */
+uint32_t tcnl_port(const struct tcnl *t);
 /* Send msg (not consumed) and wait for the kernel's ack.  0 or a negative errno;
  * ext gets the kernel's extended-ack message ("" if none; on success it may hold
  * a warning). */
