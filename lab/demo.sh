@@ -195,6 +195,8 @@ stage_report() {
 	tsnctl_switch class stats sw0p1
 	say "tsnctl route show"
 	tsnctl_switch route show
+	say "tsnctl latency show (residence time: ingress to the egress port's driver)"
+	tsnctl_switch latency show || echo "demo: no residence-time figures (see tsnctl status)"
 	if $PTP; then
 		say "tsnctl ptp status (waiting up to 20 s for the lock)"
 		lab_wait_until 20 ptp_locked || echo "demo: not locked yet; the status says why"
