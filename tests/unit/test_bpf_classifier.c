@@ -18,6 +18,7 @@
 #include "bpf_frames.h"
 #include "dataplane.h"
 #include "test_util.h"
+#include "dp_util.h"
 #include "tsn/log.h"
 
 #define PORT "ca0"
@@ -73,22 +74,7 @@ static const char *const port_scheduled =
 
 static int apply_yaml(const char *yaml, char *err, size_t errlen)
 {
-	struct tsn_diags diags;
-	struct tsn_config *cfg;
-	int rc;
-
-	tsn_diags_init(&diags, "test.yaml");
-	cfg = tsn_config_parse(yaml, strlen(yaml), "test.yaml", &diags);
-	if (!cfg) {
-		tsn_diags_print(&diags, stderr);
-		tsn_diags_free(&diags);
-		snprintf(err, errlen, "config invalid");
-		return -EINVAL;
-	}
-	tsn_diags_free(&diags);
-	rc = dataplane_apply(dp, cfg, err, errlen);
-	tsn_config_free(cfg);
-	return rc;
+	return tu_dp_apply(dp, yaml, err, errlen);
 }
 
 static int apply_config(const char *ports, const char *rest)

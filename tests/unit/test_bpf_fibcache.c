@@ -26,6 +26,7 @@
 #include "evloop.h"
 #include "fibwatch.h"
 #include "test_util.h"
+#include "dp_util.h"
 #include "tsn/log.h"
 
 static struct dataplane *dp;
@@ -48,21 +49,9 @@ static const char *const cfg_plain =
 
 static int apply_yaml(const char *yaml)
 {
-	struct tsn_diags diags;
-	struct tsn_config *cfg;
 	char err[512];
-	int rc;
 
-	tsn_diags_init(&diags, "fibcache.yaml");
-	cfg = tsn_config_parse(yaml, strlen(yaml), "fibcache.yaml", &diags);
-	tsn_diags_free(&diags);
-	if (!cfg)
-		return -EINVAL;
-	rc = dataplane_apply(dp, cfg, err, sizeof(err));
-	if (rc < 0)
-		fprintf(stderr, "\n  apply: %s", err);
-	tsn_config_free(cfg);
-	return rc;
+	return tu_dp_apply(dp, yaml, err, sizeof(err));
 }
 
 static uint64_t fwd_counter(unsigned reason)

@@ -25,6 +25,7 @@
 #include "bpf_frames.h"
 #include "dataplane.h"
 #include "test_util.h"
+#include "dp_util.h"
 #include "tsn/log.h"
 
 static struct dataplane *dp;
@@ -75,24 +76,9 @@ static const char *const cfg_ports_stream =
 
 static int apply_yaml(const char *yaml)
 {
-	struct tsn_diags diags;
-	struct tsn_config *cfg;
 	char err[512];
-	int rc;
 
-	tsn_diags_init(&diags, "fwd.yaml");
-	cfg = tsn_config_parse(yaml, strlen(yaml), "fwd.yaml", &diags);
-	if (!cfg) {
-		tsn_diags_print(&diags, stderr);
-		tsn_diags_free(&diags);
-		return -EINVAL;
-	}
-	tsn_diags_free(&diags);
-	rc = dataplane_apply(dp, cfg, err, sizeof(err));
-	if (rc < 0)
-		fprintf(stderr, "\n  apply: %s", err);
-	tsn_config_free(cfg);
-	return rc;
+	return tu_dp_apply(dp, yaml, err, sizeof(err));
 }
 
 static uint64_t fwd_counter(int ifindex, unsigned reason)

@@ -21,6 +21,7 @@
 #include "dataplane.h"
 #include "policing.h"
 #include "test_util.h"
+#include "dp_util.h"
 #include "tsn/bpf_meter.h"
 #include "tsn/log.h"
 
@@ -219,24 +220,9 @@ static void test_mark_coupling(void)
 
 static int apply_cfg(const char *yaml)
 {
-	struct tsn_diags diags;
-	struct tsn_config *cfg;
 	char err[512];
-	int rc;
 
-	tsn_diags_init(&diags, "test.yaml");
-	cfg = tsn_config_parse(yaml, strlen(yaml), "test.yaml", &diags);
-	if (!cfg) {
-		tsn_diags_print(&diags, stderr);
-		tsn_diags_free(&diags);
-		return -EINVAL;
-	}
-	tsn_diags_free(&diags);
-	rc = dataplane_apply(dp, cfg, err, sizeof(err));
-	if (rc < 0)
-		fprintf(stderr, "\n  apply: %s", err);
-	tsn_config_free(cfg);
-	return rc;
+	return tu_dp_apply(dp, yaml, err, sizeof(err));
 }
 
 static void set_clock(uint64_t ns)
