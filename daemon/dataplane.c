@@ -854,27 +854,11 @@ static void prune_vlans(struct dataplane *dp, const struct vlan_entry *v, size_t
 	free(stale_eg);
 }
 
-/* Counters of ports that are no longer ours must not greet the next interface
- * that happens to get the same ifindex. */
-static void prune_port_stats(struct dataplane *dp)
+/* Drop the entries of a map keyed by ifindex whose port is no longer ours: its
+ * counters must not greet the next interface that gets the same ifindex, and XDP
+ * must not redirect to it. */
+static void prune_ifindex_map(struct dataplane *dp, int fd)
 {
-	int fd = bpf_map__fd(dp->skel->maps.port_stats);
-	__u32 key, next, stale[TSN_MAX_PORTS];
-	size_t n = 0;
-
-	for (int rc = bpf_map_get_next_key(fd, NULL, &next); rc == 0 && n < TSN_MAX_PORTS;
-	     rc = bpf_map_get_next_key(fd, &key, &next)) {
-		key = next;
-		if (!has_ifindex(dp->ports, dp->n_ports, (int)key))
-			stale[n++] = key;
-	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &stale[i]);
-}
-
-static void prune_devmap(struct dataplane *dp)
-{
-	int fd = bpf_map__fd(dp->skel->maps.tsn_tx_ports);
 	__u32 key, next, stale[TSN_MAX_PORTS];
 	size_t n = 0;
 
@@ -1062,9 +1046,9 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 			 "clears it");
 	if (cls_prune_stream_stats(&dp->maps, cfg) < 0)
 		log_warn("dataplane: cannot delete the counters of removed streams");
-	prune_devmap(dp);
+	prune_ifindex_map(dp, bpf_map__fd(dp->skel->maps.tsn_tx_ports));
 	prune_vlans(dp, vlans, n_vlans);
-	prune_port_stats(dp);
+	prune_ifindex_map(dp, bpf_map__fd(dp->skel->maps.port_stats));
 	if (moved_pins) {
 		unpin_all(dp, dp->pin_dir);	/* no-op when nothing was pinned */
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", want_dir);
