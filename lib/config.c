@@ -114,7 +114,9 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	p->column = column;
 	p->given = given;
 	p->parent = parent;
-	snprintf(p->leaf, sizeof(p->leaf), "%s", leaf);
+	size_t n = strnlen(leaf, sizeof(p->leaf) - 1);	/* not snprintf: this runs for every field */
+	memcpy(p->leaf, leaf, n);
+	p->leaf[n] = '\0';
 	uint32_t *slot = index_slot(ix, addr);
 	if (!*slot)
 		ix->used++;
@@ -627,9 +629,16 @@ static void join_path(char *out, const char *path, const char *key)
 
 static void index_path(char *out, const char *path, size_t i)
 {
-	char idx[24];
-	snprintf(idx, sizeof(idx), "[%zu]", i);
-	path_append(out, path, "", idx);
+	char idx[24], *p = idx + sizeof(idx);
+
+	/* "[i]" written backwards: not snprintf, this runs for every list element */
+	*--p = '\0';
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) && p > idx + 1);
+	*--p = '[';
+	path_append(out, path, "", p);
 }
 
 static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, uint32_t *mask,
