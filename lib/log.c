@@ -54,10 +54,19 @@ void tsn_vlog(enum tsn_log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &now);
 	struct tm tm;
 	gmtime_r(&now.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld %s[%s]: ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		now.tv_nsec / 1000000, log_ident, level_name(level));
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	/* One line, one write: stderr is unbuffered, and lines from several
+	 * processes sharing it must not interleave. */
+	char line[2048];
+	int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%s]: ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			 now.tv_nsec / 1000000, log_ident, level_name(level));
+	if (n < 0)
+		return;
+	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	size_t len = m < 0 ? (size_t)n : (size_t)n + (size_t)m;
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;	/* cut, still ended by its newline */
+	line[len++] = '\n';
+	fwrite(line, 1, len, stderr);
 }
 
 void tsn_log(enum tsn_log_level level, const char *fmt, ...)
