@@ -81,7 +81,7 @@ struct snapshot {
 	unsigned char *root;		/* raw RTM_NEWQDISC, NULL: none listed */
 	unsigned char **children;
 	size_t n_children;
-	struct taprio_qdisc root_q;	/* root decoded (kind, handle, taprio options) */
+	struct taprio_qdisc root_q;	/* root decoded without gate lists (kind, handle, layout) */
 };
 
 enum action { ACT_CHANGE, ACT_CREATE, ACT_DELETE_CREATE, ACT_DELETE };
@@ -623,6 +623,16 @@ static void kroot_decode(const struct kroot *r, struct taprio_qdisc *q)
 		log_warn("schedule: cannot read the root qdisc of ifindex %d: %s", r->ifindex, err);
 }
 
+/* The same without the gate control lists: kind, handle, layout, flags, clock. */
+static void kroot_decode_layout(const struct kroot *r, struct taprio_qdisc *q)
+{
+	char err[128];
+
+	memset(q, 0, sizeof(*q));
+	if (r && r->root && taprio_parse_layout(r->root, q, err, sizeof(err)) < 0)
+		log_warn("schedule: cannot read the root qdisc of ifindex %d: %s", r->ifindex, err);
+}
+
 /* ---- desired state, comparison ---- */
 
 static void desired_taprio(const struct tsn_cfg_schedule *cs, int ifindex, int64_t base, struct taprio_entry *entries,
@@ -812,7 +822,7 @@ static int snapshot_take(const struct kroot *r, struct snapshot *sn)
 	memset(sn, 0, sizeof(*sn));
 	if (!r || !r->root)
 		return 0;
-	kroot_decode(r, &sn->root_q);
+	kroot_decode_layout(r, &sn->root_q);	/* the raw message is what a rollback replays */
 	if (!(sn->root = msg_dup(r->root)))
 		return -ENOMEM;
 	if (r->n_children && !(sn->children = calloc(r->n_children, sizeof(*sn->children))))
@@ -1305,7 +1315,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		struct taprio_qdisc k;
 		if (has || !r)
 			continue;
-		kroot_decode(r, &k);
+		kroot_decode_layout(r, &k);
 		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
 			rc = remove_port(s, &t->journal, p->name, r, err, errlen);
 		taprio_qdisc_clear(&k);
@@ -1318,7 +1328,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		struct taprio_qdisc k;
 		if (cp->has_schedule || !r)
 			continue;
-		kroot_decode(r, &k);
+		kroot_decode_layout(r, &k);
 		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
 			rc = remove_port(s, &t->journal, cp->name, r, err, errlen);
 		taprio_qdisc_clear(&k);

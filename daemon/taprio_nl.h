@@ -107,6 +107,11 @@ struct nl_msg *taprio_build(int type, int flags, const struct taprio_qdisc *q);
  * malformed message).  On success the caller clears *q. */
 int taprio_parse(const struct nlmsghdr *nlh, struct taprio_qdisc *q, char *err, size_t errlen);
 
+/* The same without the gate control lists (oper and admin keep their times;
+ * entries stay empty, has_entries false): what deciding between the change path
+ * and a new root needs.  Decoding a long list costs more than the decision. */
+int taprio_parse_layout(const struct nlmsghdr *nlh, struct taprio_qdisc *q, char *err, size_t errlen);
+
 /* An RTM_NEWQDISC that re-creates the dumped qdisc `nlh` (any kind) with the same
  * ifindex, handle, parent, kind and options.  A dumped taprio is rebuilt from its
  * decoded options with its newest schedule (admin, else oper) as the one to run;

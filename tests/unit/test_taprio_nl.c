@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <netlink/attr.h>
 #include <netlink/msg.h>
 
 #include "taprio_nl.h"
@@ -278,6 +279,48 @@ static void test_roundtrip_presence(void)
 	nlmsg_free(msg);
 }
 
+/* taprio_build fills each entry nest in place: the bytes must be those libnl's
+ * nest and put calls write for the same entries. */
+static void test_entry_bytes_match_libnl(void)
+{
+	struct taprio_entry e[3] = {
+		{ 0, TC_TAPRIO_CMD_SET_GATES, 0x1, 250000 },
+		{ 1, TC_TAPRIO_CMD_SET_AND_HOLD, 0xff, 1 },
+		{ 2, TC_TAPRIO_CMD_SET_AND_RELEASE, 0x80000000u, 4294967295u },
+	};
+	struct taprio_qdisc q;
+
+	memset(&q, 0, sizeof(q));
+	strcpy(q.kind, "taprio");
+	q.oper = (struct taprio_sched){ .has_entries = true, .entries = e, .n_entries = 3 };
+	struct nl_msg *msg = taprio_build(RTM_NEWQDISC, 0, &q);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	struct nlattr *tb[TCA_MAX + 1], *otb[TCA_TAPRIO_ATTR_MAX + 1];
+	CU_ASSERT_EQUAL_FATAL(nlmsg_parse(nlmsg_hdr(msg), sizeof(struct tcmsg), tb, TCA_MAX, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tb[TCA_OPTIONS]);
+	CU_ASSERT_EQUAL_FATAL(nla_parse_nested(otb, TCA_TAPRIO_ATTR_MAX, tb[TCA_OPTIONS], NULL), 0);
+	struct nlattr *list = otb[TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(list);
+
+	struct nl_msg *ref = nlmsg_alloc();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	struct nlattr *rlist = nla_nest_start(ref, TCA_TAPRIO_ATTR_SCHED_ENTRY_LIST);
+	for (int i = 0; i < 3; i++) {
+		struct nlattr *item = nla_nest_start(ref, TCA_TAPRIO_SCHED_ENTRY);
+		CU_ASSERT_EQUAL(nla_put_u32(ref, TCA_TAPRIO_SCHED_ENTRY_INDEX, e[i].index), 0);
+		CU_ASSERT_EQUAL(nla_put_u8(ref, TCA_TAPRIO_SCHED_ENTRY_CMD, e[i].cmd), 0);
+		CU_ASSERT_EQUAL(nla_put_u32(ref, TCA_TAPRIO_SCHED_ENTRY_GATE_MASK, e[i].gate_mask), 0);
+		CU_ASSERT_EQUAL(nla_put_u32(ref, TCA_TAPRIO_SCHED_ENTRY_INTERVAL, e[i].interval), 0);
+		nla_nest_end(ref, item);
+	}
+	nla_nest_end(ref, rlist);
+	CU_ASSERT_EQUAL_FATAL(nla_len(list), 3 * TAPRIO_ENTRY_SIZE);
+	CU_ASSERT_EQUAL_FATAL(nla_len(rlist), nla_len(list));
+	CU_ASSERT_EQUAL(memcmp(nla_data(list), nla_data(rlist), (size_t)nla_len(list)), 0);
+	nlmsg_free(ref);
+	nlmsg_free(msg);
+}
+
 static void test_roundtrip_long_list(void)
 {
 	static const size_t counts[] = { 101, 128, 1000, 1810 };
@@ -404,6 +447,23 @@ static void test_decode_kernel_dump_admin_and_oper(void)
 	CU_ASSERT_EQUAL(json_object_array_length(tu_jget(e1, "gates")), 2);
 	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(e1, "interval_ns")), 1300000);
 	json_object_put(j);
+	taprio_qdisc_clear(&q);
+
+	/* The layout alone: everything but the two gate control lists. */
+	CU_ASSERT_EQUAL_FATAL(taprio_parse_layout(nlh, &q, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(q.kind, "taprio");
+	CU_ASSERT_EQUAL(q.handle, 0x74730000u);
+	CU_ASSERT_EQUAL(q.priomap.num_tc, 3);
+	CU_ASSERT_EQUAL(q.priomap.count[2], 2);
+	CU_ASSERT_EQUAL(q.clockid, CLOCK_TAI);
+	CU_ASSERT_EQUAL(q.max_sdu[1], 500);
+	CU_ASSERT_EQUAL(q.oper.base_time, 1000000000);
+	CU_ASSERT_TRUE(q.has_admin);
+	CU_ASSERT_EQUAL(q.admin.cycle_time_extension, 5000);
+	CU_ASSERT_FALSE(q.oper.has_entries);
+	CU_ASSERT_FALSE(q.admin.has_entries);
+	CU_ASSERT_EQUAL(q.oper.n_entries + q.admin.n_entries, 0);
+	CU_ASSERT_PTR_NULL(q.oper.entries);
 	taprio_qdisc_clear(&q);
 
 	/* Before the first schedule starts, only an admin schedule is listed. */
@@ -986,6 +1046,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("taprio messages", NULL, NULL);
 	CU_add_test(s, "round trip: every attribute", test_roundtrip_every_attribute);
 	CU_add_test(s, "round trip: presence of optional attributes", test_roundtrip_presence);
+	CU_add_test(s, "entries filled in place: the bytes of libnl's calls", test_entry_bytes_match_libnl);
 	CU_add_test(s, "round trip: 101 to 1810 entries", test_roundtrip_long_list);
 	CU_add_test(s, "a list beyond 64 KiB is refused", test_list_too_long);
 	CU_add_test(s, "deep copy", test_copy);
