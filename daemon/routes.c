@@ -36,6 +36,7 @@ struct routes {
 	struct nl_sock *sk;
 	char extack[256];	/* the kernel's message for the last failed request */
 	int error;		/* and its errno (libnl's codes lose detail) */
+	bool none_installed;	/* the last apply succeeded with no route configured */
 };
 
 /* One route as tsnd sees it. */
@@ -276,6 +277,14 @@ int routes_apply(struct routes *r, const struct tsn_config *cfg, char *err, size
 	char what[96], detail[300];
 	int rc;
 
+	/* Nothing configured, and the last apply left none of tsnd's routes: the
+	 * kernel's table need not be read again (the first apply always reads it,
+	 * so routes a previous tsnd left behind are removed). */
+	if (cfg->n_routes == 0 && r->none_installed) {
+		free(want);
+		return 0;
+	}
+	r->none_installed = false;
 	if (!want) {
 		snprintf(err, errlen, "routes: out of memory");
 		rc = -ENOMEM;
@@ -364,9 +373,11 @@ int routes_apply(struct routes *r, const struct tsn_config *cfg, char *err, size
 		log_err("routes: %s; undoing %zu change(s)", err, n_journal);
 		while (n_journal-- > 0)
 			undo(r, &journal[n_journal]);
-	} else if (n_journal) {
-		log_info("routes: %zu change(s) applied, %zu route(s) configured", n_journal,
-			 cfg->n_routes);
+	} else {
+		if (n_journal)
+			log_info("routes: %zu change(s) applied, %zu route(s) configured", n_journal,
+				 cfg->n_routes);
+		r->none_installed = cfg->n_routes == 0;
 	}
 out:
 	free(have);

@@ -154,6 +154,26 @@ static void test_foreign_routes_untouched(void)
 	tu_sh("ip -6 route del 2001:db8:e::/64 proto static");
 }
 
+/* A route of tsnd's protocol that a previous tsnd left behind: the first apply of a
+ * new handle removes it, even with no route configured (later applies with none
+ * configured skip reading the kernel's table). */
+static void test_leftovers_removed_at_first_apply(void)
+{
+	char err[512], k[2048];
+
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip -6 route add 2001:db8:f::/64 dev rp0 metric 1024 proto 201"), 0);
+	struct routes *fresh = routes_open(err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fresh);
+	struct tsn_config *cfg = make_cfg(0);
+	CU_ASSERT_EQUAL(routes_apply(fresh, cfg, err, sizeof(err)), 0);
+	kernel_routes(k, sizeof(k));
+	CU_ASSERT_STRING_EQUAL(k, "");
+	CU_ASSERT_EQUAL(routes_apply(fresh, cfg, err, sizeof(err)), 0);
+	free(cfg->routes);
+	free(cfg);
+	routes_close(fresh, false);
+}
+
 static void test_show_json(void)
 {
 	struct tsn_config *cfg = make_cfg(2, "2001:db8:a::/64,2001:db8:1::2", "2001:db8:b::/64");
@@ -188,6 +208,7 @@ int main(void)
 	    !CU_add_test(suite, "add, replace, delete", test_add_replace_delete) ||
 	    !CU_add_test(suite, "a refusal rolls everything back", test_refusal_rolls_back) ||
 	    !CU_add_test(suite, "foreign routes untouched", test_foreign_routes_untouched) ||
+	    !CU_add_test(suite, "leftovers removed at the first apply", test_leftovers_removed_at_first_apply) ||
 	    !CU_add_test(suite, "route show", test_show_json)) {
 		CU_cleanup_registry();
 		return 2;
