@@ -213,6 +213,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKE
 bench-schedules: deps
 	$(MAKE) lab-build
 	tests/kernel-lab/run.sh --bench --log tests/out/bench-schedules.log
+	tests/bench/exec_host.sh | tee tests/out/bench-exec-host.log
 
 # ---- demo lab -----------------------------------------------------------------
 # LAB=vm (default): the demo runs inside the kernel lab's VM, whose kernel has
