@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "cfg_schema.h"
+#include "yaml_tree.h"
 #include "tsn/units.h"
 
 #define MAX_CONFIG_BYTES (16u << 20)
@@ -156,7 +157,7 @@ struct cfg_checker {
 	struct tsn_diags *diags;
 	struct cfg_index *index;
 	int parent;			/* place of the object or list being parsed */
-	yaml_document_t *doc;
+	const struct ytree *tree;
 	size_t visited;
 	bool too_complex;
 };
@@ -170,12 +171,12 @@ static void vreport(struct cfg_checker *c, enum tsn_diag_severity sev, unsigned 
 }
 
 __attribute__((format(printf, 4, 5)))
-static void error_at(struct cfg_checker *c, const yaml_node_t *node, const char *path, const char *fmt, ...)
+static void error_at(struct cfg_checker *c, const struct ynode *node, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport(c, TSN_DIAG_ERROR, node ? (unsigned)node->start_mark.line + 1 : 0,
-		node ? (unsigned)node->start_mark.column + 1 : 0, path, fmt, ap);
+	vreport(c, TSN_DIAG_ERROR, node ? (unsigned)node->mark.line + 1 : 0,
+		node ? (unsigned)node->mark.column + 1 : 0, path, fmt, ap);
 	va_end(ap);
 }
 
@@ -223,10 +224,10 @@ void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 
 /* Remember where addr was written (node) or, for a default, the enclosing object's
  * place (fallback).  Returns the place's index, for children to name as parent. */
-static int record(struct cfg_checker *c, const void *addr, const yaml_node_t *node,
+static int record(struct cfg_checker *c, const void *addr, const struct ynode *node,
 		  const yaml_mark_t *fallback, const char *path)
 {
-	const yaml_mark_t *m = node ? &node->start_mark : fallback;
+	const yaml_mark_t *m = node ? &node->mark : fallback;
 	int id = index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
 			   node != NULL, c->parent, path_leaf(path));
 	if (id < 0)
@@ -368,7 +369,7 @@ static bool parse_prefix(const char *s, struct tsn_cfg_prefix *p)
 }
 
 /* Range check for CFG_UINT; the message quotes the value as it was written. */
-static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const yaml_node_t *node,
+static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node,
 			const char *path, const char *text, uint64_t v)
 {
 	uint64_t max = f->max ? f->max : UINT32_MAX;
@@ -386,7 +387,7 @@ static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const 
 /* Parse one scalar into dst.  node is NULL for defaults (then errors are bugs in the
  * schema and reported without a place). */
 static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const struct scalar *s,
-			 void *dst, const yaml_node_t *node, const char *path)
+			 void *dst, const struct ynode *node, const char *path)
 {
 	const char *t = s->text;
 	uint64_t v;
@@ -562,12 +563,12 @@ bad:
 }
 
 /* ---- structure ---- */
-static void parse_value(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *dst,
+static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *dst,
 			const yaml_mark_t *parent_mark, const char *path);
 static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
 			  const yaml_mark_t *mark, const char *path);
 
-static bool visit(struct cfg_checker *c, yaml_node_t *node, const char *path)
+static bool visit(struct cfg_checker *c, const struct ynode *node, const char *path)
 {
 	if (++c->visited <= MAX_VISITED_NODES)
 		return true;
@@ -578,17 +579,13 @@ static bool visit(struct cfg_checker *c, yaml_node_t *node, const char *path)
 	return false;
 }
 
-static struct scalar node_scalar(const yaml_node_t *node)
+static struct scalar node_scalar(const struct ynode *node)
 {
-	struct scalar s = {
-		.text = (const char *)node->data.scalar.value,
-		.len = node->data.scalar.length,
-		.plain = node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
-	};
+	struct scalar s = { .text = node->text, .len = node->len, .plain = node->plain };
 	return s;
 }
 
-static bool node_is_null(const yaml_node_t *node)
+static bool node_is_null(const struct ynode *node)
 {
 	if (node->type != YAML_SCALAR_NODE)
 		return false;
@@ -596,7 +593,7 @@ static bool node_is_null(const yaml_node_t *node)
 	return scalar_is_null(&s);
 }
 
-static const char *node_kind(const yaml_node_t *node)
+static const char *node_kind(const struct ynode *node)
 {
 	switch (node->type) {
 	case YAML_SCALAR_NODE: return "a single value";
@@ -641,7 +638,7 @@ static void index_path(char *out, const char *path, size_t i)
 	path_append(out, path, "", p);
 }
 
-static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, uint32_t *mask,
+static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, uint32_t *mask,
 			const char *path)
 {
 	*mask = 0;
@@ -651,10 +648,10 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_n
 		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
 		return;
 	}
-	for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+	for (size_t i = 0; i < node->n; i++) {
+		const struct ynode *item = ytree_kid(c->tree, node, i);
 		char ipath[PATH_LEN];
-		index_path(ipath, path, (size_t)(it - node->data.sequence.items.start));
+		index_path(ipath, path, i);
 		if (!item || !visit(c, item, ipath))
 			return;
 		if (item->type != YAML_SCALAR_NODE) {
@@ -662,7 +659,7 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_n
 				 node_kind(item));
 			continue;
 		}
-		const char *t = (const char *)item->data.scalar.value;
+		const char *t = item->text;
 		const char *dash = strchr(t, '-');
 		uint64_t lo, hi;
 		char first[24];
@@ -689,7 +686,7 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, yaml_n
 	}
 }
 
-static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *base,
+static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *base,
 			 const char *path)
 {
 	struct tsn_cfg_kv **items = (struct tsn_cfg_kv **)((char *)base + f->offset);
@@ -700,7 +697,7 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, yaml_
 		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
 		return;
 	}
-	size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
+	size_t n = node->n / 2;
 	if (n > f->max) {
 		error_at(c, node, path, "too many entries (%zu); at most %llu", n, (unsigned long long)f->max);
 		return;
@@ -710,9 +707,8 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, yaml_
 		error_at(c, node, path, "out of memory");
 		return;
 	}
-	for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+	for (size_t p = 0; p + 1 < node->n; p += 2) {	/* key, value */
+		const struct ynode *k = ytree_kid(c->tree, node, p), *v = ytree_kid(c->tree, node, p + 1);
 		char kpath[PATH_LEN];
 		if (!k || !v || !visit(c, v, path))
 			return;
@@ -721,8 +717,8 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, yaml_
 				 "options must map a name to a single value");
 			continue;
 		}
-		const char *key = (const char *)k->data.scalar.value;
-		const char *val = (const char *)v->data.scalar.value;
+		const char *key = k->text;
+		const char *val = v->text;
 		join_path(kpath, path, key);
 		struct tsn_cfg_kv *kv = &(*items)[*count];
 		if (strlen(key) >= sizeof(kv->key) || strlen(val) >= sizeof(kv->value) ||
@@ -745,7 +741,7 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, yaml_
 	}
 }
 
-static void parse_list(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *base,
+static void parse_list(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *base,
 		       const char *path)
 {
 	void *slot = (char *)base + f->offset;
@@ -758,7 +754,7 @@ static void parse_list(struct cfg_checker *c, const struct cfg_field *f, yaml_no
 		error_at(c, node, path, "expected a list, got %s", node_kind(node));
 		return;
 	}
-	size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+	size_t n = node->n;
 	if (n > f->max) {
 		error_at(c, node, path, "too many entries (%zu); at most %llu", n, (unsigned long long)f->max);
 		return;
@@ -775,19 +771,19 @@ static void parse_list(struct cfg_checker *c, const struct cfg_field *f, yaml_no
 	}
 	*count = n;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = yaml_document_get_node(c->doc, node->data.sequence.items.start[i]);
+		const struct ynode *item = ytree_kid(c->tree, node, i);
 		char ipath[PATH_LEN];
 		index_path(ipath, path, i);
 		if (!item || !visit(c, item, ipath))
 			return;
-		parse_value(c, f->elem, item, elems + i * f->size, &node->start_mark, ipath);
+		parse_value(c, f->elem, item, elems + i * f->size, &node->mark, ipath);
 	}
 }
 
-static void parse_object(struct cfg_checker *c, const struct cfg_table *t, yaml_node_t *node, void *obj,
+static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const struct ynode *node, void *obj,
 			 const yaml_mark_t *parent_mark, const char *path)
 {
-	const yaml_mark_t *mark = node ? &node->start_mark : parent_mark;
+	const yaml_mark_t *mark = node ? &node->mark : parent_mark;
 	bool seen[64] = { false };
 	size_t errors_before = c->diags->errors;
 
@@ -801,16 +797,15 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, yaml_
 	}
 	c->parent = id;
 	if (node) {
-		for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-			yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+		for (size_t p = 0; p + 1 < node->n; p += 2) {	/* key, value */
+			const struct ynode *k = ytree_kid(c->tree, node, p), *v = ytree_kid(c->tree, node, p + 1);
 			if (!k || !v || !visit(c, v, path))
 				goto out;
 			if (k->type != YAML_SCALAR_NODE) {
 				error_at(c, k, path, "a key must be a single word, got %s", node_kind(k));
 				continue;
 			}
-			const char *key = (const char *)k->data.scalar.value;
+			const char *key = k->text;
 			char fpath[PATH_LEN];
 			join_path(fpath, path, key);
 			size_t i;
@@ -886,7 +881,7 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 	parse_scalar(c, f, &s, dst, NULL, path);
 }
 
-static void parse_value(struct cfg_checker *c, const struct cfg_field *f, yaml_node_t *node, void *dst,
+static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *dst,
 			const yaml_mark_t *parent_mark, const char *path)
 {
 	switch (f->type) {
@@ -919,9 +914,9 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 {
 	struct tsn_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_index *ix = calloc(1, sizeof(*ix));
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	bool have_doc = false;
+	struct ytree tree = { .root = -1 };
+	struct ytree_error yerr;
+	yaml_mark_t second;
 
 	if (!cfg || !ix) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
@@ -931,59 +926,39 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
 	cfg->where = ix;
-	struct cfg_checker c = { .diags = diags, .index = ix, .doc = &doc, .parent = -1 };
+	struct cfg_checker c = { .diags = diags, .index = ix, .tree = &tree, .parent = -1 };
 	size_t errors_before = diags->errors;
 
 	if (len > MAX_CONFIG_BYTES) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
 		goto out;
 	}
-	if (!yaml_parser_initialize(&parser)) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
-		goto out;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		if (parser.context)
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
-				      (unsigned)parser.problem_mark.column + 1, "",
-				      "YAML syntax error: %s %s started at line %zu, column %zu",
-				      parser.problem ? parser.problem : "unknown", parser.context,
-				      parser.context_mark.line + 1, parser.context_mark.column + 1);
+	int rc = yaml_tree_load(&tree, text, len, &yerr, &second);
+	if (rc < 0) {
+		/* (an error after the first document is told without its context) */
+		if (yerr.context && yerr.in_first_document)
+			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
+				      (unsigned)yerr.problem_mark.column + 1, "",
+				      "YAML syntax error: %s %s started at line %zu, column %zu", yerr.problem,
+				      yerr.context, yerr.context_mark.line + 1, yerr.context_mark.column + 1);
 		else
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
-				      (unsigned)parser.problem_mark.column + 1, "", "YAML syntax error: %s",
-				      parser.problem ? parser.problem : "unknown");
-		yaml_parser_delete(&parser);
-		goto out;
+			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
+				      (unsigned)yerr.problem_mark.column + 1, "", "YAML syntax error: %s",
+				      yerr.problem);
+		if (yerr.in_first_document)
+			goto out;
 	}
-	have_doc = true;
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	if (root) {
-		yaml_document_t extra;
-		if (yaml_parser_load(&parser, &extra)) {
-			if (yaml_document_get_root_node(&extra)) {
-				yaml_node_t *r = yaml_document_get_root_node(&extra);
-				tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)r->start_mark.line + 1,
-					      (unsigned)r->start_mark.column + 1, "",
-					      "a second YAML document; the file must hold exactly one");
-			}
-			yaml_document_delete(&extra);
-		} else {
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)parser.problem_mark.line + 1,
-				      (unsigned)parser.problem_mark.column + 1, "", "YAML syntax error: %s",
-				      parser.problem ? parser.problem : "unknown");
-		}
-	}
-	yaml_parser_delete(&parser);
-	if (root && root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
+	if (rc == 1)
+		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)second.line + 1, (unsigned)second.column + 1, "",
+			      "a second YAML document; the file must hold exactly one");
+	const struct ynode *root = ytree_node(&tree, tree.root);
+	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
 		root = NULL;
 	yaml_mark_t top = { 0, 0, 0 };
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
 	cfg_check_config(&c, cfg);
 out:
-	if (have_doc)
-		yaml_document_delete(&doc);
+	yaml_tree_free(&tree);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
 		return NULL;

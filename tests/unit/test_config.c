@@ -364,6 +364,54 @@ static void test_alias_bomb(void)
 	free(text);
 }
 
+/* text must fail with one error at line:col whose message holds `want`. */
+static void expect_one_error(const char *text, unsigned line, unsigned col, const char *want)
+{
+	struct tsn_diags d;
+	tsn_diags_init(&d, "t.yaml");
+	struct tsn_config *cfg = tsn_config_parse(text, strlen(text), "t.yaml", &d);
+	CU_ASSERT_PTR_NULL(cfg);
+	tsn_config_free(cfg);
+	CU_ASSERT_EQUAL_FATAL(d.errors, 1);
+	size_t e = 0;
+	while (d.items[e].severity != TSN_DIAG_ERROR)
+		e++;
+	CU_ASSERT_EQUAL(d.items[e].line, line);
+	CU_ASSERT_EQUAL(d.items[e].column, col);
+	if (!strstr(d.items[e].message, want))
+		fprintf(stderr, "\n  expected '%s' in: %s\n", want, d.items[e].message);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.items[e].message, want));
+	tsn_diags_free(&d);
+}
+
+/* The tree is read from libyaml's events (lib/yaml_tree.c): anchors, aliases and
+ * documents behave as with libyaml's own loader. */
+static void test_anchors_aliases_documents(void)
+{
+	expect_one_error("daemon: *nope\n", 1, 9, "YAML syntax error: found undefined alias");
+	expect_one_error("x-a: &a 1\nx-b: &a 2\n", 2, 6, "found duplicate anchor; first occurrence started at line 1");
+	/* an alias is its anchored node: the port is defined twice, at the alias */
+	expect_one_error("ports:\n  - &p { name: p1 }\n  - *p\n", 2, 16, "port 'p1' is defined twice");
+	/* a broken second document: its syntax error, the first document still read */
+	expect_one_error("daemon:\n  log-level: info\n---\nfoo: [1\n", 5, 1, "did not find expected ',' or ']'");
+	expect_one_error("daemon: {}\n---\n", 3, 1, "a second YAML document");
+	/* an alias inside its own anchor: a cycle in the tree, which the walk survives */
+	expect_one_error("ports: &a [ { name: p1, x-loop: *a } ]\n", 1, 25, "unknown field 'x-loop'");
+	/* anchors and aliases that are fine */
+	struct tsn_config *cfg = parse_ok("ports:\n  - { name: p1, link-speed: &s 100 }\n"
+					  "  - { name: p2, link-speed: *s }\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(cfg->ports[1].link_speed_mbps, 100);
+	tsn_config_free(cfg);
+	/* empty and comment-only files are all defaults */
+	cfg = parse_ok("# nothing\n");
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	tsn_config_free(cfg);
+	cfg = parse_ok("");
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	tsn_config_free(cfg);
+}
+
 /* Where a field was written can be asked for after parsing (checks against the kernel). */
 static void test_report_after_parse(void)
 {
@@ -489,6 +537,7 @@ int main(void)
 	CU_add_test(s, "warning: gate never opens", test_warning_gate_never_opens);
 	CU_add_test(s, "1000-entry gate list", test_long_gate_list);
 	CU_add_test(s, "alias expansion is bounded", test_alias_bomb);
+	CU_add_test(s, "anchors, aliases and documents", test_anchors_aliases_documents);
 	CU_add_test(s, "report at a field after parsing", test_report_after_parse);
 	CU_add_test(s, "normalized JSON", test_json);
 	CU_add_test(s, "units: exact parse and format", test_units);
