@@ -271,20 +271,19 @@ static void undo(struct routes *r, const struct change *c)
 
 int routes_apply(struct routes *r, const struct tsn_config *cfg, char *err, size_t errlen)
 {
+	/* Nothing configured, and the last apply left none of tsnd's routes: the
+	 * kernel's table need not be read again (the first apply always reads it,
+	 * so routes a previous tsnd left behind are removed). */
+	if (cfg->n_routes == 0 && r->none_installed)
+		return 0;
+	r->none_installed = false;
+
 	struct route6 *have = NULL, *want = calloc(cfg->n_routes ? cfg->n_routes : 1, sizeof(*want));
 	struct change *journal = NULL;
 	size_t n_have = 0, n_journal = 0;
 	char what[96], detail[300];
 	int rc;
 
-	/* Nothing configured, and the last apply left none of tsnd's routes: the
-	 * kernel's table need not be read again (the first apply always reads it,
-	 * so routes a previous tsnd left behind are removed). */
-	if (cfg->n_routes == 0 && r->none_installed) {
-		free(want);
-		return 0;
-	}
-	r->none_installed = false;
 	if (!want) {
 		snprintf(err, errlen, "routes: out of memory");
 		rc = -ENOMEM;
