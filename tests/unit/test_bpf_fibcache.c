@@ -195,13 +195,7 @@ static int suite_init(void)
 		      getenv("TSN_TEST_DEBUG") ? TSN_LOG_DEBUG : TSN_LOG_ERR);
 	if (tu_netns_enter() < 0)
 		return -1;
-	if (tu_sh("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
-		  "net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1") ||
-	    tu_sh("for x in a b; do ip link add f${x}0 type veth peer name f${x}1 && "
-		  "ip link set f${x}0 address 02:00:00:00:0${x}:00 && ip link set f${x}0 up && "
-		  "ip link set f${x}1 up || exit 1; done") ||
-	    tu_sh("ip -6 addr add 2001:db8:1::1/64 dev fa0 nodad && "
-		  "ip -6 addr add 2001:db8:2::1/64 dev fb0 nodad") ||
+	if (tu_dp_router_ports("ab") ||
 	    tu_sh("ip -6 neigh add 2001:db8:2::2 lladdr 02:00:00:00:02:02 dev fb0 nud permanent && "
 		  "ip -6 neigh add 2001:db8:2::5 lladdr 02:00:00:00:02:05 dev fb0 nud permanent") ||
 	    tu_sh("ip -6 route add 2001:db8:9::/64 via 2001:db8:2::2 && "
