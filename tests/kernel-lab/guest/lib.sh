@@ -115,6 +115,27 @@ kl_normalize() {
 
 # ---- tsnd ------------------------------------------------------------------------
 
+# kl_gate_schedule ENTRY...: sets KL_SCHED to the YAML (under a port) of the gate
+# tests' schedule: 3 classes, priority 1 -> class 0, 2 -> class 1, the rest class 2,
+# one TX queue each for classes 0 and 1 and six for class 2, base time auto with a
+# 1 s lead; one gate list entry per argument, e.g. "{ gates: [0, 2], interval: 20ms }".
+# (A variable, not output: a subshell is slow under emulation.)
+kl_gate_schedule() {
+	local e
+	KL_SCHED="
+    schedule:
+      num-tc: 3
+      map: [2, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
+      queues: [\"1@0\", \"1@1\", \"6@2\"]
+      base-time: auto
+      base-time-lead: 1s
+      entries:"
+	for e in "$@"; do
+		KL_SCHED+="
+        - $e"
+	done
+}
+
 # kl_config FILE PORTS_YAML: a tsnd configuration for the lab; PORTS_YAML is the
 # text of the `ports:` list (indented by two spaces).
 kl_config() {

@@ -26,20 +26,12 @@ test_conformance() {
 
 	kl_switch_topology
 
+	kl_gate_schedule "{ gates: [0, 2], interval: 10ms }" "{ gates: [1, 2], interval: 10ms }" \
+		"{ gates: [2], interval: 20ms }"
 	kl_config "$KL_WORK/tsnd.yaml" "  - name: sw0p1
     xdp: generic
   - name: sw0p2
-    xdp: generic
-    schedule:
-      num-tc: 3
-      map: [2, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
-      queues: [\"1@0\", \"1@1\", \"6@2\"]
-      base-time: auto
-      base-time-lead: 1s
-      entries:
-        - { gates: [0, 2], interval: 10ms }
-        - { gates: [1, 2], interval: 10ms }
-        - { gates: [2], interval: 20ms }"
+    xdp: generic$KL_SCHED"
 	# Tolerance: TCG stretches the few microseconds between taprio's dequeue
 	# and the driver; 5 ms still leaves the mis-timed windows 5 ms clear.
 	cat >>"$KL_WORK/tsnd.yaml" <<CFG

@@ -29,16 +29,10 @@ SEND_MS=4000
 
 config() {
 	local sched=""
-	[[ $1 == with ]] && sched="
-    schedule:
-      num-tc: 3
-      map: [2, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
-      queues: [\"1@0\", \"1@1\", \"6@2\"]
-      base-time: auto
-      base-time-lead: 1s
-      entries:
-        - { gates: [0, 2], interval: 20ms }
-        - { gates: [1, 2], interval: 20ms }"
+	if [[ $1 == with ]]; then
+		kl_gate_schedule "{ gates: [0, 2], interval: 20ms }" "{ gates: [1, 2], interval: 20ms }"
+		sched=$KL_SCHED
+	fi
 	kl_config "$KL_WORK/tsnd.yaml" "  - name: sw0p1
     xdp: generic
   - name: sw0p2
