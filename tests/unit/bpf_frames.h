@@ -5,6 +5,7 @@
  *   fb_ipv6(&f, "2001:db8::1", "2001:db8::2", hop_limit, dscp);
  *   fb_ext(&f, 0, 8);  fb_udp(&f, 1000, 5000, 20);  fb_done(&f);
  *   struct xdp_result r; xdp_run(prog_fd, ifindex, f.b, f.len, &r);
+ *   fb_routed(&f, &want, dmac, smac);   what a router sends on for f
  *
  * Next-header fields chain themselves: each header writes its protocol number
  * into the previous header's next-header byte. */
@@ -176,6 +177,16 @@ static void fb_done(struct fb *f)
 {
 	if (f->l3)
 		fb_put16(f->b + f->l3 + 4, (unsigned)(f->len - f->l3 - 40));
+}
+
+/* The frame a router makes of f: new MACs, hop limit - 1, nothing else changed. */
+__attribute__((unused))
+static void fb_routed(const struct fb *f, struct fb *want, const uint8_t dmac[6], const uint8_t smac[6])
+{
+	*want = *f;
+	memcpy(want->b, dmac, 6);
+	memcpy(want->b + 6, smac, 6);
+	want->b[f->l3 + 7]--;
 }
 
 /* What one BPF_PROG_RUN gave back. */

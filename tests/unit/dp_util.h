@@ -3,14 +3,22 @@
  *
  *   tu_dp_apply(dp, yaml, err, errlen)   parse YAML text and dataplane_apply() it
  *   tu_dp_router_ports("abcd")           IPv6 router ports fa0, fb0, ... in this namespace
+ *   tu_dp_fwd_counter(dp, ifindex, r)    a port's forwarding counter r, summed over CPUs
+ *   tu_dp_expect_pass / _redirect        run a frame into a port's XDP program and check
+ *                                        the verdict, the bytes and the counter
  */
 #ifndef TSN_TEST_DP_UTIL_H
 #define TSN_TEST_DP_UTIL_H
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf_frames.h"
 #include "dataplane.h"
 #include "test_util.h"
 #include "tsn/config.h"
@@ -58,6 +66,67 @@ static int tu_dp_router_ports(const char *letters)
 			return -1;
 	}
 	return 0;
+}
+
+/* The port_stats counter fwd[reason] of ifindex, summed over the CPUs (0 if none). */
+__attribute__((unused))
+static uint64_t tu_dp_fwd_counter(struct dataplane *dp, int ifindex, unsigned reason)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	__u32 key = (__u32)ifindex;
+	uint64_t sum = 0;
+
+	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
+		for (int c = 0; c < ncpus; c++)
+			sum += percpu[c].fwd[reason];
+	free(percpu);
+	return sum;
+}
+
+/* Run f into ifindex's XDP program: XDP_PASS, f's bytes unchanged, the port's
+ * counter fwd[reason] (named `name` in messages) one up.  The run goes to *out if
+ * not NULL, for further checks; `line` is the caller's, for the message. */
+__attribute__((unused))
+static void tu_dp_expect_pass(struct dataplane *dp, int ifindex, const struct fb *f, unsigned reason,
+			      const char *name, int line, struct xdp_result *out)
+{
+	uint64_t before = tu_dp_fwd_counter(dp, ifindex, reason);
+	struct xdp_result r;
+
+	xdp_run(dataplane_xdp_fd(dp), ifindex, f->b, f->len, &r);
+	if (r.verdict != XDP_PASS || tu_dp_fwd_counter(dp, ifindex, reason) != before + 1)
+		fprintf(stderr, "\n  line %d: verdict %d (err %d), counter %s %llu -> %llu", line,
+			r.verdict, r.err, name, (unsigned long long)before,
+			(unsigned long long)tu_dp_fwd_counter(dp, ifindex, reason));
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_EQUAL(tu_dp_fwd_counter(dp, ifindex, reason), before + 1);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, f->b, f->len, name));
+	if (out) {
+		*out = r;
+		out->frame = out->out + out->meta_len;	/* into the copy */
+	}
+}
+
+/* Run f into ifindex's XDP program: XDP_REDIRECT with exactly the bytes of want, the
+ * port's redirect counter one up.  *out as for tu_dp_expect_pass. */
+__attribute__((unused))
+static void tu_dp_expect_redirect(struct dataplane *dp, int ifindex, const struct fb *f, const struct fb *want,
+				  int line, struct xdp_result *out)
+{
+	uint64_t before = tu_dp_fwd_counter(dp, ifindex, TSN_FWD_REDIRECT);
+	struct xdp_result r;
+
+	xdp_run(dataplane_xdp_fd(dp), ifindex, f->b, f->len, &r);
+	if (r.verdict != XDP_REDIRECT)
+		fprintf(stderr, "\n  line %d: verdict %d (err %d), want XDP_REDIRECT", line, r.verdict, r.err);
+	CU_ASSERT_EQUAL(r.verdict, XDP_REDIRECT);
+	CU_ASSERT_EQUAL(tu_dp_fwd_counter(dp, ifindex, TSN_FWD_REDIRECT), before + 1);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, want->b, want->len, "forwarded frame"));
+	if (out) {
+		*out = r;
+		out->frame = out->out + out->meta_len;
+	}
 }
 
 #endif

@@ -54,34 +54,12 @@ static int apply_yaml(const char *yaml)
 	return tu_dp_apply(dp, yaml, err, sizeof(err));
 }
 
-static uint64_t fwd_counter(unsigned reason)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	__u32 key = (__u32)if_a;
-	uint64_t sum = 0;
-
-	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c].fwd[reason];
-	free(percpu);
-	return sum;
-}
-
 static void udp_to(struct fb *f, const char *dst, unsigned hop_limit, size_t payload)
 {
 	fb_eth(f, mac_a, mac_talker);
 	fb_ipv6(f, "2001:db8:1::10", dst, hop_limit, 0);
 	fb_udp(f, 4000, 7, payload);
 	fb_done(f);
-}
-
-static void routed(const struct fb *f, struct fb *want, const uint8_t dmac[6])
-{
-	*want = *f;
-	memcpy(want->b, dmac, 6);
-	memcpy(want->b + 6, mac_b, 6);
-	want->b[f->l3 + 7]--;
 }
 
 /* The key of an untagged UDP frame from fa0 (what route() puts into the lookup). */
@@ -130,38 +108,8 @@ static void mark_entry(const struct fb *f)
 	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
 }
 
-#define EXPECT_REDIRECT(f, want) expect_redirect(f, want, __LINE__)
-
-static void expect_redirect(const struct fb *f, const struct fb *want, int line)
-{
-	uint64_t before = fwd_counter(TSN_FWD_REDIRECT);
-	struct xdp_result r;
-
-	xdp_run(dataplane_xdp_fd(dp), if_a, f->b, f->len, &r);
-	if (r.verdict != XDP_REDIRECT)
-		fprintf(stderr, "\n  line %d: verdict %d (err %d), want XDP_REDIRECT", line, r.verdict,
-			r.err);
-	CU_ASSERT_EQUAL(r.verdict, XDP_REDIRECT);
-	CU_ASSERT_EQUAL(fwd_counter(TSN_FWD_REDIRECT), before + 1);
-	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, want->b, want->len, "forwarded frame"));
-}
-
-#define EXPECT_PASS(f, reason) expect_pass(f, reason, #reason, __LINE__)
-
-static void expect_pass(const struct fb *f, unsigned reason, const char *name, int line)
-{
-	uint64_t before = fwd_counter(reason);
-	struct xdp_result r;
-
-	xdp_run(dataplane_xdp_fd(dp), if_a, f->b, f->len, &r);
-	if (r.verdict != XDP_PASS || fwd_counter(reason) != before + 1)
-		fprintf(stderr, "\n  line %d: verdict %d (err %d), counter %s %llu -> %llu", line,
-			r.verdict, r.err, name, (unsigned long long)before,
-			(unsigned long long)fwd_counter(reason));
-	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
-	CU_ASSERT_EQUAL(fwd_counter(reason), before + 1);
-	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, f->b, f->len, name));
-}
+#define EXPECT_REDIRECT(f, want) tu_dp_expect_redirect(dp, if_a, f, want, __LINE__, NULL)
+#define EXPECT_PASS(f, reason) tu_dp_expect_pass(dp, if_a, f, reason, #reason, __LINE__, NULL)
 
 /* Run the event loop for ms: fibwatch reads what the kernel announced. */
 static void stop_loop(struct evloop *loop, void *arg)
@@ -232,7 +180,7 @@ static void test_hit_same_bytes(void)
 	struct fb f, want;
 
 	udp_to(&f, "2001:db8:9::1", 64, 100);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	CU_ASSERT_FALSE(entry_of(&f, &v));
 	EXPECT_REDIRECT(&f, &want);		/* miss: looked up, cached */
 	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
@@ -244,11 +192,11 @@ static void test_hit_same_bytes(void)
 	EXPECT_REDIRECT(&f, &want);		/* hit: the same bytes */
 	/* It was a hit: the entry's MAC is what the frame gets. */
 	mark_entry(&f);
-	routed(&f, &want, marker);
+	fb_routed(&f, &want, marker, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* Another hop limit and payload, same addresses: the same entry. */
 	udp_to(&f, "2001:db8:9::1", 2, 700);
-	routed(&f, &want, marker);
+	fb_routed(&f, &want, marker, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* Another port, traffic class or flow label is another question to the FIB
 	 * (rules and multipath may tell them apart): not this entry. */
@@ -256,15 +204,15 @@ static void test_hit_same_bytes(void)
 	fb_ipv6(&f, "2001:db8:1::10", "2001:db8:9::1", 64, 0);
 	fb_udp(&f, 4000, 8, 100);
 	fb_done(&f);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	udp_to(&f, "2001:db8:9::1", 64, 100);
 	f.b[f.l3 + 3] ^= 0x5a;			/* flow label */
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	udp_to(&f, "2001:db8:9::1", 64, 100);
 	f.b[f.l3 + 1] ^= 0x80;			/* traffic class */
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 }
 
@@ -275,7 +223,7 @@ static void test_new_generation_misses(void)
 	__u32 gen;
 
 	udp_to(&f, "2001:db8:9::2", 64, 100);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	mark_entry(&f);
 	gen = fib_ctl().gen;
@@ -297,20 +245,20 @@ static void test_too_long_goes_to_kernel(void)
 
 	/* 2001:db8:8::/64 has MTU 1280: cached with it. */
 	udp_to(&f, "2001:db8:8::1", 64, 100);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
 	CU_ASSERT_EQUAL(v.mtu, 1280);
 	/* 1280 bytes of IPv6 fit; 1281 do not, cached entry or not. */
 	udp_to(&f, "2001:db8:8::1", 64, 1280 - 48);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	udp_to(&f, "2001:db8:8::1", 64, 1280 - 48 + 1);
 	EXPECT_PASS(&f, TSN_PASS_MTU);
 	CU_ASSERT_TRUE(entry_of(&f, &v) && v.mtu == 1280);	/* still there */
 	/* The same through a route with the device's MTU (1500). */
 	udp_to(&f, "2001:db8:2::2", 64, 1500 - 48);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	EXPECT_REDIRECT(&f, &want);
 	udp_to(&f, "2001:db8:2::2", 64, 1500 - 48 + 1);
@@ -365,8 +313,8 @@ static void test_policy_rule_by_port(void)
 	fb_ipv6(&f9, "2001:db8:1::10", "2001:db8:9::20", 64, 0);
 	fb_udp(&f9, 4000, 9, 50);
 	fb_done(&f9);
-	routed(&f7, &want7, mac_host2);
-	routed(&f9, &want9, mac_host5);
+	fb_routed(&f7, &want7, mac_host2, mac_b);
+	fb_routed(&f9, &want9, mac_host5, mac_b);
 	for (int i = 0; i < 3; i++) {
 		EXPECT_REDIRECT(&f7, &want7);
 		EXPECT_REDIRECT(&f9, &want9);
@@ -380,7 +328,7 @@ static void test_hop_limit_goes_to_kernel(void)
 	struct fb f, want;
 
 	udp_to(&f, "2001:db8:9::3", 64, 20);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	EXPECT_REDIRECT(&f, &want);
 	udp_to(&f, "2001:db8:9::3", 1, 20);
@@ -413,7 +361,7 @@ static void test_off_caches_nothing(void)
 	dataplane_fib_watched(dp, false);
 	CU_ASSERT_EQUAL(fib_ctl().on, 0);
 	udp_to(&f, "2001:db8:9::4", 64, 20);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_FALSE(entry_of(&f, &v));
 	dataplane_fib_watched(dp, true);
@@ -435,29 +383,29 @@ static void test_kernel_changes(void)
 
 	/* Neighbour: 2001:db8:2::2 moves to another MAC. */
 	udp_to(&f, "2001:db8:2::2", 64, 20);
-	routed(&f, &want, mac_host2);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_EQUAL(tu_sh("ip -6 neigh replace 2001:db8:2::2 lladdr 02:00:00:00:02:99 dev fb0 "
 			      "nud permanent"), 0);
 	run_loop(loop, 50);
-	routed(&f, &want, mac_moved);
+	fb_routed(&f, &want, mac_moved, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 
 	/* Route: 2001:db8:9::/64 now via 2001:db8:2::5. */
 	udp_to(&f, "2001:db8:9::7", 64, 20);
-	routed(&f, &want, mac_moved);
+	fb_routed(&f, &want, mac_moved, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_EQUAL(tu_sh("ip -6 route replace 2001:db8:9::/64 via 2001:db8:2::5"), 0);
 	run_loop(loop, 50);
-	routed(&f, &want, mac_host5);
+	fb_routed(&f, &want, mac_host5, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 
 	/* Link: fb0's MTU drops to 1400; a 1450-byte packet cached at 1500 goes
 	 * to the kernel now. */
 	udp_to(&f, "2001:db8:9::8", 64, 1450 - 48);
-	routed(&f, &want, mac_host5);
+	fb_routed(&f, &want, mac_host5, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_EQUAL(tu_sh("ip link set fb0 mtu 1400"), 0);
@@ -466,7 +414,7 @@ static void test_kernel_changes(void)
 
 	/* Address: 2001:db8:2::5 becomes the switch's own: not forwarded. */
 	udp_to(&f, "2001:db8:2::5", 64, 20);
-	routed(&f, &want, mac_host5);
+	fb_routed(&f, &want, mac_host5, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_EQUAL(tu_sh("ip -6 addr add 2001:db8:2::5/128 dev fb0 nodad"), 0);

@@ -81,20 +81,6 @@ static int apply_yaml(const char *yaml)
 	return tu_dp_apply(dp, yaml, err, sizeof(err));
 }
 
-static uint64_t fwd_counter(int ifindex, unsigned reason)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	__u32 key = (__u32)ifindex;
-	uint64_t sum = 0;
-
-	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c].fwd[reason];
-	free(percpu);
-	return sum;
-}
-
 /* A UDP frame from the talker to dst, arriving on fa0, untagged or with one tag. */
 static void udp_to(struct fb *f, const char *dst, unsigned hop_limit, unsigned dscp, size_t payload)
 {
@@ -104,31 +90,14 @@ static void udp_to(struct fb *f, const char *dst, unsigned hop_limit, unsigned d
 	fb_done(f);
 }
 
-/* The frame a router makes of f: new MACs, hop limit - 1, no other change. */
-static void routed(const struct fb *f, struct fb *want, const uint8_t dmac[6], const uint8_t smac[6])
-{
-	*want = *f;
-	memcpy(want->b, dmac, 6);
-	memcpy(want->b + 6, smac, 6);
-	want->b[f->l3 + 7]--;
-}
-
 /* Run f from fa0 and require the kernel to get it unchanged, for `reason`. */
 #define EXPECT_PASS(f, reason) expect_pass(f, reason, #reason, __LINE__)
 
 static void expect_pass(const struct fb *f, unsigned reason, const char *name, int line)
 {
-	uint64_t before = fwd_counter(if_a, reason);
 	struct xdp_result r;
 
-	xdp_run(dataplane_xdp_fd(dp), if_a, f->b, f->len, &r);
-	if (r.verdict != XDP_PASS || fwd_counter(if_a, reason) != before + 1)
-		fprintf(stderr, "\n  line %d: verdict %d (err %d), counter %s %llu -> %llu", line,
-			r.verdict, r.err, name, (unsigned long long)before,
-			(unsigned long long)fwd_counter(if_a, reason));
-	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
-	CU_ASSERT_EQUAL(fwd_counter(if_a, reason), before + 1);
-	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, f->b, f->len, name));
+	tu_dp_expect_pass(dp, if_a, f, reason, name, line, &r);
 	/* The kernel path still carries the priority to tc. */
 	CU_ASSERT_TRUE(r.has_meta);
 	CU_ASSERT_FALSE(r.meta.flags & TSN_META_TO_QDISC);
@@ -139,17 +108,10 @@ static void expect_pass(const struct fb *f, unsigned reason, const char *name, i
 
 static void expect_redirect(const struct fb *f, const struct fb *want, int line)
 {
-	uint64_t before = fwd_counter(if_a, TSN_FWD_REDIRECT);
 	struct xdp_result r;
 
-	xdp_run(dataplane_xdp_fd(dp), if_a, f->b, f->len, &r);
-	if (r.verdict != XDP_REDIRECT)
-		fprintf(stderr, "\n  line %d: verdict %d (err %d), want XDP_REDIRECT", line, r.verdict,
-			r.err);
-	CU_ASSERT_EQUAL(r.verdict, XDP_REDIRECT);
-	CU_ASSERT_EQUAL(r.meta_len, 0);
-	CU_ASSERT_EQUAL(fwd_counter(if_a, TSN_FWD_REDIRECT), before + 1);
-	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, want->b, want->len, "forwarded frame"));
+	tu_dp_expect_redirect(dp, if_a, f, want, line, &r);
+	CU_ASSERT_EQUAL(r.meta_len, 0);	/* the fast path leaves no metadata behind */
 }
 
 /* Write what tsnd would read from the kernel for a VLAN sub-interface. */
@@ -223,11 +185,11 @@ static void test_forward_exact_bytes(void)
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
 	/* Directly connected neighbour. */
 	udp_to(&f, "2001:db8:2::2", 64, 0, 100);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* Through a gateway: the gateway's MAC. */
 	udp_to(&f, "2001:db8:9::1", 64, 10, 100);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* Traffic class and flow label stay as they are (the 32-bit flowinfo). */
 	CU_ASSERT_EQUAL(want.b[f.l3 + 1], f.b[f.l3 + 1]);
@@ -236,13 +198,13 @@ static void test_forward_exact_bytes(void)
 	fb_ipv6(&f, "2001:db8:1::10", "2001:db8:2::2", 64, 0);
 	fb_l4(&f, 58, 64);
 	fb_done(&f);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	fb_eth(&f, mac_a, mac_talker);
 	fb_ipv6(&f, "2001:db8:1::10", "2001:db8:2::2", 64, 0);
 	fb_l4(&f, 59, 0);
 	fb_done(&f);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* Routing and destination options headers are forwarded as they are. */
 	fb_eth(&f, mac_a, mac_talker);
@@ -251,7 +213,7 @@ static void test_forward_exact_bytes(void)
 	fb_ext(&f, 43, 0);
 	fb_udp(&f, 1, 2, 30);
 	fb_done(&f);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* A fragment, while no stream needs ports. */
 	fb_eth(&f, mac_a, mac_talker);
@@ -259,7 +221,7 @@ static void test_forward_exact_bytes(void)
 	fb_frag(&f, 64, 1);
 	fb_l4(&f, 17, 48);
 	fb_done(&f);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* A short frame padded to the Ethernet minimum. */
 	fb_eth(&f, mac_a, mac_talker);
@@ -268,7 +230,7 @@ static void test_forward_exact_bytes(void)
 	fb_done(&f);
 	memset(f.b + f.len, 0, 60 - f.len);
 	f.len = 60;
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 }
 
@@ -282,11 +244,11 @@ static void test_hop_limits(void)
 	udp_to(&f, "2001:db8:2::2", 1, 0, 20);
 	EXPECT_PASS(&f, TSN_PASS_HOP_LIMIT);
 	udp_to(&f, "2001:db8:2::2", 2, 0, 20);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	CU_ASSERT_EQUAL(want.b[f.l3 + 7], 1);
 	EXPECT_REDIRECT(&f, &want);
 	udp_to(&f, "2001:db8:2::2", 255, 0, 20);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	CU_ASSERT_EQUAL(want.b[f.l3 + 7], 254);
 	EXPECT_REDIRECT(&f, &want);
 }
@@ -322,7 +284,7 @@ static void test_fib_results(void)
 	{
 		struct fb want;
 
-		routed(&f, &want, mac_host2, mac_b);
+		fb_routed(&f, &want, mac_host2, mac_b);
 		EXPECT_REDIRECT(&f, &want);
 	}
 	udp_to(&f, "2001:db8:3::2", 64, 0, 20);		/* fc0 is not a tsnd port */
@@ -523,14 +485,14 @@ static void test_vlan_forwarding(void)
 
 static void test_scheduled_class_goes_to_tc(void)
 {
-	uint64_t before = fwd_counter(if_a, TSN_FWD_TO_QDISC);
+	uint64_t before = tu_dp_fwd_counter(dp, if_a, TSN_FWD_TO_QDISC);
 	struct xdp_result r;
 	struct fb f, want;
 
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_scheduled), 0);
 	/* DSCP 46 -> priority 5 -> class 1 on fb0, which the schedule gates. */
 	udp_to(&f, "2001:db8:2::2", 64, 46, 60);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	xdp_run(dataplane_xdp_fd(dp), if_a, f.b, f.len, &r);
 	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
 	CU_ASSERT_TRUE_FATAL(r.has_meta);
@@ -538,10 +500,10 @@ static void test_scheduled_class_goes_to_tc(void)
 	CU_ASSERT_EQUAL(r.meta.egress_ifindex, (__u32)if_b);
 	CU_ASSERT_EQUAL(r.meta.priority, 5);
 	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, want.b, want.len, "frame for tc"));
-	CU_ASSERT_EQUAL(fwd_counter(if_a, TSN_FWD_TO_QDISC), before + 1);
+	CU_ASSERT_EQUAL(tu_dp_fwd_counter(dp, if_a, TSN_FWD_TO_QDISC), before + 1);
 	/* Priority 0 -> class 0, always open: XDP_REDIRECT. */
 	udp_to(&f, "2001:db8:2::2", 64, 0, 60);
-	routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	/* Tagged out through tc: the tag is in the frame tc sends. */
 	fake_vlan_maps();
