@@ -91,10 +91,22 @@ kl_ports() {
 # operational fields ({..."cycle_time_extension":0,{"base_time":...}}), which is
 # not JSON; this names it "admin".  Elsewhere an object opening with "base_time"
 # after a comma cannot occur (schedule entries open with "index").
+#
+# Integers of 16 digits and more (base times: 19 digits) become strings: jq 1.6
+# holds numbers as doubles, so ...467123457 would print as ...467123500 and two
+# base times 1 ns apart would compare equal (kl_exact_ints).
 kl_tc_json() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" tc -j "$@" | sed 's/,{"base_time":/,"admin":{"base_time":/g'
+	ip netns exec "$ns" tc -j "$@" | sed 's/,{"base_time":/,"admin":{"base_time":/g' | kl_exact_ints
+}
+
+# kl_exact_ints: JSON on stdin with every integer of 16 or more digits quoted (a
+# string keeps all its digits through jq; bash arithmetic still takes it).  Twice,
+# because a separator consumed by one match cannot open the next.
+kl_exact_ints() {
+	sed -E -e 's/([:,[])(-?[0-9]{16,})([],}])/\1"\2"\3/g' \
+		-e 's/([:,[])(-?[0-9]{16,})([],}])/\1"\2"\3/g'
 }
 
 # kl_qdisc_json NS DEV: `tc -j qdisc show dev DEV` in NS.

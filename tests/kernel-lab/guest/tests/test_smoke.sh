@@ -24,6 +24,25 @@ smoke_taprio_tc() {
 	[[ $(jq -r .kind <<<"$j") == taprio ]] || kl_fail "root qdisc is not taprio: $j"
 }
 
+# The lab's JSON comparisons see a 1 ns difference in a 19-digit base time (jq 1.6
+# alone rounds both to the same double).
+smoke_exact_ints() {
+	local a='[{"kind":"taprio","options":{"base_time":1733000000467123457,"x":[1733000000467123457,1]}}]'
+	local b='[{"kind":"taprio","options":{"base_time":1733000000467123458,"x":[1733000000467123457,1]}}]'
+	local na nb
+	na=$(kl_exact_ints <<<"$a" | kl_normalize)
+	nb=$(kl_exact_ints <<<"$b" | kl_normalize)
+	[[ $na != "$nb" ]] || kl_fail "base times 1 ns apart compare equal: $na"
+	[[ $(jq -r '.[0].options.base_time' <<<"$na") == 1733000000467123457 ]] ||
+		kl_fail "base time not kept to the nanosecond: $na"
+	[[ $(jq -r '.[0].options.x[0]' <<<"$na") == 1733000000467123457 ]] ||
+		kl_fail "an integer inside an array is not kept: $na"
+	# What jq 1.6 does without it, so this test shows why the step exists.
+	[[ $(jq -c . <<<"$a") == $(jq -c . <<<"$b") ]] &&
+		kl_info "jq alone: the two base times compare equal (doubles)"
+	return 0
+}
+
 smoke_tsnd() {
 	lab_ns_add sw
 	lab_ns_add peer
@@ -36,4 +55,5 @@ smoke_tsnd() {
 
 kl_test smoke-modules smoke_modules
 kl_test smoke-taprio-tc smoke_taprio_tc
+kl_test smoke-exact-ints smoke_exact_ints
 kl_test smoke-tsnd smoke_tsnd
