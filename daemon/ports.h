@@ -1,4 +1,5 @@
-/* ports.h — what the kernel says about a network interface (rtnetlink via libnl). */
+/* ports.h — what the kernel says about a network interface: links (rtnetlink
+ * through nlio), ethtool (speed, timestamping, PTP hardware clock), root qdiscs. */
 #ifndef TSND_PORTS_H
 #define TSND_PORTS_H
 
@@ -8,7 +9,7 @@
 
 #include <json.h>
 
-struct ports;	/* owns a route netlink socket */
+struct ports;	/* owns an nlio socket */
 
 struct port_info {
 	char name[IFNAMSIZ];
@@ -29,11 +30,29 @@ struct ports *ports_open(void);
 void ports_close(struct ports *p);
 /* Fill *out for interface `name` in the daemon's network namespace.  Returns 0
  * (also when the interface does not exist: out->present is then false) or a
- * negative errno when netlink itself failed. */
+ * negative errno when netlink itself failed.  The root qdisc comes from a dump of
+ * every qdisc: between ports_snapshot_begin() and _end() all queries share one;
+ * outside, each query takes its own. */
 int ports_query(struct ports *p, const char *name, struct port_info *out);
-/* The same without the root qdisc (out->qdisc stays ""): that takes a dump of every
- * qdisc, which is slow where long taprio schedules run. */
+/* The same without the root qdisc (out->qdisc stays ""), and without a dump. */
 int ports_query_link(struct ports *p, const char *name, struct port_info *out);
+
+/* One qdisc snapshot for the queries of one request (a port listing, a status,
+ * a scrape): begin takes the dump (0, or a negative errno: then no snapshot is
+ * held and end must not be called), end drops it.  Pairs nest; the outermost
+ * pair owns the dump. */
+int ports_snapshot_begin(struct ports *p);
+void ports_snapshot_end(struct ports *p);
+
+/* What ETHTOOL_GET_TS_INFO says about a port. */
+struct port_ts_info {
+	int phc_index;			/* -1: no PTP hardware clock */
+	uint32_t so_timestamping;	/* SOF_TIMESTAMPING_* the driver offers */
+};
+/* 0, or a negative errno (-EOPNOTSUPP: the driver does not answer; -ENODEV: no
+ * such interface); *out has phc_index -1 then.  Needs no ports handle: the
+ * configuration checks call it before the daemon has one. */
+int ports_ts_info(const char *name, struct port_ts_info *out);
 /* {"name","present","ifindex","oper_state","admin_up","carrier","speed_mbps",
  *  "mtu","tx_queues","rx_queues","mac","qdisc"} */
 json_object *port_info_to_json(const struct port_info *info);

@@ -14,15 +14,11 @@
  * - Deleting the root brings the kernel's default qdisc back.
  */
 #include <errno.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +30,7 @@
 #include <netlink/socket.h>
 
 #include "evloop.h"
+#include "nlio.h"
 #include "ports.h"
 #include "schedule.h"
 #include "taprio_nl.h"
@@ -107,7 +104,7 @@ struct txn {
 
 struct schedules {
 	struct evloop *loop;
-	struct tcnl *nl;		/* requests and dumps */
+	struct nlio *nl;			/* requests and dumps */
 	struct nl_sock *mon;		/* RTNLGRP_TC notifications */
 	struct ev_io *mon_io;
 	struct ev_timer *poll;		/* backstop for lists too long to be notified */
@@ -235,20 +232,12 @@ static void desired_taprio(const struct tsn_cfg_schedule *cs, int ifindex, int64
 /* 1: the port has a PTP hardware clock, 0: it has none, -1: cannot tell. */
 static int port_has_phc(const char *name)
 {
-	struct ethtool_ts_info info = { .cmd = ETHTOOL_GET_TS_INFO, .phc_index = -1 };
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+	struct port_ts_info ts;
+	int rc = ports_ts_info(name, &ts);
 
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_data = (void *)&info;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr);
-	close(fd);
 	if (rc < 0)
-		return errno == EOPNOTSUPP ? 0 : -1;
-	return info.phc_index >= 0;
+		return rc == -EOPNOTSUPP ? 0 : -1;
+	return ts.phc_index >= 0;
 }
 
 /* A VLAN tag more on the wire if a configured stream with a VLAN id uses the class. */
@@ -521,35 +510,18 @@ struct kroot {
 };
 
 struct kview {
-	unsigned char **msgs;
-	size_t n_msgs;
+	struct nlio_qdiscs q;	/* one snapshot */
 	struct kroot *roots;
 	size_t n_roots;
 };
 
 static void kview_free(struct kview *kv)
 {
-	for (size_t i = 0; i < kv->n_msgs; i++)
-		free(kv->msgs[i]);
+	nlio_qdiscs_free(&kv->q);
 	for (size_t i = 0; i < kv->n_roots; i++)
 		free(kv->roots[i].children);
-	free(kv->msgs);
 	free(kv->roots);
 	memset(kv, 0, sizeof(*kv));
-}
-
-static int kview_collect(const struct nlmsghdr *nlh, void *arg)
-{
-	struct kview *kv = arg;
-	unsigned char **m = realloc(kv->msgs, (kv->n_msgs + 1) * sizeof(*m));
-
-	if (!m)
-		return -ENOMEM;
-	kv->msgs = m;
-	if (!(kv->msgs[kv->n_msgs] = malloc(nlh->nlmsg_len)))
-		return -ENOMEM;
-	memcpy(kv->msgs[kv->n_msgs++], nlh, nlh->nlmsg_len);
-	return 0;
 }
 
 static const struct tcmsg *tcm_of(const struct nlmsghdr *h)
@@ -573,27 +545,27 @@ static int kview_load(struct schedules *s, struct kview *kv, char *err, size_t e
 	int rc;
 
 	memset(kv, 0, sizeof(*kv));
-	rc = tcnl_dump_qdiscs(s->nl, kview_collect, kv, ext, sizeof(ext));
+	rc = nlio_qdiscs_take(s->nl, &kv->q, ext, sizeof(ext));
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot dump the kernel's qdiscs: %s%s%s", strerror(-rc), ext[0] ? ": " : "", ext);
 		kview_free(kv);
 		return rc;
 	}
-	kv->roots = calloc(kv->n_msgs ? kv->n_msgs : 1, sizeof(*kv->roots));
+	kv->roots = calloc(kv->q.n ? kv->q.n : 1, sizeof(*kv->roots));
 	if (!kv->roots) {
 		kview_free(kv);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < kv->n_msgs; i++) {
-		const struct nlmsghdr *h = (const struct nlmsghdr *)kv->msgs[i];
+	for (size_t i = 0; i < kv->q.n; i++) {
+		const struct nlmsghdr *h = nlio_qdiscs_at(&kv->q, i);
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)) || tcm_of(h)->tcm_parent != TC_H_ROOT)
 			continue;
 		kv->roots[kv->n_roots].ifindex = tcm_of(h)->tcm_ifindex;
 		kv->roots[kv->n_roots++].root = h;
 	}
-	for (size_t i = 0; i < kv->n_msgs; i++) {
-		const struct nlmsghdr *h = (const struct nlmsghdr *)kv->msgs[i];
+	for (size_t i = 0; i < kv->q.n; i++) {
+		const struct nlmsghdr *h = nlio_qdiscs_at(&kv->q, i);
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
 			continue;
 		const struct tcmsg *t = tcm_of(h);
@@ -853,7 +825,7 @@ static int request(struct schedules *s, struct nl_msg *msg, const char *port, co
 		snprintf(err, errlen, "port %s: %s: out of memory", port, what);
 		return -ENOMEM;
 	}
-	rc = tcnl_request(s->nl, msg, ext, sizeof(ext));
+	rc = nlio_request(s->nl, msg, ext, sizeof(ext));
 	nlmsg_free(msg);
 	if (rc < 0) {
 		if (ext[0])
@@ -1481,7 +1453,7 @@ static bool tracks_ifindex(const struct schedules *s, int ifindex)
 static void on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct schedules *s = arg;
-	uint32_t self = tcnl_port(s->nl);
+	uint32_t self = nlio_port(s->nl);
 	bool dirty = false;
 
 	(void)loop;
@@ -1646,7 +1618,7 @@ struct schedules *schedules_new(struct evloop *loop, char *err, size_t errlen)
 		return NULL;
 	}
 	s->loop = loop;
-	s->nl = tcnl_open(err, errlen);
+	s->nl = nlio_open(err, errlen);
 	if (!s->nl)
 		goto fail;
 	if (!loop)
@@ -1701,7 +1673,7 @@ void schedules_free(struct schedules *s)
 		evloop_timer_free(s->poll);
 	if (s->mon)
 		nl_socket_free(s->mon);
-	tcnl_close(s->nl);
+	nlio_close(s->nl);
 	ports_free(s->ports, s->n_ports);
 	free(s);
 }

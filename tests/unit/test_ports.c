@@ -16,7 +16,10 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <linux/net_tstamp.h>
+#include <linux/rtnetlink.h>
 
+#include "nlio.h"
 #include "ports.h"
 #include "test_util.h"
 
@@ -215,6 +218,62 @@ static void test_json(void)
 	json_object_put(o);
 }
 
+/* A listing of N ports takes one qdisc dump inside a snapshot, not one per port;
+ * every port still gets its own root qdisc; a link-only query takes none. */
+static void test_one_dump_per_request(void)
+{
+	static const char *const names[] = { PORT, PEER, "nosuch0", PORT, PEER };
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	struct port_info pi;
+	char kind[16];
+
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PEER " up && ip link set " PORT " up && "
+				 "tc qdisc replace dev " PORT " root handle 1: mq"), 0);
+	unsigned long before = nlio_dump_count(RTM_GETQDISC);
+	CU_ASSERT_EQUAL_FATAL(ports_snapshot_begin(ports), 0);
+	CU_ASSERT_EQUAL(ports_snapshot_begin(ports), 0);	/* nested: no second dump */
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(ports_query(ports, names[i], &pi), 0);
+		kind[0] = '\0';
+		if (strcmp(names[i], "nosuch0") != 0)
+			tc_root_qdisc(names[i], kind, sizeof(kind));
+		CU_ASSERT_STRING_EQUAL(pi.qdisc, kind);
+	}
+	ports_snapshot_end(ports);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
+	ports_snapshot_end(ports);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
+
+	/* Without a snapshot, each query dumps on its own: the snapshot was dropped. */
+	before = nlio_dump_count(RTM_GETQDISC);
+	CU_ASSERT_EQUAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_EQUAL(ports_query(ports, PEER, &pi), 0);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 2);
+	/* A snapshot taken before a change does not outlive its request. */
+	tu_sh("tc qdisc del dev " PORT " root");
+	CU_ASSERT_EQUAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, "noqueue");
+
+	before = nlio_dump_count(RTM_GETQDISC);
+	CU_ASSERT_EQUAL(ports_query_link(ports, PORT, &pi), 0);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before);
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, "");
+	CU_ASSERT_TRUE(pi.present);
+}
+
+/* The one PHC lookup: veth has software timestamps and no PTP hardware clock. */
+static void test_ts_info(void)
+{
+	struct port_ts_info ts;
+
+	CU_ASSERT_EQUAL(ports_ts_info(PORT, &ts), 0);
+	CU_ASSERT_EQUAL(ts.phc_index, -1);
+	CU_ASSERT_NOT_EQUAL(ts.so_timestamping & SOF_TIMESTAMPING_SOFTWARE, 0);
+	memset(&ts, 0x5a, sizeof(ts));
+	CU_ASSERT_EQUAL(ports_ts_info("nosuch0", &ts), -ENODEV);
+	CU_ASSERT_EQUAL(ts.phc_index, -1);
+}
+
 int main(void)
 {
 	CU_pSuite suite;
@@ -228,7 +287,9 @@ int main(void)
 	    !CU_add_test(suite, "up, peer down", test_peer_down) ||
 	    !CU_add_test(suite, "root qdisc", test_root_qdisc) ||
 	    !CU_add_test(suite, "missing interface", test_missing_interface) ||
-	    !CU_add_test(suite, "port_info_to_json", test_json)) {
+	    !CU_add_test(suite, "port_info_to_json", test_json) ||
+	    !CU_add_test(suite, "one qdisc dump per request", test_one_dump_per_request) ||
+	    !CU_add_test(suite, "timestamping and PHC", test_ts_info)) {
 		CU_cleanup_registry();
 		return 2;
 	}
