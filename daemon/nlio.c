@@ -411,13 +411,52 @@ int nlio_dump(struct nlio *t, int type, const void *hdr, size_t hdrlen, int repl
 
 /* ---- qdisc snapshots ---- */
 
-int nlio_qdiscs_take(struct nlio *t, struct nlio_qdiscs *q, char *ext, size_t extlen)
+static unsigned scope_depth;
+static struct msgs scope_snap;
+static bool scope_valid;
+
+void nlio_scope_begin(void)
+{
+	scope_depth++;
+}
+
+void nlio_scope_end(void)
+{
+	if (scope_depth && !--scope_depth) {
+		msgs_free(&scope_snap);
+		scope_valid = false;
+	}
+}
+
+static int take_qdiscs(struct nlio *t, struct msgs *d, char *ext, size_t extlen)
 {
 	/* The kernel ignores a device filter in qdisc dumps: take them all. */
 	struct tcmsg tcm = { .tcm_family = AF_UNSPEC };
-	struct msgs d = { 0 };
-	int rc = dump_collect(t, RTM_GETQDISC, &tcm, sizeof(tcm), RTM_NEWQDISC, &d, ext, extlen);
 
+	return dump_collect(t, RTM_GETQDISC, &tcm, sizeof(tcm), RTM_NEWQDISC, d, ext, extlen);
+}
+
+int nlio_qdiscs_take(struct nlio *t, struct nlio_qdiscs *q, char *ext, size_t extlen)
+{
+	struct msgs d = { 0 };
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	if (scope_depth) {
+		if (!scope_valid) {
+			rc = take_qdiscs(t, &scope_snap, ext, extlen);
+			if (rc < 0)
+				return rc;
+			scope_valid = true;
+		} else if (extlen) {
+			ext[0] = '\0';
+		}
+		q->msgs = scope_snap.msgs;
+		q->n = scope_snap.n;
+		q->shared = true;
+		return 0;
+	}
+	rc = take_qdiscs(t, &d, ext, extlen);
 	q->msgs = d.msgs;
 	q->n = d.n;
 	q->cap = d.cap;
@@ -426,9 +465,10 @@ int nlio_qdiscs_take(struct nlio *t, struct nlio_qdiscs *q, char *ext, size_t ex
 
 void nlio_qdiscs_free(struct nlio_qdiscs *q)
 {
-	struct msgs d = { q->msgs, q->n, q->cap };
-
-	msgs_free(&d);
+	if (!q->shared) {
+		struct msgs d = { q->msgs, q->n, q->cap };
+		msgs_free(&d);
+	}
 	memset(q, 0, sizeof(*q));
 }
 

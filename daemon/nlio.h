@@ -13,6 +13,7 @@
 #ifndef TSND_NLIO_H
 #define TSND_NLIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,12 +69,14 @@ unsigned long nlio_dump_count(int type);
 
 /* Every qdisc of the namespace from one dump, kept as the kernel sent them. */
 struct nlio_qdiscs {
-	unsigned char **msgs;	/* RTM_NEWQDISC messages, malloc'd */
+	unsigned char **msgs;	/* RTM_NEWQDISC messages */
 	size_t n, cap;
+	bool shared;		/* the scope's snapshot: not ours to free */
 };
 
 /* Take a snapshot (one dump).  0, or a negative errno with the kernel's text in
- * ext; *q is empty then.  Free it with nlio_qdiscs_free. */
+ * ext; *q is empty then.  Free it with nlio_qdiscs_free.  Inside a scope (below)
+ * every take answers from the scope's one dump. */
 int nlio_qdiscs_take(struct nlio *t, struct nlio_qdiscs *q, char *ext, size_t extlen);
 void nlio_qdiscs_free(struct nlio_qdiscs *q);
 static inline const struct nlmsghdr *nlio_qdiscs_at(const struct nlio_qdiscs *q, size_t i)
@@ -83,5 +86,15 @@ static inline const struct nlmsghdr *nlio_qdiscs_at(const struct nlio_qdiscs *q,
 /* The root qdisc of ifindex in the snapshot, NULL if it lists none (a device
  * that is down has only the built-in noop qdisc, which is not dumped). */
 const struct nlmsghdr *nlio_qdiscs_root(const struct nlio_qdiscs *q, int ifindex);
+
+/* A read-only request's scope: between nlio_scope_begin() and the matching
+ * nlio_scope_end(), the first nlio_qdiscs_take() dumps and every later one (from
+ * any module, any nlio socket) shares that dump, so a port listing, a status or
+ * a metrics scrape asks the kernel once however many ports and readers it has.
+ * Scopes nest; the outermost end drops the snapshot.  Only for requests that
+ * change no qdisc (a change inside would be read stale), in one network
+ * namespace (tsnd's sockets all live in one). */
+void nlio_scope_begin(void);
+void nlio_scope_end(void);
 
 #endif

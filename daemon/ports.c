@@ -3,7 +3,8 @@
  * The one place tsnd asks the kernel about links, ethtool and PTP hardware
  * clocks.  Link attributes come from one RTM_GETLINK request over nlio, the
  * link speed and timestamping from ethtool ioctls (rtnetlink carries neither),
- * the root qdisc from a qdisc snapshot shared by every query of one request.
+ * the root qdisc from a qdisc snapshot (inside an nlio scope, one for every
+ * query of the request).
  * Everything is read in the network namespace ports_open() ran in.
  */
 #include <errno.h>
@@ -29,8 +30,6 @@
 struct ports {
 	struct nlio *nl;	/* NETLINK_ROUTE */
 	int ioctl_fd;		/* any socket of this namespace, for SIOCETHTOOL */
-	unsigned holds;		/* ports_snapshot_begin() calls not yet ended */
-	struct nlio_qdiscs qdiscs;	/* the snapshot while holds > 0 */
 };
 
 /* ETHTOOL_GLINKSETTINGS mask words: the running kernel's constant, the same for
@@ -72,7 +71,6 @@ void ports_close(struct ports *p)
 {
 	if (!p)
 		return;
-	nlio_qdiscs_free(&p->qdiscs);
 	nlio_close(p->nl);
 	if (p->ioctl_fd >= 0)
 		close(p->ioctl_fd);
@@ -215,27 +213,6 @@ static int getlink(struct ports *p, const char *name, struct port_info *out)
 	return rc == -ENODEV ? 0 : rc;
 }
 
-int ports_snapshot_begin(struct ports *p)
-{
-	char ext[256];
-	int rc;
-
-	if (p->holds++)
-		return 0;
-	rc = nlio_qdiscs_take(p->nl, &p->qdiscs, ext, sizeof(ext));
-	if (rc < 0) {
-		log_warn("ports: cannot list qdiscs: %s%s%s", strerror(-rc), ext[0] ? ": " : "", ext);
-		p->holds--;
-	}
-	return rc;
-}
-
-void ports_snapshot_end(struct ports *p)
-{
-	if (p->holds && !--p->holds)
-		nlio_qdiscs_free(&p->qdiscs);
-}
-
 static int query(struct ports *p, const char *name, struct port_info *out, bool with_qdisc)
 {
 	int err;
@@ -260,12 +237,16 @@ static int query(struct ports *p, const char *name, struct port_info *out, bool 
 	out->speed_mbps = link_speed(p, name);
 	if (!with_qdisc)
 		return 0;
-	/* Inside a snapshot_begin/end pair every query reads the same dump. */
-	err = ports_snapshot_begin(p);
-	if (err < 0)
+	/* Inside an nlio scope every query reads the same dump. */
+	struct nlio_qdiscs q;
+	char ext[256];
+	err = nlio_qdiscs_take(p->nl, &q, ext, sizeof(ext));
+	if (err < 0) {
+		log_warn("ports: cannot list qdiscs: %s%s%s", strerror(-err), ext[0] ? ": " : "", ext);
 		return err;
-	root_qdisc_kind(&p->qdiscs, out->ifindex, out->qdisc, sizeof(out->qdisc));
-	ports_snapshot_end(p);
+	}
+	root_qdisc_kind(&q, out->ifindex, out->qdisc, sizeof(out->qdisc));
+	nlio_qdiscs_free(&q);
 	return 0;
 }
 

@@ -31,18 +31,11 @@ void ports_close(struct ports *p);
 /* Fill *out for interface `name` in the daemon's network namespace.  Returns 0
  * (also when the interface does not exist: out->present is then false) or a
  * negative errno when netlink itself failed.  The root qdisc comes from a dump of
- * every qdisc: between ports_snapshot_begin() and _end() all queries share one;
+ * every qdisc: inside an nlio scope (nlio_scope_begin) all queries share one;
  * outside, each query takes its own. */
 int ports_query(struct ports *p, const char *name, struct port_info *out);
 /* The same without the root qdisc (out->qdisc stays ""), and without a dump. */
 int ports_query_link(struct ports *p, const char *name, struct port_info *out);
-
-/* One qdisc snapshot for the queries of one request (a port listing, a status,
- * a scrape): begin takes the dump (0, or a negative errno: then no snapshot is
- * held and end must not be called), end drops it.  Pairs nest; the outermost
- * pair owns the dump. */
-int ports_snapshot_begin(struct ports *p);
-void ports_snapshot_end(struct ports *p);
 
 /* What ETHTOOL_GET_TS_INFO says about a port. */
 struct port_ts_info {

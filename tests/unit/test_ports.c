@@ -218,7 +218,7 @@ static void test_json(void)
 	json_object_put(o);
 }
 
-/* A listing of N ports takes one qdisc dump inside a snapshot, not one per port;
+/* A listing of N ports takes one qdisc dump inside an nlio scope, not one per port;
  * every port still gets its own root qdisc; a link-only query takes none. */
 static void test_one_dump_per_request(void)
 {
@@ -230,8 +230,8 @@ static void test_one_dump_per_request(void)
 	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PEER " up && ip link set " PORT " up && "
 				 "tc qdisc replace dev " PORT " root handle 1: mq"), 0);
 	unsigned long before = nlio_dump_count(RTM_GETQDISC);
-	CU_ASSERT_EQUAL_FATAL(ports_snapshot_begin(ports), 0);
-	CU_ASSERT_EQUAL(ports_snapshot_begin(ports), 0);	/* nested: no second dump */
+	nlio_scope_begin();
+	nlio_scope_begin();	/* nested: no second dump */
 	for (size_t i = 0; i < n; i++) {
 		CU_ASSERT_EQUAL(ports_query(ports, names[i], &pi), 0);
 		kind[0] = '\0';
@@ -239,9 +239,9 @@ static void test_one_dump_per_request(void)
 			tc_root_qdisc(names[i], kind, sizeof(kind));
 		CU_ASSERT_STRING_EQUAL(pi.qdisc, kind);
 	}
-	ports_snapshot_end(ports);
+	nlio_scope_end();
 	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
-	ports_snapshot_end(ports);
+	nlio_scope_end();
 	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
 
 	/* Without a snapshot, each query dumps on its own: the snapshot was dropped. */
