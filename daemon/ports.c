@@ -8,7 +8,10 @@
  * Everything is read in the network namespace ports_open() ran in.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/pkt_sched.h>
 #include <linux/sockios.h>
 #include <stdio.h>
@@ -282,6 +285,122 @@ int ports_ts_info(const char *name, struct port_ts_info *out)
 	out->phc_index = info.phc_index;
 	out->so_timestamping = info.so_timestamping;
 	return 0;
+}
+
+int ports_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (fd < 0)
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		rc = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return rc;
+}
+
+struct vlan_list {
+	struct port_vlan *v;
+	size_t n;
+};
+
+/* One RTM_NEWLINK of the dump: kept if it is an 802.1Q sub-interface. */
+static int collect_vlan(const struct nlmsghdr *h, void *arg)
+{
+	struct vlan_list *l = arg;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *data[IFLA_VLAN_MAX + 1];
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
+	    nlmsg_parse((struct nlmsghdr *)h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_LINK] ||
+	    !tb[IFLA_LINKINFO] || nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
+	    !info[IFLA_INFO_KIND] || strcmp(nla_get_string(info[IFLA_INFO_KIND]), "vlan") != 0 ||
+	    !info[IFLA_INFO_DATA] || nla_parse_nested(data, IFLA_VLAN_MAX, info[IFLA_INFO_DATA], NULL) < 0 ||
+	    !data[IFLA_VLAN_ID] || !data[IFLA_VLAN_PROTOCOL] ||
+	    nla_get_u16(data[IFLA_VLAN_PROTOCOL]) != htons(ETH_P_8021Q))
+		return 0;
+	struct port_vlan *grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	l->v = grown;
+	l->v[l->n].parent = (int)nla_get_u32(tb[IFLA_LINK]);
+	l->v[l->n].vid = nla_get_u16(data[IFLA_VLAN_ID]);
+	l->v[l->n++].ifindex = ifi->ifi_index;
+	return 0;
+}
+
+int ports_vlans(struct port_vlan **out, size_t *count)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct vlan_list l = { NULL, 0 };
+	char why[128];
+	struct nlio *nl = nlio_open(why, sizeof(why));
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!nl) {
+		log_debug("ports: %s", why);
+		return -EIO;
+	}
+	rc = nlio_dump(nl, RTM_GETLINK, &ifi, sizeof(ifi), RTM_NEWLINK, collect_vlan, &l, why, sizeof(why));
+	nlio_close(nl);
+	if (rc < 0) {
+		free(l.v);
+		return rc;
+	}
+	*out = l.v;
+	*count = l.n;
+	return 0;
+}
+
+struct filter_count {
+	bool ingress;
+	uint16_t skip_prio;
+	int n;
+};
+
+static int count_filter(const struct nlmsghdr *h, void *arg)
+{
+	struct filter_count *c = arg;
+	const struct tcmsg *tcm = NLMSG_DATA(h);
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return 0;
+	c->n += !c->ingress || TC_H_MAJ(tcm->tcm_info) >> 16 != c->skip_prio;
+	return 0;
+}
+
+int ports_tc_filters(int ifindex, uint16_t skip_ingress_prio)
+{
+	static const uint32_t hooks[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+					  TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
+	struct filter_count c = { .skip_prio = skip_ingress_prio };
+	char why[128];
+	struct nlio *nl = nlio_open(why, sizeof(why));
+	int rc = 0;
+
+	if (!nl) {
+		log_debug("ports: %s", why);
+		return -EIO;
+	}
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = hooks[i] };
+
+		c.ingress = i == 0;
+		rc = nlio_dump(nl, RTM_GETTFILTER, &tcm, sizeof(tcm), RTM_NEWTFILTER, count_filter, &c, why,
+			       sizeof(why));
+	}
+	nlio_close(nl);
+	return rc < 0 ? rc : c.n;
 }
 
 json_object *port_info_to_json(const struct port_info *info)

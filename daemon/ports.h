@@ -50,4 +50,25 @@ int ports_ts_info(const char *name, struct port_ts_info *out);
  *  "mtu","tx_queues","rx_queues","mac","qdisc"} */
 json_object *port_info_to_json(const struct port_info *info);
 
+/* The MAC address of `name` (SIOCGIFHWADDR).  0 or a negative errno.  Like
+ * ports_ts_info, needs no handle. */
+int ports_mac(const char *name, uint8_t mac[6]);
+
+/* An 802.1Q (TPID 0x8100) VLAN sub-interface. */
+struct port_vlan {
+	int parent;		/* ifindex of the device it is stacked on */
+	uint16_t vid;
+	int ifindex;		/* the sub-interface's own */
+};
+/* Every 802.1Q sub-interface of the namespace, from one link dump (802.1ad ones
+ * are left out).  *out is malloc'd (NULL when there are none).  0 or a negative
+ * errno. */
+int ports_vlans(struct port_vlan **out, size_t *count);
+
+/* How many filters the dumps of ifindex's clsact hooks list (a filter's
+ * chain/priority entry and the filter itself each count), leaving out the
+ * ingress ones of priority skip_ingress_prio (tsnd's own).  A negative errno if
+ * the kernel cannot tell. */
+int ports_tc_filters(int ifindex, uint16_t skip_ingress_prio);
+
 #endif
