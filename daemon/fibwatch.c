@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fibwatch.c — rtnetlink events that invalidate the fast path's FIB cache.
  *
  * The cache (bpf/dataplane.bpf.c, fib_lookup) holds copies of bpf_fib_lookup

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ports.c — what the kernel says about a network interface.
  *
  * The one place tsnd asks the kernel about links, ethtool and PTP hardware

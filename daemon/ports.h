@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ports.h — what the kernel says about a network interface: links (rtnetlink
  * through nlio), ethtool (speed, timestamping, PTP hardware clock), root qdiscs. */
 #ifndef TSND_PORTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* routes.c — install the configuration's IPv6 routes over rtnetlink, all or
  * nothing.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* taprio_nl.c — build and read taprio qdisc messages, replay dumped qdiscs
  * (see taprio_nl.h; the socket is nlio's). */
 #include <errno.h>

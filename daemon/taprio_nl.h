@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* taprio_nl.h — taprio qdiscs over route netlink.
  *
  * libnl has no taprio object, so the messages are built and read here with its

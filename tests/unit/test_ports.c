@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_ports.c — daemon/ports.c against a real veth pair.
  *
  * The test moves itself into a fresh network namespace (unshare), so the links

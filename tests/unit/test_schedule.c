@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_schedule.c — schedule validation against real ports (veth and dummy
  * interfaces in a private network namespace), reported at the config field with
  * its line, and the apply transaction on the running kernel: where the kernel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_taprio_nl.c — taprio netlink messages: encode -> decode round trips of
  * every attribute, a 4096-entry list, dumps laid out the way the kernel writes
  * them (built here byte by byte, not with the encoder under test), malformed
