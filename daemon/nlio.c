@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <netlink/attr.h>
 #include <netlink/errno.h>
@@ -483,4 +484,84 @@ const struct nlmsghdr *nlio_qdiscs_root(const struct nlio_qdiscs *q, int ifindex
 			return h;
 	}
 	return NULL;
+}
+
+/* ---- notifications ---- */
+
+struct nlio_mon {
+	int fd;
+};
+
+struct nlio_mon *nlio_mon_open(const unsigned *groups, size_t n_groups, char *err, size_t errlen)
+{
+	struct nlio_mon *m = calloc(1, sizeof(*m));
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int rcvbuf = 1 << 20;
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (m->fd < 0 || bind(m->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "route netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* A bigger buffer makes overruns rarer. */
+	setsockopt(m->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	for (size_t i = 0; i < n_groups; i++)
+		if (setsockopt(m->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0) {
+			snprintf(err, errlen, "route netlink group %u: %s", groups[i], strerror(errno));
+			goto fail;
+		}
+	return m;
+fail:
+	nlio_mon_close(m);
+	return NULL;
+}
+
+void nlio_mon_close(struct nlio_mon *m)
+{
+	if (!m)
+		return;
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m);
+}
+
+int nlio_mon_fd(const struct nlio_mon *m)
+{
+	return m->fd;
+}
+
+size_t nlio_mon_drain(struct nlio_mon *m, nlio_msg_fn fn, void *arg, bool *lost)
+{
+	/* Notifications fit one page; a 32 KiB read never cuts one. */
+	unsigned char buf[32768] __attribute__((aligned(4)));
+	size_t count = 0;
+
+	*lost = false;
+	for (int rounds = 0; rounds < 256; rounds++) {
+		ssize_t n = recv(m->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			*lost = true;	/* some change went unseen */
+			continue;
+		}
+		if (n <= 0)
+			break;	/* EAGAIN, or an error: nothing more to read now */
+		if ((size_t)n > sizeof(buf)) {
+			*lost = true;
+			continue;
+		}
+		int len = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			count++;
+			if (fn)
+				fn(h, arg);
+		}
+	}
+	return count;
 }

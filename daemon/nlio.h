@@ -5,10 +5,9 @@
  * a libnl socket (libnl builds and parses the messages; this module sends them,
  * matches answers by sequence number and reads the kernel's NLMSG_ERROR and
  * NLMSG_DONE itself, because libnl does not surface the extended ack), libnl's
- * NLE_* codes turned into errno values in one table, and a snapshot of the
- * qdiscs that every reader of one request shares.  Event listeners (fibwatch,
- * the schedules' RTNLGRP_TC monitor) only read multicast messages and keep their
- * own plain sockets.
+ * NLE_* codes turned into errno values in one table, a snapshot of the
+ * qdiscs that every reader of one request shares, and the listeners of
+ * rtnetlink notifications (fibwatch, the schedules' drift watch).
  */
 #ifndef TSND_NLIO_H
 #define TSND_NLIO_H
@@ -96,5 +95,22 @@ const struct nlmsghdr *nlio_qdiscs_root(const struct nlio_qdiscs *q, int ifindex
  * namespace (tsnd's sockets all live in one). */
 void nlio_scope_begin(void);
 void nlio_scope_end(void);
+
+/* ---- notifications ---- */
+
+struct nlio_mon;
+
+/* A non-blocking route netlink socket subscribed to the RTNLGRP_* groups, with
+ * a 1 MiB receive buffer (an overrun only costs the caller a full look).  NULL
+ * with a reason in err. */
+struct nlio_mon *nlio_mon_open(const unsigned *groups, size_t n_groups, char *err, size_t errlen);
+void nlio_mon_close(struct nlio_mon *m);
+/* For the event loop. */
+int nlio_mon_fd(const struct nlio_mon *m);
+/* Read what is queued, at most 256 reads (the event loop calls again while
+ * more is there): fn (may be NULL) gets every message.  Returns the number of
+ * messages read; *lost is set when the kernel dropped notifications (ENOBUFS)
+ * or one could not be read whole. */
+size_t nlio_mon_drain(struct nlio_mon *m, nlio_msg_fn fn, void *arg, bool *lost);
 
 #endif

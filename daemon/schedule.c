@@ -10,9 +10,6 @@
 #include <time.h>
 #include <sys/epoll.h>
 
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
 
 #include "evloop.h"
 #include "nlio.h"
@@ -221,7 +218,6 @@ void sched_port_check(struct sched_port *p, const struct kroot *r)
 struct schedules *schedules_new(struct evloop *loop, char *err, size_t errlen)
 {
 	struct schedules *s = calloc(1, sizeof(*s));
-	int rc;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -233,28 +229,14 @@ struct schedules *schedules_new(struct evloop *loop, char *err, size_t errlen)
 		goto fail;
 	if (!loop)
 		return s;	/* no event loop (tests): no drift watch */
-	s->mon = nl_socket_alloc();
+	static const unsigned tc_group[] = { RTNLGRP_TC };
+	char why[160];
+	s->mon = nlio_mon_open(tc_group, 1, why, sizeof(why));
 	if (!s->mon) {
-		snprintf(err, errlen, "out of memory");
+		snprintf(err, errlen, "cannot subscribe to traffic-control notifications: %s", why);
 		goto fail;
 	}
-	nl_socket_disable_seq_check(s->mon);
-	rc = nl_connect(s->mon, NETLINK_ROUTE);
-	if (rc == 0)
-		rc = nl_socket_add_membership(s->mon, RTNLGRP_TC);
-	if (rc == 0)
-		rc = nl_socket_set_nonblocking(s->mon);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot subscribe to traffic-control notifications: %s", nl_geterror(rc));
-		goto fail;
-	}
-	nl_socket_set_buffer_size(s->mon, 1 << 20, 0);
-	/* Notifications fit one page; 32 KiB reads never cut one, so no peeking
-	 * (one system call per message instead of two; a cut one would read as
-	 * an error, which sched_on_monitor() answers with a comparison). */
-	nl_socket_set_msg_buf_size(s->mon, 32768);
-	nl_socket_disable_msg_peek(s->mon);
-	s->mon_io = evloop_io_add(loop, nl_socket_get_fd(s->mon), EPOLLIN, sched_on_monitor, s);
+	s->mon_io = evloop_io_add(loop, nlio_mon_fd(s->mon), EPOLLIN, sched_on_monitor, s);
 	s->poll = evloop_timer_new(loop, sched_on_poll, s);
 	if (!s->mon_io || !s->poll) {
 		snprintf(err, errlen, "cannot watch traffic-control notifications: %s", strerror(errno));
@@ -281,8 +263,7 @@ void schedules_free(struct schedules *s)
 		evloop_io_del(s->mon_io);
 	if (s->poll)
 		evloop_timer_free(s->poll);
-	if (s->mon)
-		nl_socket_free(s->mon);
+	nlio_mon_close(s->mon);
 	nlio_close(s->nl);
 	sched_ports_free(s->ports, s->n_ports);
 	free(s);

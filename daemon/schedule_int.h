@@ -24,8 +24,8 @@
 
 struct ev_io;
 struct ev_timer;
-struct nl_sock;
 struct nlio;
+struct nlio_mon;
 
 #define MIN_FRAME_WIRE 84		/* bytes: 64 B frame + 8 B preamble + 12 B inter-frame gap */
 #define FRAME_OVERHEAD_WIRE 38		/* bytes around an SDU: 14 header + 4 FCS + 8 preamble + 12 gap */
@@ -65,7 +65,7 @@ struct txn;
 struct schedules {
 	struct evloop *loop;
 	struct nlio *nl;			/* requests and dumps */
-	struct nl_sock *mon;		/* RTNLGRP_TC notifications */
+	struct nlio_mon *mon;		/* RTNLGRP_TC notifications */
 	struct ev_io *mon_io;
 	struct ev_timer *poll;		/* backstop for lists too long to be notified */
 	struct sched_port *ports;

@@ -10,11 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <netlink/errno.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/socket.h>
-
 #include "evloop.h"
 #include "nlio.h"
 #include "schedule_int.h"
@@ -59,42 +54,38 @@ static bool tracks_ifindex(const struct schedules *s, int ifindex)
  * its request socket's port) are skipped: the kernel acked exactly what the
  * port now tracks, and a comparison (a dump of every qdisc) after each reload
  * would only confirm it.  After a rollback they count (s->recheck). */
+struct mon_ctx {
+	struct schedules *s;
+	uint32_t self;
+	bool dirty;
+};
+
+static int on_tc_message(const struct nlmsghdr *h, void *arg)
+{
+	struct mon_ctx *c = arg;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
+		return 0;
+	if (h->nlmsg_type != RTM_NEWQDISC && h->nlmsg_type != RTM_DELQDISC &&
+	    h->nlmsg_type != RTM_NEWTCLASS && h->nlmsg_type != RTM_DELTCLASS)
+		return 0;
+	if (h->nlmsg_pid == c->self && c->self != 0 && !c->s->recheck)
+		return 0;
+	c->dirty |= tracks_ifindex(c->s, sched_tcm_of(h)->tcm_ifindex);
+	return 0;
+}
+
 void sched_on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct schedules *s = arg;
-	uint32_t self = nlio_port(s->nl);
-	bool dirty = false;
+	struct mon_ctx c = { s, nlio_port(s->nl), false };
+	bool lost;
 
 	(void)loop;
 	(void)fd;
 	(void)events;
-	for (int rounds = 0; rounds < 256; rounds++) {
-		struct sockaddr_nl from;
-		unsigned char *buf = NULL;
-		int n = nl_recv(s->mon, &from, &buf, NULL);
-
-		if (n == -NLE_AGAIN || n == 0) {
-			free(buf);
-			break;
-		}
-		if (n < 0) {	/* ENOBUFS: notifications were lost, so look */
-			free(buf);
-			dirty = true;
-			continue;
-		}
-		int len = n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
-				continue;
-			if (h->nlmsg_type != RTM_NEWQDISC && h->nlmsg_type != RTM_DELQDISC &&
-			    h->nlmsg_type != RTM_NEWTCLASS && h->nlmsg_type != RTM_DELTCLASS)
-				continue;
-			if (h->nlmsg_pid == self && self != 0 && !s->recheck)
-				continue;
-			dirty |= tracks_ifindex(s, sched_tcm_of(h)->tcm_ifindex);
-		}
-		free(buf);
-	}
+	nlio_mon_drain(s->mon, on_tc_message, &c, &lost);
+	bool dirty = c.dirty || lost;	/* notifications were lost, so look */
 	if (dirty) {
 		s->recheck = false;
 		schedules_refresh(s);
