@@ -13,6 +13,7 @@
 #include "policing.h"
 #include "routes.h"
 #include "evloop.h"
+#include "nlio.h"
 #include "ports.h"
 #include "ptp.h"
 #include "schedule.h"
@@ -596,7 +597,12 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 				   "may run it", cmd->name);
 		audit = true;
 	} else if (check_args(&call, h, cmd->name)) {
+		/* A read-only command reads every qdisc from one dump (nlio.h). */
+		if (cmd->access == TSN_CTL_READ)
+			nlio_scope_begin();
 		resp->code = h->fn(&call);
+		if (cmd->access == TSN_CTL_READ)
+			nlio_scope_end();
 		audit = cmd->access == TSN_CTL_ADMIN && !h->self_audited;
 	} else {
 		resp->code = TSN_CTL_E_INVALID_ARGUMENT;
@@ -639,8 +645,10 @@ char *ctl_handlers_metrics(void *arg, size_t *len)
 	struct tsnd *d = arg;
 	json_object *answers = json_object_new_object();
 
+	nlio_scope_begin();	/* one qdisc dump for the whole scrape */
 	for (const char *const *c = tsn_prom_commands; *c; c++)
 		json_object_object_add(answers, *c, ctl_handlers_local(d, *c));
+	nlio_scope_end();
 	char *text = tsn_prom_render(answers, len);
 	json_object_put(answers);
 	return text;

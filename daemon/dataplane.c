@@ -29,15 +29,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <netlink/netlink.h>
-#include <netlink/route/classifier.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/vlan.h>
 
 #include "bpf/dataplane.skel.h"
 #include "classifier.h"
 #include "dataplane.h"
 #include "pins.h"
+#include "ports.h"
 #include "tsn/bpf_shared.h"
 #include "tsn/log.h"
 #include "tsn/stream_id.h"
@@ -297,29 +294,9 @@ static int tc_detach(int ifindex)
  * unknown.  (A dump lists a filter's chain/priority entry and the filter itself.) */
 static int count_tc_filters(int ifindex)
 {
-	struct nl_sock *sk = nl_socket_alloc();
-	int total = -1;
+	int n = ports_tc_filters(ifindex, TSND_TC_PRIO);
 
-	if (sk && nl_connect(sk, NETLINK_ROUTE) == 0) {
-		__u32 parents[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-				    TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
-
-		total = 0;
-		for (size_t i = 0; i < 2 && total >= 0; i++) {
-			struct nl_cache *cache = NULL;
-
-			if (rtnl_cls_alloc_cache(sk, ifindex, parents[i], &cache) < 0) {
-				total = -1;
-				break;
-			}
-			for (struct nl_object *o = nl_cache_get_first(cache); o;
-			     o = nl_cache_get_next(o))
-				total += i == 1 || rtnl_cls_get_prio((struct rtnl_cls *)o) != TSND_TC_PRIO;
-			nl_cache_free(cache);
-		}
-	}
-	nl_socket_free(sk);
-	return total;
+	return n < 0 ? -1 : n;
 }
 
 /* Remove the clsact qdisc tsnd added, unless someone else's filters sit on it
@@ -544,22 +521,7 @@ static int attach_tc(struct dataplane *dp, struct port_change *c, bool *created,
 
 static int read_mac(const char *name, uint8_t mac[6])
 {
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int rc = 0;
-
-	if (fd < 0)
-		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		rc = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return rc;
+	return ports_mac(name, mac);
 }
 
 /* Bring one configured port to "our programs, XDP in a mode port->xdp accepts". */
@@ -750,47 +712,28 @@ struct vlan_entry {
 /* The 802.1Q sub-interfaces of attached ports, from the kernel's link list. */
 static int scan_vlans(const struct dp_port *ports, size_t n, struct vlan_entry **out, size_t *count)
 {
-	struct nl_sock *sk = nl_socket_alloc();
-	struct nl_cache *cache = NULL;
-	struct vlan_entry *v = NULL;
-	size_t nv = 0;
-	int rc = -ENOMEM;
+	struct port_vlan *all;
+	size_t n_all, nv = 0;
+	int rc = ports_vlans(&all, &n_all);
 
 	*out = NULL;
 	*count = 0;
-	if (!sk)
-		return -ENOMEM;
-	if (nl_connect(sk, NETLINK_ROUTE) < 0 ||
-	    rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0) {
-		rc = -EIO;
-		goto out;
-	}
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *link = (struct rtnl_link *)o;
-		struct vlan_entry *grown;
-		int parent = rtnl_link_get_link(link);
-
-		if (!rtnl_link_is_vlan(link) || !has_ifindex(ports, n, parent) ||
-		    rtnl_link_vlan_get_protocol(link) != htons(0x8100))
+	if (rc < 0 || !n_all)
+		return rc;
+	struct vlan_entry *v = calloc(n_all, sizeof(*v));
+	for (size_t i = 0; v && i < n_all; i++) {
+		if (!has_ifindex(ports, n, all[i].parent))
 			continue;
-		grown = realloc(v, (nv + 1) * sizeof(*v));
-		if (!grown)
-			goto out;
-		v = grown;
-		v[nv].in.ifindex = (__u32)parent;
-		v[nv].in.vid = (__u32)rtnl_link_vlan_get_id(link);
-		v[nv].sub_ifindex = (__u32)rtnl_link_get_ifindex(link);
-		nv++;
+		v[nv].in.ifindex = (__u32)all[i].parent;
+		v[nv].in.vid = all[i].vid;
+		v[nv++].sub_ifindex = (__u32)all[i].ifindex;
 	}
+	free(all);
+	if (!v)
+		return -ENOMEM;
 	*out = v;
 	*count = nv;
-	v = NULL;
-	rc = 0;
-out:
-	free(v);
-	nl_cache_free(cache);
-	nl_socket_free(sk);
-	return rc;
+	return 0;
 }
 
 static int write_vlans(struct dataplane *dp, const struct vlan_entry *v, size_t n)

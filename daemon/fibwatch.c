@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fibwatch.c — rtnetlink events that invalidate the fast path's FIB cache.
  *
  * The cache (bpf/dataplane.bpf.c, fib_lookup) holds copies of bpf_fib_lookup
@@ -14,19 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "evloop.h"
 #include "fibwatch.h"
+#include "nlio.h"
 #include "tsn/log.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
 struct fibwatch {
-	int fd;
+	struct nlio_mon *mon;
 	struct ev_io *io;
 	fibwatch_fn changed;
 	void *arg;
@@ -43,29 +39,16 @@ static const unsigned groups[] = {
 static void on_readable(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct fibwatch *w = arg;
-	char buf[16384];
-	bool any = false;
-	ssize_t n;
+	bool lost;
 
 	(void)loop;
+	(void)fd;
 	(void)events;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			any = true;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ENOBUFS) {
-			/* Events were lost: some change went unseen. */
-			log_debug("fibwatch: netlink overrun; invalidating the FIB cache");
-			any = true;
-			continue;
-		}
-		break;	/* EAGAIN, or an error: nothing more to read now */
-	}
-	if (any)
+	/* Every event counts alike: no need to look inside. */
+	size_t n = nlio_mon_drain(w->mon, NULL, NULL, &lost);
+	if (lost)
+		log_debug("fibwatch: netlink overrun; invalidating the FIB cache");
+	if (n || lost)
 		w->changed(w->arg);
 }
 
@@ -73,8 +56,6 @@ struct fibwatch *fibwatch_open(struct evloop *loop, fibwatch_fn changed, void *a
 			       size_t errlen)
 {
 	struct fibwatch *w = calloc(1, sizeof(*w));
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int rcvbuf = 1 << 20;
 
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
@@ -82,28 +63,17 @@ struct fibwatch *fibwatch_open(struct evloop *loop, fibwatch_fn changed, void *a
 	}
 	w->changed = changed;
 	w->arg = arg;
-	w->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-	if (w->fd < 0 || bind(w->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "route netlink socket: %s", strerror(errno));
+	w->mon = nlio_mon_open(groups, sizeof(groups) / sizeof(groups[0]), err, errlen);
+	if (!w->mon)
 		goto fail;
-	}
-	/* A bigger buffer makes overruns rarer; an overrun only costs a flush. */
-	setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (setsockopt(w->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i],
-			       sizeof(groups[i])) < 0) {
-			snprintf(err, errlen, "route netlink group %u: %s", groups[i], strerror(errno));
-			goto fail;
-		}
-	w->io = evloop_io_add(loop, w->fd, EPOLLIN, on_readable, w);
+	w->io = evloop_io_add(loop, nlio_mon_fd(w->mon), EPOLLIN, on_readable, w);
 	if (!w->io) {
 		snprintf(err, errlen, "event loop: %s", strerror(errno));
 		goto fail;
 	}
 	return w;
 fail:
-	if (w->fd >= 0)
-		close(w->fd);
+	nlio_mon_close(w->mon);
 	free(w);
 	return NULL;
 }
@@ -113,6 +83,6 @@ void fibwatch_close(struct fibwatch *w)
 	if (!w)
 		return;
 	evloop_io_del(w->io);
-	close(w->fd);
+	nlio_mon_close(w->mon);
 	free(w);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fibwatch.h — tell the fast path's FIB cache when the kernel's forwarding state
  * changes.
  *

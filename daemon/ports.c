@@ -1,12 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ports.c — what the kernel says about a network interface.
  *
- * Link attributes come from one RTM_GETLINK request (read and parsed here;
- * libnl-route only for an answer beyond 32 KiB), the link speed from the ethtool
- * ioctl (rtnetlink does not carry it), the root qdisc from a qdisc dump.
+ * The one place tsnd asks the kernel about links, ethtool and PTP hardware
+ * clocks.  Link attributes come from one RTM_GETLINK request over nlio, the
+ * link speed and timestamping from ethtool ioctls (rtnetlink carries neither),
+ * the root qdisc from a qdisc snapshot (inside an nlio scope, one for every
+ * query of the request).
  * Everything is read in the network namespace ports_open() ran in.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/pkt_sched.h>
 #include <linux/sockios.h>
 #include <stdio.h>
@@ -16,61 +22,36 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <netlink/errno.h>
-#include <netlink/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/route/link.h>
-#include <netlink/route/qdisc.h>
-#include <netlink/route/tc.h>
 
+#include "nlio.h"
 #include "ports.h"
 #include "tsn/log.h"
 
 struct ports {
-	struct nl_sock *nl;	/* NETLINK_ROUTE */
+	struct nlio *nl;	/* NETLINK_ROUTE */
 	int ioctl_fd;		/* any socket of this namespace, for SIOCETHTOOL */
-	uint32_t raw_seq;	/* getlink_raw()'s requests; from 2^31 (libnl counts from the time) */
 };
 
 /* ETHTOOL_GLINKSETTINGS mask words: the running kernel's constant, the same for
  * every device and namespace; 0 until the first handshake. */
 static __s8 link_mode_nwords;
 
-/* libnl speaks NLE_* codes; our callers expect negative errno values. */
-static int nl_to_errno(int nle)
-{
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: return -EPERM;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_INTR: return -EINTR;
-	case NLE_BAD_SOCK: return -EBADF;
-	case NLE_OBJ_NOTFOUND: return -ENODEV;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_RANGE: return -ERANGE;
-	default: return -EIO;
-	}
-}
-
 struct ports *ports_open(void)
 {
 	struct ports *p = calloc(1, sizeof(*p));
-	int err;
+	char err[128];
 
 	if (!p)
 		return NULL;
 	p->ioctl_fd = -1;
-	p->raw_seq = 0x80000000u;
-	p->nl = nl_socket_alloc();
+	p->nl = nlio_open(err, sizeof(err));
 	if (!p->nl) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	err = nl_connect(p->nl, NETLINK_ROUTE);
-	if (err < 0) {
-		log_err("ports: cannot open a route netlink socket: %s", nl_geterror(err));
-		errno = -nl_to_errno(err);
+		log_err("ports: %s", err);
+		errno = EIO;
 		goto fail;
 	}
 	/* SIOCETHTOOL works on any socket family; AF_INET is what ethtool uses, a
@@ -83,10 +64,10 @@ struct ports *ports_open(void)
 		goto fail;
 	}
 	return p;
-fail:
-	err = errno;
+fail:;
+	int e = errno;
 	ports_close(p);
-	errno = err;
+	errno = e;
 	return NULL;
 }
 
@@ -94,8 +75,7 @@ void ports_close(struct ports *p)
 {
 	if (!p)
 		return;
-	if (p->nl)
-		nl_socket_free(p->nl);
+	nlio_close(p->nl);
 	if (p->ioctl_fd >= 0)
 		close(p->ioctl_fd);
 	free(p);
@@ -179,52 +159,28 @@ static uint32_t link_speed(struct ports *p, const char *name)
 	return speed;
 }
 
-/* Kind of the root qdisc of ifindex; "" when the kernel lists none (a device
- * that is down has only the built-in noop qdisc, which is not dumped). */
-static int root_qdisc_kind(struct ports *p, int ifindex, char *kind, size_t len)
+/* The root qdisc's kind from the snapshot q; "" when it lists none. */
+static void root_qdisc_kind(const struct nlio_qdiscs *q, int ifindex, char *kind, size_t len)
 {
-	struct nl_cache *cache;
-	struct rtnl_qdisc *qdisc;
-	int err;
+	const struct nlmsghdr *h = nlio_qdiscs_root(q, ifindex);
+	struct nlattr *tb[TCA_MAX + 1];
 
 	kind[0] = '\0';
-	err = rtnl_qdisc_alloc_cache(p->nl, &cache);
-	if (err < 0) {
-		log_warn("ports: cannot list qdiscs: %s", nl_geterror(err));
-		return nl_to_errno(err);
-	}
-	qdisc = rtnl_qdisc_get_by_parent(cache, ifindex, TC_H_ROOT);
-	if (qdisc) {
-		const char *k = rtnl_tc_get_kind(TC_CAST(qdisc));
-		snprintf(kind, len, "%s", k ? k : "");
-		rtnl_qdisc_put(qdisc);
-	}
-	nl_cache_free(cache);
-	return 0;
+	if (!h || nlmsg_parse((struct nlmsghdr *)h, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0 || !tb[TCA_KIND])
+		return;
+	snprintf(kind, len, "%.*s", (int)strnlen(nla_data(tb[TCA_KIND]), (size_t)nla_len(tb[TCA_KIND])),
+		 (const char *)nla_data(tb[TCA_KIND]));
 }
 
-static void fill_from_link(struct port_info *out, struct rtnl_link *link)
+/* The attributes of one RTM_NEWLINK message. */
+static int fill_from_msg(const struct nlmsghdr *h, void *arg)
 {
-	struct nl_addr *addr = rtnl_link_get_addr(link);
-
-	out->ifindex = rtnl_link_get_ifindex(link);
-	rtnl_link_operstate2str(rtnl_link_get_operstate(link), out->oper_state,
-				sizeof(out->oper_state));
-	out->admin_up = rtnl_link_get_flags(link) & IFF_UP;
-	out->carrier = rtnl_link_get_carrier(link);
-	out->mtu = rtnl_link_get_mtu(link);
-	out->num_tx_queues = rtnl_link_get_num_tx_queues(link);
-	out->num_rx_queues = rtnl_link_get_num_rx_queues(link);
-	if (addr && nl_addr_get_len(addr) == sizeof(out->mac))
-		memcpy(out->mac, nl_addr_get_binary_addr(addr), sizeof(out->mac));
-}
-
-/* The attributes fill_from_link() reads, from one RTM_NEWLINK message. */
-static void fill_from_msg(struct port_info *out, const struct nlmsghdr *h)
-{
+	struct port_info *out = arg;
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	struct nlattr *tb[IFLA_MAX + 1];
 
+	if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return -EPROTO;
 	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
 		memset(tb, 0, sizeof(tb));
 	out->ifindex = ifi->ifi_index;
@@ -240,70 +196,29 @@ static void fill_from_msg(struct port_info *out, const struct nlmsghdr *h)
 		out->num_rx_queues = nla_get_u32(tb[IFLA_NUM_RX_QUEUES]);
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == sizeof(out->mac))
 		memcpy(out->mac, nla_data(tb[IFLA_ADDRESS]), sizeof(out->mac));
+	return 1;
 }
 
-/* RTM_GETLINK by name, read straight into a buffer: one send, one receive
- * (libnl's rtnl_link_get_kernel() peeks every read, waits for a separate ack
- * and parses every attribute, which costs where system calls are dear).
- * 1 with *out filled, 0 when there is no such interface, -EMSGSIZE when the
- * answer did not fit, or another -errno. */
-static int getlink_raw(struct ports *p, const char *name, struct port_info *out)
+/* RTM_GETLINK by name: one send, one receive.  Statistics are left out (the
+ * answer stays a few hundred bytes, far below nlio's 32 KiB buffer).  1 with
+ * *out filled, 0 when there is no such interface, or a negative errno. */
+static int getlink(struct ports *p, const char *name, struct port_info *out)
 {
-	struct {
-		struct nlmsghdr h;
-		struct ifinfomsg ifi;
-		char attrs[NLA_HDRLEN + NLA_ALIGN(IFNAMSIZ)];
-	} req;
-	unsigned char buf[32768] __attribute__((aligned(4)));
-	size_t nlen = strlen(name) + 1;
-	struct nlattr *a = (struct nlattr *)req.attrs;
-	int fd = nl_socket_get_fd(p->nl);
-	/* Our own sequence numbers: libnl checks its replies against its counter. */
-	uint32_t seq = ++p->raw_seq;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg = nlmsg_alloc_size(256);
+	char ext[128];
+	int rc = -ENOMEM;
 
-	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_type = RTM_GETLINK;
-	req.h.nlmsg_flags = NLM_F_REQUEST;
-	req.h.nlmsg_seq = seq;
-	req.ifi.ifi_family = AF_UNSPEC;
-	a->nla_type = IFLA_IFNAME;
-	a->nla_len = NLA_HDRLEN + nlen;
-	memcpy((char *)a + NLA_HDRLEN, name, nlen);
-	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + NLA_ALIGN(a->nla_len);
-	if (send(fd, &req, req.h.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if ((size_t)n > sizeof(buf))
-			return -EMSGSIZE;
-		int len = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			if (h->nlmsg_seq != seq)
-				continue;	/* a late answer to an earlier request */
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return -EPROTO;
-				if (e->error == -ENODEV)
-					return 0;
-				return e->error < 0 ? e->error : -EPROTO;
-			}
-			if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-				return -EPROTO;
-			fill_from_msg(out, h);
-			return 1;
-		}
-	}
+	if (msg && nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, RTM_GETLINK, 0, 0) &&
+	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) == 0 && nla_put_string(msg, IFLA_IFNAME, name) == 0 &&
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) == 0)
+		rc = nlio_get(p->nl, msg, fill_from_msg, out, ext, sizeof(ext));
+	nlmsg_free(msg);
+	return rc == -ENODEV ? 0 : rc;
 }
 
 static int query(struct ports *p, const char *name, struct port_info *out, bool with_qdisc)
 {
-	struct rtnl_link *link = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -313,34 +228,30 @@ static int query(struct ports *p, const char *name, struct port_info *out, bool 
 	if (name[0] == '\0' || strlen(name) >= IFNAMSIZ)
 		return 0;
 
-	err = getlink_raw(p, name, out);
+	err = getlink(p, name, out);
 	if (err == 0)
 		return 0;
-	if (err > 0) {
-		out->present = true;
-		out->speed_mbps = link_speed(p, name);
-		return with_qdisc ? root_qdisc_kind(p, out->ifindex, out->qdisc, sizeof(out->qdisc)) : 0;
-	}
-	if (err != -EMSGSIZE) {
+	if (err < 0) {
 		log_warn("ports: cannot query interface %s: %s", name, strerror(-err));
+		memset(out, 0, sizeof(*out));
+		snprintf(out->name, sizeof(out->name), "%s", name);
 		return err;
 	}
-	/* An answer beyond 32 KiB: libnl reads any size. */
-	memset(out, 0, sizeof(*out));
-	snprintf(out->name, sizeof(out->name), "%s", name);
-	err = rtnl_link_get_kernel(p->nl, 0, name, &link);
-	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
-		return 0;
-	if (err < 0) {
-		log_warn("ports: cannot query interface %s: %s", name, nl_geterror(err));
-		return nl_to_errno(err);
-	}
 	out->present = true;
-	fill_from_link(out, link);
-	rtnl_link_put(link);
-
 	out->speed_mbps = link_speed(p, name);
-	return with_qdisc ? root_qdisc_kind(p, out->ifindex, out->qdisc, sizeof(out->qdisc)) : 0;
+	if (!with_qdisc)
+		return 0;
+	/* Inside an nlio scope every query reads the same dump. */
+	struct nlio_qdiscs q;
+	char ext[256];
+	err = nlio_qdiscs_take(p->nl, &q, ext, sizeof(ext));
+	if (err < 0) {
+		log_warn("ports: cannot list qdiscs: %s%s%s", strerror(-err), ext[0] ? ": " : "", ext);
+		return err;
+	}
+	root_qdisc_kind(&q, out->ifindex, out->qdisc, sizeof(out->qdisc));
+	nlio_qdiscs_free(&q);
+	return 0;
 }
 
 int ports_query(struct ports *p, const char *name, struct port_info *out)
@@ -351,6 +262,146 @@ int ports_query(struct ports *p, const char *name, struct port_info *out)
 int ports_query_link(struct ports *p, const char *name, struct port_info *out)
 {
 	return query(p, name, out, false);
+}
+
+int ports_ts_info(const char *name, struct port_ts_info *out)
+{
+	struct ethtool_ts_info info = { .cmd = ETHTOOL_GET_TS_INFO, .phc_index = -1 };
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->phc_index = -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		rc = -errno;
+	close(fd);
+	if (rc < 0)
+		return rc;
+	out->phc_index = info.phc_index;
+	out->so_timestamping = info.so_timestamping;
+	return 0;
+}
+
+int ports_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (fd < 0)
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		rc = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return rc;
+}
+
+struct vlan_list {
+	struct port_vlan *v;
+	size_t n;
+};
+
+/* One RTM_NEWLINK of the dump: kept if it is an 802.1Q sub-interface. */
+static int collect_vlan(const struct nlmsghdr *h, void *arg)
+{
+	struct vlan_list *l = arg;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *data[IFLA_VLAN_MAX + 1];
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
+	    nlmsg_parse((struct nlmsghdr *)h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0 || !tb[IFLA_LINK] ||
+	    !tb[IFLA_LINKINFO] || nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
+	    !info[IFLA_INFO_KIND] || strcmp(nla_get_string(info[IFLA_INFO_KIND]), "vlan") != 0 ||
+	    !info[IFLA_INFO_DATA] || nla_parse_nested(data, IFLA_VLAN_MAX, info[IFLA_INFO_DATA], NULL) < 0 ||
+	    !data[IFLA_VLAN_ID] || !data[IFLA_VLAN_PROTOCOL] ||
+	    nla_get_u16(data[IFLA_VLAN_PROTOCOL]) != htons(ETH_P_8021Q))
+		return 0;
+	struct port_vlan *grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	l->v = grown;
+	l->v[l->n].parent = (int)nla_get_u32(tb[IFLA_LINK]);
+	l->v[l->n].vid = nla_get_u16(data[IFLA_VLAN_ID]);
+	l->v[l->n++].ifindex = ifi->ifi_index;
+	return 0;
+}
+
+int ports_vlans(struct port_vlan **out, size_t *count)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct vlan_list l = { NULL, 0 };
+	char why[128];
+	struct nlio *nl = nlio_open(why, sizeof(why));
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!nl) {
+		log_debug("ports: %s", why);
+		return -EIO;
+	}
+	rc = nlio_dump(nl, RTM_GETLINK, &ifi, sizeof(ifi), RTM_NEWLINK, collect_vlan, &l, why, sizeof(why));
+	nlio_close(nl);
+	if (rc < 0) {
+		free(l.v);
+		return rc;
+	}
+	*out = l.v;
+	*count = l.n;
+	return 0;
+}
+
+struct filter_count {
+	bool ingress;
+	uint16_t skip_prio;
+	int n;
+};
+
+static int count_filter(const struct nlmsghdr *h, void *arg)
+{
+	struct filter_count *c = arg;
+	const struct tcmsg *tcm = NLMSG_DATA(h);
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return 0;
+	c->n += !c->ingress || TC_H_MAJ(tcm->tcm_info) >> 16 != c->skip_prio;
+	return 0;
+}
+
+int ports_tc_filters(int ifindex, uint16_t skip_ingress_prio)
+{
+	static const uint32_t hooks[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+					  TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
+	struct filter_count c = { .skip_prio = skip_ingress_prio };
+	char why[128];
+	struct nlio *nl = nlio_open(why, sizeof(why));
+	int rc = 0;
+
+	if (!nl) {
+		log_debug("ports: %s", why);
+		return -EIO;
+	}
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = hooks[i] };
+
+		c.ingress = i == 0;
+		rc = nlio_dump(nl, RTM_GETTFILTER, &tcm, sizeof(tcm), RTM_NEWTFILTER, count_filter, &c, why,
+			       sizeof(why));
+	}
+	nlio_close(nl);
+	return rc < 0 ? rc : c.n;
 }
 
 json_object *port_info_to_json(const struct port_info *info)

@@ -5,9 +5,7 @@
  * runs what this file plans.  docs/ptp.md describes the behaviour. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/ethtool.h>
 #include <linux/net_tstamp.h>
-#include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,6 +20,7 @@
 #include <unistd.h>
 
 #include "evloop.h"
+#include "ports.h"
 #include "ptp.h"
 #include "tsn/stream_id.h"
 #include "tsn/log.h"
@@ -148,33 +146,23 @@ static char **argv_new(const char *first, ...)
 
 void ptp_port_caps_read(const char *ifname, struct ptp_port_caps *caps)
 {
-	struct ethtool_ts_info info = { .cmd = ETHTOOL_GET_TS_INFO };
-	struct ifreq ifr;
+	struct port_ts_info ts;
+	int rc = ports_ts_info(ifname, &ts);
 
 	memset(caps, 0, sizeof(*caps));
 	caps->phc_index = -1;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		caps->err = errno;
+	if (rc < 0) {
+		caps->err = -rc;
 		return;
 	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
-		caps->err = errno;
-		close(fd);
-		return;
-	}
-	close(fd);
 	const uint32_t hw = SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_RX_HARDWARE |
 			    SOF_TIMESTAMPING_RAW_HARDWARE;
 	const uint32_t sw = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
 			    SOF_TIMESTAMPING_SOFTWARE;
 	caps->known = true;
-	caps->phc_index = info.phc_index;
-	caps->hardware = (info.so_timestamping & hw) == hw && info.phc_index >= 0;
-	caps->software = (info.so_timestamping & sw) == sw;
+	caps->phc_index = ts.phc_index;
+	caps->hardware = (ts.so_timestamping & hw) == hw && ts.phc_index >= 0;
+	caps->software = (ts.so_timestamping & sw) == sw;
 }
 
 /* Run argv (stdin /dev/null, stdout and stderr into out) and wait for it for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* routes.c — install the configuration's IPv6 routes over rtnetlink, all or
  * nothing.
  *
@@ -8,8 +9,9 @@
  * before stale ones go out, so a prefix that moves is never unreachable in
  * between.  On failure the journal is played back in reverse.
  *
- * The kernel's extended ack text ("Nexthop has invalid gateway", ...) is read
- * from the error message and quoted: libnl does not surface it itself.
+ * libnl builds and reads the route messages; nlio sends them and reads the
+ * kernel's extended ack text ("Nexthop has invalid gateway", ...), quoted in
+ * errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,21 +23,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <netlink/errno.h>
-#include <netlink/netlink.h>
+#include <netlink/msg.h>
 #include <netlink/route/route.h>
 
+#include "nlio.h"
 #include "routes.h"
 #include "tsn/log.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
 struct routes {
-	struct nl_sock *sk;
+	struct nlio *nl;
 	char extack[256];	/* the kernel's message for the last failed request */
-	int error;		/* and its errno (libnl's codes lose detail) */
 	bool none_installed;	/* the last apply succeeded with no route configured */
 };
 
@@ -59,56 +56,21 @@ struct change {
 
 /* ---- netlink ---- */
 
-/* Called for NLMSG_ERROR; keeps NLMSGERR_ATTR_MSG if the kernel sent one. */
-static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct routes *r = arg;
-	struct nlmsghdr *hdr = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	size_t off = sizeof(*e);
-	char *end = (char *)hdr + hdr->nlmsg_len;
-
-	(void)nla;
-	r->extack[0] = '\0';
-	r->error = e->error < 0 ? -e->error : e->error;
-	if (hdr->nlmsg_flags & NLM_F_ACK_TLVS) {
-		if (!(hdr->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-		for (struct nlattr *a = (struct nlattr *)((char *)e + NLMSG_ALIGN(off));
-		     (char *)a + NLA_HDRLEN <= end && a->nla_len >= NLA_HDRLEN &&
-		     (char *)a + a->nla_len <= end;
-		     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
-			if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-				snprintf(r->extack, sizeof(r->extack), "%.*s",
-					 (int)(a->nla_len - NLA_HDRLEN), (char *)a + NLA_HDRLEN);
-				break;
-			}
-		}
-	}
-	return -nl_syserr2nlerr(e->error);
-}
-
 struct routes *routes_open(char *err, size_t errlen)
 {
 	struct routes *r = calloc(1, sizeof(*r));
-	int one = 1, rc;
+	char why[160];
 
-	if (!r || !(r->sk = nl_socket_alloc())) {
+	if (!r) {
 		snprintf(err, errlen, "routes: out of memory");
+		return NULL;
+	}
+	r->nl = nlio_open(why, sizeof(why));
+	if (!r->nl) {
+		snprintf(err, errlen, "routes: %s", why);
 		free(r);
 		return NULL;
 	}
-	rc = nl_connect(r->sk, NETLINK_ROUTE);
-	if (rc < 0) {
-		snprintf(err, errlen, "routes: cannot open a route netlink socket: %s",
-			 nl_geterror(rc));
-		nl_socket_free(r->sk);
-		free(r);
-		return NULL;
-	}
-	/* Extended acks without the echoed request: just the kernel's reason. */
-	setsockopt(nl_socket_get_fd(r->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(r->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl_socket_modify_err_cb(r->sk, NL_CB_CUSTOM, on_error, r);
 	return r;
 }
 
@@ -146,38 +108,29 @@ static struct rtnl_route *to_rtnl(const struct route6 *rt)
 	return route;
 }
 
-/* NLM_F_EXCL (add), NLM_F_REPLACE, or -1 for delete.  0 or a negative errno. */
+/* NLM_F_EXCL (add), NLM_F_REPLACE, or -1 for delete.  0 or a negative errno
+ * (the kernel's text, if any, in r->extack). */
 static int route_request(struct routes *r, const struct route6 *rt, int flags)
 {
 	struct rtnl_route *route = to_rtnl(rt);
+	struct nl_msg *msg = NULL;
 	int rc;
 
+	r->extack[0] = '\0';
 	if (!route)
 		return -ENOMEM;
-	r->extack[0] = '\0';
-	r->error = 0;
 	if (flags < 0)
-		rc = rtnl_route_delete(r->sk, route, 0);
+		rc = rtnl_route_build_del_request(route, 0, &msg);
 	else
-		rc = rtnl_route_add(r->sk, route, flags);
+		rc = rtnl_route_build_add_request(route, flags, &msg);
 	rtnl_route_put(route);
-	if (rc >= 0)
-		return 0;
-	if (r->error)
-		return -r->error;
-	switch (-rc) {
-	case NLE_EXIST: return -EEXIST;
-	case NLE_OBJ_NOTFOUND: return -ESRCH;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: return -EPERM;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_NOADDR: return -EADDRNOTAVAIL;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	default: return -EIO;
-	}
+	if (rc < 0)
+		return nlio_errno(rc);
+	rc = nlio_request(r->nl, msg, r->extack, sizeof(r->extack));
+	nlmsg_free(msg);
+	if (rc == 0)
+		r->extack[0] = '\0';	/* a warning on success is not a reason */
+	return rc;
 }
 
 static bool same_key(const struct route6 *a, const struct route6 *b)
@@ -192,56 +145,67 @@ static bool same_attrs(const struct route6 *a, const struct route6 *b)
 	       (!a->has_gw || memcmp(&a->gw, &b->gw, sizeof(a->gw)) == 0);
 }
 
+struct route_list {
+	struct route6 *list;
+	size_t n;
+};
+
+/* One RTM_NEWROUTE of the dump: kept if it is tsnd's, in the main table. */
+static int collect_route(const struct nlmsghdr *nlh, void *arg)
+{
+	struct route_list *l = arg;
+	struct rtnl_route *route = NULL;
+
+	if (rtnl_route_parse((struct nlmsghdr *)nlh, &route) < 0)
+		return 0;	/* not a route libnl can read: not one of tsnd's */
+	struct nl_addr *dst = rtnl_route_get_dst(route);
+	int rc = 0;
+
+	if (rtnl_route_get_protocol(route) == TSN_RTPROT && rtnl_route_get_table(route) == RT_TABLE_MAIN &&
+	    dst && nl_addr_get_family(dst) == AF_INET6 && rtnl_route_get_nnexthops(route) >= 1) {
+		struct route6 *grown = realloc(l->list, (l->n + 1) * sizeof(*l->list));
+
+		if (!grown) {
+			rc = -ENOMEM;
+		} else {
+			struct route6 *rt = &grown[l->n++];
+			struct rtnl_nexthop *nh = rtnl_route_nexthop_n(route, 0);
+			struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
+
+			l->list = grown;
+			memset(rt, 0, sizeof(*rt));
+			if (nl_addr_get_len(dst) == sizeof(rt->dst))
+				memcpy(&rt->dst, nl_addr_get_binary_addr(dst), sizeof(rt->dst));
+			rt->plen = (uint32_t)nl_addr_get_prefixlen(dst);
+			rt->metric = rtnl_route_get_priority(route);
+			rt->ifindex = rtnl_route_nh_get_ifindex(nh);
+			if (gw && nl_addr_get_len(gw) == sizeof(rt->gw)) {
+				rt->has_gw = true;
+				memcpy(&rt->gw, nl_addr_get_binary_addr(gw), sizeof(rt->gw));
+			}
+		}
+	}
+	rtnl_route_put(route);
+	return rc;
+}
+
 /* tsnd's routes as the kernel has them now. */
 static int installed_routes(struct routes *r, struct route6 **out, size_t *count)
 {
-	struct nl_cache *cache = NULL;
-	struct route6 *list = NULL;
-	size_t n = 0;
-	int rc = rtnl_route_alloc_cache(r->sk, AF_INET6, 0, &cache);
+	struct rtmsg rtm = { .rtm_family = AF_INET6 };
+	struct route_list l = { NULL, 0 };
+	char ext[128];
+	int rc = nlio_dump(r->nl, RTM_GETROUTE, &rtm, sizeof(rtm), RTM_NEWROUTE, collect_route, &l, ext,
+			   sizeof(ext));
 
 	*out = NULL;
 	*count = 0;
-	if (rc < 0)
-		return -EIO;
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_route *route = (struct rtnl_route *)o;
-		struct nl_addr *dst = rtnl_route_get_dst(route);
-		struct rtnl_nexthop *nh;
-		struct route6 *grown, *rt;
-
-		if (rtnl_route_get_protocol(route) != TSN_RTPROT ||
-		    rtnl_route_get_table(route) != RT_TABLE_MAIN || !dst ||
-		    nl_addr_get_family(dst) != AF_INET6 || rtnl_route_get_nnexthops(route) < 1)
-			continue;
-		grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			rc = -ENOMEM;
-			break;
-		}
-		list = grown;
-		rt = &list[n++];
-		memset(rt, 0, sizeof(*rt));
-		if (nl_addr_get_len(dst) == sizeof(rt->dst))
-			memcpy(&rt->dst, nl_addr_get_binary_addr(dst), sizeof(rt->dst));
-		rt->plen = (uint32_t)nl_addr_get_prefixlen(dst);
-		rt->metric = rtnl_route_get_priority(route);
-		nh = rtnl_route_nexthop_n(route, 0);
-		rt->ifindex = rtnl_route_nh_get_ifindex(nh);
-		if (rtnl_route_nh_get_gateway(nh) &&
-		    nl_addr_get_len(rtnl_route_nh_get_gateway(nh)) == sizeof(rt->gw)) {
-			rt->has_gw = true;
-			memcpy(&rt->gw, nl_addr_get_binary_addr(rtnl_route_nh_get_gateway(nh)),
-			       sizeof(rt->gw));
-		}
-	}
-	nl_cache_free(cache);
 	if (rc < 0) {
-		free(list);
+		free(l.list);
 		return rc;
 	}
-	*out = list;
-	*count = n;
+	*out = l.list;
+	*count = l.n;
 	return 0;
 }
 
@@ -403,7 +367,7 @@ void routes_close(struct routes *r, bool remove)
 			}
 		}
 	free(have);
-	nl_socket_free(r->sk);
+	nlio_close(r->nl);
 	free(r);
 }
 

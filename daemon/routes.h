@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* routes.h — the configuration's IPv6 routes in the kernel FIB.
  *
  * tsnd installs each entry of `routes:` in the main table over rtnetlink

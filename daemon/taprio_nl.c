@@ -1,5 +1,6 @@
-/* taprio_nl.c — build and read taprio qdisc messages, replay dumped qdiscs,
- * and the request socket with extended acks (see taprio_nl.h). */
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* taprio_nl.c — build and read taprio qdisc messages, replay dumped qdiscs
+ * (see taprio_nl.h; the socket is nlio's). */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -7,21 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <netlink/attr.h>
-#include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/socket.h>
 
+#include "nlio.h"
 #include "taprio_nl.h"
 #include "tsn/log.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
 
 /* ---- helpers on struct taprio_qdisc ---- */
 
@@ -490,7 +485,7 @@ struct nl_msg *qdisc_replay_msg(const struct nlmsghdr *nlh, int flags, char *err
 	return msg;
 }
 
-int qdisc_tree_replay(struct tcnl *t, const struct nlmsghdr *root, const struct nlmsghdr *const *children,
+int qdisc_tree_replay(struct nlio *t, const struct nlmsghdr *root, const struct nlmsghdr *const *children,
 		      size_t n_children, size_t *lost, char *ext, size_t extlen)
 {
 	const int flags = NLM_F_CREATE | NLM_F_REPLACE;
@@ -504,7 +499,7 @@ int qdisc_tree_replay(struct tcnl *t, const struct nlmsghdr *root, const struct 
 	*lost = 0;
 	if (!msg)
 		return -EINVAL;
-	rc = tcnl_request(t, msg, ext, extlen);
+	rc = nlio_request(t, msg, ext, extlen);
 	nlmsg_free(msg);
 	if (rc < 0)
 		return rc;
@@ -528,7 +523,7 @@ int qdisc_tree_replay(struct tcnl *t, const struct nlmsghdr *root, const struct 
 				continue;
 			done[i] = progress = true;
 			msg = qdisc_replay_msg(children[i], flags, cext, sizeof(cext));
-			rc = msg ? tcnl_request(t, msg, cext, sizeof(cext)) : -EINVAL;
+			rc = msg ? nlio_request(t, msg, cext, sizeof(cext)) : -EINVAL;
 			nlmsg_free(msg);
 			if (rc < 0) {
 				(*lost)++;
@@ -551,61 +546,6 @@ int qdisc_tree_replay(struct tcnl *t, const struct nlmsghdr *root, const struct 
 	}
 	free(majors);
 	free(done);
-	return 0;
-}
-
-/* ---- extended acks ---- */
-
-static void copy_text(char *dst, size_t dstlen, const struct nlattr *a)
-{
-	size_t n = (size_t)nla_len(a);
-	const char *s = nla_data(a);
-
-	if (!dstlen)
-		return;
-	if (n && memchr(s, '\0', n))
-		n = strlen(s);
-	if (n >= dstlen)
-		n = dstlen - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
-/* Find NLMSGERR_ATTR_MSG in the TLVs that start `off` bytes after the header. */
-static void extack_text(const struct nlmsghdr *nlh, size_t off, char *msg, size_t msglen)
-{
-	struct nlattr *pos;
-	int rem;
-
-	if (NLMSG_HDRLEN + off > nlh->nlmsg_len)
-		return;
-	nla_for_each_attr(pos, (struct nlattr *)((char *)nlh + NLMSG_HDRLEN + off),
-			  (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), rem) {
-		if (nla_type(pos) == NLMSGERR_ATTR_MSG) {
-			copy_text(msg, msglen, pos);
-			return;
-		}
-	}
-}
-
-int nl_ack_parse(const struct nlmsghdr *nlh, int *error, char *msg, size_t msglen)
-{
-	if (msglen)
-		msg[0] = '\0';
-	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
-		return -EINVAL;
-	const struct nlmsgerr *e = NLMSG_DATA(nlh);
-	*error = e->error;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return 0;
-	/* The TLVs follow the error and, unless capped, the echoed request. */
-	size_t off = sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
-			return -EINVAL;
-		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
-	}
-	extack_text(nlh, off, msg, msglen);
 	return 0;
 }
 
@@ -709,225 +649,4 @@ json_object *taprio_to_json(const struct taprio_qdisc *q)
 	json_object_object_add(o, "oper", q->oper.has_entries ? taprio_sched_to_json(&q->oper) : NULL);
 	json_object_object_add(o, "admin", q->has_admin ? taprio_sched_to_json(&q->admin) : NULL);
 	return o;
-}
-
-/* ---- the request socket ---- */
-
-struct tcnl {
-	struct nl_sock *sk;
-};
-
-static int nle_errno(int nle)
-{
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: return -EPERM;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_INTR: return -EINTR;
-	case NLE_BAD_SOCK: return -EBADF;
-	case NLE_MSGSIZE: return -EMSGSIZE;
-	case NLE_NOADDR: return -EADDRNOTAVAIL;
-	default: return -EIO;
-	}
-}
-
-/* Read until the answer to `seq` (NLMSG_ERROR) arrives.  Other messages are
- * dropped: this socket only ever has one request in flight. */
-static int wait_ack(struct tcnl *t, uint32_t seq, char *ext, size_t extlen)
-{
-	for (;;) {
-		struct sockaddr_nl from;
-		unsigned char *buf = NULL;
-		int n = nl_recv(t->sk, &from, &buf, NULL);
-
-		if (n <= 0) {
-			free(buf);
-			return n == 0 ? -EPIPE : nle_errno(n);
-		}
-		int len = n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			int error;
-			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			int rc = nl_ack_parse(h, &error, ext, extlen);
-			free(buf);
-			return rc < 0 ? -EPROTO : error;
-		}
-		free(buf);
-	}
-}
-
-int tcnl_request(struct tcnl *t, struct nl_msg *msg, char *ext, size_t extlen)
-{
-	if (extlen)
-		ext[0] = '\0';
-	nl_complete_msg(t->sk, msg);
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	int rc = nl_send(t->sk, msg);
-	if (rc < 0)
-		return nle_errno(rc);
-	return wait_ack(t, nlh->nlmsg_seq, ext, extlen);
-}
-
-struct tcnl *tcnl_open(char *err, size_t errlen)
-{
-	struct tcnl *t = calloc(1, sizeof(*t));
-	int one = 1, rc;
-
-	if (!t || !(t->sk = nl_socket_alloc())) {
-		snprintf(err, errlen, "out of memory");
-		free(t);
-		return NULL;
-	}
-	rc = nl_connect(t->sk, NETLINK_ROUTE);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot open a route netlink socket: %s", nl_geterror(rc));
-		tcnl_close(t);
-		return NULL;
-	}
-	int fd = nl_socket_get_fd(t->sk);
-	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) < 0)
-		log_debug("taprio: no extended acks on this kernel: %s", strerror(errno));
-	/* Refusals then do not echo a request of up to 150 KiB back. */
-	if (setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0)
-		log_debug("taprio: NETLINK_CAP_ACK: %s", strerror(errno));
-	nl_socket_set_buffer_size(t->sk, 1 << 20, 1 << 20);
-	/* The kernel sizes a dump's messages by the largest buffer this socket has
-	 * read with (capped at 32 KiB); a taprio with a long list needs the cap, so
-	 * read with 32 KiB buffers and do one read (of a no-op's ack) right away.
-	 * No message on this socket can be longer (acks are capped), so reads do
-	 * not peek first: that would double the system calls (libnl reports a
-	 * truncated message as an error, it is never cut silently). */
-	nl_socket_set_msg_buf_size(t->sk, 32768);
-	nl_socket_disable_msg_peek(t->sk);
-	struct nl_msg *noop = nlmsg_alloc_size(64);
-	if (noop && nlmsg_put(noop, NL_AUTO_PORT, NL_AUTO_SEQ, NLMSG_NOOP, 0, 0)) {
-		char ext[64];
-		tcnl_request(t, noop, ext, sizeof(ext));
-	}
-	nlmsg_free(noop);
-	return t;
-}
-
-uint32_t tcnl_port(const struct tcnl *t)
-{
-	return nl_socket_get_local_port(t->sk);
-}
-
-void tcnl_close(struct tcnl *t)
-{
-	if (!t)
-		return;
-	if (t->sk)
-		nl_socket_free(t->sk);
-	free(t);
-}
-
-struct dump {
-	unsigned char **msgs;
-	size_t n, cap;
-};
-
-static void dump_free(struct dump *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->msgs[i]);
-	free(d->msgs);
-	memset(d, 0, sizeof(*d));
-}
-
-static int dump_add(struct dump *d, const struct nlmsghdr *h)
-{
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		unsigned char **m = realloc(d->msgs, cap * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		d->msgs = m;
-		d->cap = cap;
-	}
-	d->msgs[d->n] = malloc(h->nlmsg_len);
-	if (!d->msgs[d->n])
-		return -ENOMEM;
-	memcpy(d->msgs[d->n++], h, h->nlmsg_len);
-	return 0;
-}
-
-/* One dump into d; 1 if the kernel marked it interrupted, 0, or -errno. */
-static int dump_once(struct tcnl *t, struct dump *d, char *ext, size_t extlen)
-{
-	struct nl_msg *msg = tc_msg(RTM_GETQDISC, NLM_F_DUMP, 256, 0, 0, 0);
-	bool interrupted = false;
-	int rc;
-
-	if (!msg)
-		return -ENOMEM;
-	nl_complete_msg(t->sk, msg);
-	struct nlmsghdr *req = nlmsg_hdr(msg);
-	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	uint32_t seq = req->nlmsg_seq;
-	rc = nl_send(t->sk, msg);
-	nlmsg_free(msg);
-	if (rc < 0)
-		return nle_errno(rc);
-	for (;;) {
-		struct sockaddr_nl from;
-		unsigned char *buf = NULL;
-		int n = nl_recv(t->sk, &from, &buf, NULL);
-
-		if (n <= 0) {
-			free(buf);
-			return n == 0 ? -EPIPE : nle_errno(n);
-		}
-		int len = n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			if (h->nlmsg_seq != seq)
-				continue;
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-				interrupted = true;
-			if (h->nlmsg_type == NLMSG_DONE) {
-				int error = 0;
-				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					memcpy(&error, NLMSG_DATA(h), sizeof(error));
-				if (error < 0 && (h->nlmsg_flags & NLM_F_ACK_TLVS))
-					extack_text(h, NLMSG_ALIGN(sizeof(int)), ext, extlen);
-				free(buf);
-				return error < 0 ? error : interrupted;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				int error = -EPROTO;
-				nl_ack_parse(h, &error, ext, extlen);
-				free(buf);
-				return error < 0 ? error : -EPROTO;
-			}
-			if (h->nlmsg_type == RTM_NEWQDISC && dump_add(d, h) < 0) {
-				free(buf);
-				return -ENOMEM;
-			}
-		}
-		free(buf);
-	}
-}
-
-int tcnl_dump_qdiscs(struct tcnl *t, tcnl_qdisc_fn fn, void *arg, char *ext, size_t extlen)
-{
-	struct dump d = { 0 };
-	int rc;
-
-	if (extlen)
-		ext[0] = '\0';
-	for (int attempt = 0; attempt < 5; attempt++) {
-		dump_free(&d);
-		rc = dump_once(t, &d, ext, extlen);
-		if (rc <= 0)
-			break;
-	}
-	if (rc > 0)
-		rc = 0;	/* still interrupted after 5 tries: use the last, it is at most stale */
-	for (size_t i = 0; rc == 0 && i < d.n; i++)
-		rc = fn((const struct nlmsghdr *)d.msgs[i], arg);
-	dump_free(&d);
-	return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* taprio_nl.h — taprio qdiscs over route netlink.
  *
  * libnl has no taprio object, so the messages are built and read here with its
@@ -13,10 +14,9 @@
  *                  and in dumps only ADMIN_SCHED, a nest holding a second schedule
  *                  (the one that takes over at its base time).
  *
- * The module also holds the request socket (extended acks on: a refusal comes
- * back with the kernel's own text, verbatim), qdisc dumps, and the replay of a
- * dumped qdisc of any kind, which the schedule transaction uses to put back what
- * a port had.  docs/schedules.md maps config fields to these attributes.
+ * The module also replays a dumped qdisc of any kind, which the schedule
+ * transaction uses to put back what a port had.  Requests, acks and dumps go
+ * through nlio (nlio.h).  docs/schedules.md maps config fields to these attributes.
  */
 #ifndef TSND_TAPRIO_NL_H
 #define TSND_TAPRIO_NL_H
@@ -118,7 +118,7 @@ int taprio_parse_layout(const struct nlmsghdr *nlh, struct taprio_qdisc *q, char
  * other kinds get their TCA_OPTIONS back byte for byte.  NULL on error (err). */
 struct nl_msg *qdisc_replay_msg(const struct nlmsghdr *nlh, int flags, char *err, size_t errlen);
 
-struct tcnl;
+struct nlio;
 
 /* Put back a dumped root qdisc (RTM_NEWQDISC with NLM_F_CREATE | NLM_F_REPLACE)
  * and then the visible qdiscs that were under it, each once its parent qdisc is
@@ -126,15 +126,8 @@ struct tcnl;
  * (their parent class is gone, as under htb, or the kernel refused; each is
  * logged).  A negative errno, with the kernel's message in ext, when the root
  * itself is refused. */
-int qdisc_tree_replay(struct tcnl *t, const struct nlmsghdr *root, const struct nlmsghdr *const *children,
+int qdisc_tree_replay(struct nlio *t, const struct nlmsghdr *root, const struct nlmsghdr *const *children,
 		      size_t n_children, size_t *lost, char *ext, size_t extlen);
-
-/* The kernel's answer to a request: an NLMSG_ERROR message (error 0 is the ack).
- * *error gets the (negative errno or 0) code; msg the extended-ack text
- * (NLMSGERR_ATTR_MSG) verbatim, or "" if there is none.  Works with and without
- * NETLINK_CAP_ACK (the request echoed or not).  0, or -EINVAL if nlh is not a
- * well-formed NLMSG_ERROR. */
-int nl_ack_parse(const struct nlmsghdr *nlh, int *error, char *msg, size_t msglen);
 
 /* Names: "tai", "realtime", "monotonic", "boottime" for a clockid, NULL for others. */
 const char *taprio_clock_name(int32_t clockid);
@@ -149,29 +142,5 @@ char *tc_handle_format(uint32_t handle, char *buf, size_t len);
 json_object *taprio_to_json(const struct taprio_qdisc *q);
 /* {"base_time_ns","cycle_time_ns","cycle_time_extension_ns","entries":[...]}. */
 json_object *taprio_sched_to_json(const struct taprio_sched *s);
-
-/* ---- the request socket ---- */
-
-/* A route netlink socket with NETLINK_EXT_ACK and NETLINK_CAP_ACK on, and receive
- * buffers large enough for the biggest qdisc dump message (32 KiB).  NULL with a
- * reason in err. */
-struct tcnl *tcnl_open(char *err, size_t errlen);
-void tcnl_close(struct tcnl *t);
-/* The socket's netlink port id: the kernel's notifications of changes this
- * socket requested carry it as their nlmsg_pid. */
-uint32_t tcnl_port(const struct tcnl *t);
-/* Send msg (not consumed) and wait for the kernel's ack.  0 or a negative errno;
- * ext gets the kernel's extended-ack message ("" if none; on success it may hold
- * a warning). */
-int tcnl_request(struct tcnl *t, struct nl_msg *msg, char *ext, size_t extlen);
-
-/* Called for each RTM_NEWQDISC of a dump; a non-zero return stops the dump and is
- * returned by tcnl_dump_qdiscs. */
-typedef int (*tcnl_qdisc_fn)(const struct nlmsghdr *nlh, void *arg);
-/* Dump the qdiscs of every device in this network namespace (the kernel ignores a
- * device filter here; callers filter by tcm_ifindex).  A dump the kernel marks
- * inconsistent (NLM_F_DUMP_INTR) is retried.  0, or a negative errno with the
- * kernel's message in ext. */
-int tcnl_dump_qdiscs(struct tcnl *t, tcnl_qdisc_fn fn, void *arg, char *ext, size_t extlen);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_ports.c — daemon/ports.c against a real veth pair.
  *
  * The test moves itself into a fresh network namespace (unshare), so the links
@@ -16,7 +17,10 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <linux/net_tstamp.h>
+#include <linux/rtnetlink.h>
 
+#include "nlio.h"
 #include "ports.h"
 #include "test_util.h"
 
@@ -215,6 +219,135 @@ static void test_json(void)
 	json_object_put(o);
 }
 
+/* A listing of N ports takes one qdisc dump inside an nlio scope, not one per port;
+ * every port still gets its own root qdisc; a link-only query takes none. */
+static void test_one_dump_per_request(void)
+{
+	static const char *const names[] = { PORT, PEER, "nosuch0", PORT, PEER };
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	struct port_info pi;
+	char kind[16];
+
+	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link set " PEER " up && ip link set " PORT " up && "
+				 "tc qdisc replace dev " PORT " root handle 1: mq"), 0);
+	unsigned long before = nlio_dump_count(RTM_GETQDISC);
+	nlio_scope_begin();
+	nlio_scope_begin();	/* nested: no second dump */
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(ports_query(ports, names[i], &pi), 0);
+		kind[0] = '\0';
+		if (strcmp(names[i], "nosuch0") != 0)
+			tc_root_qdisc(names[i], kind, sizeof(kind));
+		CU_ASSERT_STRING_EQUAL(pi.qdisc, kind);
+	}
+	nlio_scope_end();
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
+	nlio_scope_end();
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
+
+	/* Without a snapshot, each query dumps on its own: the snapshot was dropped. */
+	before = nlio_dump_count(RTM_GETQDISC);
+	CU_ASSERT_EQUAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_EQUAL(ports_query(ports, PEER, &pi), 0);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 2);
+	/* A snapshot taken before a change does not outlive its request. */
+	tu_sh("tc qdisc del dev " PORT " root");
+	CU_ASSERT_EQUAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, "noqueue");
+
+	before = nlio_dump_count(RTM_GETQDISC);
+	CU_ASSERT_EQUAL(ports_query_link(ports, PORT, &pi), 0);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before);
+	CU_ASSERT_STRING_EQUAL(pi.qdisc, "");
+	CU_ASSERT_TRUE(pi.present);
+}
+
+/* The one PHC lookup: veth has software timestamps and no PTP hardware clock. */
+static void test_ts_info(void)
+{
+	struct port_ts_info ts;
+
+	CU_ASSERT_EQUAL(ports_ts_info(PORT, &ts), 0);
+	CU_ASSERT_EQUAL(ts.phc_index, -1);
+	CU_ASSERT_NOT_EQUAL(ts.so_timestamping & SOF_TIMESTAMPING_SOFTWARE, 0);
+	memset(&ts, 0x5a, sizeof(ts));
+	CU_ASSERT_EQUAL(ports_ts_info("nosuch0", &ts), -ENODEV);
+	CU_ASSERT_EQUAL(ts.phc_index, -1);
+}
+
+static void test_mac(void)
+{
+	static const uint8_t want[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	uint8_t mac[6] = { 0 };
+
+	CU_ASSERT_EQUAL(ports_mac(PORT, mac), 0);
+	CU_ASSERT_EQUAL(memcmp(mac, want, sizeof(mac)), 0);
+	CU_ASSERT_EQUAL(ports_mac("nosuch0", mac), -ENODEV);
+}
+
+/* What `tc -j filter show` lists on one hook: one object per entry of the dump. */
+static int tc_filter_lines(const char *hook)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "tc -j filter show dev " PORT " %s", hook);
+	json_object *list = tu_sh_json(cmd);
+	int n = list ? (int)json_object_array_length(list) : -1;
+	json_object_put(list);
+	return n;
+}
+
+/* Filters on the clsact hooks as the dumps list them (a u32 filter is its
+ * priority entry, its hash table and its key); the ingress ones of the skipped
+ * priority are left out. */
+static void test_tc_filters(void)
+{
+	int ifindex = ip_ifindex(PORT);
+
+	CU_ASSERT_EQUAL_FATAL(tu_sh("tc qdisc add dev " PORT " clsact"), 0);
+	CU_ASSERT_EQUAL(ports_tc_filters(ifindex, 7), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("tc filter add dev " PORT " ingress prio 7 u32 match u32 0 0"), 0);
+	int in = tc_filter_lines("ingress");
+	CU_ASSERT(in >= 2);
+	CU_ASSERT_EQUAL(ports_tc_filters(ifindex, 7), 0);
+	CU_ASSERT_EQUAL(ports_tc_filters(ifindex, 8), in);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("tc filter add dev " PORT " egress prio 7 u32 match u32 0 0"), 0);
+	int eg = tc_filter_lines("egress");
+	CU_ASSERT(eg >= 2);
+	CU_ASSERT_EQUAL(ports_tc_filters(ifindex, 7), eg);
+	/* u32's hash tables belong to the qdisc: both hooks now list both. */
+	in = tc_filter_lines("ingress");
+	CU_ASSERT_EQUAL(ports_tc_filters(ifindex, 8), in + eg);
+	tu_sh("tc qdisc del dev " PORT " clsact");
+	CU_ASSERT_EQUAL(ports_tc_filters(ifindex, 7), 0);
+}
+
+/* 802.1Q sub-interfaces from one link dump; veth pairs are not VLANs.  Kernels
+ * without 8021q (the build host's) check only the negative half. */
+static void test_vlans(void)
+{
+	struct port_vlan *v = NULL;
+	size_t n = 99;
+	bool have_8021q = tu_sh("ip link add link " PORT " name " PORT ".5 type vlan id 5 2>/dev/null || "
+				"{ ip link del " PORT ".5 2>/dev/null; false; }") == 0;
+
+	if (have_8021q)
+		tu_sh("ip link add link " PORT " name " PORT ".6 type vlan id 6 protocol 802.1ad");
+	CU_ASSERT_EQUAL_FATAL(ports_vlans(&v, &n), 0);
+	if (have_8021q) {
+		CU_ASSERT_EQUAL_FATAL(n, 1);
+		CU_ASSERT_EQUAL(v[0].parent, ip_ifindex(PORT));
+		CU_ASSERT_EQUAL(v[0].vid, 5);
+		CU_ASSERT_EQUAL(v[0].ifindex, ip_ifindex(PORT ".5"));
+		tu_sh("ip link del " PORT ".5; ip link del " PORT ".6");
+	} else {
+		fprintf(stderr, "(no 8021q in this kernel: only the negative half) ");
+		CU_ASSERT_EQUAL(n, 0);
+		CU_ASSERT_PTR_NULL(v);
+	}
+	free(v);
+}
+
 int main(void)
 {
 	CU_pSuite suite;
@@ -228,7 +361,12 @@ int main(void)
 	    !CU_add_test(suite, "up, peer down", test_peer_down) ||
 	    !CU_add_test(suite, "root qdisc", test_root_qdisc) ||
 	    !CU_add_test(suite, "missing interface", test_missing_interface) ||
-	    !CU_add_test(suite, "port_info_to_json", test_json)) {
+	    !CU_add_test(suite, "port_info_to_json", test_json) ||
+	    !CU_add_test(suite, "one qdisc dump per request", test_one_dump_per_request) ||
+	    !CU_add_test(suite, "timestamping and PHC", test_ts_info) ||
+	    !CU_add_test(suite, "MAC address", test_mac) ||
+	    !CU_add_test(suite, "tc filters on clsact", test_tc_filters) ||
+	    !CU_add_test(suite, "802.1Q sub-interfaces", test_vlans)) {
 		CU_cleanup_registry();
 		return 2;
 	}

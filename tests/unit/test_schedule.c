@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_schedule.c — schedule validation against real ports (veth and dummy
  * interfaces in a private network namespace), reported at the config field with
  * its line, and the apply transaction on the running kernel: where the kernel
@@ -12,6 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/rtnetlink.h>
+
+#include "nlio.h"
+#include "ports.h"
 #include "schedule.h"
 #include "test_util.h"
 #include "tsn/config.h"
@@ -531,6 +536,44 @@ static void test_show_without_schedule_applied(void)
 	tsn_diags_free(&d);
 }
 
+/* A status or scrape inside one nlio scope: the schedules' refresh and show and
+ * every port's query share one qdisc dump; outside a scope each reader dumps. */
+static void test_one_dump_per_request(void)
+{
+	struct sched_yaml y = { 0 };
+	struct tsn_diags d;
+	struct port_info pi;
+	char err[512];
+	struct tsn_config *cfg = load(&y, &d);
+	struct schedules *s = schedules_new(NULL, err, sizeof(err));
+	struct ports *ports = ports_open();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ports);
+	schedules_commit(s, cfg);
+	unsigned long before = nlio_dump_count(RTM_GETQDISC);
+	nlio_scope_begin();
+	CU_ASSERT_EQUAL(schedules_refresh(s), 0);
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(ports_query(ports, "sp0", &pi), 0);
+		CU_ASSERT_TRUE(pi.present);
+	}
+	json_object *j = schedules_show_json(s, cfg, NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(j);
+	json_object_put(j);
+	nlio_scope_end();
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 1);
+
+	before = nlio_dump_count(RTM_GETQDISC);
+	CU_ASSERT_EQUAL(schedules_refresh(s), 0);
+	CU_ASSERT_EQUAL(ports_query(ports, "sp0", &pi), 0);
+	CU_ASSERT_EQUAL(nlio_dump_count(RTM_GETQDISC), before + 2);
+	ports_close(ports);
+	schedules_free(s);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+}
+
 static bool synced;
 
 static bool sync_fn(void *arg, const char *port)
@@ -701,6 +744,7 @@ int main(void)
 	CU_add_test(s, "list length limits", test_list_length);
 	CU_add_test(s, "apply: refused or applied, then put back", test_apply_and_put_back);
 	CU_add_test(s, "show and status", test_show_without_schedule_applied);
+	CU_add_test(s, "one qdisc dump per request", test_one_dump_per_request);
 	CU_add_test(s, "require-sync: held, then applied or refused", test_held_until_sync);
 	/* Only where the kernel has taprio; on the host the lifecycle cannot run. */
 	kernel_has_taprio = system("ip link add tp0 numtxqueues 2 type veth peer tp1 && "

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_taprio_nl.c — taprio netlink messages: encode -> decode round trips of
  * every attribute, a 4096-entry list, dumps laid out the way the kernel writes
  * them (built here byte by byte, not with the encoder under test), malformed
@@ -17,8 +18,17 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "nlio.h"
 #include "taprio_nl.h"
 #include "test_util.h"
+
+/* Every qdisc of the namespace, through nlio's generic dump. */
+static int dump_qdiscs(struct nlio *t, nlio_msg_fn fn, void *arg, char *ext, size_t extlen)
+{
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC };
+
+	return nlio_dump(t, RTM_GETQDISC, &tcm, sizeof(tcm), RTM_NEWQDISC, fn, arg, ext, extlen);
+}
 
 /* ---- a raw message writer, independent of libnl ---- */
 
@@ -613,38 +623,38 @@ static void test_extack(void)
 	int error = 1;
 
 	/* Capped (NETLINK_CAP_ACK), as tsnd's socket asks for. */
-	CU_ASSERT_EQUAL(nl_ack_parse(make_ack(&r, -ENOENT, true, 0, "Specified qdisc kind is unknown", NULL), &error,
+	CU_ASSERT_EQUAL(nlio_ack_parse(make_ack(&r, -ENOENT, true, 0, "Specified qdisc kind is unknown", NULL), &error,
 				     msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(error, -ENOENT);
 	CU_ASSERT_STRING_EQUAL(msg, "Specified qdisc kind is unknown");
 	/* Not capped: the request echoed, with a length that needs alignment (37). */
-	CU_ASSERT_EQUAL(nl_ack_parse(make_ack(&r, -EINVAL, false, 37, "Invalid interval for schedule entry", NULL),
+	CU_ASSERT_EQUAL(nlio_ack_parse(make_ack(&r, -EINVAL, false, 37, "Invalid interval for schedule entry", NULL),
 				     &error, msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(error, -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg, "Invalid interval for schedule entry");
 	/* No TLVs: no text. */
-	CU_ASSERT_EQUAL(nl_ack_parse(make_ack(&r, -EPERM, true, 0, NULL, NULL), &error, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(nlio_ack_parse(make_ack(&r, -EPERM, true, 0, NULL, NULL), &error, msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(error, -EPERM);
 	CU_ASSERT_STRING_EQUAL(msg, "");
 	/* A success that carries a warning. */
-	CU_ASSERT_EQUAL(nl_ack_parse(make_ack(&r, 0, true, 0, NULL, "Warning: sch_htb: quantum is big"), &error, msg,
+	CU_ASSERT_EQUAL(nlio_ack_parse(make_ack(&r, 0, true, 0, NULL, "Warning: sch_htb: quantum is big"), &error, msg,
 				     sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(error, 0);
 	CU_ASSERT_STRING_EQUAL(msg, "Warning: sch_htb: quantum is big");
 	/* A small buffer truncates, never overruns. */
-	CU_ASSERT_EQUAL(nl_ack_parse(make_ack(&r, -EINVAL, true, 0, "0123456789", NULL), &error, msg, 5), 0);
+	CU_ASSERT_EQUAL(nlio_ack_parse(make_ack(&r, -EINVAL, true, 0, "0123456789", NULL), &error, msg, 5), 0);
 	CU_ASSERT_STRING_EQUAL(msg, "0123");
 	/* Not an error message, or too short for one. */
 	struct nlmsghdr *nlh = make_ack(&r, -EINVAL, true, 0, NULL, NULL);
 	nlh->nlmsg_type = NLMSG_DONE;
-	CU_ASSERT_EQUAL(nl_ack_parse(nlh, &error, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_EQUAL(nlio_ack_parse(nlh, &error, msg, sizeof(msg)), -EINVAL);
 	nlh = make_ack(&r, -EINVAL, true, 0, NULL, NULL);
 	nlh->nlmsg_len = NLMSG_HDRLEN + 4;
-	CU_ASSERT_EQUAL(nl_ack_parse(nlh, &error, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_EQUAL(nlio_ack_parse(nlh, &error, msg, sizeof(msg)), -EINVAL);
 	/* An uncapped echo whose header claims less than a header. */
 	nlh = make_ack(&r, -EINVAL, false, 0, "x", NULL);
 	((struct nlmsgerr *)NLMSG_DATA(nlh))->msg.nlmsg_len = 3;
-	CU_ASSERT_EQUAL(nl_ack_parse(nlh, &error, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_EQUAL(nlio_ack_parse(nlh, &error, msg, sizeof(msg)), -EINVAL);
 }
 
 /* ---- replay builders ---- */
@@ -756,7 +766,7 @@ static char *root_json(const char *dev)
 static void test_kernel_request_and_dump(void)
 {
 	char err[256], ext[256];
-	struct tcnl *t = tcnl_open(err, sizeof(err));
+	struct nlio *t = nlio_open(err, sizeof(err));
 	struct taprio_entry e[2] = { { 0, 0, 1, 500000 }, { 1, 0, 2, 500000 } };
 	struct taprio_qdisc q;
 
@@ -779,7 +789,7 @@ static void test_kernel_request_and_dump(void)
 	q.has_flags = true;
 	q.oper = (struct taprio_sched){ .has_base_time = true, .has_entries = true, .entries = e, .n_entries = 2 };
 	struct nl_msg *msg = taprio_build(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, &q);
-	int rc = tcnl_request(t, msg, ext, sizeof(ext));
+	int rc = nlio_request(t, msg, ext, sizeof(ext));
 	nlmsg_free(msg);
 	if (rc == 0) {
 		kernel_has_taprio = true;
@@ -795,14 +805,14 @@ static void test_kernel_request_and_dump(void)
 	/* A request the kernel refuses on every kernel: an unknown device. */
 	q.ifindex = 999999;
 	msg = taprio_build(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, &q);
-	CU_ASSERT_EQUAL(tcnl_request(t, msg, ext, sizeof(ext)), -ENODEV);
+	CU_ASSERT_EQUAL(nlio_request(t, msg, ext, sizeof(ext)), -ENODEV);
 	nlmsg_free(msg);
 
 	int want[2] = { ifindex, 0 };
-	CU_ASSERT_EQUAL(tcnl_dump_qdiscs(t, count_root, want, ext, sizeof(ext)), 0);
+	CU_ASSERT_EQUAL(dump_qdiscs(t, count_root, want, ext, sizeof(ext)), 0);
 	CU_ASSERT_EQUAL(want[1], 1);	/* exactly one root per device */
 	tu_sh("ip link del tnl0");
-	tcnl_close(t);
+	nlio_close(t);
 }
 
 struct find_root {
@@ -838,7 +848,7 @@ static bool kernel_has_kind(const char *setup)
 
 /* Dump a root qdisc made with tc, replace it, replay the dump: `tc -j qdisc show`
  * must be what it was.  This is the put-back path of the schedule transaction. */
-static void replay_case(struct tcnl *t, const char *setup)
+static void replay_case(struct nlio *t, const char *setup)
 {
 	char err[256], ext[256];
 	struct find_root f = { .ifindex = (int)if_nametoindex("tnl0") };
@@ -847,14 +857,14 @@ static void replay_case(struct tcnl *t, const char *setup)
 		return;
 	CU_ASSERT_EQUAL_FATAL(tu_sh("tc qdisc replace dev tnl0 root %s", setup), 0);
 	char *before = root_json("tnl0");
-	CU_ASSERT_EQUAL_FATAL(tcnl_dump_qdiscs(t, keep_root, &f, ext, sizeof(ext)), 0);
+	CU_ASSERT_EQUAL_FATAL(dump_qdiscs(t, keep_root, &f, ext, sizeof(ext)), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f.msg);
 	/* Something else takes the root (as taprio would). */
 	CU_ASSERT_EQUAL(tu_sh("tc qdisc replace dev tnl0 root handle 7473: pfifo limit 7"), 0);
 	struct nl_msg *msg = qdisc_replay_msg((struct nlmsghdr *)f.msg, NLM_F_CREATE | NLM_F_REPLACE, err,
 					      sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	CU_ASSERT_EQUAL(tcnl_request(t, msg, ext, sizeof(ext)), 0);
+	CU_ASSERT_EQUAL(nlio_request(t, msg, ext, sizeof(ext)), 0);
 	if (ext[0])
 		fprintf(stderr, "\n  %s: the kernel says: %s", setup, ext);
 	nlmsg_free(msg);
@@ -870,7 +880,7 @@ static void replay_case(struct tcnl *t, const char *setup)
 static void test_kernel_replay(void)
 {
 	char err[256];
-	struct tcnl *t = tcnl_open(err, sizeof(err));
+	struct nlio *t = nlio_open(err, sizeof(err));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL_FATAL(tu_sh("ip link del tnl0 2>/dev/null; ip link add tnl0 numtxqueues 4 numrxqueues 4 type veth peer tnl1 "
@@ -882,7 +892,7 @@ static void test_kernel_replay(void)
 	replay_case(t, "handle 5: htb default 10 r2q 5");
 	replay_case(t, "handle 6: mq");
 	tu_sh("ip link del tnl0");
-	tcnl_close(t);
+	nlio_close(t);
 }
 
 static int cmp_lines(const void *a, const void *b)
@@ -955,7 +965,7 @@ static void tree_free(struct tree *tr)
 static void test_kernel_tree_replay(void)
 {
 	char err[256], ext[256];
-	struct tcnl *t = tcnl_open(err, sizeof(err));
+	struct nlio *t = nlio_open(err, sizeof(err));
 	struct tree tr;
 	size_t lost = 99;
 
@@ -974,7 +984,7 @@ static void test_kernel_tree_replay(void)
 	char *before = all_qdiscs("tnl0");
 	memset(&tr, 0, sizeof(tr));
 	tr.ifindex = (int)if_nametoindex("tnl0");
-	CU_ASSERT_EQUAL_FATAL(tcnl_dump_qdiscs(t, keep_tree, &tr, ext, sizeof(ext)), 0);
+	CU_ASSERT_EQUAL_FATAL(dump_qdiscs(t, keep_tree, &tr, ext, sizeof(ext)), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tr.root);
 	CU_ASSERT_EQUAL(tr.n, nested ? 3u : 2u);
 	CU_ASSERT_EQUAL(tu_sh("tc qdisc replace dev tnl0 root handle 7473: pfifo limit 7"), 0);
@@ -997,7 +1007,7 @@ static void test_kernel_tree_replay(void)
 				    "tc qdisc add dev tnl0 parent 5:1 handle 30: pfifo limit 3"), 0);
 	memset(&tr, 0, sizeof(tr));
 	tr.ifindex = (int)if_nametoindex("tnl0");
-	CU_ASSERT_EQUAL_FATAL(tcnl_dump_qdiscs(t, keep_tree, &tr, ext, sizeof(ext)), 0);
+	CU_ASSERT_EQUAL_FATAL(dump_qdiscs(t, keep_tree, &tr, ext, sizeof(ext)), 0);
 	CU_ASSERT_EQUAL(tu_sh("tc qdisc replace dev tnl0 root handle 7473: pfifo limit 7"), 0);
 	CU_ASSERT_EQUAL(qdisc_tree_replay(t, (struct nlmsghdr *)tr.root, (const struct nlmsghdr *const *)tr.children,
 					  tr.n, &lost, ext, sizeof(ext)), 0);
@@ -1012,7 +1022,7 @@ unknown_kind:
 	CU_ASSERT_EQUAL_FATAL(tu_sh("tc qdisc replace dev tnl0 root handle 9: pfifo limit 1"), 0);
 	memset(&tr, 0, sizeof(tr));
 	tr.ifindex = (int)if_nametoindex("tnl0");
-	CU_ASSERT_EQUAL_FATAL(tcnl_dump_qdiscs(t, keep_tree, &tr, ext, sizeof(ext)), 0);
+	CU_ASSERT_EQUAL_FATAL(dump_qdiscs(t, keep_tree, &tr, ext, sizeof(ext)), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tr.root);
 	struct nlattr *kind = (struct nlattr *)((char *)NLMSG_DATA((struct nlmsghdr *)tr.root) +
 						NLMSG_ALIGN(sizeof(struct tcmsg)));
@@ -1025,7 +1035,7 @@ unknown_kind:
 	CU_ASSERT_STRING_EQUAL(ext, "Specified qdisc kind is unknown");
 	tree_free(&tr);
 	tu_sh("ip link del tnl0");
-	tcnl_close(t);
+	nlio_close(t);
 }
 
 static int suite_init(void)

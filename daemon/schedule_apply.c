@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* schedule_apply.c — the taprio transaction across ports: snapshots of what
+ * each port had, the requests, the journal that puts it back, commit and
+ * revert, and the time-sync hook (schedule_apply.h, docs/schedules.md).
+ *
+ * Kernel facts this file relies on (sch_taprio.c, sch_api.c):
+ * - A RTM_NEWQDISC for the root with the handle of the taprio already there takes
+ *   the qdisc's change path: the new list becomes the admin schedule and replaces
+ *   the running (oper) one at its base time.  The priority map, flags and clockid
+ *   cannot change that way.
+ * - A new root qdisc with another handle is created and grafted in one step; the
+ *   old one is destroyed afterwards.  taprio and mqprio keep the traffic-class
+ *   layout in the net device, and destroying one clears it, so a root holding one
+ *   is deleted first and the new taprio created after.
+ * - Deleting the root brings the kernel's default qdisc back.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <netlink/msg.h>
+
+#include "nlio.h"
+#include "schedule_int.h"
+#include "tsn/basetime.h"
+#include "tsn/log.h"
+
+/* A port's root qdisc (and the visible qdiscs under it) as dumped. */
+struct snapshot {
+	unsigned char *root;		/* raw RTM_NEWQDISC, NULL: none listed */
+	unsigned char **children;
+	size_t n_children;
+	struct taprio_qdisc root_q;	/* root decoded without gate lists (kind, handle, layout) */
+};
+
+enum action { ACT_CHANGE, ACT_CREATE, ACT_DELETE_CREATE, ACT_DELETE };
+
+struct journal_item {
+	char port[IFNAMSIZ];
+	int ifindex;
+	enum action act;
+	bool deleted, created, changed;	/* what actually happened */
+	struct snapshot snap;
+};
+
+struct journal {
+	struct journal_item *items;
+	size_t n;
+};
+
+struct txn {
+	struct journal journal;
+	struct sched_port *next;	/* the port states to commit */
+	size_t n_next;
+};
+
+/* ---- snapshots, requests, the journal ---- */
+
+static void snapshot_free(struct snapshot *sn)
+{
+	free(sn->root);
+	for (size_t i = 0; i < sn->n_children; i++)
+		free(sn->children[i]);
+	free(sn->children);
+	taprio_qdisc_clear(&sn->root_q);
+	memset(sn, 0, sizeof(*sn));
+}
+
+static unsigned char *msg_dup(const struct nlmsghdr *h)
+{
+	unsigned char *m = malloc(h->nlmsg_len);
+	if (m)
+		memcpy(m, h, h->nlmsg_len);
+	return m;
+}
+
+static int snapshot_take(const struct kroot *r, struct snapshot *sn)
+{
+	memset(sn, 0, sizeof(*sn));
+	if (!r || !r->root)
+		return 0;
+	kroot_decode_layout(r, &sn->root_q);	/* the raw message is what a rollback replays */
+	if (!(sn->root = msg_dup(r->root)))
+		return -ENOMEM;
+	if (r->n_children && !(sn->children = calloc(r->n_children, sizeof(*sn->children))))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_children; i++) {
+		if (!(sn->children[i] = msg_dup(r->children[i])))
+			return -ENOMEM;
+		sn->n_children++;
+	}
+	return 0;
+}
+
+/* The kernel's default root (noqueue, mq, pfifo_fast...) has handle 0: a delete
+ * of whatever is at the root brings it back. */
+static bool snapshot_is_default(const struct snapshot *sn)
+{
+	return !sn->root || sn->root_q.handle == 0;
+}
+
+/* Send one request; on refusal err gets "port P: WHAT: <kernel text> (<errno>)". */
+static int request(struct schedules *s, struct nl_msg *msg, const char *port, const char *what, char *err,
+		   size_t errlen)
+{
+	char ext[512];
+	int rc;
+
+	if (!msg) {
+		snprintf(err, errlen, "port %s: %s: out of memory", port, what);
+		return -ENOMEM;
+	}
+	rc = nlio_request(s->nl, msg, ext, sizeof(ext));
+	nlmsg_free(msg);
+	if (rc < 0) {
+		if (ext[0])
+			snprintf(err, errlen, "port %s: %s: %s (%s)", port, what, ext, strerror(-rc));
+		else
+			snprintf(err, errlen, "port %s: %s: %s", port, what, strerror(-rc));
+	} else if (ext[0]) {
+		log_warn("schedule: port %s: %s: the kernel says: %s", port, what, ext);
+	}
+	return rc;
+}
+
+static int delete_root(struct schedules *s, const char *port, int ifindex, uint32_t handle, char *err, size_t errlen)
+{
+	struct taprio_qdisc q = { .ifindex = ifindex, .handle = handle, .parent = TC_H_ROOT };
+	char h[16], what[64];
+
+	snprintf(what, sizeof(what), "cannot delete the root qdisc %s", tc_handle_format(handle, h, sizeof(h)));
+	return request(s, taprio_build(RTM_DELQDISC, 0, &q), port, what, err, errlen);
+}
+
+/* Put the snapshot's root back, then the qdiscs under it (qdisc_tree_replay).
+ * 0, or the error that kept the root from coming back. */
+static int replay_snapshot(struct schedules *s, const char *port, const struct snapshot *sn, char *err, size_t errlen)
+{
+	char ext[512], h[16];
+	size_t lost = 0;
+	int rc = qdisc_tree_replay(s->nl, (const struct nlmsghdr *)sn->root,
+				   (const struct nlmsghdr *const *)sn->children, sn->n_children, &lost, ext, sizeof(ext));
+
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot put back its %s %s: %.300s (%s)", port, sn->root_q.kind,
+			 tc_handle_format(sn->root_q.handle, h, sizeof(h)), ext[0] ? ext : "-", strerror(-rc));
+		return rc;
+	}
+	if (lost)
+		log_err("schedule: port %s: its %s %s is back, but %zu qdisc%s under it could not be put back",
+			port, sn->root_q.kind, tc_handle_format(sn->root_q.handle, h, sizeof(h)), lost,
+			lost == 1 ? "" : "s");
+	return 0;
+}
+
+static struct journal_item *journal_add(struct journal *j, const char *port, int ifindex, enum action act)
+{
+	struct journal_item *items = realloc(j->items, (j->n + 1) * sizeof(*items));
+	if (!items)
+		return NULL;
+	j->items = items;
+	struct journal_item *it = &j->items[j->n++];
+	memset(it, 0, sizeof(*it));
+	snprintf(it->port, sizeof(it->port), "%s", port);
+	it->ifindex = ifindex;
+	it->act = act;
+	return it;
+}
+
+/* Undo one item: only what actually happened.  0, or -1 with err. */
+static int revert_item(struct schedules *s, struct journal_item *it, char *err, size_t errlen)
+{
+	char ignored[512];
+	bool deflt = snapshot_is_default(&it->snap);
+
+	switch (it->act) {
+	case ACT_CHANGE:
+		/* The old list goes in as the admin schedule with its old base time, so it
+		 * continues on its own cycle grid, and the pending new one is dropped. */
+		return it->changed ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
+	case ACT_CREATE:
+		if (!it->created)
+			return 0;
+		if (deflt)
+			return delete_root(s, it->port, it->ifindex, TSND_TAPRIO_HANDLE, err, errlen);
+		return replay_snapshot(s, it->port, &it->snap, err, errlen);
+	case ACT_DELETE_CREATE:
+		if (it->created)
+			delete_root(s, it->port, it->ifindex, TSND_TAPRIO_HANDLE, ignored, sizeof(ignored));
+		return it->deleted ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
+	case ACT_DELETE:
+		return it->deleted ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
+	}
+	return 0;
+}
+
+/* Undo the journal newest first; failures are logged and summed up in err. */
+static int journal_revert(struct schedules *s, struct journal *j, char *err, size_t errlen)
+{
+	int failed = 0;
+
+	if (errlen)
+		err[0] = '\0';
+	/* Its notifications come from tsnd's own socket, which sched_on_monitor() would
+	 * otherwise skip: a rollback is compared like someone else's change. */
+	if (j->n)
+		s->recheck = true;
+	for (size_t i = j->n; i-- > 0;) {
+		char e[512];
+		if (revert_item(s, &j->items[i], e, sizeof(e)) < 0) {
+			log_err("schedule: rollback: %s", e);
+			if (!failed++)
+				snprintf(err, errlen, "%s", e);
+		} else if (j->items[i].changed || j->items[i].created || j->items[i].deleted) {
+			log_info("schedule: port %s: previous root qdisc restored", j->items[i].port);
+		}
+	}
+	return failed ? -1 : 0;
+}
+
+static void journal_free(struct journal *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		snapshot_free(&j->items[i].snap);
+	free(j->items);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Apply `want` to a port whose root is `r`: the change path if tsnd's taprio is
+ * there with the same layout, flags and clock, else a new root. */
+static int apply_port(struct schedules *s, struct journal *j, const char *port, const struct kroot *r,
+		      const struct taprio_qdisc *want, char *err, size_t errlen)
+{
+	struct journal_item *it = journal_add(j, port, want->ifindex, ACT_CREATE);
+	char a[32], h[16];
+	int rc;
+
+	if (!it || snapshot_take(r, &it->snap) < 0) {
+		snprintf(err, errlen, "port %s: out of memory", port);
+		return -ENOMEM;
+	}
+	const struct taprio_qdisc *k = &it->snap.root_q;
+	if (sched_same_structure(k, want)) {
+		struct taprio_qdisc change = *want;
+		it->act = ACT_CHANGE;
+		change.has_priomap = false;	/* the kernel refuses a map on a running schedule */
+		rc = request(s, taprio_build(RTM_NEWQDISC, NLM_REPLACE, &change), port,
+			     "the kernel refused the new schedule", err, errlen);
+		if (rc < 0)
+			return rc;
+		it->changed = true;
+		log_notice("schedule: port %s: new schedule sent through the change path; it takes over at base "
+			   "time %s", port, tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
+		return 0;
+	}
+	if (!snapshot_is_default(&it->snap) && (strcmp(k->kind, "taprio") == 0 || strcmp(k->kind, "mqprio") == 0)) {
+		it->act = ACT_DELETE_CREATE;
+		log_notice("schedule: port %s: replacing root %s %s (its classes, queues, flags or clock differ): "
+			   "traffic on the port is interrupted while the qdisc is rebuilt", port, k->kind,
+			   tc_handle_format(k->handle, h, sizeof(h)));
+		rc = delete_root(s, port, want->ifindex, k->handle, err, errlen);
+		if (rc < 0)
+			return rc;
+		it->deleted = true;
+	}
+	rc = request(s, taprio_build(RTM_NEWQDISC, NLM_REPLACE, want), port,
+		     "the kernel refused the taprio schedule", err, errlen);
+	if (rc < 0)
+		return rc;
+	it->created = true;
+	char was[16];
+	log_notice("schedule: port %s: taprio %s installed as root qdisc (was %s %s); base time %s", port,
+		   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
+		   tc_handle_format(k->handle, was, sizeof(was)), tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
+	return 0;
+}
+
+static int remove_port(struct schedules *s, struct journal *j, const char *port, const struct kroot *r,
+		       char *err, size_t errlen)
+{
+	struct journal_item *it = journal_add(j, port, r->ifindex, ACT_DELETE);
+
+	if (!it || snapshot_take(r, &it->snap) < 0) {
+		snprintf(err, errlen, "port %s: out of memory", port);
+		return -ENOMEM;
+	}
+	int rc = delete_root(s, port, r->ifindex, TSND_TAPRIO_HANDLE, err, errlen);
+	if (rc < 0)
+		return rc;
+	it->deleted = true;
+	log_notice("schedule: port %s: schedule removed; the kernel's default qdisc is back", port);
+	return 0;
+}
+
+/* ---- the transaction ---- */
+
+/* Base times are computed from one reading of each clock per transaction, so
+ * ports with the same cycle time and lead get the same base time. */
+struct clocks {
+	bool read[4];
+	int64_t now[4];
+};
+
+static int base_time_for(struct clocks *ck, const struct tsn_cfg_port *cp, int64_t *base, char *err, size_t errlen)
+{
+	const struct tsn_cfg_schedule *cs = &cp->schedule;
+	int c = cs->clock, rc;
+
+	if (!cs->base_time_auto) {
+		*base = cs->base_time_ns;
+		return 0;
+	}
+	if (!ck->read[c]) {
+		rc = sched_read_clock(c, &ck->now[c]);
+		if (rc < 0) {
+			snprintf(err, errlen, "port %s: cannot read the %s clock: %s", cp->name, sched_clock_names[c],
+				 strerror(-rc));
+			return rc;
+		}
+		ck->read[c] = true;
+	}
+	rc = tsn_basetime_auto(ck->now[c], cs->base_time_lead_ns, sched_effective_cycle(cs), base);
+	if (rc < 0)
+		snprintf(err, errlen, "port %s: no base time: the next cycle boundary after now + base-time-lead "
+			 "does not fit in 64 bits", cp->name);
+	return rc;
+}
+
+static void txn_free(struct txn *t)
+{
+	if (!t)
+		return;
+	journal_free(&t->journal);
+	sched_ports_free(t->next, t->n_next);
+	free(t);
+}
+
+static bool port_configured(const struct tsn_config *cfg, const char *name, bool *has_schedule)
+{
+	const struct tsn_cfg_port *cp = cfg ? tsn_config_port(cfg, name) : NULL;
+	*has_schedule = cp && cp->has_schedule;
+	return cp != NULL;
+}
+
+/* Plan and carry out one port with a schedule; the state to commit goes to *next. */
+static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct clocks *ck,
+		    const struct tsn_config *old, const struct tsn_cfg_port *cp, const struct tsn_cfg_port *old_cp,
+		    struct sched_port *next, char *err, size_t errlen)
+{
+	const struct tsn_cfg_schedule *cs = &cp->schedule;
+	struct sched_port *prev = sched_find_port(s->ports, s->n_ports, cp->name);
+	int ifindex = (int)if_nametoindex(cp->name);
+	struct kroot *r;
+	struct taprio_qdisc want, have;
+	int64_t base;
+	int rc;
+
+	snprintf(next->name, sizeof(next->name), "%s", cp->name);
+	next->ifindex = ifindex;
+	if (!ifindex) {
+		snprintf(err, errlen, "port %s: no such network interface (a schedule needs it)", cp->name);
+		return -ENODEV;
+	}
+	r = kview_root(kv, ifindex);
+	/* Compared field by field (the schema's deep compare): cheap for long lists. */
+	bool unchanged = old && prev && prev->ifindex == ifindex && old_cp && old_cp->has_schedule &&
+			 tsn_config_port_member_equal(old_cp, cp, "schedule");
+	if (unchanged && prev->state == SCHED_HELD && sched_is_held(s, cp))
+		return sched_port_copy(next, prev) < 0 ? -ENOMEM : 0;
+	if (unchanged && prev->tracked && (prev->state == SCHED_APPLIED || prev->state == SCHED_DRIFT)) {
+		sched_port_check(prev, r);
+		if (prev->state == SCHED_APPLIED)
+			return sched_port_copy(next, prev) < 0 ? -ENOMEM : 0;
+		log_notice("schedule: port %s: the kernel no longer holds the applied schedule; applying it again",
+			   cp->name);
+	}
+
+	struct taprio_entry *entries = calloc(cs->n_entries ? cs->n_entries : 1, sizeof(*entries));
+	if (!entries) {
+		snprintf(err, errlen, "port %s: out of memory", cp->name);
+		return -ENOMEM;
+	}
+	rc = base_time_for(ck, cp, &base, err, errlen);
+	if (rc < 0) {
+		free(entries);
+		return rc;
+	}
+	sched_desired_taprio(cs, ifindex, base, entries, &want);
+
+	/* At start-up, a taprio that already runs this schedule is kept as it is:
+	 * tsnd restarted, the switch went on forwarding. */
+	if (!old) {
+		struct strlist diffs = { 0 };
+		kroot_decode(r, &have);
+		sched_diff_taprio(&want, &have, cs->base_time_auto, &diffs);
+		bool adopt = diffs.total == 0;
+		if (adopt) {
+			const struct taprio_sched *k = have.has_admin ? &have.admin : &have.oper;
+			want.oper.base_time = k->base_time;
+		}
+		taprio_qdisc_clear(&have);
+		sched_sl_free(&diffs);
+		if (adopt) {
+			rc = sched_port_track(next, &want);
+			free(entries);
+			if (rc == 0)
+				log_notice("schedule: port %s: the running taprio 7473: already matches the "
+					   "schedule; kept as it is", cp->name);
+			else
+				snprintf(err, errlen, "port %s: out of memory", cp->name);
+			return rc;
+		}
+	}
+	if (sched_is_held(s, cp)) {
+		next->state = SCHED_HELD;
+		snprintf(next->message, sizeof(next->message), "waiting for PTP lock (require-sync); the port "
+			 "keeps its current root qdisc");
+		free(entries);
+		log_notice("schedule: port %s: held until PTP is locked (require-sync)", cp->name);
+		return 0;
+	}
+	rc = apply_port(s, &t->journal, cp->name, r, &want, err, errlen);
+	if (rc == 0 && sched_port_track(next, &want) < 0) {
+		snprintf(err, errlen, "port %s: out of memory", cp->name);
+		rc = -ENOMEM;
+	}
+	free(entries);
+	return rc;
+}
+
+int schedules_apply(struct schedules *s, const struct tsn_config *old, const struct tsn_config *cfg,
+		    char *err, size_t errlen)
+{
+	struct kview kv;
+	struct clocks ck = { 0 };
+	struct txn *t;
+	int rc = 0;
+
+	if (s->txn) {	/* a previous transaction was neither committed nor reverted */
+		schedules_revert(s);
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || !(t->next = calloc(cfg->n_ports ? cfg->n_ports : 1, sizeof(*t->next)))) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (kview_load(s, &kv, err, errlen) < 0) {
+		txn_free(t);
+		return -1;
+	}
+
+	for (size_t i = 0; i < cfg->n_ports && rc == 0; i++) {
+		const struct tsn_cfg_port *cp = &cfg->ports[i];
+		if (!cp->has_schedule)
+			continue;
+		rc = txn_port(s, t, &kv, &ck, old, cp, old ? tsn_config_port(old, cp->name) : NULL,
+			      &t->next[t->n_next], err, errlen);
+		t->n_next++;
+	}
+	/* Schedules that are gone: tsnd's taprio leaves the port. */
+	for (size_t i = 0; i < s->n_ports && rc == 0; i++) {
+		const struct sched_port *p = &s->ports[i];
+		bool has;
+		port_configured(cfg, p->name, &has);
+		struct kroot *r = kview_root(&kv, p->ifindex);
+		struct taprio_qdisc k;
+		if (has || !r)
+			continue;
+		kroot_decode_layout(r, &k);
+		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
+			rc = remove_port(s, &t->journal, p->name, r, err, errlen);
+		taprio_qdisc_clear(&k);
+	}
+	/* At start-up, a taprio 7473: left on a port that has no schedule now. */
+	for (size_t i = 0; !old && i < cfg->n_ports && rc == 0; i++) {
+		const struct tsn_cfg_port *cp = &cfg->ports[i];
+		int ifindex = (int)if_nametoindex(cp->name);
+		struct kroot *r = ifindex ? kview_root(&kv, ifindex) : NULL;
+		struct taprio_qdisc k;
+		if (cp->has_schedule || !r)
+			continue;
+		kroot_decode_layout(r, &k);
+		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
+			rc = remove_port(s, &t->journal, cp->name, r, err, errlen);
+		taprio_qdisc_clear(&k);
+	}
+	kview_free(&kv);
+
+	if (rc < 0) {
+		char rerr[512];
+		size_t used = strlen(err);
+		bool touched = false;
+		for (size_t i = 0; i < t->journal.n; i++)
+			touched |= t->journal.items[i].changed || t->journal.items[i].created ||
+				   t->journal.items[i].deleted;
+		if (journal_revert(s, &t->journal, rerr, sizeof(rerr)) < 0)
+			snprintf(err + used, errlen - used, "; rolling back failed too: %s", rerr);
+		else if (touched)
+			snprintf(err + used, errlen - used, "; the ports changed before were restored");
+		txn_free(t);
+		return -1;
+	}
+	s->txn = t;
+	return 0;
+}
+
+void schedules_commit(struct schedules *s, const struct tsn_config *cfg)
+{
+	s->cfg = cfg;
+	if (!s->txn)
+		return;
+	sched_ports_free(s->ports, s->n_ports);
+	s->ports = s->txn->next;
+	s->n_ports = s->txn->n_next;
+	s->txn->next = NULL;
+	s->txn->n_next = 0;
+	txn_free(s->txn);
+	s->txn = NULL;
+	sched_poll_update(s);
+}
+
+void schedules_revert(struct schedules *s)
+{
+	char err[512];
+
+	if (!s->txn)
+		return;
+	if (journal_revert(s, &s->txn->journal, err, sizeof(err)) < 0)
+		log_err("schedule: undoing the schedule changes failed: %s", err);
+	txn_free(s->txn);
+	s->txn = NULL;
+}
+
+/* ---- the time-sync hook ---- */
+
+void schedules_set_sync(struct schedules *s, schedule_sync_fn fn, void *arg)
+{
+	s->sync = fn;
+	s->sync_arg = arg;
+}
+
+void schedules_sync_changed(struct schedules *s)
+{
+	struct kview kv;
+	char err[1024];
+	bool loaded = false;
+
+	for (size_t i = 0; s->cfg && i < s->n_ports; i++) {
+		struct sched_port *p = &s->ports[i];
+		const struct tsn_cfg_port *cp = tsn_config_port(s->cfg, p->name);
+		struct journal j = { 0 };
+		struct clocks ck = { 0 };
+		struct taprio_qdisc want;
+		int64_t base;
+
+		if (p->state != SCHED_HELD || !cp || !cp->has_schedule || sched_is_held(s, cp))
+			continue;
+		if (!loaded && kview_load(s, &kv, err, sizeof(err)) < 0) {
+			log_err("schedule: cannot apply held schedules: %s", err);
+			return;
+		}
+		loaded = true;
+		struct taprio_entry *entries = calloc(cp->schedule.n_entries + 1, sizeof(*entries));
+		int rc = entries ? base_time_for(&ck, cp, &base, err, sizeof(err)) : -ENOMEM;
+		if (rc == 0) {
+			p->ifindex = (int)if_nametoindex(cp->name);
+			sched_desired_taprio(&cp->schedule, p->ifindex, base, entries, &want);
+			rc = apply_port(s, &j, cp->name, kview_root(&kv, p->ifindex), &want, err, sizeof(err));
+			if (rc == 0)
+				rc = sched_port_track(p, &want);
+		}
+		if (rc < 0) {
+			char rerr[512];
+			if (journal_revert(s, &j, rerr, sizeof(rerr)) < 0)
+				log_err("schedule: port %s: rollback failed: %s", cp->name, rerr);
+			p->state = SCHED_ERROR;
+			snprintf(p->message, sizeof(p->message), "%s", entries ? err : "out of memory");
+			log_err("schedule: port %s: PTP is locked, but applying the held schedule failed: %s",
+				cp->name, p->message);
+		} else {
+			log_notice("schedule: port %s: PTP is locked; held schedule applied", cp->name);
+		}
+		journal_free(&j);
+		free(entries);
+	}
+	if (loaded)
+		kview_free(&kv);
+	sched_poll_update(s);
+}
+
