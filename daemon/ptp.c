@@ -72,14 +72,38 @@ struct ptp *ptp_new(struct evloop *loop)
 	return p;
 }
 
+/* Put back the file a staged one replaced (or remove it if there was none). */
+static void stage_undo(struct staged_file *f)
+{
+	if (f->tmp[0])
+		unlink(f->tmp);
+	f->tmp[0] = '\0';
+	if (!f->installed)
+		return;
+	f->installed = false;
+	if (f->had_old) {
+		if (rename(f->old, f->path) < 0)
+			log_err("ptp: cannot put %s back as %s: %s", f->old, f->path, strerror(errno));
+	} else if (unlink(f->path) < 0 && errno != ENOENT) {
+		log_err("ptp: cannot remove %s: %s", f->path, strerror(errno));
+	}
+}
+
+/* The staged file stays: drop the copy of the one it replaced. */
+static void stage_keep(struct staged_file *f)
+{
+	if (f->installed && f->had_old)
+		unlink(f->old);
+	f->installed = false;
+}
+
+/* An uncommitted configuration's files are undone, the later one first. */
 static void pending_free(struct pending *pd)
 {
 	if (!pd)
 		return;
-	if (pd->conf_tmp[0])
-		unlink(pd->conf_tmp);
-	if (pd->phc2sys_tmp[0])
-		unlink(pd->phc2sys_tmp);
+	stage_undo(&pd->phc2sys_file);
+	stage_undo(&pd->conf_file);
 	ptp_plan_free(&pd->plan);
 	free(pd->conf);
 	free(pd->phc2sys_conf);
@@ -129,6 +153,41 @@ static int write_file(const char *path, const char *text, char *err, size_t errl
 		unlink(path);
 		return -1;
 	}
+	return 0;
+}
+
+/* Write text to <path>.new, keep the file at path as <path>.old, rename the new
+ * one into place.  Here, in the reload's apply step, a failure still fails the
+ * reload; ptp_abort puts the old file back (stage_undo). */
+static int stage_install(struct staged_file *f, const char *path, const char *text, char *err,
+			 size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	snprintf(f->tmp, sizeof(f->tmp), "%s.new", path);
+	snprintf(f->old, sizeof(f->old), "%s.old", path);
+	if (write_file(f->tmp, text, err, errlen) < 0) {
+		f->tmp[0] = '\0';
+		return -1;
+	}
+	if (unlink(f->old) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove the stale %s: %s", f->old, strerror(errno));
+		return -1;
+	}
+	if (link(path, f->old) == 0) {
+		f->had_old = true;
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "cannot keep %s as %s: %s", path, f->old, strerror(errno));
+		return -1;
+	}
+	if (rename(f->tmp, path) < 0) {
+		snprintf(err, errlen, "cannot rename %s to %s: %s", f->tmp, path, strerror(errno));
+		if (f->had_old)
+			unlink(f->old);
+		return -1;
+	}
+	f->tmp[0] = '\0';
+	f->installed = true;
 	return 0;
 }
 
@@ -189,18 +248,12 @@ int ptp_prepare(struct ptp *p, const struct tsn_config *cfg, char *err, size_t e
 	}
 	if (make_state_dir(cfg->daemon.state_dir, err, errlen) < 0)
 		goto fail;
-	snprintf(pd->conf_tmp, sizeof(pd->conf_tmp), "%s.new", pd->plan.conf_path);
-	if (write_file(pd->conf_tmp, pd->conf, err, errlen) < 0) {
-		pd->conf_tmp[0] = '\0';
+	if (stage_install(&pd->conf_file, pd->plan.conf_path, pd->conf, err, errlen) < 0)
 		goto fail;
-	}
-	if (pd->plan.phc2sys) {
-		snprintf(pd->phc2sys_tmp, sizeof(pd->phc2sys_tmp), "%s.new", pd->plan.phc2sys_conf_path);
-		if (write_file(pd->phc2sys_tmp, pd->phc2sys_conf, err, errlen) < 0) {
-			pd->phc2sys_tmp[0] = '\0';
-			goto fail;
-		}
-	}
+	if (pd->plan.phc2sys &&
+	    stage_install(&pd->phc2sys_file, pd->plan.phc2sys_conf_path, pd->phc2sys_conf, err,
+			  errlen) < 0)
+		goto fail;
 	return 0;
 fail:
 	pending_free(p->pending);
@@ -288,20 +341,18 @@ void ptp_commit(struct ptp *p, const struct tsn_config *cfg)
 		return;
 	}
 
-	bool ptp4l_changed = !str_equal(p->conf, pd->conf) || !sv_argv_equal(p->ptp4l.argv, pd->ptp4l_argv);
+	/* A child stopped by an earlier commit (PTP off, then on again with the
+	 * same settings) must start even though its configuration is the same. */
+	bool ptp4l_changed = !str_equal(p->conf, pd->conf) ||
+			     !sv_argv_equal(p->ptp4l.argv, pd->ptp4l_argv) || !p->ptp4l.want;
 	bool phc_changed = !str_equal(p->phc2sys_conf, pd->phc2sys_conf) ||
-			   !sv_argv_equal(p->phc2sys.argv, pd->phc2sys_argv);
+			   !sv_argv_equal(p->phc2sys.argv, pd->phc2sys_argv) || !p->phc2sys.want;
 	bool session_changed = !p->enabled || strcmp(p->uds_address, cfg->ptp.uds_address) != 0 ||
 			       strcmp(p->client_path, pd->plan.client_path) != 0;
 
-	if (rename(pd->conf_tmp, pd->plan.conf_path) < 0)
-		log_err("ptp: cannot rename %s to %s: %s", pd->conf_tmp, pd->plan.conf_path, strerror(errno));
-	pd->conf_tmp[0] = '\0';
-	if (pd->phc2sys_tmp[0]) {
-		if (rename(pd->phc2sys_tmp, pd->plan.phc2sys_conf_path) < 0)
-			log_err("ptp: cannot rename %s: %s", pd->phc2sys_tmp, strerror(errno));
-		pd->phc2sys_tmp[0] = '\0';
-	}
+	/* The files went in place in ptp_prepare. */
+	stage_keep(&pd->conf_file);
+	stage_keep(&pd->phc2sys_file);
 	bool was_enabled = p->enabled;
 	set_params(p, cfg, &pd->plan);
 	set_ports(p, cfg);

@@ -35,13 +35,23 @@ struct req {
 	bool open;
 };
 
+/* A generated file put in place by ptp_prepare, with the one it replaced kept
+ * beside it until ptp_commit (removed) or ptp_abort (put back). */
+struct staged_file {
+	char path[TSN_PATH_MAX];
+	char tmp[TSN_PATH_MAX + 8];	/* <path>.new while it exists */
+	char old[TSN_PATH_MAX + 8];	/* <path>.old: the replaced file */
+	bool had_old;			/* there was a file at path */
+	bool installed;			/* tmp was renamed to path */
+};
+
 /* A configuration prepared by ptp_prepare, waiting for commit or abort. */
 struct pending {
 	bool enabled;
 	struct ptp_plan plan;
 	char *conf, *phc2sys_conf;
 	char **ptp4l_argv, **phc2sys_argv;
-	char conf_tmp[TSN_PATH_MAX + 8], phc2sys_tmp[TSN_PATH_MAX + 8];
+	struct staged_file conf_file, phc2sys_file;
 };
 
 struct ptp {
