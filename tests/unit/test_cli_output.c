@@ -20,6 +20,13 @@
 
 #include "../../cli/client.c"
 #include "../../cli/output.c"
+#include "../../cli/render_latency.c"
+#include "../../cli/render_ptp.c"
+#include "../../cli/render_schedule.c"
+#include "../../cli/render_status.c"
+#include "../../cli/render_streams.c"
+#include "../../cli/render_util.c"
+#include "../../cli/table.c"
 #include "test_util.h"
 
 /* ---- capturing output ----------------------------------------------------------- */
