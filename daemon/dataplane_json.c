@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane_priv.h"
+#include "percpu.h"
 #include "tsn/log.h"
 #include "tsn/stream_id.h"
 
@@ -94,41 +95,10 @@ json_object *dataplane_status_json(const struct dataplane *dp)
 /* Sum one port's per-CPU counters; all zero when the port has seen no frame. */
 static int read_port_counters(const struct dataplane *dp, int ifindex, struct port_counters *sum)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters *percpu;
 	__u32 key = (__u32)ifindex;
-	int rc;
+	int rc = percpu_sum_u64(bpf_map__fd(dp->skel->maps.port_stats), &key, sum, sizeof(*sum));
 
-	memset(sum, 0, sizeof(*sum));
-	if (ncpus <= 0)
-		return ncpus ? ncpus : -EINVAL;
-	percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	rc = bpf_map__lookup_elem(dp->skel->maps.port_stats, &key, sizeof(key), percpu,
-				  (size_t)ncpus * sizeof(*percpu), 0);
-	if (rc == -ENOENT)
-		rc = 0;
-	else if (rc == 0)
-		for (int cpu = 0; cpu < ncpus; cpu++) {
-			const struct port_counters *c = &percpu[cpu];
-
-			for (int k = 0; k < TSN_KIND_COUNT; k++) {
-				sum->kind[k].packets += c->kind[k].packets;
-				sum->kind[k].bytes += c->kind[k].bytes;
-			}
-			for (int t = 0; t < TSN_NUM_TC_MAX; t++) {
-				sum->tc[t].packets += c->tc[t].packets;
-				sum->tc[t].bytes += c->tc[t].bytes;
-				sum->tc[t].drops += c->tc[t].drops;
-			}
-			for (int r = 0; r < TSN_FWD_COUNT; r++)
-				sum->fwd[r] += c->fwd[r];
-			for (int r = 0; r < TSN_TC_COUNT; r++)
-				sum->tc_path[r] += c->tc_path[r];
-		}
-	free(percpu);
-	return rc;
+	return rc == -ENOENT ? 0 : rc;
 }
 
 static const struct dp_port *port_by_name(const struct dataplane *dp, const char *name)
@@ -213,24 +183,7 @@ static json_object *stream_match_json(const struct tsn_cfg_stream *s)
 static int read_stream_counters(const struct dataplane *dp, uint32_t id,
 				struct tsn_stream_counters *sum)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct tsn_stream_counters *percpu;
-	int rc;
-
-	memset(sum, 0, sizeof(*sum));
-	if (ncpus <= 0)
-		return -EINVAL;
-	percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	rc = bpf_map_lookup_elem(dp->maps.stream_stats, &id, percpu);
-	for (int cpu = 0; rc == 0 && cpu < ncpus; cpu++) {
-		sum->packets += percpu[cpu].packets;
-		sum->bytes += percpu[cpu].bytes;
-		sum->drops += percpu[cpu].drops;
-	}
-	free(percpu);
-	return rc;
+	return percpu_sum_u64(dp->maps.stream_stats, &id, sum, sizeof(*sum));
 }
 
 json_object *dataplane_streams_json(const struct dataplane *dp, const struct tsn_config *cfg,
