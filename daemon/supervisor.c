@@ -19,6 +19,7 @@
 #include "supervisor.h"
 #include "tsn/log.h"
 #include "tsn/timefmt.h"
+#include "tsn/units.h"
 
 bool sv_argv_equal(char **a, char **b)
 {
@@ -40,6 +41,16 @@ void sv_argv_free(char **argv)
 }
 
 static void child_start(struct sv_child *ch);
+
+/* The grace period after SIGTERM is over. */
+static void kill_after_grace(struct sv_child *ch)
+{
+	char grace[32];
+
+	log_warn("%s (pid %d) did not stop within %s of SIGTERM; killing it", ch->name, (int)ch->pid,
+		 tsn_format_duration(ch->timing.stop_grace_ns, grace, sizeof(grace)));
+	kill(ch->pid, SIGKILL);
+}
 
 /* ---- children: output ---- */
 
@@ -151,9 +162,7 @@ static void on_child_timer(struct evloop *loop, void *arg)
 		log_notice("%s: restarting (restart %u)", ch->name, ch->restarts);
 		child_start(ch);
 	} else if (ch->state == SV_STOPPING && ch->pid > 0) {
-		log_warn("%s (pid %d) did not stop within %llus of SIGTERM; killing it", ch->name,
-			 (int)ch->pid, (unsigned long long)(ch->timing.stop_grace_ns / 1000000000ull));
-		kill(ch->pid, SIGKILL);
+		kill_after_grace(ch);
 	}
 }
 
@@ -328,9 +337,7 @@ static void child_kill_sync(struct sv_child *ch)
 		nanosleep(&ts, NULL);
 	}
 	if (r == 0) {
-		log_warn("%s (pid %d) did not stop within %llus of SIGTERM; killing it", ch->name,
-			 (int)ch->pid, (unsigned long long)(ch->timing.stop_grace_ns / 1000000000ull));
-		kill(ch->pid, SIGKILL);
+		kill_after_grace(ch);
 		r = waitpid(ch->pid, &status, 0);
 	}
 	ch->want = false;

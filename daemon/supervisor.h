@@ -4,8 +4,10 @@
  * tsnd stops.  Knows nothing of what the child is (ptp.c runs ptp4l and phc2sys
  * with it).
  *
- * The owner reads the fields of struct sv_child (state, pid, restarts, last
- * exit) for its status; it changes them only through the functions below. */
+ * The owner sets `want` (should the child run at all) and reads the other
+ * fields of struct sv_child (state, pid, restarts, last exit) for its status;
+ * it changes them only through the functions below.  To start a child: set
+ * its command line, want = true, sv_child_stop(ch, true). */
 #ifndef TSND_SUPERVISOR_H
 #define TSND_SUPERVISOR_H
 
