@@ -6,6 +6,7 @@
 #ifndef TSNCTL_RENDER_H
 #define TSNCTL_RENDER_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,8 +60,10 @@ const char *or_dash(const char *s);
 const char *count_of(char *buf, size_t len, int64_t n, const char *noun);
 /* "3d 4h 5m 6s", starting at the largest non-zero unit. */
 const char *format_duration(char *buf, size_t len, int64_t s);
-/* "key:         value" (KV_WIDTH). */
+/* "key:         value" (KV_WIDTH); vprint_kv puts indent in front. */
 void print_kv(FILE *out, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vprint_kv(FILE *out, const char *indent, const char *key, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 const char *speed_text(json_object *port, char *buf, size_t len);
 /* "-" for a kernel field of a port that does not exist. */
 const char *port_field(json_object *port, const char *key, char *buf, size_t len);

@@ -20,11 +20,9 @@ static void sched_kv(FILE *out, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(out, "  %s:%*s", key, (int)(KV_WIDTH - 1 - strlen(key)), "");
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vprint_kv(out, "  ", key, fmt, ap);
 	va_end(ap);
-	fputc('\n', out);
 }
 
 /* [0, 2] -> "[0, 2]"; runs become ranges: [0, 1, 2, 7] -> "[0-2, 7]". */

@@ -98,18 +98,20 @@ const char *format_duration(char *buf, size_t len, int64_t s)
 	return buf;
 }
 
-void print_kv(FILE *out, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void vprint_kv(FILE *out, const char *indent, const char *key, const char *fmt, va_list ap)
+{
+	fprintf(out, "%s%s:%*s", indent, key, (int)(KV_WIDTH - 1 - strlen(key)), "");
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+}
 
 void print_kv(FILE *out, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(out, "%s:%*s", key, (int)(KV_WIDTH - 1 - strlen(key)), "");
 	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
+	vprint_kv(out, "", key, fmt, ap);
 	va_end(ap);
-	fputc('\n', out);
 }
 
 const char *speed_text(json_object *port, char *buf, size_t len)

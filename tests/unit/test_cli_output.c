@@ -294,6 +294,30 @@ static void test_render_port_show(void)
 	capture_free(&c);
 }
 
+/* A schedule held before it reaches the kernel: the indented key/value lines. */
+static void test_render_schedule_held(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "schedule.show", TSN_CTL_OK, "",
+			    "{\"ports\":[{\"name\":\"sw0p1\",\"state\":\"held\","
+			    "\"message\":\"until PTP is locked\",\"kernel\":null,"
+			    "\"config\":{\"base-time\":\"auto\",\"cycle-time\":\"1ms\",\"mode\":\"software\","
+			    "\"entries\":[{\"op\":\"set-gates\",\"gates\":[0,1],\"interval\":\"500us\"},"
+			    "{\"op\":\"set-gates\",\"gates\":[0],\"interval\":\"500us\"}]},"
+			    "\"drift\":[\"base time moved\"]}]}");
+
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out,
+		    "sw0p1: held: until PTP is locked\n"
+		    "  configured:   base-time auto, cycle-time 1ms, software mode; not in the kernel\n"
+		    "  #  OP         GATES  INTERVAL  START-OFFSET\n"
+		    "  0  set-gates  [0-1]  500us     0ns\n"
+		    "  1  set-gates  [0]    500us     500us\n"
+		    "  drift:        base time moved\n");
+	ASSERT_TEXT(c.err, "");
+	capture_free(&c);
+}
+
 static void test_render_port_show_empty(void)
 {
 	struct capture c;
@@ -594,6 +618,7 @@ int main(void)
 		{ "status, failed reload", test_render_status_failed_reload },
 		{ "port show", test_render_port_show },
 		{ "port show, no ports", test_render_port_show_empty },
+		{ "schedule show, held", test_render_schedule_held },
 		{ "config show", test_render_config_show },
 		{ "config check", test_render_config_check },
 		{ "config reload", test_render_config_reload },
