@@ -132,11 +132,14 @@ struct ptp *ptp_new(struct evloop *loop);
  * management session. */
 void ptp_free(struct ptp *p);
 
-/* A reload step in two halves.  ptp_prepare checks what can fail — binaries,
- * state directory, the new files written beside the running ones — and
- * changes nothing that runs; ptp_commit puts the new configuration in force
- * (restarting ptp4l/phc2sys only if their generated configuration changed);
- * ptp_abort forgets a prepared configuration.  0 or -1 with a message. */
+/* A reload step.  ptp_prepare (the apply half) does what can fail — binaries,
+ * state directory, the new ptp4l.conf/phc2sys.conf written and renamed into
+ * place, the replaced files kept as <file>.old — and changes nothing that runs
+ * (ptp4l read its file when it started); 0 or -1 with a message naming the file
+ * and the reason.  ptp_commit puts the new configuration in force (restarting
+ * ptp4l/phc2sys if their generated configuration changed, or if they were
+ * stopped) and drops the .old copies; it cannot fail.  ptp_abort puts the old
+ * files back and forgets the prepared configuration. */
 int ptp_prepare(struct ptp *p, const struct tsn_config *cfg, char *err, size_t errlen);
 void ptp_commit(struct ptp *p, const struct tsn_config *cfg);
 void ptp_abort(struct ptp *p);
