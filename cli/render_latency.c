@@ -62,15 +62,8 @@ int render_latency_show(const struct output *o, json_object *data)
 			jtext(tot, "stamped", a, sizeof(a)), jtext(tot, "measured", b, sizeof(b)),
 			jtext(tot, "fast_path", c, sizeof(c)), jtext(tot, "unmatched", d, sizeof(d)));
 	fputc('\n', o->out);
-	table_add_column(t, "PORT/STREAM");
-	table_add_column(t, "CLASS");
-	table_add_column(t, "COUNT");
-	table_add_column(t, "MIN");
-	table_add_column(t, "MEAN");
-	table_add_column(t, "P50");
-	table_add_column(t, "P99");
-	table_add_column(t, "P99.9");
-	table_add_column(t, "MAX");
+	table_add_columns(t, "PORT/STREAM", "CLASS", "COUNT", "MIN", "MEAN", "P50", "P99", "P99.9",
+			  "MAX", NULL);
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i), *classes = jget(p, "classes");
 		for (size_t k = 0; classes && k < json_object_array_length(classes); k++, rows++) {

@@ -92,12 +92,7 @@ int render_ptp_status(const struct output *o, json_object *data)
 	fputc('\n', o->out);
 
 	struct table *t = table_new();
-	table_add_column(t, "PORT");
-	table_add_column(t, "NUMBER");
-	table_add_column(t, "STATE");
-	table_add_column(t, "ROLE");
-	table_add_column(t, "DELAY");
-	table_add_column(t, "PEER-DELAY");
+	table_add_columns(t, "PORT", "NUMBER", "STATE", "ROLE", "DELAY", "PEER-DELAY", NULL);
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		table_add_row(t);

@@ -62,11 +62,7 @@ static void sched_entries(FILE *out, json_object *entries)
 	char a[48], b[32], c[32];
 
 	table_add_column(t, NULL);
-	table_add_column(t, "#");
-	table_add_column(t, "OP");
-	table_add_column(t, "GATES");
-	table_add_column(t, "INTERVAL");
-	table_add_column(t, "START-OFFSET");
+	table_add_columns(t, "#", "OP", "GATES", "INTERVAL", "START-OFFSET", NULL);
 	for (size_t i = 0; entries && json_object_is_type(entries, json_type_array) &&
 			   i < json_object_array_length(entries); i++) {
 		json_object *e = json_object_array_get_idx(entries, i);

@@ -80,11 +80,7 @@ int render_status(const struct output *o, json_object *data)
 	status_header(o->out, data);
 	fputc('\n', o->out);
 
-	table_add_column(t, "PORT");
-	table_add_column(t, "STATE");
-	table_add_column(t, "SPEED");
-	table_add_column(t, "SCHEDULE");
-	table_add_column(t, "XDP");
+	table_add_columns(t, "PORT", "STATE", "SPEED", "SCHEDULE", "XDP", NULL);
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		table_add_row(t);
@@ -145,14 +141,8 @@ int render_port_show(const struct output *o, json_object *data)
 	struct table *t = table_new();
 	char a[32], b[64];
 
-	table_add_column(t, "PORT");
-	table_add_column(t, "STATE");
-	table_add_column(t, "SPEED");
-	table_add_column(t, "MTU");
-	table_add_column(t, "TXQ");
-	table_add_column(t, "QDISC");
-	table_add_column(t, "XDP");
-	table_add_column(t, "RX-PKTS");
+	table_add_columns(t, "PORT", "STATE", "SPEED", "MTU", "TXQ", "QDISC", "XDP", "RX-PKTS",
+			  NULL);
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		json_object *xdp = jget(p, "xdp");

@@ -22,15 +22,8 @@ int render_stream_show(const struct output *o, json_object *data)
 	struct table *t = table_new();
 	char a[32], b[32], c[32], d[32], e[32];
 
-	table_add_column(t, "ID");
-	table_add_column(t, "NAME");
-	table_add_column(t, "IDENTIFICATION");
-	table_add_column(t, "MATCH");
-	table_add_column(t, "PRIO");
-	table_add_column(t, "FILTER");
-	table_add_column(t, "PACKETS");
-	table_add_column(t, "BYTES");
-	table_add_column(t, "DROPS");
+	table_add_columns(t, "ID", "NAME", "IDENTIFICATION", "MATCH", "PRIO", "FILTER", "PACKETS",
+			  "BYTES", "DROPS", NULL);
 	for (size_t i = 0; streams && i < json_object_array_length(streams); i++) {
 		json_object *s = json_object_array_get_idx(streams, i);
 		json_object *cnt = jget(s, "counters");
@@ -76,13 +69,8 @@ int render_class_stats(const struct output *o, json_object *data)
 	struct table *t = table_new();
 	char a[32], b[32], c[32], d[32], e[64];
 
-	table_add_column(t, "PORT");
-	table_add_column(t, "CLASS");
-	table_add_column(t, "PRIORITIES");
-	table_add_column(t, "GATED");
-	table_add_column(t, "PACKETS");
-	table_add_column(t, "BYTES");
-	table_add_column(t, "DROPS");
+	table_add_columns(t, "PORT", "CLASS", "PRIORITIES", "GATED", "PACKETS", "BYTES", "DROPS",
+			  NULL);
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		json_object *classes = jget(p, "classes");
@@ -112,11 +100,7 @@ int render_route_show(const struct output *o, json_object *data)
 	struct table *t = table_new();
 	char a[32];
 
-	table_add_column(t, "PREFIX");
-	table_add_column(t, "VIA");
-	table_add_column(t, "DEV");
-	table_add_column(t, "METRIC");
-	table_add_column(t, "STATE");
+	table_add_columns(t, "PREFIX", "VIA", "DEV", "METRIC", "STATE", NULL);
 	for (size_t i = 0; routes && i < json_object_array_length(routes); i++) {
 		json_object *r = json_object_array_get_idx(routes, i);
 		int installed = jbool(r, "installed");
@@ -181,15 +165,8 @@ static void render_stream_gates(const struct output *o, json_object *gates)
 	if (!gates || json_object_array_length(gates) == 0)
 		return;
 	t = table_new();
-	table_add_column(t, "STREAM-GATE");
-	table_add_column(t, "CLOCK");
-	table_add_column(t, "STATE");
-	table_add_column(t, "ENTRY");
-	table_add_column(t, "PRIORITY");
-	table_add_column(t, "NEXT-CHANGE");
-	table_add_column(t, "NEXT-ENTRY");
-	table_add_column(t, "GATE-CLOSED");
-	table_add_column(t, "FILTERS");
+	table_add_columns(t, "STREAM-GATE", "CLOCK", "STATE", "ENTRY", "PRIORITY", "NEXT-CHANGE",
+			  "NEXT-ENTRY", "GATE-CLOSED", "FILTERS", NULL);
 	for (size_t i = 0; i < json_object_array_length(gates); i++) {
 		json_object *g = json_object_array_get_idx(gates, i), *filters = jget(g, "filters");
 		table_add_row(t);
@@ -228,11 +205,7 @@ int render_filter_show(const struct output *o, json_object *data)
 	struct table *t = table_new();
 	char a[32], m[160], s[128], n[7][32];
 
-	table_add_column(t, "NAME");
-	table_add_column(t, "MAX-SDU");
-	table_add_column(t, "METER");
-	table_add_column(t, "GATE");
-	table_add_column(t, "STREAMS");
+	table_add_columns(t, "NAME", "MAX-SDU", "METER", "GATE", "STREAMS", NULL);
 	for (size_t k = 0; k < 7; k++)
 		table_add_column(t, heads[k]);
 	for (size_t i = 0; filters && i < json_object_array_length(filters); i++) {

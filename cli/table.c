@@ -72,6 +72,16 @@ void table_add_column(struct table *t, const char *title)
 	t->ncols++;
 }
 
+void table_add_columns(struct table *t, const char *title, ...)
+{
+	va_list ap;
+
+	va_start(ap, title);
+	for (const char *s = title; s; s = va_arg(ap, const char *))
+		table_add_column(t, s);
+	va_end(ap);
+}
+
 void table_add_row(struct table *t)
 {
 	t->cells = xrealloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*t->cells));

@@ -12,6 +12,8 @@ void table_free(struct table *t);
 /* Columns are added before the first row.  A NULL title makes a headerless
  * column; the header line is printed only if some column has a title. */
 void table_add_column(struct table *t, const char *title);
+/* Several titled columns at once; the list ends with NULL. */
+void table_add_columns(struct table *t, const char *title, ...) __attribute__((sentinel));
 /* Start a new row; its cells are appended with table_add_cell, left to right.
  * Cells not given print empty. */
 void table_add_row(struct table *t);

@@ -123,6 +123,21 @@ static void test_table_alignment(void)
 	free(s);
 }
 
+/* table_add_columns is table_add_column for each title. */
+static void test_table_add_columns(void)
+{
+	struct table *t = table_new();
+	table_add_columns(t, "NAME", "N", "LAST", NULL);
+	table_add_row(t);
+	table_add_cell(t, "longer-name");
+	table_add_cell(t, "7");
+	table_add_cell(t, "x");
+	char *s = table_text(t);
+	ASSERT_TEXT(s, "NAME         N  LAST\n"
+		       "longer-name  7  x\n");
+	free(s);
+}
+
 static void test_table_wide_cells(void)
 {
 	char wide[201];
@@ -611,6 +626,7 @@ int main(void)
 	} output_tests[] = {
 		{ "table alignment", test_table_alignment },
 		{ "table wide cells", test_table_wide_cells },
+		{ "table columns at once", test_table_add_columns },
 		{ "table empty", test_table_empty },
 		{ "table missing cells", test_table_missing_cells },
 		{ "status", test_render_status },
