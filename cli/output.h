@@ -1,6 +1,8 @@
 /* output.h — everything tsnctl prints: the human rendering of each command's
  * answer (tables, key/value blocks, diagnostics), the -j JSON rendering, error
- * messages, and the exit status that goes with each outcome.
+ * messages, and the exit status that goes with each outcome.  output.c
+ * dispatches; the renderers are render_*.c (render.h), the table engine
+ * table.c.
  *
  * One entry point per outcome: output_response() for an answer from tsnd (or a
  * locally built one, see `config check FILE`), output_client_error() when no
@@ -27,20 +29,7 @@ enum tsnctl_exit {
 	TSNCTL_EXIT_PROTOCOL = 6,	/* garbled or missing answer, timeout */
 };
 
-/* ---- tables: aligned columns, cells never truncated ---- */
-struct table;
-
-struct table *table_new(void);
-void table_free(struct table *t);
-/* Columns are added before the first row.  A NULL title makes a headerless
- * column; the header line is printed only if some column has a title. */
-void table_add_column(struct table *t, const char *title);
-/* Start a new row; its cells are appended with table_add_cell, left to right.
- * Cells not given print empty. */
-void table_add_row(struct table *t);
-void table_add_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Columns are separated by two spaces; the last column is not padded. */
-void table_print(const struct table *t, FILE *out);
+#include "table.h"
 
 /* ---- rendering ---- */
 struct output {

@@ -63,4 +63,14 @@ int dataplane_xdp_fd(const struct dataplane *dp);
 int dataplane_tc_fd(const struct dataplane *dp);
 int dataplane_map_fd(const struct dataplane *dp, const char *map_name);
 
+/* For tests only.  dataplane_apply fails right after the named step ("vlans",
+ * "tables", "devmap"; NULL or "" for none), as if the kernel had refused, so
+ * that the rollback of what came before can be checked. */
+void dataplane_test_fail_after(struct dataplane *dp, const char *step);
+/* A VLAN sub-interface (port, vid) -> sub_ifindex added to what the kernel's
+ * link list says, for kernels without 8021q (this host's); cleared by
+ * dataplane_test_clear_vlans.  0 or -ENOMEM. */
+int dataplane_test_add_vlan(struct dataplane *dp, int port_ifindex, unsigned vid, int sub_ifindex);
+void dataplane_test_clear_vlans(struct dataplane *dp);
+
 #endif

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "percpu.h"
 #include "policing.h"
 #include "tsn/bpf_meter.h"
 #include "tsn/units.h"
@@ -241,28 +242,7 @@ int pol_write(int filters_fd, int gates_fd, int ents_fd, const struct tsn_config
 
 int pol_read_counters(int stats_fd, uint32_t id, struct tsn_filter_counters *sum)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct tsn_filter_counters *percpu;
-	int rc;
-
-	memset(sum, 0, sizeof(*sum));
-	if (ncpus <= 0)
-		return -EINVAL;
-	percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	rc = bpf_map_lookup_elem(stats_fd, &id, percpu);
-	for (int cpu = 0; rc == 0 && cpu < ncpus; cpu++) {
-		sum->matched += percpu[cpu].matched;
-		sum->passed += percpu[cpu].passed;
-		sum->max_sdu += percpu[cpu].max_sdu;
-		sum->gate_closed += percpu[cpu].gate_closed;
-		sum->red += percpu[cpu].red;
-		sum->yellow += percpu[cpu].yellow;
-		sum->demoted += percpu[cpu].demoted;
-	}
-	free(percpu);
-	return rc;
+	return percpu_sum_u64(stats_fd, &id, sum, sizeof(*sum));
 }
 
 static void add_u64(json_object *o, const char *key, uint64_t v)

@@ -1,16 +1,20 @@
 /* ptp.h — time synchronisation: tsnd runs linuxptp and reads its state itself.
  *
- * Three concerns, one module (docs/ptp.md):
- *   - configuration: checks against the system (timestamping capabilities read
- *     from the kernel, ptp4l's own option parser), the gate-window rule for PTP
- *     frames, and the generated ptp4l.conf / phc2sys command line;
- *   - supervision: ptp4l (and phc2sys where a port has a PTP hardware clock) run
- *     as children of tsnd; their output goes to tsnd's log; they are restarted
- *     with back-off when they die and stopped when tsnd stops;
- *   - the management session: tsnd's own client (lib/pmc.c) polls ptp4l's data
- *     sets and subscribes to its notifications; a sync-state machine and an
- *     offset window turn them into `ptp.status` and the lock events that hold
- *     gate schedules (ptp_locked_for, ptp_set_lock_callback).
+ * The module's public API, in parts (docs/ptp.md):
+ *   - configuration (ptp_config.c): checks against the system (timestamping
+ *     capabilities read from the kernel, ptp4l's own option parser), the
+ *     gate-window rule for PTP frames, and the generated ptp4l.conf / phc2sys
+ *     command line;
+ *   - life cycle and the reload step (ptp.c): ptp4l (and phc2sys where a port
+ *     has a PTP hardware clock) run as children of tsnd under the generic
+ *     supervisor (supervisor.c): output to tsnd's log, restarts with back-off,
+ *     stopped when tsnd stops;
+ *   - the management session (ptp_session.c): tsnd's own client (lib/pmc.c)
+ *     polls ptp4l's data sets and subscribes to its notifications;
+ *   - the sync-state machine (ptp_sync.c): an offset window and the lock events
+ *     that hold gate schedules (ptp_locked_for, ptp_set_lock_callback);
+ *   - the status (ptp_status.c): `ptp.status` and the summary.
+ * ptp_priv.h holds the running state those files share.
  */
 #ifndef TSND_PTP_H
 #define TSND_PTP_H
@@ -37,7 +41,8 @@ enum ptp_sync_state {
 	PTP_SYNC_HOLDOVER,	/* was locked; now no fresh sample or no master to follow */
 };
 
-/* Timing of the supervision and the management session (docs/ptp.md). */
+/* Timing of the supervision (passed to supervisor.c) and the management
+ * session (docs/ptp.md). */
 #define PTP_POLL_NS		1000000000ull	/* GET of every data set */
 #define PTP_REQUEST_TIMEOUT_NS	1000000000ull	/* an unanswered request counts as a timeout */
 #define PTP_MGMT_DEAD_NS	5000000000ull	/* no answer this long: fault */
@@ -120,18 +125,21 @@ int ptp_effective_delay(const struct tsn_cfg_ptp *ptp, const struct tsn_cfg_ptp_
 const char *ptp_transport_name(int transport);			/* "UDPv4", "UDPv6", "L2" */
 uint64_t ptp_log_interval_ns(int log_interval);			/* 2^n seconds in ns */
 
-/* ---- running (ptp.c) ---- */
+/* ---- running (ptp.c, ptp_session.c, ptp_sync.c, ptp_status.c) ---- */
 
 struct ptp *ptp_new(struct evloop *loop);
 /* Stops the children (SIGTERM, SIGKILL after PTP_STOP_GRACE_NS) and closes the
  * management session. */
 void ptp_free(struct ptp *p);
 
-/* A reload step in two halves.  ptp_prepare checks what can fail — binaries,
- * state directory, the new files written beside the running ones — and
- * changes nothing that runs; ptp_commit puts the new configuration in force
- * (restarting ptp4l/phc2sys only if their generated configuration changed);
- * ptp_abort forgets a prepared configuration.  0 or -1 with a message. */
+/* A reload step.  ptp_prepare (the apply half) does what can fail — binaries,
+ * state directory, the new ptp4l.conf/phc2sys.conf written and renamed into
+ * place, the replaced files kept as <file>.old — and changes nothing that runs
+ * (ptp4l read its file when it started); 0 or -1 with a message naming the file
+ * and the reason.  ptp_commit puts the new configuration in force (restarting
+ * ptp4l/phc2sys if their generated configuration changed, or if they were
+ * stopped) and drops the .old copies; it cannot fail.  ptp_abort puts the old
+ * files back and forgets the prepared configuration. */
 int ptp_prepare(struct ptp *p, const struct tsn_config *cfg, char *err, size_t errlen);
 void ptp_commit(struct ptp *p, const struct tsn_config *cfg);
 void ptp_abort(struct ptp *p);

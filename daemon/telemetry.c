@@ -18,6 +18,7 @@
 #include "telemetry.h"
 #include "tsn/bpf_shared.h"
 #include "tsn/log.h"
+#include "tsn/timefmt.h"
 #include "bpf/telemetry.skel.h"
 
 enum tele_state { TELE_OFF, TELE_ON, TELE_UNAVAILABLE };
@@ -601,14 +602,12 @@ json_object *telemetry_latency_json(struct telemetry *t, const struct tsn_config
 	json_object *streams = json_object_new_array(), *tot = json_object_new_object();
 	struct tsn_tele_totals sum;
 	struct tsn_hist *h = malloc(sizeof(*h));
-	char since[32];
-	struct tm tm;
+	char since[TSN_RFC3339_LEN];
 
 	json_object_object_add(o, "state", json_object_new_string(telemetry_state(t)));
 	if (t->state == TELE_UNAVAILABLE)
 		json_object_object_add(o, "message", json_object_new_string(t->message));
-	gmtime_r(&t->since, &tm);
-	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	tsn_format_rfc3339(t->since, since, sizeof(since));
 	json_object_object_add(o, "since", t->attached ? json_object_new_string(since) : NULL);
 	json_object_object_add(o, "clock", json_object_new_string("monotonic"));
 	json_object_object_add(o, "bucket_error_pct", json_object_new_double(100.0 / TSN_HIST_SUB));

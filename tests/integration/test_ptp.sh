@@ -314,6 +314,68 @@ test_reload_restarts_only_on_change() {
 	expect_json "$(ptp_status)" '.enabled == false and .sync.state == "disabled"' "disabled"
 }
 
+# PTP off, then on again with the same settings: ptp4l runs again.  (It stayed
+# stopped, "fault: ptp4l is stopped", when ptp_commit saw an unchanged file.)
+test_reenabled_same_settings() {
+	start_switch
+	local pid
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	sed -i 's/^  enabled: true/  enabled: false/' "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	lab_wait_until 5 eval "! lab_pid_alive $pid" || it_fail "ptp4l $pid still runs with ptp disabled"
+	wait_status 5 '.enabled == false and .sync.state == "disabled"' "disabled"
+	sed -i 's/^  enabled: false/  enabled: true/' "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	wait_status 10 ".processes.ptp4l.state == \"running\" and .processes.ptp4l.pid != $pid" \
+		"ptp4l started again"
+	wait_status 10 '.sync.state != "fault" and .clock.identity != null' "ptp4l answers again"
+}
+
+# The new ptp4l.conf cannot be put in place (a directory is in its way): the
+# reload fails, says why, and ptp4l keeps running.  (The rename used to happen
+# in ptp_commit, where a failure was only logged and the reload succeeded.)
+test_conf_install_failure_fails_reload() {
+	start_switch
+	local pid conf=$IT_DIR/state/ptp4l.conf
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	rm "$conf"
+	mkdir "$conf"
+	touch "$conf/in-the-way"
+	ptp_tsnd_config "$IT_DIR/ptp.yaml" "announceReceiptTimeout: 4"
+	expect_exit 1 tsnctl_sw config reload
+	expect_match "$ERR" "ptp4l\.conf" "the error names the file"
+	expect_match "$ERR" "previous state kept" "the error says nothing changed"
+	expect_json "$(ptp_status)" ".processes.ptp4l.pid == $pid and .processes.ptp4l.state == \"running\"" \
+		"ptp4l untouched by the failed reload"
+	[[ -d $conf && -e $conf/in-the-way ]] || it_fail "the directory in the way was changed"
+	[[ ! -e $conf.new && ! -e $conf.old ]] || it_fail "staging files left behind: $(ls "$IT_DIR/state")"
+	# Out of the way, the same reload goes through with the new file.
+	rm -r "$conf"
+	expect_exit 0 tsnctl_sw config reload
+	wait_status 10 ".processes.ptp4l.state == \"running\" and .processes.ptp4l.pid != $pid" "restarted"
+	expect_match "$(cat "$conf")" '^announceReceiptTimeout +4$' "new file in place"
+	[[ ! -e $conf.new && ! -e $conf.old ]] || it_fail "staging files left behind: $(ls "$IT_DIR/state")"
+}
+
+# A later step of the reload fails (the data plane: veth refuses native XDP
+# while its peer's MTU exceeds a page): ptp_abort puts the ptp4l.conf in force
+# back, since ptp_prepare already renamed the new one into place.
+test_failed_reload_restores_conf() {
+	start_switch
+	local pid conf=$IT_DIR/state/ptp4l.conf before
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	before=$(cat "$conf")
+	ptp_tsnd_config "$IT_DIR/ptp.yaml" "announceReceiptTimeout: 4"
+	sed -i 's/^  - { name: sw0p2, xdp: off }/  - { name: sw0p2, xdp: native }/' "$IT_DIR/ptp.yaml"
+	ip -n "$(lab_ns "$IT_PEER")" link set p2 mtu 9000 || it_fail "cannot raise p2's MTU"
+	expect_exit 1 tsnctl_sw config reload
+	ip -n "$(lab_ns "$IT_PEER")" link set p2 mtu 1500
+	expect_match "$ERR" "sw0p2" "the data plane's error"
+	expect_eq "$(cat "$conf")" "$before" "ptp4l.conf after the failed reload"
+	[[ ! -e $conf.new && ! -e $conf.old ]] || it_fail "staging files left behind: $(ls "$IT_DIR/state")"
+	expect_json "$(ptp_status)" ".processes.ptp4l.pid == $pid" "ptp4l untouched by the failed reload"
+}
+
 # require-sync: sw0p2's schedule is held until PTP is locked, then handed to the
 # schedule engine.  This host's kernel has no taprio, so there the kernel refuses
 # it ("error"); in the kernel lab it is "applied".  Either way it is no longer held.
@@ -367,4 +429,6 @@ test_stopped_with_tsnd() {
 
 [[ -x $PTP4L && -x $PMC ]] || { echo "FAIL setup: $PTP4L and $PMC are needed (package linuxptp)"; exit 1; }
 it_main generated_config sync_and_pmc_agree grandmaster_failover ptp4l_restarted \
-	reload_restarts_only_on_change require_sync_holds_schedule stopped_with_tsnd
+	reload_restarts_only_on_change reenabled_same_settings conf_install_failure_fails_reload \
+	failed_reload_restores_conf \
+	require_sync_holds_schedule stopped_with_tsnd

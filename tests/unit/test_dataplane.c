@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane.h"
+#include "dataplane_priv.h"
 #include "test_util.h"
 #include "tsn/log.h"
 
@@ -491,6 +492,106 @@ static void test_attach_error_rolls_back(void)
 	CU_ASSERT_EQUAL(ports_attached(), 2);
 }
 
+/* ---- VLAN entries and ifindex-keyed maps ---- */
+
+/* How many keys a hash map holds (keys of at most 64 bytes). */
+static size_t map_count(int fd)
+{
+	unsigned char key[64], next[64];
+	size_t n = 0;
+
+	for (int rc = bpf_map_get_next_key(fd, NULL, next); rc == 0;
+	     rc = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, sizeof(key));
+		n++;
+	}
+	return n;
+}
+
+/* (port, vid) -> sub in tsn_vlan_in and sub -> (port, vid) in tsn_egress. */
+static bool has_vlan(int port, unsigned vid, int sub)
+{
+	struct tsn_vlan_key k = { .ifindex = (__u32)port, .vid = vid };
+	__u32 got = 0, key = (__u32)sub;
+	struct tsn_egress eg;
+
+	return bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_vlan_in"), &k, &got) == 0 &&
+	       got == (__u32)sub &&
+	       bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_egress"), &key, &eg) == 0 &&
+	       eg.ifindex == (__u32)port && eg.vid == vid;
+}
+
+/* VLAN entries written by a failed apply are undone: new ones deleted, changed
+ * ones put back.  (They stayed before: write_vlans had no undo record.)  The
+ * host's kernel has no 8021q, so the sub-interfaces are injected into the
+ * scan; the maps, the writes and the undo are the real ones. */
+static void test_vlan_entries_roll_back(void)
+{
+	static const char *const steps[] = { "vlans", "tables", "devmap" };
+	int da0 = (int)if_nametoindex("da0");
+	char err[512];
+	int in_fd, eg_fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	in_fd = dataplane_map_fd(dp, "tsn_vlan_in");
+	eg_fd = dataplane_map_fd(dp, "tsn_egress");
+	CU_ASSERT_EQUAL_FATAL(dataplane_test_add_vlan(dp, da0, 5, 9001), 0);
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
+	CU_ASSERT_TRUE(has_vlan(da0, 5, 9001));
+	CU_ASSERT_EQUAL(map_count(in_fd), 1);
+	CU_ASSERT_EQUAL(map_count(eg_fd), 1);
+
+	/* vid 5 moves to another sub-interface and vid 6 appears; a later step fails. */
+	dataplane_test_clear_vlans(dp);
+	CU_ASSERT_EQUAL(dataplane_test_add_vlan(dp, da0, 5, 9002), 0);
+	CU_ASSERT_EQUAL(dataplane_test_add_vlan(dp, da0, 6, 9003), 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		dataplane_test_fail_after(dp, steps[i]);
+		CU_ASSERT_NOT_EQUAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, steps[i]));
+		CU_ASSERT_TRUE(has_vlan(da0, 5, 9001));
+		CU_ASSERT_EQUAL(map_count(in_fd), 1);
+		CU_ASSERT_EQUAL(map_count(eg_fd), 1);
+	}
+
+	/* Without the fault the same apply goes through; the old sub-interface goes. */
+	dataplane_test_fail_after(dp, NULL);
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
+	CU_ASSERT_TRUE(has_vlan(da0, 5, 9002));
+	CU_ASSERT_TRUE(has_vlan(da0, 6, 9003));
+	CU_ASSERT_EQUAL(map_count(in_fd), 2);
+	CU_ASSERT_EQUAL(map_count(eg_fd), 2);
+	dataplane_test_clear_vlans(dp);
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
+	CU_ASSERT_EQUAL(map_count(in_fd), 0);
+	CU_ASSERT_EQUAL(map_count(eg_fd), 0);
+}
+
+static bool keep_low(const void *arg, __u32 ifindex)
+{
+	return ifindex <= *(const __u32 *)arg;
+}
+
+/* Every stale key goes, however many: the walk used to stop after
+ * TSN_MAX_PORTS of them (a fixed array), leaving the rest behind. */
+static void test_prune_many_stale_keys(void)
+{
+	const __u32 total = 3 * TSN_MAX_PORTS, low = 10;
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "tsn_test_prune", sizeof(__u32), sizeof(__u32),
+				4 * TSN_MAX_PORTS, NULL);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	for (__u32 k = 1; k <= total; k++)
+		CU_ASSERT_EQUAL(bpf_map_update_elem(fd, &k, &k, BPF_NOEXIST), 0);
+	CU_ASSERT_EQUAL(dp_prune_ifindex_map(fd, keep_low, &low), (int)(total - low));
+	CU_ASSERT_EQUAL(map_count(fd), low);
+	for (__u32 k = 1; k <= low; k++) {
+		__u32 v = 0;
+		CU_ASSERT_EQUAL(bpf_map_lookup_elem(fd, &k, &v), 0);
+	}
+	close(fd);
+}
+
 static void test_auto_mode(void)
 {
 	char err[512], mode[16];
@@ -721,6 +822,8 @@ int main(void)
 	    !CU_add_test(suite, "counters follow traffic", test_counters_follow_traffic) ||
 	    !CU_add_test(suite, "missing port rolls back", test_missing_port_rolls_back) ||
 	    !CU_add_test(suite, "kernel attach error rolls back", test_attach_error_rolls_back) ||
+	    !CU_add_test(suite, "VLAN entries roll back", test_vlan_entries_roll_back) ||
+	    !CU_add_test(suite, "prune many stale keys", test_prune_many_stale_keys) ||
 	    !CU_add_test(suite, "auto mode", test_auto_mode) ||
 	    !CU_add_test(suite, "foreign program untouched", test_foreign_program_untouched) ||
 	    !CU_add_test(suite, "empty port list detaches", test_empty_list_detaches) ||
