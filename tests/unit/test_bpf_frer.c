@@ -1,0 +1,825 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* test_bpf_frer.c — IEEE 802.1CB FRER in bpf/frer.bpf.c: frer_xdp run through the
+ * kernel's BPF_PROG_RUN on crafted frames (exact bytes in and out, tsnd's metadata
+ * in front), verdicts and the exact 802.1CB counters; frer_tc's stream splitting
+ * on veth ports in a network namespace.  Needs root (BPF, namespaces). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/frer.skel.h"
+#include "bpf_frames.h"
+#include "test_util.h"
+#include "tsn/bpf_frer.h"
+
+#define SID 7
+#define MS 1000000ULL
+
+static struct frer_bpf *skel;
+static int port_a, port_b;		/* two veth ports: ingress ifindexes of two paths */
+
+/* ---- frames ---- */
+
+/* R-TAG: EtherType 0xF1C1, reserved 0, sequence number; the next header fills the
+ * EtherType behind it. */
+static void fb_rtag(struct fb *f, unsigned seq)
+{
+	fb_put16(f->b + f->type, TSN_FRER_ETH_P_RTAG);
+	f->b[f->len] = 0;
+	f->b[f->len + 1] = 0;
+	fb_put16(f->b + f->len + 2, seq);
+	f->type = f->len + 4;
+	f->len += 6;
+}
+
+/* Ethernet (fb_mac_b -> fb_mac_a... as bpf_frames.h), ntags tags (S-tag first
+ * for two), an R-TAG when seq >= 0, then EtherType 0x88B5 and 46 payload bytes. */
+static void frame(struct fb *f, int ntags, long seq)
+{
+	fb_eth(f, fb_mac_a, fb_mac_b);
+	if (ntags == 2)
+		fb_vlan(f, 0x88a8, 3, 100);
+	if (ntags >= 1)
+		fb_vlan(f, 0x8100, 5, 200);
+	if (seq >= 0)
+		fb_rtag(f, (unsigned)seq);
+	fb_ethertype(f, 0x88b5, 46);
+}
+
+/* ---- running frer_xdp ---- */
+
+struct run {
+	int verdict;
+	uint8_t out[FB_MAX + 64];
+	size_t meta_len, len;
+	struct tsn_xdp_meta meta;
+	const uint8_t *frame;
+};
+
+/* Run f into frer_xdp as arriving on ifindex.  sid != 0: tsn_xdp's metadata in
+ * front naming stream sid (the pipeline), else no metadata. */
+static void run(int ifindex, uint32_t sid, const struct fb *f, struct run *r)
+{
+	uint8_t in[FB_MAX + sizeof(struct tsn_xdp_meta)];
+	struct tsn_xdp_meta m = {
+		.magic = TSN_META_MAGIC, .stream_id = sid, .priority = 6, .tc = 2,
+		.flags = TSN_META_STREAM,
+	};
+	size_t ml = sid ? sizeof(m) : 0;
+	struct xdp_md ctx_in = {
+		.data = (__u32)ml, .data_end = (__u32)(ml + f->len), .ingress_ifindex = (__u32)ifindex,
+	};
+	struct xdp_md ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in, .data_size_in = (__u32)(ml + f->len),
+		.data_out = r->out, .data_size_out = sizeof(r->out),
+		.ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		.ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		.repeat = 1);
+	int err;
+
+	memcpy(in, &m, ml);
+	memcpy(in + ml, f->b, f->len);
+	memset(r, 0, sizeof(*r));
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.frer_xdp), &opts);
+	if (err)
+		fprintf(stderr, "\n  BPF_PROG_RUN: %d", err);
+	CU_ASSERT_EQUAL_FATAL(err, 0);
+	r->verdict = (int)opts.retval;
+	r->meta_len = ctx_out.data;
+	r->len = opts.data_size_out - r->meta_len;
+	r->frame = r->out + r->meta_len;
+	if (r->meta_len == sizeof(r->meta))
+		memcpy(&r->meta, r->out, sizeof(r->meta));
+}
+
+/* Run a frame with sequence number seq (-1: no R-TAG) and expect a verdict. */
+static void expect(int ifindex, long seq, int verdict, int line)
+{
+	struct fb f;
+	struct run r;
+
+	frame(&f, 0, seq);
+	run(ifindex, SID, &f, &r);
+	if (r.verdict != verdict)
+		fprintf(stderr, "\n  line %d: sequence %ld: verdict %d, want %d", line, seq, r.verdict, verdict);
+	CU_ASSERT_EQUAL(r.verdict, verdict);
+}
+#define PASS(seq) expect(port_a, (seq), XDP_PASS, __LINE__)
+#define DROP(seq) expect(port_a, (seq), XDP_DROP, __LINE__)
+
+/* ---- maps ---- */
+
+static void set_clock(uint64_t ns)
+{
+	uint32_t zero = 0;
+
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_clock), &zero, &ns, 0), 0);
+}
+
+/* Start from empty tables and the given stream SID (clock at 1 s). */
+static void fresh(uint8_t flags, uint8_t alg, uint8_t history, uint64_t reset_ns)
+{
+	struct tsn_frer_stream s = { .cfg = { .flags = flags, .algorithm = alg, .history = history,
+					      .reset_ns = reset_ns, .priority = 4 } };
+	uint32_t sid = SID;
+	struct bpf_map *maps[] = { skel->maps.frer_streams, skel->maps.frer_indiv,
+				   skel->maps.frer_port_stats, skel->maps.frer_split, skel->maps.frer_ident };
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		int fd = bpf_map__fd(maps[i]);
+		uint8_t key[64], next[64];
+
+		while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+			memcpy(key, next, sizeof(key));
+			bpf_map_delete_elem(fd, key);
+		}
+	}
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_streams), &sid, &s, BPF_NOEXIST), 0);
+	set_clock(1000 * MS);
+}
+
+static struct tsn_frer_stream stream_state(uint32_t sid)
+{
+	struct tsn_frer_stream s = {};
+
+	CU_ASSERT_EQUAL(bpf_map_lookup_elem_flags(bpf_map__fd(skel->maps.frer_streams), &sid, &s, BPF_F_LOCK), 0);
+	return s;
+}
+
+static struct tsn_frer_counters port_counters(int ifindex)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct tsn_frer_counters *pc = calloc((size_t)ncpus, sizeof(*pc)), sum = {};
+	uint32_t key = (uint32_t)ifindex;
+
+	if (pc && bpf_map_lookup_elem(bpf_map__fd(skel->maps.frer_port_stats), &key, pc) == 0)
+		for (int c = 0; c < ncpus; c++) {
+			const uint64_t *src = (const uint64_t *)&pc[c];
+			uint64_t *dst = (uint64_t *)&sum;
+
+			for (size_t i = 0; i < sizeof(sum) / sizeof(uint64_t); i++)
+				dst[i] += src[i];
+		}
+	free(pc);
+	return sum;
+}
+
+/* The counters, all of them, as one line: "passed discarded ooo rogue lost tagless resets". */
+#define CHECK_RCVY(c, p, d, o, r, l, t, rs)                                                     \
+	do {                                                                                  \
+		struct tsn_frer_counters c_ = (c);                                            \
+		if (c_.passed != (p) || c_.discarded != (d) || c_.out_of_order != (o) ||      \
+		    c_.rogue != (r) || c_.lost != (l) || c_.tagless != (t) || c_.resets != (rs)) \
+			fprintf(stderr, "\n  line %d: passed %llu discarded %llu ooo %llu rogue %llu " \
+				"lost %llu tagless %llu resets %llu", __LINE__,               \
+				(unsigned long long)c_.passed, (unsigned long long)c_.discarded, \
+				(unsigned long long)c_.out_of_order, (unsigned long long)c_.rogue, \
+				(unsigned long long)c_.lost, (unsigned long long)c_.tagless,  \
+				(unsigned long long)c_.resets);                               \
+		CU_ASSERT_EQUAL(c_.passed, (p));                                              \
+		CU_ASSERT_EQUAL(c_.discarded, (d));                                           \
+		CU_ASSERT_EQUAL(c_.out_of_order, (o));                                        \
+		CU_ASSERT_EQUAL(c_.rogue, (r));                                               \
+		CU_ASSERT_EQUAL(c_.lost, (l));                                                \
+		CU_ASSERT_EQUAL(c_.tagless, (t));                                             \
+		CU_ASSERT_EQUAL(c_.resets, (rs));                                             \
+	} while (0)
+
+/* ---- R-TAG encode and decode ---- */
+
+/* Sequence generation: the R-TAG goes behind the tags, numbers count up per stream
+ * and wrap 65535 -> 0; the metadata in front survives. */
+static void test_rtag_insert(void)
+{
+	for (int ntags = 0; ntags <= 2; ntags++) {
+		struct fb in, want;
+		struct run r;
+
+		fresh(TSN_FRER_GEN, 0, 0, 0);
+		for (unsigned seq = 0; seq < 3; seq++) {
+			frame(&in, ntags, -1);
+			frame(&want, ntags, seq);
+			run(port_a, SID, &in, &r);
+			CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+			CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "tagged frame"));
+			CU_ASSERT_EQUAL(r.meta_len, sizeof(struct tsn_xdp_meta));
+			CU_ASSERT_EQUAL(r.meta.magic, TSN_META_MAGIC);
+			CU_ASSERT_EQUAL(r.meta.stream_id, SID);
+			CU_ASSERT_EQUAL(r.meta.priority, 6);	/* tsn_xdp's, untouched */
+		}
+		CU_ASSERT_EQUAL(stream_state(SID).c.generated, 3);
+		CU_ASSERT_EQUAL(port_counters(port_a).generated, 3);
+	}
+
+	/* Wraparound of the generator. */
+	struct tsn_frer_stream s = stream_state(SID);
+	uint32_t sid = SID;
+	struct fb in, want;
+	struct run r;
+
+	s.gen_seq = 65535;
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_streams), &sid, &s, 0), 0);
+	frame(&in, 1, -1);
+	frame(&want, 1, 65535);
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "sequence 65535"));
+	frame(&want, 1, 0);
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "sequence 0 after 65535"));
+}
+
+/* Sequence recovery removes the R-TAG, whatever the tags before it. */
+static void test_rtag_remove(void)
+{
+	for (int ntags = 0; ntags <= 2; ntags++) {
+		struct fb in, want;
+		struct run r;
+
+		fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 0);
+		frame(&in, ntags, 4242);
+		frame(&want, ntags, -1);
+		run(port_a, SID, &in, &r);
+		CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+		CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "frame without R-TAG"));
+		CU_ASSERT_EQUAL(r.meta.stream_id, SID);
+		/* The duplicate ends here. */
+		run(port_a, SID, &in, &r);
+		CU_ASSERT_EQUAL(r.verdict, XDP_DROP);
+	}
+	/* KEEP_TAG (a relay): the frame leaves as it came. */
+	struct fb in;
+	struct run r;
+
+	fresh(TSN_FRER_RCVY | TSN_FRER_KEEP_TAG, TSN_FRER_ALG_VECTOR, 8, 0);
+	frame(&in, 2, 17);
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, in.b, in.len, "relayed frame"));
+
+	/* Recovery then generation anew (KEEP_TAG | GEN): the number is rewritten. */
+	struct fb want;
+
+	fresh(TSN_FRER_RCVY | TSN_FRER_KEEP_TAG | TSN_FRER_GEN, TSN_FRER_ALG_VECTOR, 8, 0);
+	frame(&in, 1, 17);
+	frame(&want, 1, 0);
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "renumbered frame"));
+	/* Recovery, tag removed, then a new tag (GEN without KEEP_TAG). */
+	fresh(TSN_FRER_RCVY | TSN_FRER_GEN, TSN_FRER_ALG_VECTOR, 8, 0);
+	frame(&in, 2, 900);
+	frame(&want, 2, 0);
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "re-tagged frame"));
+	CU_ASSERT_EQUAL(port_counters(port_a).passed, 1);
+	CU_ASSERT_EQUAL(port_counters(port_a).generated, 1);
+}
+
+/* Frames of no FRER stream, and frames without metadata of no identified stream,
+ * pass untouched; null stream identification finds a stream without metadata and
+ * leaves the metadata frer_tc needs. */
+static void test_other_frames(void)
+{
+	struct tsn_frer_ident_key k = { .vid = 200 };
+	uint32_t sid = SID;
+	struct fb in, want;
+	struct run r;
+
+	fresh(TSN_FRER_GEN, 0, 0, 0);
+	frame(&in, 1, -1);
+	run(port_a, SID + 1, &in, &r);			/* another stream */
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, in.b, in.len, "frame of another stream"));
+	run(port_a, 0, &in, &r);			/* no metadata, no identification */
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_EQUAL(r.meta_len, 0);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, in.b, in.len, "frame of no stream"));
+
+	memcpy(k.mac, fb_mac_a, 6);
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_ident), &k, &sid, 0), 0);
+	frame(&want, 1, 0);
+	run(port_a, 0, &in, &r);
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, want.b, want.len, "identified frame"));
+	CU_ASSERT_EQUAL(r.meta_len, sizeof(struct tsn_xdp_meta));
+	CU_ASSERT_EQUAL(r.meta.magic, TSN_META_MAGIC);
+	CU_ASSERT_EQUAL(r.meta.stream_id, SID);
+	CU_ASSERT_EQUAL(r.meta.flags, TSN_META_STREAM);
+	CU_ASSERT_EQUAL(r.meta.priority, 4);		/* the stream's configured priority */
+	/* Another VLAN is another stream (none here). */
+	frame(&in, 2, -1);
+	run(port_a, 0, &in, &r);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, in.b, in.len, "frame of VLAN 100"));
+}
+
+/* An R-TAG the frame cuts short is an encode error, dropped. */
+static void test_rtag_cut(void)
+{
+	struct fb in;
+	struct run r;
+
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 0);
+	fb_eth(&in, fb_mac_a, fb_mac_b);
+	fb_vlan(&in, 0x8100, 0, 5);
+	fb_ethertype(&in, TSN_FRER_ETH_P_RTAG, 5);	/* 5 of the 6 bytes R-TAG + type */
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_EQUAL(r.verdict, XDP_DROP);
+	CU_ASSERT_EQUAL(stream_state(SID).c.encode_errored, 1);
+	CU_ASSERT_EQUAL(port_counters(port_a).encode_errored, 1);
+	CHECK_RCVY(stream_state(SID).c, 0, 0, 0, 0, 0, 0, 0);
+}
+
+/* ---- VectorRecoveryAlgorithm ---- */
+
+static void test_vector_basic(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 0);
+	PASS(10);			/* TakeAny */
+	DROP(10);			/* duplicate */
+	PASS(11);
+	PASS(13);			/* ahead: out of order */
+	PASS(12);			/* late, in the history: out of order */
+	DROP(12);
+	DROP(13);
+	PASS(14);
+	CHECK_RCVY(stream_state(SID).c, 5, 3, 2, 0, 0, 0, 0);
+	CHECK_RCVY(port_counters(port_a), 5, 3, 2, 0, 0, 0, 0);
+}
+
+static void test_vector_wrap(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 0);
+	PASS(65534);
+	PASS(65535);
+	PASS(0);
+	DROP(65535);			/* before the wrap, still in the history */
+	PASS(2);			/* across 1 */
+	PASS(1);
+	DROP(0);
+	DROP(2);
+	PASS(3);
+	CHECK_RCVY(stream_state(SID).c, 6, 3, 2, 0, 0, 0, 0);
+	/* Ahead across the wrap by history - 1 is in, by history is rogue. */
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 0);
+	PASS(65530);
+	DROP(2);			/* 65530 + 8 */
+	PASS(1);			/* 65530 + 7 */
+	CHECK_RCVY(stream_state(SID).c, 2, 0, 1, 1, 0, 0, 0);
+}
+
+/* History 4: RecovSeqNum - 3 is the oldest number the function remembers. */
+static void test_vector_window(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 4, 0);
+	PASS(100);
+	DROP(96);			/* 4 behind: outside the history, rogue */
+	PASS(97);			/* 3 behind: inside, never seen */
+	DROP(97);
+	DROP(104);			/* 4 ahead: rogue */
+	PASS(103);			/* 3 ahead */
+	DROP(30000);			/* far off */
+	DROP(103 + 32768);		/* the farthest a 16-bit number can be */
+	PASS(104);
+	CHECK_RCVY(stream_state(SID).c, 4, 1, 2, 4, 0, 0, 0);
+}
+
+/* Lost: a number that leaves the history without having passed.  Positions before
+ * the first frame after a reset are not counted. */
+static void test_vector_lost(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 4, 0);
+	PASS(1);			/* history {1} */
+	PASS(4);			/* 2, 3 missing, still in the history (1..4) */
+	CHECK_RCVY(stream_state(SID).c, 2, 0, 1, 0, 0, 0, 0);
+	PASS(5);			/* 1 leaves (passed) */
+	PASS(6);			/* 2 leaves: lost */
+	PASS(3);			/* late but in time */
+	PASS(7);			/* 3 leaves (passed) */
+	PASS(9);			/* 4, 5 leave (passed) */
+	PASS(12);			/* 6, 7 passed, 8 lost; 10 and 11 still in the history */
+	CHECK_RCVY(stream_state(SID).c, 8, 0, 4, 0, 2, 0, 0);
+	CHECK_RCVY(port_counters(port_a), 8, 0, 4, 0, 2, 0, 0);
+
+	/* History 64: 63 behind is in, 64 behind is rogue; a jump of 63 loses 62. */
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 64, 0);
+	PASS(1000);
+	PASS(1063);
+	PASS(1001);			/* 62 behind */
+	PASS(1000 + 63 - 63 + 1 + 1);	/* 1002, 61 behind */
+	DROP(999);			/* 64 behind */
+	PASS(1064);			/* 1000 leaves (passed) */
+	PASS(1066);			/* 1001, 1002 leave (passed) */
+	PASS(1067);			/* 1003 leaves: lost */
+	CHECK_RCVY(stream_state(SID).c, 7, 0, 4, 1, 1, 0, 0);
+	PASS(1067 + 63);		/* 1004 .. 1066 leave: 1004..1062 lost (59), 1063, 1064, 1066 passed, 1065 lost */
+	CHECK_RCVY(stream_state(SID).c, 8, 0, 5, 1, 61, 0, 0);
+}
+
+/* The reset timer: frerSeqRcvyResetMSec after the last passed frame any number is
+ * taken again; discarded frames do not restart it. */
+static void test_vector_reset(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 50 * MS);
+	PASS(5);
+	set_clock(1049 * MS);
+	DROP(5);			/* 49 ms: still synchronised */
+	DROP(40000);
+	set_clock(1050 * MS);
+	PASS(40000);			/* 50 ms after the last pass: reset, TakeAny */
+	CHECK_RCVY(stream_state(SID).c, 2, 1, 0, 1, 0, 0, 1);
+	DROP(40000);
+	PASS(40001);
+	set_clock(1099 * MS);
+	PASS(40002);
+	set_clock(1148 * MS);
+	DROP(40002);			/* 49 ms after the last pass */
+	PASS(40003);
+	CHECK_RCVY(stream_state(SID).c, 5, 3, 0, 1, 0, 0, 1);
+	CHECK_RCVY(port_counters(port_a), 5, 3, 0, 1, 0, 0, 1);
+	/* After a reset, the history before the new first frame is not lost. */
+	set_clock(2000 * MS);
+	PASS(7);
+	for (int s = 8; s < 20; s++)
+		PASS(s);
+	CHECK_RCVY(stream_state(SID).c, 18, 3, 0, 1, 0, 0, 2);
+}
+
+/* ---- MatchRecoveryAlgorithm ---- */
+
+static void test_match(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_MATCH, 0, 10 * MS);
+	PASS(65535);			/* TakeAny */
+	DROP(65535);
+	PASS(0);			/* wrap: in order */
+	DROP(0);
+	PASS(5);			/* a gap: out of order */
+	PASS(3);			/* back: out of order, passes (no history) */
+	PASS(5);			/* not the last one: passes again */
+	DROP(5);
+	PASS(30000);			/* no rogue in Match */
+	CHECK_RCVY(stream_state(SID).c, 6, 3, 4, 0, 0, 0, 0);
+	set_clock(1010 * MS);
+	PASS(30000);			/* reset timer: TakeAny, not out of order */
+	CHECK_RCVY(stream_state(SID).c, 7, 3, 4, 0, 0, 0, 1);
+}
+
+/* ---- tagless frames ---- */
+
+static void test_tagless(void)
+{
+	fresh(TSN_FRER_RCVY, TSN_FRER_ALG_VECTOR, 8, 0);
+	DROP(-1);
+	DROP(-1);
+	PASS(1);
+	CHECK_RCVY(stream_state(SID).c, 1, 0, 0, 0, 0, 2, 0);
+	CHECK_RCVY(port_counters(port_a), 1, 0, 0, 0, 0, 2, 0);
+
+	/* frerSeqRcvyTakeNoSequence: passed, unchanged, counted. */
+	struct fb in;
+	struct run r;
+
+	fresh(TSN_FRER_RCVY | TSN_FRER_TAKE_NO_SEQ, TSN_FRER_ALG_VECTOR, 8, 0);
+	frame(&in, 2, -1);
+	run(port_a, SID, &in, &r);
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.len, in.b, in.len, "tagless frame"));
+	PASS(1);
+	DROP(1);
+	CHECK_RCVY(stream_state(SID).c, 2, 1, 0, 0, 0, 1, 0);
+}
+
+/* ---- individual recovery ---- */
+
+static struct tsn_frer_counters indiv_counters(int ifindex)
+{
+	struct tsn_frer_indiv_key k = { .stream_id = SID, .ifindex = (uint32_t)ifindex };
+	struct tsn_frer_indiv v = {};
+
+	CU_ASSERT_EQUAL(bpf_map_lookup_elem_flags(bpf_map__fd(skel->maps.frer_indiv), &k, &v, BPF_F_LOCK), 0);
+	return v.c;
+}
+
+/* One recovery function per (stream, ingress port) before the sequence recovery:
+ * a path that repeats itself is cut off there, the other path is not. */
+static void test_individual(void)
+{
+	fresh(TSN_FRER_RCVY | TSN_FRER_INDIV, TSN_FRER_ALG_MATCH, 0, 0);
+	expect(port_a, 1, XDP_PASS, __LINE__);
+	expect(port_b, 1, XDP_DROP, __LINE__);		/* the sequence recovery's duplicate */
+	expect(port_a, 1, XDP_DROP, __LINE__);		/* port a's own repeat */
+	expect(port_b, 2, XDP_PASS, __LINE__);
+	expect(port_a, 2, XDP_DROP, __LINE__);
+	expect(port_a, 2, XDP_DROP, __LINE__);
+	CHECK_RCVY(indiv_counters(port_a), 2, 2, 0, 0, 0, 0, 0);
+	CHECK_RCVY(indiv_counters(port_b), 2, 0, 0, 0, 0, 0, 0);
+	/* The sequence recovery saw only what the individual ones passed. */
+	CHECK_RCVY(stream_state(SID).c, 2, 2, 0, 0, 0, 0, 0);
+	CHECK_RCVY(port_counters(port_a), 1, 1, 0, 0, 0, 0, 0);
+	CHECK_RCVY(port_counters(port_b), 1, 1, 0, 0, 0, 0, 0);
+}
+
+/* ---- latent error detection ---- */
+
+static int ev_count;
+static struct tsn_frer_event ev_last;
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (len >= sizeof(ev_last)) {
+		memcpy(&ev_last, data, sizeof(ev_last));
+		ev_count++;
+	}
+	return 0;
+}
+
+/* Two paths: each passed frame has one discarded duplicate.  A path that stops
+ * makes passed * 1 - discarded grow; beyond the difference, at the next test, a
+ * latent error and an event; every reset period the base is taken anew. */
+static void test_latent(void)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.frer_events), on_event, NULL, NULL);
+	struct tsn_frer_stream s = { .cfg = {
+		.flags = TSN_FRER_RCVY | TSN_FRER_LATENT, .algorithm = TSN_FRER_ALG_VECTOR, .history = 16,
+		.lat_paths = 2, .lat_difference = 3, .lat_period_ns = 10 * MS, .lat_reset_ns = 100 * MS } };
+	uint32_t sid = SID;
+	uint64_t t = 1000 * MS;
+	int seq = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rb);
+	fresh(0, 0, 0, 0);
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_streams), &sid, &s, 0), 0);
+	ring_buffer__consume(rb);
+	ev_count = 0;
+
+	/* 20 ms of both paths, a frame each ms: no error. */
+	for (; seq < 20; seq++, t += MS) {
+		set_clock(t);
+		expect(port_a, seq, XDP_PASS, __LINE__);
+		expect(port_b, seq, XDP_DROP, __LINE__);
+	}
+	ring_buffer__consume(rb);
+	CU_ASSERT_EQUAL(ev_count, 0);
+	CU_ASSERT_EQUAL(stream_state(SID).c.latent_errors, 0);
+	/* Path b gone: 4 frames make a difference of 4 > 3; the test at 20 ms (the
+	 * first frame) still sees 1, the one at 30 ms sees 4 .. */
+	for (; seq < 31; seq++, t += MS) {
+		set_clock(t);
+		expect(port_a, seq, XDP_PASS, __LINE__);
+	}
+	ring_buffer__consume(rb);
+	CU_ASSERT_EQUAL(stream_state(SID).c.latent_errors, 1);
+	CU_ASSERT_EQUAL(ev_count, 1);
+	CU_ASSERT_EQUAL(ev_last.stream_id, SID);
+	CU_ASSERT_EQUAL(ev_last.kind, TSN_FRER_EV_LATENT_ERROR);
+	/* The base was taken at frame 0, whose duplicate had not come yet (1); at
+	 * frame 30, 31 passed and 20 discarded: 11, a difference of 10. */
+	CU_ASSERT_EQUAL(ev_last.diff, 10);
+	CU_ASSERT_EQUAL(ev_last.ns, 1030 * MS);
+	CU_ASSERT_EQUAL(stream_state(SID).c.latent_error_resets, 0);
+	/* Until the reset period (100 ms from the first frame) rebases: one error per test. */
+	for (; seq < 101; seq++, t += MS) {
+		set_clock(t);
+		expect(port_a, seq, XDP_PASS, __LINE__);
+	}
+	ring_buffer__consume(rb);
+	CU_ASSERT_EQUAL(stream_state(SID).c.latent_error_resets, 1);
+	CU_ASSERT_EQUAL(stream_state(SID).c.latent_errors, 8);	/* at 30, 40, .. 100 ms */
+	CU_ASSERT_EQUAL(ev_count, 8);
+	/* Rebased at 100 ms: path b back, no more errors. */
+	for (; seq < 140; seq++, t += MS) {
+		set_clock(t);
+		expect(port_a, seq, XDP_PASS, __LINE__);
+		expect(port_b, seq, XDP_DROP, __LINE__);
+	}
+	ring_buffer__consume(rb);
+	CU_ASSERT_EQUAL(stream_state(SID).c.latent_errors, 8);
+	CU_ASSERT_EQUAL(ev_count, 8);
+	ring_buffer__free(rb);
+}
+
+/* ---- scale ---- */
+
+/* 65 536 recovered streams, each its own state: frames of the first, a middle and
+ * the last stream are recovered independently; a 65 537th stream does not fit. */
+static void test_scale(void)
+{
+	int fd = bpf_map__fd(skel->maps.frer_streams);
+	struct tsn_frer_stream s = { .cfg = { .flags = TSN_FRER_RCVY, .history = 32 } };
+	uint32_t ids[] = { 1, 32768, 65536 };
+
+	fresh(0, 0, 0, 0);
+	for (uint32_t sid = 1; sid <= TSN_FRER_MAX_STREAMS; sid++)
+		if (bpf_map_update_elem(fd, &sid, &s, 0)) {
+			CU_FAIL("stream table refused an entry");
+			return;
+		}
+	uint32_t extra = TSN_FRER_MAX_STREAMS + 1;
+
+	CU_ASSERT_EQUAL(bpf_map_update_elem(fd, &extra, &s, 0), -E2BIG);
+	for (size_t i = 0; i < 3; i++) {
+		struct fb f;
+		struct run r;
+
+		frame(&f, 1, (long)(100 + i));
+		run(port_a, ids[i], &f, &r);
+		CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+		run(port_a, ids[i], &f, &r);
+		CU_ASSERT_EQUAL(r.verdict, XDP_DROP);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		struct tsn_frer_stream got = stream_state(ids[i]);
+
+		CU_ASSERT_EQUAL(got.c.passed, 1);
+		CU_ASSERT_EQUAL(got.c.discarded, 1);
+		CU_ASSERT_EQUAL(got.rcvy.seq, 100 + i);
+	}
+	CU_ASSERT_EQUAL(stream_state(2).c.passed, 0);
+}
+
+/* ---- stream splitting on veth ---- */
+
+static int packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex(ifname) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The frame fd receives next, within a second; its length or -1. */
+static ssize_t recv_frame(int fd, uint8_t *buf, size_t cap)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, 1000) != 1)
+		return -1;
+	return recv(fd, buf, cap, 0);
+}
+
+/* The packets a port's root qdisc has sent, from `tc -s -j qdisc`. */
+static long long qdisc_sent(const char *dev)
+{
+	char cmd[128];
+	json_object *arr, *q;
+	long long n = -1;
+
+	snprintf(cmd, sizeof(cmd), "tc -s -j qdisc show dev %s root", dev);
+	arr = tu_sh_json(cmd);
+	q = arr && json_object_is_type(arr, json_type_array) ? json_object_array_get_idx(arr, 0) : NULL;
+	if (tu_jget(q, "packets"))
+		n = json_object_get_int64(tu_jget(q, "packets"));
+	json_object_put(arr);
+	return n;
+}
+
+/* talker t0 -> t1 (frer_xdp: generation; frer_tc: splitting onto a1 and b1, each
+ * with a pfifo root qdisc) -> a0, b0: each copy arrives with the same R-TAG, and
+ * each went through its port's qdisc. */
+static void test_split_veth(void)
+{
+	enum { N = 50 };
+	struct tsn_frer_ident_key k = { .vid = TSN_FRER_VID_UNTAGGED };
+	struct tsn_frer_split sp = { .n = 2 };
+	uint32_t sid = SID;
+	int tx = -1, rxa = -1, rxb = -1, t1, a1, b1;
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
+
+	fresh(TSN_FRER_GEN, 0, 0, 0);
+	if (tu_sh("for p in t a b; do ip link add ${p}0 type veth peer name ${p}1 || exit 1; done; "
+		  "for d in t0 t1 a0 a1 b0 b1; do ip link set $d up || exit 1; done; "
+		  "tc qdisc add dev a1 root pfifo && tc qdisc add dev b1 root pfifo")) {
+		CU_FAIL("veth setup");
+		goto out;
+	}
+	t1 = (int)if_nametoindex("t1");
+	a1 = (int)if_nametoindex("a1");
+	b1 = (int)if_nametoindex("b1");
+	sp.ifindex[0] = (uint32_t)a1;
+	sp.ifindex[1] = (uint32_t)b1;
+	memcpy(k.mac, fb_mac_a, 6);
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_ident), &k, &sid, 0), 0);
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_split), &sid, &sp, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(bpf_xdp_attach(t1, bpf_program__fd(skel->progs.frer_xdp), XDP_FLAGS_DRV_MODE, NULL), 0);
+	hook.ifindex = t1;
+	CU_ASSERT_EQUAL(bpf_tc_hook_create(&hook), 0);
+	tco.prog_fd = bpf_program__fd(skel->progs.frer_tc);
+	CU_ASSERT_EQUAL_FATAL(bpf_tc_attach(&hook, &tco), 0);
+
+	tx = packet_socket("t0");
+	rxa = packet_socket("a0");
+	rxb = packet_socket("b0");
+	CU_ASSERT_FATAL(tx >= 0 && rxa >= 0 && rxb >= 0);
+	for (int i = 0; i < N; i++) {
+		struct fb in, want;
+		uint8_t buf[2048];
+		ssize_t n;
+
+		frame(&in, 0, -1);
+		in.b[14] = (uint8_t)i;		/* each frame its own payload */
+		frame(&want, 0, i);
+		want.b[20] = (uint8_t)i;
+		CU_ASSERT_EQUAL(send(tx, in.b, in.len, 0), (ssize_t)in.len);
+		n = recv_frame(rxa, buf, sizeof(buf));
+		CU_ASSERT_TRUE(bytes_equal(buf, n < 0 ? 0 : (size_t)n, want.b, want.len, "copy on path a"));
+		n = recv_frame(rxb, buf, sizeof(buf));
+		CU_ASSERT_TRUE(bytes_equal(buf, n < 0 ? 0 : (size_t)n, want.b, want.len, "copy on path b"));
+	}
+	CU_ASSERT_EQUAL(qdisc_sent("a1"), N);
+	CU_ASSERT_EQUAL(qdisc_sent("b1"), N);
+	CU_ASSERT_EQUAL(port_counters(a1).replicated, N);
+	CU_ASSERT_EQUAL(port_counters(b1).replicated, N);
+	CU_ASSERT_EQUAL(stream_state(SID).c.replicated, 2 * N);
+	CU_ASSERT_EQUAL(stream_state(SID).c.generated, N);
+	CU_ASSERT_EQUAL(port_counters(t1).generated, N);
+
+	/* A frame of no split stream is not frer_tc's: the kernel has it (t1 has no
+	 * bridge, so it goes nowhere), and no copy leaves. */
+	struct fb other;
+	uint8_t buf[2048];
+
+	fb_eth(&other, fb_mac_b, fb_mac_a);
+	fb_ethertype(&other, 0x88b5, 46);
+	CU_ASSERT_EQUAL(send(tx, other.b, other.len, 0), (ssize_t)other.len);
+	CU_ASSERT_EQUAL(recv_frame(rxa, buf, sizeof(buf)), -1);
+	CU_ASSERT_EQUAL(qdisc_sent("a1"), N);
+out:
+	if (tx >= 0)
+		close(tx);
+	if (rxa >= 0)
+		close(rxa);
+	if (rxb >= 0)
+		close(rxb);
+	tu_sh("for p in t a b; do ip link del ${p}0 2>/dev/null; done; true");
+}
+
+static int suite_init(void)
+{
+	if (tu_netns_enter())
+		return -1;
+	/* No IPv6 on the ports: no ND or MLD frames in the captures. */
+	if (tu_sh("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 && "
+		  "ip link set lo up && ip link add ra type veth peer name rb && "
+		  "ip link set ra up && ip link set rb up"))
+		return -1;
+	port_a = (int)if_nametoindex("ra");
+	port_b = (int)if_nametoindex("rb");
+	skel = frer_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "cannot load frer.bpf.o: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	frer_bpf__destroy(skel);
+	tu_netns_leave();
+	return 0;
+}
+
+int main(void)
+{
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("bpf_frer", suite_init, suite_clean);
+	CU_add_test(s, "R-TAG insert with 0, 1, 2 VLAN tags; generator wraps", test_rtag_insert);
+	CU_add_test(s, "R-TAG remove with 0, 1, 2 VLAN tags; relay; renumbering", test_rtag_remove);
+	CU_add_test(s, "other frames untouched; null stream identification", test_other_frames);
+	CU_add_test(s, "R-TAG cut short: encode error", test_rtag_cut);
+	CU_add_test(s, "Vector: duplicates, out of order", test_vector_basic);
+	CU_add_test(s, "Vector: wraparound 65535 -> 0", test_vector_wrap);
+	CU_add_test(s, "Vector: history window, rogue numbers", test_vector_window);
+	CU_add_test(s, "Vector: lost frames, history 64", test_vector_lost);
+	CU_add_test(s, "Vector: reset timer", test_vector_reset);
+	CU_add_test(s, "Match algorithm", test_match);
+	CU_add_test(s, "tagless frames, TakeNoSequence", test_tagless);
+	CU_add_test(s, "individual recovery per port", test_individual);
+	CU_add_test(s, "latent error detection and event", test_latent);
+	CU_add_test(s, "65536 recovered streams", test_scale);
+	CU_add_test(s, "stream splitting on veth through the qdisc", test_split_veth);
+	return tu_run_tests();
+}
