@@ -773,6 +773,130 @@ out:
 	tu_sh("for p in t a b; do ip link del ${p}0 2>/dev/null; done; true");
 }
 
+/* Attach a skeleton's frer_xdp (native) and frer_tc (clsact ingress) to dev. */
+static int attach_port(struct frer_bpf *sk, const char *dev)
+{
+	int ifindex = (int)if_nametoindex(dev);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = bpf_program__fd(sk->progs.frer_tc));
+
+	if (!ifindex || bpf_xdp_attach(ifindex, bpf_program__fd(sk->progs.frer_xdp), XDP_FLAGS_DRV_MODE, NULL))
+		return -1;
+	bpf_tc_hook_create(&hook);
+	return bpf_tc_attach(&hook, &tco);
+}
+
+/* Map writes of one switch: stream SID by destination MAC fb_mac_a (untagged),
+ * its functions, and its splitting onto the given ports. */
+static int setup_switch(struct frer_bpf *sk, uint8_t flags, const char *const *ports, int nports)
+{
+	struct tsn_frer_ident_key k = { .vid = TSN_FRER_VID_UNTAGGED };
+	struct tsn_frer_stream st = { .cfg = { .flags = flags, .algorithm = TSN_FRER_ALG_VECTOR,
+					       .history = 32, .reset_ns = 1000 * MS } };
+	struct tsn_frer_split sp = { .n = (uint32_t)nports };
+	uint32_t sid = SID;
+
+	memcpy(k.mac, fb_mac_a, 6);
+	for (int i = 0; i < nports; i++)
+		sp.ifindex[i] = if_nametoindex(ports[i]);
+	return bpf_map_update_elem(bpf_map__fd(sk->maps.frer_ident), &k, &sid, 0) ||
+	       bpf_map_update_elem(bpf_map__fd(sk->maps.frer_streams), &sid, &st, 0) ||
+	       bpf_map_update_elem(bpf_map__fd(sk->maps.frer_split), &sid, &sp, 0);
+}
+
+static struct tsn_frer_counters sk_port(struct frer_bpf *sk, const char *dev)
+{
+	struct frer_bpf *saved = skel;
+	struct tsn_frer_counters c;
+
+	skel = sk;
+	c = port_counters((int)if_nametoindex(dev));
+	skel = saved;
+	return c;
+}
+
+/* talker t0 -> sw1 (t1: generation, splitting onto a1 and b1) -> two paths ->
+ * sw4 (a0, b0: sequence recovery, R-TAG removed, on to l1) -> listener l0.  Every
+ * frame arrives exactly once and in order while path b's link goes down (at N/3)
+ * and up again (N/2), and then path a's goes down (2N/3); the counters say what
+ * happened on each side. */
+static void test_two_paths(void)
+{
+	enum { N = 30000, BATCH = 50 };
+	static const char *const sw1_out[] = { "a1", "b1" }, *const sw4_out[] = { "l1" };
+	struct frer_bpf *sw1 = frer_bpf__open_and_load(), *sw4 = frer_bpf__open_and_load();
+	int tx = -1, rx = -1, got = 0, in_order = 1, rcvbuf = 16 << 20;
+	uint8_t buf[2048];
+
+	CU_ASSERT_FATAL(sw1 && sw4);
+	if (tu_sh("for p in t a b l; do ip link add ${p}0 type veth peer name ${p}1 || exit 1; done; "
+		  "for d in t0 t1 a0 a1 b0 b1 l0 l1; do ip link set $d up || exit 1; done; "
+		  "for d in a1 b1 l1; do tc qdisc add dev $d root pfifo limit 10000 || exit 1; done") ||
+	    attach_port(sw1, "t1") || attach_port(sw4, "a0") || attach_port(sw4, "b0") ||
+	    setup_switch(sw1, TSN_FRER_GEN, sw1_out, 2) || setup_switch(sw4, TSN_FRER_RCVY, sw4_out, 1)) {
+		CU_FAIL("setup of the two paths");
+		goto out;
+	}
+	tx = packet_socket("t0");
+	rx = packet_socket("l0");
+	CU_ASSERT_FATAL(tx >= 0 && rx >= 0);
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	for (int i = 0; i < N; i++) {
+		struct fb in;
+
+		if ((i == N / 3 && tu_sh("ip link set b1 down")) || (i == N / 2 && tu_sh("ip link set b1 up")) ||
+		    (i == 2 * N / 3 && tu_sh("ip link set a1 down")))
+			CU_FAIL("cutting or mending a path");
+		frame(&in, 0, -1);
+		fb_put16(in.b + 14, (unsigned)i);	/* the frame's number, big endian */
+		if (send(tx, in.b, in.len, 0) != (ssize_t)in.len)
+			CU_FAIL("send");
+		/* Drain the listener now and then (the socket buffer holds the rest). */
+		while (i % BATCH == BATCH - 1 || i == N - 1) {
+			ssize_t n = recv(rx, buf, sizeof(buf), 0);
+
+			if (n < 0) {
+				if (i < N - 1)
+					break;
+				if (recv_frame(rx, buf, sizeof(buf)) < 0)	/* the last ones in flight */
+					break;
+				n = (ssize_t)in.len;
+			}
+			if (n != (ssize_t)in.len || buf[12] != 0x88 || buf[13] != 0xb5 ||
+			    ((unsigned)buf[14] << 8 | buf[15]) != (unsigned)(got & 0xffff))
+				in_order = 0;
+			got++;
+		}
+	}
+	if (got != N || !in_order)
+		fprintf(stderr, "\n  listener: %d of %d frames, %s", got, N, in_order ? "in order" : "NOT in order");
+	CU_ASSERT_EQUAL(got, N);
+	CU_ASSERT_TRUE(in_order);
+	CU_ASSERT_EQUAL(recv_frame(rx, buf, sizeof(buf)), -1);	/* no duplicate after the last */
+
+	struct tsn_frer_counters a0 = sk_port(sw4, "a0"), b0 = sk_port(sw4, "b0");
+	struct tsn_frer_counters a1 = sk_port(sw1, "a1"), b1 = sk_port(sw1, "b1");
+
+	CU_ASSERT_EQUAL(sk_port(sw1, "t1").generated, N);
+	CU_ASSERT_EQUAL(a1.replicated + a1.replicate_errors, N);
+	CU_ASSERT_EQUAL(b1.replicated + b1.replicate_errors, N);
+	/* Every frame passed once at sw4: on path a until it was cut, then on b. */
+	CU_ASSERT_EQUAL(a0.passed + b0.passed, N);
+	CU_ASSERT_TRUE(a0.passed >= 2 * N / 3 - BATCH && b0.passed >= N / 3 - BATCH);
+	/* Both paths carried the frames between N/2 and 2N/3: one copy discarded each. */
+	CU_ASSERT_TRUE(a0.discarded + b0.discarded >= N / 6 + N / 3 - 2 * BATCH);
+	CU_ASSERT_EQUAL(a0.rogue + b0.rogue + a0.lost + b0.lost + a0.tagless + b0.tagless, 0);
+	CU_ASSERT_EQUAL(sk_port(sw4, "l1").replicated, N);
+out:
+	if (tx >= 0)
+		close(tx);
+	if (rx >= 0)
+		close(rx);
+	tu_sh("for p in t a b l; do ip link del ${p}0 2>/dev/null; done; true");
+	frer_bpf__destroy(sw1);
+	frer_bpf__destroy(sw4);
+}
+
 static int suite_init(void)
 {
 	if (tu_netns_enter())
@@ -821,5 +945,6 @@ int main(void)
 	CU_add_test(s, "latent error detection and event", test_latent);
 	CU_add_test(s, "65536 recovered streams", test_scale);
 	CU_add_test(s, "stream splitting on veth through the qdisc", test_split_veth);
+	CU_add_test(s, "two paths, links cut: every frame once, in order", test_two_paths);
 	return tu_run_tests();
 }
