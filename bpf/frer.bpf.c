@@ -122,7 +122,9 @@ static __always_inline void rcvy_reset(struct tsn_frer_rcvy *r)
 static __always_inline void rcvy_timer(struct tsn_frer_rcvy *r, __u64 reset_ns, __u64 now,
 				       __u64 *resets, struct outcome *o)
 {
-	if (r->synced && reset_ns && now - r->last_ns >= reset_ns) {
+	/* The clock is read before the lock: another CPU may have passed a frame at a
+	 * later time meanwhile.  An earlier time than the last pass is no timeout. */
+	if (r->synced && reset_ns && now > r->last_ns && now - r->last_ns >= reset_ns) {
 		rcvy_reset(r);
 		(*resets)++;
 		o->resets++;
@@ -219,7 +221,8 @@ static __always_inline int rcvy_run(struct tsn_frer_rcvy *r, const struct tsn_fr
 	else
 		v = rcvy_vector(r, seq, hl, c, o);
 	if (v == RCVY_PASS) {
-		r->last_ns = now;
+		if (now > r->last_ns)
+			r->last_ns = now;
 		c->passed++;
 		o->passed++;
 	}

@@ -10,6 +10,8 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,12 +451,23 @@ static void test_vector_reset(void)
 	PASS(40003);
 	CHECK_RCVY(stream_state(SID).c, 5, 3, 0, 1, 0, 0, 1);
 	CHECK_RCVY(port_counters(port_a), 5, 3, 0, 1, 0, 0, 1);
+	/* Two CPUs: one reads the clock, the other passes a frame at a later time
+	 * before the first gets the lock.  An earlier time than the last pass is no
+	 * timeout (a reset here would let the duplicate through). */
+	set_clock(1190 * MS);
+	PASS(40004);
+	set_clock(1189 * MS);
+	DROP(40004);
+	PASS(40005);				/* the last pass stays at 1190 */
+	set_clock(1239 * MS);			/* 50 ms after 1189, 49 after the last pass */
+	DROP(40005);
+	CHECK_RCVY(stream_state(SID).c, 7, 5, 0, 1, 0, 0, 1);
 	/* After a reset, the history before the new first frame is not lost. */
 	set_clock(2000 * MS);
 	PASS(7);
 	for (int s = 8; s < 20; s++)
 		PASS(s);
-	CHECK_RCVY(stream_state(SID).c, 18, 3, 0, 1, 0, 0, 2);
+	CHECK_RCVY(stream_state(SID).c, 20, 5, 0, 1, 0, 0, 2);
 }
 
 /* ---- MatchRecoveryAlgorithm ---- */
@@ -897,6 +910,222 @@ out:
 	frer_bpf__destroy(sw4);
 }
 
+/* ---- a path delayed by 1 ms ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A delay line (the kernel here has no netem): frames read from one veth end are
+ * sent on another no earlier than delay_ns after they arrived, in order. */
+struct delay_line {
+	int in, out;
+	uint64_t delay_ns;
+	volatile int stop;
+	unsigned long forwarded;
+};
+
+enum { DL_SLOTS = 4096 };
+
+static void *delay_main(void *arg)
+{
+	struct delay_line *d = arg;
+	static uint8_t buf[DL_SLOTS][128];
+	static size_t len[DL_SLOTS];
+	static uint64_t due[DL_SLOTS];
+	size_t head = 0, tail = 0;
+
+	while (!d->stop || head != tail) {
+		uint64_t now = mono_ns();
+		int wait_ms = 1;
+		struct pollfd p = { .fd = d->in, .events = POLLIN };
+
+		while (head != tail && due[tail % DL_SLOTS] <= now) {
+			send(d->out, buf[tail % DL_SLOTS], len[tail % DL_SLOTS], 0);
+			tail++;
+			d->forwarded++;
+		}
+		if (d->stop && head == tail)
+			break;
+		if (head != tail && due[tail % DL_SLOTS] > now)
+			wait_ms = 0;	/* a frame falls due within the millisecond: spin gently */
+		if (poll(&p, 1, wait_ms) == 1) {
+			ssize_t n;
+
+			while (head - tail < DL_SLOTS &&
+			       (n = recv(d->in, buf[head % DL_SLOTS], sizeof(buf[0]), MSG_DONTWAIT)) > 0) {
+				len[head % DL_SLOTS] = (size_t)n;
+				due[head % DL_SLOTS] = mono_ns() + d->delay_ns;
+				head++;
+			}
+		} else if (wait_ms == 0) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* The listener: checks that frames come numbered 0, 1, 2, ... */
+struct listener {
+	int fd;
+	volatile int stop;
+	unsigned long got, out_of_order;
+	long first_bad, first_bad_num;	/* where the first frame out of place came, and its number */
+};
+
+static void *listen_main(void *arg)
+{
+	struct listener *l = arg;
+	uint8_t buf[2048];
+
+	for (;;) {
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+		if (poll(&p, 1, 200) != 1) {
+			if (l->stop)
+				break;
+			continue;
+		}
+		ssize_t n = recv(l->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 16)
+			continue;
+		unsigned num = (unsigned)buf[14] << 24 | (unsigned)buf[15] << 16 | (unsigned)buf[16] << 8 | buf[17];
+
+		if (buf[12] != 0x88 || buf[13] != 0xb5 || num != l->got) {
+			if (!l->out_of_order++) {
+				l->first_bad = (long)l->got;
+				l->first_bad_num = (long)num;
+			}
+		}
+		l->got++;
+	}
+	return NULL;
+}
+
+/* talker -> sw1 (generation, split) -> path a (direct) and path b (1 ms delay line)
+ * -> sw4 (recovery on both ports) -> listener, paced at 10 000 frames/s for
+ * TSN_FRER_SECONDS (default 0.5 s; the issue's run is 10).  Path a's link goes
+ * down halfway: from then on path b, 1 ms late, carries the stream alone.  Every
+ * frame arrives exactly once and in order. */
+static void test_delayed_path(void)
+{
+	static const char *const sw1_out[] = { "a1", "b1" }, *const sw4_out[] = { "l1" };
+	const char *secs_env = getenv("TSN_FRER_SECONDS");
+	double secs = secs_env ? atof(secs_env) : 0.5;
+	const unsigned rate = 10000, n = (unsigned)(secs * rate);
+	struct frer_bpf *sw1 = frer_bpf__open_and_load(), *sw4 = frer_bpf__open_and_load();
+	struct delay_line dl = { .in = -1, .out = -1, .delay_ns = 1000000 };
+	struct listener li = { .fd = -1 };
+	pthread_t dl_thread, li_thread;
+	int tx = -1, rcvbuf = 8 << 20, threads = 0;
+	uint64_t start;
+
+	CU_ASSERT_FATAL(sw1 && sw4 && n > 0);
+	if (tu_sh("for p in t a b d l; do ip link add ${p}0 type veth peer name ${p}1 || exit 1; done; "
+		  "for x in t0 t1 a0 a1 b0 b1 d0 d1 l0 l1; do ip link set $x up || exit 1; done; "
+		  "for x in a1 b1 l1; do tc qdisc add dev $x root pfifo limit 10000 || exit 1; done") ||
+	    attach_port(sw1, "t1") || attach_port(sw4, "a0") || attach_port(sw4, "d0") ||
+	    setup_switch(sw1, TSN_FRER_GEN, sw1_out, 2) || setup_switch(sw4, TSN_FRER_RCVY, sw4_out, 1)) {
+		CU_FAIL("setup of the delayed path");
+		goto out;
+	}
+	/* A long reset timer: a delay line slowed by a busy machine must not reset. */
+	{
+		uint32_t sid = SID;
+		struct tsn_frer_stream st = { .cfg = { .flags = TSN_FRER_RCVY, .algorithm = TSN_FRER_ALG_VECTOR,
+						       .history = 64, .reset_ns = 60000 * MS } };
+
+		CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(sw4->maps.frer_streams), &sid, &st, 0), 0);
+	}
+	tx = packet_socket("t0");
+	dl.in = packet_socket("b0");
+	dl.out = packet_socket("d1");
+	li.fd = packet_socket("l0");
+	CU_ASSERT_FATAL(tx >= 0 && dl.in >= 0 && dl.out >= 0 && li.fd >= 0);
+	setsockopt(li.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(dl.in, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (pthread_create(&dl_thread, NULL, delay_main, &dl) == 0)
+		threads |= 1;
+	if (pthread_create(&li_thread, NULL, listen_main, &li) == 0)
+		threads |= 2;
+	CU_ASSERT_FATAL(threads == 3);
+
+	start = mono_ns();
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t at = start + (uint64_t)i * (1000000000ULL / rate);
+		struct timespec ts = { (time_t)(at / 1000000000ULL), (long)(at % 1000000000ULL) };
+		struct fb in;
+
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		if (i == n / 2 && tu_sh("ip link set a1 down"))
+			CU_FAIL("cutting path a");
+		frame(&in, 0, -1);
+		in.b[14] = (uint8_t)(i >> 24);
+		in.b[15] = (uint8_t)(i >> 16);
+		in.b[16] = (uint8_t)(i >> 8);
+		in.b[17] = (uint8_t)i;
+		while (send(tx, in.b, in.len, 0) < 0 && errno == ENOBUFS)
+			sched_yield();
+	}
+	usleep(100000);			/* the delay line's last frames */
+	dl.stop = 1;
+	pthread_join(dl_thread, NULL);
+	usleep(100000);
+	li.stop = 1;
+	pthread_join(li_thread, NULL);
+	threads = 0;
+
+	struct tsn_frer_counters a0 = sk_port(sw4, "a0"), d0 = sk_port(sw4, "d0");
+
+	if (li.got != n || li.out_of_order)
+		fprintf(stderr, "\n  listener: %lu of %u frames, %lu out of order; path b forwarded %lu; "
+			"first out of place: #%ld carried %ld; sw4 a0 passed %llu discarded %llu rogue %llu ooo %llu "
+			"lost %llu, d0 passed %llu discarded %llu rogue %llu ooo %llu lost %llu resets %llu",
+			li.got, n, li.out_of_order, dl.forwarded, li.first_bad, li.first_bad_num,
+			(unsigned long long)a0.passed, (unsigned long long)a0.discarded, (unsigned long long)a0.rogue,
+			(unsigned long long)a0.out_of_order, (unsigned long long)a0.lost,
+			(unsigned long long)d0.passed, (unsigned long long)d0.discarded, (unsigned long long)d0.rogue,
+			(unsigned long long)d0.out_of_order, (unsigned long long)d0.lost,
+			(unsigned long long)(a0.resets + d0.resets));
+	CU_ASSERT_EQUAL(li.got, n);
+	CU_ASSERT_EQUAL(li.out_of_order, 0);
+	CU_ASSERT_EQUAL(dl.forwarded, n);		/* path b carried every frame */
+	/* Each frame passed once; path b's copy of every frame path a brought was a
+	 * duplicate (or, if the delay line fell more than 64 frames behind, rogue). */
+	CU_ASSERT_EQUAL(a0.passed + d0.passed, n);
+	CU_ASSERT_EQUAL(d0.passed + d0.discarded + d0.rogue, n);
+	CU_ASSERT_EQUAL(a0.passed, d0.discarded + d0.rogue);
+	CU_ASSERT_TRUE(a0.passed >= n / 2 - 20 && d0.passed >= n / 2 - 20);
+	CU_ASSERT_EQUAL(a0.lost + d0.lost + a0.discarded, 0);
+out:
+	if (threads & 1) {
+		dl.stop = 1;
+		pthread_join(dl_thread, NULL);
+	}
+	if (threads & 2) {
+		li.stop = 1;
+		pthread_join(li_thread, NULL);
+	}
+	if (tx >= 0)
+		close(tx);
+	if (dl.in >= 0)
+		close(dl.in);
+	if (dl.out >= 0)
+		close(dl.out);
+	if (li.fd >= 0)
+		close(li.fd);
+	tu_sh("for p in t a b d l; do ip link del ${p}0 2>/dev/null; done; true");
+	frer_bpf__destroy(sw1);
+	frer_bpf__destroy(sw4);
+}
+
 static int suite_init(void)
 {
 	if (tu_netns_enter())
@@ -946,5 +1175,6 @@ int main(void)
 	CU_add_test(s, "65536 recovered streams", test_scale);
 	CU_add_test(s, "stream splitting on veth through the qdisc", test_split_veth);
 	CU_add_test(s, "two paths, links cut: every frame once, in order", test_two_paths);
+	CU_add_test(s, "a path 1 ms late, the other cut: every frame once, in order", test_delayed_path);
 	return tu_run_tests();
 }
