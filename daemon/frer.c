@@ -97,6 +97,58 @@ int frer_events_consume(struct frer *f, void (*cb)(const struct tsn_frer_event *
 	return n;
 }
 
+/* ---- tc ---- */
+
+static void tc_init(struct bpf_tc_hook *h, struct bpf_tc_opts *o, int ifindex, int prog_fd)
+{
+	memset(h, 0, sizeof(*h));
+	h->sz = sizeof(*h);
+	h->ifindex = ifindex;
+	h->attach_point = BPF_TC_INGRESS;
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->handle = FRER_TC_HANDLE;
+	o->priority = FRER_TC_PRIO;
+	o->prog_fd = prog_fd;
+}
+
+int frer_tc_attach(struct frer *f, int ifindex, char *err, size_t errlen)
+{
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+	int rc;
+
+	tc_init(&h, &o, ifindex, frer_tc_fd(f));
+	rc = bpf_tc_hook_create(&h);
+	if (rc && rc != -EEXIST) {
+		snprintf(err, errlen, "port %d: cannot add the clsact qdisc: %s", ifindex, strerror(-rc));
+		return rc;
+	}
+	o.flags = BPF_TC_F_REPLACE;
+	rc = bpf_tc_attach(&h, &o);
+	if (rc)
+		snprintf(err, errlen, "port %d: cannot attach frer_tc: %s", ifindex, strerror(-rc));
+	return rc;
+}
+
+int frer_tc_detach(int ifindex)
+{
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+
+	tc_init(&h, &o, ifindex, 0);
+	return bpf_tc_detach(&h, &o);
+}
+
+uint32_t frer_tc_attached(int ifindex)
+{
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+
+	tc_init(&h, &o, ifindex, 0);
+	return bpf_tc_query(&h, &o) == 0 ? o.prog_id : 0;
+}
+
 /* ---- checking ---- */
 
 static int cmp_u32(const void *a, const void *b)

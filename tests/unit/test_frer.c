@@ -5,6 +5,13 @@
  * the counters as JSON and the latent-error events.  Frames go through the loaded
  * frer_xdp with BPF_PROG_RUN.  Needs root. */
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/dataplane.skel.h"
 #include "bpf_frames.h"
 #include "frer.h"
 #include "test_util.h"
@@ -353,13 +361,124 @@ static void test_events(void)
 	CU_ASSERT_EQUAL(frer_apply(fr, NULL, 0, err, sizeof(err)), 0);
 }
 
+/* ---- frer_tc in front of tsn_tc_ingress ---- */
+
+static int packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)if_nametoindex(ifname) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* tsn_tc_ingress's TSN_TC_PRIORITY count on ifindex (summed over CPUs). */
+static uint64_t tc_priority_count(struct dataplane_bpf *dp, int ifindex)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct port_counters *pc = calloc((size_t)ncpus, sizeof(*pc));
+	uint32_t key = (uint32_t)ifindex;
+	uint64_t sum = 0;
+
+	if (pc && bpf_map_lookup_elem(bpf_map__fd(dp->maps.port_stats), &key, pc) == 0)
+		for (int c = 0; c < ncpus; c++)
+			sum += pc[c].tc_path[TSN_TC_PRIORITY];
+	free(pc);
+	return sum;
+}
+
+/* frer_tc sits before the data plane's tc program on the same hook: a split
+ * stream's frame is frer_tc's alone; any other frame goes on to tsn_tc_ingress. */
+static void test_tc_chain(void)
+{
+	struct dataplane_bpf *dp = dataplane_bpf__open_and_load();
+	struct frer_stream_conf s = { .stream_id = 50, .n_split = 1, .has_ident = true,
+				      .ident_vid = TSN_FRER_VID_UNTAGGED };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 0x7473, .priority = 0x7473);
+	int tx = -1, rx = -1, p1;
+	uint8_t buf[256];
+	char err[256];
+	struct fb f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	if (tu_sh("ip link add p0 type veth peer name p1 && ip link add q0 type veth peer name q1 && "
+		  "for d in p0 p1 q0 q1; do ip link set $d up || exit 1; done")) {
+		CU_FAIL("veth setup");
+		goto out;
+	}
+	p1 = (int)if_nametoindex("p1");
+	memcpy(s.ident_mac, fb_mac_a, 6);
+	s.split_ifindex[0] = if_nametoindex("q1");
+	CU_ASSERT_EQUAL_FATAL(frer_apply(fr, &s, 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(bpf_xdp_attach(p1, frer_xdp_fd(fr), XDP_FLAGS_DRV_MODE, NULL), 0);
+	{
+		/* tsn_tc_ingress counts only in a slot tsn_xdp made (not running here). */
+		int ncpus = libbpf_num_possible_cpus();
+		struct port_counters *zero = calloc((size_t)ncpus, sizeof(*zero));
+		uint32_t key = (uint32_t)p1;
+
+		CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(dp->maps.port_stats), &key, zero, 0), 0);
+		free(zero);
+	}
+	/* tsn_tc_ingress where daemon/dataplane.c puts it, then frer_tc in front. */
+	hook.ifindex = p1;
+	bpf_tc_hook_create(&hook);
+	tco.prog_fd = bpf_program__fd(dp->progs.tsn_tc_ingress);
+	CU_ASSERT_EQUAL_FATAL(bpf_tc_attach(&hook, &tco), 0);
+	CU_ASSERT_EQUAL(frer_tc_attached(p1), 0);
+	CU_ASSERT_EQUAL_FATAL(frer_tc_attach(fr, p1, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(frer_tc_attached(p1), 0);
+	CU_ASSERT_EQUAL(frer_tc_attach(fr, p1, err, sizeof(err)), 0);	/* again: replaced */
+
+	tx = packet_socket("p0");
+	rx = packet_socket("q0");
+	CU_ASSERT_FATAL(tx >= 0 && rx >= 0);
+	/* Stream 50 (destination fb_mac_a): split onto q1, tsn_tc_ingress not reached. */
+	fb_eth(&f, fb_mac_a, fb_mac_b);
+	fb_ethertype(&f, 0x88b5, 46);
+	CU_ASSERT_EQUAL(send(tx, f.b, f.len, 0), (ssize_t)f.len);
+	struct pollfd pf = { .fd = rx, .events = POLLIN };
+
+	CU_ASSERT_EQUAL(poll(&pf, 1, 1000), 1);
+	CU_ASSERT_EQUAL(recv(rx, buf, sizeof(buf), 0), (ssize_t)f.len);
+	CU_ASSERT_EQUAL(tc_priority_count(dp, p1), 0);
+	/* A stream without a split (identified, so frer_xdp leaves the metadata): on to
+	 * tsn_tc_ingress, which sets the priority and leaves it to the kernel. */
+	s.n_split = 0;
+	s.flags = TSN_FRER_GEN;
+	CU_ASSERT_EQUAL_FATAL(frer_apply(fr, &s, 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(send(tx, f.b, f.len, 0), (ssize_t)f.len);
+	usleep(100000);
+	CU_ASSERT_EQUAL(tc_priority_count(dp, p1), 1);
+	CU_ASSERT_EQUAL(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), -1);	/* nothing on q */
+
+	CU_ASSERT_EQUAL(frer_tc_detach(p1), 0);
+	CU_ASSERT_EQUAL(frer_tc_attached(p1), 0);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = 0x7473, .priority = 0x7473);
+
+	CU_ASSERT_EQUAL(bpf_tc_query(&hook, &q), 0);			/* tsn_tc_ingress stays */
+out:
+	if (tx >= 0)
+		close(tx);
+	if (rx >= 0)
+		close(rx);
+	tu_sh("ip link del p0 2>/dev/null; ip link del q0 2>/dev/null; true");
+	dataplane_bpf__destroy(dp);
+	frer_apply(fr, NULL, 0, err, sizeof(err));
+}
+
 static int suite_init(void)
 {
 	char err[256];
 
 	if (tu_netns_enter())
 		return -1;
-	tu_sh("ip link set lo up");
+	tu_sh("ip link set lo up; sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
 	fr = frer_new(err, sizeof(err));
 	if (!fr)
 		fprintf(stderr, "%s\n", err);
@@ -385,5 +504,6 @@ int main(void)
 	CU_add_test(s, "apply: a failed write undoes the apply", test_apply_rollback);
 	CU_add_test(s, "counters JSON with 802.1CB names", test_json);
 	CU_add_test(s, "latent error events", test_events);
+	CU_add_test(s, "frer_tc in front of tsn_tc_ingress", test_tc_chain);
 	return tu_run_tests();
 }
