@@ -587,36 +587,78 @@ static __always_inline void count_copy(__u32 sid, __u32 ifindex, int ok)
 	}
 }
 
+/* The outer VLAN of the copy about to leave: vid 0 is the frame's own (restored
+ * if an earlier copy changed it), else that VID with the frame's PCP (or, for an
+ * untagged frame, its priority).  At tc the outer tag is in skb->vlan_tci. */
+struct vlan_orig {
+	__u32 present;
+	__u32 tci;
+	__u32 proto;
+	__u32 changed;
+	__u8 priority;
+};
+
+static __always_inline int set_vlan(struct __sk_buff *skb, struct vlan_orig *o, __u16 vid)
+{
+	__u32 tci;
+
+	if (vid == 0) {
+		if (!o->changed)
+			return 0;
+		o->changed = 0;
+		if (bpf_skb_vlan_pop(skb))
+			return -1;
+		return o->present ? (int)bpf_skb_vlan_push(skb, (__be16)o->proto, (__u16)o->tci) : 0;
+	}
+	tci = o->present ? (o->tci & ~VLAN_VID_MASK) : ((__u32)(o->priority & 7) << 13);
+	if ((o->present || o->changed) && bpf_skb_vlan_pop(skb))
+		return -1;
+	o->changed = 1;
+	return (int)bpf_skb_vlan_push(skb, o->present ? (__be16)o->proto : bpf_htons(ETH_P_8021Q),
+				      (__u16)(tci | (vid & VLAN_VID_MASK)));
+}
+
 SEC("tc")
 int frer_tc(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	struct tsn_xdp_meta *m = (void *)(long)skb->data_meta;
 	struct tsn_frer_split *sp;
-	__u32 sid, n;
+	struct vlan_orig vo = {};
+	__u32 sid, n, last;
 	long rc;
 
 	if ((void *)(m + 1) > data || m->magic != TSN_META_MAGIC || !(m->flags & TSN_META_STREAM))
 		return TC_ACT_UNSPEC;
 	sid = m->stream_id;
+	vo.priority = m->priority;
 	sp = bpf_map_lookup_elem(&frer_split, &sid);
 	if (!sp || sp->n == 0)
 		return TC_ACT_UNSPEC;
 	/* The egress qdisc's priority map picks each copy's class from this. */
-	skb->priority = m->priority;
+	skb->priority = vo.priority;
+	vo.present = skb->vlan_present;
+	vo.tci = skb->vlan_tci;
+	vo.proto = skb->vlan_proto;
 	n = sp->n < TSN_FRER_MAX_SPLIT ? sp->n : TSN_FRER_MAX_SPLIT;
 #pragma unroll
 	for (__u32 i = 0; i < TSN_FRER_MAX_SPLIT - 1; i++) {
 		if (i + 1 >= n)
 			break;
 		/* Egress, flags 0: the copy goes through dev_queue_xmit and the qdisc. */
-		rc = bpf_clone_redirect(skb, sp->ifindex[i], 0);
+		if (set_vlan(skb, &vo, sp->vid[i]))
+			rc = -1;
+		else
+			rc = bpf_clone_redirect(skb, sp->ifindex[i], 0);
 		count_copy(sid, sp->ifindex[i], rc == 0);
 	}
-	__u32 last = sp->ifindex[(n - 1) & (TSN_FRER_MAX_SPLIT - 1)];
-
-	rc = bpf_redirect(last, 0);
-	count_copy(sid, last, rc == TC_ACT_REDIRECT);
+	last = (n - 1) & (TSN_FRER_MAX_SPLIT - 1);
+	if (set_vlan(skb, &vo, sp->vid[last])) {
+		count_copy(sid, sp->ifindex[last], 0);
+		return TC_ACT_SHOT;
+	}
+	rc = bpf_redirect(sp->ifindex[last], 0);
+	count_copy(sid, sp->ifindex[last], rc == TC_ACT_REDIRECT);
 	return (int)rc;
 }
 

@@ -206,9 +206,11 @@ static int check_one(const struct frer_stream_conf *c, size_t i, char *err, size
 	for (unsigned p = 0; p < c->n_split; p++) {
 		if (c->split_ifindex[p] == 0)
 			BAD("paths[%u]: no such port", p);
+		if (c->split_vid[p] > 4094)
+			BAD("paths[%u].vlan: %u is outside 1..4094", p, c->split_vid[p]);
 		for (unsigned q = 0; q < p; q++)
-			if (c->split_ifindex[q] == c->split_ifindex[p])
-				BAD("paths[%u]: the same port as paths[%u]", p, q);
+			if (c->split_ifindex[q] == c->split_ifindex[p] && c->split_vid[q] == c->split_vid[p])
+				BAD("paths[%u]: the same port and VLAN as paths[%u]", p, q);
 	}
 	if (c->has_ident && c->ident_vid > 4095 && c->ident_vid != TSN_FRER_VID_UNTAGGED)
 		BAD("identification.vlan: %u is outside 0..4095", c->ident_vid);
@@ -504,6 +506,7 @@ int frer_apply(struct frer *f, const struct frer_stream_conf *s, size_t n, char 
 			struct tsn_frer_split sp = { .n = c->n_split };
 
 			memcpy(sp.ifindex, c->split_ifindex, c->n_split * sizeof(sp.ifindex[0]));
+			memcpy(sp.vid, c->split_vid, c->n_split * sizeof(sp.vid[0]));
 			rc = write_logged(&log, split, &sid, sizeof(sid), &sp, sizeof(sp), 0);
 			if (rc) {
 				snprintf(err, errlen, "frer[%zu].paths: cannot write: %s", i, strerror(-rc));
@@ -654,8 +657,13 @@ static json_object *stream_json(struct frer *f, uint32_t sid, const struct tsn_f
 	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.frer_split), &sid, &sp) == 0) {
 		json_object *p = json_object_new_array();
 
-		for (uint32_t i = 0; i < sp.n && i < TSN_FRER_MAX_SPLIT; i++)
-			json_object_array_add(p, json_object_new_uint64(sp.ifindex[i]));
+		for (uint32_t i = 0; i < sp.n && i < TSN_FRER_MAX_SPLIT; i++) {
+			json_object *po = json_object_new_object();
+
+			json_object_object_add(po, "ifindex", json_object_new_uint64(sp.ifindex[i]));
+			json_object_object_add(po, "vlan", sp.vid[i] ? json_object_new_int(sp.vid[i]) : NULL);
+			json_object_array_add(p, po);
+		}
 		json_object_object_add(o, "paths", p);
 	}
 	add_counters(c, &v->c);

@@ -31,6 +31,7 @@ struct frer_stream_conf {
 	uint8_t priority;		/* 0..7: used when tsn_xdp left no metadata */
 	unsigned n_split;		/* 0..TSN_FRER_MAX_SPLIT egress ports */
 	uint32_t split_ifindex[TSN_FRER_MAX_SPLIT];
+	uint16_t split_vid[TSN_FRER_MAX_SPLIT];	/* 0: the frame's VLAN, else 1..4094 */
 	bool has_ident;			/* null stream identification in frer_ident */
 	uint8_t ident_mac[6];
 	uint16_t ident_vid;		/* TSN_FRER_VID_UNTAGGED: untagged */

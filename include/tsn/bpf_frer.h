@@ -109,10 +109,14 @@ struct tsn_frer_indiv {
 	struct tsn_frer_counters c;
 };
 
-/* "frer_split" value: a stream's frames go out on each port through its qdisc. */
+/* "frer_split" value: a stream's frames go out on each port through its qdisc,
+ * each copy in the frame's own VLAN (vid 0) or in VLAN vid (1..4094: the outer tag
+ * rewritten, or added with PCP = the frame's priority).  One port may appear
+ * several times with different VLANs. */
 struct tsn_frer_split {
 	__u32 n;			/* 1..TSN_FRER_MAX_SPLIT */
 	__u32 ifindex[TSN_FRER_MAX_SPLIT];
+	__u16 vid[TSN_FRER_MAX_SPLIT];
 };
 
 /* "frer_ident" key: null stream identification (destination MAC, outer VID or

@@ -910,6 +910,102 @@ out:
 	frer_bpf__destroy(sw4);
 }
 
+/* The next frame on fd within a second, with its outer VLAN (which the receive
+ * path moves out of the bytes into the packet's auxiliary data): its length or -1;
+ * *tci = the tag, or -1 if untagged. */
+static ssize_t recv_vlan(int fd, uint8_t *buf, size_t cap, int *tci)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+	ssize_t n;
+
+	*tci = -1;
+	if (poll(&p, 1, 1000) != 1 || (n = recvmsg(fd, &mh, 0)) < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+			struct tpacket_auxdata aux;
+
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			if (aux.tp_status & TP_STATUS_VLAN_VALID)
+				*tci = aux.tp_vlan_tci;
+		}
+	return n;
+}
+
+/* Splitting into VLANs: one copy in the frame's own VLAN (or untagged), one in VLAN
+ * 300 on another port, one in VLAN 301 on that same port; the PCP is the frame's
+ * (an untagged frame's: its priority, 4). */
+static void test_split_vlan(void)
+{
+	struct tsn_frer_split sp = { .n = 3 };
+	uint32_t sid = SID;
+	int tx = -1, rxa = -1, rxb = -1, on = 1;
+
+	fresh(0, 0, 0, 0);
+	if (tu_sh("for p in t a b; do ip link add ${p}0 type veth peer name ${p}1 || exit 1; done; "
+		  "for d in t0 t1 a0 a1 b0 b1; do ip link set $d up || exit 1; done")) {
+		CU_FAIL("veth setup");
+		goto out;
+	}
+	/* VLAN 300 first: the copy in the frame's own VLAN after it needs the tag back. */
+	sp.ifindex[0] = sp.ifindex[2] = if_nametoindex("b1");
+	sp.ifindex[1] = if_nametoindex("a1");
+	sp.vid[0] = 300;
+	sp.vid[2] = 301;
+	for (int tagged = 0; tagged < 2; tagged++) {
+		struct tsn_frer_ident_key k = { .vid = tagged ? 200 : TSN_FRER_VID_UNTAGGED };
+
+		memcpy(k.mac, fb_mac_a, 6);
+		CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_ident), &k, &sid, 0), 0);
+	}
+	CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(skel->maps.frer_split), &sid, &sp, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(attach_port(skel, "t1"), 0);
+	tx = packet_socket("t0");
+	rxa = packet_socket("a0");
+	rxb = packet_socket("b0");
+	CU_ASSERT_FATAL(tx >= 0 && rxa >= 0 && rxb >= 0);
+	setsockopt(rxa, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on));
+	setsockopt(rxb, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on));
+
+	for (int tagged = 0; tagged < 2; tagged++) {
+		struct fb in, bare;
+		uint8_t buf[2048];
+		int tci;
+		ssize_t n;
+		unsigned pcp = tagged ? 5 : 4;
+
+		frame(&in, tagged, -1);		/* tagged: VLAN 200, PCP 5 */
+		frame(&bare, 0, -1);		/* what the bytes are without the tag */
+		CU_ASSERT_EQUAL(send(tx, in.b, in.len, 0), (ssize_t)in.len);
+		n = recv_vlan(rxa, buf, sizeof(buf), &tci);
+		CU_ASSERT_TRUE(bytes_equal(buf, n < 0 ? 0 : (size_t)n, bare.b, bare.len, "copy in the own VLAN"));
+		CU_ASSERT_EQUAL(tci, tagged ? (int)((5u << 13) | 200) : -1);
+		for (unsigned vid = 300; vid <= 301; vid++) {
+			n = recv_vlan(rxb, buf, sizeof(buf), &tci);
+			CU_ASSERT_TRUE(bytes_equal(buf, n < 0 ? 0 : (size_t)n, bare.b, bare.len, "copy in a VLAN"));
+			if (tci != (int)((pcp << 13) | vid))
+				fprintf(stderr, "\n  tagged %d: VLAN tag %#x, want %#x", tagged, tci, (pcp << 13) | vid);
+			CU_ASSERT_EQUAL(tci, (int)((pcp << 13) | vid));
+		}
+	}
+	CU_ASSERT_EQUAL(stream_state(SID).c.replicated, 6);
+	CU_ASSERT_EQUAL(stream_state(SID).c.replicate_errors, 0);
+out:
+	if (tx >= 0)
+		close(tx);
+	if (rxa >= 0)
+		close(rxa);
+	if (rxb >= 0)
+		close(rxb);
+	tu_sh("for p in t a b; do ip link del ${p}0 2>/dev/null; done; true");
+}
+
 /* ---- a path delayed by 1 ms ---- */
 
 static uint64_t mono_ns(void)
@@ -1175,6 +1271,7 @@ int main(void)
 	CU_add_test(s, "65536 recovered streams", test_scale);
 	CU_add_test(s, "stream splitting on veth through the qdisc", test_split_veth);
 	CU_add_test(s, "two paths, links cut: every frame once, in order", test_two_paths);
+	CU_add_test(s, "stream splitting into VLANs", test_split_vlan);
 	CU_add_test(s, "a path 1 ms late, the other cut: every frame once, in order", test_delayed_path);
 	return tu_run_tests();
 }

@@ -144,7 +144,11 @@ static void test_check(void)
 	expect_bad(s, 3, "frer[2].paths: 9 ports, at most 8");
 	s[2].n_split = 2;
 	s[2].split_ifindex[0] = s[2].split_ifindex[1] = 4;
-	expect_bad(s, 3, "frer[2].paths[1]: the same port as paths[0]");
+	expect_bad(s, 3, "frer[2].paths[1]: the same port and VLAN as paths[0]");
+	s[2].split_vid[1] = 4095;
+	expect_bad(s, 3, "frer[2].paths[1].vlan: 4095 is outside 1..4094");
+	s[2].split_vid[1] = 300;			/* the same port in another VLAN */
+	CU_ASSERT_EQUAL(frer_check(s, 3, err, sizeof(err)), 0);
 	s[2].split_ifindex[1] = 0;
 	expect_bad(s, 3, "frer[2].paths[1]: no such port");
 	s[2].n_split = 0;
