@@ -540,17 +540,21 @@ int frer_apply(struct frer *f, const struct frer_stream_conf *s, size_t n, char 
 		 * the program recreates them at their next frame). */
 		struct tsn_frer_indiv_key k, next, *prev = NULL;
 		struct tsn_frer_indiv_key *stale = NULL;
-		size_t ns = 0, cap = 0;
+		size_t ns = 0, cap = 0, nw = 0;
+		uint32_t *written = malloc((log.n ? log.n : 1) * sizeof(*written));
 
+		/* The streams this apply wrote, sorted: one lookup per member stream. */
+		for (size_t u = 0; written && u < log.n; u++)
+			if (log.u[u].fd == streams)
+				memcpy(&written[nw++], log.u[u].key, sizeof(uint32_t));
+		if (written)
+			qsort(written, nw, sizeof(*written), cmp_u32);
 		while (bpf_map_get_next_key(indiv, prev, &next) == 0) {
 			const struct frer_stream_conf *c = find_sid(sorted, n, next.stream_id);
-			bool fresh = false;
+			bool fresh = !written || bsearch(&next.stream_id, written, nw, sizeof(*written), cmp_u32);
 
 			k = next;
 			prev = &k;
-			for (size_t u = 0; u < log.n; u++)
-				if (log.u[u].fd == streams && memcmp(log.u[u].key, &k.stream_id, 4) == 0)
-					fresh = true;
 			if (c && !fresh)
 				continue;
 			if (ns == cap) {
@@ -565,6 +569,7 @@ int frer_apply(struct frer *f, const struct frer_stream_conf *s, size_t n, char 
 		for (size_t i = 0; i < ns; i++)
 			bpf_map_delete_elem(indiv, &stale[i]);
 		free(stale);
+		free(written);
 	}
 	free(log.u);
 	free(sorted);

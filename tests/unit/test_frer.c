@@ -321,6 +321,20 @@ static void test_json(void)
 	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(tu_jget(port, "counters"), "passed_packets")),
 			port_before + 2);
 	json_object_put(o);
+
+	/* Member streams follow their stream: kept by the same configuration, gone
+	 * with a changed one. */
+	CU_ASSERT_EQUAL(frer_apply(fr, &s, 1, err, sizeof(err)), 0);
+	o = frer_counters_json(fr, 30);
+	st = json_object_array_get_idx(tu_jget(o, "streams"), 0);
+	CU_ASSERT_EQUAL(json_object_array_length(tu_jget(st, "individual")), 1);
+	json_object_put(o);
+	s.history = 5;
+	CU_ASSERT_EQUAL(frer_apply(fr, &s, 1, err, sizeof(err)), 0);
+	o = frer_counters_json(fr, 30);
+	st = json_object_array_get_idx(tu_jget(o, "streams"), 0);
+	CU_ASSERT_EQUAL(json_object_array_length(tu_jget(st, "individual")), 0);
+	json_object_put(o);
 	CU_ASSERT_EQUAL(frer_apply(fr, NULL, 0, err, sizeof(err)), 0);
 }
 
