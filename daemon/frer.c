@@ -483,7 +483,8 @@ int frer_apply(struct frer *f, const struct frer_stream_conf *s, size_t n, char 
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	memcpy(sorted, s, n * sizeof(*s));
+	if (n)		/* s may be NULL for no streams */
+		memcpy(sorted, s, n * sizeof(*s));
 	qsort(sorted, n, sizeof(*sorted), cmp_conf);
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
