@@ -445,7 +445,7 @@ int frer_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 ifindex = ctx->ingress_ifindex, sid, generated = 0, enc_err = 0;
+	__u32 ifindex = ctx->ingress_ifindex, sid;
 	struct tsn_frer_stream *s;
 	struct tsn_frer_event *ev;
 	struct tsn_xdp_meta *m;
@@ -529,7 +529,6 @@ int frer_xdp(struct xdp_md *ctx)
 		seq = s->gen_seq++;
 		s->c.generated++;
 		bpf_spin_unlock(&s->lock);
-		generated = 1;
 		if (l.rtag) {
 			/* A relay that generates anew: the number is rewritten in place. */
 			data = (void *)(long)ctx->data;
@@ -543,7 +542,7 @@ int frer_xdp(struct xdp_md *ctx)
 		} else if (rtag_insert(ctx, l.ntags, seq)) {
 			return XDP_DROP;
 		}
-		add_port(ifindex, &none, generated, enc_err);
+		add_port(ifindex, &none, 1, 0);
 	}
 
 	/* Without tsn_xdp in front, leave the metadata frer_tc needs. */
