@@ -357,13 +357,56 @@ static int64_t find_offset(struct heur *H, const struct cnc_flow *f, int64_t P)
 	return o < P ? o : -1;
 }
 
-/* Why flow f found no offset: its most loaded hop, in words. */
+/* The longest stretch of time, in every period P, in which the scheduled queue of
+ * a port is free of the occupancies placed there (seen modulo each pair's gcd, as
+ * find_offset sees them).  -1: out of memory. */
+static int64_t longest_free(struct heur *H, int port, int64_t P)
+{
+	const struct port_occ *po = &H->ports[port];
+	H->n_iv = 0;
+	for (size_t k = 0; k < po->n; k++) {
+		const struct occ *b = &po->v[k];
+		if (b->flow == H->self)
+			continue;
+		int64_t g = cnc_gcd(P, b->period);
+		if (b->L >= g)
+			return 0;
+		for (int64_t base = 0; base < P; base += g) {
+			int64_t a = mod(b->q, g) + base, e = a + b->L;
+			if (e <= P) {
+				add_ival(H, a, e);
+			} else {
+				add_ival(H, a, P);
+				add_ival(H, 0, e - P);
+			}
+		}
+	}
+	if (H->oom)
+		return -1;
+	if (!H->n_iv)
+		return P;
+	qsort(H->iv, H->n_iv, sizeof(*H->iv), cmp_ival);
+	int64_t best = 0, end = H->iv[0].hi;	/* here [lo, hi) */
+	for (size_t k = 1; k < H->n_iv; k++) {
+		if (H->iv[k].lo > end && H->iv[k].lo - end > best)
+			best = H->iv[k].lo - end;
+		if (H->iv[k].hi > end)
+			end = H->iv[k].hi;
+	}
+	if (P - end + H->iv[0].lo > best)	/* the stretch across the period's end */
+		best = P - end + H->iv[0].lo;
+	return best;
+}
+
+/* Why flow f found no offset, in words: a link whose queue never has room for
+ * its frame (by how much), else an over-subscribed link, else the busiest. */
 static void explain(struct heur *H, const struct cnc_flow *f, int64_t P)
 {
 	const struct cnc_network *net = H->net;
 	const struct cnc_stream *s = &net->streams[f->stream];
-	int64_t worst = -1;
-	size_t wi = 0;
+	int64_t worst = -1, short_by = 0, short_L = 0, short_G = 0;
+	size_t wi = 0, si = SIZE_MAX;
+	char lab[64], a[32], b[32], c[32], d[32];
 	for (size_t i = 0; i < f->n_hops; i++) {
 		const struct cnc_hop *h = &H->plan->hops[f->first_hop + i];
 		int64_t L = H->rel[i] + h->len - H->qrel[i];
@@ -371,15 +414,33 @@ static void explain(struct heur *H, const struct cnc_flow *f, int64_t P)
 		int64_t ppm = L * 1000000 / P;
 		const struct port_occ *po = &H->ports[h->port];
 		for (size_t k = 0; k < po->n; k++)
-			ppm += po->v[k].L * 1000000 / po->v[k].period;
+			if (po->v[k].flow != H->self)
+				ppm += po->v[k].L * 1000000 / po->v[k].period;
 		if (ppm > worst) {
 			worst = ppm;
 			wi = i;
 		}
+		int64_t G = longest_free(H, h->port, P);
+		if (G >= 0 && G < L && L - G > short_by) {
+			short_by = L - G;
+			short_L = L;
+			short_G = G;
+			si = i;
+		}
+	}
+	if (si != SIZE_MAX) {
+		const struct cnc_hop *h = &H->plan->hops[f->first_hop + si];
+		cnc_port_label(net, h->port, lab, sizeof(lab));
+		snprintf(H->plan->reason, sizeof(H->plan->reason),
+			 "stream %s: link %s never has its scheduled queue free for the %s its frame needs there "
+			 "(transmission, processing, precision, a minimum frame of room): the longest free stretch "
+			 "in every %s is %s, short by %s", s->name, lab, tsn_format_duration((uint64_t)short_L, a, sizeof(a)),
+			 tsn_format_duration((uint64_t)P, b, sizeof(b)), tsn_format_duration((uint64_t)short_G, c, sizeof(c)),
+			 tsn_format_duration((uint64_t)short_by, d, sizeof(d)));
+		return;
 	}
 	const struct cnc_hop *h = &H->plan->hops[f->first_hop + wi];
 	int64_t L = H->rel[wi] + h->len - H->qrel[wi];
-	char lab[64], a[32], b[32], c[32];
 	cnc_port_label(net, h->port, lab, sizeof(lab));
 	if (worst > 1000000)
 		snprintf(H->plan->reason, sizeof(H->plan->reason),
@@ -390,11 +451,11 @@ static void explain(struct heur *H, const struct cnc_flow *f, int64_t P)
 			 tsn_format_duration((uint64_t)((worst - 1000000) * P / 1000000), c, sizeof(c)), b);
 	else
 		snprintf(H->plan->reason, sizeof(H->plan->reason),
-			 "stream %s: no send offset in its period %s leaves its frame alone in the scheduled queue of "
-			 "every port on its path; busiest: link %s, %lld.%04lld%% reserved with this stream (it needs "
-			 "%s free there at the right time)", s->name, tsn_format_duration((uint64_t)P, b, sizeof(b)),
-			 lab, (long long)(worst / 10000), (long long)(worst % 10000),
-			 tsn_format_duration((uint64_t)L, a, sizeof(a)));
+			 "stream %s: every link on its path has room for its frame, but no send offset in its period "
+			 "%s finds room on all of them at once (and its windows clear of the cycle's ends); busiest: "
+			 "link %s, %lld.%04lld%% reserved with this stream", s->name,
+			 tsn_format_duration((uint64_t)P, b, sizeof(b)), lab, (long long)(worst / 10000),
+			 (long long)(worst % 10000));
 }
 
 struct order_key {
@@ -732,9 +793,6 @@ static bool build_gcl(const struct cnc_network *net, struct cnc_plan *plan, int 
 		} else {
 			(*wv)[m++] = (*wv)[i];
 		}
-	}
-	if (m > 1 && (*wv)[0].a == 0 && (*wv)[m - 1].b == C) {
-		/* one run across the cycle boundary: no guard between its parts */
 	}
 	int64_t gb = cnc_tx_time(net->be_frame, net->ports[port].speed);
 	size_t total = m;

@@ -68,7 +68,7 @@ test_bad_input() {
 test_infeasible() {
 	"$TSNCNC" generate line 5 5000 1 >"$IT_DIR/big.yaml"
 	expect_exit 1 "$TSNCNC" plan "$IT_DIR/big.yaml"
-	expect_match "$ERR" "^tsncnc: infeasible: stream s[0-9]+: .*link [a-z0-9]+:[a-z0-9]+, [0-9.]+% reserved" "reason names stream and link"
+	expect_match "$ERR" "^tsncnc: infeasible: stream s[0-9]+: .*link [a-z0-9]+:[a-z0-9]+[ ,].*(short by [0-9]+|over by [0-9]+|% reserved)" "reason names stream, link, amount"
 }
 
 it_main example_line3 example_ring4_redundant generated_fragments bad_input infeasible
