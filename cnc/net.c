@@ -352,6 +352,11 @@ static void walk_field(struct walker *w, const struct field *f, const struct yno
 			err(w, m, path, "is %s; expected a list", kind(val));
 			return;
 		}
+		w->visits += val->n;	/* items count too: aliases may repeat a long list */
+		if (w->visits > 4u * MAX_LIST * 4) {
+			err(w, m, path, "the document is too large or repeats aliases too often");
+			return;
+		}
 		if (val->n < f->min || val->n > f->max) {
 			err(w, m, path, "has %zu items; allowed %llu to %llu", val->n, (unsigned long long)f->min,
 			    (unsigned long long)f->max);
@@ -475,6 +480,90 @@ int64_t cnc_tx_time(uint32_t bytes, uint32_t mbit)
 	return (int64_t)((bits + mbit - 1) / mbit);
 }
 
+/* Name lookups while resolving: a small open-addressing hash over indices, so a
+ * file of tens of thousands of stations and streams resolves in linear time. */
+struct nix {
+	uint32_t *slot;		/* index + 1; 0: empty */
+	size_t mask;
+	const void *(*key)(const void *ctx, size_t i, size_t *len);
+	const void *ctx;
+};
+
+static uint64_t fnv(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 1469598103934665603ull;
+	while (n--)
+		h = (h ^ *c++) * 1099511628211ull;
+	return h;
+}
+
+static bool nix_init(struct nix *x, size_t n, const void *(*key)(const void *, size_t, size_t *), const void *ctx)
+{
+	size_t cap = 16;
+	while (cap < 2 * n + 16)
+		cap *= 2;
+	x->slot = calloc(cap, sizeof(uint32_t));
+	x->mask = cap - 1;
+	x->key = key;
+	x->ctx = ctx;
+	return x->slot != NULL;
+}
+
+static int nix_get(const struct nix *x, const void *k, size_t len)
+{
+	for (size_t h = fnv(k, len) & x->mask;; h = (h + 1) & x->mask) {
+		uint32_t v = x->slot[h];
+		size_t l;
+		if (!v)
+			return -1;
+		const void *kk = x->key(x->ctx, v - 1, &l);
+		if (l == len && !memcmp(kk, k, len))
+			return (int)(v - 1);
+	}
+}
+
+/* add index i unless its key is there; returns the index already there, or -1 */
+static int nix_put(struct nix *x, size_t i)
+{
+	size_t len;
+	const void *k = x->key(x->ctx, i, &len);
+	size_t h = fnv(k, len) & x->mask;
+	for (;; h = (h + 1) & x->mask) {
+		uint32_t v = x->slot[h];
+		size_t l;
+		if (!v)
+			break;
+		const void *kk = x->key(x->ctx, v - 1, &l);
+		if (l == len && !memcmp(kk, k, len))
+			return (int)(v - 1);
+	}
+	x->slot[h] = (uint32_t)i + 1;
+	return -1;
+}
+
+static const void *node_key(const void *ctx, size_t i, size_t *len)
+{
+	const struct cnc_network *net = ctx;
+	*len = strlen(net->nodes[i].name);
+	return net->nodes[i].name;
+}
+
+static const void *stream_key(const void *ctx, size_t i, size_t *len)
+{
+	const struct cnc_network *net = ctx;
+	*len = strlen(net->streams[i].name);
+	return net->streams[i].name;
+}
+
+/* destination MAC and VLAN, as identification sees them */
+static const void *ident_key(const void *ctx, size_t i, size_t *len)
+{
+	const uint8_t(*keys)[10] = ctx;
+	*len = 10;
+	return keys[i];
+}
+
 int cnc_node_find(const struct cnc_network *net, const char *name)
 {
 	for (size_t i = 0; i < net->n_nodes; i++)
@@ -493,15 +582,15 @@ static int port_find(const struct cnc_network *net, int node, const char *name)
 }
 
 /* "node:port", or a station alone: its one port. */
-static int endpoint(struct walker *w, const struct cnc_network *net, const char *s, struct cnc_mark m,
-		    const char *path)
+static int endpoint(struct walker *w, const struct cnc_network *net, const struct nix *names, const char *s,
+		    struct cnc_mark m, const char *path)
 {
 	char node[CNC_NAME_MAX + CNC_IFNAME_MAX + 2];
 	snprintf(node, sizeof(node), "%s", s);
 	char *colon = strchr(node, ':');
 	if (colon)
 		*colon = 0;
-	int n = cnc_node_find(net, node);
+	int n = nix_get(names, node, strlen(node));
 	if (n < 0) {
 		err(w, m, path, "no switch or station named '%s'; a link joins switch:port or a station", node);
 		return -1;
@@ -550,10 +639,14 @@ static void resolve(struct walker *w, const struct r_net *r, struct cnc_network 
 	net->nodes = calloc(r->n_switches + r->n_stations + 1, sizeof(*net->nodes));
 	net->ports = calloc(n_ports + 1, sizeof(*net->ports));
 	net->streams = calloc(r->n_streams + 1, sizeof(*net->streams));
-	if (!net->nodes || !net->ports || !net->streams) {
+	struct nix names = { 0 }, snames = { 0 }, idents = { 0 };
+	uint8_t(*idkeys)[10] = calloc(r->n_streams + 1, sizeof(*idkeys));
+	if (!net->nodes || !net->ports || !net->streams || !idkeys ||
+	    !nix_init(&names, r->n_switches + r->n_stations, node_key, net) ||
+	    !nix_init(&snames, r->n_streams, stream_key, net) || !nix_init(&idents, r->n_streams, ident_key, idkeys)) {
 		w->oom = true;
 		err(w, r->at, "", "out of memory");
-		return;
+		goto out;
 	}
 	/* nodes and ports */
 	for (size_t i = 0; i < r->n_switches + r->n_stations; i++) {
@@ -565,10 +658,10 @@ static void resolve(struct walker *w, const struct r_net *r, struct cnc_network 
 		snprintf(p, sizeof(p), "%s[%zu].name", sw ? "switches" : "stations", sw ? i : i - r->n_switches);
 		if (!valid_name(name))
 			err(w, at_name, p, "'%s' is not a name; letters, digits, '-', '_' and '.'", name);
-		if (cnc_node_find(net, name) >= 0)
-			err(w, at_name, p, "'%s' is named twice; switch and station names are unique", name);
 		struct cnc_node *n = &net->nodes[net->n_nodes++];
 		snprintf(n->name, sizeof(n->name), "%s", name);
+		if (nix_put(&names, net->n_nodes - 1) >= 0)
+			err(w, at_name, p, "'%s' is named twice; switch and station names are unique", name);
 		n->is_switch = sw;
 		n->at = sw ? rs->at : st->at;
 		n->first_port = (int)net->n_ports;
@@ -608,7 +701,7 @@ static void resolve(struct walker *w, const struct r_net *r, struct cnc_network 
 		char pa[160], pb[160];
 		snprintf(pa, sizeof(pa), "links[%zu].a", i);
 		snprintf(pb, sizeof(pb), "links[%zu].b", i);
-		int a = endpoint(w, net, l->a, l->at_a, pa), b = endpoint(w, net, l->b, l->at_b, pb);
+		int a = endpoint(w, net, &names, l->a, l->at_a, pa), b = endpoint(w, net, &names, l->b, l->at_b, pb);
 		if (a < 0 || b < 0)
 			continue;
 		if (a == b || net->ports[a].node == net->ports[b].node) {
@@ -656,20 +749,18 @@ static void resolve(struct walker *w, const struct r_net *r, struct cnc_network 
 		snprintf(p, sizeof(p), "streams[%zu].name", i);
 		if (!valid_name(rs->name))
 			err(w, rs->at_name, p, "'%s' is not a name; letters, digits, '-', '_' and '.'", rs->name);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(net->streams[j].name, rs->name))
-				err(w, rs->at_name, p, "stream '%s' is named twice; names are unique", rs->name);
-		for (size_t j = 0; j < i; j++) {
-			const struct cnc_stream *o = &net->streams[j];
-			if (!memcmp(o->mac, s->mac, 6) && o->vlan == s->vlan) {
-				snprintf(p, sizeof(p), "streams[%zu].dst-mac", i);
-				err(w, rs->at_mac, p, "stream %s has the same dst-mac and vlan; they identify a stream",
-				    o->name);
-				break;
-			}
+		if (nix_put(&snames, i) >= 0)
+			err(w, rs->at_name, p, "stream '%s' is named twice; names are unique", rs->name);
+		memcpy(idkeys[i], s->mac, 6);
+		memcpy(idkeys[i] + 6, &s->vlan, 4);
+		int twin = nix_put(&idents, i);
+		if (twin >= 0) {
+			snprintf(p, sizeof(p), "streams[%zu].dst-mac", i);
+			err(w, rs->at_mac, p, "stream %s has the same dst-mac and vlan; they identify a stream",
+			    net->streams[twin].name);
 		}
 		snprintf(p, sizeof(p), "streams[%zu].talker", i);
-		s->talker = cnc_node_find(net, rs->talker);
+		s->talker = nix_get(&names, rs->talker, strlen(rs->talker));
 		if (s->talker < 0)
 			err(w, rs->at_talker, p, "no station named '%s'", rs->talker);
 		else if (net->nodes[s->talker].is_switch)
@@ -677,10 +768,10 @@ static void resolve(struct walker *w, const struct r_net *r, struct cnc_network 
 		s->listeners = calloc(rs->n_listeners + 1, sizeof(int));
 		if (!s->listeners) {
 			w->oom = true;
-			return;
+			goto out;
 		}
 		for (size_t j = 0; j < rs->n_listeners; j++) {
-			int n = cnc_node_find(net, rs->listeners[j]);
+			int n = nix_get(&names, rs->listeners[j], strlen(rs->listeners[j]));
 			snprintf(p, sizeof(p), "streams[%zu].listeners[%zu]", i, j);
 			if (n < 0)
 				err(w, rs->at_listeners, p, "no station named '%s'", rs->listeners[j]);
@@ -721,6 +812,11 @@ static void resolve(struct walker *w, const struct r_net *r, struct cnc_network 
 		}
 	}
 	net->cycle = cycle;
+out:
+	free(names.slot);
+	free(snames.slot);
+	free(idents.slot);
+	free(idkeys);
 }
 
 struct cnc_network *cnc_network_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)

@@ -394,6 +394,32 @@ static void test_bad_deadline_below_path(void)
 	cnc_network_free(net);
 }
 
+/* Aliases that repeat a long list: refused in bounded time and memory, not
+ * expanded (2000 streams x 1000 listeners would be 2 million names). */
+static void test_bad_alias_bomb(void)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *t = malloc(cap);
+	CU_ASSERT_FATAL(t != NULL);
+	n += (size_t)snprintf(t + n, cap - n, "switches: [ { name: s, netconf: { address: a, user: u, key: k }, "
+				       "ports: [ { name: p, link-speed: 1000 } ] } ]\nx: &L [");
+	for (int i = 0; i < 1000; i++)
+		n += (size_t)snprintf(t + n, cap - n, "%sl%d", i ? ", " : "", i);
+	n += (size_t)snprintf(t + n, cap - n, "]\nstreams:\n");
+	for (int i = 0; i < 2000 && n + 200 < cap; i++)
+		n += (size_t)snprintf(t + n, cap - n, "  - { name: s%d, talker: t, listeners: *L, period: 1ms, "
+					       "frame-size: 64B, max-latency: 1ms, dst-mac: \"02:00:00:00:00:01\" }\n", i);
+	struct tsn_diags d;
+	struct cnc_network *net = parse(t, &d);
+	CU_ASSERT_PTR_NULL(net);
+	bool found = false;
+	for (size_t i = 0; i < d.count; i++)
+		found |= strstr(d.items[i].message, "too large or repeats aliases too often") != NULL;
+	CU_ASSERT(found);
+	tsn_diags_free(&d);
+	free(t);
+}
+
 /* Too much traffic for a link: infeasible, naming the stream and the link. */
 static void test_infeasible_reason(void)
 {
@@ -441,6 +467,7 @@ int main(void)
 	CU_add_test(s, "bad: exploding hyperperiod", test_bad_hyperperiod);
 	CU_add_test(s, "bad: field values, all reported", test_bad_field_values);
 	CU_add_test(s, "bad: deadline below the path", test_bad_deadline_below_path);
+	CU_add_test(s, "bad: alias bomb", test_bad_alias_bomb);
 	CU_add_test(s, "infeasible: the reason", test_infeasible_reason);
 	return tu_run_tests();
 }
