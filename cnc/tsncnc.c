@@ -142,6 +142,8 @@ static int cmd_plan(int argc, char **argv)
 		bool input = !strncmp(plan->reason, net->file, strlen(net->file));
 		if (input)
 			fprintf(stderr, "%s\n", plan->reason);
+		else if (!strncmp(plan->reason, "Z3 gave no answer", 17))
+			fprintf(stderr, "tsncnc: no plan: %s\n", plan->reason);	/* unknown, not infeasible */
 		else
 			fprintf(stderr, "tsncnc: infeasible: %s\n", plan->reason);
 		rc = input ? 2 : 1;

@@ -102,6 +102,39 @@ static void test_worked_example(void)
 	cnc_network_free(net);
 }
 
+/* sw1's tsnd configuration in the worked example: s1's meter reserves one 128 B
+ * frame per 1 ms (1024000 bit/s); its stream gate is open while its frame can be
+ * arriving from t: 0 + 100 ns cable - 1 us precision = -900 ns (999100 in the
+ * cycle) to 0 + 1184 + 100 + 1000 = 2284 ns. */
+static void test_switch_config(void)
+{
+	struct cnc_network *net = line(TWO_STREAMS);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	char *y = cnc_switch_config(net, plan, cnc_node_find(net, "sw1"));
+	CU_ASSERT_FATAL(y != NULL);
+	const char *want[] = {
+		"  - { id: 1, name: s1, identification: dst-mac-vlan, dst-mac: \"01:00:5e:00:00:01\", vlan: 10, "
+		"priority: 5, filter: s1 }\n",
+		"  - { name: s1, max-sdu: 128, meter: s1, gate: s1 }\n",
+		"  - { name: s1, cir: 1024000bit, cbs: 128B }\n",
+		"  - name: s1\n    base-time: auto\n    cycle-time: 1ms\n    entries:\n"
+		"      - { state: open, interval: 2284ns }\n      - { state: closed, interval: 996816ns }\n"
+		"      - { state: open, interval: 900ns }\n",
+		"      max-sdu: [0, 106]\n",	/* 128 B - 14 header - 4 tag - 4 FCS */
+		"        - { gates: [1], interval: 1184ns }\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!strstr(y, want[i]))
+			fprintf(stderr, "\n  missing: %s", want[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(y, want[i]));
+	}
+	free(y);
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
 /* A multicast stream: one tree, the bound is the farther listener's. */
 static void test_multicast_tree(void)
 {
@@ -447,6 +480,7 @@ int main(void)
 		return 1;
 	CU_pSuite s = CU_add_suite("cnc_plan", NULL, NULL);
 	CU_add_test(s, "worked example: windows, bounds, gate list", test_worked_example);
+	CU_add_test(s, "worked example: sw1's tsnd configuration", test_switch_config);
 	CU_add_test(s, "multicast tree", test_multicast_tree);
 	CU_add_test(s, "checker: window length", test_check_window_len);
 	CU_add_test(s, "checker: precedence", test_check_precedence);
