@@ -35,3 +35,10 @@ bench-cnc: $(BUILD)/tests/bench_cnc
 	$(BUILD)/tests/bench_cnc
 
 -include $(CNC_OBJ:.o=.d) $(BUILD)/cnc/tsncnc.d
+
+.PHONY: install-cnc
+install: install-cnc
+install-cnc: $(BUILD)/tsncnc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/tsncnc $(DESTDIR)$(BINDIR)/tsncnc
+	install -m 0644 man/tsncnc.8 $(DESTDIR)$(MANDIR)/man8/

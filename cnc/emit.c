@@ -284,7 +284,10 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 	    tsn_format_duration((uint64_t)plan->cycle, d, sizeof(d)));
 	put(&b, "ports:\n");
 	for (int p = n->first_port; p < n->first_port + n->n_ports; p++) {
-		put(&b, "  - name: %s\n    link-speed: %u\n", net->ports[p].name, net->ports[p].speed);
+		/* XDP classifies and polices; a frame of no stream that claims a scheduled
+		 * priority by its PCP is demoted, so class 1 carries only planned streams */
+		put(&b, "  - name: %s\n    link-speed: %u\n    xdp: auto\n    unmatched-priority: demote\n",
+		    net->ports[p].name, net->ports[p].speed);
 		if (!plan->gcl_n[p])
 			continue;
 		put(&b, "    schedule:\n      num-tc: 2\n      map: [");
@@ -311,6 +314,10 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 			    tsn_format_duration((uint64_t)g->interval, d, sizeof(d)));
 		}
 	}
+	put(&b, "classification:\n  pcp:%s\n", tt_prio ? "" : " []");
+	for (unsigned pr = 0; pr < 8; pr++)
+		if (tt_prio >> pr & 1)
+			put(&b, "    - { pcp: %u, priority: %u }\n", pr, pr);
 	put(&b, "streams:\n");
 	bool any = false;
 	for (size_t s = 0; s < net->n_streams; s++) {
