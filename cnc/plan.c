@@ -137,6 +137,148 @@ static int tree(const struct cnc_network *net, struct router *r, const struct cn
 	return -1;
 }
 
+/* Dijkstra over the links between switches from switch `src`: dist and via (the
+ * egress port into each node).  arc(p) gives the weight of leaving by port p, or
+ * -1 when p is not to be used. */
+static void sw_dijkstra(const struct cnc_network *net, struct router *r, int src,
+			int64_t (*arc)(const struct cnc_network *, const struct router *, int, const void *),
+			const void *ctx)
+{
+	for (size_t i = 0; i < net->n_nodes; i++) {
+		r->dist[i] = INT64_MAX;
+		r->via[i] = -1;
+		r->done[i] = false;
+	}
+	r->dist[src] = 0;
+	for (;;) {
+		int u = -1;
+		for (size_t i = 0; i < net->n_nodes; i++)
+			if (!r->done[i] && r->dist[i] != INT64_MAX && (u < 0 || r->dist[i] < r->dist[u]))
+				u = (int)i;
+		if (u < 0)
+			break;
+		r->done[u] = true;
+		const struct cnc_node *n = &net->nodes[u];
+		for (int p = n->first_port; p < n->first_port + n->n_ports; p++) {
+			if (net->ports[p].peer < 0 || !net->nodes[net->ports[net->ports[p].peer].node].is_switch)
+				continue;
+			int64_t w = arc(net, r, p, ctx);
+			int v = net->ports[net->ports[p].peer].node;
+			if (w >= 0 && r->dist[u] + w < r->dist[v]) {
+				r->dist[v] = r->dist[u] + w;
+				r->via[v] = p;
+			}
+		}
+	}
+}
+
+struct pass {
+	uint32_t frame;
+	const bool *in1;	/* ports of the first path */
+	const int64_t *d1;	/* distances of the first pass (potentials) */
+};
+
+static int64_t arc_first(const struct cnc_network *net, const struct router *r, int p, const void *ctx)
+{
+	(void)r;
+	return edge_weight(net, p, ((const struct pass *)ctx)->frame);
+}
+
+/* the residual graph: the first path's links removed both ways, its arcs
+ * reversed at reduced cost 0; other arcs at reduced cost w + d(u) - d(v) */
+static int64_t arc_second(const struct cnc_network *net, const struct router *r, int p, const void *ctx)
+{
+	const struct pass *ps = ctx;
+	int q = net->ports[p].peer, u = net->ports[p].node, v = net->ports[q].node;
+	(void)r;
+	if (ps->in1[p])
+		return -1;
+	if (ps->in1[q])
+		return 0;
+	if (ps->d1[u] == INT64_MAX || ps->d1[v] == INT64_MAX)
+		return -1;
+	return edge_weight(net, p, ps->frame) + ps->d1[u] - ps->d1[v];
+}
+
+/* Two flows of a redundant stream with one listener: Suurballe's algorithm
+ * between the talker's and the listener's switches finds two paths with no link
+ * between switches in common, of least total latency, whenever two exist.
+ * Returns 1 done, 0 no such pair, -1 not applicable (one switch, or no path),
+ * -2 out of memory. */
+static int suurballe_pair(const struct cnc_network *net, struct router *r, const struct cnc_stream *st, size_t si,
+			  struct cnc_plan *plan, size_t *hop_cap)
+{
+	int tp = net->nodes[st->talker].first_port, lp = net->nodes[st->listeners[0]].first_port;
+	int a = net->ports[net->ports[tp].peer].node, z = net->ports[net->ports[lp].peer].node;
+	if (a == z || !net->nodes[a].is_switch || !net->nodes[z].is_switch)
+		return -1;
+	bool *in1 = calloc(net->n_ports, sizeof(bool)), *use = calloc(net->n_ports, sizeof(bool));
+	int64_t *d1 = calloc(net->n_nodes, sizeof(int64_t));
+	int rc = -2;
+	if (!in1 || !use || !d1)
+		goto out;
+	struct pass ps = { .frame = st->frame, .in1 = in1, .d1 = d1 };
+	sw_dijkstra(net, r, a, arc_first, &ps);
+	rc = -1;
+	if (r->via[z] < 0)
+		goto out;
+	memcpy(d1, r->dist, net->n_nodes * sizeof(int64_t));
+	for (int v = z; v != a; v = net->ports[r->via[v]].node)
+		in1[r->via[v]] = use[r->via[v]] = true;
+	sw_dijkstra(net, r, a, arc_second, &ps);
+	rc = 0;
+	if (r->via[z] < 0)
+		goto out;
+	/* the union, a first-path arc and its reversal cancelling */
+	for (int v = z; v != a; v = net->ports[r->via[v]].node) {
+		int p = r->via[v], q = net->ports[p].peer;
+		if (in1[q])
+			use[q] = false;
+		else
+			use[p] = true;
+	}
+	/* two walks from a along the arcs left */
+	for (int copy = 0; copy < 2; copy++) {
+		size_t n = 0;
+		for (int u = a, guard = 0; u != z && guard <= (int)net->n_ports; guard++) {
+			const struct cnc_node *nd = &net->nodes[u];
+			int next = -1;
+			for (int p = nd->first_port; p < nd->first_port + nd->n_ports && next < 0; p++)
+				if (use[p])
+					next = p;
+			if (next < 0)
+				break;
+			use[next] = false;
+			r->order[n++] = next;
+			u = net->ports[net->ports[next].peer].node;
+		}
+		if (!grow((void **)&plan->hops, hop_cap, plan->n_hops + n + 2, sizeof(*plan->hops))) {
+			rc = -2;
+			goto out;
+		}
+		struct cnc_flow *f = &plan->flows[plan->n_flows++];
+		f->stream = (int)si;
+		f->copy = copy;
+		f->first_hop = plan->n_hops;
+		f->n_hops = n + 2;
+		int ports[2] = { tp, net->ports[lp].peer };
+		for (size_t i = 0; i < n + 2; i++) {
+			struct cnc_hop *h = &plan->hops[plan->n_hops + i];
+			h->port = i == 0 ? ports[0] : i == n + 1 ? ports[1] : r->order[i - 1];
+			h->parent = (int)i - 1;
+			h->start = 0;
+			h->len = cnc_tx_time(st->frame, net->ports[h->port].speed);
+		}
+		plan->n_hops += n + 2;
+	}
+	rc = 1;
+out:
+	free(in1);
+	free(use);
+	free(d1);
+	return rc;
+}
+
 bool cnc_route(const struct cnc_network *net, struct cnc_plan *plan)
 {
 	struct router r = {
@@ -152,6 +294,21 @@ bool cnc_route(const struct cnc_network *net, struct cnc_plan *plan)
 		snprintf(plan->reason, sizeof(plan->reason), "out of memory");
 	for (size_t i = 0; ok && i < net->n_streams; i++) {
 		const struct cnc_stream *s = &net->streams[i];
+		if (s->redundant && s->n_listeners == 1) {
+			int rc = suurballe_pair(net, &r, s, i, plan, &hop_cap);
+			if (rc == -2) {
+				snprintf(plan->reason, sizeof(plan->reason), "out of memory");
+				ok = false;
+			} else if (rc == 0) {
+				snprintf(plan->reason, sizeof(plan->reason),
+					 "%s:%u:%u: streams[%zu].redundant: stream %s: no two paths from %s to %s without a "
+					 "common link between switches exist", net->file, s->at.line, s->at.col, i, s->name,
+					 net->nodes[s->talker].name, net->nodes[s->listeners[0]].name);
+				ok = false;
+			}
+			if (rc != -1)
+				continue;
+		}
 		for (int copy = 0; ok && copy < (s->redundant ? 2 : 1); copy++) {
 			struct cnc_flow *f = &plan->flows[plan->n_flows];
 			f->stream = (int)i;

@@ -290,6 +290,68 @@ static void test_redundant_disjoint(void)
 	cnc_network_free(net);
 }
 
+/* The trap: the shortest path A-B-E-F takes a link of each of the two disjoint
+ * paths A-B-C-F and A-D-E-F; without its links no second path is left (two
+ * passes fail), Suurballe's algorithm finds the pair. */
+#define SW6(n) "  - { name: " n ", netconf: { address: x, user: u, key: k }, processing-delay: 1us, " \
+	"ports: [ { name: p0, link-speed: 1000 }, { name: p1, link-speed: 1000 }, { name: p2, link-speed: 1000 }, " \
+	"{ name: p3, link-speed: 1000 } ] }\n"
+static const char trap_net[] =
+	"switches:\n" SW6("A") SW6("B") SW6("C") SW6("D") SW6("E") SW6("F")
+	"stations: [ { name: t, link-speed: 1000 }, { name: l, link-speed: 1000 } ]\n"
+	"links:\n"
+	"  - { a: t, b: \"A:p0\" }\n  - { a: l, b: \"F:p0\" }\n"
+	"  - { a: \"A:p1\", b: \"B:p1\" }\n  - { a: \"B:p2\", b: \"E:p2\" }\n  - { a: \"E:p1\", b: \"F:p1\" }\n"
+	"  - { a: \"B:p3\", b: \"C:p1\", propagation: 10us }\n  - { a: \"C:p2\", b: \"F:p2\", propagation: 10us }\n"
+	"  - { a: \"A:p2\", b: \"D:p1\", propagation: 10us }\n  - { a: \"D:p2\", b: \"E:p3\", propagation: 10us }\n"
+	"streams:\n  - { name: r, talker: t, listeners: [l], period: 1ms, frame-size: 100B, max-latency: 1ms,"
+	" dst-mac: \"01:00:5e:00:00:0a\", redundant: true }\n";
+
+static void test_redundant_trap(void)
+{
+	struct tsn_diags d;
+	struct cnc_network *net = parse(trap_net, &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan != NULL);
+	if (!plan->feasible)
+		fprintf(stderr, "\n  %s", plan->reason);
+	CU_ASSERT_FATAL(plan->feasible);
+	CU_ASSERT_EQUAL_FATAL(plan->n_flows, 2);
+	/* t>A, A>B, B>C, C>F, F>l and t>A, A>D, D>E, E>F, F>l */
+	const char *want[2][3] = { { "A", "B", "C" }, { "A", "D", "E" } };
+	for (size_t c = 0; c < 2; c++) {
+		CU_ASSERT_EQUAL_FATAL(plan->flows[c].n_hops, 5);
+		bool match[2] = { true, true };
+		for (size_t k = 0; k < 2; k++)
+			for (size_t i = 0; i < 3; i++)
+				match[k] &= !strcmp(net->nodes[net->ports[hop(plan, c, i + 1)->port].node].name, want[k][i]);
+		CU_ASSERT(match[0] || match[1]);
+	}
+	struct cnc_check chk;
+	CU_ASSERT(cnc_check(net, plan, &chk));
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
+/* No two disjoint paths on a line: the reason says so, at the stream. */
+static void test_redundant_impossible(void)
+{
+	struct cnc_network *net = line(
+		"  - { name: r, talker: t, listeners: [l], period: 1ms, frame-size: 100B, max-latency: 1ms,"
+		" dst-mac: \"01:00:5e:00:00:0b\", redundant: true }\n");
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan != NULL);
+	CU_ASSERT_FALSE(plan->feasible);
+	CU_ASSERT_STRING_EQUAL(plan->reason, "net.yaml:19:5: streams[0].redundant: stream r: no two paths from t to l "
+					     "without a common link between switches exist");
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
 /* ---- heuristic against Z3 (no-wait: the same model, so Z3's optimum bounds the
  * heuristic's objective from below) ---- */
 static void test_heuristic_vs_z3(void)
@@ -494,6 +556,8 @@ int main(void)
 	CU_add_test(s, "checker: bound", test_check_bound);
 	CU_add_test(s, "checker: route", test_check_route);
 	CU_add_test(s, "redundant: disjoint paths, checker", test_redundant_disjoint);
+	CU_add_test(s, "redundant: the trap topology (Suurballe)", test_redundant_trap);
+	CU_add_test(s, "redundant: no disjoint pair", test_redundant_impossible);
 	CU_add_test(s, "heuristic vs Z3", test_heuristic_vs_z3);
 	CU_add_test(s, "bad: unknown switch", test_bad_unknown_switch);
 	CU_add_test(s, "bad: unknown port", test_bad_unknown_port);
