@@ -24,6 +24,20 @@ static int64_t open_time(const struct cnc_plan *plan, size_t p, uint8_t tc_bit)
 	return t;
 }
 
+/* time the port sends scheduled frames per cycle (stations too: they have no
+ * gate list, their talkers send at their offsets) */
+static int64_t sched_time(const struct cnc_network *net, const struct cnc_plan *plan, size_t p)
+{
+	int64_t t = 0;
+	for (size_t fi = 0; fi < plan->n_flows; fi++) {
+		const struct cnc_flow *f = &plan->flows[fi];
+		for (size_t i = 0; i < f->n_hops; i++)
+			if (plan->hops[f->first_hop + i].port == (int)p)
+				t += plan->hops[f->first_hop + i].len * (plan->cycle / net->streams[f->stream].period);
+	}
+	return t;
+}
+
 static int64_t flow_offset(const struct cnc_plan *plan, const struct cnc_flow *f)
 {
 	return plan->hops[f->first_hop].start;
@@ -69,11 +83,17 @@ void cnc_plan_print(const struct cnc_network *net, const struct cnc_plan *plan, 
 	}
 	fprintf(out, "\n%-24s %-12s %-12s %s\n", "link", "scheduled", "best-effort", "gate entries");
 	for (size_t p = 0; p < net->n_ports; p++) {
-		if (!plan->gcl_n[p])
+		int64_t tt = sched_time(net, plan, p);
+		if (!tt)
 			continue;
-		int64_t tt = open_time(plan, p, 1u << CNC_TC_TT), be = open_time(plan, p, 1u << CNC_TC_BE);
-		fprintf(out, "%-24s %10.3f %% %10.3f %% %zu\n", cnc_port_label(net, (int)p, path, sizeof(path)),
-			100.0 * (double)tt / (double)plan->cycle, 100.0 * (double)be / (double)plan->cycle, plan->gcl_n[p]);
+		cnc_port_label(net, (int)p, path, sizeof(path));
+		if (!plan->gcl_n[p]) {	/* a talker's port */
+			fprintf(out, "%-24s %10.3f %% %12s %s\n", path, 100.0 * (double)tt / (double)plan->cycle, "-", "-");
+			continue;
+		}
+		int64_t be = open_time(plan, p, 1u << CNC_TC_BE);
+		fprintf(out, "%-24s %10.3f %% %10.3f %% %zu\n", path, 100.0 * (double)tt / (double)plan->cycle,
+			100.0 * (double)be / (double)plan->cycle, plan->gcl_n[p]);
 	}
 	fprintf(out, "\nobjective (sum of delivery times in the period): %s\n",
 		tsn_format_duration((uint64_t)plan->objective, a, sizeof(a)));
@@ -120,15 +140,18 @@ struct json_object *cnc_plan_to_json(const struct cnc_network *net, const struct
 		json_object_array_add(streams, js);
 	}
 	for (size_t p = 0; p < net->n_ports && plan->feasible; p++) {
-		if (!plan->gcl_n[p])
+		int64_t tt = sched_time(net, plan, p);
+		if (!tt)
 			continue;
 		json_object *jp = json_object_new_object();
-		int64_t tt = open_time(plan, p, 1u << CNC_TC_TT), be = open_time(plan, p, 1u << CNC_TC_BE);
 		json_object_object_add(jp, "port", json_object_new_string(cnc_port_label(net, (int)p, lab, sizeof(lab))));
 		json_object_object_add(jp, "scheduled_ns", json_object_new_int64(tt));
-		json_object_object_add(jp, "best_effort_ns", json_object_new_int64(be));
 		json_object_object_add(jp, "utilization", json_object_new_double((double)tt / (double)plan->cycle));
-		json_object_object_add(jp, "gate_entries", json_object_new_int64((int64_t)plan->gcl_n[p]));
+		if (plan->gcl_n[p]) {
+			json_object_object_add(jp, "best_effort_ns",
+					       json_object_new_int64(open_time(plan, p, 1u << CNC_TC_BE)));
+			json_object_object_add(jp, "gate_entries", json_object_new_int64((int64_t)plan->gcl_n[p]));
+		}
 		json_object_array_add(ports, jp);
 	}
 	json_object_object_add(root, "streams", streams);
