@@ -257,3 +257,6 @@ install: all
 
 clean:
 	rm -rf build
+
+# tsncnc, the network planner
+include cnc/cnc.mk

@@ -12,6 +12,7 @@ PACKAGES=(
 	libnl-3-dev libnl-route-3-dev		# rtnetlink (ports, taprio)
 	libjson-c-dev libyaml-dev libcap-dev	# control protocol, config, privileges
 	libcunit1-dev libclang-rt-14-dev	# unit tests; clang's sanitizer runtimes
+	libz3-dev				# tsncnc's exact planning mode (Z3)
 	valgrind				# leak checks in the test suite
 	iproute2 iputils-ping procps util-linux	# lab: ip netns, ping, sysctl, setpriv
 	passwd jq socat				# tests: groupadd, JSON checks, raw socket talk

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# cnc.mk — tsncnc, the network planner (docs/cnc.md), included by the Makefile.
+# It links libtsn.a (diagnostics, units, the YAML tree) and Z3 for the exact mode.
+
+CNC_SRC      := $(filter-out cnc/tsncnc.c,$(wildcard cnc/*.c))
+CNC_OBJ      := $(CNC_SRC:%.c=$(BUILD)/%.o)
+CNC_LIBS     := -lz3 $(shell $(PKG_CONFIG) --libs json-c yaml-0.1 2>/dev/null)
+CNC_TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_cnc_*.c))
+
+.PHONY: bench-cnc
+
+all: $(BUILD)/tsncnc
+
+$(BUILD)/cnc/%.o: cnc/%.c cnc/cnc.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -MMD -MP -c $< -o $@
+
+$(BUILD)/tsncnc: $(BUILD)/cnc/tsncnc.o $(CNC_OBJ) $(BUILD)/libtsn.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CNC_LIBS)
+
+# The planner's unit tests link the planner, not the daemon (explicit rules win over
+# the generic tests/unit pattern).
+$(CNC_TESTS): $(BUILD)/tests/%: tests/unit/%.c $(CNC_OBJ) $(BUILD)/libtsn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icnc -Ilib $(ALL_LDFLAGS) -o $@ $^ $(CNC_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/bench_cnc: tests/bench/bench_cnc.c $(CNC_OBJ) $(BUILD)/libtsn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Icnc -Ilib $(ALL_LDFLAGS) -o $@ $^ $(CNC_LIBS)
+
+tests-build: $(BUILD)/tsncnc $(BUILD)/tests/bench_cnc
+
+bench: bench-cnc
+bench-cnc: $(BUILD)/tests/bench_cnc
+	$(BUILD)/tests/bench_cnc
+
+-include $(CNC_OBJ:.o=.d) $(BUILD)/cnc/tsncnc.d
+
+.PHONY: install-cnc
+install: install-cnc
+install-cnc: $(BUILD)/tsncnc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/tsncnc $(DESTDIR)$(BINDIR)/tsncnc
+	install -m 0644 man/tsncnc.8 $(DESTDIR)$(MANDIR)/man8/
