@@ -68,7 +68,7 @@ FUZZ_TIME    ?= 600
 DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 
 .PHONY: all install test test-unit test-asan tests-build demo demo-down demo-shell clean deps docs fuzz \
-	lab test-lab lab-build bench bench-schedules bench-dataplane lab-latency bench-telemetry
+	lab test-lab lab-build bench bench-schedules bench-dataplane lab-latency bench-telemetry bench-frer
 .SUFFIXES:
 
 all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
@@ -189,7 +189,7 @@ test-lab: deps
 	tests/kernel-lab/run.sh $(TESTS)
 
 # Benchmarks: figures in docs/benchmarks.md.
-bench: bench-schedules bench-dataplane bench-telemetry
+bench: bench-schedules bench-dataplane bench-telemetry bench-frer
 
 # The data plane on this host: classifier cost, forwarding rates (tests/bench/bench_dataplane.c).
 bench-dataplane: deps
@@ -203,6 +203,13 @@ bench-telemetry: deps
 	$(MAKE) all $(BUILD)/bench/bench_telemetry
 	@mkdir -p tests/out
 	$(BUILD)/bench/bench_telemetry | tee tests/out/bench-telemetry.log
+
+# FRER (IEEE 802.1CB): recovery, generation and splitting per frame
+# (tests/bench/bench_frer.c, docs/frer.md).
+bench-frer: deps
+	$(MAKE) all $(BUILD)/bench/bench_frer
+	@mkdir -p tests/out
+	$(BUILD)/bench/bench_frer --json tests/out/bench-frer.json | tee tests/out/bench-frer.log
 
 $(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
 	@mkdir -p $(dir $@)
