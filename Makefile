@@ -31,7 +31,7 @@ BPF_MULTIARCH   ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_ARCH_INCLUDE ?= $(if $(BPF_MULTIARCH),/usr/include/$(BPF_MULTIARCH))
 
 BUILD        ?= build
-PKGS         := libnl-3.0 libnl-route-3.0 libbpf json-c yaml-0.1
+PKGS         := libnl-3.0 libnl-route-3.0 libbpf json-c yaml-0.1 libmicrohttpd
 PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -2,7 +2,7 @@
 # test_metrics.sh — the Prometheus export: `tsnctl stats -o prometheus` and tsnd's
 # listener (telemetry.prometheus): off by default; GET /metrics gives 200 and the
 # same families as tsnctl, valid by a strict checker (tests/tools/prom_check, and
-# promtool when it is installed); 404, 405, 400, 431, 503 and the request deadline;
+# promtool when it is installed); 404, 405, 400, 505, 431, 503 and the request deadline;
 # IPv6 loopback; a bad or busy address refused at its file:line; reloads that
 # turn the listener on, move it, fail to move it (the old one keeps serving) and
 # turn it off.  HTTP is spoken with bash's /dev/tcp inside the switch namespace
@@ -123,10 +123,17 @@ test_http_errors() {
 	expect_match "$OUT" '^Allow: GET, HEAD$' "405 names the methods"
 	http 'DELETE /metrics HTTP/1.1\r\n\r\n'
 	expect_eq "$STATUS" 405 "DELETE"
+	# What is not HTTP/1.x is libmicrohttpd's to refuse (docs/metrics.md): a request
+	# line it cannot take apart gets 400; one with no spaces at all is closed
+	# without an answer; another HTTP version gets 505.
+	http 'GET /metrics HTTP/1.1 x\r\n\r\n'
+	expect_eq "$STATUS" 400 "a malformed request line"
+	http 'GET /metrics HTTP/1.1\r\nno colon\r\n\r\n'
+	expect_eq "$STATUS" 400 "a malformed header line"
 	http 'hello\r\n\r\n'
-	expect_eq "$STATUS" 400 "not HTTP"
+	expect_eq "$OUT" "" "not HTTP: closed without an answer"
 	http 'GET /metrics HTTP/2.0\r\n\r\n'
-	expect_eq "$STATUS" 400 "HTTP/2.0"
+	expect_eq "$STATUS" 505 "HTTP/2.0"
 	http "GET /metrics HTTP/1.1\\r\\nX: $(printf 'a%.0s' {1..5000})\\r\\n\\r\\n"
 	expect_eq "$STATUS" 431 "a head over 4096 bytes"
 	# Four idle connections take every slot: the fifth gets 503; a client that
