@@ -25,7 +25,8 @@ CC           := $(if $(filter default,$(origin CC)),$(CROSS_COMPILE)gcc,$(CC))
 AR           := $(if $(filter default,$(origin AR)),$(CROSS_COMPILE)ar,$(AR))
 PKG_CONFIG   ?= pkg-config
 CLANG        ?= clang
-BPFTOOL      ?= bpftool
+# Debian installs bpftool in /usr/sbin, which is not in an ordinary user's PATH.
+BPFTOOL      ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool),bpftool)
 BPF_TARGET_ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_MULTIARCH   ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_ARCH_INCLUDE ?= $(if $(BPF_MULTIARCH),/usr/include/$(BPF_MULTIARCH))

@@ -254,7 +254,7 @@ run_spdx() {
 	if ((RC == 0)); then
 		record "spdx" 1 0 "every source file has its SPDX line"
 	else
-		record "spdx" 0 1 "$(grep -c . "$log") line(s); scripts/spdx.sh --add writes the missing ones"
+		record "spdx" 0 1 "$(grep -vc "^spdx:" "$log") file(s) without their SPDX line; scripts/spdx.sh --add writes them"
 		show_log_tail "$log" 10
 	fi
 }
