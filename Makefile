@@ -1,6 +1,6 @@
 # tsnd — TSN switch daemon, CLI and eBPF data plane.
 #
-# Targets: all (default), install, check, test, test-unit, test-asan, test-lab, lab, lab-latency, bench, fuzz,
+# Targets: all (default), install, check, deb, test, test-unit, test-asan, test-lab, lab, lab-latency, bench, fuzz,
 # demo, demo-down, demo-shell, docs, clean.
 # Cross-building for another architecture (e.g. an arm64 switch):
 #   make CROSS_COMPILE=aarch64-linux-gnu- BPF_TARGET_ARCH=arm64 \
@@ -287,3 +287,6 @@ install: all
 
 clean:
 	rm -rf build
+
+# make deb: the Debian package (dist/deb.mk, dist/debian/).
+include dist/deb.mk

@@ -50,11 +50,11 @@ kind_of() {
 
 if (($#)); then
 	files=("$@")
-elif git rev-parse --git-dir >/dev/null 2>&1; then
+elif git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	mapfile -t files < <(git ls-files)
 else
-	# A tree without git (an unpacked tarball): the same set by name.
-	mapfile -t files < <(find . -path ./build -prune -o -type f -print | sed 's|^\./||' | sort)
+	echo "spdx: not a git checkout: name the files to look at" >&2
+	exit 2
 fi
 
 missing=0
