@@ -156,6 +156,30 @@ test_http_errors() {
 	lab_pid_alive "$TSND_PID" || it_fail "tsnd died"
 }
 
+# A client that sends a header line every second never idles for 5 s, so only the
+# deadline from accept ends it: tsnd must close it well before it is done.
+test_trickling_client() {
+	local conf=$IT_DIR/trickle.yaml
+	metrics_config "$conf" "127.0.0.1:$PORT"
+	it_start_tsnd "$conf"
+	it_run lab_exec "$IT_NS" timeout 30 bash -c '
+		trap "" PIPE	# a write to the closed connection fails instead of killing us
+		exec 3<>/dev/tcp/127.0.0.1/$1 || exit 7
+		printf "GET /metrics HTTP/1.1\r\n" >&3
+		for i in $(seq 1 12); do
+			sleep 1
+			printf "X-%d: a\r\n" "$i" >&3 2>/dev/null || { echo "closed after $i lines"; exit 0; }
+		done
+		echo "still open after 12 lines"' _ "$PORT"
+	expect_eq "$RC" 0 "the trickling client's script"
+	local lines
+	lines=$(sed -n 's/^closed after \([0-9]*\) lines$/\1/p' <<<"$OUT")
+	[[ -n $lines ]] || it_fail "a client trickling a header line a second was not closed: $OUT"
+	((lines <= 9)) || it_fail "the trickling client was closed only after $lines lines (5 s deadline)"
+	http 'GET /metrics HTTP/1.1\r\n\r\n'
+	expect_eq "$STATUS" 200 "GET after the trickling client"
+}
+
 test_ipv6_loopback() {
 	local conf=$IT_DIR/v6.yaml
 	metrics_config "$conf" "[::1]:$PORT"
@@ -273,4 +297,4 @@ test_valgrind() {
 	expect_match "$(cat "$vg_log")" 'ERROR SUMMARY: 0 errors' "valgrind error summary"
 }
 
-it_main off_by_default serves_metrics http_errors ipv6_loopback bad_listen_refused reload valgrind
+it_main off_by_default serves_metrics http_errors trickling_client ipv6_loopback bad_listen_refused reload valgrind
