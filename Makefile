@@ -43,7 +43,7 @@ WARN         := -Wall -Wextra -Wshadow -Wformat=2 -Wno-missing-field-initializer
 WERROR       ?= $(if $(filter true,$(CI)),1,0)
 WERROR_FLAG  := $(if $(filter 1,$(WERROR)),-Werror)
 WARN         += $(WERROR_FLAG)
-ALL_CFLAGS   := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DTSN_VERSION=\"$(VERSION)\" \
+ALL_CFLAGS   := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -DTSN_VERSION=\"$(VERSION)\" \
                 -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS  := $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS         := $(PKG_LIBS) -lcap
