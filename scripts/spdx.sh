@@ -41,11 +41,27 @@ kind_of() {
 	*.c | *.h) echo c ;;
 	*.sh | *.py | *.mk | Makefile | */Makefile | *.bash-completion) echo script ;;
 	*)
-		if [[ -f $1 ]] && head -c 2 -- "$1" | grep -q '^#!'; then
-			echo script
-		fi
+		local first=""
+		[[ -f $1 ]] && IFS= read -r first <"$1" 2>/dev/null
+		[[ $first == '#!'* ]] && echo script
 		;;
 	esac
+	return 0
+}
+
+# spdx_of FILE: the license expression in FILE's first 3 lines ("" if none),
+# without a closing "*/" and blanks.
+spdx_of() {
+	local lines line expr
+	mapfile -n 3 -t lines <"$1"
+	for line in "${lines[@]}"; do
+		[[ $line == *SPDX-License-Identifier:* ]] || continue
+		expr=${line#*SPDX-License-Identifier:}
+		expr=${expr%%\*/*}
+		expr=$(echo $expr)	# trim blanks
+		echo "$expr"
+		return
+	done
 }
 
 if (($#)); then
@@ -63,8 +79,7 @@ for f in "${files[@]}"; do
 	kind=$(kind_of "$f")
 	[[ -n $kind ]] || continue
 	tag=$(tag_for "$f")
-	# The expression after the tag, without a closing "*/" and trailing blanks.
-	have=$(head -n 3 -- "$f" | sed -n 's|.*SPDX-License-Identifier:[[:space:]]*||; T; s|[[:space:]]*\*/.*$||; s|[[:space:]]*$||; p; q')
+	have=$(spdx_of "$f")
 	if [[ $have == "$tag" ]]; then
 		continue
 	fi
@@ -87,7 +102,9 @@ for f in "${files[@]}"; do
 		line="# SPDX-License-Identifier: $tag"
 	fi
 	tmp=$(mktemp "$f.spdx.XXXXXX")
-	if [[ $kind == script ]] && head -c 2 -- "$f" | grep -q '^#!'; then
+	first=""
+	IFS= read -r first <"$f" || true
+	if [[ $kind == script && $first == '#!'* ]]; then
 		{ head -n 1 -- "$f"; echo "$line"; tail -n +2 -- "$f"; } >"$tmp"
 	else
 		{ echo "$line"; cat -- "$f"; } >"$tmp"
