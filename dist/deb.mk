@@ -9,8 +9,8 @@
 
 DEB_DIR      ?= build/deb
 DEB_SRC      := $(DEB_DIR)/tsnd-$(VERSION)
-DEB_ARCH     := $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
-DEB_FILE     := $(DEB_DIR)/tsnd_$(VERSION)_$(DEB_ARCH).deb
+DEB_ARCH      = $(shell dpkg-architecture -qDEB_HOST_ARCH 2>/dev/null)
+DEB_FILE      = $(DEB_DIR)/tsnd_$(VERSION)_$(DEB_ARCH).deb
 
 .PHONY: deb
 deb:
