@@ -1,6 +1,6 @@
 # tsnd — TSN switch daemon, CLI and eBPF data plane.
 #
-# Targets: all (default), install, test, test-unit, test-asan, test-lab, lab, lab-latency, bench, fuzz,
+# Targets: all (default), install, check, deb, test, test-unit, test-asan, test-lab, lab, lab-latency, bench, fuzz,
 # demo, demo-down, demo-shell, docs, clean.
 # Cross-building for another architecture (e.g. an arm64 switch):
 #   make CROSS_COMPILE=aarch64-linux-gnu- BPF_TARGET_ARCH=arm64 \
@@ -25,25 +25,31 @@ CC           := $(if $(filter default,$(origin CC)),$(CROSS_COMPILE)gcc,$(CC))
 AR           := $(if $(filter default,$(origin AR)),$(CROSS_COMPILE)ar,$(AR))
 PKG_CONFIG   ?= pkg-config
 CLANG        ?= clang
-BPFTOOL      ?= bpftool
+# Debian installs bpftool in /usr/sbin, which is not in an ordinary user's PATH.
+BPFTOOL      ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool),bpftool)
 BPF_TARGET_ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_MULTIARCH   ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_ARCH_INCLUDE ?= $(if $(BPF_MULTIARCH),/usr/include/$(BPF_MULTIARCH))
 
 BUILD        ?= build
-PKGS         := libnl-3.0 libnl-route-3.0 libbpf json-c yaml-0.1
+PKGS         := libnl-3.0 libnl-route-3.0 libbpf json-c yaml-0.1 libmicrohttpd
 PKG_CFLAGS   := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 CFLAGS       ?= -O2 -g
 WARN         := -Wall -Wextra -Wshadow -Wformat=2 -Wno-missing-field-initializers
-ALL_CFLAGS   := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DTSN_VERSION=\"$(VERSION)\" \
+# Warnings fail the build in CI (CI=true, as CI services set it) and in `make test`;
+# WERROR=0 turns that off (e.g. a newer compiler with new warnings), WERROR=1 on.
+WERROR       ?= $(if $(filter true,$(CI)),1,0)
+WERROR_FLAG  := $(if $(filter 1,$(WERROR)),-Werror)
+WARN         += $(WERROR_FLAG)
+ALL_CFLAGS   := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE -DTSN_VERSION=\"$(VERSION)\" \
                 -Iinclude -I$(BUILD) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS  := $(LDFLAGS) $(EXTRA_LDFLAGS)
 LIBS         := $(PKG_LIBS) -lcap
 TEST_LIBS    := -lcunit
 
-BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) -Wall -Wno-unused-function \
+BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) -Wall -Wno-unused-function $(WERROR_FLAG) \
                 -Iinclude $(if $(BPF_ARCH_INCLUDE),-I$(BPF_ARCH_INCLUDE))
 
 LIB_SRC      := $(wildcard lib/*.c)
@@ -67,9 +73,11 @@ FUZZ_TIME    ?= 600
 # Daemon modules the unit tests may link (everything but main).
 DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 
-.PHONY: all install test test-unit test-asan tests-build demo demo-down demo-shell clean deps docs fuzz \
+.PHONY: all install check check-tools test test-unit test-asan tests-build demo demo-down demo-shell clean deps docs fuzz \
 	lab test-lab lab-build bench bench-schedules bench-dataplane lab-latency bench-telemetry bench-frer
 .SUFFIXES:
+# The skeletons are inputs of the daemon objects' dependency files: keep them.
+.SECONDARY: $(BPF_SKEL)
 
 all: $(BUILD)/tsnd $(BUILD)/tsnctl $(BPF_OBJ)
 
@@ -118,9 +126,11 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 # Builds use every core; the tests themselves run one after another.
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 
+# It builds with -Werror unless WERROR=0 is given.
+test: WERROR := $(if $(filter command line environment,$(origin WERROR)),$(WERROR),1)
 test: deps
-	$(MAKE) -j$(JOBS) all tests-build
-	$(MAKE) -j$(JOBS) tests-build BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) -j$(JOBS) all tests-build WERROR=$(WERROR)
+	$(MAKE) -j$(JOBS) tests-build WERROR=$(WERROR) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined"
 	tests/run-all.sh
 
@@ -128,23 +138,43 @@ tests-build: all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c lib/%.c include/tsn/%.h
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
+	$(CLANG) -g -O1 $(WERROR_FLAG) -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
 		tests/fuzz/fuzz_$*.c lib/$*.c -o $@
 
 # Targets of modules that need more than libc: their sources and libraries.
 $(BUILD)/fuzz/fuzz_ctl_proto: tests/fuzz/fuzz_ctl_proto.c lib/ctl_proto.c include/tsn/ctl_proto.h
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
+	$(CLANG) -g -O1 $(WERROR_FLAG) -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
 		tests/fuzz/fuzz_ctl_proto.c lib/ctl_proto.c -o $@ $(PKG_LIBS)
 
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(wildcard lib/*.c lib/*.h include/tsn/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
+	$(CLANG) -g -O1 $(WERROR_FLAG) -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) \
 		tests/fuzz/fuzz_config.c $(filter-out lib/pmc.c,$(wildcard lib/*.c)) -o $@ $(PKG_LIBS)
 
 # Each fuzz target for FUZZ_TIME seconds (make test runs them briefly).
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run.sh --time $(FUZZ_TIME) $(FUZZ_BIN)
+
+# What a contributor runs before sending a change, as an ordinary user: no root, no
+# apt, no VM.  Only the unit tests that need none of them (the others make network
+# namespaces or load BPF programs: `make test`), and the SPDX lines.
+CHECK_UNITS  := basetime cli_output config ctl_proto pmc prom
+CHECK_BIN    := $(CHECK_UNITS:%=$(BUILD)/tests/test_%)
+check: check-tools
+	$(MAKE) -j$(JOBS) all $(CHECK_BIN)
+	tests/run-all.sh --only $(CHECK_BIN)
+
+# The build's tools and libraries, or the line that installs them.
+check-tools:
+	@missing=""; \
+	for t in $(CC) $(CLANG) $(BPFTOOL) $(PKG_CONFIG); do \
+		command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for p in $(PKGS) cunit libcap; do \
+		$(PKG_CONFIG) --exists $$p 2>/dev/null || missing="$$missing $$p(pkg-config)"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make check: missing:$$missing; install them with: sudo scripts/install-deps.sh" >&2; \
+		exit 1; fi
 
 test-unit: all tests-build
 	tests/run-all.sh --unit-only
@@ -267,3 +297,6 @@ clean:
 
 # tsncnc, the network planner
 include cnc/cnc.mk
+
+# make deb: the Debian package (dist/deb.mk, dist/debian/).
+include dist/deb.mk

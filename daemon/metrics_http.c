@@ -1,17 +1,27 @@
-/* metrics_http.c — GET /metrics over HTTP/1.0 and 1.1 (API in metrics_http.h).
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* metrics_http.c — GET /metrics over HTTP/1.0 and 1.1 (API in metrics_http.h),
+ * with libmicrohttpd doing the HTTP (docs/metrics.md says why a library).
  *
- * A connection reads one request head (up to METRICS_MAX_REQUEST bytes, ended by an
- * empty line) and gets one response, then tsnd ends its side and closes once the
- * client has closed (or at the deadline): no keep-alive, no request bodies, no
- * chunking.  Answers: 200 for GET or HEAD of /metrics (a query string is
- * ignored), 404 for another path, 405 for another method, 400 for what is not
- * HTTP/1.x, 431 for a head that does not fit, 503 to a connection beyond
- * METRICS_MAX_CLIENTS.  One timer closes connections that have not finished within
- * METRICS_TIMEOUT_NS of their accept (a slow reader included).
+ * tsnd owns the listening sockets (so that a reload can bind the new address
+ * before it changes anything, and give the old one back if it fails) and accepts;
+ * each accepted socket goes to an MHD daemon with no threads and no listen socket
+ * of its own (MHD_add_connection), run from tsnd's event loop: MHD's epoll fd is
+ * watched like any other fd and a timer follows MHD_get_timeout(), so every
+ * callback, the body's included, runs on the main thread.
+ *
+ * Bounds: METRICS_MAX_CLIENTS connections (one more is answered 503 at accept and
+ * closed), METRICS_MAX_REQUEST bytes of request head (431; MHD's per-connection
+ * memory pool is METRICS_MHD_POOL), METRICS_TIMEOUT_NS from accept to the
+ * end of the exchange (MHD's idle timeout, and tsnd's own deadline for a client
+ * that trickles), Connection: close on every response.  The handler answers 200
+ * for GET or HEAD of /metrics, 404 for another path, 405 for another method; MHD
+ * answers what is not HTTP/1.x.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,23 +35,22 @@
 #include "tsn/prom.h"
 
 #define ACCEPTS_PER_WAKEUP 16
+/* MHD's memory per connection: a head up to this size reaches on_request, which
+ * answers 431 beyond METRICS_MAX_REQUEST; a larger one MHD refuses itself. */
+#define METRICS_MHD_POOL (4 * METRICS_MAX_REQUEST)
 
+/* One accepted connection, from MHD's "started" to its "closed" notification. */
 struct mconn {
-	struct metrics_http *m;
 	int fd;
-	struct ev_io *io;
-	char in[METRICS_MAX_REQUEST];
-	size_t in_len;
-	char *out;			/* the response: out[out_off..out_len) unsent */
-	size_t out_len, out_off;
 	uint64_t deadline_ns;
-	bool draining;			/* response sent: reading until the client closes */
 	struct mconn *next;
 };
 
 struct listener {
 	int fd;				/* -1: none */
-	struct ev_io *io;
+	struct ev_io *io;		/* accepts, once committed */
+	struct MHD_Daemon *mhd;		/* this listener's connections */
+	struct ev_io *mhd_io;		/* MHD's epoll fd, once committed */
 	char address[64];
 };
 
@@ -52,8 +61,8 @@ struct metrics_http {
 	struct listener cur, next;	/* serving; prepared by metrics_http_prepare */
 	bool prepared;			/* next holds the outcome of prepare */
 	bool cur_paused;		/* cur's socket was closed to free its port for next */
-	struct ev_timer *timer;
-	struct mconn *conns;
+	struct ev_timer *timer;		/* MHD's timeout or the first deadline */
+	struct mconn *conns;		/* of cur */
 	size_t n_conns;
 };
 
@@ -129,42 +138,145 @@ static uint16_t address_port(const char *address)
 	return colon ? (uint16_t)strtoul(colon + 1, NULL, 10) : 0;
 }
 
-/* ---- connections ---- */
+/* ---- the request handler (MHD calls it from MHD_run, on the loop) ---- */
 
-static void conn_close(struct mconn *c)
+static enum MHD_Result queue_text(struct MHD_Connection *conn, unsigned int status, const char *text,
+				  const char *allow)
 {
-	struct metrics_http *m = c->m;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
+static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t *len = cls;
+
+	(void)kind;
+	*len += strlen(key) + 2 + (value ? strlen(value) : 0) + 2;	/* "key: value\r\n" */
+	return MHD_YES;
+}
+
+/* The request head's size, near enough: its line and its header fields. */
+static size_t head_len(struct MHD_Connection *conn, const char *url, const char *method, const char *version)
+{
+	size_t len = strlen(method) + 1 + strlen(url) + 1 + strlen(version) + 2 + 2;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_len, &len);
+	return len;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
+{
+	struct metrics_http *m = cls;
+
+	(void)upload_data;
+	(void)req_cls;
+	/* Answered at the first call, before any body is read: nothing here takes
+	 * a body, and Connection: close ends the exchange after the response. */
+	*upload_data_size = 0;
+	/* MHD's pool (METRICS_MHD_POOL) holds the whole head, so MHD read all of it
+	 * and the answer cannot be lost to a reset from unread bytes at close. */
+	if (head_len(conn, url, method, version) > METRICS_MAX_REQUEST)
+		return queue_text(conn, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+				  "431 Request Header Fields Too Large\n", NULL);
+	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && !head)
+		return queue_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 Method Not Allowed\n", "GET, HEAD");
+	if (strcmp(url, "/metrics") != 0)	/* MHD took the query string off */
+		return queue_text(conn, MHD_HTTP_NOT_FOUND, "404 Not Found\n", NULL);
+	size_t len = 0;
+	char *body = m->body(m->body_arg, &len);
+	if (!body)
+		return queue_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 Internal Server Error\n", NULL);
+	log_debug("metrics: %s /metrics: %zu bytes", method, len);
+	/* MHD frees the body; for HEAD it sends the headers only. */
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, TSN_PROM_CONTENT_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- connections, MHD's runs, the timer ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct metrics_http *m = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct mconn *c = calloc(1, sizeof(*c));
+		*socket_ctx = c;
+		if (!c)
+			return;	/* no deadline of ours: MHD's idle timeout still bounds it */
+		c->fd = ci ? ci->connect_fd : -1;
+		c->deadline_ns = evloop_now_ns() + METRICS_TIMEOUT_NS;
+		c->next = m->conns;
+		m->conns = c;
+		m->n_conns++;
+		return;
+	}
+	struct mconn *c = *socket_ctx;
+	if (!c)
+		return;
 	for (struct mconn **pp = &m->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
+			m->n_conns--;
 			break;
 		}
 	}
-	m->n_conns--;
-	evloop_io_del(c->io);
-	close(c->fd);
-	free(c->out);
 	free(c);
+	*socket_ctx = NULL;
 }
 
-static void close_all(struct metrics_http *m)
-{
-	while (m->conns)
-		conn_close(m->conns);
-}
-
+/* Arm the timer for the sooner of MHD's next timeout and our first deadline. */
 static void arm_timer(struct metrics_http *m)
 {
-	uint64_t first = 0;
+	uint64_t when = 0;
+	MHD_UNSIGNED_LONG_LONG ms;
 
+	if (m->cur.mhd && MHD_get_timeout(m->cur.mhd, &ms) == MHD_YES)
+		when = evloop_now_ns() + (uint64_t)ms * 1000000ull;
 	for (struct mconn *c = m->conns; c; c = c->next)
-		if (!first || c->deadline_ns < first)
-			first = c->deadline_ns;
-	if (first)
-		evloop_timer_arm_at(m->timer, first);
+		if (!when || c->deadline_ns < when)
+			when = c->deadline_ns;
+	if (when)
+		evloop_timer_arm_at(m->timer, when);
 	else
 		evloop_timer_disarm(m->timer);
+}
+
+static void run_mhd(struct metrics_http *m)
+{
+	if (m->cur.mhd && MHD_run(m->cur.mhd) != MHD_YES)
+		log_debug("metrics: MHD_run failed");
+	arm_timer(m);
+}
+
+static void on_mhd_event(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	run_mhd(arg);
 }
 
 static void on_timer(struct evloop *loop, void *arg)
@@ -173,157 +285,18 @@ static void on_timer(struct evloop *loop, void *arg)
 	uint64_t now = evloop_now_ns();
 
 	(void)loop;
-	for (struct mconn *c = m->conns, *next; c; c = next) {
-		next = c->next;
-		if (c->deadline_ns <= now) {
+	/* A connection past its deadline: end it under MHD's feet (MHD keeps the
+	 * fd); its next run sees the socket shut and closes the connection. */
+	for (struct mconn *c = m->conns; c; c = c->next) {
+		if (c->deadline_ns <= now && c->fd >= 0) {
 			log_debug("metrics: closing a connection that did not finish within %llu s",
 				  METRICS_TIMEOUT_NS / 1000000000ull);
-			conn_close(c);
+			shutdown(c->fd, SHUT_RDWR);
+			c->fd = -1;
+			c->deadline_ns = UINT64_MAX;	/* MHD closes it now; never again here */
 		}
 	}
-	arm_timer(m);
-}
-
-/* Write what the socket takes.  Returns 0 while more is to be sent, 1 once all is
- * out (c is then draining), -1 if c was closed. */
-static int conn_flush(struct mconn *c)
-{
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			conn_close(c);
-			return -1;
-		}
-		c->out_off += (size_t)n;
-	}
-	/* All sent: end our side, and read what the client may still send until it
-	 * closes (bounded by the deadline).  Closing with unread data would reset the
-	 * connection, and a reset can destroy the response before the client read it
-	 * (a 431 answers a head that was not read to its end). */
-	shutdown(c->fd, SHUT_WR);
-	c->draining = true;
-	evloop_io_mod(c->io, EPOLLIN);
-	return 1;
-}
-
-static void conn_respond(struct mconn *c, int status, const char *reason, const char *extra_headers,
-			 const char *body, size_t body_len, bool head_only)
-{
-	char head[512];
-	int hl = snprintf(head, sizeof(head),
-			  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
-			  status, reason, status == 200 ? TSN_PROM_CONTENT_TYPE : "text/plain; charset=utf-8",
-			  body_len, extra_headers ? extra_headers : "");
-	size_t total = (size_t)hl + (head_only ? 0 : body_len);
-
-	free(c->out);
-	c->out = malloc(total);
-	if (!c->out) {
-		conn_close(c);
-		return;
-	}
-	memcpy(c->out, head, (size_t)hl);
-	if (!head_only)
-		memcpy(c->out + hl, body, body_len);
-	c->out_len = total;
-	c->out_off = 0;
-	if (conn_flush(c) == 0)
-		evloop_io_mod(c->io, EPOLLOUT);	/* the rest when the socket takes it */
-}
-
-static void conn_error(struct mconn *c, int status, const char *reason, const char *extra_headers)
-{
-	char body[128];
-	int n = snprintf(body, sizeof(body), "%d %s\n", status, reason);
-	conn_respond(c, status, reason, extra_headers, body, (size_t)n, false);
-}
-
-/* A complete request head is in c->in (NUL-terminated). */
-static void conn_request(struct mconn *c)
-{
-	char method[16], target[256], version[16];
-	char *eol = strpbrk(c->in, "\r\n");
-
-	if (eol)
-		*eol = '\0';
-	/* The request line: METHOD SP TARGET SP HTTP/1.x, nothing more. */
-	if (sscanf(c->in, "%15[A-Z] %255[^ ] %15[^ ]", method, target, version) != 3 ||
-	    strlen(method) + strlen(target) + strlen(version) + 2 != strlen(c->in) ||
-	    (strcmp(version, "HTTP/1.0") != 0 && strcmp(version, "HTTP/1.1") != 0)) {
-		conn_error(c, 400, "Bad Request", NULL);
-		return;
-	}
-	bool head = strcmp(method, "HEAD") == 0;
-	if (strcmp(method, "GET") != 0 && !head) {
-		conn_error(c, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n");
-		return;
-	}
-	size_t path_len = strcspn(target, "?");
-	if (path_len != strlen("/metrics") || strncmp(target, "/metrics", path_len) != 0) {
-		conn_error(c, 404, "Not Found", NULL);
-		return;
-	}
-	size_t len = 0;
-	char *body = c->m->body(c->m->body_arg, &len);
-	if (!body) {
-		conn_error(c, 500, "Internal Server Error", NULL);
-		return;
-	}
-	log_debug("metrics: %s /metrics: %zu bytes", method, len);
-	conn_respond(c, 200, "OK", NULL, body, len, head);
-	free(body);
-}
-
-static void conn_event(struct evloop *loop, int fd, uint32_t events, void *arg)
-{
-	struct mconn *c = arg;
-
-	(void)loop;
-	if (c->draining) {
-		char sink[1024];
-		ssize_t n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ||
-		    (events & EPOLLERR))
-			conn_close(c);
-		return;
-	}
-	if (c->out) {	/* responding: only writes matter now */
-		if (events & (EPOLLERR | EPOLLHUP))
-			conn_close(c);
-		else if (events & EPOLLOUT)
-			conn_flush(c);
-		return;
-	}
-	if (events & EPOLLERR) {
-		conn_close(c);
-		return;
-	}
-	ssize_t n = recv(fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			conn_close(c);
-		return;
-	}
-	if (n == 0) {	/* closed before a complete request */
-		conn_close(c);
-		return;
-	}
-	c->in_len += (size_t)n;
-	c->in[c->in_len] = '\0';
-	if (memchr(c->in, '\0', c->in_len)) {
-		conn_error(c, 400, "Bad Request", NULL);
-		return;
-	}
-	if (strstr(c->in, "\r\n\r\n") || strstr(c->in, "\n\n")) {
-		conn_request(c);
-		return;
-	}
-	if (c->in_len == sizeof(c->in) - 1)
-		conn_error(c, 431, "Request Header Fields Too Large", NULL);
+	run_mhd(m);
 }
 
 static void accept_one(struct metrics_http *m, int fd)
@@ -336,24 +309,15 @@ static void accept_one(struct metrics_http *m, int fd)
 		close(fd);
 		return;
 	}
-	struct mconn *c = calloc(1, sizeof(*c));
-	if (!c) {
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
 		close(fd);
 		return;
 	}
-	c->m = m;
-	c->fd = fd;
-	c->deadline_ns = evloop_now_ns() + METRICS_TIMEOUT_NS;
-	c->io = evloop_io_add(m->loop, fd, EPOLLIN, conn_event, c);
-	if (!c->io) {
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = m->conns;
-	m->conns = c;
-	m->n_conns++;
-	arm_timer(m);
+	/* MHD owns fd from here, and closes it even when it refuses it. */
+	if (MHD_add_connection(m->cur.mhd, fd, (struct sockaddr *)&ss, sl) != MHD_YES)
+		log_debug("metrics: MHD refused a connection: %s", strerror(errno));
 }
 
 static void on_accept(struct evloop *loop, int lfd, uint32_t events, void *arg)
@@ -367,23 +331,75 @@ static void on_accept(struct evloop *loop, int lfd, uint32_t events, void *arg)
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
 				log_warn("metrics: accept on %s: %s", m->cur.address, strerror(errno));
-			return;
+			break;
 		}
 		accept_one(m, fd);
 	}
+	run_mhd(m);	/* the new connections' requests may be there already */
 }
 
 /* ---- the listener's life ---- */
 
-static void listener_close(struct listener *l)
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("metrics: libmicrohttpd: %s", msg);
+}
+
+/* An MHD daemon for one listener's connections: no thread, no listen socket. */
+static struct MHD_Daemon *mhd_start(struct metrics_http *m, char *err, size_t errlen)
+{
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, m,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_MAX_CLIENTS,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)METRICS_MHD_POOL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)(METRICS_TIMEOUT_NS / 1000000000ull),
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!d)
+		snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd): %s", strerror(errno));
+	return d;
+}
+
+static void listener_close(struct metrics_http *m, struct listener *l)
 {
 	if (l->io)
 		evloop_io_del(l->io);
 	if (l->fd >= 0)
 		close(l->fd);
-	l->io = NULL;
+	if (l->mhd_io)
+		evloop_io_del(l->mhd_io);
+	if (l->mhd) {
+		struct MHD_Daemon *d = l->mhd;
+		l->mhd = NULL;
+		MHD_stop_daemon(d);	/* closes its connections (notified) */
+		if (l == &m->cur)
+			arm_timer(m);
+	}
+	l->io = l->mhd_io = NULL;
 	l->fd = -1;
 	l->address[0] = '\0';
+}
+
+/* Serve l's socket: its accepts and its MHD daemon's epoll fd on the loop. */
+static int listener_watch(struct metrics_http *m, struct listener *l)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+
+	if (!di) {
+		errno = EINVAL;
+		return -1;
+	}
+	l->mhd_io = evloop_io_add(m->loop, di->epoll_fd, EPOLLIN, on_mhd_event, m);
+	if (!l->mhd_io)
+		return -1;
+	l->io = evloop_io_add(m->loop, l->fd, EPOLLIN, on_accept, m);
+	return l->io ? 0 : -1;
 }
 
 struct metrics_http *metrics_http_new(struct evloop *loop, metrics_body_fn fn, void *arg)
@@ -408,9 +424,8 @@ void metrics_http_free(struct metrics_http *m)
 {
 	if (!m)
 		return;
-	close_all(m);
-	listener_close(&m->next);
-	listener_close(&m->cur);
+	listener_close(m, &m->next);
+	listener_close(m, &m->cur);
 	evloop_timer_free(m->timer);
 	free(m);
 }
@@ -429,7 +444,7 @@ int metrics_http_prepare(struct metrics_http *m, bool enabled, const char *liste
 	int fd = listen_on(listen, err, errlen);
 	if (fd < 0 && errno == EADDRINUSE && m->cur.fd >= 0 && address_port(listen) == address_port(m->cur.address)) {
 		/* Same port on another address (127.0.0.1 -> 0.0.0.0): free it, and take it
-		 * back if the new one still cannot have it. */
+		 * back if the new one still cannot have it.  cur's connections go on. */
 		evloop_io_del(m->cur.io);
 		m->cur.io = NULL;
 		close(m->cur.fd);
@@ -446,6 +461,11 @@ int metrics_http_prepare(struct metrics_http *m, bool enabled, const char *liste
 		return -1;
 	}
 	m->next.fd = fd;
+	m->next.mhd = mhd_start(m, err, errlen);
+	if (!m->next.mhd) {
+		metrics_http_abort(m);
+		return -1;
+	}
 	snprintf(m->next.address, sizeof(m->next.address), "%s", listen);
 	return 0;
 }
@@ -460,20 +480,16 @@ void metrics_http_commit(struct metrics_http *m)
 		return;	/* unchanged */
 	if (m->cur.address[0])
 		log_notice("metrics: no longer serving on %s", m->cur.address);
-	close_all(m);
-	listener_close(&m->cur);
+	listener_close(m, &m->cur);
 	if (m->next.fd < 0) {
 		m->next.address[0] = '\0';
 		return;
 	}
 	m->cur = m->next;
-	m->next.fd = -1;
-	m->next.io = NULL;
-	m->next.address[0] = '\0';
-	m->cur.io = evloop_io_add(m->loop, m->cur.fd, EPOLLIN, on_accept, m);
-	if (!m->cur.io) {
+	m->next = (struct listener){ .fd = -1 };
+	if (listener_watch(m, &m->cur) < 0) {
 		log_err("metrics: cannot watch %s: %s; the listener is off", m->cur.address, strerror(errno));
-		listener_close(&m->cur);
+		listener_close(m, &m->cur);
 		return;
 	}
 	log_notice("metrics: serving http://%s/metrics", m->cur.address);
@@ -481,12 +497,12 @@ void metrics_http_commit(struct metrics_http *m)
 
 void metrics_http_abort(struct metrics_http *m)
 {
-	char err[256];
+	char err[256] = "";
 
 	if (!m || !m->prepared)
 		return;
 	m->prepared = false;
-	listener_close(&m->next);
+	listener_close(m, &m->next);
 	if (m->cur_paused) {
 		m->cur_paused = false;
 		m->cur.fd = listen_on(m->cur.address, err, sizeof(err));
@@ -494,7 +510,7 @@ void metrics_http_abort(struct metrics_http *m)
 			m->cur.io = evloop_io_add(m->loop, m->cur.fd, EPOLLIN, on_accept, m);
 		if (!m->cur.io) {
 			log_err("metrics: cannot serve on %s again: %s; the listener is off", m->cur.address, err);
-			listener_close(&m->cur);
+			listener_close(m, &m->cur);
 		}
 	}
 }

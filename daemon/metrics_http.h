@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* metrics_http.h — tsnd's optional Prometheus listener (telemetry.prometheus):
- * a minimal HTTP/1.x server on the event loop that answers GET /metrics with the
- * text of lib/prom.c, and nothing else.
+ * libmicrohttpd on the event loop, answering GET /metrics with the text of
+ * lib/prom.c, and nothing else.
  *
- * It never blocks the loop (non-blocking sockets, the body is made in one go when
- * a request is complete), bounds what a client can cost (METRICS_MAX_CLIENTS
- * connections, METRICS_MAX_REQUEST bytes of request head, METRICS_TIMEOUT_NS for
- * the whole exchange) and closes every connection after its response.  It changes
- * nothing: read-only, unauthenticated (docs/security.md).
+ * It never blocks the loop (MHD runs without threads from the loop, the body is
+ * made in one go when a request is complete), bounds what a client can cost
+ * (METRICS_MAX_CLIENTS connections, METRICS_MAX_REQUEST bytes of request head,
+ * METRICS_TIMEOUT_NS for the whole exchange) and closes every connection after
+ * its response.  It changes nothing: read-only, unauthenticated (docs/security.md).
  *
  * The address changes in two phases so that a reload stays all or nothing:
  * metrics_http_prepare() binds the new address (nothing is served from it yet),

@@ -11,6 +11,8 @@ PACKAGES=(
 	clang llvm bpftool libbpf-dev		# BPF objects and their skeletons
 	libnl-3-dev libnl-route-3-dev		# rtnetlink (ports, taprio)
 	libjson-c-dev libyaml-dev libcap-dev	# control protocol, config, privileges
+	libmicrohttpd-dev			# tsnd's /metrics listener
+	debhelper lintian fakeroot		# make deb and its test (tests/integration/test_deb.sh)
 	libcunit1-dev libclang-rt-14-dev	# unit tests; clang's sanitizer runtimes
 	libz3-dev				# tsncnc's exact planning mode (Z3)
 	valgrind				# leak checks in the test suite

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# run-all.sh [--unit-only] — run every test of tsnd and print one verdict.
+# run-all.sh [--unit-only | --only BINARY...] — run every test of tsnd and print one verdict.
 #
+# --only BINARY...: just these CUnit binaries, once each, with nothing around them
+# (no sanitizer build, valgrind, fuzz, integration or lab): `make check` runs the
+# unit tests that need no root this way.
+#
+#   0. spdx:     every source file has its SPDX line (scripts/spdx.sh --check)
 #   1. unit:     each CUnit binary ${TSN_BUILD:-build}/tests/test_*
 #   2. asan:     the same set from build/asan/tests/ when that build exists
 #   3. valgrind: each unit binary once under valgrind (one test per binary: no
@@ -36,11 +41,20 @@ LAB_TIMEOUT=${TSN_LAB_RUN_TIMEOUT:-720}		# the VM's own limit is 540 s
 VALGRIND_SUPP=tests/valgrind.supp
 
 unit_only=false
+only=()
 case ${1:-} in
 --unit-only) unit_only=true ;;
+--only)
+	shift
+	only=("$@")
+	if ((${#only[@]} == 0)); then
+		echo "usage: $0 --only BINARY..." >&2
+		exit 2
+	fi
+	;;
 "") ;;
 *)
-	echo "usage: $0 [--unit-only]" >&2
+	echo "usage: $0 [--unit-only | --only BINARY...]" >&2
 	exit 2
 	;;
 esac
@@ -219,10 +233,55 @@ run_kernel_lab() {
 start=$SECONDS
 shopt -s nullglob
 
+# summary: the last lines, and the exit status (0 only if something ran and nothing failed).
+summary() {
+	echo "== $((SECONDS - start)) s; logs in $OUT/"
+	if ((${#failures[@]})); then
+		echo "failed: ${failures[*]}"
+	fi
+	echo "$total_passed passed, $total_failed failed"
+	if ((total_failed > 0 || total_passed == 0)); then
+		exit 1
+	fi
+	exit 0
+}
+
+# run_spdx: one test — every source file has its SPDX line (scripts/spdx.sh).
+run_spdx() {
+	local log=$OUT/spdx.log
+	echo "== source files' license lines (scripts/spdx.sh --check)"
+	if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		echo "      (not a git checkout, e.g. a package build: skipped)"
+		return
+	fi
+	run_timed 120 "$log" scripts/spdx.sh --check
+	if ((RC == 0)); then
+		record "spdx" 1 0 "every source file has its SPDX line"
+	else
+		record "spdx" 0 1 "$(grep -vc "^spdx:" "$log") file(s) without their SPDX line; scripts/spdx.sh --add writes them"
+		show_log_tail "$log" 10
+	fi
+}
+
+if ((${#only[@]})); then
+	run_spdx
+	echo "== unit tests: ${only[*]##*/}"
+	for bin in "${only[@]}"; do
+		if [[ -f $bin && -x $bin ]]; then
+			run_cunit unit "$bin"
+		else
+			record "unit ${bin##*/}" 0 1 "$bin is not built"
+		fi
+	done
+	summary
+fi
+
 unit_bins=()
 for bin in "$BUILD"/tests/test_*; do
 	[[ -f $bin && -x $bin ]] && unit_bins+=("$bin")
 done
+
+run_spdx
 
 echo "== unit tests ($BUILD/tests)"
 for bin in "${unit_bins[@]}"; do
@@ -273,12 +332,4 @@ if ! $unit_only; then
 	run_kernel_lab
 fi
 
-echo "== $((SECONDS - start)) s; logs in $OUT/"
-if ((${#failures[@]})); then
-	echo "failed: ${failures[*]}"
-fi
-echo "$total_passed passed, $total_failed failed"
-if ((total_failed > 0 || total_passed == 0)); then
-	exit 1
-fi
-exit 0
+summary

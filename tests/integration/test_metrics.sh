@@ -2,7 +2,7 @@
 # test_metrics.sh — the Prometheus export: `tsnctl stats -o prometheus` and tsnd's
 # listener (telemetry.prometheus): off by default; GET /metrics gives 200 and the
 # same families as tsnctl, valid by a strict checker (tests/tools/prom_check, and
-# promtool when it is installed); 404, 405, 400, 431, 503 and the request deadline;
+# promtool when it is installed); 404, 405, 400, 505, 431, 503 and the request deadline;
 # IPv6 loopback; a bad or busy address refused at its file:line; reloads that
 # turn the listener on, move it, fail to move it (the old one keeps serving) and
 # turn it off.  HTTP is spoken with bash's /dev/tcp inside the switch namespace
@@ -123,10 +123,17 @@ test_http_errors() {
 	expect_match "$OUT" '^Allow: GET, HEAD$' "405 names the methods"
 	http 'DELETE /metrics HTTP/1.1\r\n\r\n'
 	expect_eq "$STATUS" 405 "DELETE"
+	# What is not HTTP/1.x is libmicrohttpd's to refuse (docs/metrics.md): a request
+	# line it cannot take apart gets 400; one with no spaces at all is closed
+	# without an answer; another HTTP version gets 505.
+	http 'GET /metrics HTTP/1.1 x\r\n\r\n'
+	expect_eq "$STATUS" 400 "a malformed request line"
+	http 'GET /metrics HTTP/1.1\r\nno colon\r\n\r\n'
+	expect_eq "$STATUS" 400 "a malformed header line"
 	http 'hello\r\n\r\n'
-	expect_eq "$STATUS" 400 "not HTTP"
+	expect_eq "$OUT" "" "not HTTP: closed without an answer"
 	http 'GET /metrics HTTP/2.0\r\n\r\n'
-	expect_eq "$STATUS" 400 "HTTP/2.0"
+	expect_eq "$STATUS" 505 "HTTP/2.0"
 	http "GET /metrics HTTP/1.1\\r\\nX: $(printf 'a%.0s' {1..5000})\\r\\n\\r\\n"
 	expect_eq "$STATUS" 431 "a head over 4096 bytes"
 	# Four idle connections take every slot: the fifth gets 503; a client that
@@ -147,6 +154,30 @@ test_http_errors() {
 	http 'GET /metrics HTTP/1.1\r\n\r\n'
 	expect_eq "$STATUS" 200 "GET after the idle connections went"
 	lab_pid_alive "$TSND_PID" || it_fail "tsnd died"
+}
+
+# A client that sends a header line every second never idles for 5 s, so only the
+# deadline from accept ends it: tsnd must close it well before it is done.
+test_trickling_client() {
+	local conf=$IT_DIR/trickle.yaml
+	metrics_config "$conf" "127.0.0.1:$PORT"
+	it_start_tsnd "$conf"
+	it_run lab_exec "$IT_NS" timeout 30 bash -c '
+		trap "" PIPE	# a write to the closed connection fails instead of killing us
+		exec 3<>/dev/tcp/127.0.0.1/$1 || exit 7
+		printf "GET /metrics HTTP/1.1\r\n" >&3
+		for i in $(seq 1 12); do
+			sleep 1
+			printf "X-%d: a\r\n" "$i" >&3 2>/dev/null || { echo "closed after $i lines"; exit 0; }
+		done
+		echo "still open after 12 lines"' _ "$PORT"
+	expect_eq "$RC" 0 "the trickling client's script"
+	local lines
+	lines=$(sed -n 's/^closed after \([0-9]*\) lines$/\1/p' <<<"$OUT")
+	[[ -n $lines ]] || it_fail "a client trickling a header line a second was not closed: $OUT"
+	((lines <= 9)) || it_fail "the trickling client was closed only after $lines lines (5 s deadline)"
+	http 'GET /metrics HTTP/1.1\r\n\r\n'
+	expect_eq "$STATUS" 200 "GET after the trickling client"
 }
 
 test_ipv6_loopback() {
@@ -266,4 +297,4 @@ test_valgrind() {
 	expect_match "$(cat "$vg_log")" 'ERROR SUMMARY: 0 errors' "valgrind error summary"
 }
 
-it_main off_by_default serves_metrics http_errors ipv6_loopback bad_listen_refused reload valgrind
+it_main off_by_default serves_metrics http_errors trickling_client ipv6_loopback bad_listen_refused reload valgrind
