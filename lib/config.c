@@ -933,7 +933,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
 		goto out;
 	}
-	int rc = yaml_tree_load(&tree, text, len, &yerr, &second);
+	int rc = ytree_load(&tree, text, len, &yerr, &second);
 	if (rc < 0) {
 		/* (an error after the first document is told without its context) */
 		if (yerr.context && yerr.in_first_document)
@@ -958,7 +958,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
 	cfg_check_config(&c, cfg);
 out:
-	yaml_tree_free(&tree);
+	ytree_free(&tree);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
 		return NULL;

@@ -212,7 +212,7 @@ static int read_document(yaml_parser_t *p, struct builder *b)
 	}
 }
 
-int yaml_tree_load(struct ytree *t, const char *text, size_t len, struct ytree_error *err,
+int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error *err,
 		   yaml_mark_t *second_mark)
 {
 	yaml_parser_t p;
@@ -292,7 +292,7 @@ out:
 	return rc;
 }
 
-void yaml_tree_free(struct ytree *t)
+void ytree_free(struct ytree *t)
 {
 	for (size_t i = 0; i < t->n_texts; i++)
 		free(t->texts[i]);
