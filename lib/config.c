@@ -8,10 +8,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <yaml.h>
@@ -384,12 +386,29 @@ static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const 
 	return false;
 }
 
+/* A value as error messages quote it: as it is up to 48 bytes, else its first 32
+ * (not cutting a UTF-8 character), "..." and its length, so that the reason after
+ * it is never cut off (a 15 MiB port name hid what was wrong). */
+static const char *shown(const char *text, size_t len, char *buf, size_t buflen)
+{
+	size_t keep = 32;
+
+	if (len <= 48)
+		return text;
+	while (keep && ((unsigned char)text[keep] & 0xc0) == 0x80)
+		keep--;
+	snprintf(buf, buflen, "%.*s... (%zu bytes)", (int)keep, text, len);
+	return buf;
+}
+
 /* Parse one scalar into dst.  node is NULL for defaults (then errors are bugs in the
  * schema and reported without a place). */
 static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const struct scalar *s,
 			 void *dst, const struct ynode *node, const char *path)
 {
 	const char *t = s->text;
+	char shown_buf[64];
+	const char *tv = shown(s->text, s->len, shown_buf, sizeof(shown_buf));
 	uint64_t v;
 	char choices[256];
 
@@ -426,7 +445,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (!tsn_parse_u64(t, &v))
 			goto bad;
 		if (v == 0 || v > f->max) {
-			error_at(c, node, path, "%s is out of range; allowed auto or 1 to %llu (Mbit/s)", t,
+			error_at(c, node, path, "%s is out of range; allowed auto or 1 to %llu (Mbit/s)", tv,
 				 (unsigned long long)f->max);
 			return false;
 		}
@@ -445,15 +464,15 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 			v = 0;
 		} else if (!parse(t, &v)) {
 			if (tsn_parse_u64(t, &v))
-				error_at(c, node, path, "'%s' has no unit; expected %s", t, type_word(f->type));
+				error_at(c, node, path, "'%s' has no unit; expected %s", tv, type_word(f->type));
 			else
-				error_at(c, node, path, "'%s' is not valid; expected %s", t, type_word(f->type));
+				error_at(c, node, path, "'%s' is not valid; expected %s", tv, type_word(f->type));
 			return false;
 		}
 		uint64_t max = f->max ? f->max : UINT64_MAX;
 		if (v < f->min || v > max) {
 			char lo[32], hi[32];
-			error_at(c, node, path, "%s is out of range; allowed %s to %s", t, format(f->min, lo, sizeof(lo)),
+			error_at(c, node, path, "%s is out of range; allowed %s to %s", tv, format(f->min, lo, sizeof(lo)),
 				 f->max ? format(max, hi, sizeof(hi)) : "any");
 			return false;
 		}
@@ -465,11 +484,11 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (scalar_is_null(s))
 			t = "";
 		if (strlen(t) >= f->size) {
-			error_at(c, node, path, "'%s' is too long; at most %zu characters", t, f->size - 1);
+			error_at(c, node, path, "'%s' is too long; at most %zu characters", tv, f->size - 1);
 			return false;
 		}
 		if (!string_ok(f->str, t, &why)) {
-			error_at(c, node, path, "'%s' %s", t, why);
+			error_at(c, node, path, "'%s' %s", tv, why);
 			return false;
 		}
 		memcpy(dst, t, strlen(t) + 1);
@@ -483,7 +502,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 			}
 		}
 		enum_choices(f->names, choices, sizeof(choices));
-		error_at(c, node, path, "unknown value '%s'; allowed: %s", t, choices);
+		error_at(c, node, path, "unknown value '%s'; allowed: %s", tv, choices);
 		return false;
 	case CFG_MAC:
 		if (!parse_mac(t, ((struct tsn_cfg_mac *)dst)->addr))
@@ -509,7 +528,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (!tsn_parse_u64(count, &n) || !tsn_parse_u64(at + 1, &off))
 			goto bad;
 		if (n < 1 || n > 4096 || off > 4095) {
-			error_at(c, node, path, "'%s' is out of range; count 1 to 4096, offset 0 to 4095", t);
+			error_at(c, node, path, "'%s' is out of range; count 1 to 4096, offset 0 to 4095", tv);
 			return false;
 		}
 		q->count = (uint32_t)n;
@@ -526,7 +545,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (!tsn_parse_u64(t, &v))
 			goto bad;
 		if (v > (uint64_t)INT64_MAX) {
-			error_at(c, node, path, "%s is out of range; allowed auto or 0 to %lld", t,
+			error_at(c, node, path, "%s is out of range; allowed auto or 0 to %lld", tv,
 				 (long long)INT64_MAX);
 			return false;
 		}
@@ -539,7 +558,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 			goto bad;
 		v = strtoull(t, NULL, 8);
 		if (v > f->max) {
-			error_at(c, node, path, "%s is out of range; allowed 0000 to 0777", t);
+			error_at(c, node, path, "%s is out of range; allowed 0000 to 0777", tv);
 			return false;
 		}
 		*(uint32_t *)dst = (uint32_t)v;
@@ -553,12 +572,12 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 	}
 bad_number:
 	if (f->type == CFG_UINT) {
-		error_at(c, node, path, "'%s' is not valid; expected an integer from %llu to %llu", t,
+		error_at(c, node, path, "'%s' is not valid; expected an integer from %llu to %llu", tv,
 			 (unsigned long long)f->min, (unsigned long long)(f->max ? f->max : UINT32_MAX));
 		return false;
 	}
 bad:
-	error_at(c, node, path, "'%s' is not valid; expected %s", t, type_word(f->type));
+	error_at(c, node, path, "'%s' is not valid; expected %s", tv, type_word(f->type));
 	return false;
 }
 
@@ -661,7 +680,7 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, const 
 		}
 		const char *t = item->text;
 		const char *dash = strchr(t, '-');
-		uint64_t lo, hi;
+		uint64_t lo = 0, hi = 0;
 		char first[24];
 		bool ok;
 		if (dash && (size_t)(dash - t) < sizeof(first)) {
@@ -673,7 +692,9 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, const 
 			hi = lo;
 		}
 		if (!ok || lo > hi) {
-			error_at(c, item, ipath, "'%s' is not a traffic class or a range low-high such as 0-2", t);
+			char sb[64];
+			error_at(c, item, ipath, "'%s' is not a traffic class or a range low-high such as 0-2",
+				 shown(t, strlen(t), sb, sizeof(sb)));
 			continue;
 		}
 		if (hi > f->max) {
@@ -731,7 +752,8 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, const
 		for (size_t i = 0; i < *count; i++)
 			dup |= strcmp((*items)[i].key, key) == 0;
 		if (dup) {
-			error_at(c, k, kpath, "option '%s' given twice", key);
+			char sb[64];
+			error_at(c, k, kpath, "option '%s' given twice", shown(key, strlen(key), sb, sizeof(sb)));
 			continue;
 		}
 		strcpy(kv->key, key);
@@ -819,11 +841,14 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 				for (size_t j = 0; j < t->n_fields && off < sizeof(allowed); j++)
 					off += (size_t)snprintf(allowed + off, sizeof(allowed) - off, "%s%s",
 								j ? ", " : "", t->fields[j].key);
-				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", key, allowed);
+				char sb[64];
+				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", shown(key, strlen(key), sb, sizeof(sb)),
+					 allowed);
 				continue;
 			}
 			if (seen[i]) {
-				error_at(c, k, fpath, "field '%s' given twice", key);
+				char sb[64];
+				error_at(c, k, fpath, "field '%s' given twice", shown(key, strlen(key), sb, sizeof(sb)));
 				continue;
 			}
 			seen[i] = true;
@@ -968,15 +993,25 @@ out:
 
 struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes (tsnd
+	 * stopped answering); with it, open returns and the type check refuses it.
+	 * Reads of a regular file ignore the flag. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
-	if (!f) {
+	if (fd < 0) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "not a regular file");
-		fclose(f);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "not a regular file (a FIFO, device, socket or "
+			      "directory is refused)");
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot open: %s", strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if (st.st_size > MAX_CONFIG_BYTES) {

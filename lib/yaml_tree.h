@@ -22,6 +22,10 @@
 
 #include <yaml.h>
 
+/* Collections nested deeper than this are an error (the configuration needs 7). */
+#define YTREE_MAX_DEPTH 64
+#define YTREE_MAX_DEPTH_TEXT "64"
+
 struct ynode {
 	yaml_node_type_t type;	/* YAML_SCALAR_NODE, YAML_SEQUENCE_NODE, YAML_MAPPING_NODE */
 	yaml_mark_t mark;	/* where it starts */
