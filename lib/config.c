@@ -24,7 +24,7 @@
 
 #define MAX_CONFIG_BYTES (16u << 20)
 #define MAX_VISITED_NODES 1500000u	/* bounds alias expansion ("billion laughs") */
-#define MIN_VISITED_NODES 100000u	/* ... and relative to the file: this + len / 2 */
+#define MIN_VISITED_NODES 20000u	/* ... and relative to the file: this + len / 4 */
 #define PATH_LEN 160
 
 /* ---- the index: field address -> where it was written ----
@@ -599,7 +599,7 @@ static bool visit(struct cfg_checker *c, const struct ynode *node, const char *p
 		return true;
 	if (!c->too_complex)
 		error_at(c, node, path, "document too complex: aliases expand to more than %zu nodes "
-			 "(%u + one per 2 bytes of the file, at most %u)", c->max_visited, MIN_VISITED_NODES,
+			 "(%u + one per 4 bytes of the file, at most %u)", c->max_visited, MIN_VISITED_NODES,
 			 MAX_VISITED_NODES);
 	c->too_complex = true;
 	return false;
@@ -960,7 +960,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	cfg->where = ix;
 	/* The walk is bounded by the input, not only absolutely: aliases must not
 	 * make a small file cost what a large one may (time and memory per MB). */
-	size_t max_visited = MIN_VISITED_NODES + len / 2;
+	size_t max_visited = MIN_VISITED_NODES + len / 4;
 	struct cfg_checker c = { .diags = diags, .index = ix, .tree = &tree, .parent = -1,
 				 .max_visited = max_visited < MAX_VISITED_NODES ? max_visited : MAX_VISITED_NODES };
 	size_t errors_before = diags->errors;
