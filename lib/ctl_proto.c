@@ -382,6 +382,8 @@ static void framer_drop_taken(struct tsn_ctl_framer *f)
 		return;
 	memmove(f->buf, f->buf + f->taken, f->len - f->taken);
 	f->len -= f->taken;
+	f->scanned = f->scanned > f->taken ? f->scanned - f->taken : 0;
+	f->line_start = f->line_start > f->taken ? f->line_start - f->taken : 0;
 	f->taken = 0;
 }
 
@@ -403,15 +405,19 @@ int tsn_ctl_framer_push(struct tsn_ctl_framer *f, const void *data, size_t len)
 	memcpy(f->buf + f->len, data, len);
 	f->len += len;
 
-	/* Every line, complete or not, must fit in limit bytes including its '\n'. */
-	size_t start = 0;
-	for (size_t i = 0; i < f->len; i++) {
+	/* Every line, complete or not, must fit in limit bytes including its '\n'.
+	 * Only the new bytes are scanned: a request sent a byte at a time must not
+	 * cost a scan of everything buffered per byte (quadratic in max-request). */
+	size_t start = f->line_start;
+	for (size_t i = f->scanned; i < f->len; i++) {
 		if (f->buf[i] != '\n')
 			continue;
 		if (i - start + 1 > f->limit)
 			f->overflow = true;
 		start = i + 1;
 	}
+	f->scanned = f->len;
+	f->line_start = start;
 	if (f->len - start >= f->limit)
 		f->overflow = true;
 	return f->overflow ? -1 : 0;

@@ -1,8 +1,10 @@
 /* test_ctl_proto.c — the control protocol codec and line framer (lib/ctl_proto.c). */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <json.h>
@@ -584,6 +586,46 @@ static void test_framer_unfinished_overflow(void)
 	tsn_ctl_framer_free(&f);
 }
 
+static void on_alarm(int sig)
+{
+	static const char msg[] = "\n  framer: a line pushed a byte at a time took over 30 s\n";
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+/* A line sent a byte at a time: each push scanned everything buffered, so a
+ * 1 MiB request cost 5 * 10^11 byte comparisons (minutes of tsnd's loop).  Only
+ * new bytes are scanned now (milliseconds); the alarm is 1000x generous. */
+static void test_framer_byte_at_a_time_is_linear(void)
+{
+	struct tsn_ctl_framer f;
+	size_t n = 1u << 20, len;
+	const char *line;
+
+	tsn_ctl_framer_init(&f, 16u << 20);
+	signal(SIGALRM, on_alarm);
+	alarm(30);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL_FATAL(tsn_ctl_framer_push(&f, "x", 1), 0);
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "\nab", 3), 0);
+	alarm(0);
+	line = tsn_ctl_framer_next(&f, &len);
+	CU_ASSERT_PTR_NOT_NULL(line);
+	CU_ASSERT_EQUAL(len, n);
+	/* The limit still holds across pushes after a line was taken. */
+	tsn_ctl_framer_free(&f);
+	tsn_ctl_framer_init(&f, 8);
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "abc\nde", 6), 0);
+	CU_ASSERT_PTR_NOT_NULL(tsn_ctl_framer_next(&f, &len));
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "fgh", 3), 0);	/* "defgh": 5 */
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "ij", 2), 0);	/* 7: room for the '\n' */
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "k", 1), -1);	/* 8 without its '\n' */
+	CU_ASSERT_TRUE(f.overflow);
+	tsn_ctl_framer_free(&f);
+}
+
 static void test_framer_pending(void)
 {
 	struct tsn_ctl_framer f;
@@ -631,6 +673,7 @@ int main(void)
 		{ "framer limit plus one", test_framer_limit_plus_one },
 		{ "framer unfinished line overflow", test_framer_unfinished_overflow },
 		{ "framer pending detection", test_framer_pending },
+		{ "framer: a byte at a time is linear", test_framer_byte_at_a_time_is_linear },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
