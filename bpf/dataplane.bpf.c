@@ -319,8 +319,8 @@ static __always_inline int is_ext_hdr(__u8 nh)
 }
 
 /* Walk at most TSN_MAX_EXT_HDRS extension headers of the kinds RFC 8200 defines
- * for every node (hop-by-hop first only, routing, fragment, destination options)
- * and read the ports of UDP and TCP.  Anything else (AH, mobility, HIP, too many
+ * for every node (hop-by-hop first only, routing, destination options; a
+ * fragment header ends the walk) and read the ports of UDP and TCP.  Anything else (AH, mobility, HIP, too many
  * headers, a header cut short) leaves walked = 0: the upper layer is unknown. */
 static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
 {
@@ -355,6 +355,11 @@ static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
 				return;
 			f->frag = 1;
 			nh = fh->nexthdr;
+			/* What follows the fragment header is payload in every fragment
+			 * but the first: the walk ends here for all of them, so the
+			 * fragments of one packet classify alike (the fragment header's
+			 * next header is the same in each). */
+			break;
 		} else {
 			break;
 		}
@@ -423,6 +428,13 @@ static __always_inline void parse(struct frame *f)
 	case bpf_htons(ETH_P_IPV6):
 		f->ip6 = cursor_take(&c, sizeof(struct ipv6hdr));
 		if (!f->ip6) {
+			f->kind = TSN_KIND_MALFORMED;
+			return;
+		}
+		/* A version other than 6 is no IPv6 header: malformed, like the
+		 * kernel, which drops it (ipv6_rcv); nothing of it is classified. */
+		if ((*(__u8 *)f->ip6 >> 4) != 6) {
+			f->ip6 = NULL;
 			f->kind = TSN_KIND_MALFORMED;
 			return;
 		}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,7 +252,13 @@ int client_request(const char *socket_path, int timeout_ms, const char *command,
 		fail(err, CLIENT_PROTOCOL, EBADMSG, "garbled answer from tsnd: %s", why);
 		goto out;
 	}
-	if (resp->id != req.id) {
+	/* Busy, too-large and timeout replies come before tsnd read the request's id:
+	 * they carry id 0 (docs/control-protocol.md) and are tsnd's answer all the
+	 * same, with their own exit status. */
+	bool connection_level = resp->id == 0 && (resp->code == TSN_CTL_E_BUSY ||
+						  resp->code == TSN_CTL_E_TOO_LARGE ||
+						  resp->code == TSN_CTL_E_TIMEOUT);
+	if (resp->id != req.id && !connection_level) {
 		fail(err, CLIENT_PROTOCOL, EBADMSG,
 		     "the answer carries id %llu, the request had id %llu (%s: %s)",
 		     (unsigned long long)resp->id, (unsigned long long)req.id,

@@ -839,7 +839,7 @@ struct cnc_network *cnc_network_parse(const char *text, size_t len, const char *
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_FILE_BYTES);
 		goto out;
 	}
-	int rc = yaml_tree_load(&tree, text, len, &yerr, &second);
+	int rc = ytree_load(&tree, text, len, &yerr, &second);
 	if (rc < 0) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
 			      (unsigned)yerr.problem_mark.column + 1, "", "YAML syntax error: %s", yerr.problem);
@@ -857,7 +857,7 @@ struct cnc_network *cnc_network_parse(const char *text, size_t len, const char *
 		resolve(&w, &raw, net);
 out:
 	raw_free(&raw);
-	yaml_tree_free(&tree);
+	ytree_free(&tree);
 	if (diags->errors != errors_before) {
 		cnc_network_free(net);
 		return NULL;

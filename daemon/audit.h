@@ -1,6 +1,8 @@
 /* audit.h — the audit log (control.audit-log): one JSON line per change request
  * and per refusal through the control socket, appended to a file root alone can
- * read (0600).  Every record also goes to the daemon log at notice level. */
+ * read (0600).  Every record also goes to the daemon log at notice level.
+ * Repeated refusals are coalesced and rate-limited (audit.c), so that no peer can
+ * make tsnd write without bound. */
 #ifndef TSND_AUDIT_H
 #define TSND_AUDIT_H
 
@@ -11,7 +13,8 @@
 void audit_record(const char *path, const char *who, const char *command, const char *result,
 		  const char *message);
 
-/* Close the file (at exit). */
+/* Write the counts of coalesced refusals still pending, and close the file (at
+ * exit).  Refusals (any result but "ok") are bounded: see audit.c. */
 void audit_close(void);
 
 #endif

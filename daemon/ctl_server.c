@@ -42,7 +42,8 @@ struct ctl_conn {
 	size_t out_len, out_off;
 	uint64_t deadline_ns;
 	bool read_closed;		/* the peer shut down its sending side */
-	struct ctl_conn *prev, *next;
+	unsigned long answered, succeeded;	/* requests answered, of them with ok */
+	struct ctl_conn *prev, *next;	/* newest first */
 };
 
 struct ctl_server {
@@ -61,7 +62,34 @@ struct ctl_server {
 	size_t n_conns;
 	uint64_t busy_logged_ns;	/* rate limit for the "refused" warning */
 	unsigned long long busy_refused;
+	uint64_t log_window_ns;		/* rate limit for "closing connection" lines */
+	unsigned log_lines;
+	unsigned long long log_suppressed;
 };
+
+/* At most LOG_LINES_PER_S lines a second about closed connections: a peer that
+ * opens and breaks connections in a loop must not fill the disk with the log. */
+#define LOG_LINES_PER_S 10
+
+static bool log_allowed(struct ctl_server *srv)
+{
+	uint64_t now = evloop_now_ns();
+
+	if (now - srv->log_window_ns >= 1000000000ull) {
+		if (srv->log_suppressed)
+			log_info("control: %llu more connection(s) closed (not logged one by one)",
+				 srv->log_suppressed);
+		srv->log_window_ns = now;
+		srv->log_lines = 0;
+		srv->log_suppressed = 0;
+	}
+	if (srv->log_lines < LOG_LINES_PER_S) {
+		srv->log_lines++;
+		return true;
+	}
+	srv->log_suppressed++;
+	return false;
+}
 
 bool ctl_peer_in_group(const struct ctl_peer *peer, gid_t gid)
 {
@@ -238,8 +266,9 @@ static void conn_fail(struct ctl_conn *c, enum tsn_ctl_code code, uint64_t id, c
 	va_start(ap, fmt);
 	vsnprintf(resp.message, sizeof(resp.message), fmt, ap);
 	va_end(ap);
-	log_info("control: closing connection of pid %d uid %d: %s", (int)c->peer.pid,
-		 (int)c->peer.uid, resp.message);
+	if (log_allowed(c->srv))
+		log_info("control: closing connection of pid %d uid %d: %s", (int)c->peer.pid,
+			 (int)c->peer.uid, resp.message);
 	if (conn_reply(c, &resp) == 0)
 		conn_flush(c);
 	conn_close(c);
@@ -262,6 +291,9 @@ static void handle_line(struct ctl_conn *c, const char *line, size_t len)
 		resp.code = TSN_CTL_OK;
 		srv->dispatch(srv->dispatch_arg, &c->peer, &req, &resp);
 	}
+	c->answered++;
+	if (resp.code == TSN_CTL_OK)
+		c->succeeded++;
 	conn_reply(c, &resp);
 	tsn_ctl_response_release(&resp);
 	tsn_ctl_request_release(&req);
@@ -378,14 +410,36 @@ static void read_peer_groups(int fd, struct ctl_peer *peer)
 	}
 }
 
-static void conn_reject_busy(struct ctl_server *srv, int fd)
+/* Connections one uid other than root may hold: half of max-clients (at least
+ * one), so that no single unprivileged user can take every slot. */
+static size_t per_uid_limit(const struct ctl_server *srv)
+{
+	return srv->limits.max_clients > 1 ? srv->limits.max_clients / 2 : 1;
+}
+
+static void conn_reject_busy(struct ctl_server *srv, int fd, uid_t uid)
 {
 	struct tsn_ctl_response resp = { .version = TSN_CTL_PROTOCOL_VERSION, .code = TSN_CTL_E_BUSY };
+	uint64_t now = evloop_now_ns();
 	size_t len;
 
-	snprintf(resp.message, sizeof(resp.message),
-		 "too many control connections (control.max-clients is %u); try again later",
-		 srv->limits.max_clients);
+	/* At most one warning a second: a connection flood must not flood the log. */
+	srv->busy_refused++;
+	if (now - srv->busy_logged_ns >= 1000000000ull) {
+		log_warn("control: refused %llu connection(s): %zu clients connected "
+			 "(control.max-clients, at most %zu per uid but root's)",
+			 (unsigned long long)srv->busy_refused, srv->n_conns, per_uid_limit(srv));
+		srv->busy_logged_ns = now;
+		srv->busy_refused = 0;
+	}
+	if (srv->n_conns < srv->limits.max_clients)
+		snprintf(resp.message, sizeof(resp.message),
+			 "too many control connections of uid %d (at most %zu, half of control.max-clients "
+			 "%u); try again later", (int)uid, per_uid_limit(srv), srv->limits.max_clients);
+	else
+		snprintf(resp.message, sizeof(resp.message),
+			 "too many control connections (control.max-clients is %u); try again later",
+			 srv->limits.max_clients);
 	char *line = tsn_ctl_response_encode(&resp, &len);
 	if (line && send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("control: could not send busy reply: %s", strerror(errno));
@@ -393,31 +447,67 @@ static void conn_reject_busy(struct ctl_server *srv, int fd)
 	close(fd);
 }
 
+static size_t conns_of_uid(const struct ctl_server *srv, uid_t uid)
+{
+	size_t n = 0;
+
+	for (const struct ctl_conn *c = srv->conns; c; c = c->next)
+		n += c->peer.uid == uid;
+	return n;
+}
+
+/* When every slot is taken, the connection that makes room for a newcomer of uid:
+ * first one that was answered but never with ok (every request refused or in
+ * error: it gets nothing from its slot but keeps it), oldest first; else, for
+ * root, the oldest connection of any other uid.  NULL: the newcomer gets busy.
+ * So root always gets in, whatever other peers do, and a peer cannot hold slots
+ * with requests that are refused. */
+static struct ctl_conn *pick_victim(const struct ctl_server *srv, uid_t uid)
+{
+	struct ctl_conn *futile = NULL, *other = NULL;
+
+	for (struct ctl_conn *c = srv->conns; c; c = c->next) {
+		if (c->answered && !c->succeeded && c->peer.uid != 0)
+			futile = c;	/* the list is newest first: the last seen is the oldest */
+		if (c->peer.uid != 0)
+			other = c;
+	}
+	if (futile)
+		return futile;
+	return uid == 0 ? other : NULL;
+}
+
 static void accept_one(struct ctl_server *srv, int fd)
 {
-	if (srv->n_conns >= srv->limits.max_clients) {
-		/* At most one warning a second: a connection flood must not flood the log. */
-		uint64_t now = evloop_now_ns();
-		srv->busy_refused++;
-		if (now - srv->busy_logged_ns >= 1000000000ull) {
-			log_warn("control: refused %llu connection(s): %zu clients connected "
-				 "(control.max-clients)", (unsigned long long)srv->busy_refused, srv->n_conns);
-			srv->busy_logged_ns = now;
-			srv->busy_refused = 0;
-		}
-		conn_reject_busy(srv, fd);
-		return;
-	}
-	struct ctl_conn *c = calloc(1, sizeof(*c));
 	struct ucred cred;
 	socklen_t credlen = sizeof(cred);
-	if (!c) {
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0) {
+		log_warn("control: cannot read peer credentials: %s", strerror(errno));
 		close(fd);
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) < 0) {
-		log_warn("control: cannot read peer credentials: %s", strerror(errno));
-		free(c);
+	if (cred.uid != 0 && conns_of_uid(srv, cred.uid) >= per_uid_limit(srv)) {
+		conn_reject_busy(srv, fd, cred.uid);
+		return;
+	}
+	if (srv->n_conns >= srv->limits.max_clients) {
+		struct ctl_conn *victim = pick_victim(srv, cred.uid);
+
+		if (victim) {
+			log_debug("control: closing a connection of uid %d to make room for uid %d",
+				  (int)victim->peer.uid, (int)cred.uid);
+			conn_fail(victim, TSN_CTL_E_BUSY, 0,
+				  "connection closed to make room for another client (control.max-clients is %u)",
+				  srv->limits.max_clients);
+		}
+	}
+	if (srv->n_conns >= srv->limits.max_clients) {
+		conn_reject_busy(srv, fd, cred.uid);
+		return;
+	}
+	struct ctl_conn *c = calloc(1, sizeof(*c));
+	if (!c) {
 		close(fd);
 		return;
 	}

@@ -2,6 +2,7 @@
  * (types, ranges, allowed words) live in the schema rows of cfg_schema.c. */
 #include <arpa/inet.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg_schema.h"
@@ -149,89 +150,287 @@ void cfg_check_telemetry(struct cfg_checker *chk, void *obj)
 			    "this address can read them");
 }
 
-/* ---- whole-config rules: names unique, references resolve ---- */
+/* ---- whole-config rules: names unique, references resolve ----
+ * Every rule here is O(n log n): the lists are long (65 536 streams and routes),
+ * and a rule comparing every pair took seconds, and reported every pair (256
+ * streams sharing an id gave 32 640 errors).  A value used more than once gives
+ * one error, at its second use, naming its first use and how often it is used. */
 
-#define FIND_NAME(arr, n, key) find_name((arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), name), (key))
+/* Sort indices 0..n-1 of arr by cmp, equal keys by index (qsort_r is not
+ * stable; the index makes it so).  NULL if memory ran out. */
+struct by_key {
+	const char *arr;
+	size_t size;
+	int (*cmp)(const void *a, const void *b);
+};
 
-static const void *find_name(const void *arr, size_t n, size_t size, size_t name_off, const char *name)
+static int by_key_cmp(const void *x, const void *y, void *arg)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *elem = (const char *)arr + i * size;
-		if (strcmp(elem + name_off, name) == 0)
-			return elem;
-	}
-	return NULL;
+	const struct by_key *k = arg;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int r = k->cmp(k->arr + i * k->size, k->arr + j * k->size);
+	return r ? r : (i > j) - (i < j);
 }
 
-/* Report the second and later uses of each name in an array of named objects. */
-static void unique_names(struct cfg_checker *chk, const void *arr, size_t n, size_t size, size_t name_off,
-			 const char *what)
+static size_t *sorted_indices(const void *arr, size_t n, size_t size, int (*cmp)(const void *a, const void *b))
 {
-	for (size_t i = 1; i < n; i++) {
-		const char *name = (const char *)arr + i * size + name_off;
-		if (find_name(arr, i, size, name_off, name))
-			cfg_error(chk, name, "%s '%s' is defined twice", what, name);
+	struct by_key k = { arr, size, cmp };
+	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), by_key_cmp, &k);
+	return idx;
+}
+
+/* A value used more than once: its first and second use (indices) and count. */
+typedef void (*dup_fn)(struct cfg_checker *chk, const void *arr, size_t first, size_t second, size_t count,
+		       const char *list);
+
+/* Report each value of arr[0..n) (by cmp) used more than once, once; elements for
+ * which skip() is true (an invalid or absent key, already reported) take no part. */
+static void each_duplicate(struct cfg_checker *chk, const void *arr, size_t n, size_t size,
+			   int (*cmp)(const void *a, const void *b), bool (*skip)(const void *elem),
+			   dup_fn report, const char *list)
+{
+	const char *base = arr;
+	size_t *idx = sorted_indices(arr, n, size, cmp);
+
+	if (!idx) {
+		cfg_error(chk, arr, "out of memory checking %s for duplicates", list);
+		return;
 	}
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && cmp(base + idx[i] * size, base + idx[j] * size) == 0)
+			j++;
+		if (j - i > 1 && !(skip && skip(base + idx[i] * size)))
+			report(chk, arr, idx[i], idx[i + 1], j - i, list);
+		i = j;
+	}
+	free(idx);
+}
+
+/* "twice", or "N times", and where the first use is. */
+static void uses(char *buf, size_t len, size_t count, const char *list, size_t first)
+{
+	if (count == 2)
+		snprintf(buf, len, "twice; first in %s[%zu]", list, first);
+	else
+		snprintf(buf, len, "%zu times; first in %s[%zu]", count, list, first);
+}
+
+/* Named objects: the name is a char array at name_off in each element. */
+static size_t name_off_now;	/* qsort_r's comparator of names needs no context this way */
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((const char *)a + name_off_now, (const char *)b + name_off_now);
+}
+
+static void unique_names(struct cfg_checker *chk, const void *arr, size_t n, size_t size, size_t name_off,
+			 const char *what, const char *list)
+{
+	const char *base = arr;
+	size_t *idx;
+
+	name_off_now = name_off;
+	idx = sorted_indices(arr, n, size, cmp_name);
+	if (!idx) {
+		cfg_error(chk, arr, "out of memory checking %s for duplicates", list);
+		return;
+	}
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		const char *name = base + idx[i] * size + name_off;
+		while (j < n && strcmp(name, base + idx[j] * size + name_off) == 0)
+			j++;
+		if (j - i > 1 && name[0]) {
+			char u[96];
+			uses(u, sizeof(u), j - i, list, idx[i]);
+			cfg_error(chk, base + idx[i + 1] * size + name_off, "%s '%s' is defined %s", what, name, u);
+		}
+		i = j;
+	}
+	free(idx);
+}
+
+/* A sorted set of the names of arr, to resolve references in O(log n). */
+struct name_set {
+	const char **names;
+	size_t n;
+};
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool name_set_init(struct name_set *set, const void *arr, size_t n, size_t size, size_t name_off)
+{
+	set->n = n;
+	set->names = malloc((n ? n : 1) * sizeof(*set->names));
+	if (!set->names)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		set->names[i] = (const char *)arr + i * size + name_off;
+	qsort(set->names, n, sizeof(*set->names), cmp_str_ptr);
+	return true;
+}
+
+/* True if name is in the set (or the set could not be made: no false errors). */
+static bool name_set_has(const struct name_set *set, const char *name)
+{
+	return !set->names || bsearch(&name, set->names, set->n, sizeof(*set->names), cmp_str_ptr);
+}
+
+#define NAME_SET(set, arr, n) name_set_init((set), (arr), (n), sizeof(*(arr)), offsetof(__typeof__(*(arr)), name))
+
+static int cmp_stream_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct tsn_cfg_stream *)a)->id, y = ((const struct tsn_cfg_stream *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* Id 0 is out of range (ids start at 1): an id that failed its range check, or
+ * none, which are errors of their own, not a second use. */
+static bool stream_id_invalid(const void *elem)
+{
+	return ((const struct tsn_cfg_stream *)elem)->id == 0;
+}
+
+static void report_stream_id(struct cfg_checker *chk, const void *arr, size_t first, size_t second, size_t count,
+			     const char *list)
+{
+	const struct tsn_cfg_stream *s = arr;
+	char u[96];
+
+	uses(u, sizeof(u), count, list, first);
+	cfg_error(chk, &s[second].id, "stream id %u is used %s", s[second].id, u);
+}
+
+static int cmp_stream_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tsn_cfg_stream *)a)->name, ((const struct tsn_cfg_stream *)b)->name);
+}
+
+static bool stream_name_absent(const void *elem)
+{
+	return ((const struct tsn_cfg_stream *)elem)->name[0] == '\0';
+}
+
+static void report_stream_name(struct cfg_checker *chk, const void *arr, size_t first, size_t second, size_t count,
+			       const char *list)
+{
+	const struct tsn_cfg_stream *s = arr;
+	char u[96];
+
+	uses(u, sizeof(u), count, list, first);
+	cfg_error(chk, s[second].name, "stream name '%s' is used %s", s[second].name, u);
+}
+
+static int cmp_route(const void *a, const void *b)
+{
+	const struct tsn_cfg_route *x = a, *y = b;
+	int r = memcmp(&x->prefix.addr, &y->prefix.addr, sizeof(x->prefix.addr));
+
+	if (r)
+		return r;
+	if (x->prefix.len != y->prefix.len)
+		return x->prefix.len < y->prefix.len ? -1 : 1;
+	return (x->metric > y->metric) - (x->metric < y->metric);
+}
+
+static void report_route(struct cfg_checker *chk, const void *arr, size_t first, size_t second, size_t count,
+			 const char *list)
+{
+	const struct tsn_cfg_route *r = arr;
+
+	if (count == 2)
+		cfg_error(chk, &r[second].prefix, "the same prefix and metric as %s[%zu]", list, first);
+	else
+		cfg_error(chk, &r[second].prefix, "the same prefix and metric as %s[%zu] (%zu routes in all)", list,
+			  first, count);
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+	uint32_t x = ((const struct tsn_cfg_prio_rule *)a)->match, y = ((const struct tsn_cfg_prio_rule *)b)->match;
+	return (x > y) - (x < y);
+}
+
+static void report_rule(struct cfg_checker *chk, const void *arr, size_t first, size_t second, size_t count,
+			const char *list)
+{
+	const struct tsn_cfg_prio_rule *r = arr;
+	(void)first;
+	(void)count;
+
+	if (strcmp(list, "ethertype") == 0)
+		cfg_error(chk, &r[second].match, "EtherType 0x%04x has a rule already", r[second].match);
+	else if (strcmp(list, "pcp") == 0)
+		cfg_error(chk, &r[second].match, "PCP %u has a rule already", r[second].match);
+	else
+		cfg_error(chk, &r[second].match, "DSCP %u has a rule already", r[second].match);
 }
 
 void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg)
 {
-	unique_names(chk, cfg->ports, cfg->n_ports, sizeof(*cfg->ports), offsetof(struct tsn_cfg_port, name), "port");
-	unique_names(chk, cfg->stream_filters, cfg->n_stream_filters, sizeof(*cfg->stream_filters),
-		     offsetof(struct tsn_cfg_stream_filter, name), "stream filter");
-	unique_names(chk, cfg->flow_meters, cfg->n_flow_meters, sizeof(*cfg->flow_meters),
-		     offsetof(struct tsn_cfg_flow_meter, name), "flow meter");
-	unique_names(chk, cfg->stream_gates, cfg->n_stream_gates, sizeof(*cfg->stream_gates),
-		     offsetof(struct tsn_cfg_stream_gate, name), "stream gate");
-	unique_names(chk, cfg->ptp.ports, cfg->ptp.n_ports, sizeof(*cfg->ptp.ports),
-		     offsetof(struct tsn_cfg_ptp_port, name), "PTP port");
+	struct name_set filters, meters, gates, ports;
 
+	unique_names(chk, cfg->ports, cfg->n_ports, sizeof(*cfg->ports), offsetof(struct tsn_cfg_port, name), "port",
+		     "ports");
+	unique_names(chk, cfg->stream_filters, cfg->n_stream_filters, sizeof(*cfg->stream_filters),
+		     offsetof(struct tsn_cfg_stream_filter, name), "stream filter", "stream-filters");
+	unique_names(chk, cfg->flow_meters, cfg->n_flow_meters, sizeof(*cfg->flow_meters),
+		     offsetof(struct tsn_cfg_flow_meter, name), "flow meter", "flow-meters");
+	unique_names(chk, cfg->stream_gates, cfg->n_stream_gates, sizeof(*cfg->stream_gates),
+		     offsetof(struct tsn_cfg_stream_gate, name), "stream gate", "stream-gates");
+	unique_names(chk, cfg->ptp.ports, cfg->ptp.n_ports, sizeof(*cfg->ptp.ports),
+		     offsetof(struct tsn_cfg_ptp_port, name), "PTP port", "ptp.ports");
+
+	each_duplicate(chk, cfg->streams, cfg->n_streams, sizeof(*cfg->streams), cmp_stream_id, stream_id_invalid,
+		       report_stream_id, "streams");
+	each_duplicate(chk, cfg->streams, cfg->n_streams, sizeof(*cfg->streams), cmp_stream_name, stream_name_absent,
+		       report_stream_name, "streams");
+	NAME_SET(&filters, cfg->stream_filters, cfg->n_stream_filters);
+	NAME_SET(&meters, cfg->flow_meters, cfg->n_flow_meters);
+	NAME_SET(&gates, cfg->stream_gates, cfg->n_stream_gates);
+	NAME_SET(&ports, cfg->ports, cfg->n_ports);
 	for (size_t i = 0; i < cfg->n_streams; i++) {
 		struct tsn_cfg_stream *s = &cfg->streams[i];
-		for (size_t j = 0; j < i; j++) {
-			if (cfg->streams[j].id == s->id)
-				cfg_error(chk, &s->id, "stream id %u is used twice", s->id);
-			else if (s->name[0] && strcmp(cfg->streams[j].name, s->name) == 0)
-				cfg_error(chk, s->name, "stream name '%s' is used twice", s->name);
-		}
-		if (s->filter[0] && !FIND_NAME(cfg->stream_filters, cfg->n_stream_filters, s->filter))
+		if (s->filter[0] && !name_set_has(&filters, s->filter))
 			cfg_error(chk, s->filter, "no stream filter named '%s' (see stream-filters)", s->filter);
 	}
 	for (size_t i = 0; i < cfg->n_stream_filters; i++) {
 		struct tsn_cfg_stream_filter *f = &cfg->stream_filters[i];
-		if (f->meter[0] && !FIND_NAME(cfg->flow_meters, cfg->n_flow_meters, f->meter))
+		if (f->meter[0] && !name_set_has(&meters, f->meter))
 			cfg_error(chk, f->meter, "no flow meter named '%s' (see flow-meters)", f->meter);
-		if (f->gate[0] && !FIND_NAME(cfg->stream_gates, cfg->n_stream_gates, f->gate))
+		if (f->gate[0] && !name_set_has(&gates, f->gate))
 			cfg_error(chk, f->gate, "no stream gate named '%s' (see stream-gates)", f->gate);
 	}
 	for (size_t i = 0; i < cfg->ptp.n_ports; i++)
-		if (!tsn_config_port(cfg, cfg->ptp.ports[i].name))
+		if (!name_set_has(&ports, cfg->ptp.ports[i].name))
 			cfg_error(chk, cfg->ptp.ports[i].name, "'%s' is not a configured port (see ports)",
 				  cfg->ptp.ports[i].name);
 	for (size_t i = 0; i < cfg->n_routes; i++) {
 		struct tsn_cfg_route *r = &cfg->routes[i];
-		if (!tsn_config_port(cfg, r->dev))
+		if (!name_set_has(&ports, r->dev))
 			cfg_error(chk, r->dev, "'%s' is not a configured port (see ports)", r->dev);
-		for (size_t j = 0; j < i; j++)
-			if (cfg->routes[j].prefix.len == r->prefix.len && cfg->routes[j].metric == r->metric &&
-			    memcmp(&cfg->routes[j].prefix.addr, &r->prefix.addr, sizeof(r->prefix.addr)) == 0)
-				cfg_error(chk, &r->prefix, "the same prefix and metric as routes[%zu]", j);
 	}
-	for (size_t i = 0; i < cfg->classification.n_ethertype; i++)
-		for (size_t j = 0; j < i; j++)
-			if (cfg->classification.ethertype[j].match == cfg->classification.ethertype[i].match)
-				cfg_error(chk, &cfg->classification.ethertype[i].match, "EtherType 0x%04x has a rule already",
-					  cfg->classification.ethertype[i].match);
-	for (size_t i = 0; i < cfg->classification.n_pcp; i++)
-		for (size_t j = 0; j < i; j++)
-			if (cfg->classification.pcp[j].match == cfg->classification.pcp[i].match)
-				cfg_error(chk, &cfg->classification.pcp[i].match, "PCP %u has a rule already",
-					  cfg->classification.pcp[i].match);
-	for (size_t i = 0; i < cfg->classification.n_dscp; i++)
-		for (size_t j = 0; j < i; j++)
-			if (cfg->classification.dscp[j].match == cfg->classification.dscp[i].match)
-				cfg_error(chk, &cfg->classification.dscp[i].match, "DSCP %u has a rule already",
-					  cfg->classification.dscp[i].match);
+	free(filters.names);
+	free(meters.names);
+	free(gates.names);
+	free(ports.names);
+	each_duplicate(chk, cfg->routes, cfg->n_routes, sizeof(*cfg->routes), cmp_route, NULL, report_route, "routes");
+	each_duplicate(chk, cfg->classification.ethertype, cfg->classification.n_ethertype,
+		       sizeof(*cfg->classification.ethertype), cmp_rule, NULL, report_rule, "ethertype");
+	each_duplicate(chk, cfg->classification.pcp, cfg->classification.n_pcp, sizeof(*cfg->classification.pcp),
+		       cmp_rule, NULL, report_rule, "pcp");
+	each_duplicate(chk, cfg->classification.dscp, cfg->classification.n_dscp, sizeof(*cfg->classification.dscp),
+		       cmp_rule, NULL, report_rule, "dscp");
 	/* 802.1AS runs over layer 2 only: that is gptp's default, and nothing else is allowed. */
 	if (cfg->ptp.profile == TSN_PTP_GPTP && !cfg_given(chk, &cfg->ptp.transport))
 		cfg->ptp.transport = TSN_PTP_L2;

@@ -8,10 +8,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <yaml.h>
@@ -22,6 +24,7 @@
 
 #define MAX_CONFIG_BYTES (16u << 20)
 #define MAX_VISITED_NODES 1500000u	/* bounds alias expansion ("billion laughs") */
+#define MIN_VISITED_NODES 20000u	/* ... and relative to the file: this + len / 4 */
 #define PATH_LEN 160
 
 /* ---- the index: field address -> where it was written ----
@@ -45,8 +48,13 @@ struct cfg_index {
 static size_t hash_addr(const void *addr, size_t size)
 {
 	uint64_t x = (uint64_t)(uintptr_t)addr;
+	/* The whole 64-bit finalizer of MurmurHash3: with one multiply, the low bits
+	 * of addresses a fixed stride apart (the same field of 65 536 streams) fell
+	 * into long probe runs (13 s for a 262 KB file of aliases). */
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
 	x ^= x >> 33;
 	return (size_t)x & (size - 1);
 }
@@ -158,7 +166,7 @@ struct cfg_checker {
 	struct cfg_index *index;
 	int parent;			/* place of the object or list being parsed */
 	const struct ytree *tree;
-	size_t visited;
+	size_t visited, max_visited;
 	bool too_complex;
 };
 
@@ -384,12 +392,29 @@ static bool check_range(struct cfg_checker *c, const struct cfg_field *f, const 
 	return false;
 }
 
+/* A value as error messages quote it: as it is up to 48 bytes, else its first 32
+ * (not cutting a UTF-8 character), "..." and its length, so that the reason after
+ * it is never cut off (a 15 MiB port name hid what was wrong). */
+static const char *shown(const char *text, size_t len, char *buf, size_t buflen)
+{
+	size_t keep = 32;
+
+	if (len <= 48)
+		return text;
+	while (keep && ((unsigned char)text[keep] & 0xc0) == 0x80)
+		keep--;
+	snprintf(buf, buflen, "%.*s... (%zu bytes)", (int)keep, text, len);
+	return buf;
+}
+
 /* Parse one scalar into dst.  node is NULL for defaults (then errors are bugs in the
  * schema and reported without a place). */
 static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const struct scalar *s,
 			 void *dst, const struct ynode *node, const char *path)
 {
 	const char *t = s->text;
+	char shown_buf[64];
+	const char *tv = shown(s->text, s->len, shown_buf, sizeof(shown_buf));
 	uint64_t v;
 	char choices[256];
 
@@ -426,7 +451,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (!tsn_parse_u64(t, &v))
 			goto bad;
 		if (v == 0 || v > f->max) {
-			error_at(c, node, path, "%s is out of range; allowed auto or 1 to %llu (Mbit/s)", t,
+			error_at(c, node, path, "%s is out of range; allowed auto or 1 to %llu (Mbit/s)", tv,
 				 (unsigned long long)f->max);
 			return false;
 		}
@@ -445,15 +470,15 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 			v = 0;
 		} else if (!parse(t, &v)) {
 			if (tsn_parse_u64(t, &v))
-				error_at(c, node, path, "'%s' has no unit; expected %s", t, type_word(f->type));
+				error_at(c, node, path, "'%s' has no unit; expected %s", tv, type_word(f->type));
 			else
-				error_at(c, node, path, "'%s' is not valid; expected %s", t, type_word(f->type));
+				error_at(c, node, path, "'%s' is not valid; expected %s", tv, type_word(f->type));
 			return false;
 		}
 		uint64_t max = f->max ? f->max : UINT64_MAX;
 		if (v < f->min || v > max) {
 			char lo[32], hi[32];
-			error_at(c, node, path, "%s is out of range; allowed %s to %s", t, format(f->min, lo, sizeof(lo)),
+			error_at(c, node, path, "%s is out of range; allowed %s to %s", tv, format(f->min, lo, sizeof(lo)),
 				 f->max ? format(max, hi, sizeof(hi)) : "any");
 			return false;
 		}
@@ -465,11 +490,11 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (scalar_is_null(s))
 			t = "";
 		if (strlen(t) >= f->size) {
-			error_at(c, node, path, "'%s' is too long; at most %zu characters", t, f->size - 1);
+			error_at(c, node, path, "'%s' is too long; at most %zu characters", tv, f->size - 1);
 			return false;
 		}
 		if (!string_ok(f->str, t, &why)) {
-			error_at(c, node, path, "'%s' %s", t, why);
+			error_at(c, node, path, "'%s' %s", tv, why);
 			return false;
 		}
 		memcpy(dst, t, strlen(t) + 1);
@@ -483,7 +508,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 			}
 		}
 		enum_choices(f->names, choices, sizeof(choices));
-		error_at(c, node, path, "unknown value '%s'; allowed: %s", t, choices);
+		error_at(c, node, path, "unknown value '%s'; allowed: %s", tv, choices);
 		return false;
 	case CFG_MAC:
 		if (!parse_mac(t, ((struct tsn_cfg_mac *)dst)->addr))
@@ -509,7 +534,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (!tsn_parse_u64(count, &n) || !tsn_parse_u64(at + 1, &off))
 			goto bad;
 		if (n < 1 || n > 4096 || off > 4095) {
-			error_at(c, node, path, "'%s' is out of range; count 1 to 4096, offset 0 to 4095", t);
+			error_at(c, node, path, "'%s' is out of range; count 1 to 4096, offset 0 to 4095", tv);
 			return false;
 		}
 		q->count = (uint32_t)n;
@@ -526,7 +551,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 		if (!tsn_parse_u64(t, &v))
 			goto bad;
 		if (v > (uint64_t)INT64_MAX) {
-			error_at(c, node, path, "%s is out of range; allowed auto or 0 to %lld", t,
+			error_at(c, node, path, "%s is out of range; allowed auto or 0 to %lld", tv,
 				 (long long)INT64_MAX);
 			return false;
 		}
@@ -539,7 +564,7 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 			goto bad;
 		v = strtoull(t, NULL, 8);
 		if (v > f->max) {
-			error_at(c, node, path, "%s is out of range; allowed 0000 to 0777", t);
+			error_at(c, node, path, "%s is out of range; allowed 0000 to 0777", tv);
 			return false;
 		}
 		*(uint32_t *)dst = (uint32_t)v;
@@ -553,12 +578,12 @@ static bool parse_scalar(struct cfg_checker *c, const struct cfg_field *f, const
 	}
 bad_number:
 	if (f->type == CFG_UINT) {
-		error_at(c, node, path, "'%s' is not valid; expected an integer from %llu to %llu", t,
+		error_at(c, node, path, "'%s' is not valid; expected an integer from %llu to %llu", tv,
 			 (unsigned long long)f->min, (unsigned long long)(f->max ? f->max : UINT32_MAX));
 		return false;
 	}
 bad:
-	error_at(c, node, path, "'%s' is not valid; expected %s", t, type_word(f->type));
+	error_at(c, node, path, "'%s' is not valid; expected %s", tv, type_word(f->type));
 	return false;
 }
 
@@ -570,10 +595,11 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 
 static bool visit(struct cfg_checker *c, const struct ynode *node, const char *path)
 {
-	if (++c->visited <= MAX_VISITED_NODES)
+	if (++c->visited <= c->max_visited)
 		return true;
 	if (!c->too_complex)
-		error_at(c, node, path, "document too complex: aliases expand to more than %u nodes",
+		error_at(c, node, path, "document too complex: aliases expand to more than %zu nodes "
+			 "(%u + one per 4 bytes of the file, at most %u)", c->max_visited, MIN_VISITED_NODES,
 			 MAX_VISITED_NODES);
 	c->too_complex = true;
 	return false;
@@ -661,7 +687,7 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, const 
 		}
 		const char *t = item->text;
 		const char *dash = strchr(t, '-');
-		uint64_t lo, hi;
+		uint64_t lo = 0, hi = 0;
 		char first[24];
 		bool ok;
 		if (dash && (size_t)(dash - t) < sizeof(first)) {
@@ -673,7 +699,9 @@ static void parse_gates(struct cfg_checker *c, const struct cfg_field *f, const 
 			hi = lo;
 		}
 		if (!ok || lo > hi) {
-			error_at(c, item, ipath, "'%s' is not a traffic class or a range low-high such as 0-2", t);
+			char sb[64];
+			error_at(c, item, ipath, "'%s' is not a traffic class or a range low-high such as 0-2",
+				 shown(t, strlen(t), sb, sizeof(sb)));
 			continue;
 		}
 		if (hi > f->max) {
@@ -731,7 +759,8 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, const
 		for (size_t i = 0; i < *count; i++)
 			dup |= strcmp((*items)[i].key, key) == 0;
 		if (dup) {
-			error_at(c, k, kpath, "option '%s' given twice", key);
+			char sb[64];
+			error_at(c, k, kpath, "option '%s' given twice", shown(key, strlen(key), sb, sizeof(sb)));
 			continue;
 		}
 		strcpy(kv->key, key);
@@ -819,11 +848,14 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 				for (size_t j = 0; j < t->n_fields && off < sizeof(allowed); j++)
 					off += (size_t)snprintf(allowed + off, sizeof(allowed) - off, "%s%s",
 								j ? ", " : "", t->fields[j].key);
-				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", key, allowed);
+				char sb[64];
+				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", shown(key, strlen(key), sb, sizeof(sb)),
+					 allowed);
 				continue;
 			}
 			if (seen[i]) {
-				error_at(c, k, fpath, "field '%s' given twice", key);
+				char sb[64];
+				error_at(c, k, fpath, "field '%s' given twice", shown(key, strlen(key), sb, sizeof(sb)));
 				continue;
 			}
 			seen[i] = true;
@@ -926,14 +958,18 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
 	cfg->where = ix;
-	struct cfg_checker c = { .diags = diags, .index = ix, .tree = &tree, .parent = -1 };
+	/* The walk is bounded by the input, not only absolutely: aliases must not
+	 * make a small file cost what a large one may (time and memory per MB). */
+	size_t max_visited = MIN_VISITED_NODES + len / 4;
+	struct cfg_checker c = { .diags = diags, .index = ix, .tree = &tree, .parent = -1,
+				 .max_visited = max_visited < MAX_VISITED_NODES ? max_visited : MAX_VISITED_NODES };
 	size_t errors_before = diags->errors;
 
 	if (len > MAX_CONFIG_BYTES) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
 		goto out;
 	}
-	int rc = yaml_tree_load(&tree, text, len, &yerr, &second);
+	int rc = ytree_load(&tree, text, len, &yerr, &second);
 	if (rc < 0) {
 		/* (an error after the first document is told without its context) */
 		if (yerr.context && yerr.in_first_document)
@@ -958,7 +994,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
 	cfg_check_config(&c, cfg);
 out:
-	yaml_tree_free(&tree);
+	ytree_free(&tree);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
 		return NULL;
@@ -968,15 +1004,25 @@ out:
 
 struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes (tsnd
+	 * stopped answering); with it, open returns and the type check refuses it.
+	 * Reads of a regular file ignore the flag. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
-	if (!f) {
+	if (fd < 0) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "not a regular file");
-		fclose(f);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "not a regular file (a FIFO, device, socket or "
+			      "directory is refused)");
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot open: %s", strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if (st.st_size > MAX_CONFIG_BYTES) {

@@ -1,5 +1,6 @@
 /* ctl_proto.c — encode/decode of control-protocol messages and line framing. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,75 @@ const struct tsn_ctl_command *tsn_ctl_command_find(const char *name)
 	return NULL;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 if there is none (stray
+ * continuation, overlong form, surrogate, beyond U+10FFFF, cut short). */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* s as valid UTF-8 in out (NUL-terminated, at most outlen bytes): each byte that
+ * starts no valid sequence becomes '?', and a sequence the end would cut is left
+ * out.  A message may hold what a peer sent or a cut made by snprintf; the reply
+ * must stay valid JSON (RFC 8259 requires UTF-8). */
+static void utf8_sanitize(const char *s, char *out, size_t outlen)
+{
+	size_t len = strlen(s), o = 0;
+
+	for (size_t i = 0; i < len && o + 1 < outlen;) {
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+		if (!n) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + n >= outlen)
+			break;
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+}
+
 /* Serialize obj compactly and append '\n'.  json-c escapes control characters, so
  * the result holds exactly one newline: the terminator. */
 static char *encode_line(json_object *obj, size_t *len)
@@ -104,20 +174,45 @@ char *tsn_ctl_response_encode(const struct tsn_ctl_response *resp, size_t *len)
 	json_object_object_add(obj, "id", json_object_new_uint64(resp->id));
 	json_object_object_add(obj, "code", json_object_new_int(resp->code));
 	json_object_object_add(obj, "result", json_object_new_string(tsn_ctl_code_name(resp->code)));
-	json_object_object_add(obj, "message", json_object_new_string(resp->message));
+	char message[TSN_CTL_MESSAGE_MAX];
+	utf8_sanitize(resp->message, message, sizeof(message));
+	json_object_object_add(obj, "message", json_object_new_string(message));
 	if (resp->data)
 		json_object_object_add(obj, "data", json_object_get(resp->data));
 	return encode_line(obj, len);
 }
 
-/* Parse exactly one JSON object from line[0..len), rejecting trailing garbage and
- * embedded NUL bytes. */
+/* True if a string of the JSON text line[0..len) holds the escape \u0000: json-c
+ * would keep it, and every C string made from it would end there ("hello\u0000x"
+ * would run hello).  A backslash escapes the character after it, so pairs are
+ * skipped. */
+static bool has_escaped_nul(const char *line, size_t len)
+{
+	for (const char *p = memchr(line, '\\', len); p; p = memchr(p, '\\', (size_t)(line + len - p))) {
+		size_t left = (size_t)(line + len - p);
+		if (left >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0)
+			return true;
+		p += left >= 2 ? 2 : 1;
+	}
+	return false;
+}
+
+/* Parse exactly one JSON object from line[0..len), rejecting trailing garbage,
+ * NUL bytes (raw or escaped) and invalid UTF-8. */
 static json_object *parse_object(const char *line, size_t len, char *err, size_t errlen)
 {
 	if (len && line[len - 1] == '\n')
 		len--;
 	if (memchr(line, '\0', len)) {
 		snprintf(err, errlen, "message contains a NUL byte");
+		return NULL;
+	}
+	if (has_escaped_nul(line, len)) {
+		snprintf(err, errlen, "message contains a NUL character (\\u0000); strings may not hold one");
+		return NULL;
+	}
+	if (!utf8_valid(line, len)) {
+		snprintf(err, errlen, "message is not valid UTF-8");
 		return NULL;
 	}
 	if (len > (size_t)INT32_MAX) {
@@ -287,6 +382,8 @@ static void framer_drop_taken(struct tsn_ctl_framer *f)
 		return;
 	memmove(f->buf, f->buf + f->taken, f->len - f->taken);
 	f->len -= f->taken;
+	f->scanned = f->scanned > f->taken ? f->scanned - f->taken : 0;
+	f->line_start = f->line_start > f->taken ? f->line_start - f->taken : 0;
 	f->taken = 0;
 }
 
@@ -308,15 +405,19 @@ int tsn_ctl_framer_push(struct tsn_ctl_framer *f, const void *data, size_t len)
 	memcpy(f->buf + f->len, data, len);
 	f->len += len;
 
-	/* Every line, complete or not, must fit in limit bytes including its '\n'. */
-	size_t start = 0;
-	for (size_t i = 0; i < f->len; i++) {
+	/* Every line, complete or not, must fit in limit bytes including its '\n'.
+	 * Only the new bytes are scanned: a request sent a byte at a time must not
+	 * cost a scan of everything buffered per byte (quadratic in max-request). */
+	size_t start = f->line_start;
+	for (size_t i = f->scanned; i < f->len; i++) {
 		if (f->buf[i] != '\n')
 			continue;
 		if (i - start + 1 > f->limit)
 			f->overflow = true;
 		start = i + 1;
 	}
+	f->scanned = f->len;
+	f->line_start = start;
 	if (f->len - start >= f->limit)
 		f->overflow = true;
 	return f->overflow ? -1 : 0;

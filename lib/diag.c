@@ -1,5 +1,6 @@
 /* diag.c — collected configuration diagnostics (errors and warnings). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,21 @@ void tsn_diags_free(struct tsn_diags *d)
 	d->count = d->cap = d->errors = d->warnings = 0;
 }
 
+/* At most this many diagnostics are kept (all are counted): a file with one
+ * error per element of a 65 536-entry list must not make a reply of many MB. */
+#define DIAGS_MAX 1000
+
 void tsn_diags_add(struct tsn_diags *d, enum tsn_diag_severity sev, unsigned line,
 		   unsigned column, const char *path, const char *fmt, ...)
 {
+	if (d->count >= DIAGS_MAX) {
+		if (sev == TSN_DIAG_ERROR)
+			d->errors++;
+		else
+			d->warnings++;
+		return;
+	}
+	bool note = d->count == DIAGS_MAX - 1;	/* the last slot says, once, that the rest is not shown */
 	if (d->count == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct tsn_diag *items = realloc(d->items, cap * sizeof(*items));
@@ -37,14 +50,19 @@ void tsn_diags_add(struct tsn_diags *d, enum tsn_diag_severity sev, unsigned lin
 		d->cap = cap;
 	}
 	struct tsn_diag *diag = &d->items[d->count++];
-	diag->severity = sev;
-	diag->line = line;
-	diag->column = column;
-	snprintf(diag->path, sizeof(diag->path), "%s", path ? path : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
-	va_end(ap);
+	diag->severity = note ? TSN_DIAG_ERROR : sev;
+	diag->line = note ? 0 : line;
+	diag->column = note ? 0 : column;
+	snprintf(diag->path, sizeof(diag->path), "%s", path && !note ? path : "");
+	if (note) {
+		snprintf(diag->message, sizeof(diag->message),
+			 "too many errors and warnings: only the first %d are shown", DIAGS_MAX - 1);
+	} else {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(diag->message, sizeof(diag->message), fmt, ap);
+		va_end(ap);
+	}
 	if (sev == TSN_DIAG_ERROR)
 		d->errors++;
 	else

@@ -136,6 +136,12 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 
 static int on_collection_start(struct builder *b, yaml_event_t *ev, yaml_node_type_t type)
 {
+	/* libyaml has no depth limit and its scanner works per token over every open
+	 * flow level: 200 KB of '[' took 21 s.  The depth is refused at the first
+	 * event beyond the limit, before libyaml goes deeper. */
+	if (b->n_open >= YTREE_MAX_DEPTH)
+		return fail(b, "collections nested deeper than " YTREE_MAX_DEPTH_TEXT " levels", ev->start_mark,
+			    NULL, ev->start_mark);
 	int node = new_node(b, type, ev->start_mark);
 	yaml_char_t **anchor = type == YAML_MAPPING_NODE ? &ev->data.mapping_start.anchor
 							 : &ev->data.sequence_start.anchor;
@@ -212,7 +218,7 @@ static int read_document(yaml_parser_t *p, struct builder *b)
 	}
 }
 
-int yaml_tree_load(struct ytree *t, const char *text, size_t len, struct ytree_error *err,
+int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error *err,
 		   yaml_mark_t *second_mark)
 {
 	yaml_parser_t p;
@@ -292,7 +298,7 @@ out:
 	return rc;
 }
 
-void yaml_tree_free(struct ytree *t)
+void ytree_free(struct ytree *t)
 {
 	for (size_t i = 0; i < t->n_texts; i++)
 		free(t->texts[i]);

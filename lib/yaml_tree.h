@@ -22,6 +22,10 @@
 
 #include <yaml.h>
 
+/* Collections nested deeper than this are an error (the configuration needs 7). */
+#define YTREE_MAX_DEPTH 64
+#define YTREE_MAX_DEPTH_TEXT "64"
+
 struct ynode {
 	yaml_node_type_t type;	/* YAML_SCALAR_NODE, YAML_SEQUENCE_NODE, YAML_MAPPING_NODE */
 	yaml_mark_t mark;	/* where it starts */
@@ -42,7 +46,7 @@ struct ytree {
 	int root;		/* -1: the document is empty */
 };
 
-/* Why yaml_tree_load failed: libyaml's problem and context texts and marks
+/* Why ytree_load failed: libyaml's problem and context texts and marks
  * (context NULL when there is none), as yaml_parser_t reports them. */
 struct ytree_error {
 	const char *problem, *context;
@@ -53,11 +57,11 @@ struct ytree_error {
 /* Read the first document of text into t.  Returns 0; 1 if a second document
  * follows (*second_mark: where its content starts); -1 on a syntax or alias
  * error (*err) or when memory runs out (err->problem "out of memory").  On
- * return t holds what was read; yaml_tree_free releases it in every case. */
-int yaml_tree_load(struct ytree *t, const char *text, size_t len, struct ytree_error *err,
+ * return t holds what was read; ytree_free releases it in every case. */
+int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error *err,
 		   yaml_mark_t *second_mark);
 
-void yaml_tree_free(struct ytree *t);
+void ytree_free(struct ytree *t);
 
 static inline const struct ynode *ytree_node(const struct ytree *t, int index)
 {

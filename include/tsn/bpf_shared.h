@@ -40,7 +40,7 @@ enum tsn_frame_kind {
 	TSN_KIND_ARP,
 	TSN_KIND_VLAN,		/* tagged frames of any other EtherType */
 	TSN_KIND_OTHER,
-	TSN_KIND_MALFORMED,	/* shorter than its headers claim */
+	TSN_KIND_MALFORMED,	/* shorter than its headers claim, or an IPv6 version not 6 */
 	TSN_KIND_COUNT
 };
 

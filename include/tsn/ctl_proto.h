@@ -100,6 +100,8 @@ struct tsn_ctl_framer {
 	char *buf;
 	size_t len, cap, limit;
 	size_t taken;	/* bytes of the line last returned by framer_next */
+	size_t scanned;	/* buf[0..scanned) was checked against the limit ... */
+	size_t line_start;	/* ... and the line in progress there starts here */
 	bool overflow;	/* a line grew past limit: the connection must be answered and closed */
 };
 

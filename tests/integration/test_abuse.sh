@@ -100,4 +100,31 @@ test_valgrind_abuse() {
 	stop_tsnd_valgrind
 }
 
-it_main abuse valgrind_commands valgrind_abuse
+# Hostile configuration files in tsnd (issue 16): deep flow nesting stalled the
+# loop for 21 s, a FIFO at the path blocked it in open() until a writer came.
+# Both are refused, at once, and tsnd answers status throughout.  The timeouts are
+# 10x generous (both take about 0.1 s); memory: tsnctl's local check of the deep
+# file runs under a 64 MB address-space limit.
+test_hostile_config_reload() {
+	local conf=$IT_DIR/hostile.yaml good=$IT_DIR/hostile-good.yaml
+	it_config "$conf"
+	cp "$conf" "$good"
+	it_start_tsnd "$conf"
+	head -c 202000 /dev/zero | tr '\0' '[' >"$conf"
+	expect_exit 5 timeout 10 "$TSNCTL" -s "$IT_SOCK" --timeout 10 config reload
+	expect_match "$OUT$ERR" 'nested deeper than 64 levels' "the depth is refused"
+	expect_exit 5 prlimit --as=$((64 << 20)) timeout 10 "$TSNCTL" config check "$conf"
+	expect_match "$OUT$ERR" 'nested deeper than 64 levels' "the local check refuses it too"
+	expect_exit 0 tsnctl_sw status
+	rm -f "$conf"
+	mkfifo "$conf"
+	expect_exit 5 timeout 10 "$TSNCTL" -s "$IT_SOCK" --timeout 10 config reload
+	expect_match "$OUT$ERR" 'not a regular file' "the FIFO is refused"
+	expect_exit 5 timeout 10 "$TSNCTL" config check "$conf"
+	expect_exit 0 tsnctl_sw -j status
+	expect_json "$OUT" '.config.generation == 1' "nothing was applied"
+	rm -f "$conf"
+	cp "$good" "$conf"
+}
+
+it_main abuse hostile_config_reload valgrind_commands valgrind_abuse

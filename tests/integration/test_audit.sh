@@ -71,4 +71,47 @@ test_existing_file_made_private_no_symlink() {
 	expect_match "$(cat "$IT_LOG")" "audit: uid 0 pid [0-9]+ command config.reload: ok" "daemon log still audits"
 }
 
-it_main refusals_and_changes_audited existing_file_made_private_no_symlink
+# A peer flooding refused requests (issue 16: 5000 wrote 5000 lines to each log)
+# makes tsnd write a bounded number of records: repeats are coalesced with a
+# count, other refusals rate-limited (audit.c: 20, then one a second); every
+# refusal is still accounted for in the counts.
+test_refusal_flood_bounded() {
+	local conf=$IT_DIR/flood.yaml log=$IT_DIR/flood.log n=2500 total
+	audit_config "$conf" "$log"
+	it_start_tsnd "$conf"
+	cat >"$IT_DIR/flood.py" <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+f = s.makefile("rwb")
+n = int(sys.argv[2])
+# n of one command, then n alternating between two: repeats, then variety.
+cmds = ["config.reload"] * n + ["status" if i % 2 else "config.reload" for i in range(n)]
+refused = 0
+for i, c in enumerate(cmds):
+    f.write((json.dumps({"version": 1, "id": i + 1, "command": c}) + "\n").encode())
+    f.flush()
+    refused += json.loads(f.readline())["result"] == "permission-denied"
+print(refused)
+PYEOF
+	chmod 0644 "$IT_DIR/flood.py"
+	it_run lab_exec "$IT_NS" setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
+		/usr/bin/python3 "$IT_DIR/flood.py" "$IT_SOCK" "$n"
+	((RC == 0)) || it_fail "flood.py failed: $ERR"
+	expect_eq "$OUT" $((2 * n)) "every request refused"
+	# A successful change writes the counts still pending.
+	expect_exit 0 tsnctl_sw config reload
+	total=$(wc -l <"$log")
+	((total <= 100)) || it_fail "$total audit records for $((2 * n)) refusals"
+	(($(grep -c 'audit: .*permission-denied' "$IT_LOG") <= 100)) ||
+		it_fail "the daemon log got $(grep -c 'audit: ' "$IT_LOG") audit lines"
+	jq -e . "$log" >/dev/null || it_fail "audit log is not JSON lines"
+	expect_eq "$(jq -s '[.[] | if .repeats then .repeats elif .suppressed then .suppressed
+		elif .result == "permission-denied" then 1 else 0 end] | add' "$log")" $((2 * n)) \
+		"records plus counts account for every refusal"
+	expect_json "$(jq -sc '[.[] | select(.repeats)] | .[0]' "$log")" \
+		".uid == $NOBODY and .command == \"config.reload\" and .repeats >= 1" "a repeats record"
+	expect_json "$(tail -n 1 "$log")" '.uid == 0 and .result == "ok"' "root's reload is recorded last"
+}
+
+it_main refusals_and_changes_audited existing_file_made_private_no_symlink refusal_flood_bounded

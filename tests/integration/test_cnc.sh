@@ -24,7 +24,7 @@ cnc_fragments_check() {
 
 test_example_line3() {
 	local out=$IT_DIR/line3
-	expect_exit 0 "$TSNCNC" plan configs/network-line3.yaml --out "$out"
+	expect_exit 0 "$TSNCNC" plan configs/networks/line3.yaml --out "$out"
 	expect_match "$OUT" "feasible" "summary"
 	[[ -f $out/sw1.yaml && -f $out/sw2.yaml && -f $out/sw3.yaml && -f $out/plan.json ]] ||
 		it_fail "missing files in $out: $(ls "$out")"
@@ -36,7 +36,7 @@ test_example_line3() {
 
 test_example_ring4_redundant() {
 	local out=$IT_DIR/ring4
-	expect_exit 0 "$TSNCNC" plan configs/network-ring4.yaml -j --out "$out"
+	expect_exit 0 "$TSNCNC" plan configs/networks/ring4.yaml -j --out "$out"
 	expect_json "$OUT" '.feasible == true' "feasible"
 	expect_json "$OUT" '[.streams[] | select(.name == "safety") | .paths | length] == [2]' "two paths"
 	expect_json "$OUT" '[.streams[] | .latency_bound_ns <= .max_latency_ns] | all' "bounds within deadlines"
@@ -52,13 +52,13 @@ test_generated_fragments() {
 
 test_bad_input() {
 	local out=$IT_DIR/bad
-	sed 's/b: "sw2:sw2p1"/b: "sw2:sw2p9"/' configs/network-line3.yaml >"$IT_DIR/bad.yaml"
+	sed 's/b: "sw2:sw2p1"/b: "sw2:sw2p9"/' configs/networks/line3.yaml >"$IT_DIR/bad.yaml"
 	expect_exit 2 "$TSNCNC" plan "$IT_DIR/bad.yaml" --out "$out"
 	expect_eq "$ERR" "$IT_DIR/bad.yaml:49:26: links[2].b: sw2 has no port 'sw2p9'; its ports: sw2p1, sw2p2" \
 		"unknown port"
 	[[ ! -e $out ]] || it_fail "$out was written for a bad file"
 	sed 's/max-latency: 100us, priority: 5, vlan: 100, dst-mac: "01:00:5e:7f:00:01"/max-latency: 20us, priority: 5, vlan: 100, dst-mac: "01:00:5e:7f:00:01"/' \
-		configs/network-line3.yaml >"$IT_DIR/bad2.yaml"
+		configs/networks/line3.yaml >"$IT_DIR/bad2.yaml"
 	expect_exit 2 "$TSNCNC" plan "$IT_DIR/bad2.yaml" --out "$out"
 	expect_match "$ERR" "^$IT_DIR/bad2.yaml:57:20: streams\[0\].max-latency: 20us is shorter than the 23836ns" \
 		"deadline below the path"

@@ -78,4 +78,55 @@ test_read_group_owns_socket() {
 	expect_exit 4 tsnctl_as $NOBODY $NOBODY "" status
 }
 
-it_main socket_mode_refuses_others read_group_reads_only read_group_owns_socket
+# hold_connections VAR UID N COMMAND: ctl_hold.py as UID (no groups) holding N
+# connections, each sending COMMAND every 0.3 s (control.timeout is 1 s); VAR gets
+# the file where it says how many it holds.  Returns once a round was answered.
+hold_connections() {
+	local var=$1 uid=$2 n=$3 command=$4 dir=$IT_DIR/hold-$2 pid
+	mkdir -p "$dir"
+	chmod 0777 "$dir"
+	install -m 0755 "$IT_REPO/tests/tools/ctl_hold.py" "$dir/ctl_hold.py"
+	lab_spawn pid "$IT_NS" setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		/usr/bin/python3 "$dir/ctl_hold.py" "$IT_SOCK" "$n" "$command" 0.3 "$dir/held" \
+		>>"$IT_LOG" 2>&1
+	lab_wait_until 20 test -s "$dir/held" || it_fail "ctl_hold.py as uid $uid never reported"
+	printf -v "$var" '%s' "$dir/held"
+}
+
+# A uid with no rights holds connections with refused requests (issue 16): it gets
+# at most half of max-clients, and root and the admin group still get in, every
+# time, even when two such uids fill every slot.
+test_root_never_locked_out() {
+	local conf=$IT_DIR/lockout.yaml agid aname held1 held2
+	make_group l agid aname
+	it_config "$conf" mode=0666 admin="$aname" clients=8 timeout=1s
+	it_start_tsnd "$conf"
+	unprivileged_tsnctl
+	hold_connections held1 65533 8 config.reload
+	expect_match "$(cat "$held1")" '^held 4$' "an unprivileged uid holds half of max-clients"
+	hold_connections held2 65532 8 config.reload
+	for i in 1 2 3 4 5; do
+		expect_exit 0 tsnctl_sw status
+		expect_exit 0 tsnctl_as $NOBODY $NOBODY "$agid" status
+	done
+	expect_exit 0 tsnctl_as $NOBODY $NOBODY "$agid" config reload
+	# The holders are refused, not served: they never reloaded.
+	expect_exit 0 tsnctl_sw -j status
+	expect_json "$OUT" '.config.generation == 2' "only the admin's reload ran"
+}
+
+# Every slot taken by clients that are served: a newcomer gets busy, and tsnctl
+# says so with exit status 1 (tsnctl(8)), not as a protocol error.
+test_busy_is_exit_1() {
+	local conf=$IT_DIR/busy.yaml held
+	it_config "$conf" mode=0666 clients=2 timeout=1s
+	it_start_tsnd "$conf"
+	hold_connections held 0 2 hello
+	expect_match "$(cat "$held")" '^held 2$' "root's holder has both slots"
+	expect_exit 1 tsnctl_sw status
+	expect_match "$ERR" 'busy' "tsnctl says tsnd is busy"
+	expect_no_match "$ERR" 'id 0' "not reported as a protocol error"
+}
+
+it_main socket_mode_refuses_others read_group_reads_only read_group_owns_socket root_never_locked_out \
+	busy_is_exit_1

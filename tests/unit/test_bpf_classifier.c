@@ -460,6 +460,23 @@ static void test_extension_headers(void)
 	fb_l4(&f, 6, 40);
 	fb_done(&f);
 	EXPECT_CLASS(&f, 8, 6, -1);
+	/* The walk ends at a fragment header, first fragment or not: behind it a
+	 * later fragment carries payload, which must not be read as headers.  The
+	 * fragment header names destination options here, so the upper layer is
+	 * unknown in every fragment and none matches stream 8 (TCP), neither the
+	 * first (whose options header does say TCP) nor later ones whose payload
+	 * happens to look like an options header saying TCP or UDP. */
+	for (unsigned proto = 6; proto <= 17; proto += 11) {
+		for (unsigned off = 0; off <= 100; off += 100) {
+			fb_eth(&f, port_mac, mac_other);
+			fb_ipv6(&f, "2001:db8:1::1", "2001:db8:2::30", 64, 0);
+			fb_frag(&f, off, off == 0);
+			fb_ext(&f, 60, 0);
+			fb_l4(&f, proto, 20);
+			fb_done(&f);
+			EXPECT_CLASS(&f, 0, 1, -1);
+		}
+	}
 	/* AH is not walked: the next header is unknown, so stream 8 cannot match. */
 	fb_eth(&f, port_mac, mac_other);
 	fb_ipv6(&f, "2001:db8:1::1", "2001:db8:2::30", 64, 0);

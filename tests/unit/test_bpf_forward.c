@@ -342,6 +342,43 @@ static void test_addresses_and_macs(void)
 	EXPECT_PASS(&f, TSN_PASS_NOT_IPV6);
 }
 
+/* The port_stats counter kind[kind] of fa0, summed over the CPUs. */
+static uint64_t kind_counter(unsigned kind)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	__u32 key = (__u32)if_a;
+	uint64_t sum = 0;
+
+	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
+		for (int c = 0; c < ncpus; c++)
+			sum += percpu[c].kind[kind].packets;
+	free(percpu);
+	return sum;
+}
+
+/* An IPv6 EtherType whose header says another version is malformed: the kernel
+ * gets it unchanged (and drops it, as ipv6_rcv does); it is never forwarded. */
+static void test_ipv6_version(void)
+{
+	static const unsigned versions[] = { 0, 2, 4, 5, 7, 15 };
+	struct fb f, want;
+
+	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
+	/* Version 6: forwarded, so the cases below differ in the version only. */
+	udp_to(&f, "2001:db8:2::2", 64, 46, 40);
+	fb_routed(&f, &want, mac_host2, mac_b);
+	EXPECT_REDIRECT(&f, &want);
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		uint64_t before = kind_counter(TSN_KIND_MALFORMED);
+
+		udp_to(&f, "2001:db8:2::2", 64, 46, 40);
+		f.b[f.l3] = (uint8_t)((versions[i] << 4) | (f.b[f.l3] & 0x0f));
+		EXPECT_PASS(&f, TSN_PASS_NOT_IPV6);
+		CU_ASSERT_EQUAL(kind_counter(TSN_KIND_MALFORMED), before + 1);
+	}
+}
+
 static void test_headers_and_lengths(void)
 {
 	struct fb f;
@@ -402,6 +439,20 @@ static void test_headers_and_lengths(void)
 	fb_l4(&f, 17, 40);
 	fb_done(&f);
 	EXPECT_PASS(&f, TSN_PASS_FRAGMENT);
+	/* The walk ends at a fragment header: behind it, later fragments carry
+	 * payload.  A fragment header naming an options header leaves the upper
+	 * layer unknown in every fragment, the first included, and all of them go
+	 * to the kernel alike, even when the payload looks like headers. */
+	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
+	for (unsigned off = 0; off <= 64; off += 64) {
+		fb_eth(&f, mac_a, mac_talker);
+		fb_ipv6(&f, "2001:db8:1::10", "2001:db8:2::2", 64, 0);
+		fb_frag(&f, off, off == 0);
+		fb_ext(&f, 60, 0);
+		fb_udp(&f, 1, 7, 40);
+		fb_done(&f);
+		EXPECT_PASS(&f, TSN_PASS_EXT_HDR);
+	}
 }
 
 /* ---- VLANs ---- */
@@ -532,6 +583,7 @@ int main(void)
 	    !CU_add_test(suite, "FIB results the kernel handles", test_fib_results) ||
 	    !CU_add_test(suite, "special addresses, other MACs, not IPv6", test_addresses_and_macs) ||
 	    !CU_add_test(suite, "extension headers and lengths", test_headers_and_lengths) ||
+	    !CU_add_test(suite, "IPv6 header of another version", test_ipv6_version) ||
 	    !CU_add_test(suite, "VLAN tags in and out", test_vlan_forwarding) ||
 	    !CU_add_test(suite, "scheduled classes go to tc", test_scheduled_class_goes_to_tc)) {
 		CU_cleanup_registry();

@@ -67,7 +67,10 @@ static struct frame make_frame(const unsigned *tags, int ntags, unsigned etherty
 	put16(p, ethertype);
 	p += 2;
 	for (size_t i = 0; i < l3_header + payload; i++)
-		*p++ = (unsigned char)(0x40 + i);
+		p[i] = (unsigned char)(0x40 + i);
+	if (ethertype == ETH_P_IPV6 && l3_header)
+		p[0] = 0x60;	/* version 6: any other is malformed */
+	p += l3_header + payload;
 	f.len = (size_t)(p - f.data);
 	f.headers = f.len - payload;
 	return f;

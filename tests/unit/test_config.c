@@ -1,9 +1,14 @@
 /* test_config.c — the YAML configuration: every invalid file in
  * tests/configs/invalid/ fails at an exact line, column and field; valid files
  * normalize to their golden output, which parses again to the same config. */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -129,7 +134,7 @@ static void test_all_errors_in_one_run(void)
 		"250us (units ns, us, ms, s)",
 		"tests/configs/multi-error.yaml:7:10: ports[0].xdp: unknown value 'fast'; allowed: off, auto, native, "
 		"generic",
-		"tests/configs/multi-error.yaml:8:11: ports[1].name: port 'sw0p1' is defined twice",
+		"tests/configs/multi-error.yaml:8:11: ports[1].name: port 'sw0p1' is defined twice; first in ports[0]",
 		"tests/configs/multi-error.yaml:11:10: routes[0].dev: 'nowhere' is not a configured port (see ports)",
 	};
 	for (size_t i = 0; i < 5; i++) {
@@ -521,6 +526,240 @@ static void test_docs_reference_current(void)
 	free(doc);
 }
 
+/* ---- hostile files (issue 16) ---- */
+
+static struct tsn_config *parse_text(const char *text, size_t len, struct tsn_diags *d)
+{
+	tsn_diags_init(d, "h.yaml");
+	return tsn_config_parse(text, len, "h.yaml", d);
+}
+
+static bool has_message(const struct tsn_diags *d, const char *want)
+{
+	for (size_t i = 0; i < d->count; i++)
+		if (strstr(d->items[i].message, want))
+			return true;
+	return false;
+}
+
+/* n times `unit` behind `prefix`, then `suffix`: a malloc'd text. */
+static char *repeat(const char *prefix, const char *unit, size_t n, const char *suffix, size_t *len)
+{
+	size_t pl = strlen(prefix), ul = strlen(unit), sl = strlen(suffix);
+	char *t = malloc(pl + ul * n + sl + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	memcpy(t, prefix, pl);
+	for (size_t i = 0; i < n; i++)
+		memcpy(t + pl + i * ul, unit, ul);
+	memcpy(t + pl + ul * n, suffix, sl + 1);
+	*len = pl + ul * n + sl;
+	return t;
+}
+
+/* Deep flow nesting spent 21 s inside libyaml (202 KB of '['): refused at the
+ * first collection beyond 64 levels, at its line and column. */
+static void test_deep_nesting(void)
+{
+	static const struct { const char *unit; size_t n; unsigned col; } deep[] = {
+		{ "[", 202000, 65 }, { "{a: ", 125000, 257 }, { "- ", 100000, 129 },
+	};
+	struct tsn_diags d;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(deep) / sizeof(deep[0]); i++) {
+		char *t = repeat("", deep[i].unit, deep[i].n, "", &len);
+		CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+		CU_ASSERT_EQUAL(d.errors, 1);
+		CU_ASSERT_TRUE(has_message(&d, "collections nested deeper than 64 levels"));
+		CU_ASSERT_EQUAL(d.count ? d.items[0].line : 0, 1);
+		CU_ASSERT_EQUAL(d.count ? d.items[0].column : 0, deep[i].col);
+		tsn_diags_free(&d);
+		free(t);
+	}
+	/* 64 levels (the root mapping and 63 lists) are fine; 65 are not. */
+	char *t = repeat("x-deep: ", "[", 63, "", &len);
+	char *t2 = malloc(len + 63 + 2);
+	memcpy(t2, t, len);
+	memset(t2 + len, ']', 63);
+	strcpy(t2 + len + 63, "\n");
+	struct tsn_config *cfg = parse_text(t2, strlen(t2), &d);
+	CU_ASSERT_FALSE(has_message(&d, "nested deeper"));
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+	free(t);
+	free(t2);
+	t = repeat("x-deep: ", "[", 64, "", &len);
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_TRUE(has_message(&d, "nested deeper than 64"));
+	tsn_diags_free(&d);
+	free(t);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "\n  tsn_config_load blocked on a FIFO\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+/* A FIFO at the configuration path blocked tsnd in open(): refused at once. */
+static void test_fifo_refused(void)
+{
+	char dir[] = "/tmp/tsn-fifo-XXXXXX", path[64];
+	struct tsn_diags d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tsnd.yaml", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	tsn_diags_init(&d, path);
+	signal(SIGALRM, on_alarm);
+	alarm(30);	/* before the fix: blocked for ever; the test fails, not hangs */
+	CU_ASSERT_PTR_NULL(tsn_config_load(path, &d));
+	alarm(0);
+	CU_ASSERT_EQUAL(d.errors, 1);
+	CU_ASSERT_TRUE(has_message(&d, "not a regular file"));
+	tsn_diags_free(&d);
+	/* A directory neither. */
+	tsn_diags_init(&d, dir);
+	CU_ASSERT_PTR_NULL(tsn_config_load(dir, &d));
+	CU_ASSERT_TRUE(has_message(&d, "not a regular file"));
+	tsn_diags_free(&d);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* An over-long value lost its reason (cut at 256 characters): the value is
+ * shown shortened, with its length, and the reason whole. */
+static void test_long_value_keeps_reason(void)
+{
+	struct tsn_diags d;
+	size_t len;
+	char *t = repeat("ports:\n  - name: sw0p1\n  - name: ", "n", 1u << 20, "\n", &len);
+
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_EQUAL_FATAL(d.count, 1);
+	CU_ASSERT_STRING_EQUAL(d.items[0].path, "ports[1].name");
+	CU_ASSERT_STRING_EQUAL(d.items[0].message,
+			       "'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn... (1048576 bytes)' is too long; at most 15 characters");
+	tsn_diags_free(&d);
+	free(t);
+	/* A long unknown key and a long bad number alike. */
+	t = repeat("daemon:\n  ", "k", 1000, ": 1\n", &len);	/* libyaml: keys up to 1024 */
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_TRUE(has_message(&d, "(1000 bytes)'; allowed: "));
+	tsn_diags_free(&d);
+	free(t);
+	t = repeat("control:\n  max-clients: ", "9", 5000, "\n", &len);
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_TRUE(has_message(&d, "(5000 bytes)"));
+	CU_ASSERT_TRUE(has_message(&d, "1 to 1024"));
+	tsn_diags_free(&d);
+	free(t);
+}
+
+/* n ipv6 streams with ids id(i), destinations distinct (or all alike: same). */
+static char *streams_text(size_t n, uint32_t (*id)(size_t), size_t *len)
+{
+	size_t cap = 128 + n * 96, off = 0;
+	char *t = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	off += (size_t)snprintf(t + off, cap - off, "streams:\n");
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(t + off, cap - off,
+					"  - { id: %u, identification: ipv6, dst: \"2001:db8::%zx:%zx\", priority: 1 }\n",
+					id(i), i >> 16, i & 0xffff);
+	*len = off;
+	return t;
+}
+
+static uint32_t id_same(size_t i) { (void)i; return 7; }
+static uint32_t id_unique(size_t i) { return (uint32_t)i + 1; }
+static uint32_t id_pairs(size_t i) { return (uint32_t)(i / 2) + 1; }
+
+/* One error per duplicated value, naming its first use; 256 streams sharing an
+ * id gave 32 640 errors, 1024 a 16 MiB reply. */
+static void test_duplicates_once(void)
+{
+	struct tsn_diags d;
+	size_t len;
+	char *t;
+
+	for (size_t n = 256; n <= 1024; n *= 4) {
+		t = streams_text(n, id_same, &len);
+		CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+		CU_ASSERT_EQUAL(d.errors, 1);
+		CU_ASSERT_EQUAL_FATAL(d.count, 1);
+		char want[96];
+		snprintf(want, sizeof(want), "stream id 7 is used %zu times; first in streams[0]", n);
+		CU_ASSERT_STRING_EQUAL(d.items[0].message, want);
+		CU_ASSERT_STRING_EQUAL(d.items[0].path, "streams[1].id");
+		tsn_diags_free(&d);
+		free(t);
+	}
+	/* 3000 values each used twice: one error each, the diagnostics capped. */
+	t = streams_text(6000, id_pairs, &len);
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_EQUAL(d.errors, 3000);
+	CU_ASSERT_EQUAL(d.count, 1000);
+	CU_ASSERT_STRING_EQUAL(d.items[0].message, "stream id 1 is used twice; first in streams[0]");
+	CU_ASSERT_STRING_EQUAL(d.items[999].message, "too many errors and warnings: only the first 999 are shown");
+	tsn_diags_free(&d);
+	free(t);
+	/* The largest valid list, 65 536 streams: no error. */
+	t = streams_text(65536, id_unique, &len);
+	struct tsn_config *cfg = parse_text(t, len, &d);
+	CU_ASSERT_PTR_NOT_NULL(cfg);
+	CU_ASSERT_EQUAL(d.errors, 0);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+	free(t);
+	/* Ids out of range are their own errors, not a second use of id 0. */
+	const char *ids = "streams:\n"
+			  "  - { id: 0, identification: ipv6, dst: \"2001:db8::1\", priority: 1 }\n"
+			  "  - { id: 4294967295, identification: ipv6, dst: \"2001:db8::2\", priority: 1 }\n";
+	CU_ASSERT_PTR_NULL(parse_text(ids, strlen(ids), &d));
+	CU_ASSERT_EQUAL(d.errors, 2);
+	CU_ASSERT_FALSE(has_message(&d, "used twice"));
+	tsn_diags_free(&d);
+	/* Routes and names: once per value too. */
+	const char *routes = "ports: [ { name: a }, { name: b }, { name: a }, { name: a } ]\n"
+			     "routes:\n"
+			     "  - { prefix: \"2001:db8:1::/64\", dev: b }\n"
+			     "  - { prefix: \"2001:db8:1::/64\", dev: b }\n"
+			     "  - { prefix: \"2001:db8:1::/64\", dev: b }\n";
+	CU_ASSERT_PTR_NULL(parse_text(routes, strlen(routes), &d));
+	CU_ASSERT_EQUAL(d.errors, 2);
+	CU_ASSERT_TRUE(has_message(&d, "port 'a' is defined 3 times; first in ports[0]"));
+	CU_ASSERT_TRUE(has_message(&d, "the same prefix and metric as routes[0] (3 routes in all)"));
+	tsn_diags_free(&d);
+}
+
+/* 65 536 aliases of one stream (the local check grew to 23 GB, then took 3 s
+ * for 262 KB): the expansion is bounded relative to the file; 4096 aliases are
+ * within it and give one duplicate error. */
+static void test_alias_duplicates(void)
+{
+	struct tsn_diags d;
+	size_t len;
+	char *t = repeat("streams: [&s { id: 5, identification: ipv6, dst: \"2001:db8::1\", priority: 1 }", ", *s",
+			 65535, "]\n", &len);
+
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_TRUE(d.count <= 1000);
+	CU_ASSERT_TRUE(has_message(&d, "document too complex"));
+	tsn_diags_free(&d);
+	free(t);
+	t = repeat("streams: [&s { id: 5, identification: ipv6, dst: \"2001:db8::1\", priority: 1 }", ", *s", 4095,
+		   "]\n", &len);
+	CU_ASSERT_PTR_NULL(parse_text(t, len, &d));
+	CU_ASSERT_FALSE(has_message(&d, "document too complex"));
+	CU_ASSERT_TRUE(has_message(&d, "stream id 5 is used 4096 times; first in streams[0]"));
+	tsn_diags_free(&d);
+	free(t);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -542,5 +781,10 @@ int main(void)
 	CU_add_test(s, "normalized JSON", test_json);
 	CU_add_test(s, "units: exact parse and format", test_units);
 	CU_add_test(s, "docs/config.md reference is current", test_docs_reference_current);
+	CU_add_test(s, "hostile: deep nesting refused early", test_deep_nesting);
+	CU_add_test(s, "hostile: a FIFO is refused, not waited on", test_fifo_refused);
+	CU_add_test(s, "hostile: long values keep their reason", test_long_value_keeps_reason);
+	CU_add_test(s, "hostile: one error per duplicated value", test_duplicates_once);
+	CU_add_test(s, "hostile: aliased duplicates", test_alias_duplicates);
 	return tu_run_tests();
 }

@@ -1,8 +1,10 @@
 /* test_ctl_proto.c — the control protocol codec and line framer (lib/ctl_proto.c). */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <json.h>
@@ -206,6 +208,53 @@ static void test_request_embedded_nul(void)
 	tsn_ctl_request_release(&back);
 }
 
+/* An escaped NUL would cut every C string made from the value: "hello\u0000x"
+ * ran hello, dev "sw0p1\u0000x" found sw0p1 (issue 16). */
+static void test_request_escaped_nul(void)
+{
+	struct tsn_ctl_request back;
+
+	CU_ASSERT_EQUAL(decode_str("{\"version\":1,\"id\":1,\"command\":\"hello\\u0000x\"}"),
+			TSN_CTL_E_MALFORMED);
+	CU_ASSERT_EQUAL(decode_str("{\"version\":1,\"id\":1,\"command\":\"port.show\","
+				   "\"args\":{\"dev\":\"sw0p1\\u0000x\"}}"), TSN_CTL_E_MALFORMED);
+	CU_ASSERT_EQUAL(decode_str("{\"version\":1,\"id\":1,\"command\":\"port.show\","
+				   "\"args\":{\"dev\\u0000x\":\"sw0p1\"}}"), TSN_CTL_E_MALFORMED);
+	CU_ASSERT_EQUAL(decode_str("{\"version\":1,\"id\":1,\"command\":\"x\",\"args\":{\"a\":[\"\\u0000\"]}}"),
+			TSN_CTL_E_MALFORMED);
+	/* An escaped backslash before "u0000" is text, not a NUL: accepted as is. */
+	const char *ok = "{\"version\":1,\"id\":1,\"command\":\"port.show\",\"args\":{\"dev\":\"a\\\\u0000\"}}";
+	CU_ASSERT_EQUAL_FATAL(decode_req(ok, strlen(ok), &back), TSN_CTL_OK);
+	json_object *dev;
+	CU_ASSERT_TRUE(json_object_object_get_ex(back.args, "dev", &dev));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(dev), "a\\u0000");
+	tsn_ctl_request_release(&back);
+	/* Other escapes of control characters stay allowed. */
+	CU_ASSERT_EQUAL(decode_str("{\"version\":1,\"id\":1,\"command\":\"x\",\"args\":{\"a\":\"\\u0001\\u0010\"}}"),
+			TSN_CTL_OK);
+}
+
+/* Invalid UTF-8 was echoed raw into replies, which were then not JSON (issue 16). */
+static void test_request_invalid_utf8(void)
+{
+	static const char *const bad[] = {
+		"\xff\xfe", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\x80", "\xe2\x82",
+	};
+	static const char *const good[] = { "s\xc3\xbc" "d", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "plain" };
+	char line[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "{\"version\":1,\"id\":1,\"command\":\"port.show\",\"args\":{\"dev\":\"%s\"}}",
+			 bad[i]);
+		CU_ASSERT_EQUAL(decode_str(line), TSN_CTL_E_MALFORMED);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "{\"version\":1,\"id\":1,\"command\":\"port.show\",\"args\":{\"dev\":\"%s\"}}",
+			 good[i]);
+		CU_ASSERT_EQUAL(decode_str(line), TSN_CTL_OK);
+	}
+}
+
 static void test_request_deep_nesting(void)
 {
 	/* Far deeper than json-c's default depth: refused, not a stack overflow. */
@@ -233,6 +282,32 @@ static void test_request_newline_terminated(void)
 }
 
 /* ---- responses ---- */
+
+/* A reply's message is valid UTF-8 whatever it was built from: invalid bytes
+ * become '?', and a multi-byte character cut at the end of the buffer goes. */
+static void test_response_message_utf8(void)
+{
+	struct tsn_ctl_response resp = { .version = 1, .id = 3, .code = TSN_CTL_E_NOT_FOUND }, back;
+	char err[256];
+	size_t len;
+
+	snprintf(resp.message, sizeof(resp.message), "no port named '\xff\xfe' (\xe2\x82\xac)");
+	char *line = tsn_ctl_response_encode(&resp, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	CU_ASSERT_EQUAL_FATAL(tsn_ctl_response_decode(line, len, &back, err, sizeof(err)), TSN_CTL_OK);
+	CU_ASSERT_STRING_EQUAL(back.message, "no port named '?" "?' (\xe2\x82\xac)");
+	free(line);
+	/* The buffer full of euro signs, the last one cut by snprintf. */
+	memset(resp.message, 0, sizeof(resp.message));
+	for (size_t i = 0; i + 3 < sizeof(resp.message); i += 3)
+		memcpy(resp.message + i, "\xe2\x82\xac", 3);
+	resp.message[sizeof(resp.message) - 2] = '\xe2';
+	resp.message[sizeof(resp.message) - 1] = '\0';
+	line = tsn_ctl_response_encode(&resp, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	CU_ASSERT_EQUAL(tsn_ctl_response_decode(line, len, &back, err, sizeof(err)), TSN_CTL_OK);
+	free(line);
+}
 
 static void test_response_round_trip(void)
 {
@@ -511,6 +586,46 @@ static void test_framer_unfinished_overflow(void)
 	tsn_ctl_framer_free(&f);
 }
 
+static void on_alarm(int sig)
+{
+	static const char msg[] = "\n  framer: a line pushed a byte at a time took over 30 s\n";
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(3);
+	_exit(3);
+}
+
+/* A line sent a byte at a time: each push scanned everything buffered, so a
+ * 1 MiB request cost 5 * 10^11 byte comparisons (minutes of tsnd's loop).  Only
+ * new bytes are scanned now (milliseconds); the alarm is 1000x generous. */
+static void test_framer_byte_at_a_time_is_linear(void)
+{
+	struct tsn_ctl_framer f;
+	size_t n = 1u << 20, len;
+	const char *line;
+
+	tsn_ctl_framer_init(&f, 16u << 20);
+	signal(SIGALRM, on_alarm);
+	alarm(30);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL_FATAL(tsn_ctl_framer_push(&f, "x", 1), 0);
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "\nab", 3), 0);
+	alarm(0);
+	line = tsn_ctl_framer_next(&f, &len);
+	CU_ASSERT_PTR_NOT_NULL(line);
+	CU_ASSERT_EQUAL(len, n);
+	/* The limit still holds across pushes after a line was taken. */
+	tsn_ctl_framer_free(&f);
+	tsn_ctl_framer_init(&f, 8);
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "abc\nde", 6), 0);
+	CU_ASSERT_PTR_NOT_NULL(tsn_ctl_framer_next(&f, &len));
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "fgh", 3), 0);	/* "defgh": 5 */
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "ij", 2), 0);	/* 7: room for the '\n' */
+	CU_ASSERT_EQUAL(tsn_ctl_framer_push(&f, "k", 1), -1);	/* 8 without its '\n' */
+	CU_ASSERT_TRUE(f.overflow);
+	tsn_ctl_framer_free(&f);
+}
+
 static void test_framer_pending(void)
 {
 	struct tsn_ctl_framer f;
@@ -541,10 +656,13 @@ int main(void)
 		{ "request malformed inputs", test_request_malformed },
 		{ "request protocol version", test_request_version },
 		{ "request embedded NUL", test_request_embedded_nul },
+		{ "request escaped NUL", test_request_escaped_nul },
+		{ "request invalid UTF-8", test_request_invalid_utf8 },
 		{ "request deep nesting", test_request_deep_nesting },
 		{ "request with its newline", test_request_newline_terminated },
 		{ "response round trip", test_response_round_trip },
 		{ "response every code", test_response_every_code },
+		{ "response message stays UTF-8", test_response_message_utf8 },
 		{ "response malformed inputs", test_response_malformed },
 		{ "result code names", test_code_names },
 		{ "command table", test_command_table },
@@ -555,6 +673,7 @@ int main(void)
 		{ "framer limit plus one", test_framer_limit_plus_one },
 		{ "framer unfinished line overflow", test_framer_unfinished_overflow },
 		{ "framer pending detection", test_framer_pending },
+		{ "framer: a byte at a time is linear", test_framer_byte_at_a_time_is_linear },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)

@@ -206,6 +206,8 @@ static int send_frames(const char *dev, unsigned ethertype, size_t len, int coun
 	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x02", 6);
 	frame[12] = (unsigned char)(ethertype >> 8);
 	frame[13] = (unsigned char)ethertype;
+	if (ethertype == ETH_P_IPV6)
+		frame[14] = 0x60;	/* version 6: any other is malformed */
 	memset(&to, 0, sizeof(to));
 	to.sll_family = AF_PACKET;
 	to.sll_ifindex = (int)if_nametoindex(dev);
