@@ -1,8 +1,10 @@
 /* tsnd.h — the running daemon's state and the daemon-internal API around it.
  *
- * main.c owns the lifetime of struct tsnd (start-up, shutdown); reload.c turns a
- * configuration file into running state (used at start, by config.reload, by
- * SIGHUP and by config.check); ctl_handlers.c answers control commands from it.
+ * main.c owns the lifetime of struct tsnd (start-up, shutdown); txn.c is the one
+ * transaction that turns a configuration into running state (at start, and for
+ * every change); reload.c loads and checks configurations and answers
+ * config.reload, config.apply/confirm/cancel and SIGHUP through it;
+ * ctl_handlers.c answers control commands from the state.
  */
 #ifndef TSND_TSND_H
 #define TSND_TSND_H

@@ -333,7 +333,7 @@ const char *const *txn_step_names(size_t *count)
 #ifdef TSN_FAULT_INJECTION
 static struct {
 	bool armed;
-	char step[32];
+	char step[64];
 	bool prepare;		/* else apply */
 	unsigned long txn;	/* which transaction, 1 = start-up */
 } fault;
