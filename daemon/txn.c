@@ -390,6 +390,29 @@ static void fault_begin(void)
 }
 #endif
 
+static double step_ms[N_STEPS], commit_ms;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double txn_step_ms(const char *step)
+{
+	for (size_t i = 0; i < N_STEPS; i++)
+		if (strcmp(steps[i].name, step) == 0)
+			return step_ms[i];
+	return 0;
+}
+
+double txn_commit_ms(void)
+{
+	return commit_ms;
+}
+
 /* Run one hook of one step; the injected fault, if armed for it, after the
  * real work (which is then undone as a failing step would). */
 static int run_hook(struct txn *t, size_t k, bool prepare, char *err, size_t errlen)
@@ -422,15 +445,21 @@ int txn_run(struct tsnd *d, struct tsn_config *cfg, const struct tsnd_groups *gr
 	size_t k;
 
 	fault_begin();
+	memset(step_ms, 0, sizeof(step_ms));
+	commit_ms = 0;
 	/* Prepare every step, then apply every step. */
 	for (int phase = 0; phase < 2; phase++) {
 		bool prepare = phase == 0;
 		for (k = 0; k < N_STEPS; k++) {
-			if (run_hook(&t, k, prepare, err, sizeof(err)) < 0)
+			double t0 = now_ms();
+			int rc = run_hook(&t, k, prepare, err, sizeof(err));
+			step_ms[k] += now_ms() - t0;
+			if (rc < 0)
 				goto fail;
 			state[k] = prepare ? TXN_PREPARED : TXN_APPLIED;
 		}
 	}
+	double t0 = now_ms();
 
 	/* Commit: the new configuration runs. */
 	struct tsn_config *prev = d->cfg;
@@ -445,6 +474,7 @@ int txn_run(struct tsnd *d, struct tsn_config *cfg, const struct tsnd_groups *gr
 		*old = prev;
 	else
 		tsn_config_free(prev);
+	commit_ms = now_ms() - t0;
 	return 0;
 
 fail:

@@ -39,6 +39,11 @@
 int txn_run(struct tsnd *d, struct tsn_config *cfg, const struct tsnd_groups *groups, bool starting,
 	    struct tsn_config **old, char *msg, size_t msglen);
 
+/* Where the time of the last txn_run went (ms): each step's prepare and apply,
+ * and the commit of all steps; for the reload's debug line (docs/benchmarks.md). */
+double txn_step_ms(const char *step);
+double txn_commit_ms(void);
+
 /* The step names in table order (docs, tests). */
 const char *const *txn_step_names(size_t *count);
 
