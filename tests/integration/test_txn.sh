@@ -102,7 +102,9 @@ snapshot() {
 		done
 	fi
 	echo "== state-dir (ptp4l.conf, and no ptp4l.conf.new left)"
-	(cd "$IT_DIR/state" 2>/dev/null && find . -maxdepth 1 -type f ! -name '*.sock' | sort | xargs -r md5sum)
+	if [[ -d $IT_DIR/state ]]; then
+		(cd "$IT_DIR/state" && find . -maxdepth 1 -type f ! -name '*.sock' | sort | xargs -r md5sum)
+	fi
 	echo "== socket"
 	stat -c '%a %g' "$IT_DIR/tsnd.sock" 2>/dev/null || echo none
 	echo "== listeners"
