@@ -119,7 +119,16 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
--include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# tsnd with the transaction's fault-injection hook (daemon/txn.h), for the
+# tests/*/test_txn.sh tests only; never installed.
+$(BUILD)/tests/txn_fault.o: daemon/txn.c | $(BPF_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTSN_FAULT_INJECTION -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/tsnd-fault: $(filter-out $(BUILD)/daemon/txn.o,$(DAEMON_OBJ)) $(BUILD)/tests/txn_fault.o $(BUILD)/libtsn.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+-include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/tests/txn_fault.d
 
 # ---- tests -----------------------------------------------------------------
 # `make test` is the one command that runs every test (README, .ci/run).
@@ -134,7 +143,7 @@ test: deps
 		LDFLAGS="-fsanitize=address,undefined"
 	tests/run-all.sh
 
-tests-build: all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+tests-build: all $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN) $(BUILD)/tests/tsnd-fault
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c lib/%.c include/tsn/%.h
 	@mkdir -p $(dir $@)
@@ -191,7 +200,8 @@ deps:
 # Debian's stock kernel under QEMU/TCG, for what the host kernel lacks (taprio, ...):
 # tests/kernel-lab/, docs/kernel-lab.md.  `make test` runs it too (tests/run-all.sh).
 # make test-lab TESTS="schedules gates" runs only those guest tests.
-LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/tests/tools/ctl_rtt $(BUILD)/tests/tools/lat6
+LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/tests/tools/ctl_rtt $(BUILD)/tests/tools/lat6 \
+             $(BUILD)/tests/tsnd-fault
 # isochron's LD_PRELOAD shim for veth (tests/latency/isochron_shim.c), in the lab's initramfs.
 LATENCY_SHIM := $(BUILD)/tests/latency/isochron-shim.so
 LAB_TOOLS += $(LATENCY_SHIM)

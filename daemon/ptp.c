@@ -208,7 +208,7 @@ static int make_state_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int ptp_prepare(struct ptp *p, const struct tsn_config *cfg, char *err, size_t errlen)
+int ptp_apply(struct ptp *p, const struct tsn_config *cfg, char *err, size_t errlen)
 {
 	struct tsn_diags diags;
 
@@ -350,7 +350,7 @@ void ptp_commit(struct ptp *p, const struct tsn_config *cfg)
 	bool session_changed = !p->enabled || strcmp(p->uds_address, cfg->ptp.uds_address) != 0 ||
 			       strcmp(p->client_path, pd->plan.client_path) != 0;
 
-	/* The files went in place in ptp_prepare. */
+	/* The files went in place in ptp_apply. */
 	stage_keep(&pd->conf_file);
 	stage_keep(&pd->phc2sys_file);
 	bool was_enabled = p->enabled;

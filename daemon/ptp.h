@@ -132,7 +132,7 @@ struct ptp *ptp_new(struct evloop *loop);
  * management session. */
 void ptp_free(struct ptp *p);
 
-/* A reload step.  ptp_prepare (the apply half) does what can fail — binaries,
+/* A reload step.  ptp_apply (the apply half) does what can fail — binaries,
  * state directory, the new ptp4l.conf/phc2sys.conf written and renamed into
  * place, the replaced files kept as <file>.old — and changes nothing that runs
  * (ptp4l read its file when it started); 0 or -1 with a message naming the file
@@ -140,7 +140,7 @@ void ptp_free(struct ptp *p);
  * ptp4l/phc2sys if their generated configuration changed, or if they were
  * stopped) and drops the .old copies; it cannot fail.  ptp_abort puts the old
  * files back and forgets the prepared configuration. */
-int ptp_prepare(struct ptp *p, const struct tsn_config *cfg, char *err, size_t errlen);
+int ptp_apply(struct ptp *p, const struct tsn_config *cfg, char *err, size_t errlen);
 void ptp_commit(struct ptp *p, const struct tsn_config *cfg);
 void ptp_abort(struct ptp *p);
 

@@ -35,7 +35,7 @@ struct req {
 	bool open;
 };
 
-/* A generated file put in place by ptp_prepare, with the one it replaced kept
+/* A generated file put in place by ptp_apply, with the one it replaced kept
  * beside it until ptp_commit (removed) or ptp_abort (put back). */
 struct staged_file {
 	char path[TSN_PATH_MAX];
@@ -45,7 +45,7 @@ struct staged_file {
 	bool installed;			/* tmp was renamed to path */
 };
 
-/* A configuration prepared by ptp_prepare, waiting for commit or abort. */
+/* A configuration prepared by ptp_apply, waiting for commit or abort. */
 struct pending {
 	bool enabled;
 	struct ptp_plan plan;

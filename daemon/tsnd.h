@@ -1,8 +1,10 @@
 /* tsnd.h — the running daemon's state and the daemon-internal API around it.
  *
- * main.c owns the lifetime of struct tsnd (start-up, shutdown); reload.c turns a
- * configuration file into running state (used at start, by config.reload, by
- * SIGHUP and by config.check); ctl_handlers.c answers control commands from it.
+ * main.c owns the lifetime of struct tsnd (start-up, shutdown); txn.c is the one
+ * transaction that turns a configuration into running state (at start, and for
+ * every change); reload.c loads and checks configurations and answers
+ * config.reload, config.apply/confirm/cancel and SIGHUP through it;
+ * ctl_handlers.c answers control commands from the state.
  */
 #ifndef TSND_TSND_H
 #define TSND_TSND_H
@@ -26,6 +28,8 @@ struct ptp;
 struct schedules;
 struct telemetry;
 struct metrics_http;
+struct fibwatch;
+struct ev_timer;
 
 /* Who may use the control socket: gids resolved from control.read-group and
  * control.admin-group (has_* false: the group is "" and only root qualifies). */
@@ -52,6 +56,21 @@ struct tsnd_overrides {
 	const char *pid_file;	/* -p, or NULL */
 	int log_level;		/* -l, or -1 */
 	int log_target;		/* --syslog / --stderr, or -1 */
+};
+
+/* Requests of admin peers may be this long (control.max-request applies to the
+ * others): config.apply carries a whole configuration (docs/control-protocol.md). */
+#define TSND_ADMIN_MAX_REQUEST (4u << 20)
+
+/* A configuration applied with confirm-within-ms that waits for config.confirm. */
+struct tsnd_pending {
+	bool active;
+	struct tsn_config *rollback;	/* what ran before the first confirmed apply */
+	struct tsnd_groups rollback_groups;
+	char *text;			/* the applied text, written to the file on confirm */
+	size_t text_len;
+	time_t expires;			/* wall clock, for status */
+	struct ev_timer *timer;		/* rolls back when it fires */
 };
 
 struct tsnd {
@@ -91,48 +110,9 @@ struct tsnd {
 	time_t started;			/* wall clock */
 	uint64_t started_mono_ns;
 	struct tsnd_last_reload last_reload;
+	struct tsnd_pending pending;
 };
 
-/* ---- reload.c: configuration transactions ---- */
-
-/* Resolve control.read-group and control.admin-group.  An unknown group is an
- * error diagnostic at that field (a warning if `as_warning`); returns false if an
- * error was added. */
-bool tsnd_resolve_groups(const struct tsn_config *cfg, struct tsnd_groups *out,
-			 struct tsn_diags *diags, bool as_warning);
-
-/* Load and validate `path` exactly as a reload would (parse, validate, groups).
- * Returns the config or NULL; diags gets every error and warning. */
-struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
-				       struct tsnd_groups *groups);
-
-/* {"file","valid","errors","warnings","diagnostics"} for config.check and a refused
- * reload. */
-json_object *tsnd_check_json(const struct tsn_diags *diags);
-
-/* True if any configured port asks for XDP. */
-bool tsnd_config_needs_xdp(const struct tsn_config *cfg);
-
-/* The effective log level and target: command line first, then the config; a
- * daemonized tsnd logs to syslog unless --stderr was given. */
-int tsnd_effective_log_level(const struct tsnd *d, const struct tsn_config *cfg);
-int tsnd_effective_log_target(const struct tsnd *d, const struct tsn_config *cfg);
-
-/* The group that owns the control socket: read-group, else admin-group, else root. */
-gid_t tsnd_socket_group(const struct tsnd_groups *groups);
-
-/* Reload the configuration file, all or nothing (config.reload and SIGHUP).
- * `who` names the requester for the audit log ("uid 0 pid 123", "SIGHUP").
- * Returns the result code; *data gets the reply data (see
- * docs/control-protocol.md) and msg a one-line summary. */
-enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
-			      char *msg, size_t msglen);
-
-/* Bind the metrics listener for cfg's telemetry.prometheus and -listen (see
- * metrics_http_prepare); -1 with a message at the field's file:line in msg. */
-int tsnd_metrics_prepare(struct tsnd *d, const struct tsn_config *cfg, char *msg, size_t msglen);
-
-/* Format a wall-clock time as RFC 3339 UTC ("2024-05-01T12:00:00Z"). */
-void tsnd_rfc3339(time_t t, char *buf, size_t len);
+/* The reload API (configuration transactions) is in reload.h. */
 
 #endif

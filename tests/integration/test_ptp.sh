@@ -359,7 +359,7 @@ test_conf_install_failure_fails_reload() {
 
 # A later step of the reload fails (the data plane: veth refuses native XDP
 # while its peer's MTU exceeds a page): ptp_abort puts the ptp4l.conf in force
-# back, since ptp_prepare already renamed the new one into place.
+# back, since ptp_apply already renamed the new one into place.
 test_failed_reload_restores_conf() {
 	start_switch
 	local pid conf=$IT_DIR/state/ptp4l.conf before

@@ -32,6 +32,7 @@ TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/tools/udp6"	# udp6: test_forward_gates.sh, test_flood_sched.sh
 	"$KL_BUILD/tests/tools/lat6"	# lat6: test_flood_sched.sh
 	"$KL_BUILD/tests/tools/ctl_rtt"	# ctl_rtt: bench.sh
+	"$KL_BUILD/tests/tsnd-fault"	# tsnd with fault injection: test_txn.sh
 	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
 
