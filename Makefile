@@ -112,6 +112,7 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+include netconf/netconf.mk
 
 # ---- tests -----------------------------------------------------------------
 # `make test` is the one command that runs every test (README, .ci/run).
