@@ -543,6 +543,8 @@ static bool path_exists(const struct cfg_table *t, const char *path)
 	return false;
 }
 
+static void gen_state(struct gen *g);
+
 int ym_write_module(FILE *out)
 {
 	struct gen g = { .out = out };
@@ -569,6 +571,7 @@ int ym_write_module(FILE *out)
 	open_(&g, "container %s", YM_TOP);
 	description(&g, "The switch: its configuration (tsnd.yaml) and, read-only, its state.");
 	gen_table(&g, &tsn_cfg_root, "", NULL);
+	gen_state(&g);
 	close_(&g);
 	close_(&g);
 	return g.bad ? -1 : 0;
@@ -1329,4 +1332,320 @@ bool ym_field_path_to_yang(json_object *tsnd, const char *field, char *buf, size
 	if (o >= len && len)
 		buf[len - 1] = '\0';
 	return any;
+}
+
+/* ======================================================================
+ * Operational state: the `state` container (config false), from tsnd's show
+ * commands.  Written by hand: these are answers, not schema rows.
+ * ====================================================================== */
+static void st_leaf(struct gen *g, const char *name, const char *type, const char *units)
+{
+	open_(g, "leaf %s", name);
+	line(g, "type %s;", type);
+	if (units)
+		line(g, "units \"%s\";", units);
+	close_(g);
+}
+
+/* IEEE 802.1Qbv's oper-* or admin-* schedule as the kernel holds it. */
+static void st_sched(struct gen *g, const char *pfx, const char *doc)
+{
+	char n[64];
+	snprintf(n, sizeof(n), "%s-schedule", pfx);
+	open_(g, "container %s", n);
+	description(g, doc);
+	snprintf(n, sizeof(n), "%s-base-time", pfx);
+	open_(g, "container %s", n);
+	st_leaf(g, "seconds", "uint64", NULL);
+	st_leaf(g, "nanoseconds", "uint32", NULL);
+	close_(g);
+	snprintf(n, sizeof(n), "%s-cycle-time", pfx);
+	open_(g, "container %s", n);
+	st_leaf(g, "numerator", "uint32", NULL);
+	st_leaf(g, "denominator", "uint32", NULL);
+	close_(g);
+	snprintf(n, sizeof(n), "%s-cycle-time-extension", pfx);
+	st_leaf(g, n, "uint32", "nanoseconds");
+	snprintf(n, sizeof(n), "%s-control-list", pfx);
+	open_(g, "container %s", n);
+	open_(g, "list %s", "gate-control-entry");
+	line(g, "key \"index\";");
+	st_leaf(g, "index", "uint32", NULL);
+	st_leaf(g, "operation-name", "string", NULL);
+	st_leaf(g, "gate-states-value", "uint32", NULL);
+	st_leaf(g, "time-interval-value", "uint32", "nanoseconds");
+	close_(g);
+	close_(g);
+	close_(g);
+}
+
+static void gen_state(struct gen *g)
+{
+	open_(g, "container %s", "state");
+	line(g, "config false;");
+	description(g, "What tsnd reports (status, schedule.show, ptp.status, stream.show).");
+	open_(g, "container %s", "daemon");
+	st_leaf(g, "version", "string", NULL);
+	st_leaf(g, "pid", "uint32", NULL);
+	st_leaf(g, "uptime", "uint64", "seconds");
+	st_leaf(g, "started", "string", NULL);
+	close_(g);
+	open_(g, "container %s", "running-config");
+	st_leaf(g, "file", "string", NULL);
+	st_leaf(g, "generation", "uint64", NULL);
+	st_leaf(g, "loaded", "string", NULL);
+	st_leaf(g, "warnings", "uint32", NULL);
+	open_(g, "container %s", "last-reload");
+	st_leaf(g, "time", "string", NULL);
+	st_leaf(g, "result", "string", NULL);
+	st_leaf(g, "message", "string", NULL);
+	close_(g);
+	close_(g);
+	open_(g, "list %s", "ports");
+	line(g, "key \"name\";");
+	st_leaf(g, "name", "string", NULL);
+	st_leaf(g, "present", "boolean", NULL);
+	st_leaf(g, "oper-state", "string", NULL);
+	st_leaf(g, "speed", "uint32", "Mbit/s");
+	st_leaf(g, "xdp", "string", NULL);
+	st_leaf(g, "schedule-state", "string", NULL);
+	st_leaf(g, "schedule-message", "string", NULL);
+	open_(g, "leaf-list %s", "drift");
+	line(g, "type string;");
+	description(g, "differences between the kernel's schedule and what tsnd applied");
+	close_(g);
+	st_sched(g, "oper", "the schedule running in the kernel (802.1Qbv oper-*)");
+	st_sched(g, "admin", "the schedule the kernel starts at its base time (802.1Qbv admin-*), when one is pending");
+	close_(g);
+	open_(g, "container %s", "ptp");
+	st_leaf(g, "enabled", "boolean", NULL);
+	st_leaf(g, "sync-state", "string", NULL);
+	st_leaf(g, "reason", "string", NULL);
+	st_leaf(g, "since", "string", NULL);
+	st_leaf(g, "offset", "int64", "nanoseconds");
+	st_leaf(g, "mean-path-delay", "int64", "nanoseconds");
+	st_leaf(g, "steps-removed", "uint32", NULL);
+	st_leaf(g, "grandmaster", "string", NULL);
+	close_(g);
+	open_(g, "list %s", "streams");
+	line(g, "key \"handle\";");
+	st_leaf(g, "handle", "uint32", NULL);
+	st_leaf(g, "name", "string", NULL);
+	st_leaf(g, "packets", "uint64", NULL);
+	st_leaf(g, "bytes", "uint64", NULL);
+	st_leaf(g, "drops", "uint64", NULL);
+	close_(g);
+	open_(g, "container %s", "telemetry");
+	st_leaf(g, "state", "string", NULL);
+	st_leaf(g, "sent-while-closed", "uint64", NULL);
+	st_leaf(g, "waited-over-cycle", "uint64", NULL);
+	close_(g);
+	close_(g);
+}
+
+/* ---- state JSON ---- */
+static json_object *jget(json_object *o, const char *path)
+{
+	char key[64];
+	while (o && *path) {
+		size_t l = strcspn(path, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)l, path);
+		json_object *n = NULL;
+		if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &n))
+			return NULL;
+		o = n;
+		path += l + (path[l] == '.');
+	}
+	return o;
+}
+
+/* Copy o.path as `name`: kind 's' string, 'b' boolean, 'u' uint32 number, 'U' uint64
+ * (RFC 7951: a string), 'I' int64 (a string). */
+static void put(json_object *out, const char *name, json_object *o, const char *path, char kind)
+{
+	json_object *v = jget(o, path);
+	char buf[32];
+	if (!v || json_object_is_type(v, json_type_null))
+		return;
+	switch (kind) {
+	case 's':
+		if (json_object_is_type(v, json_type_string))
+			json_object_object_add(out, name, json_object_new_string(json_object_get_string(v)));
+		break;
+	case 'b':
+		if (json_object_is_type(v, json_type_boolean))
+			json_object_object_add(out, name, json_object_new_boolean(json_object_get_boolean(v)));
+		break;
+	case 'u':
+		if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0 &&
+		    json_object_get_int64(v) <= UINT32_MAX)
+			json_object_object_add(out, name, json_object_new_int64(json_object_get_int64(v)));
+		break;
+	case 'U':
+	case 'I':
+		if (!json_object_is_type(v, json_type_int) || (kind == 'U' && json_object_get_int64(v) < 0))
+			break;
+		snprintf(buf, sizeof(buf), "%" PRId64, json_object_get_int64(v));
+		json_object_object_add(out, name, json_object_new_string(buf));
+		break;
+	}
+}
+
+static void add_obj(json_object *parent, const char *name, json_object *o)
+{
+	if (json_object_object_length(o))
+		json_object_object_add(parent, name, o);
+	else
+		json_object_put(o);
+}
+
+static json_object *sched_state(json_object *k, const char *pfx)
+{
+	json_object *o = json_object_new_object(), *v;
+	char n[64];
+	if (!k || !json_object_is_type(k, json_type_object))
+		return o;
+	if ((v = jget(k, "base_time_ns")) && json_object_get_int64(v) >= 0) {
+		int64_t ns = json_object_get_int64(v);
+		json_object *bt = json_object_new_object();
+		json_object_object_add(bt, "seconds", u64_json((uint64_t)ns / 1000000000u));
+		json_object_object_add(bt, "nanoseconds", json_object_new_int64(ns % 1000000000));
+		snprintf(n, sizeof(n), "%s-base-time", pfx);
+		json_object_object_add(o, n, bt);
+	}
+	if ((v = jget(k, "cycle_time_ns")) && json_object_get_int64(v) >= 0) {
+		uint64_t ns = (uint64_t)json_object_get_int64(v), den = 1000000000u, d = ns ? gcd(ns, den) : den;
+		if (ns / d <= UINT32_MAX) {
+			json_object *ct = json_object_new_object();
+			json_object_object_add(ct, "numerator", json_object_new_int64((int64_t)(ns / d)));
+			json_object_object_add(ct, "denominator", json_object_new_int64((int64_t)(den / d)));
+			snprintf(n, sizeof(n), "%s-cycle-time", pfx);
+			json_object_object_add(o, n, ct);
+		}
+	}
+	snprintf(n, sizeof(n), "%s-cycle-time-extension", pfx);
+	put(o, n, k, "cycle_time_extension_ns", 'u');
+	json_object *entries = jget(k, "entries");
+	if (json_object_is_type(entries, json_type_array) && json_object_array_length(entries)) {
+		json_object *list = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(entries); i++) {
+			json_object *e = json_object_array_get_idx(entries, i), *y = json_object_new_object(), *gates;
+			json_object_object_add(y, "index", json_object_new_int64((int64_t)i));
+			put(y, "operation-name", e, "op", 's');
+			put(y, "time-interval-value", e, "interval_ns", 'u');
+			if ((gates = jget(e, "gates")) && json_object_is_type(gates, json_type_array)) {
+				uint32_t mask = 0;
+				for (size_t b = 0; b < json_object_array_length(gates); b++) {
+					int64_t c = json_object_get_int64(json_object_array_get_idx(gates, b));
+					if (c >= 0 && c < 32)
+						mask |= 1u << c;
+				}
+				json_object_object_add(y, "gate-states-value", json_object_new_int64(mask));
+			}
+			json_object_array_add(list, y);
+		}
+		json_object *cl = json_object_new_object();
+		json_object_object_add(cl, "gate-control-entry", list);
+		snprintf(n, sizeof(n), "%s-control-list", pfx);
+		json_object_object_add(o, n, cl);
+	}
+	return o;
+}
+
+json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_object *ptp, json_object *streams)
+{
+	json_object *st = json_object_new_object();
+	json_object *d = json_object_new_object();
+	put(d, "version", status, "daemon.version", 's');
+	put(d, "pid", status, "daemon.pid", 'u');
+	put(d, "uptime", status, "daemon.uptime_s", 'U');
+	put(d, "started", status, "daemon.started", 's');
+	add_obj(st, "daemon", d);
+	json_object *c = json_object_new_object(), *lr = json_object_new_object();
+	put(c, "file", status, "config.file", 's');
+	put(c, "generation", status, "config.generation", 'U');
+	put(c, "loaded", status, "config.loaded", 's');
+	put(c, "warnings", status, "config.warnings", 'u');
+	put(lr, "time", status, "config.last_reload.time", 's');
+	put(lr, "result", status, "config.last_reload.result", 's');
+	put(lr, "message", status, "config.last_reload.message", 's');
+	add_obj(c, "last-reload", lr);
+	add_obj(st, "running-config", c);
+
+	json_object *ports = jget(status, "ports"), *sp = jget(schedules, "ports");
+	if (json_object_is_type(ports, json_type_array) && json_object_array_length(ports)) {
+		json_object *list = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(ports); i++) {
+			json_object *p = json_object_array_get_idx(ports, i), *y = json_object_new_object();
+			json_object *name = jget(p, "name");
+			if (!name || !json_object_is_type(name, json_type_string)) {
+				json_object_put(y);
+				continue;
+			}
+			put(y, "name", p, "name", 's');
+			put(y, "present", p, "present", 'b');
+			put(y, "oper-state", p, "oper_state", 's');
+			put(y, "speed", p, "speed_mbps", 'u');
+			put(y, "xdp", p, "xdp", 's');
+			put(y, "schedule-state", p, "schedule_state", 's');
+			for (size_t k = 0; json_object_is_type(sp, json_type_array) && k < json_object_array_length(sp); k++) {
+				json_object *s = json_object_array_get_idx(sp, k), *sn = jget(s, "name"), *drift;
+				if (!sn || strcmp(json_object_get_string(sn), json_object_get_string(name)))
+					continue;
+				put(y, "schedule-message", s, "message", 's');
+				if ((drift = jget(s, "drift")) && json_object_is_type(drift, json_type_array) &&
+				    json_object_array_length(drift)) {
+					json_object *dl = json_object_new_array();
+					for (size_t m = 0; m < json_object_array_length(drift); m++)
+						json_object_array_add(dl, json_object_new_string(
+										  json_object_get_string(json_object_array_get_idx(drift, m))));
+					json_object_object_add(y, "drift", dl);
+				}
+				add_obj(y, "oper-schedule", sched_state(jget(s, "kernel.oper"), "oper"));
+				add_obj(y, "admin-schedule", sched_state(jget(s, "kernel.admin"), "admin"));
+			}
+			json_object_array_add(list, y);
+		}
+		json_object_object_add(st, "ports", list);
+	}
+
+	json_object *pt = json_object_new_object();
+	put(pt, "enabled", ptp, "enabled", 'b');
+	put(pt, "sync-state", ptp, "sync.state", 's');
+	put(pt, "reason", ptp, "sync.reason", 's');
+	put(pt, "since", ptp, "sync.since", 's');
+	put(pt, "offset", ptp, "current.offset_ns", 'I');
+	put(pt, "mean-path-delay", ptp, "current.mean_path_delay_ns", 'I');
+	put(pt, "steps-removed", ptp, "current.steps_removed", 'u');
+	put(pt, "grandmaster", ptp, "grandmaster.identity", 's');
+	add_obj(st, "ptp", pt);
+
+	json_object *ss = jget(streams, "streams");
+	if (json_object_is_type(ss, json_type_array) && json_object_array_length(ss)) {
+		json_object *list = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(ss); i++) {
+			json_object *s = json_object_array_get_idx(ss, i), *y = json_object_new_object();
+			put(y, "handle", s, "id", 'u');
+			put(y, "name", s, "name", 's');
+			put(y, "packets", s, "counters.packets", 'U');
+			put(y, "bytes", s, "counters.bytes", 'U');
+			put(y, "drops", s, "counters.drops", 'U');
+			if (!json_object_object_get_ex(y, "handle", NULL)) {
+				json_object_put(y);
+				continue;
+			}
+			json_object_array_add(list, y);
+		}
+		json_object_object_add(st, "streams", list);
+	}
+	json_object *t = json_object_new_object();
+	put(t, "state", status, "subsystems.telemetry.state", 's');
+	put(t, "sent-while-closed", status, "subsystems.telemetry.sent_while_closed", 'U');
+	put(t, "waited-over-cycle", status, "subsystems.telemetry.waited_over_cycle", 'U');
+	add_obj(st, "telemetry", t);
+
+	json_object *inner = json_object_new_object(), *top = json_object_new_object();
+	json_object_object_add(inner, "state", st);
+	json_object_object_add(top, YM_MODULE ":" YM_TOP, inner);
+	return top;
 }
