@@ -38,3 +38,10 @@ $(BUILD)/tsn-netconfd: $(NCD_OBJ) $(BUILD)/libtsn.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NCD_LIBS) $(LIBS)
 
 all: $(BUILD)/tsn-netconfd
+
+# libFuzzer target of the YANG -> config translation (tests/fuzz/fuzz_ymap.c; picked
+# up by FUZZ_BIN's wildcard; this rule replaces the lib/NAME.c pattern).
+$(BUILD)/fuzz/fuzz_ymap: tests/fuzz/fuzz_ymap.c netconf/ymap.c netconf/ymap.h $(wildcard lib/*.c lib/*.h include/tsn/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib -Inetconf $(PKG_CFLAGS) \
+		tests/fuzz/fuzz_ymap.c netconf/ymap.c $(filter-out lib/pmc.c,$(wildcard lib/*.c)) -o $@ $(PKG_LIBS)
