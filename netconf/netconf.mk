@@ -45,3 +45,16 @@ $(BUILD)/fuzz/fuzz_ymap: tests/fuzz/fuzz_ymap.c netconf/ymap.c netconf/ymap.h $(
 	@mkdir -p $(dir $@)
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib -Inetconf $(PKG_CFLAGS) \
 		tests/fuzz/fuzz_ymap.c netconf/ymap.c $(filter-out lib/pmc.c,$(wildcard lib/*.c)) -o $@ $(PKG_LIBS)
+
+# ---- install -------------------------------------------------------------------
+.PHONY: install-netconf
+install: install-netconf
+install-netconf: $(BUILD)/tsn-netconfd $(BUILD)/tsn-yang
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/tsnd/yang \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/tsn-netconfd $(DESTDIR)$(SBINDIR)/tsn-netconfd
+	install -m 0755 $(BUILD)/tsn-yang $(DESTDIR)$(BINDIR)/tsn-yang
+	install -m 0644 $(NC_YANG) $(DESTDIR)$(DATADIR)/tsnd/yang/
+	install -m 0644 man/tsn-netconfd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/tsn-netconfd.service.in \
+		> $(DESTDIR)$(UNITDIR)/tsn-netconfd.service

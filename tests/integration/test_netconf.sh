@@ -285,12 +285,28 @@ def channel():
     c.sendall(hello); time.sleep(0.3)
     if c.recv_ready(): c.recv(1 << 20)
     return t, c
+big = (b"<rpc message-id='4' xmlns='urn:ietf:params:xml:ns:netconf:base:1.0'><edit-config><target><candidate/></target>"
+       b"<config><tsnd xmlns='urn:tsnd:yang:tsnd'><daemon><state-dir>/" + b"x" * (50 << 20) +
+       b"</state-dir></daemon></tsnd></config></edit-config></rpc>")
+t, c = channel(); c.sendall(b"\n#%d\n" % len(big) + big + b"\n##\n")
+c.settimeout(120)
+reply = b""
+while b"</rpc-reply>" not in reply:
+    d = c.recv(1 << 16)
+    if not d: break
+    reply += d
+t.close()
+print("big:", b"rpc-error" in reply)
 for payload in (b"\n#40\n<rpc message-id='1'><get><<<</rpc>broken\n##\n",
                 b"\n#999999999\n<rpc message-id='2'>",
                 b"\n#30\n<rpc message-id='3' xmlns='urn:iet"):
     t, c = channel(); c.sendall(payload); time.sleep(0.5); t.close()
 EOF
+	expect_match "$OUT" 'big: True' "a 50 MB edit-config is answered with an rpc-error"
 	expect_alive
+	local hwm
+	hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$NC_PID/status")
+	((hwm < 1048576)) || it_fail "tsn-netconfd peaked at $hwm kB for a 50 MB RPC"
 }
 
 # NC_TESTS="a b" runs only those.

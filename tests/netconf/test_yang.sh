@@ -95,11 +95,23 @@ bad() {
 	pass "refuse_$name"
 }
 
+t_mapping_doc() {
+	local doc=$REPO/docs/netconf.md
+	"$TY" mapping >"$TMP/mapping.md"
+	sed -n '/<!-- ieee-mapping:begin -->/,/<!-- ieee-mapping:end -->/p' "$doc" | sed '1d;$d' >"$TMP/doc-mapping.md"
+	if cmp -s "$TMP/mapping.md" "$TMP/doc-mapping.md"; then
+		pass mapping_doc
+	else
+		fail mapping_doc "the IEEE mapping table in docs/netconf.md is stale (tsn-yang mapping prints the current one)"
+	fi
+}
+
 P="/tsnd:tsnd/ports\\[name='sw0p1'\\]/gate-parameter-table"
 t_module_fresh
 t_module_strict
 t_round_trip
 t_golden
+t_mapping_doc
 bad unknown_node '."tsnd:tsnd".ports[0].colour = 1' "/tsnd:tsnd/ports\\[name='sw0p1'\\]/colour" "unknown node"
 bad entry_hole '."tsnd:tsnd".ports[0]."gate-parameter-table"."admin-control-list"."gate-control-entry"[1].index = 5' \
 	"$P/admin-control-list/gate-control-entry\\[index='5'\\]" "index 1 is missing"
