@@ -145,7 +145,8 @@ void ncd_conf_defaults(struct ncd_conf *conf)
 	snprintf(conf->yang_dir, sizeof(conf->yang_dir), "%s", NCD_DEFAULT_YANG_DIR);
 	snprintf(conf->ietf_yang_dirs[0], sizeof(conf->ietf_yang_dirs[0]), "/usr/share/yuma/modules/ietf");
 	snprintf(conf->ietf_yang_dirs[1], sizeof(conf->ietf_yang_dirs[1]), "/usr/share/yuma/modules/ietf-derived");
-	conf->n_ietf_yang_dirs = 2;
+	snprintf(conf->ietf_yang_dirs[2], sizeof(conf->ietf_yang_dirs[2]), "/usr/share/yuma/modules/netconfcentral");
+	conf->n_ietf_yang_dirs = 3;
 	conf->idle_timeout_s = 3600;
 	conf->hello_timeout_s = 30;
 	conf->auth_timeout_s = 10;

@@ -58,6 +58,9 @@ static struct {
 	char persist_id[128];
 	struct timespec confirm_deadline;
 	unsigned n_sessions;		/* accept thread + poll thread: atomics */
+	/* notifications: the last status seen (poll thread) */
+	json_object *last_status;
+	struct timespec next_watch;
 } G;
 
 static void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -813,6 +816,32 @@ static struct nc_server_reply *op_get_schema(struct lyd_node *rpc, struct nc_ses
 	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }
 
+/* <create-subscription> (RFC 5277): the NETCONF stream, live only (no replay, no filter). */
+static struct nc_server_reply *op_subscribe(const struct lyd_node *rpc, struct nc_session *s)
+{
+	struct lyd_node *c = child(rpc, "stream");
+	if (c && strcmp(lyd_get_value(c), "NETCONF"))
+		return err_reply(NC_ERR_INVALID_VALUE, "stream", "no stream %s (only NETCONF)", lyd_get_value(c));
+	if (child(rpc, "startTime") || child(rpc, "stopTime"))
+		return err_reply(NC_ERR_OP_NOT_SUPPORTED, "startTime", "replay is not supported (:replay is not announced)");
+	if (child(rpc, "filter"))
+		return err_reply(NC_ERR_OP_NOT_SUPPORTED, "filter", "notification filters are not supported");
+	if (nc_session_get_notif_status(s))
+		return err_reply(NC_ERR_IN_USE, NULL, "this session has a subscription already");
+	nc_session_inc_notif_status(s);
+	if (!G.last_status) {
+		/* the baseline now: a change right after this reply is a change */
+		struct tsn_ctl_response resp;
+		char msg[256];
+		if (tsnd_call("status", NULL, &resp, msg, sizeof(msg)) == 0) {
+			if (resp.code == TSN_CTL_OK)
+				G.last_status = json_object_get(resp.data);
+			tsn_ctl_response_release(&resp);
+		}
+	}
+	return nc_server_reply_ok();
+}
+
 static struct nc_server_reply *rpc_clb(struct lyd_node *rpc, struct nc_session *s)
 {
 	const char *name = LYD_NAME(rpc);
@@ -846,6 +875,8 @@ static struct nc_server_reply *rpc_clb(struct lyd_node *rpc, struct nc_session *
 		return op_lock(rpc, s, false);
 	if (!strcmp(name, "kill-session"))
 		return op_kill(rpc, s);
+	if (!strcmp(name, "create-subscription"))
+		return op_subscribe(rpc, s);
 	return err_reply(NC_ERR_OP_NOT_SUPPORTED, NULL, "%s is not supported", name);
 }
 
@@ -870,6 +901,120 @@ static void session_ended(struct nc_session *s)
 	}
 	__atomic_sub_fetch(&G.n_sessions, 1, __ATOMIC_SEQ_CST);
 	logmsg(LOG_INFO, "session %" PRIu32 " ended", sid);
+}
+
+/* ---- notifications ---- */
+/* Send notification `name` with leaves (name, value) ... NULL to every subscriber. */
+static void notify(const char *name, ...)
+{
+	const struct lys_module *mod = ly_ctx_get_module_implemented(G.ctx, YM_MODULE);
+	struct lyd_node *n = NULL;
+	va_list ap;
+	if (!mod || lyd_new_inner(NULL, mod, name, 0, &n))
+		return;
+	va_start(ap, name);
+	for (const char *k; (k = va_arg(ap, const char *));) {
+		const char *v = va_arg(ap, const char *);
+		if (v)
+			lyd_new_term(n, NULL, k, v, 0, NULL);
+	}
+	va_end(ap);
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	struct nc_server_notif *nf = nc_server_notif_new(n, when, NC_PARAMTYPE_DUP_AND_FREE);
+	lyd_free_tree(n);
+	if (!nf)
+		return;
+	for (uint16_t i = 0; i < nc_ps_session_count(G.ps); i++) {
+		struct nc_session *s = nc_ps_get_session(G.ps, i);
+		if (s && nc_session_get_status(s) == NC_STATUS_RUNNING && nc_session_get_notif_status(s))
+			nc_server_notif_send(s, nf, 1000);
+	}
+	nc_server_notif_free(nf);
+	logmsg(LOG_INFO, "notification %s", name);
+}
+
+static const char *jstr(json_object *o, const char *a, const char *b, const char *c)
+{
+	json_object *v = o;
+	const char *keys[] = { a, b, c };
+	for (int i = 0; i < 3 && keys[i] && v; i++)
+		if (!json_object_is_type(v, json_type_object) || !json_object_object_get_ex(v, keys[i], &v))
+			return NULL;
+	return v && !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : NULL;
+}
+
+static bool changed(const char *a, const char *b)
+{
+	return (a || b) && (!a || !b || strcmp(a, b));
+}
+
+/* Once a second while someone subscribed: tsnd's status against the last one. */
+static void watch(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < G.next_watch.tv_sec ||
+	    (now.tv_sec == G.next_watch.tv_sec && now.tv_nsec < G.next_watch.tv_nsec))
+		return;
+	G.next_watch = now;
+	G.next_watch.tv_sec += 1;
+	bool any = false;
+	for (uint16_t i = 0; i < nc_ps_session_count(G.ps) && !any; i++) {
+		struct nc_session *s = nc_ps_get_session(G.ps, i);
+		any = s && nc_session_get_notif_status(s);
+	}
+	if (!any) {
+		json_object_put(G.last_status);
+		G.last_status = NULL;
+		return;
+	}
+	struct tsn_ctl_response resp;
+	char msg[256];
+	if (tsnd_call("status", NULL, &resp, msg, sizeof(msg)))
+		return;
+	json_object *st = resp.code == TSN_CTL_OK ? json_object_get(resp.data) : NULL;
+	tsn_ctl_response_release(&resp);
+	if (!st)
+		return;
+	json_object *old = G.last_status;
+	G.last_status = st;
+	if (!old)
+		return;	/* the first look only sets the baseline */
+	if (changed(jstr(old, "config", "last_reload", "time"), jstr(st, "config", "last_reload", "time")) ||
+	    changed(jstr(old, "config", "generation", NULL), jstr(st, "config", "generation", NULL)))
+		notify("config-applied", "generation", jstr(st, "config", "generation", NULL), "time",
+		       jstr(st, "config", "last_reload", "time"), "result", jstr(st, "config", "last_reload", "result"),
+		       "message", jstr(st, "config", "last_reload", "message"), NULL);
+	const char *ps_old = jstr(old, "subsystems", "ptp", "sync_state"), *ps_new = jstr(st, "subsystems", "ptp", "sync_state");
+	if (changed(ps_old, ps_new))
+		notify("sync-state-changed", "sync-state", ps_new, "previous", ps_old, "reason",
+		       jstr(st, "subsystems", "ptp", "message"), NULL);
+	json_object *pn = NULL, *po = NULL;
+	json_object_object_get_ex(st, "ports", &pn);
+	json_object_object_get_ex(old, "ports", &po);
+	for (size_t i = 0; json_object_is_type(pn, json_type_array) && i < json_object_array_length(pn); i++) {
+		json_object *p = json_object_array_get_idx(pn, i);
+		const char *name = jstr(p, "name", NULL, NULL), *prev = NULL;
+		for (size_t k = 0; name && json_object_is_type(po, json_type_array) && k < json_object_array_length(po); k++) {
+			json_object *q = json_object_array_get_idx(po, k);
+			if (jstr(q, "name", NULL, NULL) && !strcmp(jstr(q, "name", NULL, NULL), name))
+				prev = jstr(q, "schedule_state", NULL, NULL);
+		}
+		const char *cur = jstr(p, "schedule_state", NULL, NULL);
+		if (name && prev && changed(prev, cur))
+			notify("schedule-state-changed", "port", name, "schedule-state", cur, "previous", prev, NULL);
+	}
+	const char *swc_o = jstr(old, "subsystems", "telemetry", "sent_while_closed"),
+		   *swc_n = jstr(st, "subsystems", "telemetry", "sent_while_closed"),
+		   *woc_o = jstr(old, "subsystems", "telemetry", "waited_over_cycle"),
+		   *woc_n = jstr(st, "subsystems", "telemetry", "waited_over_cycle");
+	if (swc_n && woc_n && ((swc_o && strtoull(swc_n, NULL, 10) > strtoull(swc_o, NULL, 10)) ||
+			       (woc_o && strtoull(woc_n, NULL, 10) > strtoull(woc_o, NULL, 10))))
+		notify("gate-conformance-violation", "sent-while-closed", swc_n, "waited-over-cycle", woc_n, NULL);
+	json_object_put(old);
 }
 
 /* ---- start-up ---- */
@@ -947,6 +1092,8 @@ static int load_modules(char *err, size_t len)
 		{ "ietf-netconf", nc_features },
 		{ "ietf-netconf-with-defaults", NULL },
 		{ "ietf-netconf-monitoring", NULL },
+		{ "notifications", NULL },
+		{ "nc-notifications", NULL },
 		{ YM_MODULE, NULL },
 	};
 	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
@@ -1027,6 +1174,9 @@ int main(int argc, char **argv)
 	const struct lysc_node *gs = lys_find_path(G.ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
 	if (gs)
 		((struct lysc_node *)gs)->priv = op_get_schema;
+	/* RFC 5277: the NETCONF stream, RPCs interleaved with notifications */
+	nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
+	nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
 	nc_server_set_capab_withdefaults(NC_WD_ALL, NC_WD_ALL | NC_WD_ALL_TAG | NC_WD_TRIM | NC_WD_EXPLICIT);
 	nc_server_set_hello_timeout((uint16_t)G.conf.hello_timeout_s);
 	nc_server_set_idle_timeout((uint16_t)G.conf.idle_timeout_s);
@@ -1061,6 +1211,7 @@ int main(int argc, char **argv)
 	logmsg(LOG_NOTICE, "listening on [%s]:%u, tsnd at %s", G.conf.address, G.conf.port, G.conf.tsnd_socket);
 	while (!G.stop) {
 		struct nc_session *s = NULL;
+		watch();
 		int r = nc_ps_poll(G.ps, 200, &s);
 		if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT)) {
 			if (r & NC_PSPOLL_NOSESSIONS)
@@ -1083,6 +1234,7 @@ int main(int argc, char **argv)
 	nc_ps_clear(G.ps, 1, free);
 	nc_ps_free(G.ps);
 	candidate_reset();
+	json_object_put(G.last_status);
 	nc_server_destroy();
 	ly_ctx_destroy(G.ctx);
 	logmsg(LOG_NOTICE, "stopped");

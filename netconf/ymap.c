@@ -544,6 +544,7 @@ static bool path_exists(const struct cfg_table *t, const char *path)
 }
 
 static void gen_state(struct gen *g);
+static void gen_notifications(struct gen *g);
 
 int ym_write_module(FILE *out)
 {
@@ -573,6 +574,7 @@ int ym_write_module(FILE *out)
 	gen_table(&g, &tsn_cfg_root, "", NULL);
 	gen_state(&g);
 	close_(&g);
+	gen_notifications(&g);
 	close_(&g);
 	return g.bad ? -1 : 0;
 }
@@ -1440,6 +1442,36 @@ static void gen_state(struct gen *g)
 	st_leaf(g, "sent-while-closed", "uint64", NULL);
 	st_leaf(g, "waited-over-cycle", "uint64", NULL);
 	close_(g);
+	close_(g);
+}
+
+/* RFC 5277 notifications tsn-netconfd sends when tsnd's answers change. */
+static void gen_notifications(struct gen *g)
+{
+	open_(g, "notification %s", "config-applied");
+	description(g, "tsnd loaded a configuration or refused one (a reload, a commit, a rollback)");
+	st_leaf(g, "generation", "uint64", NULL);
+	st_leaf(g, "time", "string", NULL);
+	st_leaf(g, "result", "string", NULL);
+	st_leaf(g, "message", "string", NULL);
+	close_(g);
+	open_(g, "notification %s", "sync-state-changed");
+	description(g, "the PTP sync state changed (ptp.status)");
+	st_leaf(g, "sync-state", "string", NULL);
+	st_leaf(g, "previous", "string", NULL);
+	st_leaf(g, "reason", "string", NULL);
+	close_(g);
+	open_(g, "notification %s", "schedule-state-changed");
+	description(g, "a port's gate schedule changed state, e.g. to drift (schedule.show)");
+	st_leaf(g, "port", "string", NULL);
+	st_leaf(g, "schedule-state", "string", NULL);
+	st_leaf(g, "previous", "string", NULL);
+	st_leaf(g, "message", "string", NULL);
+	close_(g);
+	open_(g, "notification %s", "gate-conformance-violation");
+	description(g, "frames left while their gate was closed, or waited over a cycle (status telemetry)");
+	st_leaf(g, "sent-while-closed", "uint64", NULL);
+	st_leaf(g, "waited-over-cycle", "uint64", NULL);
 	close_(g);
 }
 

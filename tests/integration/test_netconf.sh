@@ -220,6 +220,21 @@ test_invalid_edits() {
 	invalid "<daemon><colour>red</colour></daemon>" "" "colour"
 }
 
+test_notifications() {
+	nc_start notif
+	nc caps
+	expect_json "$OUT" '[.caps[] | startswith("urn:ietf:params:netconf:capability:notification:1.0")] | any' "notification capability"
+	nc notify 20 config-applied "$TSNCTL" -s "$IT_SOCK" config reload
+	expect_json "$OUT" '.ok' "config-applied after a reload: ${OUT:0:400}"
+	expect_match "$(jget "$OUT" .xml)" '<generation>2</generation>' "the new generation"
+	expect_match "$(jget "$OUT" .xml)" '<result>ok</result>' "the reload's result"
+}
+
+test_yang_module() {
+	it_run bash "$IT_REPO/tests/netconf/test_yang.sh"
+	[[ $RC == 0 ]] || it_fail "tests/netconf/test_yang.sh: $(grep FAIL <<<"$OUT" | head -n 3 | tr '\n' '|')"
+}
+
 test_lock() {
 	nc_start lock
 	nc lock-race
@@ -311,5 +326,5 @@ EOF
 
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
-it_main ${NC_TESTS:-capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
-	kill_session many_sessions garbage}
+it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
+	kill_session many_sessions garbage notifications}

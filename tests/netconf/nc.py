@@ -21,10 +21,13 @@ for an <rpc-error> (exit 0 either way), and exits 2 when the session itself fail
     kill                            A kills B; B's next RPC fails; A goes on
     confirmed-drop TIMEOUT FILE     edit+confirmed commit, then drop the session
     sessions N                      N concurrent sessions, each a <get-config>
+    notify SECONDS NAME CMD...      subscribe, run CMD, wait for notification NAME
 """
 import json
+import subprocess
 import sys
 import threading
+import time
 
 from ncclient import manager
 from ncclient.operations import RPCError
@@ -132,6 +135,20 @@ def run(cmd, args):
                 m.edit_config(target="candidate", config=f.read())
             m.commit(confirmed=True, timeout=args[0])
             return {"ok": True}
+        if cmd == "notify":
+            # subscribe, run the command, wait for the notification named args[1]
+            m.create_subscription()
+            subprocess.run(args[2:], check=True, stdout=subprocess.DEVNULL)
+            deadline = time.monotonic() + float(args[0])
+            seen = []
+            while time.monotonic() < deadline:
+                n = m.take_notification(block=True, timeout=1)
+                if n is None:
+                    continue
+                seen.append(n.notification_xml)
+                if "<" + args[1] in n.notification_xml:
+                    return {"ok": True, "xml": n.notification_xml}
+            return {"ok": False, "seen": seen}
         if cmd == "sessions":
             n = int(args[0])
             results = []
