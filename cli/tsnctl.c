@@ -20,6 +20,7 @@
 #include "stats.h"
 #include "tsn/config.h"
 #include "tsn/ctl_proto.h"
+#include "tsn/units.h"
 
 #define DEFAULT_TIMEOUT_S 10
 #define MAX_TIMEOUT_S 86400
@@ -79,6 +80,26 @@ static int request(struct ctx *c, const char *command, json_object *args)
 	return status;
 }
 
+/* A request whose human answer is tsnd's one-line message (config.apply,
+ * config.confirm, config.cancel); -j prints the data as usual. */
+static int request_said(struct ctx *c, const char *command, json_object *args)
+{
+	struct tsn_ctl_response resp;
+	struct client_error err;
+
+	if (client_request(c->socket, c->timeout_ms, command, args, &resp, &err) < 0)
+		return output_client_error(&c->out, command, &err);
+	int status;
+	if (resp.code == TSN_CTL_OK && !c->out.json) {
+		fprintf(c->out.out, "%s\n", resp.message);
+		status = TSNCTL_EXIT_OK;
+	} else {
+		status = output_response(&c->out, command, &resp);
+	}
+	tsn_ctl_response_release(&resp);
+	return status;
+}
+
 /* ---- commands ------------------------------------------------------------------ */
 
 static int cmd_status(struct ctx *c, int argc, char **argv)
@@ -87,8 +108,12 @@ static int cmd_status(struct ctx *c, int argc, char **argv)
 	return status ? status : request(c, "status", NULL);
 }
 
-/* Validate a file here, without tsnd, and report it exactly as tsnd's
- * config.check would: same data, same rendering, same exit status. */
+/* Validate a file here, without tsnd, in config.check's data shape, rendering
+ * and exit status.  Only the checks that need no system run here: parsing,
+ * every field's type and range, and the cross-field rules (lib/config.c,
+ * lib/cfg_check.c).  tsnd's config.check adds the checks against the host:
+ * control groups, PTP timestamping and ptp4l's options, schedules against the
+ * ports; `tsnctl config check` without FILE (or with --daemon) runs those. */
 static int check_file_locally(struct ctx *c, const char *file)
 {
 	struct tsn_ctl_response resp = { .version = TSN_CTL_PROTOCOL_VERSION };
@@ -112,7 +137,24 @@ static int check_file_locally(struct ctx *c, const char *file)
 		snprintf(resp.message, sizeof(resp.message), "%s has %zu error%s", file,
 			 diags.errors, diags.errors == 1 ? "" : "s");
 
+	/* Say which checks ran: the daemon's answer has the same shape but ran them all. */
+	static const char *const ran[] = { "syntax", "types and ranges", "cross-field rules" };
+	static const char *const skipped[] = { "control groups", "PTP timestamping and ptp4l options",
+					       "schedules against the ports" };
+	json_object *checks = json_object_new_object(), *a = json_object_new_array(),
+		    *b = json_object_new_array();
+	for (size_t i = 0; i < 3; i++) {
+		json_object_array_add(a, json_object_new_string(ran[i]));
+		json_object_array_add(b, json_object_new_string(skipped[i]));
+	}
+	json_object_object_add(checks, "ran", a);
+	json_object_object_add(checks, "not_ran", b);
+	json_object_object_add(data, "checks", checks);
 	int status = output_response(&c->out, "config.check", &resp);
+	if (!c->out.json)
+		fprintf(valid ? c->out.out : c->out.err,
+			"checked here: %s, %s, %s; not checked (needs tsnd: tsnctl config check --daemon "
+			"FILE): %s, %s, %s\n", ran[0], ran[1], ran[2], skipped[0], skipped[1], skipped[2]);
 	json_object_put(data);
 	if (cfg)
 		tsn_config_free(cfg);
@@ -120,14 +162,128 @@ static int check_file_locally(struct ctx *c, const char *file)
 	return status;
 }
 
+/* A configuration file's text, for config.apply and config.check --daemon.
+ * NULL after printing why. */
+static char *read_config_text(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f) {
+		fprintf(stderr, "tsnctl: cannot open %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap >= (16u << 20)) {
+				fprintf(stderr, "tsnctl: %s is larger than 16 MiB\n", file);
+				goto fail;
+			}
+			char *n = realloc(buf, cap ? cap * 2 : 65536);
+			if (!n)
+				goto fail;
+			buf = n;
+			cap = cap ? cap * 2 : 65536;
+		}
+		size_t got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "tsnctl: cannot read %s: %s\n", file, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		fprintf(stderr, "tsnctl: %s contains a NUL byte\n", file);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+/* config check [FILE | --daemon FILE] */
 static int cmd_config_check(struct ctx *c, int argc, char **argv)
 {
+	bool daemon = argc >= 1 && strcmp(argv[0], "--daemon") == 0;
+
+	if (daemon) {
+		argc--;
+		argv++;
+		if (argc != 1)
+			return usage_error("'config check --daemon' needs one FILE");
+	}
 	if (argc > 1)
 		return usage_error("'config check' takes at most one FILE, got '%s' after '%s'",
 				   argv[1], argv[0]);
-	if (argc == 1)
+	if (argc == 1 && !daemon)
 		return check_file_locally(c, argv[0]);
-	return request(c, "config.check", NULL);
+	if (argc == 0)
+		return request(c, "config.check", NULL);
+	char *text = read_config_text(argv[0]);
+	if (!text)
+		return TSNCTL_EXIT_USAGE;
+	json_object *args = json_object_new_object();
+	json_object_object_add(args, "config", json_object_new_string(text));
+	free(text);
+	int status = request(c, "config.check", args);
+	json_object_put(args);
+	return status;
+}
+
+/* config apply FILE [--confirm-within DURATION] */
+static int cmd_config_apply(struct ctx *c, int argc, char **argv)
+{
+	const char *file = NULL, *within = NULL;
+	uint64_t ns = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--confirm-within") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("'config apply --confirm-within' needs a duration, e.g. 30s");
+			within = argv[++i];
+		} else if (strncmp(argv[i], "--confirm-within=", 17) == 0) {
+			within = argv[i] + 17;
+		} else if (!file) {
+			file = argv[i];
+		} else {
+			return usage_error("'config apply' takes one FILE, got '%s' after '%s'", argv[i], file);
+		}
+	}
+	if (!file)
+		return usage_error("'config apply' needs a FILE");
+	if (within && (!tsn_parse_duration(within, &ns) || ns < 1000000ull || ns > 3600000000000ull))
+		return usage_error("confirm time '%s' is not valid: a duration from 1ms to 1h, e.g. 30s", within);
+	char *text = read_config_text(file);
+	if (!text)
+		return TSNCTL_EXIT_USAGE;
+	json_object *args = json_object_new_object();
+	json_object_object_add(args, "config", json_object_new_string(text));
+	free(text);
+	if (within)
+		json_object_object_add(args, "confirm-within-ms", json_object_new_int64((int64_t)(ns / 1000000ull)));
+	int status = request_said(c, "config.apply", args);
+	json_object_put(args);
+	return status;
+}
+
+static int cmd_config_confirm(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("config", "confirm", argc, argv);
+	return status ? status : request_said(c, "config.confirm", NULL);
+}
+
+static int cmd_config_cancel(struct ctx *c, int argc, char **argv)
+{
+	int status = no_arguments("config", "cancel", argc, argv);
+	return status ? status : request_said(c, "config.cancel", NULL);
 }
 
 static int cmd_config_show(struct ctx *c, int argc, char **argv)
@@ -373,9 +529,14 @@ static const struct verb status_verbs[] = {
 };
 
 static const struct verb config_verbs[] = {
-	{ "check", "[FILE]", "validate FILE here, or (no FILE) tsnd's configuration file", cmd_config_check },
+	{ "check", "[[--daemon] FILE]", "check FILE here (syntax, rules); --daemon, or no FILE: all of tsnd's",
+	  cmd_config_check },
 	{ "show", "", "the running configuration as normalized YAML", cmd_config_show },
 	{ "reload", "", "load tsnd's configuration file, all or nothing", cmd_config_reload },
+	{ "apply", "FILE [--confirm-within T]", "apply FILE, all or nothing; T: undone unless confirmed",
+	  cmd_config_apply },
+	{ "confirm", "", "keep what 'config apply --confirm-within' applied, write the file", cmd_config_confirm },
+	{ "cancel", "", "roll back what 'config apply --confirm-within' applied", cmd_config_cancel },
 };
 
 static const struct verb port_verbs[] = {

@@ -111,6 +111,7 @@ static json_object *status_config(const struct tsnd *d)
 	} else {
 		json_object_object_add(o, "last_reload", NULL);
 	}
+	json_object_object_add(o, "confirm", tsnd_confirm_json(d));
 	return o;
 }
 
@@ -175,11 +176,11 @@ static enum tsn_ctl_code cmd_status(struct ctl_call *call)
 	const struct tsnd *d = call->d;
 	json_object *o = json_object_new_object();
 
+	/* Read-only (the metrics listener runs it too): schedule states are those the
+	 * drift watch keeps current from the kernel's notifications; nothing here
+	 * writes a map or asks the kernel to change. */
 	json_object_object_add(o, "daemon", status_daemon(d));
 	json_object_object_add(o, "config", status_config(d));
-	if (d->sched)
-		schedules_refresh(d->sched);	/* schedule states as the kernel has them now */
-	telemetry_schedules_changed(d->tele, d->cfg, d->sched);
 	json_object_object_add(o, "ports", status_ports(d));
 	json_object_object_add(o, "subsystems", status_subsystems(d));
 	call->resp->data = o;
@@ -204,8 +205,32 @@ static enum tsn_ctl_code cmd_config_show(struct ctl_call *call)
 	json_object_object_add(o, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(o, "config", cfg);
 	json_object_object_add(o, "yaml", json_object_new_string(yaml));
+	json_object_object_add(o, "confirm", tsnd_confirm_json(d));
 	free(yaml);
 	call->resp->data = o;
+	return TSN_CTL_OK;
+}
+
+/* The "config" argument of config.check and config.apply: *text NULL if absent. */
+static enum tsn_ctl_code config_arg(struct ctl_call *call, bool required, const char **text, size_t *len)
+{
+	json_object *v;
+
+	*text = NULL;
+	*len = 0;
+	if (!json_object_object_get_ex(call->args, "config", &v)) {
+		if (required)
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"config\" is missing: the whole configuration as YAML or JSON text");
+		return TSN_CTL_OK;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+			     "argument \"config\" must be a string: the whole configuration as YAML or JSON text");
+	*text = json_object_get_string(v);
+	*len = (size_t)json_object_get_string_len(v);
+	if (memchr(*text, '\0', *len))
+		return reply(call, TSN_CTL_E_INVALID_ARGUMENT, "argument \"config\" contains a NUL character");
 	return TSN_CTL_OK;
 }
 
@@ -213,11 +238,21 @@ static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
 {
 	struct tsn_diags diags;
 	struct tsnd_groups groups;
+	const char *text;
+	size_t len;
 
-	tsn_diags_init(&diags, call->d->config_path);
-	struct tsn_config *cfg = tsnd_config_prepare(call->d->config_path, &diags, &groups);
+	enum tsn_ctl_code code = config_arg(call, false, &text, &len);
+	if (code != TSN_CTL_OK)
+		return code;
+	struct tsn_config *cfg;
+	if (text) {
+		tsn_diags_init(&diags, "<config.apply>");
+		cfg = tsnd_config_prepare_text(call->d, text, len, &diags, &groups);
+	} else {
+		tsn_diags_init(&diags, call->d->config_path);
+		cfg = tsnd_config_prepare(call->d->config_path, &diags, &groups);
+	}
 	call->resp->data = tsnd_check_json(&diags);
-	enum tsn_ctl_code code;
 	if (cfg)
 		code = reply(call, TSN_CTL_OK, "%s is valid (%zu warning(s))", diags.file, diags.warnings);
 	else
@@ -232,6 +267,38 @@ static enum tsn_ctl_code cmd_config_reload(struct ctl_call *call)
 {
 	return tsnd_reload(call->d, call->who, &call->resp->data, call->resp->message,
 			   sizeof(call->resp->message));
+}
+
+static enum tsn_ctl_code cmd_config_apply(struct ctl_call *call)
+{
+	const char *text;
+	size_t len;
+	uint64_t confirm_ms = 0;
+	json_object *v;
+
+	enum tsn_ctl_code code = config_arg(call, true, &text, &len);
+	if (code != TSN_CTL_OK)
+		return code;
+	if (json_object_object_get_ex(call->args, "confirm-within-ms", &v)) {
+		int64_t n = json_object_get_int64(v);
+		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 3600000)
+			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+				     "argument \"confirm-within-ms\" must be an integer from 1 to 3600000 (one hour)");
+		confirm_ms = (uint64_t)n;
+	}
+	return tsnd_config_apply(call->d, call->who, text, len, confirm_ms, &call->resp->data,
+				 call->resp->message, sizeof(call->resp->message));
+}
+
+static enum tsn_ctl_code cmd_config_confirm(struct ctl_call *call)
+{
+	return tsnd_config_confirm(call->d, call->who, call->resp->message, sizeof(call->resp->message));
+}
+
+static enum tsn_ctl_code cmd_config_cancel(struct ctl_call *call)
+{
+	return tsnd_config_cancel(call->d, call->who, &call->resp->data, call->resp->message,
+				  sizeof(call->resp->message));
 }
 
 /* ---- port.show ---- */
@@ -477,13 +544,18 @@ static const char *const port_show_args[] = { "dev", NULL };
 static const char *const stream_show_args[] = { "id", NULL };
 static const char *const filter_show_args[] = { "name", NULL };
 static const char *const latency_show_args[] = { "dev", "class", "stream", NULL };
+static const char *const config_check_args[] = { "config", NULL };
+static const char *const config_apply_args[] = { "config", "confirm-within-ms", NULL };
 
 static const struct ctl_handler handlers[] = {
 	{ "hello",         cmd_hello,         no_args,        "none" },
 	{ "status",        cmd_status,        no_args,        "none" },
 	{ "config.show",   cmd_config_show,   no_args,        "none" },
-	{ "config.check",  cmd_config_check,  no_args,        "none" },
+	{ "config.check",  cmd_config_check,  config_check_args, "config" },
 	{ "config.reload", cmd_config_reload, no_args,        "none", true },
+	{ "config.apply",  cmd_config_apply,  config_apply_args, "config, confirm-within-ms", true },
+	{ "config.confirm", cmd_config_confirm, no_args,      "none" },
+	{ "config.cancel", cmd_config_cancel, no_args,        "none" },
 	{ "port.show",     cmd_port_show,     port_show_args, "dev" },
 	{ "schedule.show", cmd_schedule_show, port_show_args, "dev" },
 	{ "ptp.status",    cmd_ptp_status,    no_args,        "none" },

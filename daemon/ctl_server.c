@@ -427,7 +427,11 @@ static void accept_one(struct ctl_server *srv, int fd)
 	c->peer.uid = cred.uid;
 	c->peer.gid = cred.gid;
 	read_peer_groups(fd, &c->peer);
-	tsn_ctl_framer_init(&c->in, srv->limits.max_request);
+	size_t limit = srv->limits.max_request;
+	if (srv->limits.max_admin_request > limit &&
+	    (c->peer.uid == 0 || (srv->limits.has_admin && ctl_peer_in_group(&c->peer, srv->limits.admin_gid))))
+		limit = srv->limits.max_admin_request;	/* config.apply (ctl_server.h) */
+	tsn_ctl_framer_init(&c->in, limit);
 	c->io = evloop_io_add(srv->loop, fd, EPOLLIN, conn_event, c);
 	if (!c->io) {
 		log_err("control: cannot watch a new connection: %s", strerror(errno));

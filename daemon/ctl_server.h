@@ -33,6 +33,11 @@ struct ctl_limits {
 	uint32_t max_request;	/* bytes per request line, newline included */
 	uint64_t timeout_ns;	/* see ctl_server.c: deadline rules */
 	uint32_t max_clients;
+	/* Root and members of admin_gid (if has_admin) may send requests up to
+	 * max_admin_request bytes: config.apply carries a whole configuration. */
+	uint32_t max_admin_request;
+	bool has_admin;
+	gid_t admin_gid;
 };
 
 /* Fill *resp (version and id are preset, code is TSN_CTL_OK) for a decoded request.

@@ -3,7 +3,9 @@
  * Start-up order: load the configuration; refuse if another tsnd answers on the
  * control socket; daemonize (the first process waits until the daemon reports
  * that it is ready, so that its exit status tells whether tsnd started); pid file;
- * control socket; ports; data plane; apply; run the loop.
+ * create the subsystems (control socket, metrics listener, ports, routes, data
+ * plane, schedules, time sync, telemetry); then one transaction from the empty
+ * configuration to the file's, the same table a reload runs (txn.c); run the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,7 @@
 #include "tsn/config.h"
 #include "tsn/log.h"
 #include "tsnd.h"
+#include "txn.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -304,121 +307,111 @@ static void on_fib_change(void *arg)
 
 /* ---- start-up and shutdown ---- */
 
-/* Everything after the configuration is loaded and the process is in place.
- * 0, or -1 with a reason in err. */
+/* Everything after the configuration is loaded and the process is in place:
+ * create the subsystems, then start-up is one transaction (txn.c) from the
+ * empty configuration to the file's.  0, or -1 with a reason in err. */
 static int start(struct tsnd *d, char *err, size_t errlen)
 {
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	struct tsn_config *cfg = d->cfg;	/* the file's, loaded by prepare() */
+	struct tsnd_groups groups = d->groups;
+	struct ctl_limits limits;
 	char dperr[512];
 
+	d->cfg = tsn_config_defaults();
+	memset(&d->groups, 0, sizeof(d->groups));
+	if (!d->cfg) {
+		d->cfg = cfg;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* daemon.pid-file: "" means no pid file. */
 	if (d->pid_path[0]) {
 		d->pidfile = pidfile_acquire(d->pid_path, err, errlen);
 		if (!d->pidfile)
-			return -1;
+			goto fail;
 	}
 	d->loop = evloop_new();
 	if (!d->loop) {
 		snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
 	d->signals = evloop_signals_new(d->loop, signals, 4, on_signal, d);
 	if (!d->signals) {
 		snprintf(err, errlen, "cannot set up signal handling: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
-	struct ctl_limits limits = {
-		.max_request = d->cfg->control.max_request,
-		.timeout_ns = d->cfg->control.timeout_ns,
-		.max_clients = d->cfg->control.max_clients,
-	};
-	d->ctl = ctl_server_open(d->loop, d->socket_path, d->cfg->control.socket_mode,
-				 tsnd_socket_group(&d->groups), &limits, ctl_handlers_dispatch, d,
-				 err, errlen);
+	/* Root only until the transaction sets the configured mode and group. */
+	tsnd_ctl_limits(cfg, &groups, &limits);
+	d->ctl = ctl_server_open(d->loop, d->socket_path, d->cfg->control.socket_mode, 0, &limits,
+				 ctl_handlers_dispatch, d, err, errlen);
 	if (!d->ctl)
-		return -1;
-	/* The metrics listener (telemetry.prometheus), bound while any port may be had;
-	 * it serves once the loop runs. */
+		goto fail;
+	/* The metrics listener (telemetry.prometheus); it serves once the loop runs. */
 	d->metrics = metrics_http_new(d->loop, ctl_handlers_metrics, d);
 	if (!d->metrics) {
 		snprintf(err, errlen, "cannot set up the metrics listener: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
-	if (tsnd_metrics_prepare(d, d->cfg, err, errlen) < 0)
-		return -1;
-	metrics_http_commit(d->metrics);
 	d->ports = ports_open();
 	if (!d->ports) {
 		snprintf(err, errlen, "cannot open a route netlink socket to watch ports: %s",
 			 strerror(errno));
-		return -1;
+		goto fail;
 	}
 	/* Before the routes: the FIB cache must see every change from here on. */
 	d->fibwatch = fibwatch_open(d->loop, on_fib_change, d, dperr, sizeof(dperr));
 	if (!d->fibwatch)
 		log_warn("cannot watch the kernel's routes (%s): the fast path runs without its "
 			 "FIB cache", dperr);
-	/* IPv6 routes before the data plane: the fast path forwards by them. */
 	d->routes = routes_open(dperr, sizeof(dperr));
-	if (!d->routes || routes_apply(d->routes, d->cfg, dperr, sizeof(dperr)) < 0) {
+	if (!d->routes) {
 		snprintf(err, errlen, "cannot install the configured routes: %s", dperr);
-		return -1;
+		goto fail;
 	}
-	d->dp = dataplane_create(d->cfg, dperr, sizeof(dperr));
+	d->dp = dataplane_create(cfg, dperr, sizeof(dperr));
 	if (d->dp) {
 		d->dp_state = TSND_DP_LOADED;
-	} else if (tsnd_config_needs_xdp(d->cfg)) {
+	} else if (tsnd_config_needs_xdp(cfg)) {
 		snprintf(err, errlen, "cannot load the data plane, which ports with xdp other than off "
 			 "need: %s", dperr);
-		return -1;
+		goto fail;
 	} else {
 		d->dp_state = TSND_DP_UNAVAILABLE;
 		snprintf(d->dp_message, sizeof(d->dp_message), "%s", dperr);
 		log_warn("data plane unavailable (no port needs it): %s", dperr);
 	}
 	dataplane_fib_watched(d->dp, d->fibwatch != NULL);
-	if (d->dp && dataplane_apply(d->dp, d->cfg, dperr, sizeof(dperr)) < 0) {
-		snprintf(err, errlen, "cannot apply the configuration to the data plane: %s", dperr);
-		return -1;
-	}
-	/* Gate schedules: taprio on every port with a schedule, all or nothing; a
-	 * taprio a previous tsnd left that matches is kept as it runs. */
 	d->sched = schedules_new(d->loop, dperr, sizeof(dperr));
 	if (!d->sched) {
 		snprintf(err, errlen, "cannot set up gate schedules: %s", dperr);
-		return -1;
+		goto fail;
 	}
-	if (schedules_apply(d->sched, NULL, d->cfg, dperr, sizeof(dperr)) < 0) {
-		snprintf(err, errlen, "cannot apply the gate schedules: %s", dperr);
-		return -1;
-	}
-	/* (committed after time sync: if that fails, shutdown undoes the schedules) */
-	/* Time sync last: ptp4l starts once everything it relies on is in place. */
 	d->ptp = ptp_new(d->loop);
 	if (!d->ptp) {
 		snprintf(err, errlen, "cannot set up time synchronization: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
-	if (ptp_prepare(d->ptp, d->cfg, dperr, sizeof(dperr)) < 0) {
-		snprintf(err, errlen, "cannot start time synchronization: %s", dperr);
-		return -1;
-	}
-	ptp_commit(d->ptp, d->cfg);
-	schedules_commit(d->sched, d->cfg);
 	/* require-sync: held schedules go in once PTP is locked (docs/ptp.md). */
 	schedules_set_sync(d->sched, schedule_sync_ok, d);
 	ptp_set_lock_callback(d->ptp, on_ptp_lock, d);
-	schedules_sync_changed(d->sched);
 	/* Before privs_drop: loading tracing programs needs CAP_PERFMON (telemetry.h). */
 	d->tele = telemetry_new();
-	if (d->tele)
-		telemetry_apply(d->tele, d->cfg, d->dp, d->sched);
+
+	/* Taprio a previous tsnd left that matches is kept as it runs (schedule.h). */
+	if (txn_run(d, cfg, &groups, true, NULL, err, errlen) < 0)
+		goto fail;
+	schedules_sync_changed(d->sched);
 	return 0;
+fail:
+	tsn_config_free(cfg);
+	return -1;
 }
 
 static void shutdown_daemon(struct tsnd *d)
 {
 	ctl_server_close(d->ctl);
+	tsnd_pending_free(d);	/* an unconfirmed configuration stays: the file was not written */
 	metrics_http_free(d->metrics);
 	schedules_free(d->sched);	/* schedules stay in the kernel (docs/schedules.md) */
 	ptp_free(d->ptp);	/* stops ptp4l and phc2sys */
@@ -515,6 +508,7 @@ int main(int argc, char **argv)
 		return run_check(opts.check);
 	if (!ctl_handlers_complete())
 		return 1;
+	txn_fault_init();
 
 	memset(&d, 0, sizeof(d));
 	d.overrides = opts.overrides;
@@ -546,7 +540,7 @@ int main(int argc, char **argv)
 		      (enum tsn_log_level)tsnd_effective_log_level(&d, d.cfg));
 	d.started = d.loaded = time(NULL);
 	d.started_mono_ns = evloop_now_ns();
-	d.generation = 1;
+	d.generation = 0;	/* the start-up transaction makes it 1 */
 
 	if (start(&d, err, sizeof(err)) < 0) {
 		log_err("not starting: %s", err);

@@ -1,52 +1,47 @@
-/* reload.c — load, check and apply a configuration file, all or nothing.
+/* reload.c — configuration changes as the control protocol sees them: load and
+ * check a configuration (file or text), run it through the transaction
+ * (txn.c), answer, audit; config.apply with its pending confirmation.
  *
- * A reload runs these steps and stops at the first failure, leaving the running
+ * A change runs these steps and stops at the first failure, leaving the running
  * state as it was:
- *   1. load and validate the file, resolve the control groups  -> config-invalid
- *   2. open up the control socket for the new mode/group       -> apply-failed
- *   3. time sync: write the new ptp4l configuration beside the running one
- *      (nothing restarts yet)                                  -> apply-failed
- *   4. install the IPv6 routes (routes.c), then make the data plane match the
- *      new ports and tables (each restores its own work on failure; the routes
- *      are put back if the data plane fails; steps 2 and 3 are undone here)
- *                                                              -> apply-failed
- *   5. gate schedules: taprio on the ports whose schedule changed (all or
- *      nothing across ports; on failure steps 2 to 4 are undone) -> apply-failed
- *   6. swap the configurations, apply log level and control limits, count the
- *      generation, report the sections that changed; ptp4l is restarted if its
- *      generated configuration changed.
+ *   1. load and validate the configuration, resolve the control groups, check
+ *      time sync and schedules against the system        -> config-invalid
+ *   2. the transaction: every subsystem prepares, then applies, in the order of
+ *      txn.c's table; a failure undoes them all           -> apply-failed
+ *   3. commit: the new configuration runs, the generation counts up, the reply
+ *      lists the sections that changed.
  * Settings bound at start (control.socket, daemon.pid-file) keep their running
  * values; a warning says so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
-#include "classifier.h"
 #include "ctl_server.h"
-#include "dataplane.h"
+#include "evloop.h"
 #include "metrics_http.h"
 #include "ptp.h"
 #include "reload.h"
-#include "routes.h"
 #include "schedule.h"
-#include "telemetry.h"
 #include "tsn/log.h"
 #include "tsnd.h"
+#include "txn.h"
 
-static const char *const config_sections[] = {
-	"daemon", "control", "ports", "ptp", "classification", "streams", "stream-filters",
-	"flow-meters", "stream-gates", "routes", "dataplane", "telemetry",
-};
+/* The file name diagnostics of a configuration handed over by config.apply carry. */
+#define APPLY_SOURCE "<config.apply>"
 
 const char *const *tsnd_config_sections(size_t *count)
 {
-	*count = sizeof(config_sections) / sizeof(config_sections[0]);
-	return config_sections;
+	return tsn_config_sections(count);
 }
 
 void tsnd_rfc3339(time_t t, char *buf, size_t len)
@@ -107,10 +102,10 @@ bool tsnd_resolve_groups(const struct tsn_config *cfg, struct tsnd_groups *out,
 	return ok;
 }
 
-/* Phase timings of one reload, logged at debug level: where a slow reload goes. */
+/* Phase timings of one change, logged at debug level: where a slow reload goes. */
 struct reload_times {
 	struct timespec mark;
-	double load, checks, access, dataplane, schedules, commit;	/* ms */
+	double load, checks, txn;	/* ms */
 };
 
 /* Milliseconds since the last lap (or start), and a new mark. */
@@ -124,10 +119,13 @@ static double lap_ms(struct reload_times *t)
 	return ms;
 }
 
-static struct tsn_config *config_prepare(const char *path, struct tsn_diags *diags,
-					 struct tsnd_groups *groups, struct ports *ports, struct reload_times *t)
+/* Load (from the file at path, or from text when text is not NULL), validate,
+ * resolve the groups, check time sync and schedules against the system. */
+static struct tsn_config *config_prepare(const char *path, const char *text, size_t len,
+					 struct tsn_diags *diags, struct tsnd_groups *groups,
+					 struct ports *ports, struct reload_times *t)
 {
-	struct tsn_config *cfg = tsn_config_load(path, diags);
+	struct tsn_config *cfg = text ? tsn_config_parse(text, len, path, diags) : tsn_config_load(path, diags);
 	if (t)
 		t->load = lap_ms(t);
 	if (!cfg)
@@ -154,7 +152,13 @@ static struct tsn_config *config_prepare(const char *path, struct tsn_diags *dia
 struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
 				       struct tsnd_groups *groups)
 {
-	return config_prepare(path, diags, groups, NULL, NULL);
+	return config_prepare(path, NULL, 0, diags, groups, NULL, NULL);
+}
+
+struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
+					    struct tsn_diags *diags, struct tsnd_groups *groups)
+{
+	return config_prepare(APPLY_SOURCE, text, len, diags, groups, d->ports, NULL);
 }
 
 json_object *tsnd_check_json(const struct tsn_diags *diags)
@@ -198,6 +202,18 @@ gid_t tsnd_socket_group(const struct tsnd_groups *groups)
 	return 0;
 }
 
+void tsnd_ctl_limits(const struct tsn_config *cfg, const struct tsnd_groups *groups,
+		     struct ctl_limits *limits)
+{
+	memset(limits, 0, sizeof(*limits));
+	limits->max_request = cfg->control.max_request;
+	limits->timeout_ns = cfg->control.timeout_ns;
+	limits->max_clients = cfg->control.max_clients;
+	limits->max_admin_request = TSND_ADMIN_MAX_REQUEST;
+	limits->has_admin = groups->has_admin;
+	limits->admin_gid = groups->admin_gid;
+}
+
 int tsnd_metrics_prepare(struct tsnd *d, const struct tsn_config *cfg, char *msg, size_t msglen)
 {
 	char err[256];
@@ -231,136 +247,55 @@ static void warn_restart_only(const struct tsnd *d, const struct tsn_config *cfg
 			      cfg->daemon.pid_file, d->pid_path);
 }
 
-/* True if the data plane's tables for cfg are those of the running configuration,
- * so dataplane_apply would rewrite both table generations (and wait for an RCU
- * grace period) to end where it is: a reload that only changes gate intervals.
- * Only while no port is in the data plane (XDP off everywhere): then the tables
- * come from the configuration alone, with no MAC address or VLAN sub-interface
- * read from the kernel.  Everything but the ports' schedules must be equal; of
- * the schedules, what the classifier takes from them (scheduled flag, priority
- * map, gated classes) must be, and no stream gate may run on the realtime clock. */
-static bool dataplane_unchanged(const struct tsnd *d, const struct tsn_config *cfg)
-{
-	const struct tsn_config *old = d->cfg;
-	size_t n_sections;
-	const char *const *sections = tsnd_config_sections(&n_sections);
-
-	if (!d->dp || !old || tsnd_config_needs_xdp(old) || tsnd_config_needs_xdp(cfg) ||
-	    old->n_ports != cfg->n_ports)
-		return false;
-	for (size_t i = 0; i < n_sections; i++)
-		if (strcmp(sections[i], "ports") != 0 && !tsn_config_section_equal(old, cfg, sections[i]))
-			return false;
-	/* A gate on the realtime clock is written with the kernel's TAI offset of now. */
-	for (size_t i = 0; i < cfg->n_stream_gates; i++)
-		if (cfg->stream_gates[i].clock == TSN_CLOCK_REALTIME)
-			return false;
-	struct tsn_rules ra, rb;
-	cls_rules(old, &ra);
-	cls_rules(cfg, &rb);
-	if (memcmp(&ra, &rb, sizeof(ra)) != 0)
-		return false;
-	/* The ports compared with their schedules left out (shallow copies). */
-	struct tsn_cfg_port *pa = calloc(old->n_ports ? old->n_ports : 1, sizeof(*pa));
-	struct tsn_cfg_port *pb = calloc(old->n_ports ? old->n_ports : 1, sizeof(*pb));
-	struct tsn_config *ca = malloc(sizeof(*ca)), *cb = malloc(sizeof(*cb));
-	bool same = pa && pb && ca && cb;
-	for (size_t i = 0; same && i < old->n_ports; i++) {
-		static const uint8_t no_mac[6];
-		struct tsn_port_conf ka, kb;
-		cls_port_conf(&old->ports[i], no_mac, &ka);
-		cls_port_conf(&cfg->ports[i], no_mac, &kb);
-		same = memcmp(&ka, &kb, sizeof(ka)) == 0;
-		pa[i] = old->ports[i];
-		pb[i] = cfg->ports[i];
-		pa[i].has_schedule = pb[i].has_schedule = false;
-	}
-	if (same) {
-		*ca = *old;
-		*cb = *cfg;
-		ca->ports = pa;
-		cb->ports = pb;
-		same = tsn_config_section_equal(ca, cb, "ports");
-	}
-	free(pa);
-	free(pb);
-	free(ca);
-	free(cb);
-	return same;
-}
-
-/* Step 4: the data plane.  0 or -1 with a message; *applied says whether
- * dataplane_apply ran (and has to be undone if a later step fails). */
-static int apply_dataplane(struct tsnd *d, const struct tsn_config *cfg, bool *applied, char *msg,
-			   size_t msglen)
-{
-	char err[512] = "";
-
-	*applied = false;
-
-	if (!d->dp && tsnd_config_needs_xdp(cfg)) {
-		/* It failed at start; the kernel may allow it now. */
-		d->dp = dataplane_create(cfg, err, sizeof(err));
-		if (!d->dp) {
-			snprintf(msg, msglen, "a port asks for XDP but the data plane cannot be loaded: %s",
-				 err);
-			return -1;
-		}
-		d->dp_state = TSND_DP_LOADED;
-		d->dp_message[0] = '\0';
-		dataplane_fib_watched(d->dp, d->fibwatch != NULL);
-	}
-	/* Routes first (the fast path forwards by them); put back if the data plane refuses. */
-	if (d->routes && routes_apply(d->routes, cfg, err, sizeof(err)) < 0) {
-		snprintf(msg, msglen, "%s; previous routes kept", err);
-		return -1;
-	}
-	if (d->dp && dataplane_unchanged(d, cfg)) {
-		log_debug("reload: the data plane's tables stay as they are (no XDP port; their inputs are unchanged)");
-		return 0;
-	}
-	if (d->dp && dataplane_apply(d->dp, cfg, err, sizeof(err)) < 0) {
-		snprintf(msg, msglen, "data plane: %s; previous attachments kept", err);
-		if (d->routes && routes_apply(d->routes, d->cfg, err, sizeof(err)) < 0)
-			log_err("reload: cannot restore the routes: %s", err);
-		return -1;
-	}
-	*applied = d->dp != NULL;
-	return 0;
-}
-
+/* The sections that differ, from the schema's list of top-level keys. */
 static json_object *changed_sections(const struct tsn_config *old, const struct tsn_config *cfg,
 				     char *list, size_t listlen)
 {
 	json_object *arr = json_object_new_array();
-	size_t used = 0;
+	size_t used = 0, n;
+	const char *const *sections = tsnd_config_sections(&n);
 
 	list[0] = '\0';
-	for (size_t i = 0; i < sizeof(config_sections) / sizeof(config_sections[0]); i++) {
-		if (tsn_config_section_equal(old, cfg, config_sections[i]))
+	for (size_t i = 0; i < n; i++) {
+		if (tsn_config_section_equal(old, cfg, sections[i]))
 			continue;
-		json_object_array_add(arr, json_object_new_string(config_sections[i]));
-		int n = snprintf(list + used, listlen - used, "%s%s", used ? ", " : "", config_sections[i]);
-		if (n > 0 && (size_t)n < listlen - used)
-			used += (size_t)n;
+		json_object_array_add(arr, json_object_new_string(sections[i]));
+		int k = snprintf(list + used, listlen - used, "%s%s", used ? ", " : "", sections[i]);
+		if (k > 0 && (size_t)k < listlen - used)
+			used += (size_t)k;
 	}
 	return arr;
 }
 
-enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
-			      char *msg, size_t msglen)
+/* What a change is and what it answers. */
+struct change {
+	const char *who, *command;	/* audit: requester, command name */
+	const char *text;		/* config.apply: the configuration; NULL: the file */
+	size_t len;
+	struct tsn_config *cfg;		/* a rollback: this configuration (owned), no load */
+	struct tsnd_groups groups;	/* with cfg */
+	struct tsn_config **old;	/* on success, keep the previous configuration here */
+	const char *verb;		/* "reloaded", "applied", "rolled back" */
+};
+
+/* Load (unless c->cfg), check, run the transaction, answer, audit. */
+static enum tsn_ctl_code change_run(struct tsnd *d, struct change *c, json_object **data, char *msg,
+				    size_t msglen)
 {
 	struct tsn_diags diags;
-	struct tsnd_groups groups = { 0 };
+	struct tsnd_groups groups = c->groups;
 	struct reload_times t = { 0 };
 	enum tsn_ctl_code code;
-	char err[512];
+	const char *source = c->text ? APPLY_SOURCE : d->config_path;
 
 	*data = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t.mark);
-	tsn_diags_init(&diags, d->config_path);
+	tsn_diags_init(&diags, source);
 	/* The daemon's own ports handle: no new sockets per reload. */
-	struct tsn_config *cfg = config_prepare(d->config_path, &diags, &groups, d->ports, &t);
+	struct tsn_config *cfg = c->cfg;
+	c->cfg = NULL;
+	if (!cfg)
+		cfg = config_prepare(source, c->text, c->len, &diags, &groups, d->ports, &t);
 	if (!cfg) {
 		code = TSN_CTL_E_CONFIG_INVALID;
 		*data = tsnd_check_json(&diags);
@@ -373,115 +308,29 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 			snprintf(msg, msglen, "configuration has %zu error(s), nothing was changed; first: %s",
 				 diags.errors, first);
 		} else {
-			snprintf(msg, msglen, "configuration %s could not be loaded; nothing was changed",
-				 d->config_path);
+			snprintf(msg, msglen, "configuration %s could not be loaded; nothing was changed", source);
 		}
 		goto out;
 	}
 	warn_restart_only(d, cfg, &diags);
-	/* The metrics listener's new address, bound before anything changes (served
-	 * from the commit on; the out: label drops it if a later step fails). */
-	if (tsnd_metrics_prepare(d, cfg, msg, msglen) < 0) {
-		size_t used = strlen(msg);
-		snprintf(msg + used, msglen - used, "; previous state kept");
-		code = TSN_CTL_E_APPLY_FAILED;
-		tsn_config_free(cfg);
-		goto out;
-	}
 
-	/* Step 2: socket mode and group (undone if the data plane refuses). */
-	gid_t old_group = tsnd_socket_group(&d->groups), new_group = tsnd_socket_group(&groups);
-	mode_t old_mode = d->cfg->control.socket_mode, new_mode = cfg->control.socket_mode;
-	bool access_changed = old_group != new_group || old_mode != new_mode;
-	if (access_changed && d->ctl &&
-	    ctl_server_set_access(d->ctl, new_mode, new_group, err, sizeof(err)) < 0) {
-		code = TSN_CTL_E_APPLY_FAILED;
-		snprintf(msg, msglen, "%s; previous state kept", err);
-		ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err));
-		tsn_config_free(cfg);
-		goto out;
-	}
-	/* Step 3: the new ptp4l configuration, written beside the running one. */
-	if (d->ptp && ptp_prepare(d->ptp, cfg, err, sizeof(err)) < 0) {
-		code = TSN_CTL_E_APPLY_FAILED;
-		snprintf(msg, msglen, "%s; previous state kept", err);
-		if (access_changed && d->ctl &&
-		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
-			log_err("reload: cannot restore the control socket's access: %s", err);
-		tsn_config_free(cfg);
-		goto out;
-	}
-	t.access = lap_ms(&t);
-	bool dp_applied;
-	if (apply_dataplane(d, cfg, &dp_applied, msg, msglen) < 0) {
-		code = TSN_CTL_E_APPLY_FAILED;
-		if (d->ptp)
-			ptp_abort(d->ptp);
-		if (access_changed && d->ctl &&
-		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
-			log_err("reload: cannot restore the control socket's access: %s", err);
-		tsn_config_free(cfg);
-		goto out;
-	}
-	t.dataplane = lap_ms(&t);
-	/* Step 5: gate schedules; a refusal undoes the data plane, ptp and access. */
-	if (d->sched && schedules_apply(d->sched, d->cfg, cfg, err, sizeof(err)) < 0) {
-		char dperr[512];
-		code = TSN_CTL_E_APPLY_FAILED;
-		snprintf(msg, msglen, "%s", err);
-		if (dp_applied && dataplane_apply(d->dp, d->cfg, dperr, sizeof(dperr)) < 0)
-			log_err("reload: cannot restore the data plane: %s", dperr);
-		if (d->routes && routes_apply(d->routes, d->cfg, dperr, sizeof(dperr)) < 0)
-			log_err("reload: cannot restore the routes: %s", dperr);
-		if (d->ptp)
-			ptp_abort(d->ptp);
-		if (access_changed && d->ctl &&
-		    ctl_server_set_access(d->ctl, old_mode, old_group, err, sizeof(err)) < 0)
-			log_err("reload: cannot restore the control socket's access: %s", err);
-		tsn_config_free(cfg);
-		goto out;
-	}
-
-	t.schedules = lap_ms(&t);
-	/* Step 6: commit. */
 	char list[512];
 	json_object *changed = changed_sections(d->cfg, cfg, list, sizeof(list));
-	tsn_config_free(d->cfg);
-	d->cfg = cfg;
-	d->groups = groups;
-	d->generation++;
+	if (txn_run(d, cfg, &groups, false, c->old, msg, msglen) < 0) {
+		code = TSN_CTL_E_APPLY_FAILED;
+		json_object_put(changed);
+		tsn_config_free(cfg);
+		t.txn = lap_ms(&t);
+		goto out;
+	}
+	t.txn = lap_ms(&t);
 	d->warnings = diags.warnings;
-	d->loaded = time(NULL);
-	if (d->sched)
-		schedules_commit(d->sched, cfg);
-	if (d->ptp)	/* after the schedules: a lock event may release held ones */
-		ptp_commit(d->ptp, cfg);
-	if (d->tele)	/* measurement only: never fails the reload (telemetry.h) */
-		telemetry_apply(d->tele, cfg, d->dp, d->sched);
-	metrics_http_commit(d->metrics);
-	if (d->ctl) {
-		struct ctl_limits limits = {
-			.max_request = cfg->control.max_request,
-			.timeout_ns = cfg->control.timeout_ns,
-			.max_clients = cfg->control.max_clients,
-		};
-		ctl_server_set_limits(d->ctl, &limits);
-	}
-	int level = tsnd_effective_log_level(d, cfg), target = tsnd_effective_log_target(d, cfg);
-	if (target != d->log_target) {
-		log_notice("reload: logging to %s from now on", target == TSN_LOG_SYSLOG ? "syslog" : "stderr");
-		tsn_log_setup("tsnd", (enum tsn_log_target)target, (enum tsn_log_level)level);
-		d->log_target = target;
-	} else {
-		tsn_log_set_level((enum tsn_log_level)level);
-	}
-
 	code = TSN_CTL_OK;
 	*data = json_object_new_object();
 	json_object_object_add(*data, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(*data, "changed", changed);
 	json_object_object_add(*data, "diagnostics", tsn_diags_to_json(&diags));
-	snprintf(msg, msglen, "configuration reloaded (generation %llu); changed: %s%s",
+	snprintf(msg, msglen, "configuration %s (generation %llu); changed: %s%s", c->verb,
 		 (unsigned long long)d->generation, list[0] ? list : "nothing",
 		 diags.warnings ? "; see warnings" : "");
 	for (size_t i = 0; i < diags.count; i++) {
@@ -489,18 +338,283 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		tsn_diag_format(&diags, &diags.items[i], line, sizeof(line));
 		log_warn("reload: %s", line);
 	}
-	t.commit = lap_ms(&t);
 out:
-	metrics_http_abort(d->metrics);	/* a failed reload keeps the running listener */
-	log_debug("reload: load %.1f ms, checks %.1f ms, socket access and ptp %.1f ms, routes and data plane "
-		  "%.1f ms, schedules %.1f ms, commit %.1f ms (%s)", t.load, t.checks, t.access, t.dataplane,
-		  t.schedules, t.commit, tsn_ctl_code_name(code));
+	log_debug("%s: load %.1f ms, checks %.1f ms, transaction %.1f ms (%s)", c->command, t.load, t.checks,
+		  t.txn, tsn_ctl_code_name(code));
 	d->last_reload.valid = true;
 	d->last_reload.time = time(NULL);
 	d->last_reload.result = code;
 	snprintf(d->last_reload.message, sizeof(d->last_reload.message), "%s", msg);
-	audit_record(d->cfg ? d->cfg->control.audit_log : "", who, "config.reload",
-		     tsn_ctl_code_name(code), msg);
+	audit_record(d->cfg ? d->cfg->control.audit_log : "", c->who, c->command, tsn_ctl_code_name(code), msg);
 	tsn_diags_free(&diags);
 	return code;
+}
+
+/* ---- pending confirmation ---- */
+
+static enum tsn_ctl_code busy(const struct tsnd *d, char *msg, size_t msglen)
+{
+	char when[32];
+
+	tsnd_rfc3339(d->pending.expires, when, sizeof(when));
+	snprintf(msg, msglen, "a configuration applied with confirm-within-ms waits for config.confirm "
+		 "(it is rolled back at %s); confirm it (tsnctl config confirm) or cancel it "
+		 "(tsnctl config cancel) first", when);
+	return TSN_CTL_E_BUSY;
+}
+
+void tsnd_pending_free(struct tsnd *d)
+{
+	evloop_timer_free(d->pending.timer);
+	tsn_config_free(d->pending.rollback);
+	free(d->pending.text);
+	memset(&d->pending, 0, sizeof(d->pending));
+}
+
+/* Forget the pending confirmation (the timer stays for the next one). */
+static void pending_clear(struct tsnd *d)
+{
+	struct ev_timer *timer = d->pending.timer;
+
+	if (timer)
+		evloop_timer_disarm(timer);
+	tsn_config_free(d->pending.rollback);
+	free(d->pending.text);
+	memset(&d->pending, 0, sizeof(d->pending));
+	d->pending.timer = timer;
+}
+
+/* Back to the configuration before the first confirmed apply, through the
+ * transaction: the kernel goes back too. */
+static enum tsn_ctl_code pending_rollback(struct tsnd *d, const char *who, json_object **data, char *msg,
+					  size_t msglen)
+{
+	struct change c = { .who = who, .command = "config.rollback", .cfg = d->pending.rollback,
+			    .groups = d->pending.rollback_groups, .verb = "rolled back" };
+
+	d->pending.rollback = NULL;	/* change_run owns it now */
+	enum tsn_ctl_code code = change_run(d, &c, data, msg, msglen);
+	if (code != TSN_CTL_OK)
+		log_err("%s: the rollback failed, the applied configuration stays (the file still "
+			"holds the previous one): %s", who, msg);
+	pending_clear(d);
+	return code;
+}
+
+static void on_confirm_timeout(struct evloop *loop, void *arg)
+{
+	struct tsnd *d = arg;
+	json_object *data = NULL;
+	char msg[TSN_CTL_MESSAGE_MAX];
+
+	(void)loop;
+	if (!d->pending.active)
+		return;
+	log_warn("config.apply: not confirmed in time; rolling back to the previous configuration");
+	pending_rollback(d, "confirm timeout", &data, msg, sizeof(msg));
+	json_object_put(data);
+}
+
+/* Write text to path atomically: a temporary file in the same directory with the
+ * old file's mode (and owner), fsync, rename over path, fsync the directory. */
+static int write_config_file(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], base[PATH_MAX], tmp[PATH_MAX + 16];
+	struct stat st;
+	bool have = stat(path, &st) == 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	const char *dname = dirname(dir), *bname = basename(base);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dname, bname) >= sizeof(tmp)) {
+		snprintf(err, errlen, "path %s is too long", path);
+		return -1;
+	}
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a file in %s: %s", dname, strerror(errno));
+		return -1;
+	}
+	const char *what = "write";
+	size_t done = 0;
+	if (fchmod(fd, have ? st.st_mode & 07777 : 0644) < 0) {
+		what = "set the mode of";
+		goto fail;
+	}
+	if (have && (st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, st.st_uid, st.st_gid) < 0) {
+		what = "set the owner of";
+		goto fail;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		what = "sync";
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		what = "rename into place";
+		goto fail;
+	}
+	int dfd = open(dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) < 0)
+			log_warn("config: cannot sync directory %s: %s", dname, strerror(errno));
+		close(dfd);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot %s %.300s: %s", what, tmp, strerror(errno ? errno : EIO));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+json_object *tsnd_confirm_json(const struct tsnd *d)
+{
+	json_object *o = json_object_new_object();
+	char when[32];
+
+	json_object_object_add(o, "pending", json_object_new_boolean(d->pending.active));
+	if (d->pending.active && d->pending.timer) {
+		uint64_t at = evloop_timer_when(d->pending.timer), now = evloop_now_ns();
+		tsnd_rfc3339(d->pending.expires, when, sizeof(when));
+		json_object_object_add(o, "expires", json_object_new_string(when));
+		json_object_object_add(o, "expires_in_ms", json_object_new_uint64(at > now ? (at - now) / 1000000 : 0));
+	} else {
+		json_object_object_add(o, "expires", NULL);
+		json_object_object_add(o, "expires_in_ms", NULL);
+	}
+	return o;
+}
+
+enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
+			      char *msg, size_t msglen)
+{
+	struct change c = { .who = who, .command = "config.reload", .verb = "reloaded" };
+
+	*data = NULL;
+	if (d->pending.active) {
+		enum tsn_ctl_code code = busy(d, msg, msglen);
+		audit_record(d->cfg->control.audit_log, who, "config.reload", tsn_ctl_code_name(code), msg);
+		return code;
+	}
+	return change_run(d, &c, data, msg, msglen);
+}
+
+enum tsn_ctl_code tsnd_config_apply(struct tsnd *d, const char *who, const char *text, size_t len,
+				    uint64_t confirm_ms, json_object **data, char *msg, size_t msglen)
+{
+	struct tsn_config *old = NULL;
+	struct tsnd_groups old_groups = d->groups;
+	struct change c = { .who = who, .command = "config.apply", .text = text, .len = len, .old = &old,
+			    .verb = "applied" };
+	char err[512];
+
+	*data = NULL;
+	if (d->pending.active && !confirm_ms) {
+		enum tsn_ctl_code code = busy(d, msg, msglen);
+		audit_record(d->cfg->control.audit_log, who, "config.apply", tsn_ctl_code_name(code), msg);
+		return code;
+	}
+	if (confirm_ms && !d->pending.timer) {
+		d->pending.timer = evloop_timer_new(d->loop, on_confirm_timeout, d);
+		if (!d->pending.timer) {
+			snprintf(msg, msglen, "cannot set up the confirmation timer: %s; nothing was changed",
+				 strerror(errno));
+			return TSN_CTL_E_INTERNAL;
+		}
+	}
+	char *copy = malloc(len + 1);
+	if (!copy) {
+		snprintf(msg, msglen, "out of memory; nothing was changed");
+		return TSN_CTL_E_INTERNAL;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	enum tsn_ctl_code code = change_run(d, &c, data, msg, msglen);
+	if (code != TSN_CTL_OK) {
+		free(copy);
+		return code;
+	}
+	if (confirm_ms) {
+		if (d->pending.active) {
+			tsn_config_free(old);	/* the first rollback point stays */
+		} else {
+			d->pending.rollback = old;
+			d->pending.rollback_groups = old_groups;
+		}
+		free(d->pending.text);
+		d->pending.text = copy;
+		d->pending.text_len = len;
+		d->pending.active = true;
+		d->pending.expires = time(NULL) + (time_t)((confirm_ms + 999) / 1000);
+		evloop_timer_arm_at(d->pending.timer, evloop_now_ns() + confirm_ms * 1000000ull);
+		size_t used = strlen(msg);
+		snprintf(msg + used, msglen - used, "; rolled back in %llu ms unless confirmed",
+			 (unsigned long long)confirm_ms);
+		json_object_object_add(*data, "confirm", tsnd_confirm_json(d));
+		return code;
+	}
+	/* Confirmed at once: a restart must find it in the file. */
+	if (write_config_file(d->config_path, copy, len, err, sizeof(err)) < 0) {
+		json_object *rb = NULL;
+		char rbmsg[TSN_CTL_MESSAGE_MAX];
+		free(copy);
+		d->pending.rollback = old;
+		d->pending.rollback_groups = old_groups;
+		d->pending.active = true;
+		pending_rollback(d, who, &rb, rbmsg, sizeof(rbmsg));
+		json_object_put(rb);
+		json_object_put(*data);
+		*data = NULL;
+		snprintf(msg, msglen, "%s; the previous configuration was restored (%s)", err, rbmsg);
+		return TSN_CTL_E_INTERNAL;
+	}
+	free(copy);
+	tsn_config_free(old);
+	return code;
+}
+
+enum tsn_ctl_code tsnd_config_confirm(struct tsnd *d, const char *who, char *msg, size_t msglen)
+{
+	char err[512];
+
+	(void)who;
+	if (!d->pending.active) {
+		snprintf(msg, msglen, "no configuration waits for confirmation (config.apply with "
+			 "confirm-within-ms starts one)");
+		return TSN_CTL_E_INVALID_ARGUMENT;
+	}
+	if (write_config_file(d->config_path, d->pending.text, d->pending.text_len, err, sizeof(err)) < 0) {
+		snprintf(msg, msglen, "%s; still waiting for confirmation", err);
+		return TSN_CTL_E_INTERNAL;
+	}
+	pending_clear(d);
+	snprintf(msg, msglen, "configuration confirmed (generation %llu) and written to %s",
+		 (unsigned long long)d->generation, d->config_path);
+	return TSN_CTL_OK;
+}
+
+enum tsn_ctl_code tsnd_config_cancel(struct tsnd *d, const char *who, json_object **data, char *msg,
+				     size_t msglen)
+{
+	*data = NULL;
+	if (!d->pending.active) {
+		snprintf(msg, msglen, "no configuration waits for confirmation (config.apply with "
+			 "confirm-within-ms starts one)");
+		return TSN_CTL_E_INVALID_ARGUMENT;
+	}
+	return pending_rollback(d, who, data, msg, msglen);
 }

@@ -26,6 +26,8 @@ struct ptp;
 struct schedules;
 struct telemetry;
 struct metrics_http;
+struct fibwatch;
+struct ev_timer;
 
 /* Who may use the control socket: gids resolved from control.read-group and
  * control.admin-group (has_* false: the group is "" and only root qualifies). */
@@ -52,6 +54,21 @@ struct tsnd_overrides {
 	const char *pid_file;	/* -p, or NULL */
 	int log_level;		/* -l, or -1 */
 	int log_target;		/* --syslog / --stderr, or -1 */
+};
+
+/* Requests of admin peers may be this long (control.max-request applies to the
+ * others): config.apply carries a whole configuration (docs/control-protocol.md). */
+#define TSND_ADMIN_MAX_REQUEST (4u << 20)
+
+/* A configuration applied with confirm-within-ms that waits for config.confirm. */
+struct tsnd_pending {
+	bool active;
+	struct tsn_config *rollback;	/* what ran before the first confirmed apply */
+	struct tsnd_groups rollback_groups;
+	char *text;			/* the applied text, written to the file on confirm */
+	size_t text_len;
+	time_t expires;			/* wall clock, for status */
+	struct ev_timer *timer;		/* rolls back when it fires */
 };
 
 struct tsnd {
@@ -91,6 +108,7 @@ struct tsnd {
 	time_t started;			/* wall clock */
 	uint64_t started_mono_ns;
 	struct tsnd_last_reload last_reload;
+	struct tsnd_pending pending;
 };
 
 /* ---- reload.c: configuration transactions ---- */
@@ -101,7 +119,8 @@ struct tsnd {
 bool tsnd_resolve_groups(const struct tsn_config *cfg, struct tsnd_groups *out,
 			 struct tsn_diags *diags, bool as_warning);
 
-/* Load and validate `path` exactly as a reload would (parse, validate, groups).
+/* Load and validate `path` exactly as a reload would (parse, validate, groups,
+ * time sync and schedules against the system).
  * Returns the config or NULL; diags gets every error and warning. */
 struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
 				       struct tsnd_groups *groups);
@@ -127,6 +146,32 @@ gid_t tsnd_socket_group(const struct tsnd_groups *groups);
  * docs/control-protocol.md) and msg a one-line summary. */
 enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
 			      char *msg, size_t msglen);
+
+/* config.apply: apply the configuration in `text` (YAML or JSON) through the
+ * same transaction as a reload.  confirm_ms 0: confirmed at once (the file is
+ * written atomically); otherwise rolled back after confirm_ms unless
+ * tsnd_config_confirm() comes first.  Busy while a confirmation is pending,
+ * unless confirm_ms is given again (that extends it, keeping the first rollback
+ * point).  Reply data as tsnd_reload. */
+enum tsn_ctl_code tsnd_config_apply(struct tsnd *d, const char *who, const char *text, size_t len,
+				    uint64_t confirm_ms, json_object **data, char *msg, size_t msglen);
+/* config.confirm and config.cancel. */
+enum tsn_ctl_code tsnd_config_confirm(struct tsnd *d, const char *who, char *msg, size_t msglen);
+enum tsn_ctl_code tsnd_config_cancel(struct tsnd *d, const char *who, json_object **data, char *msg,
+				     size_t msglen);
+/* {"pending":bool,"expires":RFC 3339 or null,"expires_in_ms":N or null}. */
+json_object *tsnd_confirm_json(const struct tsnd *d);
+/* config.check of a configuration text: every check a reload makes, nothing
+ * changed.  The config or NULL; diags as tsnd_config_prepare. */
+struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
+					    struct tsn_diags *diags, struct tsnd_groups *groups);
+/* Free what the pending confirmation holds (shutdown). */
+void tsnd_pending_free(struct tsnd *d);
+
+/* The control server's limits for cfg (groups: the admin group's gid). */
+struct ctl_limits;
+void tsnd_ctl_limits(const struct tsn_config *cfg, const struct tsnd_groups *groups,
+		     struct ctl_limits *limits);
 
 /* Bind the metrics listener for cfg's telemetry.prometheus and -listen (see
  * metrics_http_prepare); -1 with a message at the field's file:line in msg. */

@@ -443,3 +443,15 @@ static const struct cfg_field root_fields[] = {
 };
 #undef S
 const struct cfg_table tsn_cfg_root = { "tsnd.yaml", root_fields, N(root_fields), NULL };
+
+const char *const *tsn_config_sections(size_t *count)
+{
+	/* The root rows' keys, collected once: a new section is never missed. */
+	static const char *names[N(root_fields)];
+
+	if (!names[0])
+		for (size_t i = 0; i < N(root_fields); i++)
+			names[i] = root_fields[i].key;
+	*count = N(root_fields);
+	return names;
+}

@@ -323,6 +323,9 @@ struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags);
 struct tsn_config *tsn_config_defaults(void);
 void tsn_config_free(struct tsn_config *cfg);
 
+/* The top-level section keys in schema (YAML) order, from the schema itself. */
+const char *const *tsn_config_sections(size_t *count);
+
 /* Deep comparison of two configs, or of one section (see tsn_config_section_equal). */
 bool tsn_config_equal(const struct tsn_config *a, const struct tsn_config *b);
 /* Compare one top-level section by its YAML key ("ports", "ptp", "control", ...).
