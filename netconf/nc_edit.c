@@ -98,8 +98,12 @@ static int apply_node(struct lyd_node *parent, struct lyd_node **first, const st
 		return 0;	/* matched with its list entry */
 	}
 	struct lyd_node *siblings = parent ? lyd_child(parent) : *first, *match = NULL;
-	if (siblings)
+	/* a leaf or container is the one instance of its schema node whatever its value;
+	 * list entries and leaf-list values are found by keys and value */
+	if (siblings && (e->schema->nodetype & (LYS_LIST | LYS_LEAFLIST)))
 		lyd_find_sibling_first(siblings, e, &match);
+	else if (siblings)
+		lyd_find_sibling_val(siblings, e->schema, NULL, 0, &match);
 	bool term = e->schema->nodetype & LYD_NODE_TERM;
 
 	switch ((enum nce_op)op) {

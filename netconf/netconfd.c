@@ -405,8 +405,10 @@ static struct nc_server_reply *diags_reply(json_object *diags, json_object *tsnd
 	return reply ? reply : err_reply(NC_ERR_INVALID_VALUE, NULL, "%s", fallback);
 }
 
-/* tsnd's parser and checks (libtsn, the same code tsnd runs) on the text. */
-static struct nc_server_reply *check_local(const char *text, json_object *tsnd)
+/* tsnd's parser and checks (libtsn, the same code tsnd runs) on the text.  With
+ * `yaml`, an accepted configuration comes back as tsnd's normalized YAML: what tsnd
+ * writes to its file on a confirmed commit, readable like any tsnd.yaml. */
+static struct nc_server_reply *check_local_yaml(const char *text, json_object *tsnd, char **yaml)
 {
 	struct tsn_diags d;
 	tsn_diags_init(&d, "candidate");
@@ -416,10 +418,17 @@ static struct nc_server_reply *check_local(const char *text, json_object *tsnd)
 		json_object *dj = tsn_diags_to_json(&d);
 		r = diags_reply(dj, tsnd, "the configuration is not valid");
 		json_object_put(dj);
+	} else if (yaml && !(*yaml = tsn_config_to_yaml(cfg))) {
+		r = err_reply(NC_ERR_OP_FAILED, NULL, "out of memory");
 	}
 	tsn_config_free(cfg);
 	tsn_diags_free(&d);
 	return r;
+}
+
+static struct nc_server_reply *check_local(const char *text, json_object *tsnd)
+{
+	return check_local_yaml(text, tsnd, NULL);
 }
 
 /* An answer of tsnd to config.apply/check/confirm/cancel -> NULL (ok) or an rpc-error. */
@@ -670,13 +679,13 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 	if (err)
 		return err;
 	json_object *tj = NULL;
-	char *text = tree_to_tsnd(tree, &tj, &err);
+	char *text = tree_to_tsnd(tree, &tj, &err), *yaml = NULL;
 	lyd_free_siblings(tree);
 	if (!err)
-		err = check_local(text, tj);
+		err = check_local_yaml(text, tj, &yaml);
 	if (!err) {
 		json_object *args = json_object_new_object();
-		json_object_object_add(args, "config", json_object_new_string(text));
+		json_object_object_add(args, "config", json_object_new_string(yaml));
 		if (confirmed)
 			json_object_object_add(args, "confirm-within-ms", json_object_new_int64((int64_t)timeout * 1000));
 		struct tsn_ctl_response resp;
@@ -690,6 +699,7 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		json_object_put(args);
 	}
 	free(text);
+	free(yaml);
 	json_object_put(tj);
 	if (err) {
 		audit(s, "commit", "refused", NULL);

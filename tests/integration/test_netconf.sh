@@ -220,6 +220,38 @@ test_invalid_edits() {
 	invalid "<daemon><colour>red</colour></daemon>" "" "colour"
 }
 
+prio() {
+	expect_exit 0 tsnctl_sw -j config show
+	jget "$OUT" '.classification."default-priority"'
+}
+
+test_confirmed_commit() {
+	nc_start confirm
+	local f gen
+	f=$(edit_file '<classification><default-priority>4</default-priority></classification>')
+	# persisted, never confirmed: tsnd itself rolls back when the time is up
+	gen=$(generation)
+	nc confirmed-drop 2 "$f" p1
+	expect_json "$OUT" '.ok' "confirmed commit: ${OUT:0:300}"
+	expect_eq "$(prio)" 4 "applied while pending"
+	lab_wait_until 6 bash -c "[[ \$(ip netns exec $(lab_ns "$IT_NS") $TSNCTL -s $IT_SOCK -j config show | jq '.classification.\"default-priority\"') == 0 ]]" ||
+		it_fail "tsnd did not roll back within the timeout + 4 s (default-priority $(prio))"
+	expect_no_match "$(cat "$IT_DIR/tsnd-confirm.yaml")" 'default-priority: 4' "the file is untouched"
+	# without persist, the end of the issuing session rolls back at once
+	nc confirmed-drop 60 "$f"
+	expect_json "$OUT" '.ok' "confirmed commit without persist"
+	lab_wait_until 5 bash -c "[[ \$(ip netns exec $(lab_ns "$IT_NS") $TSNCTL -s $IT_SOCK -j config show | jq '.classification.\"default-priority\"') == 0 ]]" ||
+		it_fail "the session's end did not roll back"
+	# persisted and confirmed from another session: kept, and written to tsnd's file
+	nc confirmed-drop 60 "$f" p2
+	nc confirm p2
+	expect_json "$OUT" '.ok' "confirming commit: ${OUT:0:300}"
+	expect_eq "$(prio)" 4 "kept after the confirmation"
+	expect_match "$(cat "$IT_DIR/tsnd-confirm.yaml")" 'default-priority: 4' "written to tsnd's configuration file"
+	nc cancel-commit
+	expect_json "$OUT" '.tag == "operation-failed"' "nothing left to cancel"
+}
+
 test_notifications() {
 	nc_start notif
 	nc caps
@@ -327,4 +359,4 @@ EOF
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
-	kill_session many_sessions garbage notifications}
+	kill_session many_sessions garbage notifications confirmed_commit}

@@ -19,7 +19,8 @@ for an <rpc-error> (exit 0 either way), and exits 2 when the session itself fail
     cancel-commit | discard | lock DS | unlock DS
     lock-race                       A locks the candidate; B's edit, commit and lock fail
     kill                            A kills B; B's next RPC fails; A goes on
-    confirmed-drop TIMEOUT FILE     edit+confirmed commit, then drop the session
+    confirmed-drop TIMEOUT FILE [PERSIST]  edit + confirmed commit, then end the session
+    confirm PERSIST-ID              the confirming commit from another session
     sessions N                      N concurrent sessions, each a <get-config>
     notify SECONDS NAME CMD...      subscribe, run CMD, wait for notification NAME
 """
@@ -133,7 +134,11 @@ def run(cmd, args):
         if cmd == "confirmed-drop":
             with open(args[1]) as f:
                 m.edit_config(target="candidate", config=f.read())
-            m.commit(confirmed=True, timeout=args[0])
+            persist = args[2] if len(args) > 2 else None
+            m.commit(confirmed=True, timeout=args[0], persist=persist)
+            return {"ok": True}
+        if cmd == "confirm":
+            m.commit(persist_id=args[0])
             return {"ok": True}
         if cmd == "notify":
             # subscribe, run the command, wait for the notification named args[1]
