@@ -220,6 +220,58 @@ test_invalid_edits() {
 	invalid "<daemon><colour>red</colour></daemon>" "" "colour"
 }
 
+NCOP='xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation'
+
+test_edit_operations() {
+	nc_start ops
+	local f x
+	# create an existing leaf: data-exists; create a new list entry: ok
+	f=$(edit_file "<classification><default-priority $NCOP=\"create\">1</default-priority></classification>")
+	nc edit "$f"
+	expect_json "$OUT" '.tag == "data-exists"' "create of an existing leaf: $OUT"
+	f=$(edit_file "<classification><dscp $NCOP=\"create\"><dscp>46</dscp><priority>5</priority></dscp></classification>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "create of a new entry"
+	# replace an entry: its old leaves go
+	f=$(edit_file "<streams $NCOP=\"replace\"><handle>7</handle><identification>ipv6</identification><ip-destination>2001:db8::7</ip-destination><priority>3</priority></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "a new stream: ${OUT:0:300}"
+	f=$(edit_file "<streams $NCOP=\"replace\"><handle>7</handle><identification>ipv6</identification><ip-destination>2001:db8::8</ip-destination><dscp>46</dscp><priority>3</priority></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "replace of the stream: ${OUT:0:300}"
+	nc get-config candidate
+	x=$(jget "$OUT" .xml)
+	expect_match "$x" '<handle>7</handle>.*<ip-destination>2001:db8::8</ip-destination><dscp>46</dscp>' "replaced entry"
+	expect_no_match "$x" '2001:db8::7' "the old value is gone"
+	# remove of something missing is fine; delete is not
+	f=$(edit_file "<streams $NCOP=\"remove\"><handle>99</handle></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "remove of a missing entry"
+	f=$(edit_file "<streams $NCOP=\"delete\"><handle>99</handle></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.tag == "data-missing"' "delete of a missing entry"
+	# test-only checks and changes nothing; a bad one is refused
+	f=$(edit_file "<classification><default-priority>6</default-priority></classification>")
+	nc edit "$f" - test-only
+	expect_json "$OUT" '.ok' "test-only"
+	nc get-config candidate
+	expect_match "$(jget "$OUT" .xml)" '<default-priority>0</default-priority>' "test-only changed nothing"
+	# default-operation replace: the <config> is the whole new content
+	f=$(edit_file "<classification><default-priority>2</default-priority></classification><ports><name>sw0p1</name></ports>")
+	nc edit "$f" replace
+	expect_json "$OUT" '.ok' "replace all: ${OUT:0:300}"
+	nc get-config candidate
+	x=$(jget "$OUT" .xml)
+	expect_no_match "$x" 'sw0p2|<streams>' "only the new content"
+	expect_match "$x" '<default-priority>2</default-priority>' "the new content"
+	nc validate candidate
+	expect_json "$OUT" '.ok' "the replaced candidate is valid: ${OUT:0:300}"
+	nc commit
+	expect_json "$OUT" '.ok' "commit of the replaced candidate: ${OUT:0:300}"
+	expect_exit 0 tsnctl_sw -j config show
+	expect_json "$OUT" '(.ports | length) == 1 and .ports[0].name == "sw0p1" and .streams == []' "tsnd runs the replacement"
+}
+
 prio() {
 	expect_exit 0 tsnctl_sw -j config show
 	jget "$OUT" '.classification."default-priority"'
@@ -359,4 +411,4 @@ EOF
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
-	kill_session many_sessions garbage notifications confirmed_commit}
+	kill_session many_sessions garbage notifications confirmed_commit edit_operations}
