@@ -7,8 +7,9 @@
  * an admin tsnctl can.  The candidate datastore and the locks live here.
  *
  * Threads: a few accept SSH connections (handshakes run side by side, and a slow or
- * silent client holds up only its own thread), one polls the sessions and runs every
- * RPC, so the datastores need no locking. */
+ * silent client holds up only its own thread); POLL_THREADS poll the sessions.  RPCs,
+ * session ends and the notification watch run under one mutex: the datastores and
+ * locks are touched by one thread at a time. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,6 +37,9 @@
 
 #define APP_TAG "tsnd"
 #define ACCEPT_THREADS 4	/* SSH handshakes in parallel */
+#define POLL_THREADS 1		/* one poller: with several, sessions under load were closed (see docs/netconf.md) */
+
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct sess_data {
 	enum ncd_role role;
@@ -852,7 +856,17 @@ static struct nc_server_reply *op_subscribe(const struct lyd_node *rpc, struct n
 	return nc_server_reply_ok();
 }
 
+static struct nc_server_reply *rpc_dispatch(struct lyd_node *rpc, struct nc_session *s);
+
 static struct nc_server_reply *rpc_clb(struct lyd_node *rpc, struct nc_session *s)
+{
+	pthread_mutex_lock(&state_lock);
+	struct nc_server_reply *r = rpc_dispatch(rpc, s);
+	pthread_mutex_unlock(&state_lock);
+	return r;
+}
+
+static struct nc_server_reply *rpc_dispatch(struct lyd_node *rpc, struct nc_session *s)
 {
 	const char *name = LYD_NAME(rpc);
 	const struct sess_data *d = nc_session_get_data(s);
@@ -1079,6 +1093,33 @@ static void *accept_thread(void *arg)
 	return NULL;
 }
 
+static void *poll_thread(void *arg)
+{
+	bool watcher = arg != NULL;
+	while (!G.stop) {
+		struct nc_session *s = NULL;
+		if (watcher) {
+			pthread_mutex_lock(&state_lock);
+			watch();
+			pthread_mutex_unlock(&state_lock);
+		}
+		int r = nc_ps_poll(G.ps, 200, &s);
+		if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT)) {
+			if (r & NC_PSPOLL_NOSESSIONS)
+				usleep(50000);
+			continue;
+		}
+		if (s && (r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR))) {
+			pthread_mutex_lock(&state_lock);
+			session_ended(s);
+			pthread_mutex_unlock(&state_lock);
+			nc_ps_del_session(G.ps, s);
+			nc_session_free(s, free);
+		}
+	}
+	return NULL;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -1219,21 +1260,15 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	logmsg(LOG_NOTICE, "listening on [%s]:%u, tsnd at %s", G.conf.address, G.conf.port, G.conf.tsnd_socket);
-	while (!G.stop) {
-		struct nc_session *s = NULL;
-		watch();
-		int r = nc_ps_poll(G.ps, 200, &s);
-		if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT)) {
-			if (r & NC_PSPOLL_NOSESSIONS)
-				usleep(50000);
-			continue;
+	pthread_t pol[POLL_THREADS - 1];
+	for (int i = 0; i < POLL_THREADS - 1; i++)
+		if (pthread_create(&pol[i], NULL, poll_thread, NULL)) {
+			fprintf(stderr, "tsn-netconfd: cannot start\n");
+			return 1;
 		}
-		if (s && (r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR))) {
-			session_ended(s);
-			nc_ps_del_session(G.ps, s);
-			nc_session_free(s, free);
-		}
-	}
+	poll_thread(&G);	/* this one also runs the notification watch */
+	for (int i = 0; i < POLL_THREADS - 1; i++)
+		pthread_join(pol[i], NULL);
 	for (int i = 0; i < ACCEPT_THREADS; i++)
 		pthread_join(acc[i], NULL);
 	for (uint16_t i = nc_ps_session_count(G.ps); i > 0; i--) {

@@ -220,6 +220,33 @@ test_invalid_edits() {
 	invalid "<daemon><colour>red</colour></daemon>" "" "colour"
 }
 
+test_stalled_client() {
+	nc_start stall
+	local i
+	# clients that stop in the middle of a message and keep the connection open
+	# hold up a poll thread each (libnetconf2 waits for the rest); others go on
+	for i in 1 2; do
+		lab_spawn STALL_PID "$IT_NS" "$PY" -c "$STALL_PY" "$NC_KEYS/admin" "$IT_DIR/stalled-$i"
+	done
+	lab_wait_until 10 test -e "$IT_DIR/stalled-1" -a -e "$IT_DIR/stalled-2" || it_fail "the stalled clients did not start"
+	nc get-config running
+	expect_json "$OUT" '.ok' "get-config while two clients stall mid-message"
+	nc sessions 10
+	expect_json "$OUT" '.good == 10' "new sessions while two clients stall: $OUT"
+}
+
+STALL_PY='
+import sys, time, paramiko
+key = paramiko.Ed25519Key.from_private_key_file(sys.argv[1])
+t = paramiko.Transport(("127.0.0.1", 830)); t.connect(username="admin", pkey=key)
+c = t.open_session(); c.invoke_subsystem("netconf")
+c.sendall(b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>")
+time.sleep(0.5)
+c.sendall(b"\n#100\n<rpc message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get")
+open(sys.argv[2], "w").close()
+time.sleep(60)
+'
+
 NCOP='xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation'
 
 test_edit_operations() {
@@ -411,4 +438,4 @@ EOF
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
-	kill_session many_sessions garbage notifications confirmed_commit edit_operations}
+	kill_session many_sessions garbage notifications confirmed_commit edit_operations stalled_client}
