@@ -1,0 +1,441 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# test_netconf.sh — tsn-netconfd against a real tsnd in the test namespace, driven by
+# ncclient (tests/netconf/nc.py): capabilities, get-config equal to tsnctl's config
+# show, live state in <get>, edit + commit reaching tsnd, invalid edits refused with
+# the YANG path and nothing changed, locks, roles, kill-session, many sessions, and
+# garbage on the wire.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+NETCONFD=$IT_BUILD/tsn-netconfd
+TSN_YANG=$IT_BUILD/tsn-yang
+NC_PY=$IT_REPO/tests/netconf/nc.py
+YANG_DIR=$IT_REPO/netconf/yang
+PY=/usr/bin/python3
+
+# nc_start [TSND-CONFIG-KEYS...]: tsnd and tsn-netconfd (port 830 inside the switch
+# namespace) with users admin (role admin) and reader (role read).
+nc_start() {
+	local conf=$IT_DIR/tsnd-$1.yaml
+	it_config "$conf"
+	it_start_tsnd "$conf"
+	NC_KEYS=$IT_DIR/keys-$1
+	mkdir -p "$NC_KEYS"
+	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/host" <<<y >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/admin" <<<y >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/reader" <<<y >/dev/null
+	NC_CONF=$IT_DIR/netconfd-$1.yaml
+	cat >"$NC_CONF" <<EOF
+listen: 127.0.0.1
+port: 830
+host-key: $NC_KEYS/host
+tsnd-socket: $IT_SOCK
+yang-dir: $YANG_DIR
+users:
+  - name: admin
+    role: admin
+    keys: [$NC_KEYS/admin.pub]
+  - name: reader
+    role: read
+    keys: [$NC_KEYS/reader.pub]
+EOF
+	NC_LOG=$IT_DIR/netconfd-$1.log
+	lab_spawn NC_PID "$IT_NS" "$NETCONFD" -c "$NC_CONF" >>"$NC_LOG" 2>&1
+	lab_wait_until 10 nc_ok caps ||
+		it_fail "tsn-netconfd did not answer; log: $(it_tail "$NC_LOG")"
+}
+
+# nc [--user U] CMD ARGS...: nc.py as admin (or U) in the switch namespace; JSON in OUT.
+nc() {
+	local user=admin
+	if [[ $1 == --user ]]; then
+		user=$2
+		shift 2
+	fi
+	it_run lab_exec "$IT_NS" "$PY" "$NC_PY" --user "$user" --key "$NC_KEYS/$user" "$@"
+	[[ $RC == 0 ]] || it_fail "nc.py $*: exit $RC: ${OUT:0:300} ${ERR: -300}"
+}
+
+nc_ok() {
+	lab_exec "$IT_NS" "$PY" "$NC_PY" --key "$NC_KEYS/admin" "$@" 2>/dev/null | jq -e .ok >/dev/null
+}
+
+expect_alive() {
+	lab_pid_alive "$NC_PID" || it_fail "tsn-netconfd died: $(it_tail "$NC_LOG")"
+	lab_pid_alive "$TSND_PID" || it_fail "tsnd died"
+	nc caps
+	expect_json "$OUT" '.ok' "a new session works"
+}
+
+# XML of the tsnd container -> tsnd's normalized JSON (through yanglint and tsn-yang).
+xml_to_tsnd() {
+	printf '%s' "$1" >"$IT_DIR/x.xml"
+	yanglint -f json -t config -p "$YANG_DIR" "$YANG_DIR"/tsnd@*.yang "$IT_DIR/x.xml" >"$IT_DIR/x.json" ||
+		it_fail "yanglint refuses the XML: ${1:0:300}"
+	"$TSN_YANG" from-yang "$IT_DIR/x.json" >"$IT_DIR/x.tsnd.json" || it_fail "from-yang refused it"
+	"$TSN_YANG" normalize "$IT_DIR/x.tsnd.json"
+}
+
+running_normalized() {
+	expect_exit 0 tsnctl_sw -j config show
+	printf '%s' "$OUT" >"$IT_DIR/run.json"
+	"$TSN_YANG" normalize "$IT_DIR/run.json"
+}
+
+generation() {
+	expect_exit 0 tsnctl_sw -j status
+	jget "$OUT" .config.generation
+}
+
+# An <edit-config> body in a file; prints the file name.
+edit_file() {
+	local f=$IT_DIR/edit-$RANDOM.xml
+	printf '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><tsnd xmlns="urn:tsnd:yang:tsnd">%s</tsnd></config>' "$1" >"$f"
+	echo "$f"
+}
+
+test_capabilities() {
+	nc_start caps
+	nc caps
+	local c
+	for c in 'urn:ietf:params:netconf:base:1.1' 'urn:ietf:params:netconf:capability:candidate:1.0' \
+		'urn:ietf:params:netconf:capability:confirmed-commit:1.1' 'urn:ietf:params:netconf:capability:validate:1.1' \
+		'urn:ietf:params:netconf:capability:rollback-on-error:1.0' 'urn:ietf:params:netconf:capability:xpath:1.0' \
+		'urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=report-all' \
+		'urn:ietf:params:netconf:capability:yang-library:1.1'; do
+		expect_json "$OUT" "[.caps[] | startswith(\"$c\")] | any" "capability $c"
+	done
+	expect_json "$OUT" '[.caps[] | contains("writable-running")] | any | not' "running is not advertised writable"
+	expect_json "$OUT" '[.caps[] | contains("startup")] | any | not' "no startup datastore"
+	# a YANG 1.1 module is announced through the yang library; get-schema hands it out
+	nc schema tsnd
+	expect_match "$(jget "$OUT" .text)" '^(// .*)?module tsnd|container gate-parameter-table' "get-schema tsnd"
+}
+
+test_get_config_equals_tsnctl() {
+	nc_start getcfg
+	local want got
+	want=$(running_normalized)
+	nc get-config running
+	expect_json "$OUT" '.ok' "get-config"
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	[[ $got == "$want" ]] || it_fail "get-config differs from tsnctl config show: $(diff <(echo "$want") <(echo "$got") | head -n 8 | tr '\n' '|')"
+	# the candidate starts equal to running; trim leaves out what equals the defaults
+	nc get-config candidate
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	[[ $got == "$want" ]] || it_fail "the fresh candidate differs from running"
+	nc get-config running trim
+	expect_no_match "$(jget "$OUT" .xml)" '<max-clients>32</max-clients>' "trim drops a default value"
+	expect_match "$(jget "$OUT" .xml)" '<max-clients>8</max-clients>' "trim keeps a set value"
+}
+
+test_get_state() {
+	nc_start state
+	nc get
+	local x
+	x=$(jget "$OUT" .xml)
+	grep -q '<state>' <<<"$x" || it_fail "no state subtree; log: $(it_tail "$NC_LOG")"
+	expect_match "$x" '<generation>1</generation>' "running-config generation"
+	expect_match "$x" '<name>sw0p1</name><present>true</present><oper-state>up</oper-state>' "port sw0p1 live state"
+	expect_match "$x" '<pid>[0-9]+</pid>' "tsnd's pid"
+	# an XPath filter and a subtree filter pick parts
+	nc get "/tsnd:tsnd/state/ports[name='sw0p2']"
+	x=$(jget "$OUT" .xml)
+	expect_match "$x" 'sw0p2' "xpath filter keeps sw0p2"
+	expect_no_match "$x" 'sw0p1|<daemon>' "xpath filter drops the rest"
+	nc get-subtree '<tsnd xmlns="urn:tsnd:yang:tsnd"><classification/></tsnd>'
+	x=$(jget "$OUT" .xml)
+	expect_match "$x" '<default-priority>0</default-priority>' "subtree filter selects classification"
+	expect_no_match "$x" '<ports>|<state>' "subtree filter drops the rest"
+}
+
+test_edit_commit() {
+	nc_start commit
+	local gen f
+	gen=$(generation)
+	f=$(edit_file '<classification><default-priority>3</default-priority><pcp><pcp>5</pcp><priority>6</priority></pcp></classification>')
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "edit-config"
+	nc get-config candidate
+	expect_match "$(jget "$OUT" .xml)" '<default-priority>3</default-priority>' "candidate edited"
+	expect_exit 0 tsnctl_sw -j config show
+	expect_json "$OUT" '.classification."default-priority" == 0' "running untouched before commit"
+	nc commit
+	expect_json "$OUT" '.ok' "commit: ${OUT:0:300}"
+	expect_exit 0 tsnctl_sw -j config show
+	expect_json "$OUT" '.classification."default-priority" == 3' "tsnd runs the committed value"
+	expect_json "$OUT" '.classification.pcp == [{"pcp":5,"priority":6}]' "tsnd runs the new pcp rule"
+	expect_eq "$(generation)" "$((gen + 1))" "one new generation"
+	# delete it again, then discard-changes forgets an edit
+	f=$(edit_file '<classification><pcp xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="delete"><pcp>5</pcp></pcp></classification>')
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "delete edit"
+	nc discard
+	nc get-config candidate
+	expect_match "$(jget "$OUT" .xml)" '<pcp><pcp>5</pcp>' "discard-changes restores the candidate"
+	nc edit "$f"
+	f=$(edit_file '<classification><pcp xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="delete"><pcp>5</pcp></pcp></classification>')
+	nc edit "$f"
+	expect_json "$OUT" '.tag == "data-missing"' "deleting a missing node: data-missing"
+}
+
+# invalid EDIT-XML PATH-REGEX MESSAGE-REGEX: the edit (or its commit) is refused
+# with the path and message; tsnd's running config and generation stay.
+invalid() {
+	local f gen before
+	gen=$(generation)
+	before=$(running_normalized)
+	f=$(edit_file "$1")
+	nc edit "$f"
+	if jq -e .ok <<<"$OUT" >/dev/null; then
+		nc commit
+	fi
+	expect_json "$OUT" '.ok | not' "refused: $1"
+	expect_match "$(jget "$OUT" '.errors[].path')" "$2" "error-path"
+	expect_match "$(jget "$OUT" '.errors[].message')" "$3" "error-message"
+	expect_eq "$(generation)" "$gen" "generation unchanged"
+	[[ $(running_normalized) == "$before" ]] || it_fail "the running config changed"
+	nc discard
+}
+
+test_invalid_edits() {
+	nc_start invalid
+	local sched='<ports><name>sw0p1</name><gate-parameter-table><num-tc>2</num-tc>'
+	local i map=""
+	for i in $(seq 0 15); do map+="<map><priority>$i</priority><traffic-class>$((i % 2))</traffic-class></map>"; done
+	sched+="$map<queues><traffic-class>0</traffic-class><count>1</count><offset>0</offset></queues>"
+	sched+="<queues><traffic-class>1</traffic-class><count>1</count><offset>1</offset></queues>"
+	# interval 0: the module's range
+	invalid "$sched<admin-control-list><gate-control-entry><index>0</index><gate-states-value>1</gate-states-value><time-interval-value>0</time-interval-value></gate-control-entry></admin-control-list></gate-parameter-table></ports>" \
+		"/tsnd:tsnd/ports\\[name='sw0p1'\\]/gate-parameter-table/admin-control-list/gate-control-entry\\[index='0'\\]/time-interval-value" \
+		"[Vv]alue .*0.*|range"
+	# a class beyond num-tc: tsnd's own check, its words
+	invalid "$sched<admin-control-list><gate-control-entry><index>0</index><gate-states-value>8</gate-states-value><time-interval-value>1000</time-interval-value></gate-control-entry></admin-control-list></gate-parameter-table></ports>" \
+		"/tsnd:tsnd/ports\\[name='sw0p1'\\]/gate-parameter-table/admin-control-list/gate-control-entry\\[index='0'\\]/gate-states-value" \
+		"class 3|num-tc"
+	# a route via a port that is not configured
+	invalid "<routes><prefix>2001:db8:9::/64</prefix><metric>1024</metric><dev>sw9</dev></routes>" \
+		"/tsnd:tsnd/routes\\[prefix='2001:db8:9::/64'\\]\\[metric='1024'\\]/dev" "sw9"
+	# an element the module does not have
+	invalid "<daemon><colour>red</colour></daemon>" "" "colour"
+}
+
+test_stalled_client() {
+	nc_start stall
+	local i
+	# clients that stop in the middle of a message and keep the connection open
+	# hold up a poll thread each (libnetconf2 waits for the rest); others go on
+	for i in 1 2; do
+		lab_spawn STALL_PID "$IT_NS" "$PY" -c "$STALL_PY" "$NC_KEYS/admin" "$IT_DIR/stalled-$i"
+	done
+	lab_wait_until 10 test -e "$IT_DIR/stalled-1" -a -e "$IT_DIR/stalled-2" || it_fail "the stalled clients did not start"
+	nc get-config running
+	expect_json "$OUT" '.ok' "get-config while two clients stall mid-message"
+	nc sessions 10
+	expect_json "$OUT" '.good == 10' "new sessions while two clients stall: $OUT"
+}
+
+STALL_PY='
+import sys, time, paramiko
+key = paramiko.Ed25519Key.from_private_key_file(sys.argv[1])
+t = paramiko.Transport(("127.0.0.1", 830)); t.connect(username="admin", pkey=key)
+c = t.open_session(); c.invoke_subsystem("netconf")
+c.sendall(b"<hello xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>")
+time.sleep(0.5)
+c.sendall(b"\n#100\n<rpc message-id=\"1\" xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\"><get")
+open(sys.argv[2], "w").close()
+time.sleep(60)
+'
+
+NCOP='xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation'
+
+test_edit_operations() {
+	nc_start ops
+	local f x
+	# create an existing leaf: data-exists; create a new list entry: ok
+	f=$(edit_file "<classification><default-priority $NCOP=\"create\">1</default-priority></classification>")
+	nc edit "$f"
+	expect_json "$OUT" '.tag == "data-exists"' "create of an existing leaf: $OUT"
+	f=$(edit_file "<classification><dscp $NCOP=\"create\"><dscp>46</dscp><priority>5</priority></dscp></classification>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "create of a new entry"
+	# replace an entry: its old leaves go
+	f=$(edit_file "<streams $NCOP=\"replace\"><handle>7</handle><identification>ipv6</identification><ip-destination>2001:db8::7</ip-destination><priority>3</priority></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "a new stream: ${OUT:0:300}"
+	f=$(edit_file "<streams $NCOP=\"replace\"><handle>7</handle><identification>ipv6</identification><ip-destination>2001:db8::8</ip-destination><dscp>46</dscp><priority>3</priority></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "replace of the stream: ${OUT:0:300}"
+	nc get-config candidate
+	x=$(jget "$OUT" .xml)
+	expect_match "$x" '<handle>7</handle>.*<ip-destination>2001:db8::8</ip-destination><dscp>46</dscp>' "replaced entry"
+	expect_no_match "$x" '2001:db8::7' "the old value is gone"
+	# remove of something missing is fine; delete is not
+	f=$(edit_file "<streams $NCOP=\"remove\"><handle>99</handle></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "remove of a missing entry"
+	f=$(edit_file "<streams $NCOP=\"delete\"><handle>99</handle></streams>")
+	nc edit "$f"
+	expect_json "$OUT" '.tag == "data-missing"' "delete of a missing entry"
+	# test-only checks and changes nothing; a bad one is refused
+	f=$(edit_file "<classification><default-priority>6</default-priority></classification>")
+	nc edit "$f" - test-only
+	expect_json "$OUT" '.ok' "test-only"
+	nc get-config candidate
+	expect_match "$(jget "$OUT" .xml)" '<default-priority>0</default-priority>' "test-only changed nothing"
+	# default-operation replace: the <config> is the whole new content
+	f=$(edit_file "<classification><default-priority>2</default-priority></classification><ports><name>sw0p1</name></ports>")
+	nc edit "$f" replace
+	expect_json "$OUT" '.ok' "replace all: ${OUT:0:300}"
+	nc get-config candidate
+	x=$(jget "$OUT" .xml)
+	expect_no_match "$x" 'sw0p2|<streams>' "only the new content"
+	expect_match "$x" '<default-priority>2</default-priority>' "the new content"
+	nc validate candidate
+	expect_json "$OUT" '.ok' "the replaced candidate is valid: ${OUT:0:300}"
+	nc commit
+	expect_json "$OUT" '.ok' "commit of the replaced candidate: ${OUT:0:300}"
+	expect_exit 0 tsnctl_sw -j config show
+	expect_json "$OUT" '(.ports | length) == 1 and .ports[0].name == "sw0p1" and .streams == []' "tsnd runs the replacement"
+}
+
+prio() {
+	expect_exit 0 tsnctl_sw -j config show
+	jget "$OUT" '.classification."default-priority"'
+}
+
+test_confirmed_commit() {
+	nc_start confirm
+	local f gen
+	f=$(edit_file '<classification><default-priority>4</default-priority></classification>')
+	# persisted, never confirmed: tsnd itself rolls back when the time is up
+	gen=$(generation)
+	nc confirmed-drop 2 "$f" p1
+	expect_json "$OUT" '.ok' "confirmed commit: ${OUT:0:300}"
+	expect_eq "$(prio)" 4 "applied while pending"
+	lab_wait_until 6 bash -c "[[ \$(ip netns exec $(lab_ns "$IT_NS") $TSNCTL -s $IT_SOCK -j config show | jq '.classification.\"default-priority\"') == 0 ]]" ||
+		it_fail "tsnd did not roll back within the timeout + 4 s (default-priority $(prio))"
+	expect_no_match "$(cat "$IT_DIR/tsnd-confirm.yaml")" 'default-priority: 4' "the file is untouched"
+	# without persist, the end of the issuing session rolls back at once
+	nc confirmed-drop 60 "$f"
+	expect_json "$OUT" '.ok' "confirmed commit without persist"
+	lab_wait_until 5 bash -c "[[ \$(ip netns exec $(lab_ns "$IT_NS") $TSNCTL -s $IT_SOCK -j config show | jq '.classification.\"default-priority\"') == 0 ]]" ||
+		it_fail "the session's end did not roll back"
+	# persisted and confirmed from another session: kept, and written to tsnd's file
+	nc confirmed-drop 60 "$f" p2
+	nc confirm p2
+	expect_json "$OUT" '.ok' "confirming commit: ${OUT:0:300}"
+	expect_eq "$(prio)" 4 "kept after the confirmation"
+	expect_match "$(cat "$IT_DIR/tsnd-confirm.yaml")" 'default-priority: 4' "written to tsnd's configuration file"
+	nc cancel-commit
+	expect_json "$OUT" '.tag == "operation-failed"' "nothing left to cancel"
+}
+
+test_notifications() {
+	nc_start notif
+	nc caps
+	expect_json "$OUT" '[.caps[] | startswith("urn:ietf:params:netconf:capability:notification:1.0")] | any' "notification capability"
+	nc notify 20 config-applied "$TSNCTL" -s "$IT_SOCK" config reload
+	expect_json "$OUT" '.ok' "config-applied after a reload: ${OUT:0:400}"
+	expect_match "$(jget "$OUT" .xml)" '<generation>2</generation>' "the new generation"
+	expect_match "$(jget "$OUT" .xml)" '<result>ok</result>' "the reload's result"
+}
+
+test_yang_module() {
+	it_run bash "$IT_REPO/tests/netconf/test_yang.sh"
+	[[ $RC == 0 ]] || it_fail "tests/netconf/test_yang.sh: $(grep FAIL <<<"$OUT" | head -n 3 | tr '\n' '|')"
+}
+
+test_lock() {
+	nc_start lock
+	nc lock-race
+	expect_json "$OUT" '.edit == "in-use"' "edit while another session holds the lock: ${OUT}"
+	expect_json "$OUT" '.commit == "in-use"' "commit while another session holds the lock"
+	expect_json "$OUT" '.lock == "lock-denied"' "second lock"
+	expect_json "$OUT" '.after_unlock == "ok"' "lock free after unlock"
+}
+
+test_read_only_user() {
+	nc_start ro
+	nc --user reader get-config running
+	expect_json "$OUT" '.ok' "reader can get-config"
+	nc --user reader get
+	expect_json "$OUT" '.ok' "reader can get"
+	local f
+	f=$(edit_file '<classification><default-priority>5</default-priority></classification>')
+	nc --user reader edit "$f"
+	expect_json "$OUT" '.tag == "access-denied"' "reader cannot edit"
+	nc --user reader commit
+	expect_json "$OUT" '.tag == "access-denied"' "reader cannot commit"
+	nc --user reader lock running
+	expect_json "$OUT" '.tag == "access-denied"' "reader cannot lock"
+	expect_match "$(cat "$NC_LOG")" 'audit: user=reader session=[0-9]+ rpc=edit-config result=denied' "refusal audited"
+	# an unknown key is no user at all
+	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/stranger" <<<y >/dev/null
+	it_run lab_exec "$IT_NS" "$PY" "$NC_PY" --user admin --key "$NC_KEYS/stranger" caps
+	expect_eq "$RC" 2 "a key nobody configured is refused"
+}
+
+test_kill_session() {
+	nc_start kill
+	nc kill
+	expect_json "$OUT" '.victim != "alive" and .killer == "alive"' "kill-session: $OUT"
+	expect_alive
+}
+
+test_many_sessions() {
+	nc_start many
+	nc sessions 100
+	expect_json "$OUT" '.good == 100' "100 concurrent sessions: $OUT"
+	expect_alive
+}
+
+test_garbage() {
+	nc_start garbage
+	local port_open
+	# raw garbage where SSH is expected, then a connection that stops after a partial banner
+	it_run lab_exec "$IT_NS" "$PY" -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 830)); s.sendall(b"\x00\xff garbage " * 1000); time.sleep(0.2); s.close()
+s = socket.create_connection(("127.0.0.1", 830)); s.sendall(b"SSH-2.0-half"); time.sleep(0.2); s.close()
+'
+	expect_alive
+	# inside the NETCONF channel: malformed XML, a chunk header that lies, a client that stops mid-message
+	it_run lab_exec "$IT_NS" "$PY" - "$NC_KEYS/admin" <<'EOF'
+import sys, time, paramiko
+key = paramiko.Ed25519Key.from_private_key_file(sys.argv[1])
+def channel():
+    t = paramiko.Transport(("127.0.0.1", 830)); t.connect(username="admin", pkey=key)
+    c = t.open_session(); c.invoke_subsystem("netconf")
+    hello = b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>'
+    c.sendall(hello); time.sleep(0.3)
+    if c.recv_ready(): c.recv(1 << 20)
+    return t, c
+big = (b"<rpc message-id='4' xmlns='urn:ietf:params:xml:ns:netconf:base:1.0'><edit-config><target><candidate/></target>"
+       b"<config><tsnd xmlns='urn:tsnd:yang:tsnd'><daemon><state-dir>/" + b"x" * (50 << 20) +
+       b"</state-dir></daemon></tsnd></config></edit-config></rpc>")
+t, c = channel(); c.sendall(b"\n#%d\n" % len(big) + big + b"\n##\n")
+c.settimeout(120)
+reply = b""
+while b"</rpc-reply>" not in reply:
+    d = c.recv(1 << 16)
+    if not d: break
+    reply += d
+t.close()
+print("big:", b"rpc-error" in reply)
+for payload in (b"\n#40\n<rpc message-id='1'><get><<<</rpc>broken\n##\n",
+                b"\n#999999999\n<rpc message-id='2'>",
+                b"\n#30\n<rpc message-id='3' xmlns='urn:iet"):
+    t, c = channel(); c.sendall(payload); time.sleep(0.5); t.close()
+EOF
+	expect_match "$OUT" 'big: True' "a 50 MB edit-config is answered with an rpc-error"
+	expect_alive
+	local hwm
+	hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$NC_PID/status")
+	((hwm < 1048576)) || it_fail "tsn-netconfd peaked at $hwm kB for a 50 MB RPC"
+}
+
+# NC_TESTS="a b" runs only those.
+# shellcheck disable=SC2086
+it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
+	kill_session many_sessions garbage notifications confirmed_commit edit_operations stalled_client}

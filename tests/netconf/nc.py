@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""nc.py - a NETCONF client for the tests of tsn-netconfd, on ncclient (Debian's
+python3-ncclient): a client nobody on this project wrote.
+
+Every command prints one JSON object on stdout: {"ok": true, ...} or
+{"ok": false, "tag": ..., "path": ..., "message": ..., "app_tag": ..., "errors": [...]}
+for an <rpc-error> (exit 0 either way), and exits 2 when the session itself fails.
+
+  nc.py [--port P] [--user U --key FILE] CMD ARGS...
+    caps                            the server's capabilities
+    schema NAME                     <get-schema> of a module (its YANG text)
+    get-config SOURCE [WD]          <data>'s content as XML (with-defaults WD)
+    get [XPATH]                     <get>, optionally with an XPath filter
+    get-subtree XML                 <get> with a subtree filter
+    edit FILE [DEFAULT-OP] [TEST]   <edit-config> of the candidate with FILE's <config>
+    validate SOURCE                 <validate>
+    commit [TIMEOUT]                <commit>, confirmed when TIMEOUT (s) is given
+    cancel-commit | discard | lock DS | unlock DS
+    lock-race                       A locks the candidate; B's edit, commit and lock fail
+    kill                            A kills B; B's next RPC fails; A goes on
+    confirmed-drop TIMEOUT FILE [PERSIST]  edit + confirmed commit, then end the session
+    confirm PERSIST-ID              the confirming commit from another session
+    sessions N                      N concurrent sessions, each a <get-config>
+    notify SECONDS NAME CMD...      subscribe, run CMD, wait for notification NAME
+"""
+import json
+import subprocess
+import sys
+import threading
+import time
+
+from ncclient import manager
+from ncclient.operations import RPCError
+from ncclient.xml_ import to_ele, to_xml
+
+ARGS = {"port": 830, "user": "admin", "key": None, "host": "127.0.0.1"}
+
+
+def connect():
+    return manager.connect(host=ARGS["host"], port=ARGS["port"], username=ARGS["user"],
+                           key_filename=ARGS["key"], hostkey_verify=False, allow_agent=False,
+                           look_for_keys=False, timeout=60)
+
+
+def rpc_error(e):
+    errs = getattr(e, "errors", None) or [e]
+    return {"ok": False, "tag": e.tag, "path": (e.path or "").strip(), "message": (e.message or "").strip(),
+            "app_tag": getattr(e, "app_tag", None),
+            "errors": [{"tag": x.tag, "path": (x.path or "").strip(), "message": (x.message or "").strip()}
+                       for x in errs]}
+
+
+def data_children(reply):
+    """The content of <data> as XML text (its elements, one after another)."""
+    data = reply.data_ele
+    return "".join(to_xml(c) for c in data)
+
+
+def run(cmd, args):
+    with connect() as m:
+        if cmd == "caps":
+            return {"ok": True, "caps": sorted(m.server_capabilities), "session": m.session_id}
+        if cmd == "schema":
+            return {"ok": True, "text": m.get_schema(args[0]).data}
+        if cmd == "get-config":
+            wd = args[1] if len(args) > 1 else None
+            r = m.get_config(source=args[0], with_defaults=wd) if wd else m.get_config(source=args[0])
+            return {"ok": True, "xml": data_children(r)}
+        if cmd == "get":
+            r = m.get(filter=("xpath", ({"tsnd": "urn:tsnd:yang:tsnd"}, args[0]))) if args else m.get()
+            return {"ok": True, "xml": data_children(r)}
+        if cmd == "get-subtree":
+            r = m.get(filter=("subtree", args[0]))
+            return {"ok": True, "xml": data_children(r)}
+        if cmd == "edit":
+            with open(args[0]) as f:
+                cfg = f.read()
+            kw = {}
+            if len(args) > 1 and args[1] != "-":
+                kw["default_operation"] = args[1]
+            if len(args) > 2:
+                kw["test_option"] = args[2]
+            m.edit_config(target="candidate", config=cfg, **kw)
+            return {"ok": True}
+        if cmd == "validate":
+            m.validate(source=args[0])
+            return {"ok": True}
+        if cmd == "commit":
+            if args:
+                m.commit(confirmed=True, timeout=args[0])
+            else:
+                m.commit()
+            return {"ok": True}
+        if cmd == "cancel-commit":
+            m.cancel_commit()
+            return {"ok": True}
+        if cmd == "discard":
+            m.discard_changes()
+            return {"ok": True}
+        if cmd in ("lock", "unlock"):
+            getattr(m, cmd)(target=args[0])
+            return {"ok": True}
+        if cmd == "lock-race":
+            out = {"ok": True}
+            m.lock(target="candidate")
+            with connect() as b:
+                for name, fn in (("edit", lambda: b.edit_config(target="candidate", config=EDIT_LOG_LEVEL)),
+                                 ("commit", lambda: b.commit()),
+                                 ("lock", lambda: b.lock(target="candidate"))):
+                    try:
+                        fn()
+                        out[name] = "ok"
+                    except RPCError as e:
+                        out[name] = e.tag
+            m.unlock(target="candidate")
+            with connect() as b:
+                b.lock(target="candidate")
+                b.unlock(target="candidate")
+                out["after_unlock"] = "ok"
+            return out
+        if cmd == "kill":
+            out = {"ok": True}
+            b = connect()
+            m.kill_session(b.session_id)
+            try:
+                b.get_config(source="running")
+                out["victim"] = "alive"
+            except Exception as e:  # noqa: BLE001 - any failure shows the kill
+                out["victim"] = type(e).__name__
+            m.get_config(source="running")
+            out["killer"] = "alive"
+            return out
+        if cmd == "confirmed-drop":
+            with open(args[1]) as f:
+                m.edit_config(target="candidate", config=f.read())
+            persist = args[2] if len(args) > 2 else None
+            m.commit(confirmed=True, timeout=args[0], persist=persist)
+            return {"ok": True}
+        if cmd == "confirm":
+            m.commit(persist_id=args[0])
+            return {"ok": True}
+        if cmd == "notify":
+            # subscribe, run the command, wait for the notification named args[1]
+            m.create_subscription()
+            subprocess.run(args[2:], check=True, stdout=subprocess.DEVNULL)
+            deadline = time.monotonic() + float(args[0])
+            seen = []
+            while time.monotonic() < deadline:
+                n = m.take_notification(block=True, timeout=1)
+                if n is None:
+                    continue
+                seen.append(n.notification_xml)
+                if "<" + args[1] in n.notification_xml:
+                    return {"ok": True, "xml": n.notification_xml}
+            return {"ok": False, "seen": seen}
+        if cmd == "sessions":
+            n = int(args[0])
+            results = []
+            lock = threading.Lock()
+
+            def one():
+                try:
+                    with connect() as s:
+                        s.get_config(source="running")
+                    r = "ok"
+                except Exception as e:  # noqa: BLE001
+                    r = type(e).__name__ + ": " + str(e)[:100]
+                with lock:
+                    results.append(r)
+            threads = [threading.Thread(target=one) for _ in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return {"ok": True, "good": results.count("ok"), "bad": [r for r in results if r != "ok"][:5]}
+    raise SystemExit("unknown command " + cmd)
+
+
+EDIT_LOG_LEVEL = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+<tsnd xmlns="urn:tsnd:yang:tsnd"><daemon><log-level>debug</log-level></daemon></tsnd></config>"""
+
+
+def main(argv):
+    while argv and argv[0].startswith("--"):
+        ARGS[argv[0][2:]] = int(argv[1]) if argv[0] == "--port" else argv[1]
+        argv = argv[2:]
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        out = run(argv[0], argv[1:])
+    except RPCError as e:
+        out = rpc_error(e)
+    except Exception as e:  # noqa: BLE001 - the session failed: say how
+        print(json.dumps({"ok": False, "session_error": type(e).__name__ + ": " + str(e)}))
+        return 2
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
