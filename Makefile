@@ -308,5 +308,8 @@ clean:
 # tsncnc, the network planner
 include cnc/cnc.mk
 
+# tsn-netconfd and tsn-yang, the NETCONF/YANG face
+include netconf/netconf.mk
+
 # make deb: the Debian package (dist/deb.mk, dist/debian/).
 include dist/deb.mk
