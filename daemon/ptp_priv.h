@@ -111,6 +111,8 @@ struct ptp {
 	uint64_t last_sample_ns;
 	int64_t last_ingress_ns;
 	int64_t last_offset_ns;
+	uint64_t unmeasured;		/* Syncs ptp4l took without a measurement */
+	uint64_t last_unmeasured_ns;
 	uint8_t sample_gm[8];
 	bool have_sample_gm;
 	struct sample window[PTP_WINDOW_MAX];
@@ -137,6 +139,8 @@ bool ptp_ptp4l_running(const struct ptp *p);
 void ptp_sync_evaluate(struct ptp *p, uint64_t now);
 /* A TIME_STATUS_NP arrived: a new offset sample if its ingress time moved. */
 void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint64_t now);
+/* Whether a TIME_STATUS_NP sample holds a measurement (see ptp_sync.c). */
+bool ptp_sync_sample_measured(bool have_cds, int64_t mean_path_delay_ns, int64_t master_offset_ns);
 /* The time-properties data set arrived: keep the kernel's TAI offset in line. */
 void ptp_sync_update_kernel_tai(struct ptp *p);
 uint64_t ptp_sync_stale_after_ns(const struct ptp *p);

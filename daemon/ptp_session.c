@@ -26,6 +26,7 @@ void ptp_session_reset(struct ptp *p)
 	p->last_ingress_ns = 0;
 	/* Samples of an earlier ptp4l say nothing about this one. */
 	p->last_sample_ns = 0;
+	p->last_unmeasured_ns = 0;
 	p->streak = false;
 	for (size_t i = 0; i < sizeof(p->reqs) / sizeof(p->reqs[0]); i++)
 		p->reqs[i].open = false;

@@ -59,6 +59,8 @@ static json_object *window_json(const struct ptp *p)
 	json_object_object_add(o, "max_ns", p->win_count ? json_object_new_int64(max) : NULL);
 	json_object_object_add(o, "mean_ns", p->win_count ? json_object_new_int64(
 		(int64_t)(sum / (double)p->win_count + (sum >= 0 ? 0.5 : -0.5))) : NULL);
+	/* Syncs ptp4l took without a delay measurement: never samples (ptp_sync.c). */
+	json_object_object_add(o, "unmeasured_syncs", json_object_new_uint64(p->unmeasured));
 	return o;
 }
 

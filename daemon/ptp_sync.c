@@ -43,6 +43,20 @@ static uint64_t abs64(int64_t v)
 	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 }
 
+/* Did ptp4l measure anything with this Sync?  ptp4l sets TIME_STATUS_NP's
+ * ingress_time on every Sync it takes, but computes master_offset only once its
+ * delay filter holds a path delay (an answered Delay_Req or Pdelay_Req); until
+ * then master_offset keeps its start value 0, and so does CURRENT_DATA_SET's
+ * meanPathDelay, which ptp4l sets from the same measurement.  That is the case
+ * for about a second after every ptp4l start, and for good when the master
+ * never answers (a P2P master next to an E2E port, or the reverse).  A real
+ * measurement gives both exactly 0 ns practically never, so: offset 0 counts
+ * only beside a known non-zero path delay. */
+bool ptp_sync_sample_measured(bool have_cds, int64_t mean_path_delay_ns, int64_t master_offset_ns)
+{
+	return master_offset_ns != 0 || (have_cds && mean_path_delay_ns != 0);
+}
+
 /* A new offset sample (a TIME_STATUS_NP whose ingress time moved). */
 void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint64_t now)
 {
@@ -51,6 +65,15 @@ void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint6
 	if (!ts->gm_present || ts->ingress_time_ns == 0 || ts->ingress_time_ns == p->last_ingress_ns)
 		return;
 	p->last_ingress_ns = ts->ingress_time_ns;
+	/* The CURRENT_DATA_SET of the same poll arrives before TIME_STATUS_NP. */
+	if (!ptp_sync_sample_measured(p->have_cds, p->have_cds ? pmc_scaled_ns(p->cds.delay_scaled) : 0,
+				      ts->master_offset_ns)) {
+		/* Sync came, but nothing was measured: neither a sample nor in the threshold. */
+		p->unmeasured++;
+		p->last_unmeasured_ns = now;
+		p->streak = false;
+		return;
+	}
 	if (!p->have_sample_gm || memcmp(p->sample_gm, ts->gm_id, 8) != 0) {
 		/* A new grandmaster: its offsets start a new window and a new lock. */
 		if (p->have_sample_gm)
@@ -121,6 +144,16 @@ bool ptp_sync_self_grandmaster(const struct ptp *p)
 	return p->have_dds && p->have_pds && memcmp(p->dds.clock_id, p->pds.gm_id, 8) == 0;
 }
 
+/* The delay mechanism of the following port (PORT_DATA_SET's delayMechanism:
+ * 1 E2E, 2 P2P), for the messages above. */
+static const char *delay_mechanism_name(const struct ptp *p)
+{
+	for (size_t i = 0; i < p->n_ports; i++)
+		if (port_follows(&p->ports[i]))
+			return p->ports[i].ds.delay_mechanism == 2 ? "Pdelay_Req" : "Delay_Req";
+	return "delay";
+}
+
 static enum ptp_sync_state decide(struct ptp *p, uint64_t now, char *why, size_t len)
 {
 	char a[48], b[48];
@@ -173,7 +206,11 @@ static enum ptp_sync_state decide(struct ptp *p, uint64_t now, char *why, size_t
 	}
 	if (follow) {
 		/* A port follows a master, but no fresh sample came. */
-		if (!p->last_sample_ns)
+		if (p->last_unmeasured_ns > p->last_sample_ns && now - p->last_unmeasured_ns <= ptp_sync_stale_after_ns(p))
+			snprintf(why, len, "Sync messages arrive, but ptp4l has measured no path delay "
+				 "(offset and mean path delay 0: no answer to its %s requests; does the master use "
+				 "the same delay mechanism?)", delay_mechanism_name(p));
+		else if (!p->last_sample_ns)
 			snprintf(why, len, "waiting for Sync messages from the master");
 		else
 			snprintf(why, len, "no Sync sample for %llus",
