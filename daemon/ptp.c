@@ -309,6 +309,7 @@ static void set_params(struct ptp *p, const struct tsn_config *cfg, const struct
 	p->domain = cfg->ptp.domain;
 	p->lock_threshold_ns = cfg->ptp.lock_threshold_ns;
 	p->lock_time_ns = cfg->ptp.lock_time_ns;
+	p->neighbor_thresh_ns = ptp_effective_neighbor_thresh_ns(&cfg->ptp);
 	p->log_sync_interval = ptp_effective_log_sync(&cfg->ptp);
 	p->transport_specific = ptp_effective_transport_specific(&cfg->ptp);
 	if (plan) {

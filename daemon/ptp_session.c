@@ -150,6 +150,7 @@ void ptp_handle_datagram(struct ptp *p, const uint8_t *buf, size_t len, uint64_t
 					 pmc_port_state_name(m.u.pods.state));
 			pp->ds = m.u.pods;
 			pp->have_ds = true;
+			ptp_sync_check_peer_delay(p, pp);
 		}
 		break;
 	case PMC_ID_PORT_PROPERTIES_NP:

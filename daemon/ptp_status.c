@@ -224,7 +224,7 @@ json_object *ptp_status_json(const struct ptp *p)
 json_object *ptp_summary_json(const struct ptp *p)
 {
 	json_object *o = json_object_new_object();
-	char msg[256], gm[24];
+	char msg[448], gm[24];
 
 	if (!p || !p->enabled) {
 		json_object_object_add(o, "state", json_object_new_string("disabled"));

@@ -96,6 +96,57 @@ void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint6
 	}
 }
 
+/* PORT_DATA_SET's delayMechanism: 2 is P2P. */
+#define PMC_DELAY_P2P 2
+
+/* The peer delay of a P2P port that ptp4l measured and judges too long, in ns; 0
+ * if none.  Above neighborPropDelayThresh ptp4l declares the neighbor not
+ * 802.1AS-capable and takes no time from it (software timestamps on veth measure
+ * 1-3 us against gptp's 800 ns). */
+static int64_t peer_delay_over(const struct ptp *p, const struct pport *pp)
+{
+	if (!pp->have_ds || pp->ds.delay_mechanism != PMC_DELAY_P2P)
+		return 0;
+	int64_t d = pmc_scaled_ns(pp->ds.peer_delay_scaled);
+	return d > 0 && (uint64_t)d > p->neighbor_thresh_ns ? d : 0;
+}
+
+void ptp_sync_check_peer_delay(struct ptp *p, struct pport *pp)
+{
+	char a[48], b[48];
+	int64_t d = peer_delay_over(p, pp);
+
+	if (d && !pp->npd_over) {
+		tsn_format_duration((uint64_t)d, a, sizeof(a));
+		tsn_format_duration(p->neighbor_thresh_ns, b, sizeof(b));
+		log_warn("ptp: port %s: measured peer delay %s is above neighborPropDelayThresh %s: ptp4l "
+			 "takes no time through this port; raise ptp.neighbor-prop-delay-thresh if the link "
+			 "is right (software timestamps measure microseconds)", pp->name, a, b);
+	} else if (!d && pp->npd_over && pp->have_ds) {
+		log_info("ptp: port %s: peer delay within neighborPropDelayThresh again", pp->name);
+	}
+	pp->npd_over = d != 0;
+}
+
+/* " (port X: measured peer delay D is above neighborPropDelayThresh T ...)" for
+ * the first such port, or "". */
+static void peer_delay_note(const struct ptp *p, char *out, size_t len)
+{
+	char a[48], b[48];
+
+	out[0] = '\0';
+	for (size_t i = 0; i < p->n_ports; i++) {
+		int64_t d = peer_delay_over(p, &p->ports[i]);
+		if (!d)
+			continue;
+		tsn_format_duration((uint64_t)d, a, sizeof(a));
+		tsn_format_duration(p->neighbor_thresh_ns, b, sizeof(b));
+		snprintf(out, len, "; port %s: measured peer delay %s is above neighborPropDelayThresh %s, "
+			 "so ptp4l takes no time through it (ptp.neighbor-prop-delay-thresh)", p->ports[i].name, a, b);
+		return;
+	}
+}
+
 /* ====================================================================== */
 /* Sync state                                                             */
 /* ====================================================================== */
@@ -217,16 +268,18 @@ static enum ptp_sync_state decide(struct ptp *p, uint64_t now, char *why, size_t
 				 (unsigned long long)((now - p->last_sample_ns) / 1000000000ull));
 		return p->was_locked ? PTP_SYNC_HOLDOVER : PTP_SYNC_LOCKING;
 	}
+	char note[256];
+	peer_delay_note(p, note, sizeof(note));
 	if (ptp_sync_self_grandmaster(p)) {
 		p->was_locked = false;
-		snprintf(why, len, "this clock is the grandmaster");
+		snprintf(why, len, "this clock is the grandmaster%s", note);
 		return PTP_SYNC_FREE_RUNNING;
 	}
 	if (p->was_locked) {
-		snprintf(why, len, "no port follows a master");
+		snprintf(why, len, "no port follows a master%s", note);
 		return PTP_SYNC_HOLDOVER;
 	}
-	snprintf(why, len, "no master to follow");
+	snprintf(why, len, "no master to follow%s", note);
 	return PTP_SYNC_FREE_RUNNING;
 }
 

@@ -601,6 +601,83 @@ static void test_unmeasured_syncs(void)
 	tsn_diags_free(&d);
 }
 
+static void feed_port_p2p(struct ptp *p, uint16_t port, uint8_t state, int64_t peer_delay_ns, uint64_t now)
+{
+	uint8_t d[PMC_PORT_DS_LEN] = { 0 };
+	memcpy(d, self_id, 8);
+	put16(d + 8, port);
+	d[10] = state;
+	put64(d + 12, (uint64_t)peer_delay_ns << 16);	/* peerMeanPathDelay */
+	d[23] = 2;					/* delayMechanism P2P */
+	feed(p, PMC_ID_PORT_DATA_SET, d, sizeof(d), now);
+}
+
+static const char *sync_reason(struct ptp *p, char *buf, size_t len)
+{
+	json_object *st = ptp_status_json(p);
+	snprintf(buf, len, "%s", json_object_get_string(tu_jget(tu_jget(st, "sync"), "reason")));
+	json_object_put(st);
+	return buf;
+}
+
+/* neighborPropDelayThresh: settable (ptp.neighbor-prop-delay-thresh), and a
+ * measured peer delay above it is named in the sync reason, not only "this
+ * clock is the grandmaster" (gptp's 800 ns against 1-3 us on veth). */
+static void test_neighbor_thresh(void)
+{
+	struct tsn_diags d;
+	char why[512];
+	struct tsn_config *cfg = ptp_config("  profile: gptp\n  ports:\n    - { name: tp0 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 800);
+	struct ptp *p = ptp_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ptp_test_setup(p, cfg, true);
+	uint64_t t = evloop_now_ns();
+	feed_clock(p, self_id, t);
+	feed_port_p2p(p, 1, PMC_PS_MASTER, 2500, t);
+	CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_FREE_RUNNING);
+	sync_reason(p, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "this clock is the grandmaster"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "port tp0: measured peer delay 2500ns is above neighborPropDelayThresh 800ns"));
+	/* Within the threshold: nothing to add. */
+	feed_port_p2p(p, 1, PMC_PS_MASTER, 700, t);
+	CU_ASSERT_STRING_EQUAL(sync_reason(p, why, sizeof(why)), "this clock is the grandmaster");
+	ptp_free(p);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+
+	/* Set in the configuration: in the generated file instead of gPTP.cfg's 800. */
+	cfg = ptp_config("  profile: gptp\n  neighbor-prop-delay-thresh: 50us\n  ports:\n    - { name: tp0 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 50000);
+	struct ptp_plan plan = soft_plan(false);
+	char *text = ptp_render_ptp4l(cfg, &plan);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT(has_setting(text, "neighborPropDelayThresh", "50000"));
+	CU_ASSERT_FALSE(has_setting(text, "neighborPropDelayThresh", "800"));
+	free(text);
+	p = ptp_new(NULL);
+	ptp_test_setup(p, cfg, true);
+	feed_clock(p, self_id, t);
+	feed_port_p2p(p, 1, PMC_PS_MASTER, 2500, t);
+	CU_ASSERT_STRING_EQUAL(sync_reason(p, why, sizeof(why)), "this clock is the grandmaster");
+	ptp_free(p);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+
+	/* The default profile: linuxptp's 20 ms; a ptp.options value wins. */
+	cfg = ptp_config("  options: { neighborPropDelayThresh: 1234 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 1234);
+	size_t n_options = cfg->ptp.n_options;
+	cfg->ptp.n_options = 0;
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 20000000);
+	cfg->ptp.n_options = n_options;
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+}
+
 /* ptp_locked_for follows the real clock: a streak that began `lock-time` ago. */
 static void test_locked_for(void)
 {
@@ -651,6 +728,7 @@ int main(void)
 		{ "sync-state machine", test_state_machine },
 		{ "Syncs without a delay measurement are no samples", test_unmeasured_syncs },
 		{ "ptp_locked_for", test_locked_for },
+		{ "neighborPropDelayThresh: setting and measured peer delay", test_neighbor_thresh },
 		{ "kernel TAI offset: when tsnd sets it", test_kernel_tai },
 	};
 
