@@ -20,6 +20,7 @@ SYNC_LOG=-2		# logSyncInterval of every instance: 4 Sync messages a second
 TSND_TRANSPORT=l2	# ptp.transport of tsnd's ptp4l
 MASTER_TRANSPORT=L2	# network_transport of the plain ptp4l instances
 MASTER_DELAY=E2E	# their delay_mechanism
+MASTER_EXTRA=""		# more [global] lines for them
 
 # ptp_tsnd_config FILE [OPTION: VALUE]...: tsnd with PTP on both ports; extra
 # lines go under ptp.options.
@@ -75,6 +76,7 @@ logSyncInterval         $SYNC_LOG
 verbose                 1
 use_syslog              0
 summary_interval        6
+$MASTER_EXTRA
 [$iface]
 EOF
 	lab_spawn MASTER_PID "$IT_PEER" "$PTP4L" -f "$conf" >>"$IT_DIR/$name.log" 2>&1
@@ -525,9 +527,40 @@ test_p2p_master_never_locked() {
 	expect_no_match "$(cat "$IT_LOG")" 'ptp: locked to grandmaster' "no lock in the log"
 }
 
+# ---- gPTP on veth: neighborPropDelayThresh (issue 19) ------------------------------
+
+# gPTP.cfg's 800 ns neighborPropDelayThresh is below what software timestamps
+# measure on veth (1-3 us): tsnd's ptp4l takes no time from the grandmaster, and
+# tsnd says which port measured which peer delay against which threshold (it
+# said only "this clock is the grandmaster").  Raised with
+# ptp.neighbor-prop-delay-thresh, it locks.
+test_gptp_neighbor_thresh() {
+	MASTER_DELAY=P2P
+	# The grandmaster speaks gPTP too, and accepts the veth's peer delay itself.
+	MASTER_EXTRA=$(printf '%-24s%s\n' gmCapable 1 transportSpecific 0x1 ptp_dst_mac 01:80:C2:00:00:0E \
+		follow_up_info 1 assume_two_step 1 path_trace_enabled 1 neighborPropDelayThresh 100000)
+	start_master gm p1 100
+	ptp_tsnd_config "$IT_DIR/ptp.yaml"
+	sed -i 's/^  enabled: true/  enabled: true\n  profile: gptp/' "$IT_DIR/ptp.yaml"
+	it_start_tsnd "$IT_DIR/ptp.yaml"
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +800$' "gPTP.cfg's threshold"
+	wait_status 30 '.sync.reason | test("port sw0p1: measured peer delay [0-9.]+[nu]s is above neighborPropDelayThresh 800ns")' \
+		"the reason names the port, the measured delay and the threshold"
+	expect_json "$PTP_JSON" '.sync.state != "locked" and .grandmaster.is_self == true' "not synced"
+	expect_match "$(cat "$IT_LOG")" 'port sw0p1: measured peer delay .* is above neighborPropDelayThresh 800ns' \
+		"warned in the log"
+	# The threshold from the configuration: ptp4l restarts with it and locks.
+	sed -i 's/^  profile: gptp/  profile: gptp\n  neighbor-prop-delay-thresh: 100us/' "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +100000$' "the configured threshold"
+	wait_status 40 '.sync.state == "locked" and .grandmaster.is_self == false and .grandmaster.priority1 == 100' \
+		"locked to the grandmaster with 100us"
+}
+
 [[ -x $PTP4L && -x $PMC ]] || { echo "FAIL setup: $PTP4L and $PMC are needed (package linuxptp)"; exit 1; }
 it_main generated_config sync_and_pmc_agree grandmaster_failover ptp4l_restarted \
 	reload_restarts_only_on_change reenabled_same_settings conf_install_failure_fails_reload \
 	failed_reload_restores_conf \
 	require_sync_holds_schedule stopped_with_tsnd \
-	udpv4_restarts udpv6_restarts udp_enable_refused_without_capability p2p_master_never_locked
+	udpv4_restarts udpv6_restarts udp_enable_refused_without_capability p2p_master_never_locked \
+	gptp_neighbor_thresh
