@@ -551,6 +551,14 @@ test_gptp_neighbor_thresh() {
 		"warned in the log"
 	# The threshold from the configuration: ptp4l restarts with it and locks.
 	sed -i 's/^  profile: gptp/  profile: gptp\n  neighbor-prop-delay-thresh: 100us/' "$IT_DIR/ptp.yaml"
+	# ... given twice (also as a ptp4l option): refused at the option, nothing changes.
+	cp "$IT_DIR/ptp.yaml" "$IT_DIR/ptp-twice.yaml"
+	printf '    neighborPropDelayThresh: 5000\n' >>"$IT_DIR/ptp.yaml"
+	expect_exit 5 tsnctl_sw config reload		# config-invalid
+	expect_match "$ERR" 'ptp\.yaml:[0-9]+:[0-9]+: ptp\.options\.neighborPropDelayThresh: .*set twice' \
+		"the error at the option's line"
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +800$' "file unchanged"
+	mv "$IT_DIR/ptp-twice.yaml" "$IT_DIR/ptp.yaml"
 	expect_exit 0 tsnctl_sw config reload
 	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +100000$' "the configured threshold"
 	wait_status 40 '.sync.state == "locked" and .grandmaster.is_self == false and .grandmaster.priority1 == 100' \
