@@ -18,6 +18,13 @@
  *                    and tsnd sets the kernel's TAI offset from PTP (ptp.h)
  *   only in the bounding set, for children (root's execve grants them):
  *     CAP_NET_RAW    ptp4l: raw packet sockets for PTP over Ethernet (L2)
+ *     CAP_NET_BIND_SERVICE  only when ptp is enabled at start: ptp4l over UDPv4
+ *                    or UDPv6 binds ports 319 and 320, and tsnd restarts it
+ *                    (after a crash, after a reload that changes ptp4l.conf) long
+ *                    after this drop.  Bounding set only, not tsnd's own sets nor
+ *                    the ambient set: tsnd never binds a low port, and ambient
+ *                    would need it in tsnd's permitted set; kept whatever the
+ *                    transport, since a reload may switch L2 to UDP
  *
  * Dropped, among them: CAP_PERFMON (with CAP_BPF, needed to load the programs:
  * the verifier's pointer rules; tsnd loads them only at start), CAP_SYS_ADMIN (needed at start to mount a bpf filesystem
@@ -54,6 +61,8 @@ static size_t kept_caps(const struct tsn_config *cfg, struct kept_cap *out)
 	out[n++] = (struct kept_cap){ CAP_BPF, true };
 	out[n++] = (struct kept_cap){ CAP_CHOWN, true };
 	out[n++] = (struct kept_cap){ CAP_NET_RAW, false };
+	if (cfg && cfg->ptp.enabled)
+		out[n++] = (struct kept_cap){ CAP_NET_BIND_SERVICE, false };
 	if (cfg && cfg->ptp.enabled && !cfg->ptp.free_running)
 		out[n++] = (struct kept_cap){ CAP_SYS_TIME, true };
 	return n;
@@ -80,6 +89,12 @@ void privs_kept_text(const struct tsn_config *cfg, char *buf, size_t len)
 					 name ? name : "?", k[i].self ? "" : " (children)");
 		cap_free(name);
 	}
+}
+
+bool privs_children_have(int cap)
+{
+	/* 1 in the set, 0 not, -1 (EINVAL) a capability this kernel lacks. */
+	return prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1;
 }
 
 int privs_drop(const struct tsn_config *cfg, char *err, size_t errlen)

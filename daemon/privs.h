@@ -5,6 +5,7 @@
 #ifndef TSND_PRIVS_H
 #define TSND_PRIVS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tsn/config.h"
@@ -17,5 +18,9 @@ int privs_drop(const struct tsn_config *cfg, char *err, size_t errlen);
 /* The capabilities privs_drop keeps for cfg, as text ("cap_net_admin,...") for
  * the log and tests. */
 void privs_kept_text(const struct tsn_config *cfg, char *buf, size_t len);
+
+/* Whether children tsnd starts now still get `cap` (it is in the bounding set):
+ * ptp.c refuses a reload that would start a ptp4l unable to work. */
+bool privs_children_have(int cap);
 
 #endif

@@ -5,6 +5,7 @@
  * reports; docs/ptp.md describes the behaviour. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "evloop.h"
+#include "privs.h"
 #include "ptp_priv.h"
 #include "tsn/log.h"
 
@@ -222,6 +224,15 @@ int ptp_apply(struct ptp *p, const struct tsn_config *cfg, char *err, size_t err
 	pd->enabled = cfg->ptp.enabled;
 	if (!pd->enabled)
 		return 0;
+	/* privs.c keeps CAP_NET_BIND_SERVICE for children only when PTP was on at
+	 * start; a ptp4l over UDP without it fails at bind() and stays in fault. */
+	if (cfg->ptp.transport != TSN_PTP_L2 && !privs_children_have(CAP_NET_BIND_SERVICE)) {
+		snprintf(err, errlen, "ptp: transport %s: ptp4l could not bind ports 319/320, because tsnd "
+			 "started with ptp disabled and dropped CAP_NET_BIND_SERVICE (docs/security.md); "
+			 "restart tsnd to enable ptp over UDP",
+			 cfg->ptp.transport == TSN_PTP_UDPV6 ? "udpv6" : "udpv4");
+		goto fail;
+	}
 
 	tsn_diags_init(&diags, cfg->source);
 	bool ok = ptp_plan_build(cfg, &pd->plan, &diags);
@@ -298,6 +309,7 @@ static void set_params(struct ptp *p, const struct tsn_config *cfg, const struct
 	p->domain = cfg->ptp.domain;
 	p->lock_threshold_ns = cfg->ptp.lock_threshold_ns;
 	p->lock_time_ns = cfg->ptp.lock_time_ns;
+	p->neighbor_thresh_ns = ptp_effective_neighbor_thresh_ns(&cfg->ptp);
 	p->log_sync_interval = ptp_effective_log_sync(&cfg->ptp);
 	p->transport_specific = ptp_effective_transport_specific(&cfg->ptp);
 	if (plan) {

@@ -121,6 +121,9 @@ uint64_t ptp_longest_closed_ns(const struct tsn_cfg_schedule *s, uint32_t tc);
 /* Effective settings (ptp.options win over the profile's). */
 int ptp_effective_log_sync(const struct tsn_cfg_ptp *ptp);		/* logSyncInterval */
 unsigned ptp_effective_transport_specific(const struct tsn_cfg_ptp *ptp);
+/* neighborPropDelayThresh in force, ns: ptp.options, ptp.neighbor-prop-delay-thresh,
+ * then the profile's (gptp 800, linuxptp's 20 ms otherwise). */
+uint64_t ptp_effective_neighbor_thresh_ns(const struct tsn_cfg_ptp *ptp);
 int ptp_effective_delay(const struct tsn_cfg_ptp *ptp, const struct tsn_cfg_ptp_port *port);
 const char *ptp_transport_name(int transport);			/* "UDPv4", "UDPv6", "L2" */
 uint64_t ptp_log_interval_ns(int log_interval);			/* 2^n seconds in ns */

@@ -94,6 +94,17 @@ unsigned ptp_effective_transport_specific(const struct tsn_cfg_ptp *ptp)
 	return ptp->profile == TSN_PTP_GPTP ? 1 : 0;
 }
 
+uint64_t ptp_effective_neighbor_thresh_ns(const struct tsn_cfg_ptp *ptp)
+{
+	long v;
+	if (option_int(ptp, "neighborPropDelayThresh", &v) && v >= 0)
+		return (uint64_t)v;
+	if (ptp->neighbor_prop_delay_thresh_ns)
+		return ptp->neighbor_prop_delay_thresh_ns;
+	/* gPTP.cfg's 800 ns; linuxptp's own default otherwise. */
+	return ptp->profile == TSN_PTP_GPTP ? 800 : 20000000;
+}
+
 int ptp_effective_delay(const struct tsn_cfg_ptp *ptp, const struct tsn_cfg_ptp_port *port)
 {
 	if (port && port->delay_mechanism != TSN_PTP_DELAY_AUTO)
@@ -493,6 +504,12 @@ bool ptp_plan_build(const struct tsn_config *cfg, struct ptp_plan *plan, struct 
 		const struct tsn_cfg_kv *kv = &ptp->options[i];
 		const char *instead = reserved_option(kv->key);
 		char why[256];
+		if (ptp->neighbor_prop_delay_thresh_ns && strcmp(kv->key, "neighborPropDelayThresh") == 0) {
+			report(cfg, diags, TSN_DIAG_ERROR, kv, "'%s' is set twice: here and as "
+			       "ptp.neighbor-prop-delay-thresh; keep one", kv->key);
+			ok = false;
+			continue;
+		}
 		if (instead) {
 			report(cfg, diags, TSN_DIAG_ERROR, kv, "'%s' is managed by tsnd; %s", kv->key, instead);
 			ok = false;
@@ -607,8 +624,15 @@ char *ptp_render_ptp4l(const struct tsn_config *cfg, const struct ptp_plan *plan
 	if (ptp->profile == TSN_PTP_GPTP) {
 		fputs("# profile gptp: IEEE 802.1AS, the settings of linuxptp's gPTP.cfg\n", f);
 		for (size_t i = 0; i < sizeof(gptp_settings) / sizeof(gptp_settings[0]); i++)
-			if (!find_option(ptp, gptp_settings[i].key))
+			if (!find_option(ptp, gptp_settings[i].key) &&
+			    !(ptp->neighbor_prop_delay_thresh_ns &&
+			      strcmp(gptp_settings[i].key, "neighborPropDelayThresh") == 0))
 				kv_line(f, gptp_settings[i].key, gptp_settings[i].value);
+	}
+	if (ptp->neighbor_prop_delay_thresh_ns && !find_option(ptp, "neighborPropDelayThresh")) {
+		fputs("# ptp.neighbor-prop-delay-thresh\n", f);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)ptp->neighbor_prop_delay_thresh_ns);
+		kv_line(f, "neighborPropDelayThresh", num);
 	}
 	if (ptp->n_options) {
 		fputs("# ptp.options\n", f);

@@ -19,6 +19,7 @@ struct pport {
 	int delay;			/* effective enum tsn_ptp_delay */
 	uint16_t number;		/* PTP port number: config order, confirmed by PORT_PROPERTIES_NP */
 	bool have_ds, have_props;
+	bool npd_over;			/* measured peer delay above neighborPropDelayThresh (warned) */
 	struct pmc_port_ds ds;
 	struct pmc_port_props props;
 };
@@ -66,6 +67,7 @@ struct ptp {
 	unsigned transport_specific;
 	int log_sync_interval;
 	uint64_t lock_threshold_ns, lock_time_ns;
+	uint64_t neighbor_thresh_ns;	/* ptp4l's neighborPropDelayThresh */
 	char uds_address[TSN_SOCK_PATH_MAX];
 	char client_path[TSN_SOCK_PATH_MAX];
 	char conf_path[TSN_PATH_MAX];
@@ -102,7 +104,7 @@ struct ptp {
 
 	/* sync state */
 	enum ptp_sync_state sync;
-	char sync_reason[192];
+	char sync_reason[384];
 	uint64_t sync_since_ns;
 	time_t sync_since_wall;
 	bool was_locked;
@@ -111,6 +113,8 @@ struct ptp {
 	uint64_t last_sample_ns;
 	int64_t last_ingress_ns;
 	int64_t last_offset_ns;
+	uint64_t unmeasured;		/* Syncs ptp4l took without a measurement */
+	uint64_t last_unmeasured_ns;
 	uint8_t sample_gm[8];
 	bool have_sample_gm;
 	struct sample window[PTP_WINDOW_MAX];
@@ -137,6 +141,11 @@ bool ptp_ptp4l_running(const struct ptp *p);
 void ptp_sync_evaluate(struct ptp *p, uint64_t now);
 /* A TIME_STATUS_NP arrived: a new offset sample if its ingress time moved. */
 void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint64_t now);
+/* Whether a TIME_STATUS_NP sample holds a measurement (see ptp_sync.c). */
+bool ptp_sync_sample_measured(bool have_cds, int64_t mean_path_delay_ns, int64_t master_offset_ns);
+/* A PORT_DATA_SET arrived: warn once when its measured peer delay is above
+ * neighborPropDelayThresh (ptp4l then never syncs through that port). */
+void ptp_sync_check_peer_delay(struct ptp *p, struct pport *pp);
 /* The time-properties data set arrived: keep the kernel's TAI offset in line. */
 void ptp_sync_update_kernel_tai(struct ptp *p);
 uint64_t ptp_sync_stale_after_ns(const struct ptp *p);

@@ -26,6 +26,7 @@ void ptp_session_reset(struct ptp *p)
 	p->last_ingress_ns = 0;
 	/* Samples of an earlier ptp4l say nothing about this one. */
 	p->last_sample_ns = 0;
+	p->last_unmeasured_ns = 0;
 	p->streak = false;
 	for (size_t i = 0; i < sizeof(p->reqs) / sizeof(p->reqs[0]); i++)
 		p->reqs[i].open = false;
@@ -149,6 +150,7 @@ void ptp_handle_datagram(struct ptp *p, const uint8_t *buf, size_t len, uint64_t
 					 pmc_port_state_name(m.u.pods.state));
 			pp->ds = m.u.pods;
 			pp->have_ds = true;
+			ptp_sync_check_peer_delay(p, pp);
 		}
 		break;
 	case PMC_ID_PORT_PROPERTIES_NP:

@@ -59,6 +59,8 @@ static json_object *window_json(const struct ptp *p)
 	json_object_object_add(o, "max_ns", p->win_count ? json_object_new_int64(max) : NULL);
 	json_object_object_add(o, "mean_ns", p->win_count ? json_object_new_int64(
 		(int64_t)(sum / (double)p->win_count + (sum >= 0 ? 0.5 : -0.5))) : NULL);
+	/* Syncs ptp4l took without a delay measurement: never samples (ptp_sync.c). */
+	json_object_object_add(o, "unmeasured_syncs", json_object_new_uint64(p->unmeasured));
 	return o;
 }
 
@@ -222,7 +224,7 @@ json_object *ptp_status_json(const struct ptp *p)
 json_object *ptp_summary_json(const struct ptp *p)
 {
 	json_object *o = json_object_new_object();
-	char msg[256], gm[24];
+	char msg[448], gm[24];
 
 	if (!p || !p->enabled) {
 		json_object_object_add(o, "state", json_object_new_string("disabled"));

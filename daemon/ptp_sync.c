@@ -43,6 +43,20 @@ static uint64_t abs64(int64_t v)
 	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 }
 
+/* Did ptp4l measure anything with this Sync?  ptp4l sets TIME_STATUS_NP's
+ * ingress_time on every Sync it takes, but computes master_offset only once its
+ * delay filter holds a path delay (an answered Delay_Req or Pdelay_Req); until
+ * then master_offset keeps its start value 0, and so does CURRENT_DATA_SET's
+ * meanPathDelay, which ptp4l sets from the same measurement.  That is the case
+ * for about a second after every ptp4l start, and for good when the master
+ * never answers (a P2P master next to an E2E port, or the reverse).  A real
+ * measurement gives both exactly 0 ns practically never, so: offset 0 counts
+ * only beside a known non-zero path delay. */
+bool ptp_sync_sample_measured(bool have_cds, int64_t mean_path_delay_ns, int64_t master_offset_ns)
+{
+	return master_offset_ns != 0 || (have_cds && mean_path_delay_ns != 0);
+}
+
 /* A new offset sample (a TIME_STATUS_NP whose ingress time moved). */
 void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint64_t now)
 {
@@ -51,6 +65,15 @@ void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint6
 	if (!ts->gm_present || ts->ingress_time_ns == 0 || ts->ingress_time_ns == p->last_ingress_ns)
 		return;
 	p->last_ingress_ns = ts->ingress_time_ns;
+	/* The CURRENT_DATA_SET of the same poll arrives before TIME_STATUS_NP. */
+	if (!ptp_sync_sample_measured(p->have_cds, p->have_cds ? pmc_scaled_ns(p->cds.delay_scaled) : 0,
+				      ts->master_offset_ns)) {
+		/* Sync came, but nothing was measured: neither a sample nor in the threshold. */
+		p->unmeasured++;
+		p->last_unmeasured_ns = now;
+		p->streak = false;
+		return;
+	}
 	if (!p->have_sample_gm || memcmp(p->sample_gm, ts->gm_id, 8) != 0) {
 		/* A new grandmaster: its offsets start a new window and a new lock. */
 		if (p->have_sample_gm)
@@ -70,6 +93,57 @@ void ptp_sync_take_sample(struct ptp *p, const struct pmc_time_status *ts, uint6
 		}
 	} else {
 		p->streak = false;
+	}
+}
+
+/* PORT_DATA_SET's delayMechanism: 2 is P2P. */
+#define PMC_DELAY_P2P 2
+
+/* The peer delay of a P2P port that ptp4l measured and judges too long, in ns; 0
+ * if none.  Above neighborPropDelayThresh ptp4l declares the neighbor not
+ * 802.1AS-capable and takes no time from it (software timestamps on veth measure
+ * 1-3 us against gptp's 800 ns). */
+static int64_t peer_delay_over(const struct ptp *p, const struct pport *pp)
+{
+	if (!pp->have_ds || pp->ds.delay_mechanism != PMC_DELAY_P2P)
+		return 0;
+	int64_t d = pmc_scaled_ns(pp->ds.peer_delay_scaled);
+	return d > 0 && (uint64_t)d > p->neighbor_thresh_ns ? d : 0;
+}
+
+void ptp_sync_check_peer_delay(struct ptp *p, struct pport *pp)
+{
+	char a[48], b[48];
+	int64_t d = peer_delay_over(p, pp);
+
+	if (d && !pp->npd_over) {
+		tsn_format_duration((uint64_t)d, a, sizeof(a));
+		tsn_format_duration(p->neighbor_thresh_ns, b, sizeof(b));
+		log_warn("ptp: port %s: measured peer delay %s is above neighborPropDelayThresh %s: ptp4l "
+			 "takes no time through this port; raise ptp.neighbor-prop-delay-thresh if the link "
+			 "is right (software timestamps measure microseconds)", pp->name, a, b);
+	} else if (!d && pp->npd_over && pp->have_ds) {
+		log_info("ptp: port %s: peer delay within neighborPropDelayThresh again", pp->name);
+	}
+	pp->npd_over = d != 0;
+}
+
+/* " (port X: measured peer delay D is above neighborPropDelayThresh T ...)" for
+ * the first such port, or "". */
+static void peer_delay_note(const struct ptp *p, char *out, size_t len)
+{
+	char a[48], b[48];
+
+	out[0] = '\0';
+	for (size_t i = 0; i < p->n_ports; i++) {
+		int64_t d = peer_delay_over(p, &p->ports[i]);
+		if (!d)
+			continue;
+		tsn_format_duration((uint64_t)d, a, sizeof(a));
+		tsn_format_duration(p->neighbor_thresh_ns, b, sizeof(b));
+		snprintf(out, len, "; port %s: measured peer delay %s is above neighborPropDelayThresh %s, "
+			 "so ptp4l takes no time through it (ptp.neighbor-prop-delay-thresh)", p->ports[i].name, a, b);
+		return;
 	}
 }
 
@@ -119,6 +193,16 @@ static bool fresh(const struct ptp *p, uint64_t now)
 bool ptp_sync_self_grandmaster(const struct ptp *p)
 {
 	return p->have_dds && p->have_pds && memcmp(p->dds.clock_id, p->pds.gm_id, 8) == 0;
+}
+
+/* The delay mechanism of the following port (PORT_DATA_SET's delayMechanism:
+ * 1 E2E, 2 P2P), for the messages above. */
+static const char *delay_mechanism_name(const struct ptp *p)
+{
+	for (size_t i = 0; i < p->n_ports; i++)
+		if (port_follows(&p->ports[i]))
+			return p->ports[i].ds.delay_mechanism == 2 ? "Pdelay_Req" : "Delay_Req";
+	return "delay";
 }
 
 static enum ptp_sync_state decide(struct ptp *p, uint64_t now, char *why, size_t len)
@@ -173,23 +257,29 @@ static enum ptp_sync_state decide(struct ptp *p, uint64_t now, char *why, size_t
 	}
 	if (follow) {
 		/* A port follows a master, but no fresh sample came. */
-		if (!p->last_sample_ns)
+		if (p->last_unmeasured_ns > p->last_sample_ns && now - p->last_unmeasured_ns <= ptp_sync_stale_after_ns(p))
+			snprintf(why, len, "Sync messages arrive, but ptp4l has measured no path delay "
+				 "(offset and mean path delay 0: no answer to its %s requests; does the master use "
+				 "the same delay mechanism?)", delay_mechanism_name(p));
+		else if (!p->last_sample_ns)
 			snprintf(why, len, "waiting for Sync messages from the master");
 		else
 			snprintf(why, len, "no Sync sample for %llus",
 				 (unsigned long long)((now - p->last_sample_ns) / 1000000000ull));
 		return p->was_locked ? PTP_SYNC_HOLDOVER : PTP_SYNC_LOCKING;
 	}
+	char note[256];
+	peer_delay_note(p, note, sizeof(note));
 	if (ptp_sync_self_grandmaster(p)) {
 		p->was_locked = false;
-		snprintf(why, len, "this clock is the grandmaster");
+		snprintf(why, len, "this clock is the grandmaster%s", note);
 		return PTP_SYNC_FREE_RUNNING;
 	}
 	if (p->was_locked) {
-		snprintf(why, len, "no port follows a master");
+		snprintf(why, len, "no port follows a master%s", note);
 		return PTP_SYNC_HOLDOVER;
 	}
-	snprintf(why, len, "no master to follow");
+	snprintf(why, len, "no master to follow%s", note);
 	return PTP_SYNC_FREE_RUNNING;
 }
 

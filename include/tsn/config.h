@@ -157,6 +157,7 @@ struct tsn_cfg_ptp {
 	char uds_address[TSN_SOCK_PATH_MAX];
 	uint64_t lock_threshold_ns;	/* |offset| below this counts as locked */
 	uint64_t lock_time_ns;		/* locked this long before schedules are released */
+	uint64_t neighbor_prop_delay_thresh_ns;	/* 0: the profile's (ptp_config.c) */
 	struct tsn_cfg_ptp_port *ports;
 	size_t n_ports;
 	struct tsn_cfg_kv *options;	/* raw ptp4l [global] options */

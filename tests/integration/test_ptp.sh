@@ -17,6 +17,10 @@ PMC=${PMC:-/usr/sbin/pmc}
 LOCK_THRESHOLD=200us	# well above software-timestamp noise on a loaded machine
 LOCK_TIME=2s
 SYNC_LOG=-2		# logSyncInterval of every instance: 4 Sync messages a second
+TSND_TRANSPORT=l2	# ptp.transport of tsnd's ptp4l
+MASTER_TRANSPORT=L2	# network_transport of the plain ptp4l instances
+MASTER_DELAY=E2E	# their delay_mechanism
+MASTER_EXTRA=""		# more [global] lines for them
 
 # ptp_tsnd_config FILE [OPTION: VALUE]...: tsnd with PTP on both ports; extra
 # lines go under ptp.options.
@@ -37,7 +41,7 @@ ports:
   - { name: sw0p2, xdp: off }
 ptp:
   enabled: true
-  transport: l2
+  transport: $TSND_TRANSPORT
   free-running: true
   uds-address: $IT_DIR/tsnd-ptp4l.sock
   lock-threshold: $LOCK_THRESHOLD
@@ -62,7 +66,8 @@ start_master() {
 	cat >"$conf" <<EOF
 [global]
 priority1               $prio
-network_transport       L2
+network_transport       $MASTER_TRANSPORT
+delay_mechanism         $MASTER_DELAY
 time_stamping           software
 free_running            1
 uds_address             $MASTER_SOCK
@@ -71,6 +76,7 @@ logSyncInterval         $SYNC_LOG
 verbose                 1
 use_syslog              0
 summary_interval        6
+$MASTER_EXTRA
 [$iface]
 EOF
 	lab_spawn MASTER_PID "$IT_PEER" "$PTP4L" -f "$conf" >>"$IT_DIR/$name.log" 2>&1
@@ -427,8 +433,142 @@ test_stopped_with_tsnd() {
 	expect_match "$(cat "$IT_LOG")" "ptp4l \(pid $pid\) stopped" "stop logged"
 }
 
+# ---- UDP transport (issue 19): restarts keep binding ports 319/320 ------------
+
+# Capability bits (linux/capability.h) and /proc/PID/status sets.
+CAP_NET_BIND_SERVICE=10
+cap_has() {
+	local hex
+	hex=$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status")
+	(((0x$hex >> $3) & 1))
+}
+
+# udp_restarts udpv4|udpv6: tsnd's ptp4l over UDP locks to a UDP grandmaster,
+# and so does every ptp4l tsnd starts later: after a crash and after a reload
+# that changes ptp4l.conf.  (tsnd had dropped CAP_NET_BIND_SERVICE, and every
+# restarted ptp4l failed with "bind failed: Permission denied".)
+udp_restarts() {
+	TSND_TRANSPORT=$1
+	MASTER_TRANSPORT=${1^^}
+	MASTER_TRANSPORT=${MASTER_TRANSPORT/UDPV/UDPv}
+	# UDPv4 multicast needs an address on each end; IPv6 has its link-local ones.
+	lab_exec "$IT_NS" ip addr add 192.0.2.1/24 dev sw0p1
+	lab_on_cleanup lab_exec "$IT_NS" ip addr del 192.0.2.1/24 dev sw0p1
+	lab_exec "$IT_PEER" ip addr add 192.0.2.2/24 dev p1
+	lab_on_cleanup lab_exec "$IT_PEER" ip addr del 192.0.2.2/24 dev p1
+	start_master gm p1 100
+	start_switch
+	wait_status 30 '.sync.state == "locked"' "first ptp4l over $1 locked"
+	local pid
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	# A crash: the restarted ptp4l binds and locks again.
+	kill -KILL "$pid"
+	wait_status 10 ".processes.ptp4l.state == \"running\" and .processes.ptp4l.pid != $pid" "ptp4l restarted"
+	wait_status 30 '.sync.state == "locked"' "locked after the crash restart over $1"
+	# A reload that changes ptp4l.conf: the new ptp4l binds and locks too.
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	ptp_tsnd_config "$IT_DIR/ptp.yaml" "announceReceiptTimeout: 4"
+	expect_exit 0 tsnctl_sw config reload
+	wait_status 10 ".processes.ptp4l.state == \"running\" and .processes.ptp4l.pid != $pid" \
+		"ptp4l restarted by the reload"
+	wait_status 30 '.sync.state == "locked"' "locked after the reload over $1"
+	expect_no_match "$(cat "$IT_LOG")" 'bind failed|Permission denied' "no bind failure in the log"
+	# Least privilege: the capability is for the children only.
+	pid=$(jq -r .processes.ptp4l.pid <<<"$PTP_JSON")
+	cap_has "$pid" CapEff $CAP_NET_BIND_SERVICE || it_fail "ptp4l $pid lacks CAP_NET_BIND_SERVICE"
+	cap_has "$TSND_PID" CapBnd $CAP_NET_BIND_SERVICE || it_fail "CAP_NET_BIND_SERVICE not in the bounding set"
+	cap_has "$TSND_PID" CapPrm $CAP_NET_BIND_SERVICE && it_fail "tsnd itself holds CAP_NET_BIND_SERVICE"
+	expect_match "$(cat "$IT_LOG")" 'dropped every capability but .*cap_net_bind_service \(children\)' \
+		"kept for children, logged"
+}
+
+test_udpv4_restarts() { udp_restarts udpv4; }
+test_udpv6_restarts() { udp_restarts udpv6; }
+
+# tsnd started without PTP keeps no CAP_NET_BIND_SERVICE: a reload that enables
+# PTP over UDP is refused with the reason, and nothing starts.
+test_udp_enable_refused_without_capability() {
+	ptp_tsnd_config "$IT_DIR/ptp.yaml"
+	sed -i 's/^  enabled: true/  enabled: false/' "$IT_DIR/ptp.yaml"
+	it_start_tsnd "$IT_DIR/ptp.yaml"
+	cap_has "$TSND_PID" CapBnd $CAP_NET_BIND_SERVICE && it_fail "kept CAP_NET_BIND_SERVICE without ptp"
+	sed -i 's/^  enabled: false/  enabled: true/; s/^  transport: .*/  transport: udpv6/' "$IT_DIR/ptp.yaml"
+	expect_exit 1 tsnctl_sw config reload
+	expect_match "$ERR" 'CAP_NET_BIND_SERVICE' "the error names the capability"
+	expect_match "$ERR" 'restart tsnd' "and the way out"
+	expect_json "$(ptp_status)" '.enabled == false' "ptp still disabled"
+	# Over L2 it needs no low port: the same reload goes through.
+	sed -i 's/^  transport: .*/  transport: l2/' "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	wait_status 15 '.processes.ptp4l.state == "running" and .clock.identity != null' "ptp4l over L2 runs"
+}
+
+# ---- a master that never answers Delay_Req (issue 19) ---------------------------
+
+# A P2P grandmaster next to tsnd's E2E port: ptp4l takes its Sync messages but
+# never gets a Delay_Resp, so it measures nothing (offset and path delay stay 0).
+# tsnd must never call that locked.  (It did within seconds.)
+test_p2p_master_never_locked() {
+	MASTER_DELAY=P2P
+	start_master gm p1 100
+	start_switch
+	wait_status 20 '.ports[0].state == "UNCALIBRATED" and .offset_window.unmeasured_syncs >= 4' \
+		"Syncs arrive on sw0p1 without a measurement"
+	# Well past announce timeout + lock-time (2 s): a wrongly counted sample
+	# would have locked by now.
+	local n
+	for ((n = 0; n < 20; n++)); do
+		PTP_JSON=$(ptp_status)
+		expect_json "$PTP_JSON" '.sync.state == "locking"' "never locked ($n)" >/dev/null
+		sleep 0.5
+	done
+	expect_json "$PTP_JSON" '.offset_window.samples == 0' "no offset sample"
+	expect_match "$(jq -r .sync.reason <<<"$PTP_JSON")" 'measured no path delay.*Delay_Req' "the reason says why"
+	expect_no_match "$(cat "$IT_LOG")" 'ptp: locked to grandmaster' "no lock in the log"
+}
+
+# ---- gPTP on veth: neighborPropDelayThresh (issue 19) ------------------------------
+
+# gPTP.cfg's 800 ns neighborPropDelayThresh is below what software timestamps
+# measure on veth (1-3 us): tsnd's ptp4l takes no time from the grandmaster, and
+# tsnd says which port measured which peer delay against which threshold (it
+# said only "this clock is the grandmaster").  Raised with
+# ptp.neighbor-prop-delay-thresh, it locks.
+test_gptp_neighbor_thresh() {
+	MASTER_DELAY=P2P
+	# The grandmaster speaks gPTP too, and accepts the veth's peer delay itself.
+	MASTER_EXTRA=$(printf '%-24s%s\n' gmCapable 1 transportSpecific 0x1 ptp_dst_mac 01:80:C2:00:00:0E \
+		follow_up_info 1 assume_two_step 1 path_trace_enabled 1 neighborPropDelayThresh 100000)
+	start_master gm p1 100
+	ptp_tsnd_config "$IT_DIR/ptp.yaml"
+	sed -i 's/^  enabled: true/  enabled: true\n  profile: gptp/' "$IT_DIR/ptp.yaml"
+	it_start_tsnd "$IT_DIR/ptp.yaml"
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +800$' "gPTP.cfg's threshold"
+	wait_status 30 '.sync.reason | test("port sw0p1: measured peer delay [0-9.]+[nu]s is above neighborPropDelayThresh 800ns")' \
+		"the reason names the port, the measured delay and the threshold"
+	expect_json "$PTP_JSON" '.sync.state != "locked" and .grandmaster.is_self == true' "not synced"
+	expect_match "$(cat "$IT_LOG")" 'port sw0p1: measured peer delay .* is above neighborPropDelayThresh 800ns' \
+		"warned in the log"
+	# The threshold from the configuration: ptp4l restarts with it and locks.
+	sed -i 's/^  profile: gptp/  profile: gptp\n  neighbor-prop-delay-thresh: 100us/' "$IT_DIR/ptp.yaml"
+	# ... given twice (also as a ptp4l option): refused at the option, nothing changes.
+	cp "$IT_DIR/ptp.yaml" "$IT_DIR/ptp-twice.yaml"
+	printf '    neighborPropDelayThresh: 5000\n' >>"$IT_DIR/ptp.yaml"
+	expect_exit 5 tsnctl_sw config reload		# config-invalid
+	expect_match "$ERR" 'ptp\.yaml:[0-9]+:[0-9]+: ptp\.options\.neighborPropDelayThresh: .*set twice' \
+		"the error at the option's line"
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +800$' "file unchanged"
+	mv "$IT_DIR/ptp-twice.yaml" "$IT_DIR/ptp.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	expect_match "$(cat "$IT_DIR/state/ptp4l.conf")" '^neighborPropDelayThresh +100000$' "the configured threshold"
+	wait_status 40 '.sync.state == "locked" and .grandmaster.is_self == false and .grandmaster.priority1 == 100' \
+		"locked to the grandmaster with 100us"
+}
+
 [[ -x $PTP4L && -x $PMC ]] || { echo "FAIL setup: $PTP4L and $PMC are needed (package linuxptp)"; exit 1; }
 it_main generated_config sync_and_pmc_agree grandmaster_failover ptp4l_restarted \
 	reload_restarts_only_on_change reenabled_same_settings conf_install_failure_fails_reload \
 	failed_reload_restores_conf \
-	require_sync_holds_schedule stopped_with_tsnd
+	require_sync_holds_schedule stopped_with_tsnd \
+	udpv4_restarts udpv6_restarts udp_enable_refused_without_capability p2p_master_never_locked \
+	gptp_neighbor_thresh

@@ -421,6 +421,15 @@ static void feed_time_status(struct ptp *p, int64_t offset, uint64_t ingress, ui
 	feed(p, PMC_ID_TIME_STATUS_NP, d, sizeof(d), now);
 }
 
+/* CURRENT_DATA_SET: offsetFromMaster and meanPathDelay as TimeIntervals (ns << 16). */
+static void feed_current(struct ptp *p, int64_t offset, int64_t delay, uint64_t now)
+{
+	uint8_t d[PMC_CURRENT_DS_LEN] = { 0 };
+	put64(d + 2, (uint64_t)offset << 16);
+	put64(d + 10, (uint64_t)delay << 16);
+	feed(p, PMC_ID_CURRENT_DATA_SET, d, sizeof(d), now);
+}
+
 static void feed_clock(struct ptp *p, const uint8_t gm[8], uint64_t now)
 {
 	uint8_t dds[PMC_DEFAULT_DS_LEN] = { 0 }, pds[PMC_PARENT_DS_LEN] = { 0 };
@@ -489,7 +498,9 @@ static void test_state_machine(void)
 	ptp_evaluate(p, t + 7 * s + 4 * s + 1);
 	CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_HOLDOVER);
 	CU_ASSERT_EQUAL(unlock_events, 2);
-	/* Samples again: locking, then locked. */
+	/* Samples again: locking, then locked.  An offset of exactly 0 is a
+	 * measurement here, beside a measured path delay. */
+	feed_current(p, 0, 1500, t + 12 * s);
 	feed_time_status(p, 0, 8, t + 12 * s);
 	CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_LOCKING);
 	feed_time_status(p, 0, 9, t + 14 * s);
@@ -535,6 +546,134 @@ static void test_state_machine(void)
 	json_object_put(st);
 
 	ptp_free(p);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+}
+
+/* A Sync that ptp4l took without a delay measurement (TIME_STATUS_NP with
+ * ingress_time moving, master_offset 0, CURRENT_DATA_SET's meanPathDelay 0) is
+ * no sample: neither at ptp4l's start nor when Delay_Resp never comes. */
+static void test_unmeasured_syncs(void)
+{
+	struct tsn_diags d;
+	struct tsn_config *cfg = ptp_config("  ports:\n    - { name: tp0 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	struct ptp *p = ptp_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	lock_events = unlock_events = 0;
+	ptp_set_lock_callback(p, on_lock, NULL);
+	ptp_test_setup(p, cfg, true);
+	const uint64_t s = 1000000000ull;
+	uint64_t t = evloop_now_ns();
+
+	feed_clock(p, gm_id, t);
+	feed_port(p, 1, PMC_PS_UNCALIBRATED, t);
+	/* Before any CURRENT_DATA_SET and then beside meanPathDelay 0: 20 s of
+	 * zeros, a Sync a second, never locked, and the reason says why. */
+	for (int i = 1; i <= 20; i++) {
+		if (i == 5)
+			feed_current(p, 0, 0, t + (uint64_t)i * s);
+		feed_time_status(p, 0, (uint64_t)i, t + (uint64_t)i * s);
+		CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_LOCKING);
+	}
+	CU_ASSERT_EQUAL(lock_events, 0);
+	CU_ASSERT_FALSE(ptp_locked_for(p, 0));
+	json_object *st = ptp_status_json(p);
+	json_object *win = tu_jget(st, "offset_window");
+	CU_ASSERT_EQUAL(json_object_get_int(tu_jget(win, "samples")), 0);
+	CU_ASSERT_EQUAL(json_object_get_int(tu_jget(win, "unmeasured_syncs")), 20);
+	const char *why = json_object_get_string(tu_jget(tu_jget(st, "sync"), "reason"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "measured no path delay"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "Delay_Req"));
+	json_object_put(st);
+
+	/* The first real measurement: samples count from here on. */
+	feed_current(p, 0, 2100, t + 21 * s);
+	feed_time_status(p, 350, 21, t + 21 * s);
+	feed_time_status(p, -120, 22, t + 22 * s);
+	CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_LOCKING);
+	feed_time_status(p, 80, 23, t + 23 * s);
+	CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_LOCKED);
+	CU_ASSERT_EQUAL(lock_events, 1);
+	ptp_free(p);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+}
+
+static void feed_port_p2p(struct ptp *p, uint16_t port, uint8_t state, int64_t peer_delay_ns, uint64_t now)
+{
+	uint8_t d[PMC_PORT_DS_LEN] = { 0 };
+	memcpy(d, self_id, 8);
+	put16(d + 8, port);
+	d[10] = state;
+	put64(d + 12, (uint64_t)peer_delay_ns << 16);	/* peerMeanPathDelay */
+	d[23] = 2;					/* delayMechanism P2P */
+	feed(p, PMC_ID_PORT_DATA_SET, d, sizeof(d), now);
+}
+
+static const char *sync_reason(struct ptp *p, char *buf, size_t len)
+{
+	json_object *st = ptp_status_json(p);
+	snprintf(buf, len, "%s", json_object_get_string(tu_jget(tu_jget(st, "sync"), "reason")));
+	json_object_put(st);
+	return buf;
+}
+
+/* neighborPropDelayThresh: settable (ptp.neighbor-prop-delay-thresh), and a
+ * measured peer delay above it is named in the sync reason, not only "this
+ * clock is the grandmaster" (gptp's 800 ns against 1-3 us on veth). */
+static void test_neighbor_thresh(void)
+{
+	struct tsn_diags d;
+	char why[512];
+	struct tsn_config *cfg = ptp_config("  profile: gptp\n  ports:\n    - { name: tp0 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 800);
+	struct ptp *p = ptp_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ptp_test_setup(p, cfg, true);
+	uint64_t t = evloop_now_ns();
+	feed_clock(p, self_id, t);
+	feed_port_p2p(p, 1, PMC_PS_MASTER, 2500, t);
+	CU_ASSERT_EQUAL(ptp_sync_state(p), PTP_SYNC_FREE_RUNNING);
+	sync_reason(p, why, sizeof(why));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "this clock is the grandmaster"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "port tp0: measured peer delay 2500ns is above neighborPropDelayThresh 800ns"));
+	/* Within the threshold: nothing to add. */
+	feed_port_p2p(p, 1, PMC_PS_MASTER, 700, t);
+	CU_ASSERT_STRING_EQUAL(sync_reason(p, why, sizeof(why)), "this clock is the grandmaster");
+	ptp_free(p);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+
+	/* Set in the configuration: in the generated file instead of gPTP.cfg's 800. */
+	cfg = ptp_config("  profile: gptp\n  neighbor-prop-delay-thresh: 50us\n  ports:\n    - { name: tp0 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 50000);
+	struct ptp_plan plan = soft_plan(false);
+	char *text = ptp_render_ptp4l(cfg, &plan);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT(has_setting(text, "neighborPropDelayThresh", "50000"));
+	CU_ASSERT_FALSE(has_setting(text, "neighborPropDelayThresh", "800"));
+	free(text);
+	p = ptp_new(NULL);
+	ptp_test_setup(p, cfg, true);
+	feed_clock(p, self_id, t);
+	feed_port_p2p(p, 1, PMC_PS_MASTER, 2500, t);
+	CU_ASSERT_STRING_EQUAL(sync_reason(p, why, sizeof(why)), "this clock is the grandmaster");
+	ptp_free(p);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+
+	/* The default profile: linuxptp's 20 ms; a ptp.options value wins. */
+	cfg = ptp_config("  options: { neighborPropDelayThresh: 1234 }\n", "", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 1234);
+	size_t n_options = cfg->ptp.n_options;
+	cfg->ptp.n_options = 0;
+	CU_ASSERT_EQUAL(ptp_effective_neighbor_thresh_ns(&cfg->ptp), 20000000);
+	cfg->ptp.n_options = n_options;
 	tsn_config_free(cfg);
 	tsn_diags_free(&d);
 }
@@ -587,7 +726,9 @@ int main(void)
 		{ "plan on veth: capabilities, options, paths", test_plan_veth },
 		{ "gate-window rule for PTP frames", test_window_rule },
 		{ "sync-state machine", test_state_machine },
+		{ "Syncs without a delay measurement are no samples", test_unmeasured_syncs },
 		{ "ptp_locked_for", test_locked_for },
+		{ "neighborPropDelayThresh: setting and measured peer delay", test_neighbor_thresh },
 		{ "kernel TAI offset: when tsnd sets it", test_kernel_tai },
 	};
 
