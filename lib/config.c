@@ -233,9 +233,9 @@ void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 /* Remember where addr was written (node) or, for a default, the enclosing object's
  * place (fallback).  Returns the place's index, for children to name as parent. */
 static int record(struct cfg_checker *c, const void *addr, const struct ynode *node,
-		  const yaml_mark_t *fallback, const char *path)
+		  const struct ymark *fallback, const char *path)
 {
-	const yaml_mark_t *m = node ? &node->mark : fallback;
+	const struct ymark *m = node ? &node->mark : fallback;
 	int id = index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
 			   node != NULL, c->parent, path_leaf(path));
 	if (id < 0)
@@ -589,9 +589,9 @@ bad:
 
 /* ---- structure ---- */
 static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *dst,
-			const yaml_mark_t *parent_mark, const char *path);
+			const struct ymark *parent_mark, const char *path);
 static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
-			  const yaml_mark_t *mark, const char *path);
+			  const struct ymark *mark, const char *path);
 
 static bool visit(struct cfg_checker *c, const struct ynode *node, const char *path)
 {
@@ -810,9 +810,9 @@ static void parse_list(struct cfg_checker *c, const struct cfg_field *f, const s
 }
 
 static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const struct ynode *node, void *obj,
-			 const yaml_mark_t *parent_mark, const char *path)
+			 const struct ymark *parent_mark, const char *path)
 {
-	const yaml_mark_t *mark = node ? &node->mark : parent_mark;
+	const struct ymark *mark = node ? &node->mark : parent_mark;
 	bool seen[64] = { false };
 	size_t errors_before = c->diags->errors;
 
@@ -897,7 +897,7 @@ out:
 }
 
 static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
-			  const yaml_mark_t *mark, const char *path)
+			  const struct ymark *mark, const char *path)
 {
 	void *dst = (char *)base + f->offset;
 	record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark, path);
@@ -914,7 +914,7 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 }
 
 static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *dst,
-			const yaml_mark_t *parent_mark, const char *path)
+			const struct ymark *parent_mark, const char *path)
 {
 	switch (f->type) {
 	case CFG_OBJECT:
@@ -990,7 +990,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	const struct ynode *root = ytree_node(&tree, tree.root);
 	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
 		root = NULL;
-	yaml_mark_t top = { 0, 0, 0 };
+	struct ymark top = { 0, 0 };
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
 	cfg_check_config(&c, cfg);
 out:
