@@ -32,11 +32,15 @@
  * a message needs it; this keeps the index small for configs with many streams. */
 struct cfg_place {
 	const void *addr;
-	unsigned line, column;
-	int parent;			/* index into places, -1 for the root */
-	bool given;			/* written in the file (not a default) */
-	char leaf[27];			/* "name", "[3]", ... (cut if longer) */
-};
+	const char *key;		/* "name" (the schema's or the config's string, never
+					 * the file's text, which is freed), NULL: "[index]" */
+	uint32_t line, column;
+	int32_t parent;			/* index into places, -1 for the root */
+	uint32_t index : 31;		/* list elements */
+	uint32_t given : 1;		/* written in the file (not a default) */
+};	/* 32 bytes (48 with the leaf's text in it): one for every field */
+
+#define LEAF_MAX 26			/* a path shows this much of a key */
 
 struct cfg_index {
 	struct cfg_place *places;
@@ -113,7 +117,7 @@ static bool index_grow(struct cfg_index *ix)
 /* Add a place; the address now maps to it, except that a default never hides where
  * the user wrote something.  Returns its index, or -1 when memory ran out. */
 static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsigned column, bool given,
-		     int parent, const char *leaf)
+		     int parent, const char *key, size_t index)
 {
 	if (!index_grow(ix))
 		return -1;
@@ -123,9 +127,8 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	p->column = column;
 	p->given = given;
 	p->parent = parent;
-	size_t n = strnlen(leaf, sizeof(p->leaf) - 1);	/* not snprintf: this runs for every field */
-	memcpy(p->leaf, leaf, n);
-	p->leaf[n] = '\0';
+	p->key = key;
+	p->index = (uint32_t)index;
 	uint32_t *slot = index_slot(ix, addr);
 	if (!*slot)
 		ix->used++;
@@ -140,24 +143,24 @@ static void place_path(const struct cfg_index *ix, const struct cfg_place *p, ch
 	const struct cfg_place *chain[64];
 	size_t n = 0, off = 0;
 	for (; p && n < 64; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
-		if (p->leaf[0])
+		if (!p->key || p->key[0])
 			chain[n++] = p;
 	out[0] = '\0';
 	while (n-- > 0 && off < len) {
-		const char *sep = (off && chain[n]->leaf[0] != '[') ? "." : "";
-		int w = snprintf(out + off, len - off, "%s%s", sep, chain[n]->leaf);
+		const char *key = chain[n]->key;
+		int w = key ? snprintf(out + off, len - off, "%s%.*s", off ? "." : "", LEAF_MAX, key)
+			    : snprintf(out + off, len - off, "[%u]", (unsigned)chain[n]->index);
 		if (w < 0)
 			break;
 		off += (size_t)w;
 	}
 }
 
-/* The last component of a field path: "interval" of "a.b[2].interval", "[2]" of "a.b[2]". */
-static const char *path_leaf(const char *path)
+/* The index of a list element's path: 2 of "a.b[2]"; -1 when the path ends in a key. */
+static long leaf_index(const char *path)
 {
 	const char *dot = strrchr(path, '.'), *br = strrchr(path, '[');
-	const char *leaf = dot && (!br || dot > br) ? dot + 1 : br ? br : path;
-	return leaf;
+	return br && (!dot || br > dot) ? (long)strtoul(br + 1, NULL, 10) : -1;
 }
 
 /* ---- parse context ---- */
@@ -233,11 +236,13 @@ void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 /* Remember where addr was written (node) or, for a default, the enclosing object's
  * place (fallback).  Returns the place's index, for children to name as parent. */
 static int record(struct cfg_checker *c, const void *addr, const struct ynode *node,
-		  const struct ymark *fallback, const char *path)
+		  const struct ymark *fallback, const char *path, const char *key)
 {
+	long index = leaf_index(path);	/* list elements are "[i]", whatever their row's key */
+
 	const struct ymark *m = node ? &node->mark : fallback;
 	int id = index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
-			   node != NULL, c->parent, path_leaf(path));
+			   node != NULL, c->parent, index >= 0 ? NULL : key, index >= 0 ? (size_t)index : 0);
 	if (id < 0)
 		tsn_diags_add(c->diags, TSN_DIAG_ERROR, 0, 0, path, "out of memory");
 	return id;
@@ -765,7 +770,7 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, const
 		}
 		strcpy(kv->key, key);
 		strcpy(kv->value, val);
-		record(c, kv, v, NULL, kpath);
+		record(c, kv, v, NULL, kpath, kv->key);
 		(*count)++;
 	}
 }
@@ -810,14 +815,14 @@ static void parse_list(struct cfg_checker *c, const struct cfg_field *f, const s
 }
 
 static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const struct ynode *node, void *obj,
-			 const struct ymark *parent_mark, const char *path)
+			 const struct ymark *parent_mark, const char *path, const char *key)
 {
 	const struct ymark *mark = node ? &node->mark : parent_mark;
 	bool seen[64] = { false };
 	size_t errors_before = c->diags->errors;
 
 	int saved_parent = c->parent;
-	int id = record(c, obj, node, parent_mark, path);
+	int id = record(c, obj, node, parent_mark, path, key);
 	if (node && node_is_null(node))
 		node = NULL;	/* `section:` with nothing: all defaults */
 	if (node && node->type != YAML_MAPPING_NODE) {
@@ -834,12 +839,12 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 				error_at(c, k, path, "a key must be a single word, got %s", node_kind(k));
 				continue;
 			}
-			const char *key = k->text;
+			const char *name = k->text;
 			char fpath[PATH_LEN];
-			join_path(fpath, path, key);
+			join_path(fpath, path, name);
 			size_t i;
 			for (i = 0; i < t->n_fields; i++)
-				if (strcmp(t->fields[i].key, key) == 0)
+				if (strcmp(t->fields[i].key, name) == 0)
 					break;
 			if (i == t->n_fields) {
 				char allowed[512];
@@ -849,13 +854,13 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 					off += (size_t)snprintf(allowed + off, sizeof(allowed) - off, "%s%s",
 								j ? ", " : "", t->fields[j].key);
 				char sb[64];
-				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", shown(key, strlen(key), sb, sizeof(sb)),
+				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", shown(name, strlen(name), sb, sizeof(sb)),
 					 allowed);
 				continue;
 			}
 			if (seen[i]) {
 				char sb[64];
-				error_at(c, k, fpath, "field '%s' given twice", shown(key, strlen(key), sb, sizeof(sb)));
+				error_at(c, k, fpath, "field '%s' given twice", shown(name, strlen(name), sb, sizeof(sb)));
 				continue;
 			}
 			seen[i] = true;
@@ -865,7 +870,7 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 			if (f->type == CFG_LIST || f->type == CFG_KV_MAP) {
 				/* the list itself, for checks that talk about it as a whole,
 				 * and as the parent of its elements */
-				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath);
+				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath, f->key);
 				if (f->type == CFG_LIST)
 					parse_list(c, f, v, obj, fpath);
 				else
@@ -900,11 +905,12 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 			  const struct ymark *mark, const char *path)
 {
 	void *dst = (char *)base + f->offset;
-	record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark, path);
+	record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark, path,
+	       f->key);
 	if (f->flags & CFG_F_OPTIONAL)
 		return;
 	if (f->type == CFG_OBJECT) {
-		parse_object(c, f->sub, NULL, dst, mark, path);
+		parse_object(c, f->sub, NULL, dst, mark, path, f->key);
 		return;
 	}
 	if (!f->def)
@@ -918,10 +924,10 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 {
 	switch (f->type) {
 	case CFG_OBJECT:
-		parse_object(c, f->sub, node, dst, parent_mark, path);
+		parse_object(c, f->sub, node, dst, parent_mark, path, f->key);
 		return;
 	case CFG_GATES:
-		record(c, dst, node, NULL, path);
+		record(c, dst, node, NULL, path, f->key);
 		parse_gates(c, f, node, dst, path);
 		return;
 	case CFG_LIST:
@@ -931,7 +937,7 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 	default:
 		break;
 	}
-	record(c, dst, node, NULL, path);
+	record(c, dst, node, NULL, path, f->key);
 	if (node->type != YAML_SCALAR_NODE) {
 		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
 		return;
@@ -991,7 +997,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
 		root = NULL;
 	struct ymark top = { 0, 0 };
-	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
+	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
 	cfg_check_config(&c, cfg);
 out:
 	ytree_free(&tree);
