@@ -948,7 +948,10 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 
 /* ---- public API ---- */
 
-struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
+/* owned: text, when the parser may free it once the tree is read (the tree holds
+ * copies of the values; a large file is not kept twice while it is walked). */
+static struct tsn_config *config_parse(const char *text, size_t len, char *owned, const char *name,
+				       struct tsn_diags *diags)
 {
 	struct tsn_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_index *ix = calloc(1, sizeof(*ix));
@@ -960,6 +963,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
 		free(cfg);
 		free(ix);
+		free(owned);
 		return NULL;
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
@@ -976,6 +980,8 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 		goto out;
 	}
 	int rc = ytree_load(&tree, text, len, &yerr, &second);
+	free(owned);
+	owned = NULL;
 	if (rc < 0) {
 		/* (an error after the first document is told without its context) */
 		if (yerr.context && yerr.in_first_document)
@@ -1000,6 +1006,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
 	cfg_check_config(&c, cfg);
 out:
+	free(owned);
 	ytree_free(&tree);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
@@ -1046,9 +1053,12 @@ struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
 		return NULL;
 	}
 	text[n] = '\0';
-	struct tsn_config *cfg = tsn_config_parse(text, n, path, diags);
-	free(text);
-	return cfg;
+	return config_parse(text, n, text, path, diags);
+}
+
+struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
+{
+	return config_parse(text, len, NULL, name, diags);
 }
 
 struct tsn_config *tsn_config_defaults(void)
