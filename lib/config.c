@@ -29,16 +29,20 @@
 
 /* ---- the index: field address -> where it was written ----
  * Places form a tree (each knows its parent), so a field's path is rebuilt only when
- * a message needs it; this keeps the index small for configs with many streams. */
+ * a message needs it; this keeps the index small for configs with many streams.
+ * Every object has a place, every field written in the file too; a field left at
+ * its default has none (most fields of most streams): it is found when asked for,
+ * as a field of the object that holds it (index_lookup). */
 struct cfg_place {
 	const void *addr;
 	const char *key;		/* "name" (the schema's or the config's string, never
 					 * the file's text, which is freed), NULL: "[index]" */
 	uint32_t line, column;
 	int32_t parent;			/* index into places, -1 for the root */
-	uint32_t index : 31;		/* list elements */
+	uint32_t index : 30;		/* list elements */
+	uint32_t object : 1;		/* an object (a mapping of the schema) */
 	uint32_t given : 1;		/* written in the file (not a default) */
-};	/* 32 bytes (48 with the leaf's text in it): one for every field */
+};	/* 32 bytes (48 with the leaf's text in it) */
 
 #define LEAF_MAX 26			/* a path shows this much of a key */
 
@@ -117,7 +121,7 @@ static bool index_grow(struct cfg_index *ix)
 /* Add a place; the address now maps to it, except that a default never hides where
  * the user wrote something.  Returns its index, or -1 when memory ran out. */
 static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsigned column, bool given,
-		     int parent, const char *key, size_t index)
+		     bool object, int parent, const char *key, size_t index)
 {
 	if (!index_grow(ix))
 		return -1;
@@ -129,6 +133,7 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	p->parent = parent;
 	p->key = key;
 	p->index = (uint32_t)index;
+	p->object = object;
 	uint32_t *slot = index_slot(ix, addr);
 	if (!*slot)
 		ix->used++;
@@ -137,8 +142,129 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	return (int)ix->n_places++;
 }
 
+/* The schema table of an object's place, from the root down by keys. */
+static const struct cfg_table *place_table(const struct cfg_index *ix, const struct cfg_place *p)
+{
+	const struct cfg_place *chain[64];
+	size_t n = 0;
+	for (; p && n < 64; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
+		chain[n++] = p;
+	if (p || !n)
+		return NULL;
+	const struct cfg_table *t = &tsn_cfg_root;	/* chain[n - 1] is the root */
+	const struct cfg_field *list = NULL;
+	for (size_t i = n - 1; i-- > 0;) {
+		const struct cfg_place *q = chain[i];
+		if (!q->key) {		/* an element of the list above */
+			if (!list || !list->elem || list->elem->type != CFG_OBJECT)
+				return NULL;
+			t = list->elem->sub;
+			list = NULL;
+			continue;
+		}
+		if (!t)
+			return NULL;
+		const struct cfg_field *f = NULL;
+		for (size_t j = 0; j < t->n_fields && !f; j++)
+			if (strcmp(t->fields[j].key, q->key) == 0)
+				f = &t->fields[j];
+		if (!f)
+			return NULL;
+		if (f->type == CFG_OBJECT) {
+			t = f->sub;
+		} else if (f->type == CFG_LIST) {
+			list = f;
+			t = NULL;
+		} else {
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* Where a field was written or, when it was not, the object holding it and the
+ * field's key under it (*key). */
+struct found {
+	const struct cfg_place *p;
+	const char *key;
+};
+
+/* Where a field of a table sits in its object (lists by their count). */
+static size_t field_addr_offset(const struct cfg_field *f)
+{
+	return f->type == CFG_LIST || f->type == CFG_KV_MAP ? f->count : f->offset;
+}
+
+/* The object of table t at base, if it has a place: the place at base may be
+ * a deeper one starting at the same address (its first field), so its parents
+ * at the same address are tried too. */
+static const struct cfg_place *object_at(const struct cfg_index *ix, uintptr_t base, const struct cfg_table *t)
+{
+	const struct cfg_place *p = index_find(ix, (const void *)base);
+	for (; p && (uintptr_t)p->addr == base; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
+		if (p->object && place_table(ix, p) == t)
+			return p;
+	return NULL;
+}
+
+/* A defaulted field at addr: a field of some table whose object has a place.
+ * Every table of the schema is tried, each from the root once. */
+static bool find_default(const struct cfg_index *ix, const struct cfg_table *t, uintptr_t addr, struct found *out,
+			 int depth)
+{
+	if (!t || depth > 16)
+		return false;
+	for (size_t i = 0; i < t->n_fields; i++) {
+		const struct cfg_field *f = &t->fields[i];
+		if (f->type == CFG_OBJECT) {
+			if (find_default(ix, f->sub, addr, out, depth + 1))
+				return true;
+			continue;
+		}
+		if (f->type == CFG_LIST && f->elem && f->elem->type == CFG_OBJECT &&
+		    find_default(ix, f->elem->sub, addr, out, depth + 1))
+			return true;
+		size_t off = field_addr_offset(f);
+		if (addr < off)
+			continue;
+		const struct cfg_place *p = object_at(ix, addr - off, t);
+		if (p) {
+			out->p = p;
+			out->key = f->key;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What the index said of addr when it kept a place for every default: the last
+ * given place there, else the last default one (a default object, then its
+ * default first field). */
+static struct found index_lookup(const struct cfg_index *ix, const void *addr)
+{
+	struct found r = { NULL, NULL };
+	const struct cfg_place *p = index_find(ix, addr);
+
+	if (p && (p->given || !p->object)) {
+		r.p = p;
+		return r;
+	}
+	if (p) {	/* a default object: its first field, if that is a default scalar */
+		const struct cfg_table *t = place_table(ix, p);
+		r.p = p;
+		for (size_t i = 0; t && i < t->n_fields; i++)
+			if (t->fields[i].type != CFG_OBJECT && field_addr_offset(&t->fields[i]) == 0)
+				r.key = t->fields[i].key;
+		return r;
+	}
+	if (ix && ix->size)
+		find_default(ix, &tsn_cfg_root, (uintptr_t)addr, &r, 0);
+	return r;
+}
+
 /* Rebuild "ports[0].schedule.entries[2].interval" from the parent chain. */
-static void place_path(const struct cfg_index *ix, const struct cfg_place *p, char *out, size_t len)
+static void place_path(const struct cfg_index *ix, const struct cfg_place *p, const char *extra, char *out,
+		       size_t len)
 {
 	const struct cfg_place *chain[64];
 	size_t n = 0, off = 0;
@@ -154,6 +280,8 @@ static void place_path(const struct cfg_index *ix, const struct cfg_place *p, ch
 			break;
 		off += (size_t)w;
 	}
+	if (extra && off < len)
+		snprintf(out + off, len - off, "%s%.*s", off ? "." : "", LEAF_MAX, extra);
 }
 
 /* The index of a list element's path: 2 of "a.b[2]"; -1 when the path ends in a key. */
@@ -194,10 +322,11 @@ static void error_at(struct cfg_checker *c, const struct ynode *node, const char
 static void report_field(struct cfg_checker *c, enum tsn_diag_severity sev, const void *field,
 			 const char *fmt, va_list ap)
 {
-	const struct cfg_place *p = index_find(c->index, field);
+	struct found at = index_lookup(c->index, field);
+	const struct cfg_place *p = at.p;
 	char path[160] = "";
 	if (p)
-		place_path(c->index, p, path, sizeof(path));
+		place_path(c->index, p, at.key, path, sizeof(path));
 	vreport(c, sev, p ? p->line : 0, p ? p->column : 0, path, fmt, ap);
 }
 
@@ -236,13 +365,15 @@ void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 /* Remember where addr was written (node) or, for a default, the enclosing object's
  * place (fallback).  Returns the place's index, for children to name as parent. */
 static int record(struct cfg_checker *c, const void *addr, const struct ynode *node,
-		  const struct ymark *fallback, const char *path, const char *key)
+		  const struct ymark *fallback, const char *path, const char *key, bool object)
 {
 	long index = leaf_index(path);	/* list elements are "[i]", whatever their row's key */
 
+	if (!node && !object)
+		return c->parent;	/* a default: found from its object when asked for */
 	const struct ymark *m = node ? &node->mark : fallback;
 	int id = index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
-			   node != NULL, c->parent, index >= 0 ? NULL : key, index >= 0 ? (size_t)index : 0);
+			   node != NULL, object, c->parent, index >= 0 ? NULL : key, index >= 0 ? (size_t)index : 0);
 	if (id < 0)
 		tsn_diags_add(c->diags, TSN_DIAG_ERROR, 0, 0, path, "out of memory");
 	return id;
@@ -770,7 +901,7 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, const
 		}
 		strcpy(kv->key, key);
 		strcpy(kv->value, val);
-		record(c, kv, v, NULL, kpath, kv->key);
+		record(c, kv, v, NULL, kpath, kv->key, false);
 		(*count)++;
 	}
 }
@@ -822,7 +953,7 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 	size_t errors_before = c->diags->errors;
 
 	int saved_parent = c->parent;
-	int id = record(c, obj, node, parent_mark, path, key);
+	int id = record(c, obj, node, parent_mark, path, key, true);
 	if (node && node_is_null(node))
 		node = NULL;	/* `section:` with nothing: all defaults */
 	if (node && node->type != YAML_MAPPING_NODE) {
@@ -870,7 +1001,7 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 			if (f->type == CFG_LIST || f->type == CFG_KV_MAP) {
 				/* the list itself, for checks that talk about it as a whole,
 				 * and as the parent of its elements */
-				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath, f->key);
+				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath, f->key, false);
 				if (f->type == CFG_LIST)
 					parse_list(c, f, v, obj, fpath);
 				else
@@ -905,8 +1036,9 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 			  const struct ymark *mark, const char *path)
 {
 	void *dst = (char *)base + f->offset;
-	record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark, path,
-	       f->key);
+	if (f->type != CFG_OBJECT)	/* (an object records itself) */
+		record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark,
+		       path, f->key, false);
 	if (f->flags & CFG_F_OPTIONAL)
 		return;
 	if (f->type == CFG_OBJECT) {
@@ -927,7 +1059,7 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 		parse_object(c, f->sub, node, dst, parent_mark, path, f->key);
 		return;
 	case CFG_GATES:
-		record(c, dst, node, NULL, path, f->key);
+		record(c, dst, node, NULL, path, f->key, false);
 		parse_gates(c, f, node, dst, path);
 		return;
 	case CFG_LIST:
@@ -937,7 +1069,7 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 	default:
 		break;
 	}
-	record(c, dst, node, NULL, path, f->key);
+	record(c, dst, node, NULL, path, f->key, false);
 	if (node->type != YAML_SCALAR_NODE) {
 		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
 		return;
