@@ -39,8 +39,9 @@ struct cfg_place {
 					 * the file's text, which is freed), NULL: "[index]" */
 	uint32_t line, column;
 	int32_t parent;			/* index into places, -1 for the root */
-	uint32_t index : 30;		/* list elements */
+	uint32_t index : 29;		/* list elements */
 	uint32_t object : 1;		/* an object (a mapping of the schema) */
+	uint32_t defaults : 1;		/* an object whose fields not given got their defaults */
 	uint32_t given : 1;		/* written in the file (not a default) */
 };	/* 32 bytes (48 with the leaf's text in it) */
 
@@ -134,6 +135,7 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	p->key = key;
 	p->index = (uint32_t)index;
 	p->object = object;
+	p->defaults = false;
 	uint32_t *slot = index_slot(ix, addr);
 	if (!*slot)
 		ix->used++;
@@ -202,7 +204,7 @@ static const struct cfg_place *object_at(const struct cfg_index *ix, uintptr_t b
 {
 	const struct cfg_place *p = index_find(ix, (const void *)base);
 	for (; p && (uintptr_t)p->addr == base; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
-		if (p->object && place_table(ix, p) == t)
+		if (p->object && p->defaults && place_table(ix, p) == t)
 			return p;
 	return NULL;
 }
@@ -225,7 +227,7 @@ static bool find_default(const struct cfg_index *ix, const struct cfg_table *t, 
 		    find_default(ix, f->elem->sub, addr, out, depth + 1))
 			return true;
 		size_t off = field_addr_offset(f);
-		if (addr < off)
+		if (addr < off || (f->flags & CFG_F_REQUIRED))	/* missing: it had no place */
 			continue;
 		const struct cfg_place *p = object_at(ix, addr - off, t);
 		if (p) {
@@ -252,8 +254,9 @@ static struct found index_lookup(const struct cfg_index *ix, const void *addr)
 	if (p) {	/* a default object: its first field, if that is a default scalar */
 		const struct cfg_table *t = place_table(ix, p);
 		r.p = p;
-		for (size_t i = 0; t && i < t->n_fields; i++)
-			if (t->fields[i].type != CFG_OBJECT && field_addr_offset(&t->fields[i]) == 0)
+		for (size_t i = 0; t && p->defaults && i < t->n_fields; i++)
+			if (t->fields[i].type != CFG_OBJECT && !(t->fields[i].flags & CFG_F_REQUIRED) &&
+			    field_addr_offset(&t->fields[i]) == 0)
 				r.key = t->fields[i].key;
 		return r;
 	}
@@ -1026,6 +1029,8 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 		}
 		apply_default(c, f, obj, mark, fpath);
 	}
+	if (id >= 0)	/* from now on its defaults are found (as they got places before) */
+		c->index->places[id].defaults = true;
 	if (t->check && c->diags->errors == errors_before)
 		t->check(c, obj);
 out:
