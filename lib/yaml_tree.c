@@ -18,8 +18,14 @@ struct anchor {
 	yaml_mark_t mark;
 };
 
+/* Short texts seen lately, by hash: a key such as "identification" is kept once,
+ * not once for every stream. */
+#define SEEN_SLOTS 4096
+#define SEEN_MAX_LEN 32
+
 struct builder {
 	struct ytree *t;
+	const char **seen;		/* SEEN_SLOTS texts in the tree's chunks, or NULL */
 	uint32_t *stack;		/* children of the open collections, in order */
 	size_t n_stack, cap_stack;
 	struct open_collection *open;
@@ -82,9 +88,20 @@ static int new_node(struct builder *b, yaml_node_type_t type, yaml_mark_t mark)
 }
 
 /* A copy of text (len bytes and a NUL) in the tree's chunks, or NULL. */
-static const char *keep_text(struct ytree *t, const char *text, size_t len)
+static const char *keep_text(struct builder *b, const char *text, size_t len)
 {
+	struct ytree *t = b->t;
 	struct ytext_chunk *c = t->texts;
+	const char **seen = NULL;
+
+	if (b->seen && len <= SEEN_MAX_LEN) {
+		uint32_t h = 2166136261u;	/* FNV-1a */
+		for (size_t i = 0; i < len; i++)
+			h = (h ^ (unsigned char)text[i]) * 16777619u;
+		seen = &b->seen[h % SEEN_SLOTS];
+		if (*seen && memcmp(*seen, text, len) == 0 && (*seen)[len] == '\0')
+			return *seen;
+	}
 
 	if (!c || c->size - c->used < len + 1) {
 		/* chunks of 64 KiB, or one of its own for a long value; the rest of
@@ -103,6 +120,8 @@ static const char *keep_text(struct ytree *t, const char *text, size_t len)
 	memcpy(p, text, len);
 	p[len] = '\0';
 	c->used += len + 1;
+	if (seen)
+		*seen = p;
 	return p;
 }
 
@@ -140,7 +159,7 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
 
 	if (node < 0)
 		return -1;
-	const char *text = keep_text(t, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	const char *text = keep_text(b, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	if (!text)
 		return out_of_memory(b, ev->start_mark);
 	struct ynode *n = &t->nodes[node];
@@ -272,6 +291,7 @@ int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error
 		t->cap_nodes = guess;
 	if (t->kids)
 		t->cap_kids = guess;
+	b.seen = calloc(SEEN_SLOTS, sizeof(*b.seen));	/* without it, texts are only not shared */
 	/* The stream's start, then a document's start or the stream's end. */
 	if (next_event(&p, &ev, &b) < 0)
 		goto out;
@@ -316,6 +336,7 @@ out:
 	for (size_t i = 0; i < b.n_anchors; i++)
 		free(b.anchors[i].name);
 	free(b.anchors);
+	free(b.seen);
 	free(b.stack);
 	free(b.open);
 	yaml_parser_delete(&p);
