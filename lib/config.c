@@ -1141,6 +1141,10 @@ static struct tsn_config *config_parse(const char *text, size_t len, char *owned
 		root = NULL;
 	struct ymark top = { 0, 0 };
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
+	/* The whole-config checks need only the structs and places: the tree goes
+	 * first, so that their tables do not come on top of it. */
+	ytree_free(&tree);
+	c.tree = NULL;
 	cfg_check_config(&c, cfg);
 out:
 	free(owned);
