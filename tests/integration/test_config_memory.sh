@@ -41,6 +41,7 @@ test_tsnd_check_within_64mb() {
 	local hwm
 	hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$TSND_PID/status")
 	[[ -n $hwm ]] || it_fail "no VmHWM for tsnd ($TSND_PID)"
+	echo "    tsnd's peak resident size: $hwm kB"
 	((hwm <= LIMIT_KB)) || it_fail "tsnd peaked at $hwm kB checking the file; the bound is $LIMIT_KB kB"
 	expect_exit 0 tsnctl_sw status
 }
