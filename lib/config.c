@@ -1041,9 +1041,11 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 			  const struct ymark *mark, const char *path)
 {
 	void *dst = (char *)base + f->offset;
-	if (f->type != CFG_OBJECT)	/* (an object records itself) */
+	/* An object records itself, unless it is optional: then it stays unparsed,
+	 * and its place (without defaults) answers for its fields. */
+	if (f->type != CFG_OBJECT || (f->flags & CFG_F_OPTIONAL))
 		record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark,
-		       path, f->key, false);
+		       path, f->key, f->type == CFG_OBJECT);
 	if (f->flags & CFG_F_OPTIONAL)
 		return;
 	if (f->type == CFG_OBJECT) {
