@@ -3,8 +3,10 @@
  * libyaml loads the document into a node tree (with line/column marks); a generic
  * walker then fills the C structs field by field from the descriptor rows.  Every
  * problem becomes a diagnostic and parsing goes on, so one run reports them all.
- * Each field's place in the file is kept in an index, so that later checks (here in
- * cfg_check.c, or in the daemon against the kernel) can point at it too. */
+ * Each field's place in the file is kept in an index (a default's is its object's),
+ * so that later checks (here in cfg_check.c, or in the daemon against the kernel)
+ * can point at it too.  Memory per field matters: a file may hold 65 536 streams
+ * (docs/security.md, "Memory"). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
