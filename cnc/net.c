@@ -358,7 +358,7 @@ static void walk_field(struct walker *w, const struct field *f, const struct yno
 			return;
 		}
 		if (val->n < f->min || val->n > f->max) {
-			err(w, m, path, "has %zu items; allowed %llu to %llu", val->n, (unsigned long long)f->min,
+			err(w, m, path, "has %zu items; allowed %llu to %llu", (size_t)val->n, (unsigned long long)f->min,
 			    (unsigned long long)f->max);
 			if (val->n > f->max)
 				return;

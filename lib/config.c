@@ -3,8 +3,10 @@
  * libyaml loads the document into a node tree (with line/column marks); a generic
  * walker then fills the C structs field by field from the descriptor rows.  Every
  * problem becomes a diagnostic and parsing goes on, so one run reports them all.
- * Each field's place in the file is kept in an index, so that later checks (here in
- * cfg_check.c, or in the daemon against the kernel) can point at it too. */
+ * Each field's place in the file is kept in an index (a default's is its object's),
+ * so that later checks (here in cfg_check.c, or in the daemon against the kernel)
+ * can point at it too.  Memory per field matters: a file may hold 65 536 streams
+ * (docs/security.md, "Memory"). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -29,14 +31,23 @@
 
 /* ---- the index: field address -> where it was written ----
  * Places form a tree (each knows its parent), so a field's path is rebuilt only when
- * a message needs it; this keeps the index small for configs with many streams. */
+ * a message needs it; this keeps the index small for configs with many streams.
+ * Every object has a place, every field written in the file too; a field left at
+ * its default has none (most fields of most streams): it is found when asked for,
+ * as a field of the object that holds it (index_lookup). */
 struct cfg_place {
 	const void *addr;
-	unsigned line, column;
-	int parent;			/* index into places, -1 for the root */
-	bool given;			/* written in the file (not a default) */
-	char leaf[27];			/* "name", "[3]", ... (cut if longer) */
-};
+	const char *key;		/* "name" (the schema's or the config's string, never
+					 * the file's text, which is freed), NULL: "[index]" */
+	uint32_t line, column;
+	int32_t parent;			/* index into places, -1 for the root */
+	uint32_t index : 29;		/* list elements */
+	uint32_t object : 1;		/* an object (a mapping of the schema) */
+	uint32_t defaults : 1;		/* an object whose fields not given got their defaults */
+	uint32_t given : 1;		/* written in the file (not a default) */
+};	/* 32 bytes (48 with the leaf's text in it) */
+
+#define LEAF_MAX 26			/* a path shows this much of a key */
 
 struct cfg_index {
 	struct cfg_place *places;
@@ -113,7 +124,7 @@ static bool index_grow(struct cfg_index *ix)
 /* Add a place; the address now maps to it, except that a default never hides where
  * the user wrote something.  Returns its index, or -1 when memory ran out. */
 static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsigned column, bool given,
-		     int parent, const char *leaf)
+		     bool object, int parent, const char *key, size_t index)
 {
 	if (!index_grow(ix))
 		return -1;
@@ -123,9 +134,10 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	p->column = column;
 	p->given = given;
 	p->parent = parent;
-	size_t n = strnlen(leaf, sizeof(p->leaf) - 1);	/* not snprintf: this runs for every field */
-	memcpy(p->leaf, leaf, n);
-	p->leaf[n] = '\0';
+	p->key = key;
+	p->index = (uint32_t)index;
+	p->object = object;
+	p->defaults = false;
 	uint32_t *slot = index_slot(ix, addr);
 	if (!*slot)
 		ix->used++;
@@ -134,30 +146,154 @@ static int index_put(struct cfg_index *ix, const void *addr, unsigned line, unsi
 	return (int)ix->n_places++;
 }
 
+/* The schema table of an object's place, from the root down by keys. */
+static const struct cfg_table *place_table(const struct cfg_index *ix, const struct cfg_place *p)
+{
+	const struct cfg_place *chain[64];
+	size_t n = 0;
+	for (; p && n < 64; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
+		chain[n++] = p;
+	if (p || !n)
+		return NULL;
+	const struct cfg_table *t = &tsn_cfg_root;	/* chain[n - 1] is the root */
+	const struct cfg_field *list = NULL;
+	for (size_t i = n - 1; i-- > 0;) {
+		const struct cfg_place *q = chain[i];
+		if (!q->key) {		/* an element of the list above */
+			if (!list || !list->elem || list->elem->type != CFG_OBJECT)
+				return NULL;
+			t = list->elem->sub;
+			list = NULL;
+			continue;
+		}
+		if (!t)
+			return NULL;
+		const struct cfg_field *f = NULL;
+		for (size_t j = 0; j < t->n_fields && !f; j++)
+			if (strcmp(t->fields[j].key, q->key) == 0)
+				f = &t->fields[j];
+		if (!f)
+			return NULL;
+		if (f->type == CFG_OBJECT) {
+			t = f->sub;
+		} else if (f->type == CFG_LIST) {
+			list = f;
+			t = NULL;
+		} else {
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* Where a field was written or, when it was not, the object holding it and the
+ * field's key under it (*key). */
+struct found {
+	const struct cfg_place *p;
+	const char *key;
+};
+
+/* Where a field of a table sits in its object (lists by their count). */
+static size_t field_addr_offset(const struct cfg_field *f)
+{
+	return f->type == CFG_LIST || f->type == CFG_KV_MAP ? f->count : f->offset;
+}
+
+/* The object of table t at base, if it has a place: the place at base may be
+ * a deeper one starting at the same address (its first field), so its parents
+ * at the same address are tried too. */
+static const struct cfg_place *object_at(const struct cfg_index *ix, uintptr_t base, const struct cfg_table *t)
+{
+	const struct cfg_place *p = index_find(ix, (const void *)base);
+	for (; p && (uintptr_t)p->addr == base; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
+		if (p->object && p->defaults && place_table(ix, p) == t)
+			return p;
+	return NULL;
+}
+
+/* A defaulted field at addr: a field of some table whose object has a place.
+ * Every table of the schema is tried, each from the root once. */
+static bool find_default(const struct cfg_index *ix, const struct cfg_table *t, uintptr_t addr, struct found *out,
+			 int depth)
+{
+	if (!t || depth > 16)
+		return false;
+	for (size_t i = 0; i < t->n_fields; i++) {
+		const struct cfg_field *f = &t->fields[i];
+		if (f->type == CFG_OBJECT) {
+			if (find_default(ix, f->sub, addr, out, depth + 1))
+				return true;
+			continue;
+		}
+		if (f->type == CFG_LIST && f->elem && f->elem->type == CFG_OBJECT &&
+		    find_default(ix, f->elem->sub, addr, out, depth + 1))
+			return true;
+		size_t off = field_addr_offset(f);
+		if (addr < off || (f->flags & CFG_F_REQUIRED))	/* missing: it had no place */
+			continue;
+		const struct cfg_place *p = object_at(ix, addr - off, t);
+		if (p) {
+			out->p = p;
+			out->key = f->key;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What the index said of addr when it kept a place for every default: the last
+ * given place there, else the last default one (a default object, then its
+ * default first field). */
+static struct found index_lookup(const struct cfg_index *ix, const void *addr)
+{
+	struct found r = { NULL, NULL };
+	const struct cfg_place *p = index_find(ix, addr);
+
+	if (p && (p->given || !p->object)) {
+		r.p = p;
+		return r;
+	}
+	if (p) {	/* a default object: its first field, if that is a default scalar */
+		const struct cfg_table *t = place_table(ix, p);
+		r.p = p;
+		for (size_t i = 0; t && p->defaults && i < t->n_fields; i++)
+			if (t->fields[i].type != CFG_OBJECT && !(t->fields[i].flags & CFG_F_REQUIRED) &&
+			    field_addr_offset(&t->fields[i]) == 0)
+				r.key = t->fields[i].key;
+		return r;
+	}
+	if (ix && ix->size)
+		find_default(ix, &tsn_cfg_root, (uintptr_t)addr, &r, 0);
+	return r;
+}
+
 /* Rebuild "ports[0].schedule.entries[2].interval" from the parent chain. */
-static void place_path(const struct cfg_index *ix, const struct cfg_place *p, char *out, size_t len)
+static void place_path(const struct cfg_index *ix, const struct cfg_place *p, const char *extra, char *out,
+		       size_t len)
 {
 	const struct cfg_place *chain[64];
 	size_t n = 0, off = 0;
 	for (; p && n < 64; p = p->parent >= 0 ? &ix->places[p->parent] : NULL)
-		if (p->leaf[0])
+		if (!p->key || p->key[0])
 			chain[n++] = p;
 	out[0] = '\0';
 	while (n-- > 0 && off < len) {
-		const char *sep = (off && chain[n]->leaf[0] != '[') ? "." : "";
-		int w = snprintf(out + off, len - off, "%s%s", sep, chain[n]->leaf);
+		const char *key = chain[n]->key;
+		int w = key ? snprintf(out + off, len - off, "%s%.*s", off ? "." : "", LEAF_MAX, key)
+			    : snprintf(out + off, len - off, "[%u]", (unsigned)chain[n]->index);
 		if (w < 0)
 			break;
 		off += (size_t)w;
 	}
+	if (extra && off < len)
+		snprintf(out + off, len - off, "%s%.*s", off ? "." : "", LEAF_MAX, extra);
 }
 
-/* The last component of a field path: "interval" of "a.b[2].interval", "[2]" of "a.b[2]". */
-static const char *path_leaf(const char *path)
+/* The index of a list element's path: 2 of "a.b[2]"; -1 when the path ends in a key. */
+static long leaf_index(const char *path)
 {
 	const char *dot = strrchr(path, '.'), *br = strrchr(path, '[');
-	const char *leaf = dot && (!br || dot > br) ? dot + 1 : br ? br : path;
-	return leaf;
+	return br && (!dot || br > dot) ? (long)strtoul(br + 1, NULL, 10) : -1;
 }
 
 /* ---- parse context ---- */
@@ -191,10 +327,11 @@ static void error_at(struct cfg_checker *c, const struct ynode *node, const char
 static void report_field(struct cfg_checker *c, enum tsn_diag_severity sev, const void *field,
 			 const char *fmt, va_list ap)
 {
-	const struct cfg_place *p = index_find(c->index, field);
+	struct found at = index_lookup(c->index, field);
+	const struct cfg_place *p = at.p;
 	char path[160] = "";
 	if (p)
-		place_path(c->index, p, path, sizeof(path));
+		place_path(c->index, p, at.key, path, sizeof(path));
 	vreport(c, sev, p ? p->line : 0, p ? p->column : 0, path, fmt, ap);
 }
 
@@ -233,11 +370,15 @@ void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 /* Remember where addr was written (node) or, for a default, the enclosing object's
  * place (fallback).  Returns the place's index, for children to name as parent. */
 static int record(struct cfg_checker *c, const void *addr, const struct ynode *node,
-		  const yaml_mark_t *fallback, const char *path)
+		  const struct ymark *fallback, const char *path, const char *key, bool object)
 {
-	const yaml_mark_t *m = node ? &node->mark : fallback;
+	long index = leaf_index(path);	/* list elements are "[i]", whatever their row's key */
+
+	if (!node && !object)
+		return c->parent;	/* a default: found from its object when asked for */
+	const struct ymark *m = node ? &node->mark : fallback;
 	int id = index_put(c->index, addr, m ? (unsigned)m->line + 1 : 0, m ? (unsigned)m->column + 1 : 0,
-			   node != NULL, c->parent, path_leaf(path));
+			   node != NULL, object, c->parent, index >= 0 ? NULL : key, index >= 0 ? (size_t)index : 0);
 	if (id < 0)
 		tsn_diags_add(c->diags, TSN_DIAG_ERROR, 0, 0, path, "out of memory");
 	return id;
@@ -589,9 +730,9 @@ bad:
 
 /* ---- structure ---- */
 static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *dst,
-			const yaml_mark_t *parent_mark, const char *path);
+			const struct ymark *parent_mark, const char *path);
 static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
-			  const yaml_mark_t *mark, const char *path);
+			  const struct ymark *mark, const char *path);
 
 static bool visit(struct cfg_checker *c, const struct ynode *node, const char *path)
 {
@@ -765,7 +906,7 @@ static void parse_kv_map(struct cfg_checker *c, const struct cfg_field *f, const
 		}
 		strcpy(kv->key, key);
 		strcpy(kv->value, val);
-		record(c, kv, v, NULL, kpath);
+		record(c, kv, v, NULL, kpath, kv->key, false);
 		(*count)++;
 	}
 }
@@ -810,14 +951,14 @@ static void parse_list(struct cfg_checker *c, const struct cfg_field *f, const s
 }
 
 static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const struct ynode *node, void *obj,
-			 const yaml_mark_t *parent_mark, const char *path)
+			 const struct ymark *parent_mark, const char *path, const char *key)
 {
-	const yaml_mark_t *mark = node ? &node->mark : parent_mark;
+	const struct ymark *mark = node ? &node->mark : parent_mark;
 	bool seen[64] = { false };
 	size_t errors_before = c->diags->errors;
 
 	int saved_parent = c->parent;
-	int id = record(c, obj, node, parent_mark, path);
+	int id = record(c, obj, node, parent_mark, path, key, true);
 	if (node && node_is_null(node))
 		node = NULL;	/* `section:` with nothing: all defaults */
 	if (node && node->type != YAML_MAPPING_NODE) {
@@ -834,12 +975,12 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 				error_at(c, k, path, "a key must be a single word, got %s", node_kind(k));
 				continue;
 			}
-			const char *key = k->text;
+			const char *name = k->text;
 			char fpath[PATH_LEN];
-			join_path(fpath, path, key);
+			join_path(fpath, path, name);
 			size_t i;
 			for (i = 0; i < t->n_fields; i++)
-				if (strcmp(t->fields[i].key, key) == 0)
+				if (strcmp(t->fields[i].key, name) == 0)
 					break;
 			if (i == t->n_fields) {
 				char allowed[512];
@@ -849,13 +990,13 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 					off += (size_t)snprintf(allowed + off, sizeof(allowed) - off, "%s%s",
 								j ? ", " : "", t->fields[j].key);
 				char sb[64];
-				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", shown(key, strlen(key), sb, sizeof(sb)),
+				error_at(c, k, fpath, "unknown field '%s'; allowed: %s", shown(name, strlen(name), sb, sizeof(sb)),
 					 allowed);
 				continue;
 			}
 			if (seen[i]) {
 				char sb[64];
-				error_at(c, k, fpath, "field '%s' given twice", shown(key, strlen(key), sb, sizeof(sb)));
+				error_at(c, k, fpath, "field '%s' given twice", shown(name, strlen(name), sb, sizeof(sb)));
 				continue;
 			}
 			seen[i] = true;
@@ -865,7 +1006,7 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 			if (f->type == CFG_LIST || f->type == CFG_KV_MAP) {
 				/* the list itself, for checks that talk about it as a whole,
 				 * and as the parent of its elements */
-				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath);
+				c->parent = record(c, (char *)obj + f->count, v, NULL, fpath, f->key, false);
 				if (f->type == CFG_LIST)
 					parse_list(c, f, v, obj, fpath);
 				else
@@ -890,6 +1031,8 @@ static void parse_object(struct cfg_checker *c, const struct cfg_table *t, const
 		}
 		apply_default(c, f, obj, mark, fpath);
 	}
+	if (id >= 0)	/* from now on its defaults are found (as they got places before) */
+		c->index->places[id].defaults = true;
 	if (t->check && c->diags->errors == errors_before)
 		t->check(c, obj);
 out:
@@ -897,14 +1040,18 @@ out:
 }
 
 static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void *base,
-			  const yaml_mark_t *mark, const char *path)
+			  const struct ymark *mark, const char *path)
 {
 	void *dst = (char *)base + f->offset;
-	record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark, path);
+	/* An object records itself, unless it is optional: then it stays unparsed,
+	 * and its place (without defaults) answers for its fields. */
+	if (f->type != CFG_OBJECT || (f->flags & CFG_F_OPTIONAL))
+		record(c, (f->type == CFG_LIST || f->type == CFG_KV_MAP) ? (char *)base + f->count : dst, NULL, mark,
+		       path, f->key, f->type == CFG_OBJECT);
 	if (f->flags & CFG_F_OPTIONAL)
 		return;
 	if (f->type == CFG_OBJECT) {
-		parse_object(c, f->sub, NULL, dst, mark, path);
+		parse_object(c, f->sub, NULL, dst, mark, path, f->key);
 		return;
 	}
 	if (!f->def)
@@ -914,14 +1061,14 @@ static void apply_default(struct cfg_checker *c, const struct cfg_field *f, void
 }
 
 static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const struct ynode *node, void *dst,
-			const yaml_mark_t *parent_mark, const char *path)
+			const struct ymark *parent_mark, const char *path)
 {
 	switch (f->type) {
 	case CFG_OBJECT:
-		parse_object(c, f->sub, node, dst, parent_mark, path);
+		parse_object(c, f->sub, node, dst, parent_mark, path, f->key);
 		return;
 	case CFG_GATES:
-		record(c, dst, node, NULL, path);
+		record(c, dst, node, NULL, path, f->key, false);
 		parse_gates(c, f, node, dst, path);
 		return;
 	case CFG_LIST:
@@ -931,7 +1078,7 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 	default:
 		break;
 	}
-	record(c, dst, node, NULL, path);
+	record(c, dst, node, NULL, path, f->key, false);
 	if (node->type != YAML_SCALAR_NODE) {
 		error_at(c, node, path, "expected %s, got %s", type_word(f->type), node_kind(node));
 		return;
@@ -942,7 +1089,10 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 
 /* ---- public API ---- */
 
-struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
+/* owned: text, when the parser may free it once the tree is read (the tree holds
+ * copies of the values; a large file is not kept twice while it is walked). */
+static struct tsn_config *config_parse(const char *text, size_t len, char *owned, const char *name,
+				       struct tsn_diags *diags)
 {
 	struct tsn_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_index *ix = calloc(1, sizeof(*ix));
@@ -954,6 +1104,7 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
 		free(cfg);
 		free(ix);
+		free(owned);
 		return NULL;
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
@@ -970,6 +1121,8 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 		goto out;
 	}
 	int rc = ytree_load(&tree, text, len, &yerr, &second);
+	free(owned);
+	owned = NULL;
 	if (rc < 0) {
 		/* (an error after the first document is told without its context) */
 		if (yerr.context && yerr.in_first_document)
@@ -990,10 +1143,15 @@ struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *na
 	const struct ynode *root = ytree_node(&tree, tree.root);
 	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
 		root = NULL;
-	yaml_mark_t top = { 0, 0, 0 };
-	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "");
+	struct ymark top = { 0, 0 };
+	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
+	/* The whole-config checks need only the structs and places: the tree goes
+	 * first, so that their tables do not come on top of it. */
+	ytree_free(&tree);
+	c.tree = NULL;
 	cfg_check_config(&c, cfg);
 out:
+	free(owned);
 	ytree_free(&tree);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
@@ -1040,9 +1198,12 @@ struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
 		return NULL;
 	}
 	text[n] = '\0';
-	struct tsn_config *cfg = tsn_config_parse(text, n, path, diags);
-	free(text);
-	return cfg;
+	return config_parse(text, n, text, path, diags);
+}
+
+struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
+{
+	return config_parse(text, len, NULL, name, diags);
 }
 
 struct tsn_config *tsn_config_defaults(void)

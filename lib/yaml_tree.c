@@ -18,9 +18,15 @@ struct anchor {
 	yaml_mark_t mark;
 };
 
+/* Short texts seen lately, by hash: a key such as "identification" is kept once,
+ * not once for every stream. */
+#define SEEN_SLOTS 4096
+#define SEEN_MAX_LEN 32
+
 struct builder {
 	struct ytree *t;
-	int *stack;			/* children of the open collections, in order */
+	const char **seen;		/* SEEN_SLOTS texts in the tree's chunks, or NULL */
+	uint32_t *stack;		/* children of the open collections, in order */
 	size_t n_stack, cap_stack;
 	struct open_collection *open;
 	size_t n_open, cap_open;
@@ -63,7 +69,7 @@ static int add_child(struct builder *b, int node, yaml_mark_t mark)
 {
 	if (!room((void **)&b->stack, &b->cap_stack, b->n_stack, sizeof(*b->stack)))
 		return out_of_memory(b, mark);
-	b->stack[b->n_stack++] = node;
+	b->stack[b->n_stack++] = (uint32_t)node;
 	return 0;
 }
 
@@ -76,9 +82,47 @@ static int new_node(struct builder *b, yaml_node_type_t type, yaml_mark_t mark)
 		return out_of_memory(b, mark);
 	struct ynode *n = &t->nodes[t->n_nodes];
 	memset(n, 0, sizeof(*n));
-	n->type = type;
-	n->mark = mark;
+	n->type = (uint8_t)type;
+	n->mark = (struct ymark){ .line = (uint32_t)mark.line, .column = (uint32_t)mark.column };
 	return (int)t->n_nodes++;
+}
+
+/* A copy of text (len bytes and a NUL) in the tree's chunks, or NULL. */
+static const char *keep_text(struct builder *b, const char *text, size_t len)
+{
+	struct ytree *t = b->t;
+	struct ytext_chunk *c = t->texts;
+	const char **seen = NULL;
+
+	if (b->seen && len <= SEEN_MAX_LEN) {
+		uint32_t h = 2166136261u;	/* FNV-1a */
+		for (size_t i = 0; i < len; i++)
+			h = (h ^ (unsigned char)text[i]) * 16777619u;
+		seen = &b->seen[h % SEEN_SLOTS];
+		if (*seen && memcmp(*seen, text, len) == 0 && (*seen)[len] == '\0')
+			return *seen;
+	}
+
+	if (!c || c->size - c->used < len + 1) {
+		/* chunks of 64 KiB, or one of its own for a long value; the rest of
+		 * a full chunk (less than the value) is left unused */
+		size_t size = len + 1 > 65536 - sizeof(*c) ? len + 1 : 65536 - sizeof(*c);
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		c->next = t->texts;
+		t->texts = c;
+		t->text_bytes += size;
+	}
+	char *p = c->data + c->used;
+	memcpy(p, text, len);
+	p[len] = '\0';
+	c->used += len + 1;
+	if (seen)
+		*seen = p;
+	return p;
 }
 
 /* An anchor names node; libyaml's loader refuses a name given twice. */
@@ -113,14 +157,15 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
 	struct ytree *t = b->t;
 	int node = new_node(b, YAML_SCALAR_NODE, ev->start_mark);
 
-	if (node < 0 || !room((void **)&t->texts, &t->cap_texts, t->n_texts, sizeof(*t->texts)))
+	if (node < 0)
+		return -1;
+	const char *text = keep_text(b, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	if (!text)
 		return out_of_memory(b, ev->start_mark);
 	struct ynode *n = &t->nodes[node];
-	n->text = (const char *)ev->data.scalar.value;
-	n->len = ev->data.scalar.length;
+	n->text = text;
+	n->len = (uint32_t)ev->data.scalar.length;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	t->texts[t->n_texts++] = (char *)ev->data.scalar.value;
-	ev->data.scalar.value = NULL;	/* now the tree's */
 	if (take_anchor(b, &ev->data.scalar.anchor, node, ev->start_mark) < 0)
 		return -1;
 	return add_child(b, node, ev->start_mark);
@@ -165,8 +210,8 @@ static int on_collection_end(struct builder *b, const yaml_event_t *ev)
 		if (!room((void **)&t->kids, &t->cap_kids, t->cap_kids, sizeof(*t->kids)))
 			return out_of_memory(b, ev->start_mark);
 	memcpy(t->kids + t->n_kids, b->stack + oc.first_child, n * sizeof(*t->kids));
-	t->nodes[oc.node].first = t->n_kids;
-	t->nodes[oc.node].n = n;
+	t->nodes[oc.node].first = (uint32_t)t->n_kids;
+	t->nodes[oc.node].n = (uint32_t)n;
 	t->n_kids += n;
 	b->n_stack = oc.first_child;
 	return 0;
@@ -206,7 +251,7 @@ static int read_document(yaml_parser_t *p, struct builder *b)
 			rc = b->n_open ? on_collection_end(b, &ev) : 0;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
-			b->t->root = b->n_stack ? b->stack[0] : -1;
+			b->t->root = b->n_stack ? (int)b->stack[0] : -1;
 			yaml_event_delete(&ev);
 			return 0;
 		default:	/* stream and document starts: nothing to keep */
@@ -235,19 +280,18 @@ int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error
 		return -1;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	/* Room for about one node per 8 bytes of text at once, instead of growing
-	 * (and copying) the arrays a dozen times for a large file; the pages not
-	 * written are never touched. */
-	size_t guess = len / 8 + 16;
+	/* Room for about one node per 16 bytes of text at once, instead of growing
+	 * the arrays a dozen times for a large file.  Not more: address space
+	 * counts under a limit (RLIMIT_AS) even where no page is touched; the
+	 * arrays grow from there (glibc moves large blocks with mremap, no copy). */
+	size_t guess = len / 16 + 16;
 	t->nodes = malloc(guess * sizeof(*t->nodes));
 	t->kids = malloc(guess * sizeof(*t->kids));
-	t->texts = malloc(guess * sizeof(*t->texts));
 	if (t->nodes)
 		t->cap_nodes = guess;
 	if (t->kids)
 		t->cap_kids = guess;
-	if (t->texts)
-		t->cap_texts = guess;
+	b.seen = calloc(SEEN_SLOTS, sizeof(*b.seen));	/* without it, texts are only not shared */
 	/* The stream's start, then a document's start or the stream's end. */
 	if (next_event(&p, &ev, &b) < 0)
 		goto out;
@@ -292,6 +336,7 @@ out:
 	for (size_t i = 0; i < b.n_anchors; i++)
 		free(b.anchors[i].name);
 	free(b.anchors);
+	free(b.seen);
 	free(b.stack);
 	free(b.open);
 	yaml_parser_delete(&p);
@@ -300,9 +345,10 @@ out:
 
 void ytree_free(struct ytree *t)
 {
-	for (size_t i = 0; i < t->n_texts; i++)
-		free(t->texts[i]);
-	free(t->texts);
+	for (struct ytext_chunk *c = t->texts, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(t->nodes);
 	free(t->kids);
 	memset(t, 0, sizeof(*t));

@@ -4,7 +4,7 @@
  * (a string copy each) and its own item stack, all freed again node by node.
  * The configuration reader only needs each node's kind, place and text, so this
  * builds the tree from libyaml's event stream instead: one array of nodes, one
- * of children, and the scalar texts libyaml already allocated.  For a large
+ * of children, and the scalar texts copied into a few large chunks.  For a large
  * configuration that is about a sixth fewer instructions per load (callgrind).
  *
  * The tree holds what yaml_parser_load would: aliases point at their anchored
@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <yaml.h>
 
@@ -26,23 +27,43 @@
 #define YTREE_MAX_DEPTH 64
 #define YTREE_MAX_DEPTH_TEXT "64"
 
+/* A place in the text, 0-based as libyaml's marks (16 MiB of text fit). */
+struct ymark {
+	uint32_t line, column;
+};
+
+/* 24 bytes a node (it was 72: a full yaml_mark_t and size_t fields); a file of
+ * a million nodes is 24 MB of tree, not 72. */
 struct ynode {
-	yaml_node_type_t type;	/* YAML_SCALAR_NODE, YAML_SEQUENCE_NODE, YAML_MAPPING_NODE */
-	yaml_mark_t mark;	/* where it starts */
-	const char *text;	/* scalars: the value (NUL-terminated), its length, */
-	size_t len;
-	bool plain;		/* and whether it was written unquoted */
-	size_t first, n;	/* collections: children kids[first..first+n); a mapping's
-				 * alternate key, value */
+	struct ymark mark;	/* where it starts */
+	union {
+		const char *text;	/* scalars: the value (NUL-terminated, in the text arena) */
+		uint32_t first;		/* collections: children kids[first..first+n) */
+	};
+	union {
+		uint32_t len;		/* scalars: the value's length */
+		uint32_t n;		/* collections: number of children; a mapping's
+					 * alternate key, value */
+	};
+	uint8_t type;		/* YAML_SCALAR_NODE, YAML_SEQUENCE_NODE, YAML_MAPPING_NODE */
+	bool plain;		/* scalars: written unquoted */
+};
+
+/* Scalar texts, packed one after the other in chunks that never move (so node
+ * texts are stable pointers): no malloc per scalar, no allocator overhead. */
+struct ytext_chunk {
+	struct ytext_chunk *next;
+	size_t used, size;
+	char data[];
 };
 
 struct ytree {
 	struct ynode *nodes;
 	size_t n_nodes, cap_nodes;
-	int *kids;
+	uint32_t *kids;
 	size_t n_kids, cap_kids;
-	char **texts;		/* scalar values taken over from libyaml's events */
-	size_t n_texts, cap_texts;
+	struct ytext_chunk *texts;	/* newest first */
+	size_t text_bytes;		/* allocated for texts, in all chunks */
 	int root;		/* -1: the document is empty */
 };
 
@@ -71,7 +92,7 @@ static inline const struct ynode *ytree_node(const struct ytree *t, int index)
 /* Child i of a collection (for a mapping: 2k is key k, 2k + 1 its value). */
 static inline const struct ynode *ytree_kid(const struct ytree *t, const struct ynode *n, size_t i)
 {
-	return i < n->n ? ytree_node(t, t->kids[n->first + i]) : NULL;
+	return i < n->n ? ytree_node(t, (int)t->kids[n->first + i]) : NULL;
 }
 
 #endif

@@ -760,6 +760,53 @@ static void test_alias_duplicates(void)
 	free(t);
 }
 
+/* A field left at its default has no place record of its own (65 536 streams made
+ * a million of them): it is found from its object, and reports land where they
+ * did when every default had a record.  An optional object not given answers for
+ * itself and its first field only, as then. */
+static void test_report_defaults(void)
+{
+	const char *t = "ports:\n  - name: p1\n    storm-guard:\n      multicast: 10Mbit\n  - name: p2\n"
+			"ptp:\n  options: { a.b: 1, logSyncInterval: -3 }\n"
+			"streams:\n  - { id: 1, identification: ipv6, dst: \"2001:db8::1\", priority: 1 }\n";
+	struct tsn_config *cfg = parse_ok(t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	const struct {
+		const void *field;
+		const char *want;
+	} cases[] = {
+		{ &cfg->ports[0].storm_guard.multicast_bps, "x.yaml:4:18: ports[0].storm-guard.multicast: m" },
+		{ &cfg->ports[0].storm_guard.broadcast_bps, "x.yaml:4:7: ports[0].storm-guard: m" },
+		{ &cfg->ports[0].storm_guard.unknown_bps, "x.yaml:4:7: ports[0].storm-guard.unknown: m" },
+		{ &cfg->ports[1].schedule, "x.yaml:5:5: ports[1].schedule: m" },
+		{ &cfg->ports[1].schedule.mode, "x.yaml:5:5: ports[1].schedule: m" },
+		{ &cfg->ports[1].schedule.clock, "x.yaml: m" },
+		{ &cfg->ports[1].schedule.n_entries, "x.yaml: m" },
+		{ &cfg->ports[1].acl.default_action, "x.yaml:5:5: ports[1].acl: m" },
+		{ &cfg->ptp.n_options, "x.yaml:7:12: ptp.options: m" },
+		{ &cfg->ptp.options[1], "x.yaml:7:39: ptp.options.logSyncInterval: m" },
+		{ &cfg->streams[0].filter, "x.yaml:9:5: streams[0].filter: m" },
+		{ &cfg->streams[0], "x.yaml:9:11: streams[0].id: m" },
+		{ &cfg->daemon.pid_file, "x.yaml:1:1: daemon.pid-file: m" },
+		{ &cfg->daemon, "x.yaml:1:1: daemon.log-level: m" },
+		{ &cfg->streams[0].name[3], "x.yaml: m" },
+		{ cfg, "x.yaml:1:1: m" },
+		{ &cfg->n_routes, "x.yaml:1:1: routes: m" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tsn_diags d;
+		char line[256];
+		tsn_diags_init(&d, "x.yaml");
+		tsn_config_report(cfg, &d, TSN_DIAG_ERROR, cases[i].field, "m");
+		tsn_diag_format(&d, &d.items[0], line, sizeof(line));
+		if (strcmp(line, cases[i].want) != 0)
+			fprintf(stderr, "\ncase %zu: got '%s', expected '%s'\n", i, line, cases[i].want);
+		CU_ASSERT_STRING_EQUAL(line, cases[i].want);
+		tsn_diags_free(&d);
+	}
+	tsn_config_free(cfg);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -778,6 +825,7 @@ int main(void)
 	CU_add_test(s, "alias expansion is bounded", test_alias_bomb);
 	CU_add_test(s, "anchors, aliases and documents", test_anchors_aliases_documents);
 	CU_add_test(s, "report at a field after parsing", test_report_after_parse);
+	CU_add_test(s, "report at a field left at its default", test_report_defaults);
 	CU_add_test(s, "normalized JSON", test_json);
 	CU_add_test(s, "units: exact parse and format", test_units);
 	CU_add_test(s, "docs/config.md reference is current", test_docs_reference_current);
