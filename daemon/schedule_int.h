@@ -34,7 +34,6 @@ struct nlio_mon;
 #define KERNEL_MIN_FRAME 60		/* taprio's shortest interval: ETH_ZLEN byte times */
 #define KERNEL_DEFAULT_MBPS 10		/* taprio's speed when the driver reports none */
 #define KERNEL_CYCLE_MAX 2147483647ll	/* taprio's cycle arithmetic is 32-bit (ns) */
-#define DUMP_TWO_LISTS_MAX 400		/* entries a 32 KiB dump message holds twice (admin + oper) */
 #define NOTIFY_ENTRIES_MAX 80		/* entries a one-page notification holds */
 #define POLL_INTERVAL_NS (10ull * 1000000000ull)
 #define MAX_DRIFT_ITEMS 16

@@ -392,13 +392,28 @@ static void test_list_length(void)
 {
 	struct tsn_diags d;
 	bool ok;
-	char *e = many_entries(401);
+	char *e = many_entries(441);
 	struct sched_yaml y = { .sdu = "100, 100, 100", .entries = e };
 
-	/* 401 entries: the kernel takes them, but cannot dump two such lists. */
+	/* 441 entries: a dump with the running and a pending list of 441 each is
+	 * 652 + 72 x 441 = 32404 bytes, within the kernel's 32448 (the kernel lab's
+	 * test_long_list measures both figures). */
 	struct tsn_config *cfg = check(&y, SCHEDULE_CHECK_DAEMON, &d, &ok);
 	CU_ASSERT_TRUE(ok);
-	EXPECT(&d, TSN_DIAG_WARNING, "ports[0].schedule.entries", "401 entries: the kernel applies them", 14);
+	CU_ASSERT_PTR_NULL(find(&d, TSN_DIAG_WARNING, "ports[0].schedule.entries", "entries"));
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+	free(e);
+
+	/* 442: 32476 bytes, which would end every qdisc dump of the namespace early.
+	 * Refused before netlink, at the list's line, with the figures. */
+	e = many_entries(442);
+	y.entries = e;
+	cfg = check(&y, SCHEDULE_CHECK_DAEMON, &d, &ok);
+	CU_ASSERT_FALSE(ok);
+	EXPECT(&d, TSN_DIAG_ERROR, "ports[0].schedule.entries", "at most 441 entries: during a change the kernel's "
+	       "dump of the qdisc holds both lists, 652 B + 36 B per entry and list = 32476 B for 442, over its "
+	       "32448 B limit, which would stop every qdisc dump", 14);
 	tsn_config_free(cfg);
 	tsn_diags_free(&d);
 	free(e);
