@@ -86,7 +86,7 @@ int sched_clock_id(int clock)
 	}
 }
 
-const char *const sched_state_names[] = { "applied", "held", "drift", "error" };
+const char *const sched_state_names[] = { "applied", "held", "drift", "error", "unreadable" };
 
 const char *const sched_clock_names[] = { "tai", "realtime", "monotonic", "boottime" };
 
@@ -183,8 +183,10 @@ void sched_port_check(struct sched_port *p, const struct kroot *r)
 	struct strlist diffs = { 0 };
 	char text[1024];
 
-	if (!p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT))
+	if (!p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT && p->state != SCHED_UNREAD))
 		return;
+	if (p->state == SCHED_UNREAD)
+		p->state = SCHED_APPLIED;	/* listed again: compare */
 	kroot_decode(r, &have);
 	sched_diff_taprio(&p->expected, &have, false, &diffs);
 	taprio_qdisc_clear(&have);
@@ -269,3 +271,20 @@ void schedules_free(struct schedules *s)
 	free(s);
 }
 
+
+void sched_port_check_in(struct sched_port *p, struct kview *kv)
+{
+	if (!p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT && p->state != SCHED_UNREAD))
+		return;
+	if (!kview_unread(kv, p->ifindex)) {
+		sched_port_check(p, kview_root(kv, p->ifindex));
+		return;
+	}
+	if (p->state != SCHED_UNREAD)
+		log_err("schedule: port %s: cannot read its qdisc back: the kernel's qdisc dump ended before it "
+			"(a qdisc on it or on a device dumped earlier is longer than a dump message)", p->name);
+	p->state = SCHED_UNREAD;
+	snprintf(p->message, sizeof(p->message), "cannot read back: the kernel's qdisc dump ended before this "
+		 "port (a qdisc on it or on a device dumped earlier is longer than the %u bytes of a dump message)",
+		 QDISC_DUMP_MSG_MAX);
+}

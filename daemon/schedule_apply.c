@@ -371,14 +371,23 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 			 tsn_config_port_member_equal(old_cp, cp, "schedule");
 	if (unchanged && prev->state == SCHED_HELD && sched_is_held(s, cp))
 		return sched_port_copy(next, prev) < 0 ? -ENOMEM : 0;
-	if (unchanged && prev->tracked && (prev->state == SCHED_APPLIED || prev->state == SCHED_DRIFT)) {
-		sched_port_check(prev, r);
-		if (prev->state == SCHED_APPLIED)
+	if (unchanged && prev->tracked &&
+	    (prev->state == SCHED_APPLIED || prev->state == SCHED_DRIFT || prev->state == SCHED_UNREAD)) {
+		sched_port_check_in(prev, kv);
+		if (prev->state == SCHED_APPLIED || prev->state == SCHED_UNREAD)
 			return sched_port_copy(next, prev) < 0 ? -ENOMEM : 0;
 		log_notice("schedule: port %s: the kernel no longer holds the applied schedule; applying it again",
 			   cp->name);
 	}
 
+	/* What the port has decides change or create, and is what a rollback puts
+	 * back: without it the port is not touched. */
+	if (kview_unread(kv, ifindex)) {
+		snprintf(err, errlen, "port %s: cannot read its root qdisc back: the kernel's qdisc dump ended before "
+			 "it (a qdisc on it or on a device dumped earlier is longer than the %u bytes of a dump "
+			 "message), so tsnd does not know what to change or put back", cp->name, QDISC_DUMP_MSG_MAX);
+		return -EMSGSIZE;
+	}
 	struct taprio_entry *entries = calloc(cs->n_entries ? cs->n_entries : 1, sizeof(*entries));
 	if (!entries) {
 		snprintf(err, errlen, "port %s: out of memory", cp->name);

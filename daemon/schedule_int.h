@@ -39,7 +39,10 @@ struct nlio_mon;
 #define MAX_DRIFT_ITEMS 16
 #define NLM_REPLACE (NLM_F_CREATE | NLM_F_REPLACE)
 
-enum sched_state { SCHED_APPLIED, SCHED_HELD, SCHED_DRIFT, SCHED_ERROR };
+/* SCHED_UNREAD: the kernel's qdisc dump did not list the port's root although
+ * the device is up: a qdisc too large to dump (on this port or one dumped
+ * before it) ended the dump early.  Nothing is known, so nothing is changed. */
+enum sched_state { SCHED_APPLIED, SCHED_HELD, SCHED_DRIFT, SCHED_ERROR, SCHED_UNREAD, SCHED_N_STATES };
 
 struct strlist {
 	char **v;
@@ -105,6 +108,8 @@ int sched_port_copy(struct sched_port *next, const struct sched_port *prev);
 int sched_port_track(struct sched_port *p, const struct taprio_qdisc *want);
 /* Compare the port's kernel root with what tsnd applied; update state and drift. */
 void sched_port_check(struct sched_port *p, const struct kroot *r);
+/* The same with the whole view: a port the dump could not list is "unreadable". */
+void sched_port_check_in(struct sched_port *p, struct kview *kv);
 
 /* ---- drift watch (schedule_watch.c) ---- */
 

@@ -44,7 +44,7 @@ const char *schedules_port_state(const struct schedules *s, const char *port)
 
 json_object *schedules_status_json(struct schedules *s)
 {
-	size_t n[4] = { 0 };
+	size_t n[SCHED_N_STATES] = { 0 };
 	json_object *o = json_object_new_object();
 
 	for (size_t i = 0; i < s->n_ports; i++)
@@ -53,6 +53,7 @@ json_object *schedules_status_json(struct schedules *s)
 	json_object_object_add(o, "held", json_object_new_uint64(n[SCHED_HELD]));
 	json_object_object_add(o, "drift", json_object_new_uint64(n[SCHED_DRIFT]));
 	json_object_object_add(o, "error", json_object_new_uint64(n[SCHED_ERROR]));
+	json_object_object_add(o, "unreadable", json_object_new_uint64(n[SCHED_UNREAD]));
 	return o;
 }
 

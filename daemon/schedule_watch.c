@@ -20,7 +20,7 @@
 void sched_refresh_with(struct schedules *s, struct kview *kv)
 {
 	for (size_t i = 0; i < s->n_ports; i++)
-		sched_port_check(&s->ports[i], kview_root(kv, s->ports[i].ifindex));
+		sched_port_check_in(&s->ports[i], kv);
 }
 
 int schedules_refresh(struct schedules *s)
