@@ -131,6 +131,11 @@ void sched_port_clear(struct sched_port *p)
 {
 	taprio_qdisc_clear(&p->expected);
 	sched_sl_free(&p->drift);
+	if (p->before) {
+		sched_snapshot_free(p->before);
+		free(p->before);
+		p->before = NULL;
+	}
 }
 
 void sched_ports_free(struct sched_port *ports, size_t n)
@@ -154,6 +159,9 @@ int sched_port_copy(struct sched_port *next, const struct sched_port *prev)
 	*next = *prev;
 	memset(&next->expected, 0, sizeof(next->expected));
 	memset(&next->drift, 0, sizeof(next->drift));
+	next->before = NULL;
+	if (prev->before && !(next->before = sched_snapshot_dup(prev->before)))
+		return -ENOMEM;
 	if (prev->tracked && taprio_qdisc_copy(&next->expected, &prev->expected) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < prev->drift.n; i++)
@@ -259,7 +267,7 @@ void schedules_free(struct schedules *s)
 	size_t applied = 0;
 	for (size_t i = 0; i < s->n_ports; i++)
 		applied += s->ports[i].tracked;
-	if (applied)
+	if (applied)	/* schedules_release() untracks what it removed */
 		log_info("schedule: leaving %zu taprio schedule%s in place", applied, applied == 1 ? "" : "s");
 	if (s->mon_io)
 		evloop_io_del(s->mon_io);

@@ -29,14 +29,6 @@
 #include "tsn/basetime.h"
 #include "tsn/log.h"
 
-/* A port's root qdisc (and the visible qdiscs under it) as dumped. */
-struct snapshot {
-	unsigned char *root;		/* raw RTM_NEWQDISC, NULL: none listed */
-	unsigned char **children;
-	size_t n_children;
-	struct taprio_qdisc root_q;	/* root decoded without gate lists (kind, handle, layout) */
-};
-
 enum action { ACT_CHANGE, ACT_CREATE, ACT_DELETE_CREATE, ACT_DELETE };
 
 struct journal_item {
@@ -44,6 +36,7 @@ struct journal_item {
 	int ifindex;
 	enum action act;
 	bool deleted, created, changed;	/* what actually happened */
+	uint32_t restored;		/* ACT_DELETE: the handle of the earlier root put back, 0: none */
 	struct snapshot snap;
 };
 
@@ -60,7 +53,7 @@ struct txn {
 
 /* ---- snapshots, requests, the journal ---- */
 
-static void snapshot_free(struct snapshot *sn)
+void sched_snapshot_free(struct snapshot *sn)
 {
 	free(sn->root);
 	for (size_t i = 0; i < sn->n_children; i++)
@@ -68,6 +61,32 @@ static void snapshot_free(struct snapshot *sn)
 	free(sn->children);
 	taprio_qdisc_clear(&sn->root_q);
 	memset(sn, 0, sizeof(*sn));
+}
+
+static unsigned char *msg_dup(const struct nlmsghdr *h);
+
+struct snapshot *sched_snapshot_dup(const struct snapshot *sn)
+{
+	struct snapshot *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (sn->root && !(d->root = msg_dup((const struct nlmsghdr *)sn->root)))
+		goto fail;
+	if (sn->n_children && !(d->children = calloc(sn->n_children, sizeof(*d->children))))
+		goto fail;
+	for (size_t i = 0; i < sn->n_children; i++) {
+		if (!(d->children[i] = msg_dup((const struct nlmsghdr *)sn->children[i])))
+			goto fail;
+		d->n_children++;
+	}
+	if (taprio_qdisc_copy(&d->root_q, &sn->root_q) < 0)
+		goto fail;
+	return d;
+fail:
+	sched_snapshot_free(d);
+	free(d);
+	return NULL;
 }
 
 static unsigned char *msg_dup(const struct nlmsghdr *h)
@@ -193,6 +212,9 @@ static int revert_item(struct schedules *s, struct journal_item *it, char *err, 
 			delete_root(s, it->port, it->ifindex, TSND_TAPRIO_HANDLE, ignored, sizeof(ignored));
 		return it->deleted ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
 	case ACT_DELETE:
+		/* The earlier root that came back goes again, then tsnd's taprio. */
+		if (it->restored)
+			delete_root(s, it->port, it->ifindex, it->restored, ignored, sizeof(ignored));
 		return it->deleted ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
 	}
 	return 0;
@@ -225,7 +247,7 @@ static int journal_revert(struct schedules *s, struct journal *j, char *err, siz
 static void journal_free(struct journal *j)
 {
 	for (size_t i = 0; i < j->n; i++)
-		snapshot_free(&j->items[i].snap);
+		sched_snapshot_free(&j->items[i].snap);
 	free(j->items);
 	memset(j, 0, sizeof(*j));
 }
@@ -279,8 +301,10 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 	return 0;
 }
 
+/* tsnd's taprio leaves the port, which gets back the root it had before
+ * (`before`, as dumped when tsnd took the port; NULL: the kernel's default). */
 static int remove_port(struct schedules *s, struct journal *j, const char *port, const struct kroot *r,
-		       char *err, size_t errlen)
+		       const struct snapshot *before, char *err, size_t errlen)
 {
 	struct journal_item *it = journal_add(j, port, r->ifindex, ACT_DELETE);
 
@@ -292,8 +316,34 @@ static int remove_port(struct schedules *s, struct journal *j, const char *port,
 	if (rc < 0)
 		return rc;
 	it->deleted = true;
-	log_notice("schedule: port %s: schedule removed; the kernel's default qdisc is back", port);
+	if (!before || snapshot_is_default(before)) {
+		log_notice("schedule: port %s: schedule removed; the kernel's default qdisc is back", port);
+		return 0;
+	}
+	rc = replay_snapshot(s, port, before, err, errlen);
+	if (rc < 0)
+		return rc;
+	it->restored = before->root_q.handle;
+	char h[16];
+	log_notice("schedule: port %s: schedule removed; its earlier root qdisc %s %s is back", port,
+		   before->root_q.kind, tc_handle_format(before->root_q.handle, h, sizeof(h)));
 	return 0;
+}
+
+/* What the port gets back when its schedule goes: the root apply_port found
+ * (journal item `it`), or on the change path what the port had before. */
+static int remember_before(struct sched_port *next, const struct sched_port *prev, const struct journal_item *it)
+{
+	const struct snapshot *src = NULL;
+
+	if (it->act == ACT_CHANGE)
+		src = prev ? prev->before : NULL;
+	else if (it->created && !snapshot_is_default(&it->snap))
+		src = &it->snap;
+	if (!src)
+		return 0;
+	next->before = sched_snapshot_dup(src);
+	return next->before ? 0 : -ENOMEM;
 }
 
 /* ---- the transaction ---- */
@@ -433,7 +483,8 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 		return 0;
 	}
 	rc = apply_port(s, &t->journal, cp->name, r, &want, err, errlen);
-	if (rc == 0 && sched_port_track(next, &want) < 0) {
+	if (rc == 0 && (sched_port_track(next, &want) < 0 ||
+			remember_before(next, prev, &t->journal.items[t->journal.n - 1]) < 0)) {
 		snprintf(err, errlen, "port %s: out of memory", cp->name);
 		rc = -ENOMEM;
 	}
@@ -482,7 +533,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 			continue;
 		kroot_decode_layout(r, &k);
 		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
-			rc = remove_port(s, &t->journal, p->name, r, err, errlen);
+			rc = remove_port(s, &t->journal, p->name, r, p->before, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
 	/* At start-up, a taprio 7473: left on a port that has no schedule now. */
@@ -495,7 +546,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 			continue;
 		kroot_decode_layout(r, &k);
 		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
-			rc = remove_port(s, &t->journal, cp->name, r, err, errlen);
+			rc = remove_port(s, &t->journal, cp->name, r, NULL, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
 	kview_free(&kv);
@@ -545,6 +596,38 @@ void schedules_revert(struct schedules *s)
 	s->txn = NULL;
 }
 
+void schedules_release(struct schedules *s)
+{
+	struct kview kv;
+	struct journal j = { 0 };
+	char err[1024];
+
+	if (s->txn)
+		schedules_revert(s);
+	if (!s->n_ports)
+		return;
+	if (kview_load(s, &kv, err, sizeof(err)) < 0) {
+		log_err("schedule: cannot give the ports their root qdiscs back: %s", err);
+		return;
+	}
+	for (size_t i = 0; i < s->n_ports; i++) {
+		struct sched_port *p = &s->ports[i];
+		struct kroot *r = kview_root(&kv, p->ifindex);
+		struct taprio_qdisc k;
+		if (!p->tracked || !r)
+			continue;
+		kroot_decode_layout(r, &k);
+		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE &&
+		    remove_port(s, &j, p->name, r, p->before, err, sizeof(err)) < 0)
+			log_err("schedule: %s", err);
+		else
+			p->tracked = false;
+		taprio_qdisc_clear(&k);
+	}
+	journal_free(&j);
+	kview_free(&kv);
+}
+
 /* ---- the time-sync hook ---- */
 
 void schedules_set_sync(struct schedules *s, schedule_sync_fn fn, void *arg)
@@ -582,6 +665,8 @@ void schedules_sync_changed(struct schedules *s)
 			rc = apply_port(s, &j, cp->name, kview_root(&kv, p->ifindex), &want, err, sizeof(err));
 			if (rc == 0)
 				rc = sched_port_track(p, &want);
+			if (rc == 0 && j.items[j.n - 1].act != ACT_CHANGE)
+				rc = remember_before(p, NULL, &j.items[j.n - 1]);
 		}
 		if (rc < 0) {
 			char rerr[512];

@@ -60,9 +60,26 @@ struct sched_port {
 	struct taprio_qdisc expected;
 	struct strlist drift;
 	bool drift_logged;
+	/* The root the port had before tsnd's taprio, to give back when its schedule
+	 * goes away; NULL: the kernel's default (handle 0), or not known (tsnd
+	 * adopted a taprio left by an earlier run). */
+	struct snapshot *before;
 };
 
 struct txn;
+
+/* A port's root qdisc (and the visible qdiscs under it) as dumped: what a
+ * rollback, a removed schedule and a shutdown put back. */
+struct snapshot {
+	unsigned char *root;		/* raw RTM_NEWQDISC, NULL: none listed */
+	unsigned char **children;
+	size_t n_children;
+	struct taprio_qdisc root_q;	/* root decoded without gate lists (kind, handle, layout) */
+};
+
+void sched_snapshot_free(struct snapshot *sn);
+/* A deep copy in a new allocation; NULL if out of memory. */
+struct snapshot *sched_snapshot_dup(const struct snapshot *sn);
 
 struct schedules {
 	struct evloop *loop;
