@@ -239,9 +239,11 @@ struct schedules *schedules_new(struct evloop *loop, char *err, size_t errlen)
 		goto fail;
 	if (!loop)
 		return s;	/* no event loop (tests): no drift watch */
-	static const unsigned tc_group[] = { RTNLGRP_TC };
+	/* RTNLGRP_LINK: a scheduled port whose link comes back needs its schedule
+	 * re-installed (docs/schedules.md, link flaps). */
+	static const unsigned tc_group[] = { RTNLGRP_TC, RTNLGRP_LINK };
 	char why[160];
-	s->mon = nlio_mon_open(tc_group, 1, why, sizeof(why));
+	s->mon = nlio_mon_open(tc_group, 2, why, sizeof(why));
 	if (!s->mon) {
 		snprintf(err, errlen, "cannot subscribe to traffic-control notifications: %s", why);
 		goto fail;

@@ -411,6 +411,12 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 
 	snprintf(next->name, sizeof(next->name), "%s", cp->name);
 	next->ifindex = ifindex;
+	if (prev) {	/* the link watch goes on across reloads */
+		next->recoveries = prev->recoveries;
+		memcpy(next->last_recovery, prev->last_recovery, sizeof(next->last_recovery));
+		next->link_known = prev->link_known && prev->ifindex == ifindex;
+		next->link_up = prev->link_up;
+	}
 	if (!ifindex) {
 		snprintf(err, errlen, "port %s: no such network interface (a schedule needs it)", cp->name);
 		return -ENODEV;
@@ -626,6 +632,75 @@ void schedules_release(struct schedules *s)
 	}
 	journal_free(&j);
 	kview_free(&kv);
+}
+
+/* ---- link flaps ---- */
+
+void sched_recover_links(struct schedules *s)
+{
+	struct kview kv;
+	char err[1024], a[32];
+	bool loaded = false;
+
+	for (size_t i = 0; s->cfg && i < s->n_ports; i++) {
+		struct sched_port *p = &s->ports[i];
+		const struct tsn_cfg_port *cp = tsn_config_port(s->cfg, p->name);
+		struct journal j = { 0 };
+		struct clocks ck = { 0 };
+		struct taprio_qdisc want;
+		int64_t base;
+
+		if (!p->recover)
+			continue;
+		p->recover = false;
+		if (!cp || !cp->has_schedule || !p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT))
+			continue;
+		if (!cp->schedule.link_recovery) {
+			log_notice("schedule: port %s: link back up; link-recovery is off, the schedule is left as it "
+				   "is", p->name);
+			continue;
+		}
+		if (!loaded && kview_load(s, &kv, err, sizeof(err)) < 0) {
+			log_err("schedule: cannot re-install schedules after a link change: %s", err);
+			return;
+		}
+		loaded = true;
+		struct kroot *r = kview_root(&kv, p->ifindex);
+		struct taprio_qdisc k;
+		kroot_decode_layout(r, &k);
+		bool ours = strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE;
+		taprio_qdisc_clear(&k);
+		if (!ours)	/* someone replaced it: drift, not tsnd's to fix silently */
+			continue;
+		struct taprio_entry *entries = calloc(cp->schedule.n_entries + 1, sizeof(*entries));
+		int rc = entries ? base_time_for(&ck, cp, &base, err, sizeof(err)) : -ENOMEM;
+		if (rc == 0) {
+			sched_desired_taprio(&cp->schedule, p->ifindex, base, entries, &want);
+			rc = apply_port(s, &j, cp->name, r, &want, err, sizeof(err));
+		}
+		if (rc == 0) {
+			rc = sched_port_track(p, &want);	/* p->before stays: same earlier root */
+		}
+		if (rc < 0) {
+			char rerr[512];
+			if (journal_revert(s, &j, rerr, sizeof(rerr)) < 0)
+				log_err("schedule: port %s: rollback failed: %s", cp->name, rerr);
+			log_err("schedule: port %s: re-installing the schedule after the link came back failed: %s",
+				cp->name, entries ? err : "out of memory");
+		} else {
+			p->recoveries++;
+			s->recoveries++;
+			snprintf(p->last_recovery, sizeof(p->last_recovery), "link came back up; re-installed at base "
+				 "time %s", tsn_basetime_format(want.oper.base_time, a, sizeof(a)));
+			log_notice("schedule: port %s: the link came back up: schedule re-installed at base time %s "
+				   "(Linux 6.1's software taprio stops its gates on a carrier change; recovery %llu)",
+				   cp->name, a, (unsigned long long)p->recoveries);
+		}
+		journal_free(&j);
+		free(entries);
+	}
+	if (loaded)
+		kview_free(&kv);
 }
 
 /* ---- the time-sync hook ---- */

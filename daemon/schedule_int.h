@@ -64,6 +64,11 @@ struct sched_port {
 	 * goes away; NULL: the kernel's default (handle 0), or not known (tsnd
 	 * adopted a taprio left by an earlier run). */
 	struct snapshot *before;
+	/* Link watch (RTNLGRP_LINK): the last carrier state seen, and the
+	 * re-installations after the link came back (schedule_apply.c). */
+	bool link_known, link_up, recover;
+	uint64_t recoveries;
+	char last_recovery[160];
 };
 
 struct txn;
@@ -94,6 +99,7 @@ struct schedules {
 	schedule_sync_fn sync;
 	void *sync_arg;
 	bool recheck;			/* a rollback ran: compare on the next notification */
+	uint64_t recoveries;		/* of every port, also of ports since removed */
 };
 
 extern const char *const sched_state_names[];
@@ -134,5 +140,9 @@ void sched_refresh_with(struct schedules *s, struct kview *kv);
 void sched_on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg);
 void sched_on_poll(struct evloop *loop, void *arg);
 void sched_poll_update(struct schedules *s);
+
+/* Re-install the schedule of every port marked `recover` (its link came back)
+ * at a fresh base time, one small transaction per port (schedule_apply.c). */
+void sched_recover_links(struct schedules *s);
 
 #endif
