@@ -331,12 +331,16 @@ static int remove_port(struct schedules *s, struct journal *j, const char *port,
 }
 
 /* What the port gets back when its schedule goes: the root apply_port found
- * (journal item `it`), or on the change path what the port had before. */
+ * (journal item `it`), unless that was tsnd's own taprio (the change path, or a
+ * rebuilt one): then what the port had before that. */
 static int remember_before(struct sched_port *next, const struct sched_port *prev, const struct journal_item *it)
 {
 	const struct snapshot *src = NULL;
+	bool ours = strcmp(it->snap.root_q.kind, "taprio") == 0 && it->snap.root_q.handle == TSND_TAPRIO_HANDLE;
 
-	if (it->act == ACT_CHANGE)
+	if (next->before)
+		return 0;	/* carried over already */
+	if (it->act == ACT_CHANGE || ours)
 		src = prev ? prev->before : NULL;
 	else if (it->created && !snapshot_is_default(&it->snap))
 		src = &it->snap;
@@ -482,6 +486,11 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 	}
 	if (sched_is_held(s, cp)) {
 		next->state = SCHED_HELD;
+		if (prev && prev->before && !next->before && !(next->before = sched_snapshot_dup(prev->before))) {
+			free(entries);
+			snprintf(err, errlen, "port %s: out of memory", cp->name);
+			return -ENOMEM;
+		}
 		snprintf(next->message, sizeof(next->message), "waiting for PTP lock (require-sync); the port "
 			 "keeps its current root qdisc");
 		free(entries);
@@ -740,7 +749,7 @@ void schedules_sync_changed(struct schedules *s)
 			rc = apply_port(s, &j, cp->name, kview_root(&kv, p->ifindex), &want, err, sizeof(err));
 			if (rc == 0)
 				rc = sched_port_track(p, &want);
-			if (rc == 0 && j.items[j.n - 1].act != ACT_CHANGE)
+			if (rc == 0)
 				rc = remember_before(p, NULL, &j.items[j.n - 1]);
 		}
 		if (rc < 0) {
