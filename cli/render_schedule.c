@@ -160,6 +160,10 @@ int render_schedule_show(const struct output *o, json_object *data)
 		for (size_t j = 0; drift && json_object_is_type(drift, json_type_array) &&
 				   j < json_object_array_length(drift); j++)
 			sched_kv(o->out, "drift", "%s", json_object_get_string(json_object_array_get_idx(drift, j)));
+		json_object *rec = jget(p, "recoveries");
+		if (rec && json_object_get_uint64(rec))	/* re-installed after link flaps */
+			sched_kv(o->out, "recoveries", "%llu; last: %s", (unsigned long long)json_object_get_uint64(rec),
+				 or_dash(jstr(p, "last_recovery")));
 	}
 	return TSNCTL_EXIT_OK;
 }

@@ -62,9 +62,16 @@ static void status_subsystems(FILE *out, json_object *subsystems)
 		}
 		if (!jstr(sub, "state") && jget(sub, "applied")) {	/* schedules: counts by state */
 			char a[16], b[16], c[16], d[16];
-			print_kv(out, name, "%s applied, %s held, %s drift, %s error", jtext(sub, "applied", a, sizeof(a)),
+			char e[16] = "0", f[16] = "0";
+			if (jget(sub, "unreadable"))
+				jtext(sub, "unreadable", e, sizeof(e));
+			if (jget(sub, "recoveries"))
+				jtext(sub, "recoveries", f, sizeof(f));
+			print_kv(out, name, "%s applied, %s held, %s drift, %s error%s%s%s%s%s", jtext(sub, "applied", a, sizeof(a)),
 				 jtext(sub, "held", b, sizeof(b)), jtext(sub, "drift", c, sizeof(c)),
-				 jtext(sub, "error", d, sizeof(d)));
+				 jtext(sub, "error", d, sizeof(d)), strcmp(e, "0") ? ", " : "", strcmp(e, "0") ? e : "",
+				 strcmp(e, "0") ? " unreadable" : "", strcmp(f, "0") ? "; link recoveries " : "",
+				 strcmp(f, "0") ? f : "");
 			continue;
 		}
 		print_kv(out, name, "%s%s%s", or_dash(jstr(sub, "state")), attached, note);

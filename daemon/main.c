@@ -414,7 +414,11 @@ static void shutdown_daemon(struct tsnd *d)
 	ctl_server_close(d->ctl);
 	tsnd_pending_free(d);	/* an unconfirmed configuration stays: the file was not written */
 	metrics_http_free(d->metrics);
-	schedules_free(d->sched);	/* schedules stay in the kernel (docs/schedules.md) */
+	/* With keep-on-exit the schedules stay for the next tsnd; without, the ports
+	 * get back the root qdiscs they had (docs/schedules.md). */
+	if (d->sched && !(d->cfg && d->cfg->dataplane.keep_on_exit))
+		schedules_release(d->sched);
+	schedules_free(d->sched);
 	ptp_free(d->ptp);	/* stops ptp4l and phc2sys */
 	fibwatch_close(d->fibwatch);
 	telemetry_free(d->tele, d->dp);	/* before the data plane: turns its stamp off */

@@ -86,7 +86,7 @@ int sched_clock_id(int clock)
 	}
 }
 
-const char *const sched_state_names[] = { "applied", "held", "drift", "error" };
+const char *const sched_state_names[] = { "applied", "held", "drift", "error", "unreadable" };
 
 const char *const sched_clock_names[] = { "tai", "realtime", "monotonic", "boottime" };
 
@@ -131,6 +131,11 @@ void sched_port_clear(struct sched_port *p)
 {
 	taprio_qdisc_clear(&p->expected);
 	sched_sl_free(&p->drift);
+	if (p->before) {
+		sched_snapshot_free(p->before);
+		free(p->before);
+		p->before = NULL;
+	}
 }
 
 void sched_ports_free(struct sched_port *ports, size_t n)
@@ -154,6 +159,9 @@ int sched_port_copy(struct sched_port *next, const struct sched_port *prev)
 	*next = *prev;
 	memset(&next->expected, 0, sizeof(next->expected));
 	memset(&next->drift, 0, sizeof(next->drift));
+	next->before = NULL;
+	if (prev->before && !(next->before = sched_snapshot_dup(prev->before)))
+		return -ENOMEM;
 	if (prev->tracked && taprio_qdisc_copy(&next->expected, &prev->expected) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < prev->drift.n; i++)
@@ -183,8 +191,10 @@ void sched_port_check(struct sched_port *p, const struct kroot *r)
 	struct strlist diffs = { 0 };
 	char text[1024];
 
-	if (!p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT))
+	if (!p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT && p->state != SCHED_UNREAD))
 		return;
+	if (p->state == SCHED_UNREAD)
+		p->state = SCHED_APPLIED;	/* listed again: compare */
 	kroot_decode(r, &have);
 	sched_diff_taprio(&p->expected, &have, false, &diffs);
 	taprio_qdisc_clear(&have);
@@ -229,9 +239,11 @@ struct schedules *schedules_new(struct evloop *loop, char *err, size_t errlen)
 		goto fail;
 	if (!loop)
 		return s;	/* no event loop (tests): no drift watch */
-	static const unsigned tc_group[] = { RTNLGRP_TC };
+	/* RTNLGRP_LINK: a scheduled port whose link comes back needs its schedule
+	 * re-installed (docs/schedules.md, link flaps). */
+	static const unsigned tc_group[] = { RTNLGRP_TC, RTNLGRP_LINK };
 	char why[160];
-	s->mon = nlio_mon_open(tc_group, 1, why, sizeof(why));
+	s->mon = nlio_mon_open(tc_group, 2, why, sizeof(why));
 	if (!s->mon) {
 		snprintf(err, errlen, "cannot subscribe to traffic-control notifications: %s", why);
 		goto fail;
@@ -257,7 +269,7 @@ void schedules_free(struct schedules *s)
 	size_t applied = 0;
 	for (size_t i = 0; i < s->n_ports; i++)
 		applied += s->ports[i].tracked;
-	if (applied)
+	if (applied)	/* schedules_release() untracks what it removed */
 		log_info("schedule: leaving %zu taprio schedule%s in place", applied, applied == 1 ? "" : "s");
 	if (s->mon_io)
 		evloop_io_del(s->mon_io);
@@ -269,3 +281,20 @@ void schedules_free(struct schedules *s)
 	free(s);
 }
 
+
+void sched_port_check_in(struct sched_port *p, struct kview *kv)
+{
+	if (!p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT && p->state != SCHED_UNREAD))
+		return;
+	if (!kview_unread(kv, p->ifindex)) {
+		sched_port_check(p, kview_root(kv, p->ifindex));
+		return;
+	}
+	if (p->state != SCHED_UNREAD)
+		log_err("schedule: port %s: cannot read its qdisc back: the kernel's qdisc dump ended before it "
+			"(a qdisc on it or on a device dumped earlier is longer than a dump message)", p->name);
+	p->state = SCHED_UNREAD;
+	snprintf(p->message, sizeof(p->message), "cannot read back: the kernel's qdisc dump ended before this "
+		 "port (a qdisc on it or on a device dumped earlier is longer than the %u bytes of a dump message)",
+		 QDISC_DUMP_MSG_MAX);
+}

@@ -29,14 +29,6 @@
 #include "tsn/basetime.h"
 #include "tsn/log.h"
 
-/* A port's root qdisc (and the visible qdiscs under it) as dumped. */
-struct snapshot {
-	unsigned char *root;		/* raw RTM_NEWQDISC, NULL: none listed */
-	unsigned char **children;
-	size_t n_children;
-	struct taprio_qdisc root_q;	/* root decoded without gate lists (kind, handle, layout) */
-};
-
 enum action { ACT_CHANGE, ACT_CREATE, ACT_DELETE_CREATE, ACT_DELETE };
 
 struct journal_item {
@@ -44,6 +36,7 @@ struct journal_item {
 	int ifindex;
 	enum action act;
 	bool deleted, created, changed;	/* what actually happened */
+	uint32_t restored;		/* ACT_DELETE: the handle of the earlier root put back, 0: none */
 	struct snapshot snap;
 };
 
@@ -60,7 +53,7 @@ struct txn {
 
 /* ---- snapshots, requests, the journal ---- */
 
-static void snapshot_free(struct snapshot *sn)
+void sched_snapshot_free(struct snapshot *sn)
 {
 	free(sn->root);
 	for (size_t i = 0; i < sn->n_children; i++)
@@ -68,6 +61,32 @@ static void snapshot_free(struct snapshot *sn)
 	free(sn->children);
 	taprio_qdisc_clear(&sn->root_q);
 	memset(sn, 0, sizeof(*sn));
+}
+
+static unsigned char *msg_dup(const struct nlmsghdr *h);
+
+struct snapshot *sched_snapshot_dup(const struct snapshot *sn)
+{
+	struct snapshot *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (sn->root && !(d->root = msg_dup((const struct nlmsghdr *)sn->root)))
+		goto fail;
+	if (sn->n_children && !(d->children = calloc(sn->n_children, sizeof(*d->children))))
+		goto fail;
+	for (size_t i = 0; i < sn->n_children; i++) {
+		if (!(d->children[i] = msg_dup((const struct nlmsghdr *)sn->children[i])))
+			goto fail;
+		d->n_children++;
+	}
+	if (taprio_qdisc_copy(&d->root_q, &sn->root_q) < 0)
+		goto fail;
+	return d;
+fail:
+	sched_snapshot_free(d);
+	free(d);
+	return NULL;
 }
 
 static unsigned char *msg_dup(const struct nlmsghdr *h)
@@ -193,6 +212,9 @@ static int revert_item(struct schedules *s, struct journal_item *it, char *err, 
 			delete_root(s, it->port, it->ifindex, TSND_TAPRIO_HANDLE, ignored, sizeof(ignored));
 		return it->deleted ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
 	case ACT_DELETE:
+		/* The earlier root that came back goes again, then tsnd's taprio. */
+		if (it->restored)
+			delete_root(s, it->port, it->ifindex, it->restored, ignored, sizeof(ignored));
 		return it->deleted ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
 	}
 	return 0;
@@ -225,7 +247,7 @@ static int journal_revert(struct schedules *s, struct journal *j, char *err, siz
 static void journal_free(struct journal *j)
 {
 	for (size_t i = 0; i < j->n; i++)
-		snapshot_free(&j->items[i].snap);
+		sched_snapshot_free(&j->items[i].snap);
 	free(j->items);
 	memset(j, 0, sizeof(*j));
 }
@@ -279,8 +301,10 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 	return 0;
 }
 
+/* tsnd's taprio leaves the port, which gets back the root it had before
+ * (`before`, as dumped when tsnd took the port; NULL: the kernel's default). */
 static int remove_port(struct schedules *s, struct journal *j, const char *port, const struct kroot *r,
-		       char *err, size_t errlen)
+		       const struct snapshot *before, char *err, size_t errlen)
 {
 	struct journal_item *it = journal_add(j, port, r->ifindex, ACT_DELETE);
 
@@ -292,8 +316,38 @@ static int remove_port(struct schedules *s, struct journal *j, const char *port,
 	if (rc < 0)
 		return rc;
 	it->deleted = true;
-	log_notice("schedule: port %s: schedule removed; the kernel's default qdisc is back", port);
+	if (!before || snapshot_is_default(before)) {
+		log_notice("schedule: port %s: schedule removed; the kernel's default qdisc is back", port);
+		return 0;
+	}
+	rc = replay_snapshot(s, port, before, err, errlen);
+	if (rc < 0)
+		return rc;
+	it->restored = before->root_q.handle;
+	char h[16];
+	log_notice("schedule: port %s: schedule removed; its earlier root qdisc %s %s is back", port,
+		   before->root_q.kind, tc_handle_format(before->root_q.handle, h, sizeof(h)));
 	return 0;
+}
+
+/* What the port gets back when its schedule goes: the root apply_port found
+ * (journal item `it`), unless that was tsnd's own taprio (the change path, or a
+ * rebuilt one): then what the port had before that. */
+static int remember_before(struct sched_port *next, const struct sched_port *prev, const struct journal_item *it)
+{
+	const struct snapshot *src = NULL;
+	bool ours = strcmp(it->snap.root_q.kind, "taprio") == 0 && it->snap.root_q.handle == TSND_TAPRIO_HANDLE;
+
+	if (next->before)
+		return 0;	/* carried over already */
+	if (it->act == ACT_CHANGE || ours)
+		src = prev ? prev->before : NULL;
+	else if (it->created && !snapshot_is_default(&it->snap))
+		src = &it->snap;
+	if (!src)
+		return 0;
+	next->before = sched_snapshot_dup(src);
+	return next->before ? 0 : -ENOMEM;
 }
 
 /* ---- the transaction ---- */
@@ -361,6 +415,12 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 
 	snprintf(next->name, sizeof(next->name), "%s", cp->name);
 	next->ifindex = ifindex;
+	if (prev) {	/* the link watch goes on across reloads */
+		next->recoveries = prev->recoveries;
+		memcpy(next->last_recovery, prev->last_recovery, sizeof(next->last_recovery));
+		next->link_known = prev->link_known && prev->ifindex == ifindex;
+		next->link_up = prev->link_up;
+	}
 	if (!ifindex) {
 		snprintf(err, errlen, "port %s: no such network interface (a schedule needs it)", cp->name);
 		return -ENODEV;
@@ -371,14 +431,23 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 			 tsn_config_port_member_equal(old_cp, cp, "schedule");
 	if (unchanged && prev->state == SCHED_HELD && sched_is_held(s, cp))
 		return sched_port_copy(next, prev) < 0 ? -ENOMEM : 0;
-	if (unchanged && prev->tracked && (prev->state == SCHED_APPLIED || prev->state == SCHED_DRIFT)) {
-		sched_port_check(prev, r);
-		if (prev->state == SCHED_APPLIED)
+	if (unchanged && prev->tracked &&
+	    (prev->state == SCHED_APPLIED || prev->state == SCHED_DRIFT || prev->state == SCHED_UNREAD)) {
+		sched_port_check_in(prev, kv);
+		if (prev->state == SCHED_APPLIED || prev->state == SCHED_UNREAD)
 			return sched_port_copy(next, prev) < 0 ? -ENOMEM : 0;
 		log_notice("schedule: port %s: the kernel no longer holds the applied schedule; applying it again",
 			   cp->name);
 	}
 
+	/* What the port has decides change or create, and is what a rollback puts
+	 * back: without it the port is not touched. */
+	if (kview_unread(kv, ifindex)) {
+		snprintf(err, errlen, "port %s: cannot read its root qdisc back: the kernel's qdisc dump ended before "
+			 "it (a qdisc on it or on a device dumped earlier is longer than the %u bytes of a dump "
+			 "message), so tsnd does not know what to change or put back", cp->name, QDISC_DUMP_MSG_MAX);
+		return -EMSGSIZE;
+	}
 	struct taprio_entry *entries = calloc(cs->n_entries ? cs->n_entries : 1, sizeof(*entries));
 	if (!entries) {
 		snprintf(err, errlen, "port %s: out of memory", cp->name);
@@ -417,6 +486,11 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 	}
 	if (sched_is_held(s, cp)) {
 		next->state = SCHED_HELD;
+		if (prev && prev->before && !next->before && !(next->before = sched_snapshot_dup(prev->before))) {
+			free(entries);
+			snprintf(err, errlen, "port %s: out of memory", cp->name);
+			return -ENOMEM;
+		}
 		snprintf(next->message, sizeof(next->message), "waiting for PTP lock (require-sync); the port "
 			 "keeps its current root qdisc");
 		free(entries);
@@ -424,7 +498,8 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 		return 0;
 	}
 	rc = apply_port(s, &t->journal, cp->name, r, &want, err, errlen);
-	if (rc == 0 && sched_port_track(next, &want) < 0) {
+	if (rc == 0 && (sched_port_track(next, &want) < 0 ||
+			remember_before(next, prev, &t->journal.items[t->journal.n - 1]) < 0)) {
 		snprintf(err, errlen, "port %s: out of memory", cp->name);
 		rc = -ENOMEM;
 	}
@@ -473,7 +548,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 			continue;
 		kroot_decode_layout(r, &k);
 		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
-			rc = remove_port(s, &t->journal, p->name, r, err, errlen);
+			rc = remove_port(s, &t->journal, p->name, r, p->before, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
 	/* At start-up, a taprio 7473: left on a port that has no schedule now. */
@@ -486,7 +561,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 			continue;
 		kroot_decode_layout(r, &k);
 		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
-			rc = remove_port(s, &t->journal, cp->name, r, err, errlen);
+			rc = remove_port(s, &t->journal, cp->name, r, NULL, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
 	kview_free(&kv);
@@ -536,6 +611,107 @@ void schedules_revert(struct schedules *s)
 	s->txn = NULL;
 }
 
+void schedules_release(struct schedules *s)
+{
+	struct kview kv;
+	struct journal j = { 0 };
+	char err[1024];
+
+	if (s->txn)
+		schedules_revert(s);
+	if (!s->n_ports)
+		return;
+	if (kview_load(s, &kv, err, sizeof(err)) < 0) {
+		log_err("schedule: cannot give the ports their root qdiscs back: %s", err);
+		return;
+	}
+	for (size_t i = 0; i < s->n_ports; i++) {
+		struct sched_port *p = &s->ports[i];
+		struct kroot *r = kview_root(&kv, p->ifindex);
+		struct taprio_qdisc k;
+		if (!p->tracked || !r)
+			continue;
+		kroot_decode_layout(r, &k);
+		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE &&
+		    remove_port(s, &j, p->name, r, p->before, err, sizeof(err)) < 0)
+			log_err("schedule: %s", err);
+		else
+			p->tracked = false;
+		taprio_qdisc_clear(&k);
+	}
+	journal_free(&j);
+	kview_free(&kv);
+}
+
+/* ---- link flaps ---- */
+
+void sched_recover_links(struct schedules *s)
+{
+	struct kview kv;
+	char err[1024], a[32];
+	bool loaded = false;
+
+	for (size_t i = 0; s->cfg && i < s->n_ports; i++) {
+		struct sched_port *p = &s->ports[i];
+		const struct tsn_cfg_port *cp = tsn_config_port(s->cfg, p->name);
+		struct journal j = { 0 };
+		struct clocks ck = { 0 };
+		struct taprio_qdisc want;
+		int64_t base;
+
+		if (!p->recover)
+			continue;
+		p->recover = false;
+		if (!cp || !cp->has_schedule || !p->tracked || (p->state != SCHED_APPLIED && p->state != SCHED_DRIFT))
+			continue;
+		if (!cp->schedule.link_recovery) {
+			log_notice("schedule: port %s: link back up; link-recovery is off, the schedule is left as it "
+				   "is", p->name);
+			continue;
+		}
+		if (!loaded && kview_load(s, &kv, err, sizeof(err)) < 0) {
+			log_err("schedule: cannot re-install schedules after a link change: %s", err);
+			return;
+		}
+		loaded = true;
+		struct kroot *r = kview_root(&kv, p->ifindex);
+		struct taprio_qdisc k;
+		kroot_decode_layout(r, &k);
+		bool ours = strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE;
+		taprio_qdisc_clear(&k);
+		if (!ours)	/* someone replaced it: drift, not tsnd's to fix silently */
+			continue;
+		struct taprio_entry *entries = calloc(cp->schedule.n_entries + 1, sizeof(*entries));
+		int rc = entries ? base_time_for(&ck, cp, &base, err, sizeof(err)) : -ENOMEM;
+		if (rc == 0) {
+			sched_desired_taprio(&cp->schedule, p->ifindex, base, entries, &want);
+			rc = apply_port(s, &j, cp->name, r, &want, err, sizeof(err));
+		}
+		if (rc == 0) {
+			rc = sched_port_track(p, &want);	/* p->before stays: same earlier root */
+		}
+		if (rc < 0) {
+			char rerr[512];
+			if (journal_revert(s, &j, rerr, sizeof(rerr)) < 0)
+				log_err("schedule: port %s: rollback failed: %s", cp->name, rerr);
+			log_err("schedule: port %s: re-installing the schedule after the link came back failed: %s",
+				cp->name, entries ? err : "out of memory");
+		} else {
+			p->recoveries++;
+			s->recoveries++;
+			snprintf(p->last_recovery, sizeof(p->last_recovery), "link came back up; re-installed at base "
+				 "time %s", tsn_basetime_format(want.oper.base_time, a, sizeof(a)));
+			log_notice("schedule: port %s: the link came back up: schedule re-installed at base time %s "
+				   "(Linux 6.1's software taprio stops its gates on a carrier change; recovery %llu)",
+				   cp->name, a, (unsigned long long)p->recoveries);
+		}
+		journal_free(&j);
+		free(entries);
+	}
+	if (loaded)
+		kview_free(&kv);
+}
+
 /* ---- the time-sync hook ---- */
 
 void schedules_set_sync(struct schedules *s, schedule_sync_fn fn, void *arg)
@@ -573,6 +749,8 @@ void schedules_sync_changed(struct schedules *s)
 			rc = apply_port(s, &j, cp->name, kview_root(&kv, p->ifindex), &want, err, sizeof(err));
 			if (rc == 0)
 				rc = sched_port_track(p, &want);
+			if (rc == 0)
+				rc = remember_before(p, NULL, &j.items[j.n - 1]);
 		}
 		if (rc < 0) {
 			char rerr[512];

@@ -26,6 +26,13 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 void schedules_commit(struct schedules *s, const struct tsn_config *cfg);
 void schedules_revert(struct schedules *s);
 
+/* Shutdown without dataplane.keep-on-exit: tsnd's taprio leaves every port it
+ * scheduled, and the port gets back the root qdisc it had before tsnd took it
+ * (the one a rollback would put back; the kernel's default if that was the
+ * default, or if tsnd adopted the taprio from an earlier run and never saw
+ * what was there).  Failures are logged. */
+void schedules_release(struct schedules *s);
+
 /* ---- the hook for time synchronization (issue 4) ----
  * A schedule with `require-sync: true` is applied only when this predicate says
  * its port's time is synchronized; until then its state is "held" (shown as

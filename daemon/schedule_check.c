@@ -179,25 +179,30 @@ static void check_kernel_rules(struct vctx *v, const struct tsn_cfg_port *cp)
 		      "under each TX queue of the schedule must enforce them, and tsnd does not install one: "
 		      "without it frames leave as soon as they are queued",
 		      sched_dur(s->txtime_delay_ns, a, sizeof(a)));
-	/* taprio's options are one netlink attribute: its length field has 16 bits. */
+	/* taprio's options are one netlink attribute: its length field has 16 bits.
+	 * And the kernel must be able to dump the qdisc: during a change its message
+	 * holds the running list and the pending one, and one that does not fit a
+	 * dump part ends every qdisc dump of the namespace early (QDISC_DUMP_MSG_MAX). */
 	struct taprio_entry *tmp = calloc(s->n_entries + 1, sizeof(*tmp));
-	bool fits = true;
 	if (tmp) {
 		struct taprio_qdisc q;
 		sched_desired_taprio(s, 0, 0, tmp, &q);
 		size_t size = taprio_options_size(&q);
-		fits = size <= TAPRIO_OPTIONS_MAX;
-		if (!fits)
+		size_t fixed = taprio_dump_size(&q, 0, true, 0);
+		size_t dump = taprio_dump_size(&q, s->n_entries, true, s->n_entries);
+		size_t most = (QDISC_DUMP_MSG_MAX - fixed) / (2 * TAPRIO_ENTRY_SIZE);
+		if (size > TAPRIO_OPTIONS_MAX)
 			VERR(v, &s->n_entries, "%zu entries do not fit one netlink message: taprio's options are a "
 			     "netlink attribute of at most %u bytes, and each entry takes %d, so at most %zu entries fit",
 			     s->n_entries, TAPRIO_OPTIONS_MAX, TAPRIO_ENTRY_SIZE,
 			     s->n_entries - (size - TAPRIO_OPTIONS_MAX + TAPRIO_ENTRY_SIZE - 1) / TAPRIO_ENTRY_SIZE);
+		else if (dump > QDISC_DUMP_MSG_MAX)
+			VERR(v, &s->n_entries, "at most %zu entries: during a change the kernel's dump of the qdisc "
+			     "holds both lists, %zu B + %d B per entry and list = %zu B for %zu, over its %u B limit, "
+			     "which would stop every qdisc dump", most, fixed, TAPRIO_ENTRY_SIZE, dump, s->n_entries,
+			     QDISC_DUMP_MSG_MAX);
 		free(tmp);
 	}
-	if (fits && s->n_entries > DUMP_TWO_LISTS_MAX)
-		VWARN(v, &s->n_entries, "%zu entries: the kernel applies them, but while a change is pending its dump "
-		      "(at most 32 KiB per qdisc) cannot hold both lists, so tsnd and tc cannot read the schedule "
-		      "back; keep lists at %d entries or fewer", s->n_entries, DUMP_TWO_LISTS_MAX);
 	if (!s->base_time_auto) {
 		int64_t now, start;
 		if (sched_read_clock(s->clock, &now) == 0 && s->base_time_ns <= now && cycle &&

@@ -34,13 +34,15 @@ struct nlio_mon;
 #define KERNEL_MIN_FRAME 60		/* taprio's shortest interval: ETH_ZLEN byte times */
 #define KERNEL_DEFAULT_MBPS 10		/* taprio's speed when the driver reports none */
 #define KERNEL_CYCLE_MAX 2147483647ll	/* taprio's cycle arithmetic is 32-bit (ns) */
-#define DUMP_TWO_LISTS_MAX 400		/* entries a 32 KiB dump message holds twice (admin + oper) */
 #define NOTIFY_ENTRIES_MAX 80		/* entries a one-page notification holds */
 #define POLL_INTERVAL_NS (10ull * 1000000000ull)
 #define MAX_DRIFT_ITEMS 16
 #define NLM_REPLACE (NLM_F_CREATE | NLM_F_REPLACE)
 
-enum sched_state { SCHED_APPLIED, SCHED_HELD, SCHED_DRIFT, SCHED_ERROR };
+/* SCHED_UNREAD: the kernel's qdisc dump did not list the port's root although
+ * the device is up: a qdisc too large to dump (on this port or one dumped
+ * before it) ended the dump early.  Nothing is known, so nothing is changed. */
+enum sched_state { SCHED_APPLIED, SCHED_HELD, SCHED_DRIFT, SCHED_ERROR, SCHED_UNREAD, SCHED_N_STATES };
 
 struct strlist {
 	char **v;
@@ -58,9 +60,31 @@ struct sched_port {
 	struct taprio_qdisc expected;
 	struct strlist drift;
 	bool drift_logged;
+	/* The root the port had before tsnd's taprio, to give back when its schedule
+	 * goes away; NULL: the kernel's default (handle 0), or not known (tsnd
+	 * adopted a taprio left by an earlier run). */
+	struct snapshot *before;
+	/* Link watch (RTNLGRP_LINK): the last carrier state seen, and the
+	 * re-installations after the link came back (schedule_apply.c). */
+	bool link_known, link_up, recover;
+	uint64_t recoveries;
+	char last_recovery[160];
 };
 
 struct txn;
+
+/* A port's root qdisc (and the visible qdiscs under it) as dumped: what a
+ * rollback, a removed schedule and a shutdown put back. */
+struct snapshot {
+	unsigned char *root;		/* raw RTM_NEWQDISC, NULL: none listed */
+	unsigned char **children;
+	size_t n_children;
+	struct taprio_qdisc root_q;	/* root decoded without gate lists (kind, handle, layout) */
+};
+
+void sched_snapshot_free(struct snapshot *sn);
+/* A deep copy in a new allocation; NULL if out of memory. */
+struct snapshot *sched_snapshot_dup(const struct snapshot *sn);
 
 struct schedules {
 	struct evloop *loop;
@@ -75,6 +99,7 @@ struct schedules {
 	schedule_sync_fn sync;
 	void *sync_arg;
 	bool recheck;			/* a rollback ran: compare on the next notification */
+	uint64_t recoveries;		/* of every port, also of ports since removed */
 };
 
 extern const char *const sched_state_names[];
@@ -106,6 +131,8 @@ int sched_port_copy(struct sched_port *next, const struct sched_port *prev);
 int sched_port_track(struct sched_port *p, const struct taprio_qdisc *want);
 /* Compare the port's kernel root with what tsnd applied; update state and drift. */
 void sched_port_check(struct sched_port *p, const struct kroot *r);
+/* The same with the whole view: a port the dump could not list is "unreadable". */
+void sched_port_check_in(struct sched_port *p, struct kview *kv);
 
 /* ---- drift watch (schedule_watch.c) ---- */
 
@@ -113,5 +140,9 @@ void sched_refresh_with(struct schedules *s, struct kview *kv);
 void sched_on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg);
 void sched_on_poll(struct evloop *loop, void *arg);
 void sched_poll_update(struct schedules *s);
+
+/* Re-install the schedule of every port marked `recover` (its link came back)
+ * at a fresh base time, one small transaction per port (schedule_apply.c). */
+void sched_recover_links(struct schedules *s);
 
 #endif

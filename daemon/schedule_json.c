@@ -44,7 +44,7 @@ const char *schedules_port_state(const struct schedules *s, const char *port)
 
 json_object *schedules_status_json(struct schedules *s)
 {
-	size_t n[4] = { 0 };
+	size_t n[SCHED_N_STATES] = { 0 };
 	json_object *o = json_object_new_object();
 
 	for (size_t i = 0; i < s->n_ports; i++)
@@ -53,6 +53,8 @@ json_object *schedules_status_json(struct schedules *s)
 	json_object_object_add(o, "held", json_object_new_uint64(n[SCHED_HELD]));
 	json_object_object_add(o, "drift", json_object_new_uint64(n[SCHED_DRIFT]));
 	json_object_object_add(o, "error", json_object_new_uint64(n[SCHED_ERROR]));
+	json_object_object_add(o, "unreadable", json_object_new_uint64(n[SCHED_UNREAD]));
+	json_object_object_add(o, "recoveries", json_object_new_uint64(s->recoveries));
 	return o;
 }
 
@@ -92,6 +94,9 @@ static json_object *port_show(const struct schedules *s, struct kview *kv, const
 	json_object_object_add(o, "base_time_ns", p && p->tracked ? json_object_new_int64(p->expected.oper.base_time)
 								: NULL);
 	json_object_object_add(o, "drift", drift);
+	json_object_object_add(o, "recoveries", json_object_new_uint64(p ? p->recoveries : 0));
+	json_object_object_add(o, "last_recovery", p && p->last_recovery[0] ? json_object_new_string(p->last_recovery)
+									     : NULL);
 	taprio_qdisc_clear(&k);
 	return o;
 }

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "schedule_int.h"
 #include "tsn/log.h"
@@ -35,6 +38,21 @@ struct kroot *kview_root(struct kview *kv, int ifindex)
 		if (kv->roots[i].ifindex == ifindex)
 			return &kv->roots[i];
 	return NULL;
+}
+
+bool kview_unread(struct kview *kv, int ifindex)
+{
+	struct ifreq ifr = { 0 };
+	bool up = false;
+
+	if (ifindex <= 0 || kview_root(kv, ifindex) || !if_indextoname((unsigned)ifindex, ifr.ifr_name))
+		return false;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		up = ifr.ifr_flags & IFF_UP;
+	if (fd >= 0)
+		close(fd);
+	return up;
 }
 
 /* Dump, then index: each device's root, and its visible non-default qdiscs

@@ -36,6 +36,9 @@ struct kview {
 int kview_load(struct schedules *s, struct kview *kv, char *err, size_t errlen);
 void kview_free(struct kview *kv);
 struct kroot *kview_root(struct kview *kv, int ifindex);
+/* The dump lists no root for ifindex although the device is up (an up device
+ * always has one): the dump ended early, nothing about the port is known. */
+bool kview_unread(struct kview *kv, int ifindex);
 const struct tcmsg *sched_tcm_of(const struct nlmsghdr *h);
 /* The port's root decoded (kind "" if none is listed). */
 void kroot_decode(const struct kroot *r, struct taprio_qdisc *q);

@@ -15,12 +15,16 @@
 #include "schedule_int.h"
 #include "tsn/log.h"
 
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000	/* linux/if.h: carrier (RFC 2863 operational) */
+#endif
+
 /* ---- read back and drift ---- */
 
 void sched_refresh_with(struct schedules *s, struct kview *kv)
 {
 	for (size_t i = 0; i < s->n_ports; i++)
-		sched_port_check(&s->ports[i], kview_root(kv, s->ports[i].ifindex));
+		sched_port_check_in(&s->ports[i], kv);
 }
 
 int schedules_refresh(struct schedules *s)
@@ -57,12 +61,44 @@ static bool tracks_ifindex(const struct schedules *s, int ifindex)
 struct mon_ctx {
 	struct schedules *s;
 	uint32_t self;
-	bool dirty;
+	bool dirty, recover;
 };
+
+/* RTM_NEWLINK of a tracked port: Linux 6.1's software taprio cancels its gate
+ * timer when the device is deactivated (link or carrier down) and does not
+ * start it again when the link comes back, so the gates freeze.  A port whose
+ * link is back up (admin up and carrier) is marked for re-installation. */
+static void on_link_message(struct mon_ctx *c, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return;
+	bool up = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);
+	for (size_t i = 0; i < c->s->n_ports; i++) {
+		struct sched_port *p = &c->s->ports[i];
+		if (!p->tracked || p->ifindex != ifi->ifi_index)
+			continue;
+		if (p->link_known && up != p->link_up) {
+			log_info("schedule: port %s: link %s", p->name, up ? "up again" : "down");
+			if (up) {
+				p->recover = true;
+				c->recover = true;
+			}
+		}
+		p->link_known = true;
+		p->link_up = up;
+	}
+}
 
 static int on_tc_message(const struct nlmsghdr *h, void *arg)
 {
 	struct mon_ctx *c = arg;
+
+	if (h->nlmsg_type == RTM_NEWLINK) {
+		on_link_message(c, h);
+		return 0;
+	}
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
 		return 0;
@@ -78,7 +114,7 @@ static int on_tc_message(const struct nlmsghdr *h, void *arg)
 void sched_on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct schedules *s = arg;
-	struct mon_ctx c = { s, nlio_port(s->nl), false };
+	struct mon_ctx c = { s, nlio_port(s->nl), false, false };
 	bool lost;
 
 	(void)loop;
@@ -86,6 +122,8 @@ void sched_on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
 	(void)events;
 	nlio_mon_drain(s->mon, on_tc_message, &c, &lost);
 	bool dirty = c.dirty || lost;	/* notifications were lost, so look */
+	if (c.recover)
+		sched_recover_links(s);
 	if (dirty) {
 		s->recheck = false;
 		schedules_refresh(s);

@@ -173,6 +173,29 @@ size_t taprio_options_size(const struct taprio_qdisc *q)
 	return n;
 }
 
+size_t taprio_dump_size(const struct taprio_qdisc *q, size_t n_oper, bool has_admin, size_t n_admin)
+{
+	/* One list: base time, cycle time, extension (s64 each, no pad attribute on
+	 * x86-64), and the list nest. */
+	const size_t times = 3 * (NLA_HDRLEN + 8) + NLA_HDRLEN;
+	/* tc_fill_qdisc: the tcmsg, "taprio", TCA_HW_OFFLOAD, and gnet_stats'
+	 * TCA_STATS2 {BASIC, QUEUE} plus the old struct tc_stats (40 bytes). */
+	size_t n = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct tcmsg)) + NLA_HDRLEN + NLA_ALIGN(sizeof("taprio")) +
+		   NLA_HDRLEN + 4 + NLA_HDRLEN + (NLA_HDRLEN + 16) + (NLA_HDRLEN + 20) + (NLA_HDRLEN + 40);
+	bool offload = q->has_flags && (q->flags & TCA_TAPRIO_ATTR_FLAG_FULL_OFFLOAD);
+
+	n += NLA_HDRLEN;						/* TCA_OPTIONS */
+	n += NLA_HDRLEN + NLA_ALIGN(sizeof(struct tc_mqprio_qopt));	/* the priority map */
+	n += offload ? 0 : NLA_HDRLEN + 4;				/* the clock */
+	n += q->has_flags && q->flags ? NLA_HDRLEN + 4 : 0;
+	n += q->has_txtime_delay && q->txtime_delay ? NLA_HDRLEN + 4 : 0;
+	n += TAPRIO_TC_MAX * (3 * NLA_HDRLEN + 8);			/* every class's max SDU */
+	n += times + n_oper * TAPRIO_ENTRY_SIZE;
+	if (has_admin)
+		n += NLA_HDRLEN + times + n_admin * TAPRIO_ENTRY_SIZE;
+	return n;
+}
+
 /* A message with a tcmsg header; NULL if out of memory. */
 static struct nl_msg *tc_msg(int type, int flags, size_t size, int ifindex, uint32_t handle, uint32_t parent)
 {

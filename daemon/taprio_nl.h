@@ -96,6 +96,23 @@ int taprio_qdisc_copy(struct taprio_qdisc *dst, const struct taprio_qdisc *src);
 /* Size of the TCA_OPTIONS attribute taprio_build writes for q. */
 size_t taprio_options_size(const struct taprio_qdisc *q);
 
+/* The longest message a qdisc dump can carry: the kernel fills each dump part
+ * into one skb of at most SKB_WITH_OVERHEAD(32768) bytes (net/netlink/af_netlink.c:
+ * netlink_recvmsg caps the socket's max_recvmsg_len there, netlink_dump allocates
+ * that much), i.e. 32 KiB less the cache-aligned struct skb_shared_info (320 bytes
+ * on x86-64).  A qdisc whose message is longer does not fit even an empty part:
+ * tc_dump_qdisc then returns 0 and the dump ends early without an error, so
+ * neither that qdisc nor any qdisc of a later device is listed. */
+#define QDISC_DUMP_MSG_MAX 32448u
+
+/* Bytes of the RTM_NEWQDISC message the kernel (Linux 6.1, x86-64) dumps for a
+ * taprio like q whose operational list has n_oper entries and, with has_admin,
+ * a pending admin list of n_admin: header, kind, options (the priority map, the
+ * clock, flags, txtime delay, all 16 per-class max-SDU nests, each list with its
+ * three times), the hardware-offload flag and the statistics.  Measured in the
+ * kernel lab (tests/kernel-lab/guest/tests/test_long_list.sh). */
+size_t taprio_dump_size(const struct taprio_qdisc *q, size_t n_oper, bool has_admin, size_t n_admin);
+
 /* Build an RTM_NEWQDISC (or RTM_DELQDISC, which carries only the tcmsg and kind)
  * with nlmsg flags `flags` (NLM_F_CREATE, NLM_F_REPLACE, ...; NLM_F_REQUEST and
  * NLM_F_ACK are added when it is sent).  NULL if out of memory or if the options

@@ -112,6 +112,8 @@ static const struct cfg_field schedule_fields[] = {
 	  .max = UINT32_MAX, .def = "0ns", .doc = "txtime-assist only: launch-time offset" },
 	{ .key = "require-sync", .type = CFG_BOOL, .offset = offsetof(S, require_sync), .def = "false",
 	  .doc = "apply only once PTP is locked" },
+	{ .key = "link-recovery", .type = CFG_BOOL, .offset = offsetof(S, link_recovery), .def = "true",
+	  .doc = "re-install at a fresh base time when the link comes back (Linux 6.1's taprio stops)" },
 	{ .key = "max-sdu", .type = CFG_LIST, .offset = offsetof(S, max_sdu), .count = offsetof(S, n_max_sdu),
 	  .size = sizeof(uint32_t), .max = TSN_MAX_TC, .elem = &max_sdu_elem, .flags = CFG_F_INLINE,
 	  .doc = "per class largest SDU in bytes (frame without Ethernet header, as the MTU), 0 = no limit" },

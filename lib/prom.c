@@ -50,6 +50,7 @@ enum fam {
 	F_PTP_MGMT_REJECTED,
 	/* schedule.show */
 	F_SCHED_CONFIGURED, F_SCHED_BASE_TIME, F_SCHED_K_BASE_TIME, F_SCHED_K_CYCLE, F_SCHED_K_ENTRIES,
+	F_SCHED_RECOVERIES,
 	F_COUNT
 };
 
@@ -151,6 +152,8 @@ static const struct {
 	[F_SCHED_K_CYCLE] = { "tsnd_schedule_kernel_cycle_time_seconds", G,
 			      "Cycle time of the kernel's oper or admin schedule" },
 	[F_SCHED_K_ENTRIES] = { "tsnd_schedule_kernel_entries", G, "Entries of the kernel's oper or admin schedule" },
+	[F_SCHED_RECOVERIES] = { "tsnd_schedule_recoveries_total", C,
+				 "Re-installations of the port's schedule after its link came back" },
 };
 #undef C
 #undef G
@@ -414,7 +417,7 @@ static bool rfc3339_seconds(const char *s, char *buf, size_t len)
 
 /* ---- status ---- */
 
-static const char *const sched_states[] = { "applied", "held", "drift", "error", "none", NULL };
+static const char *const sched_states[] = { "applied", "held", "drift", "error", "unreadable", "none", NULL };
 static const char *const tele_states[] = { "on", "off", "unavailable", NULL };
 static const char *const sync_states[] = { "locked", "locking", "holdover", "free-running", "fault",
 					   "disabled", NULL };
@@ -642,6 +645,7 @@ static void add_schedules(struct tsn_prom *p, json_object *data)
 		if ((v = jget(pt, "configured")))
 			flag(p, F_SCHED_CONFIGURED, &port, json_object_get_boolean(v));
 		ns(p, F_SCHED_BASE_TIME, &port, jget(pt, "base_time_ns"));
+		num(p, F_SCHED_RECOVERIES, &port, jget(pt, "recoveries"));
 		for (size_t w = 0; w < 2; w++) {
 			json_object *s = jget(k, which[w]);
 			if (!s)

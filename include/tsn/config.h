@@ -87,6 +87,7 @@ struct tsn_cfg_schedule {
 	uint64_t cycle_time_extension_ns;
 	uint64_t txtime_delay_ns;	/* txtime-assist only */
 	bool require_sync;		/* hold until PTP is locked */
+	bool link_recovery;		/* re-install after the port's link comes back */
 	uint32_t max_sdu[TSN_MAX_TC];	/* per class, 0 = no limit */
 	size_t n_max_sdu;
 	struct tsn_cfg_gate_entry *entries;

@@ -17,7 +17,8 @@
  * counts the frames whose offset lies in their priority's window [START, END).
  * taprio prints the command of every entry of DEV's taprio qdisc as the kernel
  * holds it, read over route netlink with no library ("oper 0 1 0", "admin ..."),
- * and the per-class max SDU ("maxsdu 0 1000 ..." by class): iproute2 6.1 prints
+ * and the per-class max SDU ("maxsdu 0 1000 ..." by class), and the dump message's
+ * length ("msglen N"): iproute2 6.1 prints
  * set-and-hold and set-and-release entries as "Invalid" and no max SDU at all.
  * Output lines are "key value..." for scripts; exit status 0 unless an error.
  */
@@ -549,6 +550,7 @@ static int cmd_taprio(int argc, char **argv)
 			if (!kind || strcmp(RTA_DATA(kind), "taprio") != 0 || !opts)
 				continue;
 			found = true;
+			printf("msglen %u\n", nh->nlmsg_len);	/* what the dump limit counts */
 			print_entry_cmds("oper", RTA_DATA(opts), RTA_PAYLOAD(opts));
 			print_max_sdu(RTA_DATA(opts), RTA_PAYLOAD(opts));
 			int olen = RTA_PAYLOAD(opts);
