@@ -53,7 +53,11 @@ BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) -Wall -Wno
                 -Iinclude $(if $(BPF_ARCH_INCLUDE),-I$(BPF_ARCH_INCLUDE))
 
 LIB_SRC      := $(wildcard lib/*.c)
-DAEMON_SRC   := $(wildcard daemon/*.c)
+# The daemon's modules live in one folder per concern (docs/architecture.md);
+# they include each other's headers by name.
+DAEMON_SRC   := $(wildcard daemon/*/*.c)
+DAEMON_INC   := $(patsubst %/,-I%,$(sort $(dir $(wildcard daemon/*/*.h))))
+$(DAEMON_SRC:%.c=$(BUILD)/%.o): ALL_CFLAGS += $(DAEMON_INC)
 CLI_SRC      := $(wildcard cli/*.c)
 BPF_SRC      := $(wildcard bpf/*.bpf.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
@@ -71,7 +75,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_TIME    ?= 600
 # Daemon modules the unit tests may link (everything but main).
-DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
+DAEMON_LIBOBJ := $(filter-out $(BUILD)/daemon/core/main.o,$(DAEMON_OBJ))
 
 .PHONY: all install check check-tools test test-unit test-asan tests-build demo demo-down demo-shell clean deps docs fuzz \
 	lab test-lab lab-build bench bench-schedules bench-dataplane lab-latency bench-telemetry bench-frer
@@ -113,19 +117,19 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(DAEMON_INC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-# tsnd with the transaction's fault-injection hook (daemon/txn.h), for the
+# tsnd with the transaction's fault-injection hook (daemon/core/txn.h), for the
 # tests/*/test_txn.sh tests only; never installed.
-$(BUILD)/tests/txn_fault.o: daemon/txn.c | $(BPF_SKEL)
+$(BUILD)/tests/txn_fault.o: daemon/core/txn.c | $(BPF_SKEL)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DTSN_FAULT_INJECTION -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(DAEMON_INC) -DTSN_FAULT_INJECTION -MMD -MP -c $< -o $@
 
-$(BUILD)/tests/tsnd-fault: $(filter-out $(BUILD)/daemon/txn.o,$(DAEMON_OBJ)) $(BUILD)/tests/txn_fault.o $(BUILD)/libtsn.a
+$(BUILD)/tests/tsnd-fault: $(filter-out $(BUILD)/daemon/core/txn.o,$(DAEMON_OBJ)) $(BUILD)/tests/txn_fault.o $(BUILD)/libtsn.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/tests/txn_fault.d
@@ -253,7 +257,7 @@ bench-frer: deps
 
 $(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(DAEMON_INC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Gate schedules, in the kernel lab: tsnd against tc, memory, start-up
 # (tests/kernel-lab/guest/bench.sh).

@@ -1,5 +1,5 @@
 /* bpf_telemetry.h — layouts shared by bpf/telemetry.bpf.c, the XDP program's
- * ingress stamp (bpf/dataplane.bpf.c) and daemon/telemetry.c.  Compiled for the BPF
+ * ingress stamp (bpf/dataplane.bpf.c) and daemon/telemetry/telemetry.c.  Compiled for the BPF
  * target and for the host: fixed-width types and explicit padding only.
  * docs/telemetry.md explains the measurement.
  *

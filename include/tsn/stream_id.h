@@ -4,7 +4,7 @@
  * order they are tried, and the default rules by EtherType.
  *
  * Pure functions, no kernel: the config checker (lib/cfg_check.c), the loader
- * (daemon/classifier.c) and the tests share them, so a key is built one way only.
+ * (daemon/dataplane/classifier.c) and the tests share them, so a key is built one way only.
  *
  * Matching rules (docs/dataplane.md):
  * - ipv6 streams: the fields a stream gives form its mask; a field it leaves out

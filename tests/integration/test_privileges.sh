@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_privileges.sh — after start-up tsnd keeps only the capabilities it needs
-# (daemon/privs.c, docs/security.md): read from /proc/PID/status of a running
+# (daemon/core/privs.c, docs/security.md): read from /proc/PID/status of a running
 # tsnd, then checked that it still does its work without the rest: reloads that
 # attach and detach XDP and tc, a route installed and removed, and a clean stop.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -3,7 +3,7 @@
 # the active table generation (`tsnctl -j status`: subsystems.dataplane.generation,
 # which flips each time dataplane_apply switches generations).  With no port in the
 # data plane (xdp: off everywhere) a reload whose data-plane inputs are unchanged
-# keeps the tables (daemon/txn.c, dataplane_unchanged); a changed input, or a port
+# keeps the tables (daemon/core/txn.c, dataplane_unchanged); a changed input, or a port
 # in the data plane (whose MAC address and VLAN sub-interfaces are read again), makes
 # the reload rewrite them.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# test_txn.sh — the configuration transaction (daemon/txn.c), by fault injection:
+# test_txn.sh — the configuration transaction (daemon/core/txn.c), by fault injection:
 # for every step of the table and both phases (prepare, apply), a reload that
 # fails there leaves the kernel objects exactly as they were — qdiscs, tc
 # filters, XDP attachments, tsnd's routes, the pinned BPF maps' contents,

@@ -1,6 +1,6 @@
 /* test_bpf_classifier.c — the XDP classifier (bpf/dataplane.bpf.c) on crafted
  * frames through BPF_PROG_RUN, with tables written by the real loader
- * (daemon/dataplane.c, daemon/classifier.c) from a real configuration.
+ * (daemon/dataplane/dataplane.c, daemon/dataplane/classifier.c) from a real configuration.
  *
  * The verdict is the kernel's, the stream id, priority and class are read from the
  * metadata the program leaves for tc, the counters from the per-CPU maps.  The

@@ -1,5 +1,5 @@
 /* test_bpf_fibcache.c — the fast path's FIB cache (bpf/dataplane.bpf.c, fib_cached;
- * daemon/fibwatch.c) through BPF_PROG_RUN against a real FIB in a namespace of
+ * daemon/dataplane/fibwatch.c) through BPF_PROG_RUN against a real FIB in a namespace of
  * the test's own.
  *
  * A hit must give exactly the bytes the uncached path gives, and every frame the

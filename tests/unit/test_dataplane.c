@@ -1,4 +1,4 @@
-/* test_dataplane.c — daemon/dataplane.c attaching the real programs (XDP and tc) to real veth
+/* test_dataplane.c — daemon/dataplane/dataplane.c attaching the real programs (XDP and tc) to real veth
  * ports, with real traffic, in a network namespace of the test's own.
  *
  * The kernel is the oracle: what is attached is read back with bpf_xdp_query

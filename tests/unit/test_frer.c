@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_frer.c — daemon/frer.c: checking a FRER configuration (the reason names the
+/* test_frer.c — daemon/dataplane/frer.c: checking a FRER configuration (the reason names the
  * entry and field), applying it to the real maps of bpf/frer.bpf.o (state kept for
  * unchanged streams, reset for changed ones, removed streams gone, all or nothing),
  * the counters as JSON and the latent-error events.  Frames go through the loaded
@@ -443,7 +443,7 @@ static void test_tc_chain(void)
 		CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(dp->maps.port_stats), &key, zero, 0), 0);
 		free(zero);
 	}
-	/* tsn_tc_ingress where daemon/dataplane.c puts it, then frer_tc in front. */
+	/* tsn_tc_ingress where daemon/dataplane/dataplane.c puts it, then frer_tc in front. */
 	hook.ifindex = p1;
 	bpf_tc_hook_create(&hook);
 	tco.prog_fd = bpf_program__fd(dp->progs.tsn_tc_ingress);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_nlio.c — daemon/nlio.c against the kernel of a private network namespace:
+/* test_nlio.c — daemon/kernel/nlio.c against the kernel of a private network namespace:
  * requests with their ack and the kernel's own text, one-message requests,
  * dumps and their count, qdisc snapshots shared inside a scope, notifications.
  * Needs root.

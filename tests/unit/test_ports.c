@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_ports.c — daemon/ports.c against a real veth pair.
+/* test_ports.c — daemon/kernel/ports.c against a real veth pair.
  *
  * The test moves itself into a fresh network namespace (unshare), so the links
  * it makes cannot collide with the host's and vanish with the namespace even if

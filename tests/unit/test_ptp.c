@@ -1,4 +1,4 @@
-/* test_ptp.c — daemon/ptp.c without a running tsnd: the generated ptp4l
+/* test_ptp.c — daemon/ptp/ptp.c without a running tsnd: the generated ptp4l
  * configuration, the checks made against the kernel (a veth pair in a private
  * network namespace) and against the real ptp4l's option parser, the gate-window
  * rule for PTP frames, and the sync-state machine fed with management messages

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_routes.c — daemon/routes.c against the kernel FIB of a network namespace of
+/* test_routes.c — daemon/dataplane/routes.c against the kernel FIB of a network namespace of
  * the test's own: routes added, replaced and deleted as the configuration says,
  * every step undone when the kernel refuses a later one, only routes of tsnd's
  * protocol ever touched.  The oracle is `ip -j -6 route`.  Needs root. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_supervisor.c — daemon/supervisor.c with real processes (/bin/sh, sleep)
+/* test_supervisor.c — daemon/core/supervisor.c with real processes (/bin/sh, sleep)
  * on a real event loop: output to the log, restarts after an unexpected exit,
  * a planned restart with a new command line, SIGKILL after the grace period.
  * Nothing here is PTP: the supervisor knows no more than a command line. */

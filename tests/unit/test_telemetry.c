@@ -1,5 +1,5 @@
 /* test_telemetry.c — residence-time telemetry: the histogram arithmetic shared by
- * bpf/telemetry.bpf.c and daemon/telemetry.c (exact buckets for known values,
+ * bpf/telemetry.bpf.c and daemon/telemetry/telemetry.c (exact buckets for known values,
  * percentiles of known distributions, merging per-CPU values), the ingress stamp
  * tsn_xdp writes into its metadata (BPF_PROG_RUN, clock injected through
  * tsn_clock), the tracing program loading and attaching on this kernel, and its

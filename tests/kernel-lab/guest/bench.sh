@@ -21,7 +21,7 @@
 #          read), which leaves out starting tsnctl.
 #  phases  where tsnd's own time goes: the same reloads with log-level debug,
 #          whose "reload: load ... ms, checks ... ms, ..." line times each step
-#          (daemon/reload.c); the median of each step.
+#          (daemon/core/reload.c); the median of each step.
 #  exec    what starting the programs costs by itself under emulation:
 #          `tsnctl --version` (no request), `tsnctl status`, and 4 x `tc qdisc
 #          show dev X`.

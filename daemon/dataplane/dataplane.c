@@ -46,7 +46,7 @@ static bool cfg_wants(const struct tsn_config *cfg, const char *name)
 	return false;
 }
 
-/* ---- pinning (daemon/pins.c) ---- */
+/* ---- pinning (daemon/dataplane/pins.c) ---- */
 
 static const char *const prog_pin_names[] = { XDP_PROG_NAME, TC_PROG_NAME };
 

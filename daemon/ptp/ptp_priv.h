@@ -5,7 +5,7 @@
  *   ptp_session.c  tsnd's management session with ptp4l (lib/pmc.c on a UDS);
  *   ptp_sync.c     the sync-state machine, the offset window, the kernel's TAI offset;
  *   ptp_status.c   `ptp.status` and the status summary.
- * ptp4l and phc2sys run under daemon/supervisor.c. */
+ * ptp4l and phc2sys run under daemon/core/supervisor.c. */
 #ifndef TSND_PTP_PRIV_H
 #define TSND_PTP_PRIV_H
 

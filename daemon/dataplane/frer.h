@@ -62,7 +62,7 @@ int frer_events_consume(struct frer *f, void (*cb)(const struct tsn_frer_event *
 int frer_events_fd(const struct frer *f);
 
 /* frer_tc on a port's tc ingress hook (clsact, created if missing), at a priority
- * that runs before tsn_tc_ingress (daemon/dataplane.c: 0x7473): frames of no split
+ * that runs before tsn_tc_ingress (daemon/dataplane/dataplane.c: 0x7473): frames of no split
  * stream fall through to it.  0 or a negative errno with the reason in err. */
 #define FRER_TC_HANDLE 0x7472
 #define FRER_TC_PRIO 0x7472
