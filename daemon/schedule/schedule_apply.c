@@ -643,6 +643,39 @@ void schedules_release(struct schedules *s)
 	kview_free(&kv);
 }
 
+/* Install cp's schedule on port p at a fresh base time, in a journal of its own
+ * that is reverted if any part fails (r: the port's root in the kernel view;
+ * remember: record it as the port's earlier root, for a port tsnd takes over
+ * now).  0 and the base time, or -1 with err. */
+static int install_fresh(struct schedules *s, struct sched_port *p, const struct tsn_cfg_port *cp,
+			 struct kroot *r, bool remember, int64_t *base, char *err, size_t errlen)
+{
+	struct journal j = { 0 };
+	struct clocks ck = { 0 };
+	struct taprio_qdisc want;
+	struct taprio_entry *entries = calloc(cp->schedule.n_entries + 1, sizeof(*entries));
+	int rc = entries ? base_time_for(&ck, cp, base, err, errlen) : -ENOMEM;
+
+	if (!entries)
+		snprintf(err, errlen, "out of memory");
+	if (rc == 0) {
+		sched_desired_taprio(&cp->schedule, p->ifindex, *base, entries, &want);
+		rc = apply_port(s, &j, cp->name, r, &want, err, errlen);
+	}
+	if (rc == 0)
+		rc = sched_port_track(p, &want);	/* p->before stays unless remembered now */
+	if (rc == 0 && remember)
+		rc = remember_before(p, NULL, &j.items[j.n - 1]);
+	if (rc < 0) {
+		char rerr[512];
+		if (journal_revert(s, &j, rerr, sizeof(rerr)) < 0)
+			log_err("schedule: port %s: rollback failed: %s", cp->name, rerr);
+	}
+	journal_free(&j);
+	free(entries);
+	return rc < 0 ? -1 : 0;
+}
+
 /* ---- link flaps ---- */
 
 void sched_recover_links(struct schedules *s)
@@ -654,10 +687,6 @@ void sched_recover_links(struct schedules *s)
 	for (size_t i = 0; s->cfg && i < s->n_ports; i++) {
 		struct sched_port *p = &s->ports[i];
 		const struct tsn_cfg_port *cp = tsn_config_port(s->cfg, p->name);
-		struct journal j = { 0 };
-		struct clocks ck = { 0 };
-		struct taprio_qdisc want;
-		int64_t base;
 
 		if (!p->recover)
 			continue;
@@ -681,32 +710,19 @@ void sched_recover_links(struct schedules *s)
 		taprio_qdisc_clear(&k);
 		if (!ours)	/* someone replaced it: drift, not tsnd's to fix silently */
 			continue;
-		struct taprio_entry *entries = calloc(cp->schedule.n_entries + 1, sizeof(*entries));
-		int rc = entries ? base_time_for(&ck, cp, &base, err, sizeof(err)) : -ENOMEM;
-		if (rc == 0) {
-			sched_desired_taprio(&cp->schedule, p->ifindex, base, entries, &want);
-			rc = apply_port(s, &j, cp->name, r, &want, err, sizeof(err));
-		}
-		if (rc == 0) {
-			rc = sched_port_track(p, &want);	/* p->before stays: same earlier root */
-		}
-		if (rc < 0) {
-			char rerr[512];
-			if (journal_revert(s, &j, rerr, sizeof(rerr)) < 0)
-				log_err("schedule: port %s: rollback failed: %s", cp->name, rerr);
+		int64_t base;
+		if (install_fresh(s, p, cp, r, false, &base, err, sizeof(err)) < 0) {
 			log_err("schedule: port %s: re-installing the schedule after the link came back failed: %s",
-				cp->name, entries ? err : "out of memory");
+				cp->name, err);
 		} else {
 			p->recoveries++;
 			s->recoveries++;
 			snprintf(p->last_recovery, sizeof(p->last_recovery), "link came back up; re-installed at base "
-				 "time %s", tsn_basetime_format(want.oper.base_time, a, sizeof(a)));
+				 "time %s", tsn_basetime_format(base, a, sizeof(a)));
 			log_notice("schedule: port %s: the link came back up: schedule re-installed at base time %s "
 				   "(Linux 6.1's software taprio stops its gates on a carrier change; recovery %llu)",
 				   cp->name, a, (unsigned long long)p->recoveries);
 		}
-		journal_free(&j);
-		free(entries);
 	}
 	if (loaded)
 		kview_free(&kv);
@@ -729,10 +745,6 @@ void schedules_sync_changed(struct schedules *s)
 	for (size_t i = 0; s->cfg && i < s->n_ports; i++) {
 		struct sched_port *p = &s->ports[i];
 		const struct tsn_cfg_port *cp = tsn_config_port(s->cfg, p->name);
-		struct journal j = { 0 };
-		struct clocks ck = { 0 };
-		struct taprio_qdisc want;
-		int64_t base;
 
 		if (p->state != SCHED_HELD || !cp || !cp->has_schedule || sched_is_held(s, cp))
 			continue;
@@ -741,30 +753,16 @@ void schedules_sync_changed(struct schedules *s)
 			return;
 		}
 		loaded = true;
-		struct taprio_entry *entries = calloc(cp->schedule.n_entries + 1, sizeof(*entries));
-		int rc = entries ? base_time_for(&ck, cp, &base, err, sizeof(err)) : -ENOMEM;
-		if (rc == 0) {
-			p->ifindex = (int)if_nametoindex(cp->name);
-			sched_desired_taprio(&cp->schedule, p->ifindex, base, entries, &want);
-			rc = apply_port(s, &j, cp->name, kview_root(&kv, p->ifindex), &want, err, sizeof(err));
-			if (rc == 0)
-				rc = sched_port_track(p, &want);
-			if (rc == 0)
-				rc = remember_before(p, NULL, &j.items[j.n - 1]);
-		}
-		if (rc < 0) {
-			char rerr[512];
-			if (journal_revert(s, &j, rerr, sizeof(rerr)) < 0)
-				log_err("schedule: port %s: rollback failed: %s", cp->name, rerr);
+		p->ifindex = (int)if_nametoindex(cp->name);
+		int64_t base;
+		if (install_fresh(s, p, cp, kview_root(&kv, p->ifindex), true, &base, err, sizeof(err)) < 0) {
 			p->state = SCHED_ERROR;
-			snprintf(p->message, sizeof(p->message), "%s", entries ? err : "out of memory");
+			snprintf(p->message, sizeof(p->message), "%s", err);
 			log_err("schedule: port %s: PTP is locked, but applying the held schedule failed: %s",
 				cp->name, p->message);
 		} else {
 			log_notice("schedule: port %s: PTP is locked; held schedule applied", cp->name);
 		}
-		journal_free(&j);
-		free(entries);
 	}
 	if (loaded)
 		kview_free(&kv);
