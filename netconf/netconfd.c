@@ -10,6 +10,7 @@
  * silent client holds up only its own thread); POLL_THREADS poll the sessions.  RPCs,
  * session ends and the notification watch run under one mutex: the datastores and
  * locks are touched by one thread at a time. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -22,6 +23,8 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <libnetconf2/netconf.h>
 #include <libnetconf2/log.h>
@@ -37,6 +40,7 @@
 
 #define APP_TAG "tsnd"
 #define ACCEPT_THREADS 4	/* SSH handshakes in parallel */
+#define LISTEN_BACKLOG 256	/* connections the kernel holds until an accept thread is free */
 #define POLL_THREADS 1		/* one poller: with several, sessions under load were closed (see docs/netconf.md) */
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1053,6 +1057,35 @@ static int hostkey_clb(const char *name, void *user_data, char **privkey_path, c
 	return *privkey_path ? 0 : -1;
 }
 
+/* libnetconf2 listens with a backlog of a handful of connections.  When more clients
+ * connect at once, the kernel drops the ACKs that complete their TCP handshakes: the
+ * clients believe they are connected and wait for the SSH banner, while the server sees
+ * them only after SYN-ACK retransmits 1, 2, 4, 8 s later, past an SSH client's banner
+ * timeout.  listen() again on the bound socket raises its backlog. */
+static int widen_backlog(uint16_t port)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	if (!d)
+		return -1;
+	for (struct dirent *e; (e = readdir(d));) {
+		int fd = atoi(e->d_name), acc = 0;
+		socklen_t l = sizeof(acc);
+		struct sockaddr_storage sa;
+		socklen_t sl = sizeof(sa);
+		if (fd <= 2 || fd == dirfd(d) || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) || !acc ||
+		    getsockname(fd, (struct sockaddr *)&sa, &sl))
+			continue;
+		uint16_t p = sa.ss_family == AF_INET    ? ntohs(((struct sockaddr_in *)&sa)->sin_port)
+			     : sa.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&sa)->sin6_port)
+							: 0;
+		if (p == port && listen(fd, LISTEN_BACKLOG) == 0)
+			n++;
+	}
+	closedir(d);
+	return n ? 0 : -1;
+}
+
 static void *accept_thread(void *arg)
 {
 	(void)arg;
@@ -1242,6 +1275,8 @@ int main(int argc, char **argv)
 		ly_ctx_destroy(G.ctx);
 		return 1;
 	}
+	if (widen_backlog(G.conf.port))
+		logmsg(LOG_WARNING, "listen backlog not raised: clients connecting at once may wait seconds");
 	for (size_t i = 0; i < G.conf.n_users; i++)
 		for (size_t k = 0; k < G.conf.users[i].n_keys; k++)
 			if (nc_server_ssh_add_authkey_path(G.conf.users[i].keys[k], G.conf.users[i].name))

@@ -21,7 +21,7 @@ for an <rpc-error> (exit 0 either way), and exits 2 when the session itself fail
     kill                            A kills B; B's next RPC fails; A goes on
     confirmed-drop TIMEOUT FILE [PERSIST]  edit + confirmed commit, then end the session
     confirm PERSIST-ID              the confirming commit from another session
-    sessions N                      N concurrent sessions, each a <get-config>
+    sessions N [B]                  N sessions open at once (opened B at a time), each a <get>
     notify SECONDS NAME CMD...      subscribe, run CMD, wait for notification NAME
 """
 import json
@@ -155,17 +155,38 @@ def run(cmd, args):
                     return {"ok": True, "xml": n.notification_xml}
             return {"ok": False, "seen": seen}
         if cmd == "sessions":
+            # N sessions open at the same time, each answering a <get>.  They connect at
+            # most OPENING at a time (one Python process runs every SSH client under one
+            # lock; a thundering herd of handshakes only measures that), then all wait
+            # at a barrier so that the N are open at once before any <get>.
             n = int(args[0])
+            opening = threading.Semaphore(int(args[1]) if len(args) > 1 else 10)
+            all_open = threading.Barrier(n)
             results = []
             lock = threading.Lock()
+            peak = [0, 0]  # open now, most open at once
 
             def one():
+                s = None
                 try:
-                    with connect() as s:
-                        s.get_config(source="running")
+                    with opening:
+                        s = connect()
+                    with lock:
+                        peak[0] += 1
+                        peak[1] = max(peak)
+                    all_open.wait(timeout=300)
+                    s.get()
                     r = "ok"
+                except threading.BrokenBarrierError:
+                    r = "another session failed"
                 except Exception as e:  # noqa: BLE001
+                    all_open.abort()
                     r = type(e).__name__ + ": " + str(e)[:100]
+                if s is not None:
+                    try:
+                        s.close_session()
+                    except Exception as e:  # noqa: BLE001
+                        r = r if r != "ok" else "close: " + type(e).__name__
                 with lock:
                     results.append(r)
             threads = [threading.Thread(target=one) for _ in range(n)]
@@ -173,7 +194,8 @@ def run(cmd, args):
                 t.start()
             for t in threads:
                 t.join()
-            return {"ok": True, "good": results.count("ok"), "bad": [r for r in results if r != "ok"][:5]}
+            return {"ok": True, "good": results.count("ok"), "open_at_once": peak[1],
+                    "bad": [r for r in results if r != "ok"][:5]}
     raise SystemExit("unknown command " + cmd)
 
 
