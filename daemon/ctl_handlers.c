@@ -35,13 +35,6 @@ struct ctl_call {
 
 typedef enum tsn_ctl_code (*ctl_handler_fn)(struct ctl_call *call);
 
-struct ctl_handler {
-	const char *command;
-	ctl_handler_fn fn;
-	const char *const *args;	/* the argument names it accepts (NULL-terminated) */
-	const char *args_help;		/* the same, for error messages */
-	bool self_audited;		/* writes its own audit line (tsnd_reload) */
-};
 
 static enum tsn_ctl_code reply(struct ctl_call *call, enum tsn_ctl_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -542,51 +535,31 @@ static enum tsn_ctl_code cmd_latency_reset(struct ctl_call *call)
 
 /* ---- the table ---- */
 
-static const char *const no_args[] = { NULL };
-static const char *const port_show_args[] = { "dev", NULL };
-static const char *const stream_show_args[] = { "id", NULL };
-static const char *const filter_show_args[] = { "name", NULL };
-static const char *const latency_show_args[] = { "dev", "class", "stream", NULL };
-static const char *const config_check_args[] = { "config", NULL };
-static const char *const config_apply_args[] = { "config", "confirm-within-ms", NULL };
-
-static const struct ctl_handler handlers[] = {
-	{ "hello",         cmd_hello,         no_args,        "none" },
-	{ "status",        cmd_status,        no_args,        "none" },
-	{ "config.show",   cmd_config_show,   no_args,        "none" },
-	{ "config.check",  cmd_config_check,  config_check_args, "config" },
-	{ "config.reload", cmd_config_reload, no_args,        "none", true },
-	{ "config.apply",  cmd_config_apply,  config_apply_args, "config, confirm-within-ms", true },
-	{ "config.confirm", cmd_config_confirm, no_args,      "none" },
-	{ "config.cancel", cmd_config_cancel, no_args,        "none" },
-	{ "port.show",     cmd_port_show,     port_show_args, "dev" },
-	{ "schedule.show", cmd_schedule_show, port_show_args, "dev" },
-	{ "ptp.status",    cmd_ptp_status,    no_args,        "none" },
-	{ "stream.show",   cmd_stream_show,   stream_show_args, "id" },
-	{ "class.stats",   cmd_class_stats,   port_show_args, "dev" },
-	{ "route.show",    cmd_route_show,    no_args,        "none" },
-	{ "filter.show",   cmd_filter_show,   filter_show_args, "name" },
-	{ "latency.show",  cmd_latency_show,  latency_show_args, "dev, class, stream" },
-	{ "latency.reset", cmd_latency_reset, no_args,        "none" },
+/* One handler per row of TSN_CTL_COMMANDS: a command without cmd_<fn> does not
+ * compile. */
+static const ctl_handler_fn handlers[] = {
+#define HANDLER_ROW(id, fn, name, access, args, summary) [TSN_CMD_##id] = cmd_##fn,
+	TSN_CTL_COMMANDS(HANDLER_ROW)
+#undef HANDLER_ROW
 };
 
-static const struct ctl_handler *find_handler(const char *command)
+_Static_assert(sizeof(handlers) / sizeof(handlers[0]) == TSN_CMD_COUNT, "one handler per command");
+
+/* Commands that write their own audit line (tsnd_reload does). */
+static bool self_audited(enum tsn_ctl_cmd id)
 {
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (strcmp(handlers[i].command, command) == 0)
-			return &handlers[i];
-	return NULL;
+	return id == TSN_CMD_CONFIG_RELOAD || id == TSN_CMD_CONFIG_APPLY;
 }
 
 bool ctl_handlers_complete(void)
 {
-	size_t n;
-	const struct tsn_ctl_command *cmds = tsn_ctl_commands(&n);
 	bool ok = true;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!find_handler(cmds[i].name)) {
-			log_err("internal error: control command \"%s\" has no handler", cmds[i].name);
+	/* The table is indexed by command id; a gap would be a NULL here. */
+	for (size_t i = 0; i < TSN_CMD_COUNT; i++) {
+		if (!handlers[i]) {
+			log_err("internal error: control command \"%s\" has no handler",
+				tsn_ctl_command_get((enum tsn_ctl_cmd)i)->name);
 			ok = false;
 		}
 	}
@@ -605,18 +578,20 @@ enum ctl_role ctl_peer_role(const struct tsnd *d, const struct ctl_peer *peer)
 }
 
 /* Unknown args are refused, so that a typo does not silently do something else. */
-static bool check_args(struct ctl_call *call, const struct ctl_handler *h, const char *command)
+static bool check_args(struct ctl_call *call, const struct tsn_ctl_command *cmd)
 {
 	json_object_object_foreach(call->args, key, val) {
 		(void)val;
-		bool known = false;
-		for (const char *const *a = h->args; *a; a++)
-			known |= strcmp(*a, key) == 0;
-		if (!known) {
-			reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-			      "unknown argument \"%.64s\" for %s (accepted: %s)", key, command, h->args_help);
-			return false;
-		}
+		if (tsn_ctl_arg_find(cmd, key))
+			continue;
+		char accepted[128] = "none";
+		size_t used = 0;
+		for (size_t i = 0; i < cmd->n_args && used < sizeof(accepted); i++)
+			used += (size_t)snprintf(accepted + used, sizeof(accepted) - used, "%s%s",
+						 i ? ", " : "", cmd->args[i].name);
+		reply(call, TSN_CTL_E_INVALID_ARGUMENT,
+		      "unknown argument \"%.64s\" for %s (accepted: %s)", key, cmd->name, accepted);
+		return false;
 	}
 	return true;
 }
@@ -644,7 +619,6 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 	struct ctl_call call = { .d = d, .peer = peer, .who = who, .args = req->args, .resp = resp };
 	enum ctl_role role = ctl_peer_role(d, peer);
 	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(req->command);
-	const struct ctl_handler *h = cmd ? find_handler(cmd->name) : NULL;
 	bool audit = false;
 
 	snprintf(who, sizeof(who), "uid %d pid %d", (int)peer->uid, (int)peer->pid);
@@ -655,7 +629,7 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 				   "uid %d is not root and not a member of control.read-group or "
 				   "control.admin-group", (int)peer->uid);
 		audit = true;
-	} else if (!cmd || !h) {
+	} else if (!cmd) {
 		size_t n;
 		const struct tsn_ctl_command *cmds = tsn_ctl_commands(&n);
 		char list[512] = "";
@@ -670,14 +644,14 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 				   "%s changes the daemon: only root and members of control.admin-group "
 				   "may run it", cmd->name);
 		audit = true;
-	} else if (check_args(&call, h, cmd->name)) {
+	} else if (check_args(&call, cmd)) {
 		/* A read-only command reads every qdisc from one dump (nlio.h). */
 		if (cmd->access == TSN_CTL_READ)
 			nlio_scope_begin();
-		resp->code = h->fn(&call);
+		resp->code = handlers[cmd->id](&call);
 		if (cmd->access == TSN_CTL_READ)
 			nlio_scope_end();
-		audit = cmd->access == TSN_CTL_ADMIN && !h->self_audited;
+		audit = cmd->access == TSN_CTL_ADMIN && !self_audited(cmd->id);
 	} else {
 		resp->code = TSN_CTL_E_INVALID_ARGUMENT;
 		audit = cmd->access == TSN_CTL_ADMIN;
@@ -696,15 +670,14 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 json_object *ctl_handlers_local(struct tsnd *d, const char *command)
 {
 	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(command);
-	const struct ctl_handler *h = cmd ? find_handler(cmd->name) : NULL;
 	struct tsn_ctl_response resp = { .version = TSN_CTL_PROTOCOL_VERSION };
 	struct ctl_call call = { .d = d, .who = "metrics", .resp = &resp };
 
 	/* Read-only commands only: the listener is unauthenticated. */
-	if (!h || cmd->access != TSN_CTL_READ)
+	if (!cmd || cmd->access != TSN_CTL_READ)
 		return NULL;
 	call.args = json_object_new_object();
-	resp.code = h->fn(&call);
+	resp.code = handlers[cmd->id](&call);
 	json_object_put(call.args);
 	if (resp.code != TSN_CTL_OK) {
 		log_debug("metrics: %s: %s", command, resp.message);

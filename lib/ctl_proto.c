@@ -1,4 +1,5 @@
-/* ctl_proto.c — encode/decode of control-protocol messages and line framing. */
+/* ctl_proto.c — encode/decode of control-protocol messages, the command table
+ * (from ctl_commands.h) and line framing. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,25 +24,50 @@ static const char *const code_names[TSN_CTL_CODE_COUNT] = {
 	[TSN_CTL_E_INTERNAL] = "internal",
 };
 
-static const struct tsn_ctl_command commands[] = {
-	{ "hello",         TSN_CTL_READ,  "protocol and daemon version" },
-	{ "status",        TSN_CTL_READ,  "daemon, configuration and port summary" },
-	{ "config.show",   TSN_CTL_READ,  "the running configuration, normalized" },
-	{ "config.check",  TSN_CTL_READ,  "validate the configuration file on disk, or a configuration text" },
-	{ "config.reload", TSN_CTL_ADMIN, "load the configuration file, all or nothing" },
-	{ "config.apply",  TSN_CTL_ADMIN, "apply a configuration text, all or nothing, optionally until confirmed" },
-	{ "config.confirm", TSN_CTL_ADMIN, "keep the configuration config.apply left waiting, and write it to the file" },
-	{ "config.cancel", TSN_CTL_ADMIN, "roll back the configuration config.apply left waiting" },
-	{ "port.show",     TSN_CTL_READ,  "configured ports and their kernel state" },
-	{ "schedule.show", TSN_CTL_READ,  "gate schedules: configured, in the kernel (admin and oper), drift" },
-	{ "ptp.status",    TSN_CTL_READ,  "time sync: ptp4l, ports, grandmaster, offsets, sync state" },
-	{ "stream.show",   TSN_CTL_READ,  "identified streams (802.1CB) and their counters" },
-	{ "class.stats",   TSN_CTL_READ,  "per port and traffic class: packets, bytes, drops" },
-	{ "route.show",    TSN_CTL_READ,  "the configured IPv6 routes and whether they are installed" },
-	{ "filter.show",   TSN_CTL_READ,  "stream filters and flow meters (802.1Qci) and their counters" },
-	{ "latency.show",  TSN_CTL_READ,  "residence-time histograms per port and class, and per stream" },
-	{ "latency.reset", TSN_CTL_ADMIN, "zero the residence-time histograms and conformance counters" },
+/* The argument lists of the table's `args` column. */
+static const struct tsn_ctl_arg ARGS_NONE[] = { { 0 } };
+static const struct tsn_ctl_arg ARGS_DEV[] = {
+	{ .name = "dev", .type = TSN_ARG_DEV, .meta = "DEV", .keyword = "dev" },
+	{ 0 },
 };
+static const struct tsn_ctl_arg ARGS_ID[] = {
+	{ .name = "id", .type = TSN_ARG_STREAM_ID, .meta = "ID" },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_NAME[] = {
+	{ .name = "name", .type = TSN_ARG_NAME, .meta = "NAME" },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_LATENCY[] = {
+	{ .name = "dev", .type = TSN_ARG_DEV, .meta = "DEV", .keyword = "dev" },
+	/* "class N" and "stream ID" without dashes are accepted as before. */
+	{ .name = "class", .type = TSN_ARG_CLASS, .meta = "N", .flag = "--class", .keyword = "class" },
+	{ .name = "stream", .type = TSN_ARG_STREAM_ID, .meta = "ID", .flag = "--stream",
+	  .keyword = "stream", .alone = 1 },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_CHECK[] = {
+	{ .name = "config", .type = TSN_ARG_CONFIG, .meta = "FILE" },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_APPLY[] = {
+	{ .name = "config", .type = TSN_ARG_CONFIG, .meta = "FILE", .required = 1 },
+	{ .name = "confirm-within-ms", .type = TSN_ARG_MS, .meta = "T", .flag = "--confirm-within" },
+	{ 0 },
+};
+
+#define N_ARGS(list) (sizeof(list) / sizeof(list[0]) - 1)
+
+static const struct tsn_ctl_command commands[] = {
+#define COMMAND_ROW(id_, fn, name_, access_, args_, summary_)                                    \
+	[TSN_CMD_##id_] = { .id = TSN_CMD_##id_, .name = name_, .access = access_,              \
+			    .summary = summary_, .args = args_, .n_args = N_ARGS(args_) },
+	TSN_CTL_COMMANDS(COMMAND_ROW)
+#undef COMMAND_ROW
+};
+
+_Static_assert(sizeof(commands) / sizeof(commands[0]) == TSN_CMD_COUNT,
+	       "one row per command");
 
 const char *tsn_ctl_code_name(enum tsn_ctl_code code)
 {
@@ -69,6 +95,19 @@ const struct tsn_ctl_command *tsn_ctl_command_find(const char *name)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	return NULL;
+}
+
+const struct tsn_ctl_command *tsn_ctl_command_get(enum tsn_ctl_cmd id)
+{
+	return (unsigned)id < TSN_CMD_COUNT ? &commands[id] : NULL;
+}
+
+const struct tsn_ctl_arg *tsn_ctl_arg_find(const struct tsn_ctl_command *cmd, const char *name)
+{
+	for (size_t i = 0; i < cmd->n_args; i++)
+		if (strcmp(cmd->args[i].name, name) == 0)
+			return &cmd->args[i];
 	return NULL;
 }
 
