@@ -236,7 +236,8 @@ json_object *verb_parse_args(const struct verb *v, int argc, char **argv)
 			value = word;
 		}
 		if (json_object_object_get_ex(args, a->name, NULL)) {
-			usage_error("'%s %s' takes one %s, got '%s' again", v->object, v->name, a->meta, value);
+			usage_error("'%s %s' takes one %s, got '%s' again", v->object, v->name,
+				    a->flag ? a->flag : a->meta, value);
 			goto fail;
 		}
 		json_object *jv = arg_value(v, a, value);

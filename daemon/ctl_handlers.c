@@ -207,27 +207,18 @@ static enum tsn_ctl_code cmd_config_show(struct ctl_call *call)
 	return TSN_CTL_OK;
 }
 
-/* The "config" argument of config.check and config.apply: *text NULL if absent. */
-static enum tsn_ctl_code config_arg(struct ctl_call *call, bool required, const char **text, size_t *len)
+/* The "config" argument of config.check and config.apply (checked by the
+ * dispatcher: a string without NUL, present where required): NULL if absent. */
+static void config_arg(struct ctl_call *call, const char **text, size_t *len)
 {
 	json_object *v;
 
 	*text = NULL;
 	*len = 0;
-	if (!json_object_object_get_ex(call->args, "config", &v)) {
-		if (required)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"config\" is missing: the whole configuration as YAML or JSON text");
-		return TSN_CTL_OK;
+	if (json_object_object_get_ex(call->args, "config", &v)) {
+		*text = json_object_get_string(v);
+		*len = (size_t)json_object_get_string_len(v);
 	}
-	if (!json_object_is_type(v, json_type_string))
-		return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-			     "argument \"config\" must be a string: the whole configuration as YAML or JSON text");
-	*text = json_object_get_string(v);
-	*len = (size_t)json_object_get_string_len(v);
-	if (memchr(*text, '\0', *len))
-		return reply(call, TSN_CTL_E_INVALID_ARGUMENT, "argument \"config\" contains a NUL character");
-	return TSN_CTL_OK;
 }
 
 static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
@@ -237,9 +228,9 @@ static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
 	const char *text;
 	size_t len;
 
-	enum tsn_ctl_code code = config_arg(call, false, &text, &len);
-	if (code != TSN_CTL_OK)
-		return code;
+	enum tsn_ctl_code code;
+
+	config_arg(call, &text, &len);
 	struct tsn_config *cfg;
 	if (text) {
 		tsn_diags_init(&diags, "<config.apply>");
@@ -272,16 +263,9 @@ static enum tsn_ctl_code cmd_config_apply(struct ctl_call *call)
 	uint64_t confirm_ms = 0;
 	json_object *v;
 
-	enum tsn_ctl_code code = config_arg(call, true, &text, &len);
-	if (code != TSN_CTL_OK)
-		return code;
-	if (json_object_object_get_ex(call->args, "confirm-within-ms", &v)) {
-		int64_t n = json_object_get_int64(v);
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 3600000)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"confirm-within-ms\" must be an integer from 1 to 3600000 (one hour)");
-		confirm_ms = (uint64_t)n;
-	}
+	config_arg(call, &text, &len);
+	if (json_object_object_get_ex(call->args, "confirm-within-ms", &v))
+		confirm_ms = (uint64_t)json_object_get_int64(v);
 	return tsnd_config_apply(call->d, call->who, text, len, confirm_ms, &call->resp->data,
 				 call->resp->message, sizeof(call->resp->message));
 }
@@ -331,9 +315,6 @@ static enum tsn_ctl_code port_arg(struct ctl_call *call, const char **dev)
 	*dev = NULL;
 	if (!json_object_object_get_ex(call->args, "dev", &v))
 		return TSN_CTL_OK;
-	if (!json_object_is_type(v, json_type_string))
-		return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-			     "argument \"dev\" must be a string (an interface name)");
 	*dev = json_object_get_string(v);
 	if (!tsn_config_port(call->d->cfg, *dev))
 		return reply(call, TSN_CTL_E_NOT_FOUND,
@@ -409,13 +390,8 @@ static enum tsn_ctl_code cmd_stream_show(struct ctl_call *call)
 	json_object *v;
 
 	if (json_object_object_get_ex(call->args, "id", &v)) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 4294967294LL)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"id\" must be a stream id from 1 to 4294967294");
 		has_id = true;
-		id = (uint32_t)n;
+		id = (uint32_t)json_object_get_int64(v);
 		bool found = false;
 		for (size_t i = 0; i < d->cfg->n_streams && !found; i++)
 			found = d->cfg->streams[i].id == id;
@@ -454,9 +430,6 @@ static enum tsn_ctl_code cmd_filter_show(struct ctl_call *call)
 	json_object *v;
 
 	if (json_object_object_get_ex(call->args, "name", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"name\" must be a string (a stream filter's name)");
 		name = json_object_get_string(v);
 		bool found = false;
 		for (size_t i = 0; i < d->cfg->n_stream_filters && !found; i++)
@@ -485,25 +458,12 @@ static enum tsn_ctl_code cmd_latency_show(struct ctl_call *call)
 	enum tsn_ctl_code code = port_arg(call, &dev);
 	if (code != TSN_CTL_OK)
 		return code;
-	if (json_object_object_get_ex(call->args, "class", &v)) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 0 || n > 7)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"class\" must be a traffic class from 0 to 7");
-		cls = (int)n;
-	}
+	/* Types, ranges and "stream" alone: checked by the dispatcher. */
+	if (json_object_object_get_ex(call->args, "class", &v))
+		cls = (int)json_object_get_int64(v);
 	if (json_object_object_get_ex(call->args, "stream", &v)) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 4294967294LL)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"stream\" must be a stream id from 1 to 4294967294");
-		if (dev || cls >= 0)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"stream\" excludes \"dev\" and \"class\"");
 		has_stream = true;
-		stream = (uint32_t)n;
+		stream = (uint32_t)json_object_get_int64(v);
 		bool found = false;
 		for (size_t i = 0; i < d->cfg->n_streams && !found; i++)
 			found = d->cfg->streams[i].id == stream;
@@ -577,23 +537,11 @@ enum ctl_role ctl_peer_role(const struct tsnd *d, const struct ctl_peer *peer)
 	return CTL_ROLE_NONE;
 }
 
-/* Unknown args are refused, so that a typo does not silently do something else. */
+/* Names, types and ranges from the command table (tsn_ctl_args_check). */
 static bool check_args(struct ctl_call *call, const struct tsn_ctl_command *cmd)
 {
-	json_object_object_foreach(call->args, key, val) {
-		(void)val;
-		if (tsn_ctl_arg_find(cmd, key))
-			continue;
-		char accepted[128] = "none";
-		size_t used = 0;
-		for (size_t i = 0; i < cmd->n_args && used < sizeof(accepted); i++)
-			used += (size_t)snprintf(accepted + used, sizeof(accepted) - used, "%s%s",
-						 i ? ", " : "", cmd->args[i].name);
-		reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-		      "unknown argument \"%.64s\" for %s (accepted: %s)", key, cmd->name, accepted);
-		return false;
-	}
-	return true;
+	return tsn_ctl_args_check(cmd, call->args, call->resp->message,
+				  sizeof(call->resp->message)) == TSN_CTL_OK;
 }
 
 /* A command name from the wire, made safe for one log line. */

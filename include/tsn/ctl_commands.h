@@ -63,7 +63,7 @@ enum tsn_ctl_arg_type {
 	TSN_ARG_DEV,		/* string, 1 to IFNAMSIZ - 1 bytes */
 	TSN_ARG_STREAM_ID,	/* integer 1 .. 4294967294 */
 	TSN_ARG_CLASS,		/* integer 0 .. 7 */
-	TSN_ARG_NAME,		/* string, 1 to TSN_NAME_MAX - 1 bytes */
+	TSN_ARG_NAME,		/* string, 1 to TSN_NAME_MAX - 1 bytes (tsn/config.h) */
 	TSN_ARG_CONFIG,		/* a configuration text; tsnctl reads it from FILE */
 	TSN_ARG_MS,		/* integer milliseconds; tsnctl takes a duration 1ms .. 1h */
 };
@@ -75,11 +75,10 @@ struct tsn_ctl_arg {
 	const char *meta;	/* tsnctl's placeholder: DEV, ID, N, FILE, T */
 	const char *flag;	/* tsnctl: "--class" takes the next word; NULL: positional */
 	const char *keyword;	/* tsnctl: optional word before the value ("dev DEV", "class N") */
-	unsigned required : 1;	/* tsnctl refuses the verb without it */
+	const char *what;	/* in tsnd's messages: "an interface name" */
+	unsigned required : 1;	/* the command is refused without it */
 	unsigned alone : 1;	/* excludes every other argument */
 };
 
-/* The argument lists the X column `args` names (NULL-terminated by name). */
-#define TSN_CTL_ARGS_MAX 4
 
 #endif

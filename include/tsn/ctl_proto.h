@@ -85,6 +85,11 @@ const struct tsn_ctl_command *tsn_ctl_command_find(const char *name);
 const struct tsn_ctl_command *tsn_ctl_command_get(enum tsn_ctl_cmd id);
 /* The argument of cmd called name, or NULL. */
 const struct tsn_ctl_arg *tsn_ctl_arg_find(const struct tsn_ctl_command *cmd, const char *name);
+/* Check a request's args (an object) against cmd's list: names, types, ranges,
+ * required and exclusive ones.  TSN_CTL_OK, or TSN_CTL_E_INVALID_ARGUMENT with
+ * the reason in msg. */
+enum tsn_ctl_code tsn_ctl_args_check(const struct tsn_ctl_command *cmd, json_object *args,
+				     char *msg, size_t len);
 
 /* Encoders return a malloc'd, '\n'-terminated line (and its length) or NULL on
  * allocation failure.  They do not take ownership of args/data. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* test_cli_verbs.c — the one command table (tsn/ctl_commands.h) and what hangs
  * off it: every command has a summary and a handler, tsnctl's help lists every
- * command exactly once, and tsnctl's one argument parser turns words into the
- * arguments tsnd accepts. */
+ * command exactly once, tsnctl's one argument parser turns words into the
+ * arguments tsnd accepts, and tsnd checks them against the same lists. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +198,62 @@ static void test_parse_config_apply(void)
 	unlink(path);
 }
 
+/* tsnd's side: the same lists check what arrives on the wire. */
+static void check_wire(enum tsn_ctl_cmd id, const char *args_json, enum tsn_ctl_code want,
+		       const char *want_msg)
+{
+	char msg[256] = "";
+	json_object *args = json_tokener_parse(args_json);
+
+	CU_ASSERT_FATAL(args != NULL);
+	CU_ASSERT_EQUAL(tsn_ctl_args_check(tsn_ctl_command_get(id), args, msg, sizeof(msg)), want);
+	if (want_msg) {
+		CU_ASSERT_STRING_EQUAL(msg, want_msg);
+		if (strcmp(msg, want_msg) != 0)
+			fprintf(stderr, "got \"%s\"\n", msg);
+	}
+	json_object_put(args);
+}
+
+static void test_wire_args(void)
+{
+	const enum tsn_ctl_code bad = TSN_CTL_E_INVALID_ARGUMENT;
+
+	check_wire(TSN_CMD_PORT_SHOW, "{}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_PORT_SHOW, "{\"dev\":\"sw0p1\"}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_PORT_SHOW, "{\"dev\":1}", bad,
+		   "argument \"dev\" must be a string (an interface name)");
+	check_wire(TSN_CMD_PORT_SHOW, "{\"dev\":\"0123456789abcdef\"}", bad,
+		   "argument \"dev\" must be an interface name of 1 to 15 bytes");
+	check_wire(TSN_CMD_PORT_SHOW, "{\"dev\":\"\"}", bad, NULL);
+	check_wire(TSN_CMD_PORT_SHOW, "{\"id\":1}", bad,
+		   "unknown argument \"id\" for port.show (accepted: dev)");
+	check_wire(TSN_CMD_ROUTE_SHOW, "{\"x\":1}", bad,
+		   "unknown argument \"x\" for route.show (accepted: none)");
+	check_wire(TSN_CMD_STREAM_SHOW, "{\"id\":4294967294}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_STREAM_SHOW, "{\"id\":4294967295}", bad,
+		   "argument \"id\" must be a stream id from 1 to 4294967294");
+	check_wire(TSN_CMD_STREAM_SHOW, "{\"id\":\"1\"}", bad, NULL);
+	check_wire(TSN_CMD_FILTER_SHOW, "{\"name\":\"0123456789012345678901234567890\"}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_FILTER_SHOW, "{\"name\":\"01234567890123456789012345678901\"}", bad,
+		   "argument \"name\" must be a stream filter's name of 1 to 31 bytes");
+	check_wire(TSN_CMD_LATENCY_SHOW, "{\"dev\":\"sw0p1\",\"class\":7}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_LATENCY_SHOW, "{\"class\":8}", bad,
+		   "argument \"class\" must be a traffic class from 0 to 7");
+	check_wire(TSN_CMD_LATENCY_SHOW, "{\"class\":1,\"stream\":2}", bad,
+		   "argument \"stream\" excludes every other argument");
+	check_wire(TSN_CMD_CONFIG_APPLY, "{}", bad,
+		   "argument \"config\" is missing: the whole configuration as YAML or JSON text");
+	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"a\\u0000b\"}", bad,
+		   "argument \"config\" contains a NUL character");
+	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"confirm-within-ms\":3600001}", bad,
+		   "argument \"confirm-within-ms\" must be an integer from 1 to 3600000 (one hour)");
+	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"confirm-within-ms\":3600000}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_CONFIG_CHECK, "{}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_CONFIG_CHECK, "{\"config\":[]}", bad,
+		   "argument \"config\" must be a string: the whole configuration as YAML or JSON text");
+}
+
 int main(void)
 {
 	static const struct {
@@ -209,6 +265,7 @@ int main(void)
 		{ "positional arguments", test_parse_positionals },
 		{ "flag arguments", test_parse_flags },
 		{ "config apply FILE", test_parse_config_apply },
+		{ "tsnd checks the same lists", test_wire_args },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
