@@ -13,36 +13,20 @@
 #include "render.h"
 #include "tsn/config.h"
 
-struct renderer {
-	const char *command;
-	render_fn human;
-	const char *json_field;	/* -j prints data[json_field] instead of data */
+/* One renderer per row of TSN_CTL_COMMANDS: a command without render_<fn> does
+ * not compile. */
+static const render_fn renderers[] = {
+#define RENDER_ROW(id, fn, name, access, args, summary) [TSN_CMD_##id] = render_##fn,
+	TSN_CTL_COMMANDS(RENDER_ROW)
+#undef RENDER_ROW
 };
 
-static const struct renderer renderers[] = {
-	{ "hello",         render_hello,         NULL },
-	{ "status",        render_status,        NULL },
-	{ "config.show",   render_config_show,   "config" },
-	{ "config.check",  render_config_check,  NULL },
-	{ "config.reload", render_config_reload, NULL },
-	{ "port.show",     render_port_show,     NULL },
-	{ "ptp.status",    render_ptp_status,    NULL },
-	{ "schedule.show", render_schedule_show, NULL },
-	{ "stream.show",   render_stream_show,   NULL },
-	{ "class.stats",   render_class_stats,   NULL },
-	{ "route.show",    render_route_show,    NULL },
-	{ "filter.show",   render_filter_show,   NULL },
-	{ "latency.show",  render_latency_show,  NULL },
-	{ "latency.reset", render_latency_reset, NULL },
-};
+_Static_assert(sizeof(renderers) / sizeof(renderers[0]) == TSN_CMD_COUNT, "one renderer per command");
 
-static const struct renderer *renderer_find(const char *command)
-{
-	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++)
-		if (strcmp(renderers[i].command, command) == 0)
-			return &renderers[i];
-	return NULL;
-}
+/* -j prints data[json_field] instead of data. */
+static const char *const json_fields[TSN_CMD_COUNT] = {
+	[TSN_CMD_CONFIG_SHOW] = "config",
+};
 
 /* ---- JSON rendering ----------------------------------------------------------- */
 
@@ -208,7 +192,7 @@ static void print_response_error(const struct output *o, const char *command,
 int output_response(const struct output *o, const char *command,
 		    const struct tsn_ctl_response *resp)
 {
-	const struct renderer *r = renderer_find(command);
+	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(command);
 
 	if (resp->code != TSN_CTL_OK) {
 		print_response_error(o, command, resp);
@@ -220,20 +204,23 @@ int output_response(const struct output *o, const char *command,
 
 	if (o->json) {
 		json_object *obj = resp->data;
-		if (r && r->json_field && !(obj = jget(resp->data, r->json_field))) {
+		const char *field = cmd ? json_fields[cmd->id] : NULL;
+		if (field && !(obj = jget(resp->data, field))) {
 			fprintf(o->err, "tsnctl: tsnd's answer to %s lacks the field \"%s\"\n",
-				command, r->json_field);
+				command, field);
 			return TSNCTL_EXIT_PROTOCOL;
 		}
 		print_json(o, obj);
 		return TSNCTL_EXIT_OK;
 	}
-	if (!r) {	/* a command without a human rendering: show the data as it is */
+	if (!cmd) {	/* a command this tsnctl does not know: show the data as it is */
 		struct output pretty = *o;
 		pretty.pretty = true;
 		print_json(&pretty, resp->data);
 		return TSNCTL_EXIT_OK;
 	}
-	return r->human(o, resp->data);
+	struct output with_message = *o;
+	with_message.message = resp->message;
+	return renderers[cmd->id](&with_message, resp->data);
 }
 

@@ -38,6 +38,7 @@ struct output {
 	bool json;
 	bool pretty;		/* indent JSON */
 	const char *socket;	/* named in error messages */
+	const char *message;	/* tsnd's message in the answer being rendered, or NULL */
 };
 
 /* Print the answer to `command` (a protocol command name such as "port.show")

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* render.h — the human rendering of each command's answer, one function per
- * command (output.c picks it by command name), and the helpers they share.
+ * command (output.c picks it by command id: render_<fn> of TSN_CTL_COMMANDS), and the helpers they share.
  * Field names are the daemon's (docs/control-protocol.md); a field that is
  * missing prints as "-". */
 #ifndef TSNCTL_RENDER_H
@@ -28,6 +28,10 @@ int render_port_show(const struct output *o, json_object *data);
 int render_config_show(const struct output *o, json_object *data);
 int render_config_check(const struct output *o, json_object *data);
 int render_config_reload(const struct output *o, json_object *data);
+/* config.apply, config.confirm, config.cancel: tsnd's one-line message says it all. */
+int render_config_apply(const struct output *o, json_object *data);
+int render_config_confirm(const struct output *o, json_object *data);
+int render_config_cancel(const struct output *o, json_object *data);
 
 /* ---- render_ptp.c ---- */
 int render_ptp_status(const struct output *o, json_object *data);

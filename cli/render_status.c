@@ -226,6 +226,30 @@ int render_config_reload(const struct output *o, json_object *data)
 	return TSNCTL_EXIT_OK;
 }
 
+static int render_message(const struct output *o)
+{
+	fprintf(o->out, "%s\n", o->message ? o->message : "");
+	return TSNCTL_EXIT_OK;
+}
+
+int render_config_apply(const struct output *o, json_object *data)
+{
+	(void)data;
+	return render_message(o);
+}
+
+int render_config_confirm(const struct output *o, json_object *data)
+{
+	(void)data;
+	return render_message(o);
+}
+
+int render_config_cancel(const struct output *o, json_object *data)
+{
+	(void)data;
+	return render_message(o);
+}
+
 int render_hello(const struct output *o, json_object *data)
 {
 	char a[32], b[32];

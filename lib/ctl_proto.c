@@ -1,10 +1,12 @@
-/* ctl_proto.c — encode/decode of control-protocol messages and line framing. */
+/* ctl_proto.c — encode/decode of control-protocol messages, the command table
+ * (from ctl_commands.h) and line framing. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tsn/config.h"
 #include "tsn/ctl_proto.h"
 
 static const char *const code_names[TSN_CTL_CODE_COUNT] = {
@@ -23,25 +25,52 @@ static const char *const code_names[TSN_CTL_CODE_COUNT] = {
 	[TSN_CTL_E_INTERNAL] = "internal",
 };
 
-static const struct tsn_ctl_command commands[] = {
-	{ "hello",         TSN_CTL_READ,  "protocol and daemon version" },
-	{ "status",        TSN_CTL_READ,  "daemon, configuration and port summary" },
-	{ "config.show",   TSN_CTL_READ,  "the running configuration, normalized" },
-	{ "config.check",  TSN_CTL_READ,  "validate the configuration file on disk, or a configuration text" },
-	{ "config.reload", TSN_CTL_ADMIN, "load the configuration file, all or nothing" },
-	{ "config.apply",  TSN_CTL_ADMIN, "apply a configuration text, all or nothing, optionally until confirmed" },
-	{ "config.confirm", TSN_CTL_ADMIN, "keep the configuration config.apply left waiting, and write it to the file" },
-	{ "config.cancel", TSN_CTL_ADMIN, "roll back the configuration config.apply left waiting" },
-	{ "port.show",     TSN_CTL_READ,  "configured ports and their kernel state" },
-	{ "schedule.show", TSN_CTL_READ,  "gate schedules: configured, in the kernel (admin and oper), drift" },
-	{ "ptp.status",    TSN_CTL_READ,  "time sync: ptp4l, ports, grandmaster, offsets, sync state" },
-	{ "stream.show",   TSN_CTL_READ,  "identified streams (802.1CB) and their counters" },
-	{ "class.stats",   TSN_CTL_READ,  "per port and traffic class: packets, bytes, drops" },
-	{ "route.show",    TSN_CTL_READ,  "the configured IPv6 routes and whether they are installed" },
-	{ "filter.show",   TSN_CTL_READ,  "stream filters and flow meters (802.1Qci) and their counters" },
-	{ "latency.show",  TSN_CTL_READ,  "residence-time histograms per port and class, and per stream" },
-	{ "latency.reset", TSN_CTL_ADMIN, "zero the residence-time histograms and conformance counters" },
+/* The argument lists of the table's `args` column. */
+static const struct tsn_ctl_arg ARGS_NONE[] = { { 0 } };
+static const struct tsn_ctl_arg ARGS_DEV[] = {
+	{ .name = "dev", .type = TSN_ARG_DEV, .meta = "DEV", .keyword = "dev", .what = "an interface name" },
+	{ 0 },
 };
+static const struct tsn_ctl_arg ARGS_ID[] = {
+	{ .name = "id", .type = TSN_ARG_STREAM_ID, .meta = "ID" },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_NAME[] = {
+	{ .name = "name", .type = TSN_ARG_NAME, .meta = "NAME", .what = "a stream filter's name" },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_LATENCY[] = {
+	{ .name = "dev", .type = TSN_ARG_DEV, .meta = "DEV", .keyword = "dev", .what = "an interface name" },
+	/* "class N" and "stream ID" without dashes are accepted as before. */
+	{ .name = "class", .type = TSN_ARG_CLASS, .meta = "N", .flag = "--class", .keyword = "class" },
+	{ .name = "stream", .type = TSN_ARG_STREAM_ID, .meta = "ID", .flag = "--stream",
+	  .keyword = "stream", .alone = 1 },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_CHECK[] = {
+	{ .name = "config", .type = TSN_ARG_CONFIG, .meta = "FILE",
+	  .what = "the whole configuration as YAML or JSON text" },
+	{ 0 },
+};
+static const struct tsn_ctl_arg ARGS_APPLY[] = {
+	{ .name = "config", .type = TSN_ARG_CONFIG, .meta = "FILE", .required = 1,
+	  .what = "the whole configuration as YAML or JSON text" },
+	{ .name = "confirm-within-ms", .type = TSN_ARG_MS, .meta = "T", .flag = "--confirm-within" },
+	{ 0 },
+};
+
+#define N_ARGS(list) (sizeof(list) / sizeof(list[0]) - 1)
+
+static const struct tsn_ctl_command commands[] = {
+#define COMMAND_ROW(id_, fn, name_, access_, args_, summary_)                                    \
+	[TSN_CMD_##id_] = { .id = TSN_CMD_##id_, .name = name_, .access = access_,              \
+			    .summary = summary_, .args = args_, .n_args = N_ARGS(args_) },
+	TSN_CTL_COMMANDS(COMMAND_ROW)
+#undef COMMAND_ROW
+};
+
+_Static_assert(sizeof(commands) / sizeof(commands[0]) == TSN_CMD_COUNT,
+	       "one row per command");
 
 const char *tsn_ctl_code_name(enum tsn_ctl_code code)
 {
@@ -70,6 +99,108 @@ const struct tsn_ctl_command *tsn_ctl_command_find(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+const struct tsn_ctl_command *tsn_ctl_command_get(enum tsn_ctl_cmd id)
+{
+	return (unsigned)id < TSN_CMD_COUNT ? &commands[id] : NULL;
+}
+
+const struct tsn_ctl_arg *tsn_ctl_arg_find(const struct tsn_ctl_command *cmd, const char *name)
+{
+	for (size_t i = 0; i < cmd->n_args; i++)
+		if (strcmp(cmd->args[i].name, name) == 0)
+			return &cmd->args[i];
+	return NULL;
+}
+
+/* One argument's value: its type and range. */
+static bool arg_check(const struct tsn_ctl_arg *a, json_object *v, char *msg, size_t len)
+{
+	int64_t n = json_object_get_int64(v);
+	bool is_int = json_object_is_type(v, json_type_int);
+	bool is_str = json_object_is_type(v, json_type_string);
+	size_t slen = is_str ? (size_t)json_object_get_string_len(v) : 0;
+	const char *s = is_str ? json_object_get_string(v) : "";
+
+	switch (a->type) {
+	case TSN_ARG_DEV:
+	case TSN_ARG_NAME: {
+		size_t max = a->type == TSN_ARG_DEV ? 15 : (size_t)TSN_NAME_MAX - 1;
+		if (!is_str) {
+			snprintf(msg, len, "argument \"%s\" must be a string (%s)", a->name, a->what);
+			return false;
+		}
+		if (slen < 1 || slen > max || memchr(s, '\0', slen)) {
+			snprintf(msg, len, "argument \"%s\" must be %s of 1 to %zu bytes", a->name, a->what, max);
+			return false;
+		}
+		return true;
+	}
+	case TSN_ARG_STREAM_ID:
+		if (is_int && n >= 1 && n <= 4294967294LL)
+			return true;
+		snprintf(msg, len, "argument \"%s\" must be a stream id from 1 to 4294967294", a->name);
+		return false;
+	case TSN_ARG_CLASS:
+		if (is_int && n >= 0 && n <= 7)
+			return true;
+		snprintf(msg, len, "argument \"%s\" must be a traffic class from 0 to 7", a->name);
+		return false;
+	case TSN_ARG_MS:
+		if (is_int && n >= 1 && n <= 3600000)
+			return true;
+		snprintf(msg, len, "argument \"%s\" must be an integer from 1 to 3600000 (one hour)", a->name);
+		return false;
+	case TSN_ARG_CONFIG:
+		if (!is_str) {
+			snprintf(msg, len, "argument \"%s\" must be a string: %s", a->name, a->what);
+			return false;
+		}
+		if (memchr(s, '\0', slen)) {
+			snprintf(msg, len, "argument \"%s\" contains a NUL character", a->name);
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+enum tsn_ctl_code tsn_ctl_args_check(const struct tsn_ctl_command *cmd, json_object *args,
+				     char *msg, size_t len)
+{
+	json_object_object_foreach(args, key, val) {
+		const struct tsn_ctl_arg *a = tsn_ctl_arg_find(cmd, key);
+
+		if (!a) {
+			/* Unknown args are refused, so that a typo does not silently do
+			 * something else. */
+			char accepted[128] = "none";
+			size_t used = 0;
+			for (size_t i = 0; i < cmd->n_args && used < sizeof(accepted); i++)
+				used += (size_t)snprintf(accepted + used, sizeof(accepted) - used, "%s%s",
+							 i ? ", " : "", cmd->args[i].name);
+			snprintf(msg, len, "unknown argument \"%.64s\" for %s (accepted: %s)", key, cmd->name,
+				 accepted);
+			return TSN_CTL_E_INVALID_ARGUMENT;
+		}
+		if (!arg_check(a, val, msg, len))
+			return TSN_CTL_E_INVALID_ARGUMENT;
+	}
+	for (size_t i = 0; i < cmd->n_args; i++) {
+		const struct tsn_ctl_arg *a = &cmd->args[i];
+		bool given = json_object_object_get_ex(args, a->name, NULL);
+
+		if (a->required && !given) {
+			snprintf(msg, len, "argument \"%s\" is missing: %s", a->name, a->what);
+			return TSN_CTL_E_INVALID_ARGUMENT;
+		}
+		if (a->alone && given && json_object_object_length(args) > 1) {
+			snprintf(msg, len, "argument \"%s\" excludes every other argument", a->name);
+			return TSN_CTL_E_INVALID_ARGUMENT;
+		}
+	}
+	return TSN_CTL_OK;
 }
 
 /* Length of the valid UTF-8 sequence at s[0..len), or 0 if there is none (stray

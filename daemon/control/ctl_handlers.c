@@ -35,13 +35,6 @@ struct ctl_call {
 
 typedef enum tsn_ctl_code (*ctl_handler_fn)(struct ctl_call *call);
 
-struct ctl_handler {
-	const char *command;
-	ctl_handler_fn fn;
-	const char *const *args;	/* the argument names it accepts (NULL-terminated) */
-	const char *args_help;		/* the same, for error messages */
-	bool self_audited;		/* writes its own audit line (tsnd_reload) */
-};
 
 static enum tsn_ctl_code reply(struct ctl_call *call, enum tsn_ctl_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -214,27 +207,18 @@ static enum tsn_ctl_code cmd_config_show(struct ctl_call *call)
 	return TSN_CTL_OK;
 }
 
-/* The "config" argument of config.check and config.apply: *text NULL if absent. */
-static enum tsn_ctl_code config_arg(struct ctl_call *call, bool required, const char **text, size_t *len)
+/* The "config" argument of config.check and config.apply (checked by the
+ * dispatcher: a string without NUL, present where required): NULL if absent. */
+static void config_arg(struct ctl_call *call, const char **text, size_t *len)
 {
 	json_object *v;
 
 	*text = NULL;
 	*len = 0;
-	if (!json_object_object_get_ex(call->args, "config", &v)) {
-		if (required)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"config\" is missing: the whole configuration as YAML or JSON text");
-		return TSN_CTL_OK;
+	if (json_object_object_get_ex(call->args, "config", &v)) {
+		*text = json_object_get_string(v);
+		*len = (size_t)json_object_get_string_len(v);
 	}
-	if (!json_object_is_type(v, json_type_string))
-		return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-			     "argument \"config\" must be a string: the whole configuration as YAML or JSON text");
-	*text = json_object_get_string(v);
-	*len = (size_t)json_object_get_string_len(v);
-	if (memchr(*text, '\0', *len))
-		return reply(call, TSN_CTL_E_INVALID_ARGUMENT, "argument \"config\" contains a NUL character");
-	return TSN_CTL_OK;
 }
 
 static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
@@ -244,9 +228,9 @@ static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
 	const char *text;
 	size_t len;
 
-	enum tsn_ctl_code code = config_arg(call, false, &text, &len);
-	if (code != TSN_CTL_OK)
-		return code;
+	enum tsn_ctl_code code;
+
+	config_arg(call, &text, &len);
 	struct tsn_config *cfg;
 	if (text) {
 		tsn_diags_init(&diags, "<config.apply>");
@@ -279,16 +263,9 @@ static enum tsn_ctl_code cmd_config_apply(struct ctl_call *call)
 	uint64_t confirm_ms = 0;
 	json_object *v;
 
-	enum tsn_ctl_code code = config_arg(call, true, &text, &len);
-	if (code != TSN_CTL_OK)
-		return code;
-	if (json_object_object_get_ex(call->args, "confirm-within-ms", &v)) {
-		int64_t n = json_object_get_int64(v);
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 3600000)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"confirm-within-ms\" must be an integer from 1 to 3600000 (one hour)");
-		confirm_ms = (uint64_t)n;
-	}
+	config_arg(call, &text, &len);
+	if (json_object_object_get_ex(call->args, "confirm-within-ms", &v))
+		confirm_ms = (uint64_t)json_object_get_int64(v);
 	return tsnd_config_apply(call->d, call->who, text, len, confirm_ms, &call->resp->data,
 				 call->resp->message, sizeof(call->resp->message));
 }
@@ -338,9 +315,6 @@ static enum tsn_ctl_code port_arg(struct ctl_call *call, const char **dev)
 	*dev = NULL;
 	if (!json_object_object_get_ex(call->args, "dev", &v))
 		return TSN_CTL_OK;
-	if (!json_object_is_type(v, json_type_string))
-		return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-			     "argument \"dev\" must be a string (an interface name)");
 	*dev = json_object_get_string(v);
 	if (!tsn_config_port(call->d->cfg, *dev))
 		return reply(call, TSN_CTL_E_NOT_FOUND,
@@ -416,13 +390,8 @@ static enum tsn_ctl_code cmd_stream_show(struct ctl_call *call)
 	json_object *v;
 
 	if (json_object_object_get_ex(call->args, "id", &v)) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 4294967294LL)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"id\" must be a stream id from 1 to 4294967294");
 		has_id = true;
-		id = (uint32_t)n;
+		id = (uint32_t)json_object_get_int64(v);
 		bool found = false;
 		for (size_t i = 0; i < d->cfg->n_streams && !found; i++)
 			found = d->cfg->streams[i].id == id;
@@ -461,9 +430,6 @@ static enum tsn_ctl_code cmd_filter_show(struct ctl_call *call)
 	json_object *v;
 
 	if (json_object_object_get_ex(call->args, "name", &v)) {
-		if (!json_object_is_type(v, json_type_string))
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"name\" must be a string (a stream filter's name)");
 		name = json_object_get_string(v);
 		bool found = false;
 		for (size_t i = 0; i < d->cfg->n_stream_filters && !found; i++)
@@ -492,25 +458,12 @@ static enum tsn_ctl_code cmd_latency_show(struct ctl_call *call)
 	enum tsn_ctl_code code = port_arg(call, &dev);
 	if (code != TSN_CTL_OK)
 		return code;
-	if (json_object_object_get_ex(call->args, "class", &v)) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 0 || n > 7)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"class\" must be a traffic class from 0 to 7");
-		cls = (int)n;
-	}
+	/* Types, ranges and "stream" alone: checked by the dispatcher. */
+	if (json_object_object_get_ex(call->args, "class", &v))
+		cls = (int)json_object_get_int64(v);
 	if (json_object_object_get_ex(call->args, "stream", &v)) {
-		int64_t n = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || n < 1 || n > 4294967294LL)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"stream\" must be a stream id from 1 to 4294967294");
-		if (dev || cls >= 0)
-			return reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-				     "argument \"stream\" excludes \"dev\" and \"class\"");
 		has_stream = true;
-		stream = (uint32_t)n;
+		stream = (uint32_t)json_object_get_int64(v);
 		bool found = false;
 		for (size_t i = 0; i < d->cfg->n_streams && !found; i++)
 			found = d->cfg->streams[i].id == stream;
@@ -542,51 +495,31 @@ static enum tsn_ctl_code cmd_latency_reset(struct ctl_call *call)
 
 /* ---- the table ---- */
 
-static const char *const no_args[] = { NULL };
-static const char *const port_show_args[] = { "dev", NULL };
-static const char *const stream_show_args[] = { "id", NULL };
-static const char *const filter_show_args[] = { "name", NULL };
-static const char *const latency_show_args[] = { "dev", "class", "stream", NULL };
-static const char *const config_check_args[] = { "config", NULL };
-static const char *const config_apply_args[] = { "config", "confirm-within-ms", NULL };
-
-static const struct ctl_handler handlers[] = {
-	{ "hello",         cmd_hello,         no_args,        "none" },
-	{ "status",        cmd_status,        no_args,        "none" },
-	{ "config.show",   cmd_config_show,   no_args,        "none" },
-	{ "config.check",  cmd_config_check,  config_check_args, "config" },
-	{ "config.reload", cmd_config_reload, no_args,        "none", true },
-	{ "config.apply",  cmd_config_apply,  config_apply_args, "config, confirm-within-ms", true },
-	{ "config.confirm", cmd_config_confirm, no_args,      "none" },
-	{ "config.cancel", cmd_config_cancel, no_args,        "none" },
-	{ "port.show",     cmd_port_show,     port_show_args, "dev" },
-	{ "schedule.show", cmd_schedule_show, port_show_args, "dev" },
-	{ "ptp.status",    cmd_ptp_status,    no_args,        "none" },
-	{ "stream.show",   cmd_stream_show,   stream_show_args, "id" },
-	{ "class.stats",   cmd_class_stats,   port_show_args, "dev" },
-	{ "route.show",    cmd_route_show,    no_args,        "none" },
-	{ "filter.show",   cmd_filter_show,   filter_show_args, "name" },
-	{ "latency.show",  cmd_latency_show,  latency_show_args, "dev, class, stream" },
-	{ "latency.reset", cmd_latency_reset, no_args,        "none" },
+/* One handler per row of TSN_CTL_COMMANDS: a command without cmd_<fn> does not
+ * compile. */
+static const ctl_handler_fn handlers[] = {
+#define HANDLER_ROW(id, fn, name, access, args, summary) [TSN_CMD_##id] = cmd_##fn,
+	TSN_CTL_COMMANDS(HANDLER_ROW)
+#undef HANDLER_ROW
 };
 
-static const struct ctl_handler *find_handler(const char *command)
+_Static_assert(sizeof(handlers) / sizeof(handlers[0]) == TSN_CMD_COUNT, "one handler per command");
+
+/* Commands that write their own audit line (tsnd_reload does). */
+static bool self_audited(enum tsn_ctl_cmd id)
 {
-	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (strcmp(handlers[i].command, command) == 0)
-			return &handlers[i];
-	return NULL;
+	return id == TSN_CMD_CONFIG_RELOAD || id == TSN_CMD_CONFIG_APPLY;
 }
 
 bool ctl_handlers_complete(void)
 {
-	size_t n;
-	const struct tsn_ctl_command *cmds = tsn_ctl_commands(&n);
 	bool ok = true;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!find_handler(cmds[i].name)) {
-			log_err("internal error: control command \"%s\" has no handler", cmds[i].name);
+	/* The table is indexed by command id; a gap would be a NULL here. */
+	for (size_t i = 0; i < TSN_CMD_COUNT; i++) {
+		if (!handlers[i]) {
+			log_err("internal error: control command \"%s\" has no handler",
+				tsn_ctl_command_get((enum tsn_ctl_cmd)i)->name);
 			ok = false;
 		}
 	}
@@ -604,21 +537,11 @@ enum ctl_role ctl_peer_role(const struct tsnd *d, const struct ctl_peer *peer)
 	return CTL_ROLE_NONE;
 }
 
-/* Unknown args are refused, so that a typo does not silently do something else. */
-static bool check_args(struct ctl_call *call, const struct ctl_handler *h, const char *command)
+/* Names, types and ranges from the command table (tsn_ctl_args_check). */
+static bool check_args(struct ctl_call *call, const struct tsn_ctl_command *cmd)
 {
-	json_object_object_foreach(call->args, key, val) {
-		(void)val;
-		bool known = false;
-		for (const char *const *a = h->args; *a; a++)
-			known |= strcmp(*a, key) == 0;
-		if (!known) {
-			reply(call, TSN_CTL_E_INVALID_ARGUMENT,
-			      "unknown argument \"%.64s\" for %s (accepted: %s)", key, command, h->args_help);
-			return false;
-		}
-	}
-	return true;
+	return tsn_ctl_args_check(cmd, call->args, call->resp->message,
+				  sizeof(call->resp->message)) == TSN_CTL_OK;
 }
 
 /* A command name from the wire, made safe for one log line. */
@@ -644,7 +567,6 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 	struct ctl_call call = { .d = d, .peer = peer, .who = who, .args = req->args, .resp = resp };
 	enum ctl_role role = ctl_peer_role(d, peer);
 	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(req->command);
-	const struct ctl_handler *h = cmd ? find_handler(cmd->name) : NULL;
 	bool audit = false;
 
 	snprintf(who, sizeof(who), "uid %d pid %d", (int)peer->uid, (int)peer->pid);
@@ -655,7 +577,7 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 				   "uid %d is not root and not a member of control.read-group or "
 				   "control.admin-group", (int)peer->uid);
 		audit = true;
-	} else if (!cmd || !h) {
+	} else if (!cmd) {
 		size_t n;
 		const struct tsn_ctl_command *cmds = tsn_ctl_commands(&n);
 		char list[512] = "";
@@ -670,14 +592,14 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 				   "%s changes the daemon: only root and members of control.admin-group "
 				   "may run it", cmd->name);
 		audit = true;
-	} else if (check_args(&call, h, cmd->name)) {
+	} else if (check_args(&call, cmd)) {
 		/* A read-only command reads every qdisc from one dump (nlio.h). */
 		if (cmd->access == TSN_CTL_READ)
 			nlio_scope_begin();
-		resp->code = h->fn(&call);
+		resp->code = handlers[cmd->id](&call);
 		if (cmd->access == TSN_CTL_READ)
 			nlio_scope_end();
-		audit = cmd->access == TSN_CTL_ADMIN && !h->self_audited;
+		audit = cmd->access == TSN_CTL_ADMIN && !self_audited(cmd->id);
 	} else {
 		resp->code = TSN_CTL_E_INVALID_ARGUMENT;
 		audit = cmd->access == TSN_CTL_ADMIN;
@@ -696,15 +618,14 @@ void ctl_handlers_dispatch(void *arg, const struct ctl_peer *peer,
 json_object *ctl_handlers_local(struct tsnd *d, const char *command)
 {
 	const struct tsn_ctl_command *cmd = tsn_ctl_command_find(command);
-	const struct ctl_handler *h = cmd ? find_handler(cmd->name) : NULL;
 	struct tsn_ctl_response resp = { .version = TSN_CTL_PROTOCOL_VERSION };
 	struct ctl_call call = { .d = d, .who = "metrics", .resp = &resp };
 
 	/* Read-only commands only: the listener is unauthenticated. */
-	if (!h || cmd->access != TSN_CTL_READ)
+	if (!cmd || cmd->access != TSN_CTL_READ)
 		return NULL;
 	call.args = json_object_new_object();
-	resp.code = h->fn(&call);
+	resp.code = handlers[cmd->id](&call);
 	json_object_put(call.args);
 	if (resp.code != TSN_CTL_OK) {
 		log_debug("metrics: %s: %s", command, resp.message);

@@ -1,6 +1,6 @@
 /* ctl_handlers.h — what tsnd answers to each control command.
  *
- * One table maps every command of tsn_ctl_commands() to its handler.  The
+ * One handler per row of TSN_CTL_COMMANDS (tsn/ctl_commands.h), by command id.  The
  * dispatcher decides permissions (root and control.admin-group: everything;
  * control.read-group: TSN_CTL_READ commands; anyone else: nothing) and writes the
  * audit log line for every admin command and every refusal.

@@ -17,6 +17,8 @@
 
 #include <json.h>
 
+#include "tsn/ctl_commands.h"
+
 #define TSN_CTL_PROTOCOL_VERSION 1
 #define TSN_CTL_DEFAULT_SOCKET "/run/tsnd/tsnd.sock"
 #define TSN_CTL_DEFAULT_MAX_REQUEST 65536u	/* bytes, including the newline */
@@ -49,11 +51,14 @@ enum tsn_ctl_access {
 	TSN_CTL_ADMIN,	/* members of control.admin-group and root */
 };
 
-/* One row per command: the single list of what the protocol offers. */
+/* One row per command, made from TSN_CTL_COMMANDS (ctl_commands.h). */
 struct tsn_ctl_command {
+	enum tsn_ctl_cmd id;	/* its index in tsn_ctl_commands() */
 	const char *name;
 	enum tsn_ctl_access access;
 	const char *summary;
+	const struct tsn_ctl_arg *args;	/* n_args of them */
+	size_t n_args;
 };
 
 struct tsn_ctl_request {
@@ -77,6 +82,14 @@ int tsn_ctl_code_from_name(const char *name);
 
 const struct tsn_ctl_command *tsn_ctl_commands(size_t *count);
 const struct tsn_ctl_command *tsn_ctl_command_find(const char *name);
+const struct tsn_ctl_command *tsn_ctl_command_get(enum tsn_ctl_cmd id);
+/* The argument of cmd called name, or NULL. */
+const struct tsn_ctl_arg *tsn_ctl_arg_find(const struct tsn_ctl_command *cmd, const char *name);
+/* Check a request's args (an object) against cmd's list: names, types, ranges,
+ * required and exclusive ones.  TSN_CTL_OK, or TSN_CTL_E_INVALID_ARGUMENT with
+ * the reason in msg. */
+enum tsn_ctl_code tsn_ctl_args_check(const struct tsn_ctl_command *cmd, json_object *args,
+				     char *msg, size_t len);
 
 /* Encoders return a malloc'd, '\n'-terminated line (and its length) or NULL on
  * allocation failure.  They do not take ownership of args/data. */
