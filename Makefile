@@ -172,7 +172,7 @@ fuzz: $(FUZZ_BIN)
 # What a contributor runs before sending a change, as an ordinary user: no root, no
 # apt, no VM.  Only the unit tests that need none of them (the others make network
 # namespaces or load BPF programs: `make test`), and the SPDX lines.
-CHECK_UNITS  := basetime cli_output config ctl_proto pmc prom
+CHECK_UNITS  := basetime cli_output cli_verbs config ctl_proto pmc prom
 CHECK_BIN    := $(CHECK_UNITS:%=$(BUILD)/tests/test_%)
 check: check-tools
 	$(MAKE) -j$(JOBS) all $(CHECK_BIN)
