@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # tsnd — TSN switch daemon, CLI and eBPF data plane.
 #
 # Targets: all (default), install, check, deb, test, test-unit, test-asan, test-lab, lab, lab-latency, bench, fuzz,

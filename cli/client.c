@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* client.c — one request/response exchange over the tsnd control socket.
  *
  * Everything after connect() is non-blocking and driven by poll() against one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* client.h — tsnctl's side of the control socket: connect, send one request,
  * read the one response that answers it, all within a deadline. */
 #ifndef TSNCTL_CLIENT_H

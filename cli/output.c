@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* output.c — tsnctl's one printing path: picks the renderer for a command
  * (render_*.c) or prints -j JSON, error messages and exit statuses.  Field
  * names are the daemon's (see the data shapes in docs/control-protocol.md). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* output.h — everything tsnctl prints: the human rendering of each command's
  * answer (tables, key/value blocks, diagnostics), the -j JSON rendering, error
  * messages, and the exit status that goes with each outcome.  output.c

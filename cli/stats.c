@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* stats.c — `tsnctl stats` (API in stats.h): gather the answers the metrics are
  * made from, one request each, and print them through lib/prom.c, the renderer
  * tsnd's metrics listener uses too, so both give the same families. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* stats.h — `tsnctl stats`: every counter and gauge of tsnd in one view, made from
  * the answers of the commands in tsn_prom_commands (include/tsn/prom.h), as a table,
  * as JSON (command -> data) or in the Prometheus text format. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* tsnctl.c — command line of tsnctl: options and dispatch.
  *
  * tsnctl is thin: it turns `OBJECT VERB ARGS` into one control-protocol request,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # demo.sh up|down|status — the demo lab: a talker and a listener on either side
 # of a switch run by tsnd, each in its own network namespace.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # lab/lib.sh — network-namespace helpers shared by the demo lab (lab/demo.sh) and the
 # integration tests (tests/integration/).  Source it from bash; it needs root.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* basetime.c — exact base-time arithmetic (see include/tsn/basetime.h).
  *
  * Every computation runs in __int128, where the largest intermediate value

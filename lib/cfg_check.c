@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cfg_check.c — rules that span several fields or objects.  Single-field rules
  * (types, ranges, allowed words) live in the schema rows of cfg_schema.c. */
 #include <arpa/inet.h>

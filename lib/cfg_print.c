@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cfg_print.c — walks the schema to free, compare and print a config: normalized
  * JSON (every field, canonical units), YAML made from that JSON, and the Markdown
  * schema reference of docs/config.md. */

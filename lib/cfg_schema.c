@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cfg_schema.c — THE configuration schema of tsnd: every YAML key, its type, range,
  * default and one line of documentation.  The parser, printer and comparer follow
  * these rows, and so does the reference in docs/config.md (`make docs` regenerates

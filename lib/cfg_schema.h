@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cfg_schema.h — the descriptor types behind the configuration schema (internal to
  * lib/).  One `struct cfg_field` row describes one YAML key: its type, where it lives
  * in the C struct, its range and default.  The parser (config.c), the printer and

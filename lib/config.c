@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* config.c — YAML -> struct tsn_config, driven by the schema in cfg_schema.c.
  *
  * libyaml loads the document into a node tree (with line/column marks); a generic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_proto.c — encode/decode of control-protocol messages, the command table
  * (from ctl_commands.h) and line framing. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* diag.c — collected configuration diagnostics (errors and warnings). */
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* log.c — leveled logging to stderr or syslog. */
 #include <stdio.h>
 #include <syslog.h>

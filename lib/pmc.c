@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pmc.c — linuxptp management messages: build, parse, UNIX datagram transport.
  *
  * The parser reads through a cursor that knows how many bytes remain; every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* prom.c — control-protocol answers to Prometheus text exposition format 0.0.4
  * (API in include/tsn/prom.h, metric reference in docs/metrics.md).
  *

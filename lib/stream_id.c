@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* stream_id.c — configured streams as BPF map keys; the config rules that keep
  * stream identification unambiguous.  See include/tsn/stream_id.h. */
 #include <arpa/inet.h>

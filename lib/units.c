@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* units.c — exact parsing and formatting of durations, rates and sizes. */
 #include <ctype.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* yaml_tree.c — one YAML document from libyaml's event stream into a compact tree
  * (see yaml_tree.h for why not yaml_parser_load). */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* yaml_tree.h — one YAML document read into a compact tree (library-internal).
  *
  * libyaml's document loader (yaml_parser_load) gives every node a resolved tag

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # install-deps.sh — install what building, testing and the demo lab need on
 # Debian 12, and mount bpffs.  Idempotent: installs only packages that are
 # missing, runs `apt-get update` only when something is, and is quiet when

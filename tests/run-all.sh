@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # run-all.sh [--unit-only | --only BINARY...] — run every test of tsnd and print one verdict.
 #
 # --only BINARY...: just these CUnit binaries, once each, with nothing around them

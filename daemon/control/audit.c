@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* audit.c — the audit log (API in audit.h).
  *
  * A line is written with one write(2) on an O_APPEND descriptor, so lines of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* audit.h — the audit log (control.audit-log): one JSON line per change request
  * and per refusal through the control socket, appended to a file root alone can
  * read (0600).  Every record also goes to the daemon log at notice level.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_handlers.c — the control commands: permissions, audit, and one handler each.
  * Data shapes are documented in docs/control-protocol.md; keep them in step. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_handlers.h — what tsnd answers to each control command.
  *
  * One handler per row of TSN_CTL_COMMANDS (tsn/ctl_commands.h), by command id.  The

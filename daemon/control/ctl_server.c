@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_server.c — UNIX stream control socket with per-connection state.
  *
  * Deadline rules (one timerfd serves all connections):

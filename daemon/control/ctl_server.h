@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_server.h — the control socket: a non-blocking UNIX stream server speaking
  * the line protocol of include/tsn/ctl_proto.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* evloop.c — epoll loop with timerfd timers and a signalfd. */
 #include <errno.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* evloop.h — tsnd's single event loop: epoll for file descriptors, timerfd for
  * timers, signalfd for signals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* main.c — tsnd: options, start-up, daemonizing, the signal handlers, shutdown.
  *
  * Start-up order: load the configuration; refuse if another tsnd answers on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pidfile.c — create, lock and remove tsnd's pid file. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pidfile.h — the pid file that marks one running tsnd, held with flock(). */
 #ifndef TSND_PIDFILE_H
 #define TSND_PIDFILE_H

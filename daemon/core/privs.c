@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* privs.c — keep only the capabilities tsnd needs after start-up (API in privs.h).
  *
  * At start tsnd needs root-like powers (load BPF programs, mount a bpf filesystem,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* privs.h — after start-up tsnd keeps only the capabilities it needs (the list,
  * and why each, is in privs.c and docs/security.md) and drops every other one
  * from its permitted, effective, inheritable and ambient sets and from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* reload.c — configuration changes as the control protocol sees them: load and
  * check a configuration (file or text), run it through the transaction
  * (txn.c), answer, audit; config.apply with its pending confirmation.

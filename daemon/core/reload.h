@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* reload.h — configuration changes as the control protocol sees them: load and
  * check a configuration (file or text), run it through the transaction (txn.h),
  * answer and audit; config.apply's pending confirmation.  The state they change

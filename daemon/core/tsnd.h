@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* tsnd.h — the running daemon's state and the daemon-internal API around it.
  *
  * main.c owns the lifetime of struct tsnd (start-up, shutdown); txn.c is the one

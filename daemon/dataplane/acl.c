@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* acl.c — per-port access lists in the data plane's maps (API in acl.h).
  *
  * Semantics (docs/security.md): with `default: deny` a frame is let in when its

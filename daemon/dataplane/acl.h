@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* acl.h — per-port access lists (ports[].acl) in the data plane's tsn_acl and
  * tsn_acl_pfx maps, and the storm guard (ports[].storm-guard) in tsn_storm_conf,
  * written per table generation like the classifier's tables.

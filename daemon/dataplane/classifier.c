@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* classifier.c — write the classifier's tables, one generation at a time.
  *
  * Every key of a generational map names its generation, and the XDP program reads

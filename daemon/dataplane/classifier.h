@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* classifier.h — the classifier's tables in the BPF maps of bpf/dataplane.bpf.c:
  * a configuration written into the inactive generation, then activated with one
  * store, then the old generation cleaned once no frame can still use it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* dataplane.h — tsnd's eBPF data plane (bpf/dataplane.bpf.c): load, pin, attach
  * to ports, program the classifier's tables, read counters.
  *

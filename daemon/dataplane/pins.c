@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pins.c — pinning the data plane's maps and programs under dataplane.pin-dir.
  *
  * Pins make the tables and counters visible to bpftool and let a tsnd that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pins.h — a BPF object's maps and programs pinned in a bpffs directory
  * (dataplane.pin-dir): created root-only, reused across restarts when the layout
  * matches, moved, removed. */

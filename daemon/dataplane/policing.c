@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* policing.c — IEEE 802.1Qci stream filters and flow meters in the data plane's
  * maps (API and layouts in policing.h).
  *

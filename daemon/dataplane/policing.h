@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* policing.h — IEEE 802.1Qci per-stream filtering and policing: the configuration's
  * stream filters and flow meters as entries of the data plane's tsn_filters map,
  * and their counters.  Map layouts: include/tsn/bpf_shared.h; token arithmetic:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ptp.h — time synchronisation: tsnd runs linuxptp and reads its state itself.
  *
  * The module's public API, in parts (docs/ptp.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ptp_config.c — time synchronisation, the configuration half: what the kernel
  * and ptp4l say about a configuration (timestamping capabilities, ptp4l's own
  * option parser), the generated ptp4l.conf and phc2sys command line, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* telemetry.c — residence-time histograms and gate-conformance counters: load
  * and attach bpf/telemetry.bpf.c, keep its maps in step with the configuration,
  * read and merge the per-CPU values.  docs/telemetry.md describes the measurement.

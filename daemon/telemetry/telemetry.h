@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* telemetry.h — residence time and gate conformance (docs/telemetry.md).
  *
  * With telemetry.residence-time on, tsnd loads bpf/telemetry.bpf.c (two tp_btf

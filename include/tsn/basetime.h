@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* basetime.h — exact arithmetic on gate-schedule base times.
  *
  * Times are signed 64-bit nanoseconds on a schedule's clock (CLOCK_TAI by default),

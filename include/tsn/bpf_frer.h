@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* bpf_frer.h — map layouts of IEEE 802.1CB FRER (bpf/frer.bpf.c), shared by the BPF
  * program, tsnd and the tests.  Design and semantics: docs/frer.md.
  *

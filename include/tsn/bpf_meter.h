@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* bpf_meter.h — the token arithmetic of IEEE 802.1Qci flow meters, shared by the XDP
  * program (bpf/dataplane.bpf.c) and user space (tests, tsnctl's explanations).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* bpf_shared.h — map keys and values shared by the BPF programs in bpf/ and the
  * user-space loaders in daemon/.  Fixed-width types and explicit padding only: this
  * header is compiled for the BPF target as well as for the host, and both must see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /* bpf_telemetry.h — layouts shared by bpf/telemetry.bpf.c, the XDP program's
  * ingress stamp (bpf/dataplane.bpf.c) and daemon/telemetry/telemetry.c.  Compiled for the BPF
  * target and for the host: fixed-width types and explicit padding only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* config.h — tsnd's configuration: the in-memory model and the API to load,
  * validate, compare and print it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_proto.h — the tsnd control protocol, shared by tsnd, tsnctl and the tests.
  *
  * Transport: a UNIX stream socket.  Every message is one JSON object on one line,

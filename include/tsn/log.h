@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* log.h — leveled logging to stderr or syslog, shared by tsnd and its tools. */
 #ifndef TSN_LOG_H
 #define TSN_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pmc.h — a client of linuxptp's management protocol (IEEE 1588 management
  * messages over ptp4l's UNIX datagram socket, as linuxptp's pmc speaks it).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* prom.h — tsnd's metrics in the Prometheus text exposition format (0.0.4).
  *
  * One renderer for both sides: tsnctl (`tsnctl stats -o prometheus`) asks tsnd the

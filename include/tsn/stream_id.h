@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* stream_id.h — IEEE 802.1CB stream identification as the data plane does it: how
  * a configured stream becomes an exact-match key of the BPF maps
  * (include/tsn/bpf_shared.h), which "shapes" of ipv6 streams exist and in which

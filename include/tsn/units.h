@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* units.h — numbers with units, as written in the config and printed by tsnctl.
  *
  * Durations: ns, us, ms, s (e.g. "250us") -> nanoseconds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bench_dataplane.c — what tsnd's data plane costs, measured on this host (`make
  * bench`; method and figures in docs/benchmarks.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bench_telemetry.c — what residence-time telemetry costs per frame, on this host
  * (`make bench`; figures in docs/benchmarks.md, method in docs/telemetry.md).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # exec_host.sh [ROUNDS] — what starting the two programs costs on this host's own
 # CPU (no emulation): `tc qdisc show dev lo` against `tsnctl --version`, each the
 # median of ROUNDS runs (default 201), interleaved so that both see the same load.

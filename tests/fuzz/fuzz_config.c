@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fuzz_config.c — libFuzzer target for the configuration parser (lib/config.c with
  * the schema, the checks and the printers): any bytes as tsnd.yaml.
  *

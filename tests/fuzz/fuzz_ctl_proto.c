@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fuzz_ctl_proto.c — libFuzzer target for the control protocol's decoding side
  * (lib/ctl_proto.c): the line framer and the request and response decoders, the
  * code every byte a local client sends to tsnd goes through.

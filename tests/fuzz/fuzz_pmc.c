@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* fuzz_pmc.c — libFuzzer target for the management-message parser (lib/pmc.c).
  *
  * Any byte string goes to pmc_parse; whatever it accepts must be consistent

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # run.sh (--runs N | --time SECONDS) FUZZER... — run libFuzzer targets from their seeds.
 #
 # Each target tests/fuzz/fuzz_NAME.c is built into BUILD/fuzz/fuzz_NAME and starts

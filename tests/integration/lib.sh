@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # tests/integration/lib.sh — the harness of the integration tests: a real tsnd in a
 # network namespace with two veth ports, driven by the real tsnctl.
 #

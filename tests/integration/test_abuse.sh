@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_abuse.sh — tsnd against hostile or broken clients (build/tests/tools/ctl_abuse:
 # half-sent requests, oversized lines, floods of connections, garbage), and tsnd
 # under valgrind: every command, a rejected reload, SIGHUP and the abuse must leave

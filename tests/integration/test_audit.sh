@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_audit.sh — control.audit-log: every admin command and every refusal through
 # the control socket is appended to the audit file as one JSON line (who, what,
 # when, result); the file is root's alone (0600).

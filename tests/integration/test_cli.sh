@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_cli.sh — tsnctl against a real tsnd: status, port show, config show, in text
 # and -j, and the errors a user meets first (unknown port, tsnd not running).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

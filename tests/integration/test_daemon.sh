@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_daemon.sh — tsnd's life cycle: pid file, one daemon per socket, and a clean
 # stop on SIGTERM (socket and pid file gone, XDP programs off the ports).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

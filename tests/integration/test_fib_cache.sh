@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_fib_cache.sh — the fast path's FIB cache follows the kernel: with tsnd
 # running (cache on, its default), a route changed with `ip route` and a
 # neighbour whose MAC changes take effect for the very next datagrams, which must

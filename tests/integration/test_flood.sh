@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_flood.sh — a rogue talker floods the switch with a known stream far over its
 # contract; the flow meter drops the excess in XDP at the rogue's port, and a
 # protected stream from another talker loses nothing.  Its one-way latency

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_forwarding.sh — IPv6 through a switch run by tsnd: a talker sends UDP, the
 # XDP fast path forwards it, a listener receives it.  Checked: delivery with the hop
 # limit decremented, per-class and per-stream counters, ICMPv6 time exceeded and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_latency_report.sh — the host side of `make lab-latency` (tests/latency/):
 # the report generator computes exact percentiles from known per-frame data and
 # draws its PNG histograms, and it reads real isochron output: isochron, with the

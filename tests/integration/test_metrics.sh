@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_metrics.sh — the Prometheus export: `tsnctl stats -o prometheus` and tsnd's
 # listener (telemetry.prometheus): off by default; GET /metrics gives 200 and the
 # same families as tsnctl, valid by a strict checker (tests/tools/prom_check, and

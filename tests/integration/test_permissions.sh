@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_permissions.sh — who may use the control socket.  The socket's file mode keeps
 # other users out at connect(); behind it, tsnd checks the peer's credentials:
 # control.read-group may read, control.admin-group may also change state.

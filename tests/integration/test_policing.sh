@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_policing.sh — IEEE 802.1Qci per-stream filtering and policing on a real
 # switch: a talker sends UDP streams through tsnd's XDP data plane; a flow meter
 # lets a full bucket through and drops the rest, a max SDU drops oversize frames,

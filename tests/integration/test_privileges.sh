@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_privileges.sh — after start-up tsnd keeps only the capabilities it needs
 # (daemon/core/privs.c, docs/security.md): read from /proc/PID/status of a running
 # tsnd, then checked that it still does its work without the rest: reloads that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_ptp.sh — time sync against real linuxptp: tsnd runs ptp4l on its two ports
 # (a boundary clock) and reads its state itself; plain ptp4l instances in the peer
 # namespace are the grandmaster (on p1) and a backup master (on p2).

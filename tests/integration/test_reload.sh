@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_reload.sh — configuration checks and reloads against a real tsnd: `tsnd --check`,
 # `tsnctl config check`, `config reload` of a good and a bad file, and SIGHUP.
 # A bad configuration must change nothing: same generation, same `config show`.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_reload_dataplane.sh — when a reload rewrites the data plane's tables, seen from
 # the active table generation (`tsnctl -j status`: subsystems.dataplane.generation,
 # which flips each time dataplane_apply switches generations).  With no port in the

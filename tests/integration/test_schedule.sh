@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_schedule.sh — gate schedules with a real tsnd on this machine's kernel.
 #
 # The development host's kernel has no taprio, which makes it a good place to

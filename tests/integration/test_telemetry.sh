@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_telemetry.sh — residence time measured end to end through a known, added
 # delay: a token bucket (tbf) on the switch's egress port sends one full-size
 # frame per T = 1514 * 8 / 600 kbit/s = 20.19 ms, so of N frames sent back to back

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # build-initramfs.sh KERNEL_DIR — build the kernel lab's initramfs and print its path.
 #
 # The archive (newc cpio, uncompressed: TCG unpacks it faster than it inflates

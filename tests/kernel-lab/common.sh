@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # tests/kernel-lab/common.sh — settings and helpers shared by the host side of the
 # kernel lab (fetch.sh, build-initramfs.sh, run.sh, demo.sh).  Source it from bash.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # demo.sh up|down|shell|status — the demo lab (lab/demo.sh) inside the kernel lab's
 # VM, for `make demo`: the development hosts' kernels have no taprio, Debian's
 # stock kernel under QEMU has, so there the switch's egress port runs a real gate

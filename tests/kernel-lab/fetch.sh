@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # fetch.sh — make sure the kernel lab's kernel is in the cache and print the
 # directory that holds it (vmlinuz, config, lib/modules/VERSION with modules.dep).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # run.sh [OPTIONS] [TEST...] — boot Debian's stock kernel under QEMU/TCG with the
 # lab's initramfs, run guest tests in it, and report them like the integration
 # tests: one `PASS name` or `FAIL name: reason` line per test, then a summary.

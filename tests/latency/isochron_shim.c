@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* isochron_shim.c — an LD_PRELOAD library that lets isochron (Debian's 0.9)
  * run on veth, which has neither hardware timestamping nor a PTP hardware
  * clock (PHC).  Used only by the latency runs (tests/latency/, make lab-latency).

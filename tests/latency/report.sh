@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # report.sh DIR — the report of a latency campaign (make lab-latency): from the
 # runs in DIR/runs, write DIR/report.md, DIR/stats.csv, DIR/csv/NAME.csv and PNG
 # histograms DIR/NAME-GROUP.png.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # run.sh [--count N] [--out DIR] — `make lab-latency`: one-way latency runs with
 # isochron through the demo's switch, inside the kernel lab (the VM's kernel has
 # taprio), then a report on this host.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* cfg_schema_doc.c — rewrite the schema reference in a Markdown file (docs/config.md)
  * between its <!-- schema-reference:begin/end --> markers, from the schema in
  * lib/cfg_schema.c.  Run by `make docs`. */

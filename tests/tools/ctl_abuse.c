@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_abuse.c — abuse a running tsnd through its control socket and check that it
  * answers every misbehaviour as docs/control-protocol.md says, and still answers
  * `hello` afterwards.

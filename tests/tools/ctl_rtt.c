@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* ctl_rtt.c — how long tsnd takes to answer control requests, measured inside one
  * process, so that starting a client program is not part of the figure (under
  * the kernel lab's emulation that start costs more than most requests).  Used by

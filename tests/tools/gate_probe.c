@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* gate_probe.c — talker, listener and analyzer for the kernel lab's gate-timing
  * test (tests/kernel-lab/guest/tests/test_gates.sh).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* lat6.c — one-way latency of a UDP stream over IPv6 between two network
  * namespaces of one host (tests/integration/test_flood.sh).
  *

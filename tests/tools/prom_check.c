@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* prom_check.c — check Prometheus exposition text on standard input with the strict
  * checker of tests/unit/prom_lint.h (Debian 12 has no stand-alone promtool).
  *

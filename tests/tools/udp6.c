@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* udp6.c — a small IPv6 UDP talker, listener and ICMPv6 error probe for the
  * forwarding tests (tests/integration/test_forwarding.sh).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* bpf_frames.h — crafting frames and running XDP programs on them through
  * BPF_PROG_RUN, for the data plane's CUnit tests (header-only, like test_util.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* dp_util.h — helpers for the CUnit tests that drive the data plane (header-only,
  * like test_util.h; the tests are built with -Idaemon).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* prom_lint.h — a strict checker of the Prometheus text exposition format 0.0.4,
  * for the tests (header-only: tests/unit/test_prom.c and tests/tools/prom_check.c
  * include it).  Debian 12 has no promtool short of the whole Prometheus server, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_basetime.c — base-time arithmetic at the edges of int64: auto base times,
  * where the kernel starts a schedule, phases, formatting.  Each expected value is
  * worked out by hand (comments show the arithmetic), not by the code under test. */

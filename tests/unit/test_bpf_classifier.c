@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_bpf_classifier.c — the XDP classifier (bpf/dataplane.bpf.c) on crafted
  * frames through BPF_PROG_RUN, with tables written by the real loader
  * (daemon/dataplane/dataplane.c, daemon/dataplane/classifier.c) from a real configuration.

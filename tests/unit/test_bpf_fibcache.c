@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_bpf_fibcache.c — the fast path's FIB cache (bpf/dataplane.bpf.c, fib_cached;
  * daemon/dataplane/fibwatch.c) through BPF_PROG_RUN against a real FIB in a namespace of
  * the test's own.

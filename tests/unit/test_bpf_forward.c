@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_bpf_forward.c — the IPv6 fast path of bpf/dataplane.bpf.c through
  * BPF_PROG_RUN against the kernel FIB of a network namespace of the test's own.
  *

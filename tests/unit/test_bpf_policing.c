@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_bpf_policing.c — IEEE 802.1Qci per-stream filtering and policing in the XDP
  * program (bpf/dataplane.bpf.c): max SDU, stream gates, flow meters with exact
  * token arithmetic over controlled time, drop and demote, per-filter counters; and

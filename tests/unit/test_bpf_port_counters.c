@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_bpf_port_counters.c — run the XDP program of bpf/dataplane.bpf.c on crafted frames
  * through the kernel's BPF_PROG_RUN and check the verdict and the exact counters
  * it leaves in its map.  Needs root (loading BPF). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_cli_output.c — tsnctl's printing path, without the daemon: the table
  * engine, every renderer, -j JSON, error messages and exit statuses.
  *

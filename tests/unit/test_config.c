@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_config.c — the YAML configuration: every invalid file in
  * tests/configs/invalid/ fails at an exact line, column and field; valid files
  * normalize to their golden output, which parses again to the same config. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_ctl_proto.c — the control protocol codec and line framer (lib/ctl_proto.c). */
 #include <signal.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_dataplane.c — daemon/dataplane/dataplane.c attaching the real programs (XDP and tc) to real veth
  * ports, with real traffic, in a network namespace of the test's own.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_dataplane_pin.c — dataplane.pin-dir: maps and programs pinned on bpffs,
  * reused by the next tsnd when it keeps the programs attached, moved when the
  * directory changes, removed on a normal stop.

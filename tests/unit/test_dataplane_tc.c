@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_dataplane_tc.c — the two forwarding paths with real traffic: frames of a
  * class the egress port's schedule gates go XDP -> tc ingress -> the egress
  * device's transmit path (where a qdisc would gate them), with skb->priority set;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_pmc.c — the management-protocol client (lib/pmc.c) on byte vectors.
  *
  * The RESPONSE vectors below are datagrams that linuxptp 3.1.1's ptp4l sent to

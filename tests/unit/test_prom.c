@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_prom.c — the Prometheus renderer (lib/prom.c): exact text for given answers,
  * label escaping, histograms, stable order, and every output checked by the strict
  * exposition-format checker of prom_lint.h (which is tested here too). */

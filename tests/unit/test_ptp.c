@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_ptp.c — daemon/ptp/ptp.c without a running tsnd: the generated ptp4l
  * configuration, the checks made against the kernel (a veth pair in a private
  * network namespace) and against the real ptp4l's option parser, the gate-window

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_telemetry.c — residence-time telemetry: the histogram arithmetic shared by
  * bpf/telemetry.bpf.c and daemon/telemetry/telemetry.c (exact buckets for known values,
  * percentiles of known distributions, merging per-CPU values), the ingress stamp

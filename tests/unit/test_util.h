@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* test_util.h — small helpers shared by the CUnit test binaries (header-only, so the
  * Makefile's one-file-per-test rule still holds).
  *

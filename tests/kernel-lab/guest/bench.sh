@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench.sh — the schedule benchmark of issue 3 (item 9), run inside the kernel lab
 # by `make bench` (tests/kernel-lab/run.sh --bench).  It prints `LAB DATA bench
 # KEY VALUE` lines and `LAB PASS bench` once every figure was measured; the

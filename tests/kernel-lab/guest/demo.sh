@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # demo.sh — the guest side of `make demo`: the demo lab of lab/demo.sh, inside the
 # kernel lab's VM, whose kernel has taprio, so the switch's egress port sw0p2 runs
 # the gate schedule of configs/demo.yaml.  Its output goes to the console, which

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # latency.sh — the guest side of `make lab-latency` (lab.mode=latency): one-way
 # latency through tsnd's switch, measured by isochron, with and without the demo's
 # gate schedule and with and without background load.

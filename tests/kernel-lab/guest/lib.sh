@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # tests/kernel-lab/guest/lib.sh — helpers for the kernel lab's guest tests (bash).
 #
 # A test script sources this file, defines functions, and runs each with

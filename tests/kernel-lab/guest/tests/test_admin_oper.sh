@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_admin_oper.sh — issue 3, 6c: changing the schedule of a running port goes
 # through the kernel's admin/oper path, not delete-and-add.
 #

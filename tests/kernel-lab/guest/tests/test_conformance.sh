@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_conformance.sh — issue 7, items 2 and 5: the gate-conformance counters stay
 # at 0 while the kernel runs the schedule tsnd applied, and count when it does
 # not; residence time is measured on the way through taprio.  The tracing

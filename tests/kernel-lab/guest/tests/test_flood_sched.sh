@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_flood_sched.sh — issue 6: a flood that claims a scheduled priority does not
 # harm a protected stream through a real gate schedule.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_forward_gates.sh — issue 5, item 3: frames tsnd's data plane forwards never
 # bypass the egress port's gate schedule.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_gates.sh — issue 3, 6d: the gates really gate.
 #
 # talker:t0 ──veth (8 queues)── listener:l0.  tsnd puts a 40 ms cycle on t0:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_reject.sh — issue 3, 6b: schedules tsnd rejects never reach the kernel;
 # schedules only the kernel rejects come back with the kernel's own message; a
 # refused change leaves every port as it was.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_schedules.sh — issue 3, 6a: for each schedule, the kernel state after tsnd
 # applies it equals the state after iproute2 applies the equivalent arguments.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_smoke.sh — the lab itself works: taprio and friends are loaded, multi-queue
 # veth pairs come up in namespaces, iproute2 talks taprio, tsnd starts.
 . /tsn/tests/kernel-lab/guest/lib.sh
