@@ -69,12 +69,11 @@ void cfg_check_schedule(struct cfg_checker *chk, void *obj)
 				    tc);
 }
 
-static const char *const ident_names[] = { "dst-mac-vlan", "src-mac-vlan", "ipv6" };
 
 void cfg_check_stream(struct cfg_checker *chk, void *obj)
 {
 	struct tsn_cfg_stream *s = obj;
-	const char *ident = ident_names[s->identification];
+	const char *ident = tsn_stream_ident_names[s->identification];
 	bool mac_kind = s->identification != TSN_IDENT_IPV6;
 	struct { bool given; const void *field; const char *key; bool allowed; } fields[] = {
 		{ s->has_dst_mac, &s->dst_mac, "dst-mac", s->identification == TSN_IDENT_DST_MAC_VLAN },

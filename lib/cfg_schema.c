@@ -14,9 +14,9 @@
 /* ---- enumerations: index = C enum value ---- */
 static const char *const log_levels[] = { "", "", "", "error", "warning", "notice", "info", "debug", NULL };
 static const char *const log_targets[] = { "stderr", "syslog", NULL };
-static const char *const xdp_modes[] = { "off", "auto", "native", "generic", NULL };
+const char *const tsn_xdp_mode_names[] = { "off", "auto", "native", "generic", NULL };
 static const char *const sched_modes[] = { "software", "txtime-assist", "full-offload", NULL };
-static const char *const clocks[] = { "tai", "realtime", "monotonic", "boottime", NULL };
+const char *const tsn_clock_names[] = { "tai", "realtime", "monotonic", "boottime", NULL };
 static const char *const gate_ops[] = { "set-gates", "set-and-hold", "set-and-release", NULL };
 static const char *const unmatched_policies[] = { "pass", "drop", "demote", NULL };
 static const char *const acl_defaults[] = { "allow", "deny", NULL };
@@ -24,10 +24,15 @@ static const char *const ptp_profiles[] = { "default", "gptp", NULL };
 static const char *const ptp_transports[] = { "udpv4", "udpv6", "l2", NULL };
 static const char *const ptp_delays[] = { "auto", "e2e", "p2p", NULL };
 static const char *const ptp_tstamps[] = { "auto", "hardware", "software", NULL };
-static const char *const stream_idents[] = { "dst-mac-vlan", "src-mac-vlan", "ipv6", NULL };
+const char *const tsn_stream_ident_names[] = { "dst-mac-vlan", "src-mac-vlan", "ipv6", NULL };
 static const char *const color_modes[] = { "blind", "aware", NULL };
 static const char *const exceed_actions[] = { "drop", "demote", NULL };
 static const char *const gate_states[] = { "closed", "open", NULL };
+/* The exported tables follow the C enums of config.h, value for value. */
+_Static_assert(sizeof(tsn_xdp_mode_names) / sizeof(tsn_xdp_mode_names[0]) == TSN_XDP_GENERIC + 2, "xdp modes");
+_Static_assert(sizeof(tsn_clock_names) / sizeof(tsn_clock_names[0]) == TSN_CLOCK_BOOTTIME + 2, "clocks");
+_Static_assert(sizeof(tsn_stream_ident_names) / sizeof(tsn_stream_ident_names[0]) == TSN_IDENT_IPV6 + 2,
+	       "stream identifications");
 
 /* ---- daemon ---- */
 #define S struct tsn_cfg_daemon
@@ -90,7 +95,7 @@ static const struct cfg_field gate_entry_elem = { .key = "entries[]", .type = CF
 static const struct cfg_field schedule_fields[] = {
 	{ .key = "mode", .type = CFG_ENUM, .offset = offsetof(S, mode), .names = sched_modes,
 	  .def = "software", .doc = "taprio mode" },
-	{ .key = "clock", .type = CFG_ENUM, .offset = offsetof(S, clock), .names = clocks, .def = "tai",
+	{ .key = "clock", .type = CFG_ENUM, .offset = offsetof(S, clock), .names = tsn_clock_names, .def = "tai",
 	  .doc = "clock of base-time and the schedule (ignored by full-offload: the port's own clock)" },
 	{ .key = "num-tc", .type = CFG_UINT, .offset = offsetof(S, num_tc), .min = 1, .max = TSN_MAX_TC,
 	  .flags = CFG_F_REQUIRED, .doc = "number of traffic classes" },
@@ -166,7 +171,7 @@ static const struct cfg_field port_fields[] = {
 	  .def = "auto", .doc = "Mbit/s, or auto to ask the kernel" },
 	{ .key = "link-speed-default", .type = CFG_UINT, .offset = offsetof(S, link_speed_default_mbps), .min = 1,
 	  .max = 1000000, .def = "1000", .doc = "Mbit/s assumed when link-speed is auto and the kernel does not know" },
-	{ .key = "xdp", .type = CFG_ENUM, .offset = offsetof(S, xdp), .names = xdp_modes, .def = "off",
+	{ .key = "xdp", .type = CFG_ENUM, .offset = offsetof(S, xdp), .names = tsn_xdp_mode_names, .def = "off",
 	  .doc = "attach tsnd's XDP program" },
 	{ .key = "unmatched-priority", .type = CFG_ENUM, .offset = offsetof(S, unmatched_priority),
 	  .names = unmatched_policies, .def = "pass",
@@ -288,7 +293,7 @@ static const struct cfg_field stream_fields[] = {
 	  .flags = CFG_F_REQUIRED, .doc = "stream handle, unique" },
 	{ .key = "name", .type = CFG_STRING, .offset = offsetof(S, name), .size = TSN_NAME_MAX, .str = STR_NAME,
 	  .def = "", .doc = "label shown by tsnctl" },
-	{ .key = "identification", .type = CFG_ENUM, .offset = offsetof(S, identification), .names = stream_idents,
+	{ .key = "identification", .type = CFG_ENUM, .offset = offsetof(S, identification), .names = tsn_stream_ident_names,
 	  .flags = CFG_F_REQUIRED, .doc = "802.1CB stream identification function" },
 	OPT("dst-mac", CFG_MAC, dst_mac, "destination MAC (dst-mac-vlan)") },
 	OPT("src-mac", CFG_MAC, src_mac, "source MAC (src-mac-vlan)") },
@@ -367,7 +372,7 @@ static const struct cfg_field sgate_entry_elem = { .type = CFG_OBJECT, .sub = &s
 static const struct cfg_field stream_gate_fields[] = {
 	{ .key = "name", .type = CFG_STRING, .offset = offsetof(S, name), .size = TSN_NAME_MAX, .str = STR_NAME,
 	  .flags = CFG_F_REQUIRED, .doc = "gate name, unique" },
-	{ .key = "clock", .type = CFG_ENUM, .offset = offsetof(S, clock), .names = clocks, .def = "tai",
+	{ .key = "clock", .type = CFG_ENUM, .offset = offsetof(S, clock), .names = tsn_clock_names, .def = "tai",
 	  .doc = "clock of the gate schedule" },
 	{ .key = "base-time", .type = CFG_BASE_TIME, .offset = offsetof(S, base_time_ns),
 	  .present = offsetof(S, base_time_auto), .max = INT64_MAX, .def = "auto",

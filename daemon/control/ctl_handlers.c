@@ -50,16 +50,6 @@ static enum tsn_ctl_code reply(struct ctl_call *call, enum tsn_ctl_code code, co
 	return code;
 }
 
-static const char *xdp_mode_name(int mode)
-{
-	switch (mode) {
-	case TSN_XDP_AUTO: return "auto";
-	case TSN_XDP_NATIVE: return "native";
-	case TSN_XDP_GENERIC: return "generic";
-	default: return "off";
-	}
-}
-
 /* ---- hello ---- */
 
 static enum tsn_ctl_code cmd_hello(struct ctl_call *call)
@@ -141,7 +131,7 @@ static json_object *status_ports(const struct tsnd *d)
 				       json_object_new_string(cp->has_schedule ? "configured" : "none"));
 		json_object_object_add(o, "schedule_state",
 				       json_object_new_string(schedules_port_state(d->sched, cp->name)));
-		json_object_object_add(o, "xdp", json_object_new_string(xdp_mode_name(cp->xdp)));
+		json_object_object_add(o, "xdp", json_object_new_string(tsn_xdp_mode_names[cp->xdp]));
 		json_object_array_add(arr, o);
 	}
 	return arr;

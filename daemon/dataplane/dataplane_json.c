@@ -146,7 +146,6 @@ json_object *dataplane_port_json(const struct dataplane *dp, const char *port)
 	return o;
 }
 
-static const char *const ident_names[] = { "dst-mac-vlan", "src-mac-vlan", "ipv6" };
 
 static json_object *stream_match_json(const struct tsn_cfg_stream *s)
 {
@@ -203,7 +202,7 @@ json_object *dataplane_streams_json(const struct dataplane *dp, const struct tsn
 		json_object_object_add(o, "id", json_object_new_int64(s->id));
 		json_object_object_add(o, "name", json_object_new_string(s->name));
 		json_object_object_add(o, "identification",
-				       json_object_new_string(ident_names[s->identification]));
+				       json_object_new_string(tsn_stream_ident_names[s->identification]));
 		json_object_object_add(o, "match", stream_match_json(s));
 		tsn_stream_match_text(s, text, sizeof(text));
 		json_object_object_add(o, "match_text", json_object_new_string(text));

@@ -88,7 +88,6 @@ int sched_clock_id(int clock)
 
 const char *const sched_state_names[] = { "applied", "held", "drift", "error", "unreadable" };
 
-const char *const sched_clock_names[] = { "tai", "realtime", "monotonic", "boottime" };
 
 int sched_read_clock(int clock, int64_t *now)
 {

@@ -371,7 +371,7 @@ static int base_time_for(struct clocks *ck, const struct tsn_cfg_port *cp, int64
 	if (!ck->read[c]) {
 		rc = sched_read_clock(c, &ck->now[c]);
 		if (rc < 0) {
-			snprintf(err, errlen, "port %s: cannot read the %s clock: %s", cp->name, sched_clock_names[c],
+			snprintf(err, errlen, "port %s: cannot read the %s clock: %s", cp->name, tsn_clock_names[c],
 				 strerror(-rc));
 			return rc;
 		}

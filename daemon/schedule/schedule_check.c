@@ -209,7 +209,7 @@ static void check_kernel_rules(struct vctx *v, const struct tsn_cfg_port *cp)
 		    tsn_basetime_start(s->base_time_ns, now, cycle, &start) == 0)
 			VWARN(v, &s->base_time_ns, "%s is in the past on the %s clock: the kernel starts the schedule "
 			      "at the next base-time + N x cycle-time after it receives it, about %s",
-			      tsn_basetime_format(s->base_time_ns, a, sizeof(a)), sched_clock_names[s->clock],
+			      tsn_basetime_format(s->base_time_ns, a, sizeof(a)), tsn_clock_names[s->clock],
 			      tsn_basetime_format(start, b, sizeof(b)));
 	}
 	if (s->require_sync && !v->cfg->ptp.enabled)

@@ -103,7 +103,6 @@ struct schedules {
 };
 
 extern const char *const sched_state_names[];
-extern const char *const sched_clock_names[];
 
 /* ---- helpers (schedule.c) ---- */
 

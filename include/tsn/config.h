@@ -329,6 +329,12 @@ void tsn_config_free(struct tsn_config *cfg);
 /* The top-level section keys in schema (YAML) order, from the schema itself. */
 const char *const *tsn_config_sections(size_t *count);
 
+/* The schema's names of an enum's values, indexed by the C enum (NULL-terminated):
+ * the one spelling for messages and JSON as for the YAML file. */
+extern const char *const tsn_xdp_mode_names[];		/* enum tsn_xdp_mode */
+extern const char *const tsn_clock_names[];		/* enum tsn_clock */
+extern const char *const tsn_stream_ident_names[];	/* enum tsn_stream_ident */
+
 /* Deep comparison of two configs, or of one section (see tsn_config_section_equal). */
 bool tsn_config_equal(const struct tsn_config *a, const struct tsn_config *b);
 /* Compare one top-level section by its YAML key ("ports", "ptp", "control", ...).

@@ -133,7 +133,7 @@ test_reload_refused_by_kernel() {
 	expect_no_match "$(ip -n "$(lab_ns "$IT_NS")" -j link show)" '"xdp"' "the data plane step was undone"
 	expect_exit 0 tsnctl_sw -j status
 	expect_json "$OUT" '.config.last_reload.result == "apply-failed"' "last_reload.result"
-	expect_json "$OUT" '.subsystems.schedules == {"applied":0,"held":0,"drift":0,"error":0}' "schedule counts"
+	expect_json "$OUT" '.subsystems.schedules == {"applied":0,"held":0,"drift":0,"error":0,"unreadable":0,"recoveries":0}' "schedule counts"
 	expect_exit 0 tsnctl_sw -j schedule show
 	expect_json "$OUT" 'all(.ports[]; .configured == false)' "the old configuration runs"
 }
