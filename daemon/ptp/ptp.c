@@ -109,8 +109,8 @@ static void pending_free(struct pending *pd)
 	ptp_plan_free(&pd->plan);
 	free(pd->conf);
 	free(pd->phc2sys_conf);
-	ptp_argv_free(pd->ptp4l_argv);
-	ptp_argv_free(pd->phc2sys_argv);
+	sv_argv_free(pd->ptp4l_argv);
+	sv_argv_free(pd->phc2sys_argv);
 	free(pd);
 }
 

@@ -97,10 +97,9 @@ void ptp_plan_free(struct ptp_plan *plan);
 char *ptp_render_ptp4l(const struct tsn_config *cfg, const struct ptp_plan *plan);
 /* The phc2sys.conf text (malloc'd). */
 char *ptp_render_phc2sys(const struct tsn_config *cfg, const struct ptp_plan *plan);
-/* NULL-terminated argument vectors (free with ptp_argv_free). */
+/* NULL-terminated argument vectors (free with sv_argv_free, supervisor.h). */
 char **ptp_ptp4l_argv(const struct tsn_config *cfg, const struct ptp_plan *plan);
 char **ptp_phc2sys_argv(const struct tsn_config *cfg, const struct ptp_plan *plan);
-void ptp_argv_free(char **argv);
 
 /* The checks of tsnd_config_prepare: the plan (capabilities, ptp4l options,
  * paths) and the gate-window rule.  Returns false if an error was added. */

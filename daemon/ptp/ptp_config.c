@@ -23,6 +23,7 @@
 #include "evloop.h"
 #include "ports.h"
 #include "ptp.h"
+#include "supervisor.h"
 #include "tsn/stream_id.h"
 #include "tsn/log.h"
 #include "tsn/units.h"
@@ -120,15 +121,6 @@ static bool join(char *out, size_t len, const char *dir, const char *name)
 	return n > 0 && (size_t)n < len;
 }
 
-void ptp_argv_free(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **a = argv; *a; a++)
-		free(*a);
-	free(argv);
-}
-
 static char **argv_new(const char *first, ...)
 {
 	const char *args[24];
@@ -145,7 +137,7 @@ static char **argv_new(const char *first, ...)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!(argv[i] = strdup(args[i]))) {
-			ptp_argv_free(argv);
+			sv_argv_free(argv);
 			return NULL;
 		}
 	}

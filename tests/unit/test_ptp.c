@@ -14,6 +14,7 @@
 
 #include "evloop.h"
 #include "ptp.h"
+#include "supervisor.h"
 #include "test_util.h"
 #include "tsn/log.h"
 #include "tsn/pmc.h"
@@ -138,7 +139,7 @@ static void test_render_default_profile(void)
 	CU_ASSERT_STRING_EQUAL(argv[1], "-f");
 	CU_ASSERT_STRING_EQUAL(argv[2], "/run/tsnd-test/ptp4l.conf");
 	CU_ASSERT_PTR_NULL(argv[3]);
-	ptp_argv_free(argv);
+	sv_argv_free(argv);
 	free(text);
 	free(again);
 	free(with_ro);
@@ -188,7 +189,7 @@ static void test_render_gptp(void)
 		if (strcmp(*a, "-z") == 0)
 			has_z = strcmp(a[1], "/run/tsnd-test/ptp4l.sock") == 0;
 	CU_ASSERT_TRUE(has_z);
-	ptp_argv_free(argv);
+	sv_argv_free(argv);
 	free(phc);
 	free(text);
 	tsn_config_free(cfg);
