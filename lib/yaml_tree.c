@@ -100,7 +100,9 @@ static const char *keep_text(struct builder *b, const char *text, size_t len)
 		for (size_t i = 0; i < len; i++)
 			h = (h ^ (unsigned char)text[i]) * 16777619u;
 		seen = &b->seen[h % SEEN_SLOTS];
-		if (*seen && memcmp(*seen, text, len) == 0 && (*seen)[len] == '\0')
+		/* Lengths first: a shorter text may end its chunk, so memcmp over len
+		 * bytes would read past it.  A text with a NUL inside is never shared. */
+		if (*seen && strnlen(*seen, len + 1) == len && memcmp(*seen, text, len) == 0)
 			return *seen;
 	}
 
