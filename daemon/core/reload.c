@@ -198,7 +198,7 @@ void tsnd_ctl_limits(const struct tsn_config *cfg, const struct tsnd_groups *gro
 	limits->max_request = cfg->control.max_request;
 	limits->timeout_ns = cfg->control.timeout_ns;
 	limits->max_clients = cfg->control.max_clients;
-	limits->max_admin_request = TSND_ADMIN_MAX_REQUEST;
+	limits->max_admin_request = TSN_CTL_ADMIN_MAX_REQUEST;
 	limits->has_admin = groups->has_admin;
 	limits->admin_gid = groups->admin_gid;
 }

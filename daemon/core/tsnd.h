@@ -59,9 +59,6 @@ struct tsnd_overrides {
 	int log_target;		/* --syslog / --stderr, or -1 */
 };
 
-/* Requests of admin peers may be this long (control.max-request applies to the
- * others): config.apply carries a whole configuration (docs/control-protocol.md). */
-#define TSND_ADMIN_MAX_REQUEST (4u << 20)
 
 /* A configuration applied with confirm-within-ms that waits for config.confirm. */
 struct tsnd_pending {

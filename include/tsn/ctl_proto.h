@@ -23,6 +23,9 @@
 #define TSN_CTL_PROTOCOL_VERSION 1
 #define TSN_CTL_DEFAULT_SOCKET "/run/tsnd/tsnd.sock"
 #define TSN_CTL_DEFAULT_MAX_REQUEST 65536u	/* bytes, including the newline */
+/* Requests of admin peers may be this long (or control.max-request if larger):
+ * config.apply carries a whole configuration (docs/control-protocol.md). */
+#define TSN_CTL_ADMIN_MAX_REQUEST (4u << 20)
 #define TSN_CTL_MAX_RESPONSE (16u << 20)	/* what a client accepts */
 #define TSN_CTL_COMMAND_MAX 64
 #define TSN_CTL_MESSAGE_MAX 1024

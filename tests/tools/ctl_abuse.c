@@ -785,8 +785,12 @@ static bool discover_limits(void)
 		  json_object_object_get_ex(resp.data, "config", &config) &&
 		  json_object_object_get_ex(config, "control", &control);
 	if (ok) {
-		if (opt.max_request <= 0 && json_object_object_get_ex(control, "max-request", &v))
+		if (opt.max_request <= 0 && json_object_object_get_ex(control, "max-request", &v)) {
 			opt.max_request = json_object_get_int64(v);
+			/* Root is an admin peer: its lines may be longer (ctl_proto.h). */
+			if (geteuid() == 0 && opt.max_request < (long)TSN_CTL_ADMIN_MAX_REQUEST)
+				opt.max_request = TSN_CTL_ADMIN_MAX_REQUEST;
+		}
 		if (opt.max_clients <= 0 && json_object_object_get_ex(control, "max-clients", &v))
 			opt.max_clients = json_object_get_int64(v);
 		if (opt.daemon_timeout_s < 0 && json_object_object_get_ex(control, "timeout", &v))
