@@ -246,6 +246,42 @@ struct tsn_cfg_route {
 	uint32_t metric;
 };
 
+/* ---- 802.1Q bridging (docs/bridge.md) ---- */
+#define TSN_BRIDGE_MAX_FDB_PORTS 8	/* egress ports of one static filtering entry */
+
+struct tsn_cfg_bridge_vlan {
+	uint32_t vid;			/* 1..4094 */
+	bool untagged;			/* egress untagged on this port */
+};
+
+struct tsn_cfg_bridge_port {
+	char name[IFNAMSIZ];
+	uint32_t pvid;			/* VID given to untagged frames; 0: none (dropped) */
+	uint32_t default_priority;	/* priority of untagged frames */
+	uint32_t pcp_map[8];		/* tagged frames: PCP -> priority */
+	struct tsn_cfg_bridge_vlan *vlans;
+	size_t n_vlans;
+};
+
+/* A static filtering entry (802.1Q 8.8.1): the entries a CNC writes for streams. */
+struct tsn_cfg_bridge_fdb {
+	struct tsn_cfg_mac mac;		/* unicast or multicast */
+	uint32_t vid;			/* 0 on a bridge without VLAN filtering */
+	char ports[TSN_BRIDGE_MAX_FDB_PORTS][IFNAMSIZ];
+	size_t n_ports;
+};
+
+struct tsn_cfg_bridge {
+	bool enabled;			/* the section is present */
+	char name[IFNAMSIZ];		/* the Linux bridge tsnd creates or adopts */
+	bool vlan_filtering;
+	uint32_t ageing_time_s;
+	struct tsn_cfg_bridge_port *ports;
+	size_t n_ports;
+	struct tsn_cfg_bridge_fdb *fdb;
+	size_t n_fdb;
+};
+
 /* ---- data plane, telemetry ---- */
 struct tsn_cfg_dataplane {
 	char pin_dir[TSN_PATH_MAX];
@@ -281,6 +317,7 @@ struct tsn_config {
 	size_t n_stream_gates;
 	struct tsn_cfg_route *routes;
 	size_t n_routes;
+	struct tsn_cfg_bridge bridge;
 	struct tsn_cfg_dataplane dataplane;
 	struct tsn_cfg_telemetry telemetry;
 };
