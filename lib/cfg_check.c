@@ -443,3 +443,146 @@ void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg)
 		cfg->ptp.priority2 = 248;
 	cfg_check_stream_identification(chk, cfg);
 }
+
+/* ---- bridge (802.1Q bridging, docs/bridge.md) ----
+ * Kept apart from the rules above: one block the bridge owns. */
+
+void cfg_check_bridge_port(struct cfg_checker *chk, void *obj)
+{
+	struct tsn_cfg_bridge_port *p = obj;
+	uint8_t seen[4096 / 8] = { 0 };
+
+	/* Absent: a tagged frame's priority is its PCP (802.1Q's default table for 8 classes). */
+	if (p->n_pcp_map == 0) {
+		for (uint32_t i = 0; i < 8; i++)
+			p->pcp_map[i] = i;
+		p->n_pcp_map = 8;
+	} else if (p->n_pcp_map != 8) {
+		cfg_error(chk, &p->n_pcp_map, "has %zu entries; it needs exactly 8 (the priority of PCP 0 to 7)",
+			  p->n_pcp_map);
+	}
+	for (size_t i = 0; i < p->n_vlans; i++) {
+		uint32_t vid = p->vlans[i].vid;
+		if (seen[vid / 8] & (1u << (vid % 8)))
+			cfg_error(chk, &p->vlans[i].vid, "VLAN %u is listed twice for port %s", vid, p->name);
+		seen[vid / 8] |= (uint8_t)(1u << (vid % 8));
+	}
+}
+
+void cfg_check_bridge_fdb(struct cfg_checker *chk, void *obj)
+{
+	struct tsn_cfg_bridge_fdb *e = obj;
+	bool multicast = e->mac.addr[0] & 1;
+
+	if (!multicast && e->n_ports != 1)
+		cfg_error(chk, &e->n_ports, "has %zu ports; a unicast MAC goes to exactly one port "
+			  "(only a multicast MAC may go to several)", e->n_ports);
+	for (size_t i = 0; i < e->n_ports; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(e->ports[i], e->ports[j]) == 0) {
+				cfg_error(chk, e->ports[i], "port %s is listed twice", e->ports[i]);
+				break;
+			}
+}
+
+static int cmp_fdb(const void *a, const void *b)
+{
+	const struct tsn_cfg_bridge_fdb *x = a, *y = b;
+	int r = memcmp(x->mac.addr, y->mac.addr, sizeof(x->mac.addr));
+
+	return r ? r : (x->vid > y->vid) - (x->vid < y->vid);
+}
+
+static void report_fdb(struct cfg_checker *chk, const void *arr, size_t first, size_t second, size_t count,
+		       const char *list)
+{
+	const struct tsn_cfg_bridge_fdb *e = arr;
+	const uint8_t *m = e[second].mac.addr;
+	char u[96];
+
+	uses(u, sizeof(u), count, list, first);
+	cfg_error(chk, &e[second].mac, "MAC %02x:%02x:%02x:%02x:%02x:%02x with VID %u is used %s", m[0], m[1],
+		  m[2], m[3], m[4], m[5], e[second].vid, u);
+}
+
+static int cmp_bridge_port_ptr(const void *a, const void *b)
+{
+	return strcmp((*(const struct tsn_cfg_bridge_port *const *)a)->name,
+		      (*(const struct tsn_cfg_bridge_port *const *)b)->name);
+}
+
+static const struct tsn_cfg_bridge_port *bridge_port_find(const struct tsn_cfg_bridge_port **sorted, size_t n,
+							  const char *name)
+{
+	struct tsn_cfg_bridge_port key;
+	const struct tsn_cfg_bridge_port *kp = &key, *const *hit;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&kp, sorted, n, sizeof(*sorted), cmp_bridge_port_ptr);
+	return hit ? *hit : NULL;
+}
+
+/* Membership as one bit per VID, for each port (the fdb list may be long). */
+static bool vid_bit(const uint8_t *bits, uint32_t vid)
+{
+	return bits[vid / 8] & (1u << (vid % 8));
+}
+
+void cfg_check_bridge(struct cfg_checker *chk, void *obj)
+{
+	struct tsn_cfg_bridge *b = obj;
+	const struct tsn_cfg_bridge_port **sorted;
+
+	unique_names(chk, b->ports, b->n_ports, sizeof(*b->ports), offsetof(struct tsn_cfg_bridge_port, name),
+		     "bridge port", "bridge.ports");
+	sorted = malloc((b->n_ports ? b->n_ports : 1) * sizeof(*sorted));
+	uint8_t *bits = calloc(b->n_ports ? b->n_ports : 1, 4096 / 8);
+	if (!sorted || !bits) {
+		free(sorted);
+		free(bits);
+		cfg_error(chk, &b->n_ports, "out of memory checking the bridge's ports");
+		return;
+	}
+	for (size_t i = 0; i < b->n_ports; i++) {
+		struct tsn_cfg_bridge_port *p = &b->ports[i];
+		uint8_t *pb = bits + i * (4096 / 8);
+		for (size_t v = 0; v < p->n_vlans; v++)
+			pb[p->vlans[v].vid / 8] |= (uint8_t)(1u << (p->vlans[v].vid % 8));
+		if (strcmp(p->name, b->name) == 0)
+			cfg_error(chk, p->name, "is the bridge itself; a bridge cannot be its own port");
+		if (!b->vlan_filtering) {
+			if (p->pvid)
+				cfg_error(chk, &p->pvid, "is %u, but vlan-filtering is off: a bridge without VLAN "
+					  "filtering has no PVID (use 0 or turn vlan-filtering on)", p->pvid);
+			if (p->n_vlans)
+				cfg_error(chk, &p->n_vlans, "lists VLANs, but vlan-filtering is off; turn it on or "
+					  "remove them");
+		} else if (p->pvid && !vid_bit(pb, p->pvid)) {
+			cfg_error(chk, &p->pvid, "VLAN %u is not among the port's vlans; list it there (usually "
+				  "untagged: true)", p->pvid);
+		}
+	}
+	for (size_t i = 0; i < b->n_ports; i++)
+		sorted[i] = &b->ports[i];
+	qsort(sorted, b->n_ports, sizeof(*sorted), cmp_bridge_port_ptr);
+	for (size_t i = 0; i < b->n_fdb; i++) {
+		struct tsn_cfg_bridge_fdb *e = &b->fdb[i];
+		if (!b->vlan_filtering && e->vid)
+			cfg_error(chk, &e->vid, "is %u, but vlan-filtering is off: entries have no VID (use 0 or "
+				  "turn vlan-filtering on)", e->vid);
+		if (b->vlan_filtering && !e->vid)
+			cfg_error(chk, &e->vid, "is missing; with vlan-filtering every entry needs a VID (1 to 4094)");
+		for (size_t k = 0; k < e->n_ports; k++) {
+			const struct tsn_cfg_bridge_port *p = bridge_port_find(sorted, b->n_ports, e->ports[k]);
+			if (!p)
+				cfg_error(chk, e->ports[k], "'%s' is not a port of the bridge (see bridge.ports)",
+					  e->ports[k]);
+			else if (b->vlan_filtering && e->vid && !vid_bit(bits + (size_t)(p - b->ports) * (4096 / 8), e->vid))
+				cfg_error(chk, e->ports[k], "port %s is not a member of VLAN %u (see its vlans)",
+					  e->ports[k], e->vid);
+		}
+	}
+	free(sorted);
+	free(bits);
+	each_duplicate(chk, b->fdb, b->n_fdb, sizeof(*b->fdb), cmp_fdb, NULL, report_fdb, "bridge.fdb");
+}

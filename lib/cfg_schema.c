@@ -403,6 +403,73 @@ static const struct cfg_field route_fields[] = {
 static TABLE(route_table, "route", route_fields, cfg_check_route);
 static const struct cfg_field route_elem = { .type = CFG_OBJECT, .sub = &route_table };
 
+/* ---- bridge (802.1Q bridging, docs/bridge.md) ---- */
+#define S struct tsn_cfg_bridge_vlan
+static const struct cfg_field bridge_vlan_fields[] = {
+	{ .key = "vid", .type = CFG_UINT, .offset = offsetof(S, vid), .min = 1, .max = 4094,
+	  .flags = CFG_F_REQUIRED, .doc = "VLAN id the port is a member of" },
+	{ .key = "untagged", .type = CFG_BOOL, .offset = offsetof(S, untagged), .def = "false",
+	  .doc = "frames of this VLAN leave the port without a tag" },
+};
+#undef S
+static TABLE(bridge_vlan_table, "bridge port VLAN", bridge_vlan_fields, NULL);
+static const struct cfg_field bridge_vlan_elem = { .type = CFG_OBJECT, .sub = &bridge_vlan_table };
+static const struct cfg_field bridge_pcp_elem = { .key = "pcp-map[]", .type = CFG_UINT, .max = 7 };
+
+#define S struct tsn_cfg_bridge_port
+static const struct cfg_field bridge_port_fields[] = {
+	{ .key = "name", .type = CFG_STRING, .offset = offsetof(S, name), .size = IFNAMSIZ, .str = STR_IFNAME,
+	  .flags = CFG_F_REQUIRED, .doc = "network interface enslaved to the bridge" },
+	{ .key = "pvid", .type = CFG_UINT, .offset = offsetof(S, pvid), .max = 4094, .def = "0",
+	  .doc = "VLAN of untagged frames received (one of vlans); 0: none, they are dropped with vlan-filtering" },
+	{ .key = "default-priority", .type = CFG_UINT, .offset = offsetof(S, default_priority), .max = 7,
+	  .def = "0", .doc = "priority of untagged frames received" },
+	{ .key = "pcp-map", .type = CFG_LIST, .offset = offsetof(S, pcp_map), .count = offsetof(S, n_pcp_map),
+	  .size = sizeof(uint32_t), .max = 8, .elem = &bridge_pcp_elem, .flags = CFG_F_INLINE,
+	  .doc = "8 entries: priority of tagged frames with PCP 0..7 (absent: the PCP itself)" },
+	{ .key = "vlans", .type = CFG_LIST, .offset = offsetof(S, vlans), .count = offsetof(S, n_vlans),
+	  .size = sizeof(struct tsn_cfg_bridge_vlan), .max = 4094, .elem = &bridge_vlan_elem,
+	  .doc = "VLAN membership (vlan-filtering only)" },
+};
+#undef S
+static TABLE(bridge_port_table, "bridge port", bridge_port_fields, cfg_check_bridge_port);
+static const struct cfg_field bridge_port_elem = { .type = CFG_OBJECT, .sub = &bridge_port_table };
+static const struct cfg_field bridge_fdb_port_elem = { .key = "ports[]", .type = CFG_STRING, .size = IFNAMSIZ,
+							.str = STR_IFNAME };
+
+#define S struct tsn_cfg_bridge_fdb
+static const struct cfg_field bridge_fdb_fields[] = {
+	{ .key = "mac", .type = CFG_MAC, .offset = offsetof(S, mac), .flags = CFG_F_REQUIRED,
+	  .doc = "destination MAC, unicast or multicast" },
+	{ .key = "vid", .type = CFG_UINT, .offset = offsetof(S, vid), .max = 4094, .def = "0",
+	  .doc = "VLAN id (1..4094 with vlan-filtering, else 0)" },
+	{ .key = "ports", .type = CFG_LIST, .offset = offsetof(S, ports), .count = offsetof(S, n_ports),
+	  .size = IFNAMSIZ, .max = TSN_BRIDGE_MAX_FDB_PORTS, .elem = &bridge_fdb_port_elem,
+	  .flags = CFG_F_INLINE | CFG_F_REQUIRED,
+	  .doc = "egress bridge ports: exactly one for a unicast MAC, one or more for a multicast one" },
+};
+#undef S
+static TABLE(bridge_fdb_table, "bridge static entry", bridge_fdb_fields, cfg_check_bridge_fdb);
+static const struct cfg_field bridge_fdb_elem = { .type = CFG_OBJECT, .sub = &bridge_fdb_table };
+
+#define S struct tsn_cfg_bridge
+static const struct cfg_field bridge_fields[] = {
+	{ .key = "name", .type = CFG_STRING, .offset = offsetof(S, name), .size = IFNAMSIZ, .str = STR_IFNAME,
+	  .flags = CFG_F_REQUIRED, .doc = "the Linux bridge tsnd creates, or adopts if it exists" },
+	{ .key = "vlan-filtering", .type = CFG_BOOL, .offset = offsetof(S, vlan_filtering), .def = "false",
+	  .doc = "802.1Q VLAN-aware bridging (VLAN membership, PVID, tagged/untagged egress)" },
+	{ .key = "ageing-time", .type = CFG_UINT, .offset = offsetof(S, ageing_time_s), .min = 10, .max = 1000000,
+	  .def = "300", .doc = "seconds a learnt entry lives (802.1Q allows 10 to 1000000)" },
+	{ .key = "ports", .type = CFG_LIST, .offset = offsetof(S, ports), .count = offsetof(S, n_ports),
+	  .size = sizeof(struct tsn_cfg_bridge_port), .max = 256, .elem = &bridge_port_elem,
+	  .flags = CFG_F_REQUIRED, .doc = "bridged ports" },
+	{ .key = "fdb", .type = CFG_LIST, .offset = offsetof(S, fdb), .count = offsetof(S, n_fdb),
+	  .size = sizeof(struct tsn_cfg_bridge_fdb), .max = 65536, .elem = &bridge_fdb_elem,
+	  .doc = "static filtering entries (MAC + VID to ports), the entries a CNC writes for streams" },
+};
+#undef S
+static TABLE(bridge_table, "bridge", bridge_fields, cfg_check_bridge);
+
 /* ---- dataplane, telemetry ---- */
 #define S struct tsn_cfg_dataplane
 static const struct cfg_field dataplane_fields[] = {
@@ -449,6 +516,8 @@ static const struct cfg_field root_fields[] = {
 	LIST("stream-gates", stream_gates, n_stream_gates, struct tsn_cfg_stream_gate, stream_gate_elem, 1024,
 	     "802.1Qci stream gates"),
 	LIST("routes", routes, n_routes, struct tsn_cfg_route, route_elem, 65536, "IPv6 routes"),
+	{ .key = "bridge", .type = CFG_OBJECT, .offset = offsetof(S, bridge), .present = offsetof(S, bridge.enabled),
+	  .flags = CFG_F_OPTIONAL, .sub = &bridge_table, .doc = "802.1Q bridging on the kernel's bridge (docs/bridge.md)" },
 	SECTION("dataplane", dataplane, dataplane_table, "eBPF/XDP data plane"),
 	SECTION("telemetry", telemetry, telemetry_table, "measurement"),
 };

@@ -92,6 +92,10 @@ static const struct ym_rule rules[] = {
 	{ "stream-gates[].entries[].interval", "time-interval-value", YM_U32, .ieee = QCI " time-interval-value" },
 	{ "stream-gates[].entries[].priority", "ipv-value", .ieee = QCI " ipv-value" },
 	{ "routes", .keys = "prefix metric" },
+	{ "bridge.ports", .keys = "name" },
+	{ "bridge.ports[].pcp-map", "pcp-map", YM_POSLIST, "pcp", "priority" },
+	{ "bridge.ports[].vlans", .keys = "vid" },
+	{ "bridge.fdb", .keys = "mac vid" },
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

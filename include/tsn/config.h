@@ -261,6 +261,7 @@ struct tsn_cfg_bridge_port {
 	uint32_t pcp_map[8];		/* tagged frames: PCP -> priority */
 	struct tsn_cfg_bridge_vlan *vlans;
 	size_t n_vlans;
+	size_t n_pcp_map;		/* entries given in pcp_map (8 once checked) */
 };
 
 /* A static filtering entry (802.1Q 8.8.1): the entries a CNC writes for streams. */
