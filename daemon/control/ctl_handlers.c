@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "audit.h"
 #include "ctl_handlers.h"
 #include "dataplane.h"
@@ -409,6 +410,24 @@ static enum tsn_ctl_code cmd_class_stats(struct ctl_call *call)
 static enum tsn_ctl_code cmd_route_show(struct ctl_call *call)
 {
 	call->resp->data = routes_json(call->d->routes, call->d->cfg);
+	return TSN_CTL_OK;
+}
+
+/* ---- bridge.show, fdb.show (802.1Q bridging) ---- */
+
+static enum tsn_ctl_code cmd_bridge_show(struct ctl_call *call)
+{
+	if (!call->d->bridge)
+		return reply(call, TSN_CTL_E_INTERNAL, "bridging is not set up");
+	call->resp->data = bridge_show_json(call->d->bridge);
+	return TSN_CTL_OK;
+}
+
+static enum tsn_ctl_code cmd_fdb_show(struct ctl_call *call)
+{
+	if (!call->d->bridge)
+		return reply(call, TSN_CTL_E_INTERNAL, "bridging is not set up");
+	call->resp->data = bridge_fdb_json(call->d->bridge);
 	return TSN_CTL_OK;
 }
 

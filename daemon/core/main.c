@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "ctl_handlers.h"
 #include "privs.h"
 #include "ctl_server.h"
@@ -371,6 +372,11 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot install the configured routes: %s", dperr);
 		goto fail;
 	}
+	d->bridge = bridge_new(d->loop, dperr, sizeof(dperr));
+	if (!d->bridge) {
+		snprintf(err, errlen, "cannot set up bridging: %s", dperr);
+		goto fail;
+	}
 	d->dp = dataplane_create(cfg, dperr, sizeof(dperr));
 	if (d->dp) {
 		d->dp_state = TSND_DP_LOADED;
@@ -425,6 +431,9 @@ static void shutdown_daemon(struct tsnd *d)
 	telemetry_free(d->tele, d->dp);	/* before the data plane: turns its stamp off */
 	if (d->dp)
 		dataplane_destroy(d->dp, d->cfg && d->cfg->dataplane.keep_on_exit);
+	/* A bridge tsnd created goes; an adopted one gets its settings back (bridge.h). */
+	bridge_release(d->bridge, d->cfg, d->cfg && d->cfg->dataplane.keep_on_exit);
+	bridge_free(d->bridge);
 	/* keep-on-exit keeps forwarding, which needs the routes too. */
 	routes_close(d->routes, !(d->cfg && d->cfg->dataplane.keep_on_exit));
 	if (d->ports)

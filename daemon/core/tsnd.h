@@ -30,6 +30,7 @@ struct schedules;
 struct telemetry;
 struct metrics_http;
 struct fibwatch;
+struct bridge;
 struct ev_timer;
 
 /* Who may use the control socket: gids resolved from control.read-group and
@@ -84,6 +85,7 @@ struct tsnd {
 	struct schedules *sched;	/* taprio gate schedules (schedule.c) */
 	struct telemetry *tele;		/* residence time, gate conformance (telemetry.c) */
 	struct metrics_http *metrics;	/* the Prometheus listener (metrics_http.c) */
+	struct bridge *bridge;		/* the kernel bridge, 802.1Q slow path (bridge.c) */
 
 	char config_path[TSN_PATH_MAX];	/* absolute: tsnd chdirs to / when daemonized */
 	struct tsn_config *cfg;		/* the running configuration */

@@ -7,6 +7,9 @@
  *   access     control socket mode and group, limits    (undone by restoring the old ones)
  *   metrics    the Prometheus listener's new socket, bound in prepare, served from commit
  *   routes     IPv6 routes before the data plane: the fast path forwards by them
+ *   bridge     the kernel bridge (slow path of 802.1Q bridging): planned against the
+ *              kernel in prepare, carried out in apply with its own undo journal;
+ *              before the data plane, whose bridge fast path needs the ports enslaved
  *   dataplane  XDP/tc attachments and tables (dataplane.c keeps its own undo log)
  *   schedules  taprio across ports (schedule.c's journal); committed before PTP
  *   ptp        ptp4l.conf put in place in apply (ptp_apply keeps the old file for
@@ -21,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bridge.h"
 #include "classifier.h"
 #include "ctl_server.h"
 #include "dataplane.h"
@@ -148,6 +152,32 @@ static void routes_step_abort(struct txn *t, bool applied)
 
 	if (applied && t->d->routes && routes_apply(t->d->routes, t->old, err, sizeof(err)) < 0)
 		log_err("reload: cannot restore the routes: %s", err);
+}
+
+/* ---- bridge ---- */
+
+static int bridge_step_prepare(struct txn *t, char *err, size_t errlen)
+{
+	/* At start nothing is tsnd's yet: a bridge that exists is adopted. */
+	return t->d->bridge ? bridge_prepare(t->d->bridge, t->starting ? NULL : t->old, t->cfg, err, errlen) : 0;
+}
+
+static int bridge_step_apply(struct txn *t, char *err, size_t errlen)
+{
+	return t->d->bridge ? bridge_apply(t->d->bridge, err, errlen) : 0;
+}
+
+static void bridge_step_abort(struct txn *t, bool applied)
+{
+	(void)applied;	/* the journal holds exactly what was done */
+	if (t->d->bridge)
+		bridge_abort(t->d->bridge);
+}
+
+static void bridge_step_commit(struct txn *t)
+{
+	if (t->d->bridge)
+		bridge_commit(t->d->bridge, t->cfg);
 }
 
 /* ---- dataplane ---- */
@@ -306,6 +336,9 @@ static const struct txn_step steps[] = {
 	  .prepare = metrics_prepare, .abort = metrics_abort, .commit = metrics_commit },
 	{ .name = "routes", .at_start = "cannot install the configured routes", .suffix = "; previous routes kept",
 	  .apply = routes_step_apply, .abort = routes_step_abort },
+	{ .name = "bridge", .at_start = "cannot set up the bridge", .suffix = "; previous bridge kept",
+	  .prepare = bridge_step_prepare, .apply = bridge_step_apply, .abort = bridge_step_abort,
+	  .commit = bridge_step_commit },
 	{ .name = "dataplane", .at_start = "cannot apply the configuration to the data plane",
 	  .at_reload = "data plane: ", .suffix = "; previous attachments kept",
 	  .apply = dataplane_step_apply, .abort = dataplane_step_abort },
