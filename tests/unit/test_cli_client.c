@@ -21,6 +21,7 @@
  * exit statuses for client errors and the readers come from the output side. */
 #include "../../cli/client.c"
 #include "../../cli/output.c"
+#include "../../cli/render_bridge.c"
 #include "../../cli/render_latency.c"
 #include "../../cli/render_ptp.c"
 #include "../../cli/render_schedule.c"

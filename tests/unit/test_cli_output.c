@@ -22,6 +22,7 @@
 
 #include "../../cli/client.c"
 #include "../../cli/output.c"
+#include "../../cli/render_bridge.c"
 #include "../../cli/render_latency.c"
 #include "../../cli/render_ptp.c"
 #include "../../cli/render_schedule.c"
