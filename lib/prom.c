@@ -22,7 +22,7 @@
 
 const char *const tsn_prom_commands[] = {
 	"status", "port.show", "class.stats", "stream.show", "filter.show", "ptp.status",
-	"schedule.show", "latency.show", NULL,
+	"schedule.show", "latency.show", "bridge.show", NULL,
 };
 
 /* ---- the families ---- */
@@ -52,6 +52,8 @@ enum fam {
 	/* schedule.show */
 	F_SCHED_CONFIGURED, F_SCHED_BASE_TIME, F_SCHED_K_BASE_TIME, F_SCHED_K_CYCLE, F_SCHED_K_ENTRIES,
 	F_SCHED_RECOVERIES,
+	/* bridge.show */
+	F_BRIDGE_PRESENT, F_BRIDGE_PORTS, F_BRIDGE_FDB, F_BRIDGE_DRIFT, F_BRIDGE_DRIFT_EVENTS,
 	F_COUNT
 };
 
@@ -155,6 +157,13 @@ static const struct {
 	[F_SCHED_K_ENTRIES] = { "tsnd_schedule_kernel_entries", G, "Entries of the kernel's oper or admin schedule" },
 	[F_SCHED_RECOVERIES] = { "tsnd_schedule_recoveries_total", C,
 				 "Re-installations of the port's schedule after its link came back" },
+	[F_BRIDGE_PRESENT] = { "tsnd_bridge_present", G, "1 if the configured bridge exists in the kernel" },
+	[F_BRIDGE_PORTS] = { "tsnd_bridge_ports", G, "Configured ports enslaved to the bridge" },
+	[F_BRIDGE_FDB] = { "tsnd_bridge_fdb_entries", G,
+			   "The bridge's filtering entries, by kind (static, learnt, local, multicast)" },
+	[F_BRIDGE_DRIFT] = { "tsnd_bridge_drift", G, "1 if the kernel's bridge differs from the configuration" },
+	[F_BRIDGE_DRIFT_EVENTS] = { "tsnd_bridge_drift_events_total", C,
+				    "Times the kernel's bridge was seen drifting from the configuration" },
 };
 #undef C
 #undef G
@@ -752,6 +761,35 @@ static void add_latency(struct tsn_prom *p, json_object *data)
 
 /* ---- assembly ---- */
 
+/* ---- bridge.show ---- */
+
+static void add_bridge(struct tsn_prom *p, json_object *data)
+{
+	json_object *v, *ports = jget(data, "ports"), *fdb = jget(data, "fdb");
+	struct lbl l = { "", 0 };
+	char buf[32];
+	size_t members = 0;
+
+	if (!(v = jget(data, "enabled")) || !json_object_get_boolean(v))
+		return;
+	lbl_add(&l, "bridge", jstr(data, "name"));
+	if ((v = jget(data, "present")))
+		flag(p, F_BRIDGE_PRESENT, &l, json_object_get_boolean(v));
+	for (size_t i = 0; i < arr_len(ports); i++)
+		members += (v = jget(arr_at(ports, i), "member")) && json_object_get_boolean(v);
+	snprintf(buf, sizeof(buf), "%zu", members);
+	add(p, F_BRIDGE_PORTS, "", l.s, buf);
+	if (fdb && json_object_is_type(fdb, json_type_object)) {
+		json_object_object_foreach(fdb, kind, n) {
+			struct lbl k;
+			num(p, F_BRIDGE_FDB, lbl_add(lbl_copy(&k, &l), "kind", kind), n);
+		}
+	}
+	if ((v = jget(data, "drift")))
+		flag(p, F_BRIDGE_DRIFT, &l, json_object_get_boolean(v));
+	num(p, F_BRIDGE_DRIFT_EVENTS, &l, jget(data, "drift_events"));
+}
+
 static const struct {
 	const char *command;
 	void (*fn)(struct tsn_prom *p, json_object *data);
@@ -759,6 +797,7 @@ static const struct {
 	{ "status", add_status },	   { "port.show", add_ports },	      { "class.stats", add_classes },
 	{ "stream.show", add_streams },	   { "filter.show", add_filters },    { "ptp.status", add_ptp },
 	{ "schedule.show", add_schedules }, { "latency.show", add_latency },
+	{ "bridge.show", add_bridge },
 };
 
 struct tsn_prom *tsn_prom_build(json_object *answers)

@@ -907,40 +907,6 @@ static json_object *jstr(const char *s)
 	return json_object_new_string(s);
 }
 
-json_object *bridge_status_json(struct bridge *b)
-{
-	json_object *o = json_object_new_object();
-	const struct tsn_cfg_bridge *c = b->running && b->running->bridge.enabled ? &b->running->bridge : NULL;
-	struct kview k = { 0 };
-	char err[256];
-	size_t learnt = 0, stat = 0;
-
-	json_object_object_add(o, "enabled", json_object_new_boolean(c != NULL));
-	if (!c)
-		return o;
-	bool ok = kview_take(b, c->name, &k, err, sizeof(err)) == 0 && k.br.exists;
-	for (size_t i = 0; ok && i < k.s.n_fdb; i++) {
-		if (k.s.fdb[i].state & NUD_PERMANENT)
-			continue;
-		if (k.s.fdb[i].state & NUD_NOARP)
-			stat++;
-		else
-			learnt++;
-	}
-	json_object_object_add(o, "name", jstr(c->name));
-	json_object_object_add(o, "present", json_object_new_boolean(ok));
-	json_object_object_add(o, "created", json_object_new_boolean(b->own.created));
-	json_object_object_add(o, "ports", json_object_new_int64((int64_t)(ok ? k.s.n_ports : 0)));
-	json_object_object_add(o, "fdb_static", json_object_new_int64((int64_t)stat));
-	json_object_object_add(o, "fdb_learnt", json_object_new_int64((int64_t)learnt));
-	json_object_object_add(o, "mdb", json_object_new_int64((int64_t)(ok ? k.s.n_mdb : 0)));
-	json_object_object_add(o, "drift", json_object_new_boolean(b->drift));
-	json_object_object_add(o, "drift_reason", b->drift ? jstr(b->drift_reason) : NULL);
-	json_object_object_add(o, "drift_events", json_object_new_int64((int64_t)b->drift_events));
-	bnl_snapshot_free(&k.s);
-	return o;
-}
-
 json_object *bridge_show_json(struct bridge *b)
 {
 	const struct tsn_cfg_bridge *c = b->running && b->running->bridge.enabled ? &b->running->bridge : NULL;
@@ -963,6 +929,21 @@ json_object *bridge_show_json(struct bridge *b)
 	json_object_object_add(o, "drift", json_object_new_boolean(b->drift));
 	json_object_object_add(o, "drift_reason", b->drift ? jstr(b->drift_reason) : NULL);
 	json_object_object_add(o, "drift_events", json_object_new_int64((int64_t)b->drift_events));
+	json_object *fdb = json_object_new_object();
+	size_t n_static = 0, n_learnt = 0, n_local = 0;
+	for (size_t i = 0; ok && i < k.s.n_fdb; i++) {
+		if (k.s.fdb[i].state & NUD_PERMANENT)
+			n_local++;
+		else if (k.s.fdb[i].state & NUD_NOARP)
+			n_static++;
+		else
+			n_learnt++;
+	}
+	json_object_object_add(fdb, "static", json_object_new_int64((int64_t)n_static));
+	json_object_object_add(fdb, "learnt", json_object_new_int64((int64_t)n_learnt));
+	json_object_object_add(fdb, "local", json_object_new_int64((int64_t)n_local));
+	json_object_object_add(fdb, "multicast", json_object_new_int64((int64_t)(ok ? k.s.n_mdb : 0)));
+	json_object_object_add(o, "fdb", fdb);
 	ports = json_object_new_array();
 	for (size_t i = 0; i < c->n_ports; i++) {
 		const struct tsn_cfg_bridge_port *p = &c->ports[i];

@@ -48,12 +48,11 @@ void bridge_release(struct bridge *b, const struct tsn_config *running, bool kee
 /* Read back now and update the drift state.  0, or a negative errno. */
 int bridge_refresh(struct bridge *b);
 
-/* bridge.show: the configured bridge as the kernel has it. */
+/* bridge.show (and the metrics): the configured bridge as the kernel has it,
+ * docs/control-protocol.md. */
 json_object *bridge_show_json(struct bridge *b);
 /* fdb.show: static and learnt entries, with the fast path's counters. */
 json_object *bridge_fdb_json(struct bridge *b);
-/* For status and metrics: {"enabled","present","ports","fdb_static","fdb_learnt","mdb","drift","drift_events"}. */
-json_object *bridge_status_json(struct bridge *b);
 
 /* ---- the fast path's hook (docs/bridge.md, "Fast path") ----
  * Per-entry counters of the XDP bridge path for a static entry: 0 with the

@@ -98,6 +98,11 @@ test_create_entries() {
 	expect_json "$OUT" "[.entries[] | select(.mac == \"$UC_MAC\" and .kind == \"static\" and .configured and .port == \"b18p3\")] | length == 1" "fdb show: static entry"
 	expect_json "$OUT" "[.entries[] | select(.mac == \"$MC_MAC\" and .kind == \"multicast\")] | length == 2" "fdb show: multicast entries"
 	expect_json "$OUT" '.fast_path == false and ([.entries[].fast_path] | all(. == null))' "no fast path yet"
+	expect_exit 0 tsnctl_sw stats -o prometheus
+	expect_match "$OUT" "^tsnd_bridge_fdb_entries\\{bridge=\"$BR\",kind=\"static\"\\} 1$" "metric: static entries"
+	expect_match "$OUT" "^tsnd_bridge_fdb_entries\\{bridge=\"$BR\",kind=\"multicast\"\\} 2$" "metric: multicast entries"
+	expect_match "$OUT" "^tsnd_bridge_ports\\{bridge=\"$BR\"\\} 3$" "metric: ports"
+	expect_match "$OUT" "^tsnd_bridge_drift\\{bridge=\"$BR\"\\} 0$" "metric: no drift"
 }
 
 test_flood_learn() {
@@ -206,6 +211,8 @@ test_drift() {
 	bridge -n "$(br_ns)" fdb del "$UC_MAC" dev b18p3 master
 	expect_exit 0 tsnctl_sw -j bridge show
 	expect_json "$OUT" '.drift == true and (.drift_reason | test("static entry"))' "a deleted entry is drift"
+	expect_exit 0 tsnctl_sw stats -o prometheus
+	expect_match "$OUT" "^tsnd_bridge_drift\\{bridge=\"$BR\"\\} 1$" "metric: drift"
 	lab_wait_until 10 grep -q "drifted from the configuration" "$IT_LOG" || it_fail "no drift log line"
 	expect_exit 0 tsnctl_sw config reload
 	expect_exit 0 tsnctl_sw -j bridge show
