@@ -31,7 +31,7 @@ int render_bridge_show(const struct output *o, json_object *data)
 	print_kv(o->out, "bridge", "%s (%s%s)", or_dash(jstr(data, "name")),
 		 jbool(data, "present") == 1 ? (jbool(data, "up") == 1 ? "up" : "down") : "missing",
 		 jbool(data, "created") == 1 ? ", created by tsnd" : ", adopted");
-	print_kv(o->out, "vlan-filtering", "%s", jbool(data, "vlan_filtering") == 1 ? "on" : "off");
+	print_kv(o->out, "vlans", "%s", jbool(data, "vlan_filtering") == 1 ? "on" : "off");
 	print_kv(o->out, "ageing", "%ss", jtext(data, "ageing_time_s", a, sizeof(a)));
 	if (jbool(data, "drift") == 1)
 		print_kv(o->out, "drift", "yes: %s", or_dash(jstr(data, "drift_reason")));
