@@ -193,10 +193,12 @@ int bnl_snapshot_take(struct nlio *nl, int br, struct bnl_snapshot *s, char *ext
 		.mask = RTEXT_FILTER_BRVLAN,
 	};
 	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
-	struct br_port_msg bpm = { .family = AF_BRIDGE };
+	struct br_port_msg bpm;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	memset(&bpm, 0, sizeof(bpm));
+	bpm.family = AF_BRIDGE;
 	/* (The kernel answers an MDB dump with RTM_GETMDB messages.)
 	   The link dump's header carries the ext mask: one attribute after the ifinfomsg. */
 	rc = nlio_dump(nl, RTM_GETLINK, &lreq, sizeof(lreq), RTM_NEWLINK, vlan_cb, &c, ext, extlen);
@@ -352,11 +354,19 @@ int bnl_fdb(struct nlio *nl, int port, const uint8_t mac[6], uint16_t vid, bool 
 int bnl_mdb(struct nlio *nl, int br, int port, const uint8_t mac[6], uint16_t vid, bool add, char *ext,
 	    size_t extlen)
 {
-	struct br_port_msg bpm = { .family = AF_BRIDGE, .ifindex = (uint32_t)br };
-	struct br_mdb_entry e = { .ifindex = (uint32_t)port, .state = MDB_PERMANENT, .vid = vid };
+	struct br_port_msg bpm;
+	struct br_mdb_entry e;
 	struct nl_msg *msg = nlmsg_alloc_simple(add ? RTM_NEWMDB : RTM_DELMDB, add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
 	int rc = -1;
 
+	/* Both have padding the kernel receives: zero all of it. */
+	memset(&bpm, 0, sizeof(bpm));
+	memset(&e, 0, sizeof(e));
+	bpm.family = AF_BRIDGE;
+	bpm.ifindex = (uint32_t)br;
+	e.ifindex = (uint32_t)port;
+	e.state = MDB_PERMANENT;
+	e.vid = vid;
 	memcpy(e.addr.u.mac_addr, mac, 6);	/* proto 0: a layer-2 group */
 	if (msg && nlmsg_append(msg, &bpm, sizeof(bpm), NLMSG_ALIGNTO) == 0)
 		rc = nla_put(msg, MDBA_SET_ENTRY, sizeof(e), &e);
