@@ -29,6 +29,7 @@ OUT_KEY=$OUT_CPIO.key
 BUSYBOX=${TSN_LAB_BUSYBOX:-/bin/busybox}
 HOST_BINS=(bash ip tc jq ping realpath setsid ptp4l	# ptp4l: the demo's PTP stage
 	isochron)	# isochron: guest/latency.sh (make lab-latency)
+HOST_BINS+=(bridge)	# iproute2's bridge: test_bridge_vlan.sh
 TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/tools/udp6"	# udp6: test_forward_gates.sh, test_flood_sched.sh
 	"$KL_BUILD/tests/tools/lat6"	# lat6: test_flood_sched.sh
