@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <linux/if_bridge.h>
+#include <linux/rtnetlink.h>
+#include <sys/epoll.h>
 #include <linux/neighbour.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -26,6 +28,8 @@
 #include "tsn/log.h"
 
 #define DRIFT_POLL_NS (2ull * 1000000000ull)
+/* A burst of notifications (a flushed FDB) is one look, this long after the first. */
+#define DRIFT_SETTLE_NS (100ull * 1000000ull)
 
 enum op_kind { OP_CREATE, OP_DELETE, OP_SETTINGS, OP_UP, OP_MASTER, OP_VLAN, OP_FDB, OP_MDB };
 
@@ -59,6 +63,8 @@ struct owner {
 struct bridge {
 	struct nlio *nl;
 	struct ev_timer *timer;
+	struct nlio_mon *mon;		/* link, neighbour and MDB changes: look at once */
+	struct ev_io *mon_io;
 	struct owner own, next;		/* next: the owner once this transaction commits */
 	const struct tsn_config *plan_cfg;
 	struct step *plan;
@@ -103,6 +109,7 @@ static bool owner_had_port(const struct owner *o, const char *name)
 /* ---- life ---- */
 
 static void drift_tick(struct evloop *loop, void *arg);
+static void on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg);
 
 static uint64_t mono_ns(void)
 {
@@ -134,6 +141,14 @@ struct bridge *bridge_new(struct evloop *loop, char *err, size_t errlen)
 			bridge_free(b);
 			return NULL;
 		}
+		/* Without notifications the 2 s poll still sees drift: not fatal. */
+		static const unsigned groups[] = { RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_MDB };
+		b->mon = nlio_mon_open(groups, 3, why, sizeof(why));
+		if (b->mon)
+			b->mon_io = evloop_io_add(loop, nlio_mon_fd(b->mon), EPOLLIN, on_monitor, b);
+		if (!b->mon || !b->mon_io)
+			log_warn("bridge: no change notifications (%s); drift is seen by the 2 s poll",
+				 b->mon ? "cannot watch the socket" : why);
 	}
 	return b;
 }
@@ -142,6 +157,9 @@ void bridge_free(struct bridge *b)
 {
 	if (!b)
 		return;
+	if (b->mon_io)
+		evloop_io_del(b->mon_io);
+	nlio_mon_close(b->mon);
 	evloop_timer_free(b->timer);
 	nlio_close(b->nl);
 	free(b->plan);
@@ -888,6 +906,21 @@ int bridge_refresh(struct bridge *b)
 	b->drift = why[0] != '\0';
 	snprintf(b->drift_reason, sizeof(b->drift_reason), "%s", why);
 	return 0;
+}
+
+static void on_monitor(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct bridge *b = arg;
+	bool lost = false;
+	uint64_t soon = mono_ns() + DRIFT_SETTLE_NS;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	nlio_mon_drain(b->mon, NULL, NULL, &lost);
+	/* Only while a bridge is configured, and never later than already due. */
+	if (b->running && b->running->bridge.enabled && evloop_timer_when(b->timer) > soon)
+		evloop_timer_arm_at(b->timer, soon);
 }
 
 static void drift_tick(struct evloop *loop, void *arg)
