@@ -13,7 +13,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TSND=$IT_BUILD/tests/tsnd-fault
-STEPS=(daemon access metrics routes dataplane schedules ptp telemetry)
+STEPS=(daemon access metrics routes bridge dataplane schedules ptp telemetry)
 METRICS_PORT=9477
 
 # txn_config FILE A|B: two configurations that differ in every subsystem the
