@@ -39,6 +39,7 @@ struct bridge_fast {
 	struct bridge_bpf *skel;
 	int xdp_hook_fd, tc_hook_fd;
 	uint32_t used[2];		/* slots written per generation */
+	bool hooked;			/* the programs are in tsn_xdp's and tsn_tc_ingress's hooks */
 };
 
 static const char *const verdict_names[TSN_BR_VERDICTS] = {
@@ -63,8 +64,7 @@ const char *bridge_fast_verdict_name(unsigned verdict)
 struct bridge_fast *bridge_fast_new(int gen_fd, int xdp_hook_fd, int tc_hook_fd, char *err, size_t errlen)
 {
 	struct bridge_fast *bf = calloc(1, sizeof(*bf));
-	__u32 zero = 0;
-	int fd, rc;
+	int rc;
 
 	if (!bf) {
 		snprintf(err, errlen, "bridge fast path: out of memory");
@@ -89,32 +89,43 @@ struct bridge_fast *bridge_fast_new(int gen_fd, int xdp_hook_fd, int tc_hook_fd,
 		free(bf);
 		return NULL;
 	}
-	fd = bpf_program__fd(bf->skel->progs.tsn_br_xdp);
-	rc = bpf_map_update_elem(xdp_hook_fd, &zero, &fd, BPF_ANY);
-	if (rc == 0) {
-		fd = bpf_program__fd(bf->skel->progs.tsn_br_tc);
-		rc = bpf_map_update_elem(tc_hook_fd, &zero, &fd, BPF_ANY);
-	}
-	if (rc < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "bridge fast path: cannot hook it into tsn_xdp/tsn_tc_ingress: %s",
-			 strerror(-rc));
-		bridge_fast_free(bf, true);
-		return NULL;
-	}
 	return bf;
+}
+
+int bridge_fast_hook(struct bridge_fast *bf, bool on)
+{
+	__u32 zero = 0;
+	int fd, rc;
+
+	if (!bf)
+		return 0;
+	if (on == bf->hooked)
+		return 0;
+	if (!on) {
+		bpf_map_delete_elem(bf->xdp_hook_fd, &zero);
+		bpf_map_delete_elem(bf->tc_hook_fd, &zero);
+		bf->hooked = false;
+		return 0;
+	}
+	/* tc first: a frame XDP marks for tc always finds the tc half. */
+	fd = bpf_program__fd(bf->skel->progs.tsn_br_tc);
+	rc = bpf_map_update_elem(bf->tc_hook_fd, &zero, &fd, BPF_ANY);
+	if (rc == 0) {
+		fd = bpf_program__fd(bf->skel->progs.tsn_br_xdp);
+		rc = bpf_map_update_elem(bf->xdp_hook_fd, &zero, &fd, BPF_ANY);
+	}
+	if (rc < 0)
+		return -errno;
+	bf->hooked = true;
+	return 0;
 }
 
 void bridge_fast_free(struct bridge_fast *bf, bool unhook)
 {
-	__u32 zero = 0;
-
 	if (!bf)
 		return;
-	if (unhook) {
-		bpf_map_delete_elem(bf->xdp_hook_fd, &zero);
-		bpf_map_delete_elem(bf->tc_hook_fd, &zero);
-	}
+	if (unhook)
+		bridge_fast_hook(bf, false);
 	bridge_bpf__destroy(bf->skel);
 	free(bf);
 }
@@ -273,6 +284,14 @@ int bridge_fast_write(struct bridge_fast *bf, const struct tsn_config *cfg, cons
 	bridge_fast_clear(bf, gen);
 	if (!b->enabled)
 		return 0;
+	/* Hooked before the switch: until then the active generation has no
+	 * bridge tables, and every frame passes. */
+	rc = bridge_fast_hook(bf, true);
+	if (rc < 0) {
+		snprintf(err, errlen, "bridge fast path: cannot hook it into tsn_xdp/tsn_tc_ingress: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	rc = write_ports(bf, b, ports, n_ports, gen, err, errlen);
 	if (rc < 0)
 		return rc;

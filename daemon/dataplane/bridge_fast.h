@@ -26,10 +26,16 @@ struct bf_port {
 	int ifindex;
 };
 
-/* Open and load bpf/bridge.bpf.c with tsn_xdp's generation map (gen_fd), and
- * put its programs into tsn_xdp's and tsn_tc_ingress's hooks (prog arrays
- * xdp_hook_fd, tc_hook_fd).  NULL with a reason in err on failure. */
+/* Open and load bpf/bridge.bpf.c with tsn_xdp's generation map (gen_fd); its
+ * programs go into tsn_xdp's and tsn_tc_ingress's hooks (prog arrays
+ * xdp_hook_fd, tc_hook_fd) once a configuration has a bridge.  NULL with a
+ * reason in err on failure. */
 struct bridge_fast *bridge_fast_new(int gen_fd, int xdp_hook_fd, int tc_hook_fd, char *err, size_t errlen);
+/* Put the programs into the hooks, or take them out (a configuration without a
+ * bridge: frames not for a port's MAC then skip the bridge's lookups).
+ * bridge_fast_write hooks them; the caller unhooks after committing a
+ * configuration without a bridge.  0 or -errno. */
+int bridge_fast_hook(struct bridge_fast *bf, bool on);
 /* Free everything; with unhook, take the programs out of the hooks first
  * (frames then go to the kernel's bridge).  Without, the hooks keep the
  * programs and their tables alive (dataplane.keep-on-exit). */

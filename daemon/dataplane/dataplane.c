@@ -218,6 +218,8 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 			 "clears it");
 	bridge_fast_clear(dp->bf, old_gen);
 	bridge_fast_prune_counters(dp->bf, cfg);
+	if (!cfg->bridge.enabled)
+		bridge_fast_hook(dp->bf, false);
 	if (cls_prune_stream_stats(&dp->maps, cfg) < 0)
 		log_warn("dataplane: cannot delete the counters of removed streams");
 	if (dp_prune_ifindex_map(bpf_map__fd(dp->skel->maps.tsn_tx_ports), keep_attached_port, dp) < 0)

@@ -402,16 +402,44 @@ static void test_vlan_unaware(void)
 	CU_ASSERT_EQUAL(entry_packets(mac_uni, 0, NULL), 1);
 }
 
-/* A reload without the bridge section: every frame goes to the kernel. */
+/* A reload without the bridge section: the hooks are empty, tsn_br_xdp never
+ * runs, every frame goes to the kernel unchanged. */
+static uint64_t all_verdicts(void)
+{
+	uint64_t sum = 0;
+
+	for (unsigned v = 0; v < TSN_BR_VERDICTS; v++)
+		sum += verdict(v);
+	return sum;
+}
+
 static void test_removed(void)
 {
 	struct fb f;
+	struct xdp_result r;
+	uint64_t before;
+	__u32 zero = 0, id;
 
 	CU_ASSERT_EQUAL_FATAL(apply_bridge(NULL, (char[256]){ 0 }, 256), 0);
+	before = all_verdicts();
 	frame(&f, mac_uni, -1, 0, 0);
-	EXPECT_PASS(&f, TSN_BR_PASS_NOT_BRIDGED);
+	xdp_run(dataplane_xdp_fd(dp), if_1, f.b, f.len, &r);
+	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
+	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, f.b, f.len, "frame to the kernel"));
+	CU_ASSERT_EQUAL(all_verdicts(), before);
+	CU_ASSERT_NOT_EQUAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_br_hook"), &zero, &id), 0);
+	CU_ASSERT_NOT_EQUAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_br_tc_hook"), &zero, &id), 0);
 	CU_ASSERT_EQUAL(bridge_fast_counters(dataplane_bridge(dp), mac_uni, 0, &(uint64_t){ 0 },
 					     &(uint64_t){ 0 }), -ENOENT);
+	/* And back: the hooks are filled again. */
+	CU_ASSERT_EQUAL_FATAL(apply_bridge(bridge_aware, (char[256]){ 0 }, 256), 0);
+	CU_ASSERT_EQUAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_br_hook"), &zero, &id), 0);
+	{
+		struct fb want;
+
+		pushed(&f, &want, (2u << 13) | 10);
+		EXPECT_FWD(&f, &want);
+	}
 }
 
 /* A failed apply leaves the bridge's tables as they were (the injected failure
