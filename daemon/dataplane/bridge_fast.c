@@ -21,6 +21,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <json.h>
 
 #include "bpf/bridge.skel.h"
 #include "bridge_fast.h"
@@ -490,4 +491,17 @@ uint64_t bridge_fast_verdict(const struct bridge_fast *bf, unsigned verdict)
 		return 0;
 	percpu_sum_u64(bpf_map__fd(bf->skel->maps.tsn_br_verdicts), &k, &sum, sizeof(sum));
 	return sum;
+}
+
+json_object *bridge_fast_json(const struct bridge_fast *bf)
+{
+	json_object *o = json_object_new_object(), *v = json_object_new_object();
+
+	json_object_object_add(o, "loaded", json_object_new_boolean(bf != NULL));
+	json_object_object_add(o, "hooked", json_object_new_boolean(bf && bf->hooked));
+	for (unsigned i = 0; i < TSN_BR_VERDICTS; i++)
+		json_object_object_add(v, verdict_names[i],
+				       json_object_new_int64((int64_t)bridge_fast_verdict(bf, i)));
+	json_object_object_add(o, "verdicts", v);
+	return o;
 }

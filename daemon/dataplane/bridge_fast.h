@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json.h>
+
 #include "tsn/config.h"
 
 struct bridge_fast;
@@ -66,6 +68,10 @@ int bridge_fast_has(const struct bridge_fast *bf, const uint8_t mac[6], uint32_t
 uint64_t bridge_fast_verdict(const struct bridge_fast *bf, unsigned verdict);
 /* Names of enum tsn_br_verdict, for JSON and docs. */
 const char *bridge_fast_verdict_name(unsigned verdict);
+
+/* {"loaded":bool,"hooked":bool,"verdicts":{"xdp":N,"to_qdisc":N,"hairpin":N,...}}
+ * (every enum tsn_br_verdict by its name, summed over the CPUs); bf may be NULL. */
+json_object *bridge_fast_json(const struct bridge_fast *bf);
 
 /* For tests and benchmarks: a map of bpf/bridge.bpf.c by name, or -1. */
 int bridge_fast_map_fd(const struct bridge_fast *bf, const char *name);

@@ -638,6 +638,12 @@ static void test_veth_multicast(void)
 	frame(&bare, mac_mc, -1, 0, 0);
 	send_expect(&s, &f, (const struct fb *[5]){ NULL, NULL, &tag20, &bare, NULL }, __LINE__);
 	CU_ASSERT_EQUAL(verdict(TSN_BR_FWD_XDP), xdp0 + 3);
+	/* The same figures as JSON, for tsnctl. */
+	json_object *j = bridge_fast_json(dataplane_bridge(dp));
+
+	CU_ASSERT_TRUE(json_object_get_boolean(tu_jget(j, "hooked")));
+	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(tu_jget(j, "verdicts"), "xdp")), (int64_t)(xdp0 + 3));
+	json_object_put(j);
 	close_sockets(&s);
 }
 
