@@ -185,6 +185,7 @@ static int write_ports(struct bridge_fast *bf, const struct tsn_cfg_bridge *b, c
 {
 	int pfd = bpf_map__fd(bf->skel->maps.tsn_br_ports), vfd = bpf_map__fd(bf->skel->maps.tsn_br_vlans);
 	__u8 one = 1;
+	int rc;
 
 	for (size_t i = 0; i < b->n_ports; i++) {
 		const struct tsn_cfg_bridge_port *cp = &b->ports[i];
@@ -211,9 +212,10 @@ static int write_ports(struct bridge_fast *bf, const struct tsn_cfg_bridge *b, c
 		}
 		continue;
 fail:
+		rc = -errno;
 		snprintf(err, errlen, "bridge.ports[%zu] (%s): cannot write it to the XDP fast path: %s", i,
-			 cp->name, strerror(errno));
-		return -errno;
+			 cp->name, strerror(-rc));
+		return rc;
 	}
 	return 0;
 }

@@ -51,13 +51,15 @@ static const uint8_t mac_unknown[6] = { 0x02, 0, 0, 0, 0x77, 0x77 };
 static const uint8_t mac_stp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x00 };
 static const uint8_t mac_lldp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e };
 
-static const char *const cfg_ports =
+/* The ports, in XDP mode xdp_mode ("native" or "generic"). */
+static const char *xdp_mode = "native";
+static const char *const cfg_ports_fmt =
 	"ports:\n"
-	"  - { name: b1, xdp: native }\n"
-	"  - { name: b2, xdp: native }\n"
-	"  - { name: b3, xdp: native }\n"
+	"  - { name: b1, xdp: %1$s }\n"
+	"  - { name: b2, xdp: %1$s }\n"
+	"  - { name: b3, xdp: %1$s }\n"
 	"  - name: b4\n"
-	"    xdp: native\n"
+	"    xdp: %1$s\n"
 	"    schedule:\n"
 	"      num-tc: 2\n"
 	"      map: [0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]\n"
@@ -124,10 +126,12 @@ static int apply_bridge(void (*fill)(struct tsn_cfg_bridge *), char *err, size_t
 {
 	struct tsn_diags diags;
 	struct tsn_config *cfg;
+	char yaml[1024];
 	int rc;
 
+	snprintf(yaml, sizeof(yaml), cfg_ports_fmt, xdp_mode);
 	tsn_diags_init(&diags, "test.yaml");
-	cfg = tsn_config_parse(cfg_ports, strlen(cfg_ports), "test.yaml", &diags);
+	cfg = tsn_config_parse(yaml, strlen(yaml), "test.yaml", &diags);
 	if (!cfg) {
 		tsn_diags_print(&diags, stderr);
 		tsn_diags_free(&diags);
@@ -721,6 +725,16 @@ static void test_veth_kernel_bridge(void)
 	tu_sh("ip link del br0 2>/dev/null; true");
 }
 
+/* The same on ports in generic (skb) XDP mode: the broadcast clones skbs and
+ * runs the untag program on each. */
+static void test_generic(void)
+{
+	xdp_mode = "generic";
+	test_veth_multicast();
+	test_veth_gated();
+	xdp_mode = "native";
+}
+
 /* ---- suite ---- */
 
 /* A program that passes everything, for the peers: veth delivers frames sent
@@ -800,6 +814,7 @@ int main(void)
 	CU_add_test(s, "duplicate entry: error names it, tables stay", test_duplicate);
 	CU_add_test(s, "veth: multicast to 3 ports, tags per port, no hairpin", test_veth_multicast);
 	CU_add_test(s, "veth: gated class through each egress qdisc", test_veth_gated);
+	CU_add_test(s, "generic XDP: multicast and gated class on veth", test_generic);
 	CU_add_test(s, "failed apply: the bridge's tables stay", test_rollback);
 	CU_add_test(s, "VLAN-unaware bridge: frames unchanged; old generation gone", test_vlan_unaware);
 	CU_add_test(s, "veth: kernel bridge floods and learns, static entries by XDP", test_veth_kernel_bridge);
