@@ -220,6 +220,14 @@ fail:
 	return 0;
 }
 
+static bool has_port(const struct tsn_br_ent *e, __u32 ifindex)
+{
+	for (unsigned i = 0; i < e->n_ports; i++)
+		if (e->ifindex[i] == ifindex)
+			return true;
+	return false;
+}
+
 /* The entry as the fast path holds it; 0 if it does, 1 if it is left to the
  * kernel (an egress port the programs do not run on, or no member port). */
 static int build_entry(const struct tsn_cfg_bridge *b, const struct tsn_cfg_bridge_fdb *e,
@@ -240,6 +248,8 @@ static int build_entry(const struct tsn_cfg_bridge *b, const struct tsn_cfg_brid
 			return 1;
 		if (!mem)
 			continue;	/* the kernel's egress filter would not send it there */
+		if (has_port(out, (__u32)ifindex))
+			continue;	/* named twice: one copy, as the devmap holds it once */
 		if (mem == 2)
 			out->untagged |= (__u8)(1u << out->n_ports);
 		out->ifindex[out->n_ports++] = (__u32)ifindex;

@@ -486,6 +486,34 @@ static void test_duplicate(void)
 	EXPECT_FWD(&f, &want);
 }
 
+/* A port named twice in an entry is one egress port (the tc path would
+ * otherwise send it two copies). */
+static void bridge_twice(struct tsn_cfg_bridge *b)
+{
+	bridge_aware(b);
+	fdb_entry(0, mac_uni, 10, "b2", "b3", "b2", NULL);
+}
+
+static void test_port_twice(void)
+{
+	struct tsn_br_fdb_key k = { .vid = 10 };
+	struct tsn_gen g;
+	struct tsn_br_ent ent;
+	__u32 zero = 0, slot, idx;
+
+	CU_ASSERT_EQUAL_FATAL(apply_bridge(bridge_twice, (char[256]){ 0 }, 256), 0);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_gen"), &zero, &g), 0);
+	memcpy(k.mac, mac_uni, 6);
+	k.gen = (__u8)(g.active & 1);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(bridge_fast_map_fd(dataplane_bridge(dp), "tsn_br_fdb"), &k, &slot), 0);
+	idx = (g.active & 1) * TSN_BR_MAX_FDB + slot;
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(bridge_fast_map_fd(dataplane_bridge(dp), "tsn_br_ents"), &idx, &ent), 0);
+	CU_ASSERT_EQUAL(ent.n_ports, 2);
+	CU_ASSERT_EQUAL(ent.ifindex[0], (__u32)if_2);
+	CU_ASSERT_EQUAL(ent.ifindex[1], (__u32)if_3);
+	CU_ASSERT_EQUAL(ent.untagged, 0x1);	/* b2 untagged in VLAN 10, b3 tagged */
+}
+
 /* ---- real frames on veth ---- */
 
 static int packet_socket(const char *ifname)
@@ -812,6 +840,7 @@ int main(void)
 	CU_add_test(s, "gated class: metadata for tc, multicast all through tc", test_gated);
 	CU_add_test(s, "frames to the port's own MAC never reach the bridge", test_own_mac);
 	CU_add_test(s, "duplicate entry: error names it, tables stay", test_duplicate);
+	CU_add_test(s, "a port named twice in an entry is one egress port", test_port_twice);
 	CU_add_test(s, "veth: multicast to 3 ports, tags per port, no hairpin", test_veth_multicast);
 	CU_add_test(s, "veth: gated class through each egress qdisc", test_veth_gated);
 	CU_add_test(s, "generic XDP: multicast and gated class on veth", test_generic);
