@@ -51,8 +51,9 @@ static const uint8_t mac_unknown[6] = { 0x02, 0, 0, 0, 0x77, 0x77 };
 static const uint8_t mac_stp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x00 };
 static const uint8_t mac_lldp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x0e };
 
-/* The ports, in XDP mode xdp_mode ("native" or "generic"). */
+/* The ports, in XDP mode xdp_mode ("native" or "generic"), then extra_yaml. */
 static const char *xdp_mode = "native";
+static const char *extra_yaml = "";
 static const char *const cfg_ports_fmt =
 	"ports:\n"
 	"  - { name: b1, xdp: %1$s }\n"
@@ -126,10 +127,11 @@ static int apply_bridge(void (*fill)(struct tsn_cfg_bridge *), char *err, size_t
 {
 	struct tsn_diags diags;
 	struct tsn_config *cfg;
-	char yaml[1024];
+	char yaml[2048];
 	int rc;
 
 	snprintf(yaml, sizeof(yaml), cfg_ports_fmt, xdp_mode);
+	snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml), "%s", extra_yaml);
 	tsn_diags_init(&diags, "test.yaml");
 	cfg = tsn_config_parse(yaml, strlen(yaml), "test.yaml", &diags);
 	if (!cfg) {
@@ -350,6 +352,27 @@ static void test_gated(void)
 	CU_ASSERT_EQUAL(r.verdict, XDP_PASS);
 	CU_ASSERT_TRUE(bytes_equal(r.frame, r.frame_len, want.b, want.len, "gated multicast"));
 	CU_ASSERT_EQUAL(r.meta.flags & TSN_META_BRIDGE, TSN_META_BRIDGE);
+}
+
+/* A stream tsn_xdp identified keeps its priority (the PCP in the tag is the
+ * stream's, not the port map's). */
+static void test_stream_priority(void)
+{
+	struct fb f, want;
+
+	extra_yaml = "streams:\n"
+		     "  - { id: 9, identification: dst-mac-vlan, dst-mac: \"02:00:00:00:99:01\", vlan: 10,\n"
+		     "      priority: 6 }\n";
+	CU_ASSERT_EQUAL(apply_bridge(bridge_aware, (char[256]){ 0 }, 256), 0);
+	extra_yaml = "";
+	frame(&f, mac_uni, 0x8100, 0, 10);
+	retagged(&f, &want, (6u << 13) | 10);
+	EXPECT_FWD(&f, &want);
+	/* Not the stream (another VID): the port's map again. */
+	frame(&f, mac_mc, 0x8100, 0, 20);
+	retagged(&f, &want, (1u << 13) | 20);
+	EXPECT_FWD(&f, &want);
+	CU_ASSERT_EQUAL_FATAL(apply_bridge(bridge_aware, (char[256]){ 0 }, 256), 0);
 }
 
 /* Frames to b1's own MAC are the router's, never the bridge's. */
@@ -753,6 +776,32 @@ static void test_veth_kernel_bridge(void)
 	tu_sh("ip link del br0 2>/dev/null; true");
 }
 
+/* A reload moves a static entry to another port: the next frame follows, the
+ * entry's counters carry over. */
+static void bridge_moved(struct tsn_cfg_bridge *b)
+{
+	bridge_aware(b);
+	fdb_entry(0, mac_uni, 10, "b3", NULL, NULL, NULL);
+}
+
+static void test_veth_reload(void)
+{
+	struct sockets s;
+	struct fb f, tag;
+	uint64_t n0;
+
+	CU_ASSERT_EQUAL_FATAL(apply_bridge(bridge_aware, (char[256]){ 0 }, 256), 0);
+	CU_ASSERT_EQUAL_FATAL(open_sockets(&s), 0);
+	frame(&f, mac_uni, -1, 0, 0);
+	send_expect(&s, &f, (const struct fb *[5]){ NULL, NULL, &f, NULL, NULL }, __LINE__);
+	n0 = entry_packets(mac_uni, 10, NULL);
+	CU_ASSERT_EQUAL_FATAL(apply_bridge(bridge_moved, (char[256]){ 0 }, 256), 0);
+	pushed(&f, &tag, (2u << 13) | 10);		/* b3 is a tagged member of VLAN 10 */
+	send_expect(&s, &f, (const struct fb *[5]){ NULL, NULL, NULL, &tag, NULL }, __LINE__);
+	CU_ASSERT_EQUAL(entry_packets(mac_uni, 10, NULL), n0 + 1);
+	close_sockets(&s);
+}
+
 /* The same on ports in generic (skb) XDP mode: the broadcast clones skbs and
  * runs the untag program on each. */
 static void test_generic(void)
@@ -838,11 +887,13 @@ int main(void)
 	CU_add_test(s, "to the kernel: VID, miss, link-local, QinQ, malformed", test_to_kernel);
 	CU_add_test(s, "no hairpin: the entry's only port is the ingress", test_hairpin);
 	CU_add_test(s, "gated class: metadata for tc, multicast all through tc", test_gated);
+	CU_add_test(s, "a stream's priority wins over the port's PCP map", test_stream_priority);
 	CU_add_test(s, "frames to the port's own MAC never reach the bridge", test_own_mac);
 	CU_add_test(s, "duplicate entry: error names it, tables stay", test_duplicate);
 	CU_add_test(s, "a port named twice in an entry is one egress port", test_port_twice);
 	CU_add_test(s, "veth: multicast to 3 ports, tags per port, no hairpin", test_veth_multicast);
 	CU_add_test(s, "veth: gated class through each egress qdisc", test_veth_gated);
+	CU_add_test(s, "veth: a reload moves an entry; counters carry over", test_veth_reload);
 	CU_add_test(s, "generic XDP: multicast and gated class on veth", test_generic);
 	CU_add_test(s, "failed apply: the bridge's tables stay", test_rollback);
 	CU_add_test(s, "VLAN-unaware bridge: frames unchanged; old generation gone", test_vlan_unaware);
