@@ -234,7 +234,7 @@ test-lab: deps
 	tests/kernel-lab/run.sh $(TESTS)
 
 # Benchmarks: figures in docs/benchmarks.md.
-bench: bench-schedules bench-dataplane bench-telemetry bench-frer
+bench: bench-schedules bench-dataplane bench-telemetry bench-frer bench-bridge
 
 # The data plane on this host: classifier cost, forwarding rates (tests/bench/bench_dataplane.c).
 bench-dataplane: deps
@@ -255,6 +255,14 @@ bench-frer: deps
 	$(MAKE) all $(BUILD)/bench/bench_frer
 	@mkdir -p tests/out
 	$(BUILD)/bench/bench_frer --json tests/out/bench-frer.json | tee tests/out/bench-frer.log
+
+# The bridge's XDP fast path against the kernel's bridge, a static multicast entry
+# to 1 and 3 ports (tests/bench/bench_bridge.c, docs/dataplane.md).
+.PHONY: bench-bridge
+bench-bridge: deps
+	$(MAKE) all $(BUILD)/bench/bench_bridge
+	@mkdir -p tests/out
+	$(BUILD)/bench/bench_bridge --json tests/out/bench-bridge.json | tee tests/out/bench-bridge.log
 
 $(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
 	@mkdir -p $(dir $@)

@@ -38,6 +38,7 @@
 #include "tsn/bpf_shared.h"
 #include "tsn/bpf_meter.h"
 #include "tsn/bpf_telemetry.h"
+#include "tsn/bpf_bridge.h"
 
 #define AF_INET6 10		/* not in the UAPI headers this file may use */
 #define MAX_VLAN_TAGS 2
@@ -259,6 +260,21 @@ struct {
 	__type(key, struct tsn_fib_key);
 	__type(value, struct tsn_fib_val);
 } tsn_fib_cache SEC(".maps");
+
+/* The bridge's fast path (bpf/bridge.bpf.c), entry 0 of each: tsnd fills them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tsn_br_hook SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tsn_br_tc_hook SEC(".maps");
 
 /* ---- parsing ---- */
 
@@ -1292,6 +1308,15 @@ int tsn_xdp(struct xdp_md *ctx)
 				sc->drops++;
 		}
 	}
+	/* Not for this port's own MAC, and not routed: the bridge's static entries
+	 * may forward it (no program in the hook: the tail call falls through).
+	 * The frame is read afresh: helpers above may have moved it. */
+	if (verdict == XDP_PASS && in && fw.reason != TSN_FWD_TO_QDISC) {
+		__u8 *dst = (void *)(long)ctx->data;
+
+		if ((void *)(dst + ETH_HLEN) <= (void *)(long)ctx->data_end && !mac_equal(dst, in->mac))
+			bpf_tail_call(ctx, &tsn_br_hook, 0);
+	}
 	return verdict;
 }
 
@@ -1307,6 +1332,8 @@ int tsn_tc_ingress(struct __sk_buff *skb)
 
 	if ((void *)(m + 1) > data || m->magic != TSN_META_MAGIC)
 		return TC_ACT_OK;
+	if (m->flags & TSN_META_BRIDGE)
+		bpf_tail_call(skb, &tsn_br_tc_hook, 0);
 	skb->priority = m->priority;
 	if (m->flags & TSN_META_TO_QDISC) {
 		/* Egress, flags 0: dev_queue_xmit, so the frame meets the qdisc. */

@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bridge_fast.h"
 #include "dataplane_priv.h"
 #include "pins.h"
 #include "tsn/log.h"
@@ -78,6 +79,27 @@ static int test_fault(const struct dataplane *dp, const char *step, char *err, s
 		return 0;
 	snprintf(err, errlen, "injected failure after step %s (test)", step);
 	return -EIO;
+}
+
+/* The bridge's fast path tables for generation gen, over the attached ports. */
+static int bridge_write(struct dataplane *dp, const struct tsn_config *cfg, const struct dp_port *ports,
+			size_t n, uint32_t gen, char *err, size_t errlen)
+{
+	struct bf_port *bp;
+	int rc;
+
+	if (!dp->bf)
+		return 0;
+	bp = calloc(n ? n : 1, sizeof(*bp));
+	if (!bp) {
+		snprintf(err, errlen, "dataplane: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		bp[i] = (struct bf_port){ .name = ports[i].name, .ifindex = ports[i].ifindex };
+	rc = bridge_fast_write(dp->bf, cfg, bp, n, dp->maps.ports, gen, err, errlen);
+	free(bp);
+	return rc;
 }
 
 int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *err, size_t errlen)
@@ -143,6 +165,8 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		rc = cls_write(&dp->maps, cfg, cports, n_next, n_vlans ? TSN_RULES_VLANS : 0, new_gen,
 			       err, errlen);
 	if (rc == 0)
+		rc = bridge_write(dp, cfg, next, n_next, new_gen, err, errlen);
+	if (rc == 0)
 		rc = test_fault(dp, "tables", err, errlen);
 	if (rc == 0) {
 		rc = dp_add_devmap(dp, next, n_next, &added, &n_added);
@@ -167,6 +191,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		dp_vlans_undo(dp, &vlan_undo);
 		dp_journal_finish(dp, &j, true);
 		cls_clear(&dp->maps, new_gen);
+		bridge_fast_clear(dp->bf, new_gen);
 		if (moved_pins)
 			unpin_all(dp, want_dir);
 		/* New ports whose clsact qdisc came and went leave nothing behind. */
@@ -191,6 +216,10 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	if (cls_clear(&dp->maps, old_gen) < 0)
 		log_warn("dataplane: cannot clear the old table generation; the next update "
 			 "clears it");
+	bridge_fast_clear(dp->bf, old_gen);
+	bridge_fast_prune_counters(dp->bf, cfg);
+	if (!cfg->bridge.enabled)
+		bridge_fast_hook(dp->bf, false);
 	if (cls_prune_stream_stats(&dp->maps, cfg) < 0)
 		log_warn("dataplane: cannot delete the counters of removed streams");
 	if (dp_prune_ifindex_map(bpf_map__fd(dp->skel->maps.tsn_tx_ports), keep_attached_port, dp) < 0)
@@ -295,6 +324,16 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		}
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", dir);
 	}
+	/* The bridge's fast path is optional: without it the kernel's bridge
+	 * forwards every frame. */
+	{
+		char berr[256];
+
+		dp->bf = bridge_fast_new(dp->maps.gen, bpf_map__fd(dp->skel->maps.tsn_br_hook),
+					 bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), berr, sizeof(berr));
+		if (!dp->bf)
+			log_warn("dataplane: %s; the kernel's bridge forwards every frame", berr);
+	}
 	/* An inactive generation left by a predecessor (pinned maps) is stale, and
 	 * so is its FIB cache: nobody watched the kernel in between. */
 	cls_clear(&dp->maps, cls_active(&dp->maps) ^ 1);
@@ -342,10 +381,17 @@ void dataplane_destroy(struct dataplane *dp, bool keep_attached)
 			   dp->pin_dir);
 	if (!keep_attached)
 		unpin_all(dp, dp->pin_dir);
+	/* Kept attached: the hooks keep the bridge's program and tables alive. */
+	bridge_fast_free(dp->bf, !keep_attached);
 	dataplane_bpf__destroy(dp->skel);
 	free(dp->test_vlans);
 	free(dp->ports);
 	free(dp);
+}
+
+struct bridge_fast *dataplane_bridge(const struct dataplane *dp)
+{
+	return dp ? dp->bf : NULL;
 }
 
 /* ---- for tests ---- */

@@ -59,6 +59,10 @@ bool dataplane_fib_cache_on(const struct dataplane *dp);
 /* Names of enum tsn_fwd_reason, for JSON and docs. */
 const char *dataplane_fwd_reason_name(unsigned reason);
 
+/* The bridge's XDP fast path (bridge_fast.h: bridge_fast_counters for `tsnctl
+ * fdb show`), or NULL if its program could not be loaded. */
+struct bridge_fast *dataplane_bridge(const struct dataplane *dp);
+
 /* For tests and benchmarks: the programs' and maps' file descriptors. */
 int dataplane_xdp_fd(const struct dataplane *dp);
 int dataplane_tc_fd(const struct dataplane *dp);

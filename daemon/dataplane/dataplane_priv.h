@@ -51,6 +51,7 @@ struct prog {
 };
 
 struct vlan_entry;
+struct bridge_fast;
 
 struct dataplane {
 	struct dataplane_bpf *skel;
@@ -62,6 +63,7 @@ struct dataplane {
 	bool fib_watched;		/* someone bumps the FIB cache's generation */
 	bool fib_cache;			/* the configuration wants the cache */
 	bool fib_on;			/* what tsn_fib_ctl says now */
+	struct bridge_fast *bf;		/* the bridge's fast path (bridge_fast.c), NULL if not loaded */
 	/* for tests (dataplane_test_*) */
 	char test_fail_after[16];	/* dataplane_apply fails after this step */
 	struct vlan_entry *test_vlans;	/* added to what the kernel's link list says */
