@@ -92,6 +92,8 @@ static const struct ym_rule rules[] = {
 	{ "stream-gates[].entries[].interval", "time-interval-value", YM_U32, .ieee = QCI " time-interval-value" },
 	{ "stream-gates[].entries[].priority", "ipv-value", .ieee = QCI " ipv-value" },
 	{ "routes", .keys = "prefix metric" },
+	{ "frer", .keys = "stream" },
+	{ "frer[].paths", "path", YM_INDEXED, "index" },
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
