@@ -84,6 +84,7 @@ struct tsnd {
 	struct schedules *sched;	/* taprio gate schedules (schedule.c) */
 	struct telemetry *tele;		/* residence time, gate conformance (telemetry.c) */
 	struct metrics_http *metrics;	/* the Prometheus listener (metrics_http.c) */
+	struct frer_plane *frer;	/* FRER, 802.1CB (frer_conf.c); NULL until a frer entry */
 
 	char config_path[TSN_PATH_MAX];	/* absolute: tsnd chdirs to / when daemonized */
 	struct tsn_config *cfg;		/* the running configuration */
