@@ -49,6 +49,9 @@ int render_route_show(const struct output *o, json_object *data);
 int render_latency_show(const struct output *o, json_object *data);
 int render_latency_reset(const struct output *o, json_object *data);
 
+/* ---- render_frer.c ---- */
+int render_frer_show(const struct output *o, json_object *data);
+
 /* ---- render_util.c: reading the daemon's JSON ---- */
 
 /* obj[key], or NULL if obj is not an object, key is absent or its value is null. */

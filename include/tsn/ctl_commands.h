@@ -49,7 +49,9 @@
 	X(LATENCY_SHOW,   latency_show,   "latency.show",   TSN_CTL_READ,  ARGS_LATENCY, \
 	  "residence time: min, mean, max, p50, p99, p99.9")                                     \
 	X(LATENCY_RESET,  latency_reset,  "latency.reset",  TSN_CTL_ADMIN, ARGS_NONE,   \
-	  "zero the residence-time histograms and conformance counters")
+	  "zero the residence-time histograms and conformance counters")                         \
+	X(FRER_SHOW,      frer_show,      "frer.show",      TSN_CTL_READ,  ARGS_ID,     \
+	  "FRER (802.1CB): roles, sequence numbers, 802.1CB counters per stream and port")
 
 enum tsn_ctl_cmd {
 #define TSN_CTL_CMD_ENUM(id, fn, name, access, args, summary) TSN_CMD_##id,
