@@ -93,10 +93,11 @@ SW4_FRER='  - stream: ctl
     paths: [ { port: s4out } ]'
 
 # start_sw NAME CONFIG [BIN [ENV...]]: tsnd in namespace NAME; its log is IT_DIR/NAME.log.
+# SW_PID: its pid (stopped when the test ends).
 start_sw() {
-	local name=$1 config=$2 bin=${3:-$TSND} pid
+	local name=$1 config=$2 bin=${3:-$TSND}
 	shift 3 || shift $#
-	lab_spawn pid "$name" env "$@" "$bin" -f --stderr -c "$config" >>"$IT_DIR/$name.log" 2>&1
+	lab_spawn SW_PID "$name" env "$@" "$bin" -f --stderr -c "$config" >>"$IT_DIR/$name.log" 2>&1
 	lab_wait_until 10 lab_exec "$name" "$TSNCTL" -s "$IT_DIR/$name/tsnd.sock" status ||
 		it_fail "tsnd in $name did not start: $(it_tail "$IT_DIR/$name.log")"
 }
@@ -205,7 +206,5 @@ test_fault() {
 	expect_match "$(lab_exec sw4 tc filter show dev s4b ingress)" "frer_tc" "frer_tc still on s4b"
 }
 
-for tool in "$PROBE"; do
-	[[ -x $tool ]] || { echo "FAIL setup: missing $tool (make tests-build)"; exit 1; }
-done
+[[ -x $PROBE ]] || { echo "FAIL setup: missing $PROBE (make tests-build)"; exit 1; }
 it_main redundant bad_reload fault
