@@ -39,6 +39,7 @@
 #include "tsn/bpf_meter.h"
 #include "tsn/bpf_telemetry.h"
 #include "tsn/bpf_bridge.h"
+#include "tsn/bpf_frer.h"
 
 #define AF_INET6 10		/* not in the UAPI headers this file may use */
 #define MAX_VLAN_TAGS 2
@@ -261,6 +262,15 @@ struct {
 	__type(value, struct tsn_fib_val);
 } tsn_fib_cache SEC(".maps");
 
+/* FRER (docs/frer.md): slot 0 holds frer_xdp (bpf/frer.bpf.c) while tsnd runs a
+ * `frer:` section; empty, the tail call falls through. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tsn_frer_prog SEC(".maps");
+
 /* The bridge's fast path (bpf/bridge.bpf.c), entry 0 of each: tsnd fills them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -322,7 +332,7 @@ struct frame {
 	__u8 ports_ok;		/* sport/dport valid */
 	__u8 l4_short;		/* UDP/TCP that ends before its ports */
 	__u8 len_ok;		/* payload length matches the frame */
-	__u8 pad;
+	__u8 rtag;		/* an 802.1CB R-TAG follows the tags */
 	__be16 sport;
 	__be16 dport;
 };
@@ -434,6 +444,18 @@ static __always_inline void parse(struct frame *f)
 		proto = tag->encap_proto;
 		f->n_tags++;
 	}
+	/* An R-TAG (reserved, sequence number, EtherType) behind the tags: what it
+	 * carries is classified, so every identification kind works at recovery. */
+	if (proto == bpf_htons(TSN_FRER_ETH_P_RTAG)) {
+		__be16 *rt = cursor_take(&c, TSN_FRER_RTAG_LEN);
+
+		if (!rt) {
+			f->kind = TSN_KIND_MALFORMED;
+			return;
+		}
+		f->rtag = 1;
+		proto = rt[2];
+	}
 	f->proto = proto;
 
 	/* A third tag is left unparsed: the frame counts as tagged "other". */
@@ -476,6 +498,7 @@ struct cls {
 	__u8 priority;
 	__u8 tc;
 	__u8 marked;		/* the priority came from the frame's own PCP or DSCP */
+	__u8 frer;		/* the stream has FRER functions (TSN_STRM_FRER) */
 };
 
 static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, __u32 gen,
@@ -553,6 +576,7 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 		out->stream_id = sv->stream_id;
 		out->filter_id = sv->filter_id;
 		out->priority = sv->priority & 7;
+		out->frer = sv->flags & TSN_STRM_FRER;
 		return;
 	}
 	if ((r->flags & TSN_RULES_ETHERTYPE) &&
@@ -1263,7 +1287,8 @@ int tsn_xdp(struct xdp_md *ctx)
 		}
 	}
 
-	if (verdict == XDP_PASS && r)
+	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on. */
+	if (verdict == XDP_PASS && r && !c.frer && !f.rtag)
 		route(ctx, &f, &c, in, gen, r, &fw, &fib);
 
 	if (fw.reason == TSN_FWD_TO_QDISC || fw.reason == TSN_FWD_REDIRECT) {
@@ -1308,6 +1333,10 @@ int tsn_xdp(struct xdp_md *ctx)
 				sc->drops++;
 		}
 	}
+	/* FRER last, after the counting: its own counters say why it drops.
+	 * With no FRER program loaded the tail call falls through to the bridge. */
+	if (verdict == XDP_PASS && (c.frer || f.rtag))
+		bpf_tail_call(ctx, &tsn_frer_prog, 0);
 	/* Not for this port's own MAC, and not routed: the bridge's static entries
 	 * may forward it (no program in the hook: the tail call falls through).
 	 * The frame is read afresh: helpers above may have moved it. */

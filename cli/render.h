@@ -52,6 +52,8 @@ int render_latency_reset(const struct output *o, json_object *data);
 /* ---- render_bridge.c ---- */
 int render_bridge_show(const struct output *o, json_object *data);
 int render_fdb_show(const struct output *o, json_object *data);
+/* ---- render_frer.c ---- */
+int render_frer_show(const struct output *o, json_object *data);
 
 /* ---- render_util.c: reading the daemon's JSON ---- */
 

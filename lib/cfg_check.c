@@ -442,6 +442,7 @@ void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg)
 	if (cfg->ptp.profile == TSN_PTP_GPTP && !cfg_given(chk, &cfg->ptp.priority2))
 		cfg->ptp.priority2 = 248;
 	cfg_check_stream_identification(chk, cfg);
+	cfg_check_frer_config(chk, cfg);
 }
 
 /* ---- bridge (802.1Q bridging, docs/bridge.md) ----

@@ -28,6 +28,8 @@ const char *const tsn_stream_ident_names[] = { "dst-mac-vlan", "src-mac-vlan", "
 static const char *const color_modes[] = { "blind", "aware", NULL };
 static const char *const exceed_actions[] = { "drop", "demote", NULL };
 static const char *const gate_states[] = { "closed", "open", NULL };
+static const char *const frer_roles[] = { "generator", "recovery", "recovery-generator", NULL };
+static const char *const frer_algorithms[] = { "vector", "match", NULL };
 /* The exported tables follow the C enums of config.h, value for value. */
 _Static_assert(sizeof(tsn_xdp_mode_names) / sizeof(tsn_xdp_mode_names[0]) == TSN_XDP_GENERIC + 2, "xdp modes");
 _Static_assert(sizeof(tsn_clock_names) / sizeof(tsn_clock_names[0]) == TSN_CLOCK_BOOTTIME + 2, "clocks");
@@ -469,6 +471,58 @@ static const struct cfg_field bridge_fields[] = {
 };
 #undef S
 static TABLE(bridge_table, "bridge", bridge_fields, cfg_check_bridge);
+/* ---- frer (802.1CB, docs/frer.md) ---- */
+#define S struct tsn_cfg_frer_path
+static const struct cfg_field frer_path_fields[] = {
+	{ .key = "port", .type = CFG_STRING, .offset = offsetof(S, port), .size = IFNAMSIZ, .str = STR_IFNAME,
+	  .flags = CFG_F_REQUIRED, .doc = "egress port of this copy (a configured port)" },
+	{ .key = "vlan", .type = CFG_UINT, .offset = offsetof(S, vlan), .present = offsetof(S, has_vlan), .min = 1,
+	  .max = 4094, .flags = CFG_F_OPTIONAL, .doc = "VLAN of this copy (absent: the frame's own)" },
+};
+#undef S
+static TABLE(frer_path_table, "frer path", frer_path_fields, NULL);
+static const struct cfg_field frer_path_elem = { .type = CFG_OBJECT, .sub = &frer_path_table };
+
+#define S struct tsn_cfg_frer_latent
+static const struct cfg_field frer_latent_fields[] = {
+	{ .key = "paths", .type = CFG_UINT, .offset = offsetof(S, paths), .min = 2, .max = 8, .def = "2",
+	  .doc = "paths that should deliver each frame (frerSeqRcvyLatentErrorPaths)" },
+	{ .key = "difference", .type = CFG_UINT, .offset = offsetof(S, difference), .max = UINT32_MAX, .def = "0",
+	  .doc = "missing duplicates tolerated per period (frerSeqRcvyLatentErrorDifference)" },
+	{ .key = "period", .type = CFG_DURATION, .offset = offsetof(S, period_ns), .min = 1000000ull,
+	  .max = 3600000000000ull, .def = "2s", .doc = "test interval (frerSeqRcvyLatentErrorPeriod)" },
+	{ .key = "reset-period", .type = CFG_DURATION, .offset = offsetof(S, reset_period_ns), .min = 1000000ull,
+	  .max = 3600000000000ull, .def = "30s", .doc = "base taken anew (frerSeqRcvyLatentResetPeriod)" },
+};
+#undef S
+static TABLE(frer_latent_table, "frer latent-error", frer_latent_fields, NULL);
+
+#define S struct tsn_cfg_frer
+static const struct cfg_field frer_fields[] = {
+	{ .key = "stream", .type = CFG_STRING, .offset = offsetof(S, stream), .size = TSN_NAME_MAX, .str = STR_NAME,
+	  .flags = CFG_F_REQUIRED, .doc = "a stream of `streams`, by name or id; one entry per stream" },
+	{ .key = "role", .type = CFG_ENUM, .offset = offsetof(S, role), .names = frer_roles, .flags = CFG_F_REQUIRED,
+	  .doc = "generator: number and tag; recovery: eliminate and untag; recovery-generator: both" },
+	{ .key = "paths", .type = CFG_LIST, .offset = offsetof(S, paths), .count = offsetof(S, n_paths),
+	  .size = sizeof(struct tsn_cfg_frer_path), .max = TSN_FRER_CFG_MAX_PATHS, .elem = &frer_path_elem,
+	  .doc = "stream splitting: one copy per path, through the port's qdisc ([]: forwarded as usual)" },
+	{ .key = "algorithm", .type = CFG_ENUM, .offset = offsetof(S, algorithm), .names = frer_algorithms,
+	  .def = "vector", .doc = "recovery: VectorRecoveryAlgorithm or MatchRecoveryAlgorithm" },
+	{ .key = "history", .type = CFG_UINT, .offset = offsetof(S, history), .min = 2, .max = 64, .def = "32",
+	  .doc = "recovery, vector: frerSeqRcvyHistoryLength" },
+	{ .key = "reset-timeout", .type = CFG_DURATION, .offset = offsetof(S, reset_timeout_ns),
+	  .max = 3600000000000ull, .def = "1s", .doc = "recovery: reset after this long without a passed frame (0: never)" },
+	{ .key = "individual-recovery", .type = CFG_BOOL, .offset = offsetof(S, individual_recovery),
+	  .def = "false", .doc = "recovery: a recovery function per ingress port first" },
+	{ .key = "take-no-sequence", .type = CFG_BOOL, .offset = offsetof(S, take_no_sequence), .def = "false",
+	  .doc = "recovery: pass frames without R-TAG (frerSeqRcvyTakeNoSequence)" },
+	{ .key = "latent-error", .type = CFG_OBJECT, .offset = offsetof(S, latent_error),
+	  .present = offsetof(S, has_latent_error), .flags = CFG_F_OPTIONAL, .sub = &frer_latent_table,
+	  .doc = "recovery: latent error detection" },
+};
+#undef S
+static TABLE(frer_table, "frer", frer_fields, cfg_check_frer);
+static const struct cfg_field frer_elem = { .type = CFG_OBJECT, .sub = &frer_table };
 
 /* ---- dataplane, telemetry ---- */
 #define S struct tsn_cfg_dataplane
@@ -518,6 +572,8 @@ static const struct cfg_field root_fields[] = {
 	LIST("routes", routes, n_routes, struct tsn_cfg_route, route_elem, 65536, "IPv6 routes"),
 	{ .key = "bridge", .type = CFG_OBJECT, .offset = offsetof(S, bridge), .present = offsetof(S, bridge.enabled),
 	  .flags = CFG_F_OPTIONAL, .sub = &bridge_table, .doc = "802.1Q bridging on the kernel's bridge (docs/bridge.md)" },
+	LIST("frer", frer, n_frer, struct tsn_cfg_frer, frer_elem, 65536,
+	     "802.1CB frame replication and elimination per stream"),
 	SECTION("dataplane", dataplane, dataplane_table, "eBPF/XDP data plane"),
 	SECTION("telemetry", telemetry, telemetry_table, "measurement"),
 };

@@ -90,10 +90,13 @@ void cfg_check_telemetry(struct cfg_checker *chk, void *obj);
 void cfg_check_bridge_port(struct cfg_checker *chk, void *obj);
 void cfg_check_bridge_fdb(struct cfg_checker *chk, void *obj);
 void cfg_check_bridge(struct cfg_checker *chk, void *obj);
+void cfg_check_frer(struct cfg_checker *chk, void *obj);
 /* Cross-object rules over the whole config (cfg_check.c). */
 void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg);
 /* Streams that identify the same frames; too many ipv6 shapes (stream_id.c). */
 void cfg_check_stream_identification(struct cfg_checker *chk, struct tsn_config *cfg);
+/* The frer section against streams and ports (cfg_check_frer.c). */
+void cfg_check_frer_config(struct cfg_checker *chk, struct tsn_config *cfg);
 
 /* ---- used by check functions (implemented in config.c) ---- */
 /* Report at the place where `field` (an address inside the config) was written, or,

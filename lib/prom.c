@@ -22,7 +22,7 @@
 
 const char *const tsn_prom_commands[] = {
 	"status", "port.show", "class.stats", "stream.show", "filter.show", "ptp.status",
-	"schedule.show", "latency.show", "bridge.show", NULL,
+	"schedule.show", "latency.show", "bridge.show", "frer.show", NULL,
 };
 
 /* ---- the families ---- */
@@ -54,17 +54,40 @@ enum fam {
 	F_SCHED_RECOVERIES,
 	/* bridge.show */
 	F_BRIDGE_PRESENT, F_BRIDGE_PORTS, F_BRIDGE_FDB, F_BRIDGE_DRIFT, F_BRIDGE_DRIFT_EVENTS,
+	/* frer.show (802.1CB): per stream, then per port */
+	F_FRER_PASSED, F_FRER_DISCARDED, F_FRER_OUT_OF_ORDER, F_FRER_ROGUE, F_FRER_LOST, F_FRER_TAGLESS,
+	F_FRER_RESETS, F_FRER_LATENT_ERRORS, F_FRER_GENERATED, F_FRER_REPLICATED,
+	F_FRER_PORT_PASSED, F_FRER_PORT_DISCARDED, F_FRER_PORT_OUT_OF_ORDER, F_FRER_PORT_ROGUE, F_FRER_PORT_LOST,
+	F_FRER_PORT_TAGLESS, F_FRER_PORT_RESETS, F_FRER_PORT_LATENT_ERRORS, F_FRER_PORT_GENERATED,
+	F_FRER_PORT_REPLICATED, F_FRER_LATENT_EVENTS,
 	F_COUNT
 };
 
 #define C TSN_PROM_COUNTER
 #define G TSN_PROM_GAUGE
 #define H TSN_PROM_HISTOGRAM
+/* 802.1CB's frerCpsSeqRcvy... counters, per stream and per port (docs/frer.md). */
+#define FRER_FAMS(F, P, key, text) \
+	[F] = { "tsnd_frer_" key "_total", C, text " (per stream, 802.1CB)" }, \
+	[P] = { "tsnd_frer_port_" key "_total", C, text " (per port, 802.1CB)" }
 static const struct {
 	const char *name;
 	enum tsn_prom_type type;
 	const char *help;
 } fams[F_COUNT] = {
+	FRER_FAMS(F_FRER_PASSED, F_FRER_PORT_PASSED, "passed_packets", "Frames the sequence recovery passed"),
+	FRER_FAMS(F_FRER_DISCARDED, F_FRER_PORT_DISCARDED, "discarded_packets", "Duplicates eliminated"),
+	FRER_FAMS(F_FRER_OUT_OF_ORDER, F_FRER_PORT_OUT_OF_ORDER, "out_of_order_packets",
+		  "Frames passed out of sequence order"),
+	FRER_FAMS(F_FRER_ROGUE, F_FRER_PORT_ROGUE, "rogue_packets", "Frames dropped outside the history"),
+	FRER_FAMS(F_FRER_LOST, F_FRER_PORT_LOST, "lost_packets", "Sequence numbers that never arrived"),
+	FRER_FAMS(F_FRER_TAGLESS, F_FRER_PORT_TAGLESS, "tagless_packets", "Frames without an R-TAG at recovery"),
+	FRER_FAMS(F_FRER_RESETS, F_FRER_PORT_RESETS, "resets", "Sequence recovery resets (reset timeout)"),
+	FRER_FAMS(F_FRER_LATENT_ERRORS, F_FRER_PORT_LATENT_ERRORS, "latent_errors", "Latent errors detected"),
+	FRER_FAMS(F_FRER_GENERATED, F_FRER_PORT_GENERATED, "generated_packets", "Frames given a sequence number"),
+	FRER_FAMS(F_FRER_REPLICATED, F_FRER_PORT_REPLICATED, "replicated_packets", "Copies sent by stream splitting"),
+	[F_FRER_LATENT_EVENTS] = { "tsnd_frer_latent_error_events_total", C,
+				   "Latent-error events tsnd read from the data plane (and logged)" },
 	[F_BUILD_INFO] = { "tsnd_build_info", G, "tsnd's version in the label; always 1" },
 	[F_UPTIME] = { "tsnd_uptime_seconds", G, "Seconds since tsnd started" },
 	[F_GENERATION] = { "tsnd_config_generation", G,
@@ -759,6 +782,50 @@ static void add_latency(struct tsn_prom *p, json_object *data)
 	num(p, F_RES_UNMATCHED, NULL, jget(totals, "unmatched"));
 }
 
+/* ---- frer.show (802.1CB) ---- */
+
+static void add_frer(struct tsn_prom *p, json_object *data)
+{
+	static const struct {
+		enum fam stream, port;
+		const char *key;
+	} counters[] = {
+		{ F_FRER_PASSED, F_FRER_PORT_PASSED, "passed_packets" },
+		{ F_FRER_DISCARDED, F_FRER_PORT_DISCARDED, "discarded_packets" },
+		{ F_FRER_OUT_OF_ORDER, F_FRER_PORT_OUT_OF_ORDER, "out_of_order_packets" },
+		{ F_FRER_ROGUE, F_FRER_PORT_ROGUE, "rogue_packets" },
+		{ F_FRER_LOST, F_FRER_PORT_LOST, "lost_packets" },
+		{ F_FRER_TAGLESS, F_FRER_PORT_TAGLESS, "tagless_packets" },
+		{ F_FRER_RESETS, F_FRER_PORT_RESETS, "resets" },
+		{ F_FRER_LATENT_ERRORS, F_FRER_PORT_LATENT_ERRORS, "latent_errors" },
+		{ F_FRER_GENERATED, F_FRER_PORT_GENERATED, "generated_packets" },
+		{ F_FRER_REPLICATED, F_FRER_PORT_REPLICATED, "replicated_packets" },
+	};
+	json_object *streams = jget(data, "streams"), *ports = jget(data, "ports");
+	char buf[24];
+
+	if (jget(data, "enabled") && json_object_get_boolean(jget(data, "enabled")))
+		num(p, F_FRER_LATENT_EVENTS, NULL, jget(data, "latent_error_events"));
+	for (size_t i = 0; i < arr_len(streams); i++) {
+		json_object *s = arr_at(streams, i), *c = jget(s, "counters");
+		struct lbl l = { "", 0 };
+		if (!int_text(jget(s, "stream_id"), buf, sizeof(buf)))
+			continue;
+		lbl_add(lbl_add(&l, "stream", buf), "name", jstr(s, "name"));
+		for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++)
+			num(p, counters[k].stream, &l, jget(c, counters[k].key));
+	}
+	for (size_t i = 0; i < arr_len(ports); i++) {
+		json_object *pt = arr_at(ports, i), *c = jget(pt, "counters");
+		struct lbl l = { "", 0 };
+		if (!jstr(pt, "port"))
+			continue;
+		lbl_add(&l, "port", jstr(pt, "port"));
+		for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++)
+			num(p, counters[k].port, &l, jget(c, counters[k].key));
+	}
+}
+
 /* ---- assembly ---- */
 
 /* ---- bridge.show ---- */
@@ -798,6 +865,7 @@ static const struct {
 	{ "stream.show", add_streams },	   { "filter.show", add_filters },    { "ptp.status", add_ptp },
 	{ "schedule.show", add_schedules }, { "latency.show", add_latency },
 	{ "bridge.show", add_bridge },
+	{ "frer.show", add_frer },
 };
 
 struct tsn_prom *tsn_prom_build(json_object *answers)

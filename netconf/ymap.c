@@ -96,6 +96,8 @@ static const struct ym_rule rules[] = {
 	{ "bridge.ports[].pcp-map", "pcp-map", YM_POSLIST, "pcp", "priority" },
 	{ "bridge.ports[].vlans", .keys = "vid" },
 	{ "bridge.fdb", .keys = "mac vid" },
+	{ "frer", .keys = "stream" },
+	{ "frer[].paths", "path", YM_INDEXED, "index" },
 };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

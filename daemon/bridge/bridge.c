@@ -23,6 +23,7 @@
 
 #include "bridge.h"
 #include "bridge_nl.h"
+#include "bridge_fast.h"
 #include "evloop.h"
 #include "nlio.h"
 #include "tsn/log.h"
@@ -1010,21 +1011,12 @@ json_object *bridge_show_json(struct bridge *b)
 	return o;
 }
 
-int bridge_fast_counters(const uint8_t mac[6], uint16_t vid, struct bridge_fast_counters *out)
-{
-	/* No XDP bridge path yet (bpf/bridge.bpf.c): its loader fills this in. */
-	(void)mac;
-	(void)vid;
-	memset(out, 0, sizeof(*out));
-	return -ENOTSUP;
-}
-
-static json_object *entry_json(const uint8_t mac[6], uint16_t vid, int ifindex, const char *kind, bool configured,
-			       int64_t age_s)
+static json_object *entry_json(const struct bridge_fast *fast, const uint8_t mac[6], uint16_t vid, int ifindex,
+			       const char *kind, bool configured, int64_t age_s)
 {
 	json_object *e = json_object_new_object();
 	char m[18], port[IF_NAMESIZE] = "";
-	struct bridge_fast_counters fc;
+	uint64_t packets, bytes;
 
 	mac_str(mac, m);
 	if (!if_indextoname((unsigned)ifindex, port))
@@ -1035,10 +1027,10 @@ static json_object *entry_json(const uint8_t mac[6], uint16_t vid, int ifindex, 
 	json_object_object_add(e, "kind", jstr(kind));
 	json_object_object_add(e, "configured", json_object_new_boolean(configured));
 	json_object_object_add(e, "age_s", age_s >= 0 ? json_object_new_int64(age_s) : NULL);
-	if (configured && bridge_fast_counters(mac, vid, &fc) == 0) {
+	if (configured && fast && bridge_fast_counters(fast, mac, vid, &packets, &bytes) == 0) {
 		json_object *f = json_object_new_object();
-		json_object_object_add(f, "packets", json_object_new_int64((int64_t)fc.packets));
-		json_object_object_add(f, "bytes", json_object_new_int64((int64_t)fc.bytes));
+		json_object_object_add(f, "packets", json_object_new_int64((int64_t)packets));
+		json_object_object_add(f, "bytes", json_object_new_int64((int64_t)bytes));
 		json_object_object_add(e, "fast_path", f);
 	} else {
 		json_object_object_add(e, "fast_path", NULL);
@@ -1046,31 +1038,29 @@ static json_object *entry_json(const uint8_t mac[6], uint16_t vid, int ifindex, 
 	return e;
 }
 
-json_object *bridge_fdb_json(struct bridge *b)
+json_object *bridge_fdb_json(struct bridge *b, const struct bridge_fast *fast)
 {
 	const struct tsn_cfg_bridge *c = b->running && b->running->bridge.enabled ? &b->running->bridge : NULL;
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	struct kview k = { 0 };
 	char err[256];
-	struct bridge_fast_counters fc;
-	uint8_t zero[6] = { 0 };
 
 	json_object_object_add(o, "enabled", json_object_new_boolean(c != NULL));
-	json_object_object_add(o, "fast_path", json_object_new_boolean(bridge_fast_counters(zero, 0, &fc) == 0));
+	json_object_object_add(o, "fast_path", json_object_new_boolean(fast != NULL));
 	if (c && kview_take(b, c->name, &k, err, sizeof(err)) == 0 && k.br.exists) {
 		json_object_object_add(o, "name", jstr(c->name));
 		for (size_t i = 0; i < k.s.n_fdb; i++) {
 			const struct bnl_fdb *f = &k.s.fdb[i];
 			const char *kind = (f->state & NUD_PERMANENT) ? "local" : (f->state & NUD_NOARP) ? "static" : "learnt";
 			bool conf = !strcmp(kind, "static") && fdb_in(c, f->mac, f->vid, NULL);
-			json_object_array_add(arr, entry_json(f->mac, f->vid, f->ifindex, kind, conf,
+			json_object_array_add(arr, entry_json(fast, f->mac, f->vid, f->ifindex, kind, conf,
 							      strcmp(kind, "learnt") == 0 ? (int64_t)f->updated_s : -1));
 		}
 		for (size_t i = 0; i < k.s.n_mdb; i++) {
 			const struct bnl_mdb *m = &k.s.mdb[i];
 			char port[IF_NAMESIZE] = "";
 			if_indextoname((unsigned)m->ifindex, port);
-			json_object_array_add(arr, entry_json(m->mac, m->vid, m->ifindex, "multicast",
+			json_object_array_add(arr, entry_json(fast, m->mac, m->vid, m->ifindex, "multicast",
 							      fdb_in(c, m->mac, m->vid, port), -1));
 		}
 	}

@@ -52,17 +52,9 @@ int bridge_refresh(struct bridge *b);
  * docs/control-protocol.md. */
 json_object *bridge_show_json(struct bridge *b);
 /* fdb.show: static and learnt entries, with the fast path's counters. */
-json_object *bridge_fdb_json(struct bridge *b);
-
-/* ---- the fast path's hook (docs/bridge.md, "Fast path") ----
- * Per-entry counters of the XDP bridge path for a static entry: 0 with the
- * counts, or -ENOTSUP while no fast path is loaded (then "fast_path" is null
- * in fdb.show).  A stub until bpf/bridge.bpf.c's maps land; the fast path's
- * loader replaces its body. */
-struct bridge_fast_counters {
-	uint64_t packets;
-	uint64_t bytes;
-};
-int bridge_fast_counters(const uint8_t mac[6], uint16_t vid, struct bridge_fast_counters *out);
+struct bridge_fast;
+/* fast: the data plane's XDP bridge path (dataplane_bridge()), NULL when it is
+ * not loaded; its per-entry counters go into each configured entry. */
+json_object *bridge_fdb_json(struct bridge *b, const struct bridge_fast *fast);
 
 #endif

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "ctl_handlers.h"
 #include "dataplane.h"
+#include "frer.h"
 #include "policing.h"
 #include "routes.h"
 #include "evloop.h"
@@ -427,7 +428,7 @@ static enum tsn_ctl_code cmd_fdb_show(struct ctl_call *call)
 {
 	if (!call->d->bridge)
 		return reply(call, TSN_CTL_E_INTERNAL, "bridging is not set up");
-	call->resp->data = bridge_fdb_json(call->d->bridge);
+	call->resp->data = bridge_fdb_json(call->d->bridge, call->d->dp ? dataplane_bridge(call->d->dp) : NULL);
 	return TSN_CTL_OK;
 }
 
@@ -501,6 +502,28 @@ static enum tsn_ctl_code cmd_latency_reset(struct ctl_call *call)
 	call->resp->data = json_object_new_object();
 	json_object_object_add(call->resp->data, "since", json_object_new_string(since));
 	return reply(call, TSN_CTL_OK, "residence-time histograms and conformance counters zeroed");
+}
+
+/* ---- frer.show (802.1CB, docs/frer.md) ---- */
+
+static enum tsn_ctl_code cmd_frer_show(struct ctl_call *call)
+{
+	const struct tsnd *d = call->d;
+	uint32_t id = 0;
+	json_object *v;
+
+	if (json_object_object_get_ex(call->args, "id", &v)) {
+		id = (uint32_t)json_object_get_int64(v);
+		long *res = tsn_config_frer_resolve(d->cfg);
+		bool found = false;
+		for (size_t i = 0; res && i < d->cfg->n_frer && !found; i++)
+			found = res[i] >= 0 && d->cfg->streams[res[i]].id == id;
+		free(res);
+		if (!found)
+			return reply(call, TSN_CTL_E_NOT_FOUND, "stream %u has no frer entry (see `tsnctl frer show`)", id);
+	}
+	call->resp->data = frer_plane_json(d->frer, d->cfg, id);
+	return TSN_CTL_OK;
 }
 
 /* ---- the table ---- */

@@ -27,6 +27,7 @@
 #include "privs.h"
 #include "ctl_server.h"
 #include "dataplane.h"
+#include "frer.h"
 #include "evloop.h"
 #include "fibwatch.h"
 #include "metrics_http.h"
@@ -429,6 +430,7 @@ static void shutdown_daemon(struct tsnd *d)
 	ptp_free(d->ptp);	/* stops ptp4l and phc2sys */
 	fibwatch_close(d->fibwatch);
 	telemetry_free(d->tele, d->dp);	/* before the data plane: turns its stamp off */
+	frer_plane_free(d->frer, d->dp);	/* before the data plane: its tc filter sits on the ports */
 	if (d->dp)
 		dataplane_destroy(d->dp, d->cfg && d->cfg->dataplane.keep_on_exit);
 	/* A bridge tsnd created goes; an adopted one gets its settings back (bridge.h). */

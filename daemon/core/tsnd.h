@@ -86,6 +86,7 @@ struct tsnd {
 	struct telemetry *tele;		/* residence time, gate conformance (telemetry.c) */
 	struct metrics_http *metrics;	/* the Prometheus listener (metrics_http.c) */
 	struct bridge *bridge;		/* the kernel bridge, 802.1Q slow path (bridge.c) */
+	struct frer_plane *frer;	/* FRER, 802.1CB (frer_conf.c); NULL until a frer entry */
 
 	char config_path[TSN_PATH_MAX];	/* absolute: tsnd chdirs to / when daemonized */
 	struct tsn_config *cfg;		/* the running configuration */

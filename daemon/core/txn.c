@@ -11,6 +11,8 @@
  *              kernel in prepare, carried out in apply with its own undo journal;
  *              before the data plane, whose bridge fast path needs the ports enslaved
  *   dataplane  XDP/tc attachments and tables (dataplane.c keeps its own undo log)
+ *   frer       802.1CB tables, frer_tc on the XDP ports, tsn_xdp's tail call; after the
+ *              data plane it hooks into; undone by applying the old section
  *   schedules  taprio across ports (schedule.c's journal); committed before PTP
  *   ptp        ptp4l.conf put in place in apply (ptp_apply keeps the old file for
  *              ptp_abort, so a failed rename fails the change); ptp4l restarts in commit, once everything it relies on is in place — and its lock
@@ -28,6 +30,7 @@
 #include "classifier.h"
 #include "ctl_server.h"
 #include "dataplane.h"
+#include "frer.h"
 #include "metrics_http.h"
 #include "ptp.h"
 #include "reload.h"
@@ -278,6 +281,23 @@ static void dataplane_step_abort(struct txn *t, bool applied)
 		log_err("reload: cannot restore the data plane: %s", err);
 }
 
+/* ---- frer (802.1CB, docs/frer.md) ---- */
+
+static int frer_step_apply(struct txn *t, char *err, size_t errlen)
+{
+	return frer_plane_apply(&t->d->frer, t->d->dp, t->d->loop, t->cfg, err, errlen);
+}
+
+static void frer_step_abort(struct txn *t, bool applied)
+{
+	char err[512];
+
+	/* A failed apply may have written tables before it stopped: always restore. */
+	(void)applied;
+	if (t->d->frer && frer_plane_apply(&t->d->frer, t->d->dp, t->d->loop, t->old, err, sizeof(err)) < 0)
+		log_err("reload: cannot restore FRER: %s", err);
+}
+
 /* ---- schedules ---- */
 
 static int schedules_step_apply(struct txn *t, char *err, size_t errlen)
@@ -342,6 +362,8 @@ static const struct txn_step steps[] = {
 	{ .name = "dataplane", .at_start = "cannot apply the configuration to the data plane",
 	  .at_reload = "data plane: ", .suffix = "; previous attachments kept",
 	  .apply = dataplane_step_apply, .abort = dataplane_step_abort },
+	{ .name = "frer", .at_start = "cannot apply the frer section", 
+	  .suffix = "; previous FRER state kept", .apply = frer_step_apply, .abort = frer_step_abort },
 	{ .name = "schedules", .at_start = "cannot apply the gate schedules",
 	  .apply = schedules_step_apply, .abort = schedules_step_abort, .commit = schedules_step_commit },
 	{ .name = "ptp", .at_start = "cannot start time synchronization", .suffix = "; previous state kept",

@@ -23,6 +23,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "tsn/bpf_frer.h"	/* TSN_STRM_FRER */
+
 #include "classifier.h"
 #include "policing.h"
 #include "acl.h"
@@ -261,6 +263,7 @@ static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg,
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct tsn_stream_counters *zero;
+	bool *frer = tsn_config_frer_marks(cfg);	/* FRER streams: TSN_STRM_FRER */
 	int rc = 0;
 
 	if (ncpus <= 0) {
@@ -268,7 +271,9 @@ static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg,
 		return ncpus ? ncpus : -EINVAL;
 	}
 	zero = calloc((size_t)ncpus, sizeof(*zero));
-	if (!zero) {
+	if (!zero || (cfg->n_frer && cfg->n_streams && !frer)) {
+		free(zero);
+		free(frer);
 		snprintf(err, errlen, "classifier: out of memory");
 		return -ENOMEM;
 	}
@@ -277,6 +282,7 @@ static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg,
 		struct tsn_stream_val v = {
 			.stream_id = s->id,
 			.priority = (uint8_t)s->priority,
+			.flags = frer && frer[i] ? TSN_STRM_FRER : 0,
 		};
 
 		/* Filter ids count from 1 in configuration order; 0 means none. */
@@ -309,6 +315,7 @@ static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg,
 				 strerror(-rc));
 	}
 	free(zero);
+	free(frer);
 	return rc;
 }
 

@@ -77,4 +77,27 @@ int frer_xdp_fd(const struct frer *f);
 int frer_tc_fd(const struct frer *f);
 int frer_map_fd(const struct frer *f, const char *name);
 
+/* ---- tsnd: the `frer:` section on the data plane (frer_conf.c) ---- */
+struct dataplane;
+struct evloop;
+struct tsn_config;
+struct frer_plane;
+
+/* Make FRER what cfg->frer says: the object loaded at the first entry (*fp set;
+ * its latent-error events read on loop and logged), the tables written, frer_tc
+ * on every XDP port, frer_xdp in tsn_xdp's tail-call slot (dp's tsn_frer_prog);
+ * with no entry, the slot emptied and frer_tc removed.  On failure the ports are
+ * as before and err says why; the tables may be new: the transaction's abort
+ * calls this again with the old configuration. */
+int frer_plane_apply(struct frer_plane **fp, struct dataplane *dp, struct evloop *loop,
+		     const struct tsn_config *cfg, char *err, size_t errlen);
+/* Off the hook and off the ports, then freed (before dataplane_destroy). */
+void frer_plane_free(struct frer_plane *fp, struct dataplane *dp);
+struct frer *frer_plane_frer(const struct frer_plane *fp);
+uint64_t frer_plane_latent_events(const struct frer_plane *fp);
+/* frer_counters_json with names: {"enabled", "latent_error_events",
+ * "streams":[{..., "name", "role", "paths":[{"ifindex","port","vlan"}]}],
+ * "ports":[{"ifindex","port","counters"}]}.  fp may be NULL (FRER off). */
+json_object *frer_plane_json(const struct frer_plane *fp, const struct tsn_config *cfg, uint32_t stream_id);
+
 #endif

@@ -26,6 +26,11 @@
 #define TSN_FRER_MAX_SPLIT	8	/* egress ports of one stream's splitting */
 #define TSN_FRER_MAX_INDIV	(2 * TSN_FRER_MAX_STREAMS)	/* member streams (stream, port) */
 
+/* tsn_stream_val.flags (bpf_shared.h): the stream has a `frer:` entry, so tsn_xdp
+ * hands its frames to frer_xdp (tail call through tsn_frer_prog) instead of routing
+ * them.  R-tagged frames go there too, whatever their stream. */
+#define TSN_STRM_FRER		0x01
+
 /* tsn_frer_cfg.flags: the functions this node applies to the stream. */
 #define TSN_FRER_GEN		0x01	/* sequence generation + R-TAG encode */
 #define TSN_FRER_RCVY		0x02	/* sequence recovery + R-TAG decode */

@@ -283,6 +283,41 @@ struct tsn_cfg_bridge {
 	size_t n_fdb;
 };
 
+/* ---- FRER, IEEE 802.1CB (docs/frer.md) ---- */
+#define TSN_FRER_CFG_MAX_PATHS 8	/* egress ports (and VLANs) of one stream's splitting */
+#define TSN_FRER_CFG_HISTORY_DEFAULT 32	/* as the schema's default (cfg_schema.c) */
+#define TSN_FRER_CFG_RESET_DEFAULT 1000000000ull
+
+enum tsn_frer_role { TSN_FRER_ROLE_GENERATOR, TSN_FRER_ROLE_RECOVERY, TSN_FRER_ROLE_RECOVERY_GENERATOR };
+enum tsn_frer_algorithm { TSN_FRER_ALG_CFG_VECTOR, TSN_FRER_ALG_CFG_MATCH };
+
+struct tsn_cfg_frer_path {
+	char port[IFNAMSIZ];		/* a configured port */
+	bool has_vlan;
+	uint32_t vlan;			/* absent: the frame's own VLAN */
+};
+
+struct tsn_cfg_frer_latent {
+	uint32_t paths;			/* frerSeqRcvyLatentErrorPaths */
+	uint32_t difference;		/* frerSeqRcvyLatentErrorDifference */
+	uint64_t period_ns;		/* frerSeqRcvyLatentErrorPeriod */
+	uint64_t reset_period_ns;	/* frerSeqRcvyLatentResetPeriod */
+};
+
+struct tsn_cfg_frer {
+	char stream[TSN_NAME_MAX];	/* a stream's name, or its id in decimal */
+	int role;			/* enum tsn_frer_role */
+	struct tsn_cfg_frer_path *paths;	/* stream splitting: one copy each */
+	size_t n_paths;
+	int algorithm;			/* enum tsn_frer_algorithm */
+	uint32_t history;		/* frerSeqRcvyHistoryLength, vector */
+	uint64_t reset_timeout_ns;	/* frerSeqRcvyResetMSec; 0: none */
+	bool individual_recovery;
+	bool take_no_sequence;		/* frerSeqRcvyTakeNoSequence */
+	bool has_latent_error;
+	struct tsn_cfg_frer_latent latent_error;
+};
+
 /* ---- data plane, telemetry ---- */
 struct tsn_cfg_dataplane {
 	char pin_dir[TSN_PATH_MAX];
@@ -319,6 +354,8 @@ struct tsn_config {
 	struct tsn_cfg_route *routes;
 	size_t n_routes;
 	struct tsn_cfg_bridge bridge;
+	struct tsn_cfg_frer *frer;		/* FRER (802.1CB) per stream */
+	size_t n_frer;
 	struct tsn_cfg_dataplane dataplane;
 	struct tsn_cfg_telemetry telemetry;
 };
@@ -395,6 +432,15 @@ char *tsn_config_to_yaml(const struct tsn_config *cfg);
 void tsn_config_report(const struct tsn_config *cfg, struct tsn_diags *diags,
 		       enum tsn_diag_severity sev, const void *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/* The stream a `frer:` entry names (by name, else by decimal id), or NULL. */
+const struct tsn_cfg_stream *tsn_config_frer_stream(const struct tsn_config *cfg, const struct tsn_cfg_frer *f);
+/* Per stream (index in cfg->streams): true if a `frer:` entry names it.  malloc'd;
+ * NULL when there is none (or out of memory). */
+bool *tsn_config_frer_marks(const struct tsn_config *cfg);
+/* Per `frer:` entry, the index of its stream in cfg->streams (-1: none).  malloc'd;
+ * NULL if out of memory.  O(n log n). */
+long *tsn_config_frer_resolve(const struct tsn_config *cfg);
 
 /* Find a port by name, or NULL. */
 const struct tsn_cfg_port *tsn_config_port(const struct tsn_config *cfg, const char *name);

@@ -49,11 +49,13 @@
 	X(LATENCY_SHOW,   latency_show,   "latency.show",   TSN_CTL_READ,  ARGS_LATENCY, \
 	  "residence time: min, mean, max, p50, p99, p99.9")                                     \
 	X(LATENCY_RESET,  latency_reset,  "latency.reset",  TSN_CTL_ADMIN, ARGS_NONE,   \
-	  "zero the residence-time histograms and conformance counters")                        \
+	  "zero the residence-time histograms and conformance counters")                         \
 	X(BRIDGE_SHOW,    bridge_show,    "bridge.show",    TSN_CTL_READ,  ARGS_NONE,   \
 	  "802.1Q bridge: settings, ports, VLANs as the kernel has them, drift")                 \
 	X(FDB_SHOW,       fdb_show,       "fdb.show",       TSN_CTL_READ,  ARGS_NONE,   \
-	  "the bridge's filtering entries: static and learnt, fast-path counters")
+	  "the bridge's filtering entries: static and learnt, fast-path counters")               \
+	X(FRER_SHOW,      frer_show,      "frer.show",      TSN_CTL_READ,  ARGS_ID,     \
+	  "FRER (802.1CB): roles, sequence numbers, 802.1CB counters per stream and port")
 
 enum tsn_ctl_cmd {
 #define TSN_CTL_CMD_ENUM(id, fn, name, access, args, summary) TSN_CMD_##id,

@@ -28,6 +28,7 @@
 #include "../../cli/render_schedule.c"
 #include "../../cli/render_status.c"
 #include "../../cli/render_streams.c"
+#include "../../cli/render_frer.c"
 #include "../../cli/render_util.c"
 #include "../../cli/table.c"
 #include "test_util.h"
