@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* config.c — YAML -> struct tsn_config, driven by the schema in cfg_schema.c.
  *
- * libyaml loads the document into a node tree (with line/column marks); a generic
- * walker then fills the C structs field by field from the descriptor rows.  Every
- * problem becomes a diagnostic and parsing goes on, so one run reports them all.
+ * libyaml's events are read as a forward-only walk over the document (yaml_tree.h,
+ * with line/column marks); a generic walker fills the C structs field by field
+ * from the descriptor rows.  Every problem becomes a diagnostic and parsing goes
+ * on, so one run reports them all.
  * Each field's place in the file is kept in an index (a default's is its object's),
  * so that later checks (here in cfg_check.c, or in the daemon against the kernel)
  * can point at it too.  Memory per field matters: a file may hold 65 536 streams
@@ -302,7 +303,7 @@ struct cfg_checker {
 	struct tsn_diags *diags;
 	struct cfg_index *index;
 	int parent;			/* place of the object or list being parsed */
-	const struct ytree *tree;
+	struct ytree *tree;
 	size_t visited, max_visited;
 	bool too_complex;
 };
@@ -1090,16 +1091,14 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 
 /* ---- public API ---- */
 
-/* owned: text, when the parser may free it once the tree is read (the tree holds
- * copies of the values; a large file is not kept twice while it is walked). */
+/* owned: text, when the parser may free it once the walk is done (before the
+ * whole-config checks, which need only the structs). */
 static struct tsn_config *config_parse(const char *text, size_t len, char *owned, const char *name,
 				       struct tsn_diags *diags)
 {
 	struct tsn_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_index *ix = calloc(1, sizeof(*ix));
 	struct ytree tree = { .root = -1 };
-	struct ytree_error yerr;
-	yaml_mark_t second;
 
 	if (!cfg || !ix) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
@@ -1121,35 +1120,21 @@ static struct tsn_config *config_parse(const char *text, size_t len, char *owned
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
 		goto out;
 	}
-	int rc = ytree_load(&tree, text, len, &yerr, &second);
-	free(owned);
-	owned = NULL;
-	if (rc < 0) {
-		/* (an error after the first document is told without its context) */
-		if (yerr.context && yerr.in_first_document)
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
-				      (unsigned)yerr.problem_mark.column + 1, "",
-				      "YAML syntax error: %s %s started at line %zu, column %zu", yerr.problem,
-				      yerr.context, yerr.context_mark.line + 1, yerr.context_mark.column + 1);
-		else
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
-				      (unsigned)yerr.problem_mark.column + 1, "", "YAML syntax error: %s",
-				      yerr.problem);
-		if (yerr.in_first_document)
-			goto out;
-	}
-	if (rc == 1)
-		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)second.line + 1, (unsigned)second.column + 1, "",
-			      "a second YAML document; the file must hold exactly one");
-	const struct ynode *root = ytree_node(&tree, tree.root);
-	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
-		root = NULL;
+	/* The walk reads the document as a stream (yaml_tree.h): memory does not
+	 * grow with the number of nodes, so the text stays until the walk is done. */
+	const struct ynode *root;
+	if (!ytree_load_diag(&tree, text, len, YTREE_STREAM, diags, &root))
+		goto out;
 	struct ymark top = { 0, 0 };
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
-	/* The whole-config checks need only the structs and places: the tree goes
-	 * first, so that their tables do not come on top of it. */
+	if (ytree_failed(&tree))
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
+	/* The whole-config checks need only the structs and places: the tree and
+	 * the text go first, so that their tables do not come on top of them. */
 	ytree_free(&tree);
 	c.tree = NULL;
+	free(owned);
+	owned = NULL;
 	cfg_check_config(&c, cfg);
 out:
 	free(owned);
