@@ -1093,8 +1093,9 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 /* ---- public API ---- */
 
 /* owned: text, when the parser may free it once the walk is done (before the
- * whole-config checks, which need only the structs). */
-static struct tsn_config *config_parse(const char *text, size_t len, char *owned, const char *name,
+ * whole-config checks, which need only the structs).  file: read from there
+ * instead (len bytes), never held in memory; closed here. */
+static struct tsn_config *config_parse(const char *text, size_t len, char *owned, FILE *file, const char *name,
 				       struct tsn_diags *diags)
 {
 	/* Large blocks (the text, lists, the index) mmapped, so that they go back to
@@ -1111,6 +1112,8 @@ static struct tsn_config *config_parse(const char *text, size_t len, char *owned
 		free(cfg);
 		free(ix);
 		free(owned);
+		if (file)
+			fclose(file);
 		return NULL;
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
@@ -1129,22 +1132,28 @@ static struct tsn_config *config_parse(const char *text, size_t len, char *owned
 	/* The walk reads the document as a stream (yaml_tree.h): memory does not
 	 * grow with the number of nodes, so the text stays until the walk is done. */
 	const struct ynode *root;
-	if (!ytree_load_diag(&tree, text, len, YTREE_STREAM, diags, &root))
+	if (!(file ? ytree_load_file_diag(&tree, file, len, YTREE_STREAM, diags, &root)
+		   : ytree_load_diag(&tree, text, len, YTREE_STREAM, diags, &root)))
 		goto out;
 	struct ymark top = { 0, 0 };
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
 	if (ytree_failed(&tree))
-		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "%s", ytree_failed(&tree));
 	/* The whole-config checks need only the structs and places: the tree and
 	 * the text go first, so that their tables do not come on top of them. */
 	ytree_free(&tree);
 	c.tree = NULL;
 	free(owned);
 	owned = NULL;
+	if (file)
+		fclose(file);
+	file = NULL;
 	cfg_check_config(&c, cfg);
 out:
 	free(owned);
 	ytree_free(&tree);
+	if (file)
+		fclose(file);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
 		return NULL;
@@ -1180,22 +1189,14 @@ struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
 		fclose(f);
 		return NULL;
 	}
-	char *text = malloc((size_t)st.st_size + 1);
-	size_t n = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
-	bool failed = !text || ferror(f);
-	fclose(f);
-	if (failed) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot read: %s", text ? strerror(errno) : "out of memory");
-		free(text);
-		return NULL;
-	}
-	text[n] = '\0';
-	return config_parse(text, n, text, path, diags);
+	/* libyaml reads the file itself, once per pass: a 16 MiB file is not also
+	 * held in memory while it is walked. */
+	return config_parse(NULL, (size_t)st.st_size, NULL, f, path, diags);
 }
 
 struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
 {
-	return config_parse(text, len, NULL, name, diags);
+	return config_parse(text, len, NULL, NULL, name, diags);
 }
 
 struct tsn_config *tsn_config_defaults(void)

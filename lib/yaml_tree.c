@@ -2,6 +2,7 @@
 /* yaml_tree.c — one YAML document from libyaml's event stream: a scan that checks
  * and counts, then a whole tree or a forward-only walk (see yaml_tree.h). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,46 @@ static void anchors_free(struct anchors *a)
 	free(a->slot);
 	free(a->names);
 	memset(a, 0, sizeof(*a));
+}
+
+/* The text to read: in memory, or a file read from its start on each pass (so
+ * that a large file is not held in memory while it is walked). */
+struct yinput {
+	const char *text;
+	size_t len;
+	FILE *file;
+};
+
+/* A file read to its size when it was opened, not further: a file that grows
+ * meanwhile costs no more. */
+struct yreader {
+	FILE *file;
+	size_t left;
+};
+
+static int read_bounded(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct yreader *r = data;
+
+	if (size > r->left)
+		size = r->left;
+	*got = size ? fread(buf, 1, size, r->file) : 0;
+	r->left -= *got;
+	return !ferror(r->file);
+}
+
+static bool set_input(yaml_parser_t *p, const struct yinput *in, struct yreader *r)
+{
+	if (!in->file) {
+		yaml_parser_set_input_string(p, (const unsigned char *)in->text, in->len);
+		return true;
+	}
+	if (fseek(in->file, 0, SEEK_SET) != 0)
+		return false;
+	clearerr(in->file);
+	*r = (struct yreader){ .file = in->file, .left = in->len };
+	yaml_parser_set_input(p, read_bounded, r);
+	return true;
 }
 
 /* ---- pass 1: the scan ----
@@ -242,7 +283,7 @@ static uint32_t count_of(const struct counts *c, uint32_t coll)
 }
 
 /* Pass 1.  Returns 0, 1 (a second document follows), -1 (an error, *err). */
-static int scan_text(const char *text, size_t len, struct counts *counts, struct anchors *anchors,
+static int scan_text(const struct yinput *in, struct counts *counts, struct anchors *anchors,
 		     struct ytree_error *err, yaml_mark_t *second_mark, bool *empty)
 {
 	yaml_parser_t p;
@@ -256,7 +297,11 @@ static int scan_text(const char *text, size_t len, struct counts *counts, struct
 		err->problem = "out of memory";
 		return -1;
 	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	struct yreader reader;
+	if (!set_input(&p, in, &reader)) {
+		err->problem = "cannot read the file from its start";
+		goto out;
+	}
 	/* The stream's start, then a document's start or the stream's end. */
 	if (next_event(&p, &ev, err) < 0)
 		goto out;
@@ -485,6 +530,8 @@ struct ylevel {
 struct ystream {
 	yaml_parser_t p;
 	bool parser_ready, failed;
+	bool changed;			/* the text differs from what the scan read */
+	struct yreader reader;
 	struct counts counts;
 	uint32_t next_coll;		/* collections started so far */
 	struct anchors anchors;
@@ -505,6 +552,7 @@ static bool is_stream_node(const struct ystream *s, const struct ynode *n)
 static bool pull(struct ystream *s, yaml_event_t *ev)
 {
 	if (s->failed || !yaml_parser_parse(&s->p, ev)) {
+		s->changed |= !s->failed && s->p.error != YAML_MEMORY_ERROR;	/* the scan read it well */
 		s->failed = true;
 		return false;
 	}
@@ -542,7 +590,7 @@ static bool skip_collection(struct ystream *s)
 				return true;
 			level--;
 		} else if (type == YAML_DOCUMENT_END_EVENT || type == YAML_STREAM_END_EVENT) {
-			s->failed = true;	/* cannot be: the scan counted the same text */
+			s->failed = s->changed = true;	/* not what the scan counted */
 			return false;
 		}
 	}
@@ -562,7 +610,7 @@ static const struct ynode *take_node(struct ytree *t, yaml_event_t *ev, size_t d
 		return &t->nodes[a->node];
 	}
 	if (!is_node_start(ev) || depth > YTREE_MAX_DEPTH) {
-		s->failed = true;
+		s->failed = s->changed = true;	/* not what the scan counted */
 		return NULL;
 	}
 	struct yslot *slot = &s->slots[depth][index & 1];
@@ -606,7 +654,7 @@ static const struct ynode *stream_root(struct ytree *t)
 static const struct ynode *stream_kid(struct ytree *t, const struct ynode *n, size_t i)
 {
 	struct ystream *s = t->s;
-	size_t d = n->depth;
+	size_t d = n->depth;	/* (a mismatch with the scan's counts: the file changed) */
 	yaml_event_t ev;
 
 	if (s->failed || n->type == YAML_SCALAR_NODE || i >= n->n || d >= s->n_open || s->open[d].node != n)
@@ -645,14 +693,16 @@ const struct ynode *ytree_kid(struct ytree *t, const struct ynode *n, size_t i)
 	return i < n->n ? ytree_node(t, (int)t->kids[n->first + i]) : NULL;
 }
 
-bool ytree_failed(const struct ytree *t)
+const char *ytree_failed(const struct ytree *t)
 {
-	return t->s && t->s->failed;
+	if (!t->s || !t->s->failed)
+		return NULL;
+	return t->s->changed ? "the file changed while it was read" : "out of memory";
 }
 
 /* ---- loading ---- */
 
-static int load(struct ytree *t, const char *text, size_t len, enum ytree_mode mode, struct ytree_error *err,
+static int load(struct ytree *t, const struct yinput *in, enum ytree_mode mode, struct ytree_error *err,
 		yaml_mark_t *second_mark, const struct ynode **root)
 {
 	struct ystream *s = calloc(1, sizeof(*s));
@@ -667,13 +717,14 @@ static int load(struct ytree *t, const char *text, size_t len, enum ytree_mode m
 		return -1;
 	}
 	t->s = s;
-	int rc = scan_text(text, len, &s->counts, &s->anchors, err, second_mark, &empty);
+	int rc = scan_text(in, &s->counts, &s->anchors, err, second_mark, &empty);
 	if ((rc < 0 && err->in_first_document) || empty)
 		return rc;
 	if (!yaml_parser_initialize(&s->p))
 		return out_of_memory(err, err->problem_mark);
 	s->parser_ready = true;
-	yaml_parser_set_input_string(&s->p, (const unsigned char *)text, len);
+	if (!set_input(&s->p, in, &s->reader))
+		return fail(err, "cannot read the file from its start", err->problem_mark, NULL, err->problem_mark);
 	s->b = (struct builder){ .t = t, .anchors = &s->anchors };
 	s->b.seen = calloc(SEEN_SLOTS, sizeof(*s->b.seen));	/* without it, texts are only not shared */
 	if (mode == YTREE_STREAM) {
@@ -683,7 +734,7 @@ static int load(struct ytree *t, const char *text, size_t len, enum ytree_mode m
 		return rc;
 	}
 	/* The whole tree: room for about one node per 16 bytes of text at once. */
-	size_t guess = len / 16 + 16;
+	size_t guess = in->len / 16 + 16;
 	t->nodes = malloc(guess * sizeof(*t->nodes));
 	t->kids = malloc(guess * sizeof(*t->kids));
 	if (t->nodes)
@@ -718,15 +769,16 @@ int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error
 	       yaml_mark_t *second_mark)
 {
 	const struct ynode *root;
-	return load(t, text, len, YTREE_WHOLE, err, second_mark, &root);
+	struct yinput in = { .text = text, .len = len };
+	return load(t, &in, YTREE_WHOLE, err, second_mark, &root);
 }
 
-bool ytree_load_diag(struct ytree *t, const char *text, size_t len, enum ytree_mode mode,
-		     struct tsn_diags *diags, const struct ynode **root)
+static bool load_diag(struct ytree *t, const struct yinput *in, enum ytree_mode mode,
+		      struct tsn_diags *diags, const struct ynode **root)
 {
 	struct ytree_error e;
 	yaml_mark_t second;
-	int rc = load(t, text, len, mode, &e, &second, root);
+	int rc = load(t, in, mode, &e, &second, root);
 
 	if (rc < 0) {
 		/* (an error after the first document is told without its context) */
@@ -749,6 +801,20 @@ bool ytree_load_diag(struct ytree *t, const char *text, size_t len, enum ytree_m
 	if (*root && (*root)->type == YAML_SCALAR_NODE && (*root)->len == 0)
 		*root = NULL;	/* a document of nothing: as an empty file */
 	return true;
+}
+
+bool ytree_load_diag(struct ytree *t, const char *text, size_t len, enum ytree_mode mode,
+		     struct tsn_diags *diags, const struct ynode **root)
+{
+	struct yinput in = { .text = text, .len = len };
+	return load_diag(t, &in, mode, diags, root);
+}
+
+bool ytree_load_file_diag(struct ytree *t, FILE *file, size_t len, enum ytree_mode mode,
+			  struct tsn_diags *diags, const struct ynode **root)
+{
+	struct yinput in = { .len = len, .file = file };
+	return load_diag(t, &in, mode, diags, root);
 }
 
 void ytree_free(struct ytree *t)

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <yaml.h>
 
@@ -111,8 +112,14 @@ int ytree_load(struct ytree *t, const char *text, size_t len, struct ytree_error
 bool ytree_load_diag(struct ytree *t, const char *text, size_t len, enum ytree_mode mode,
 		     struct tsn_diags *diags, const struct ynode **root);
 
-/* True if a stream walk failed (out of memory): what it returned is incomplete. */
-bool ytree_failed(const struct ytree *t);
+/* The same, reading file (len bytes, for sizing) from its start on each pass:
+ * the text is never held in memory.  file must stay open until ytree_free. */
+bool ytree_load_file_diag(struct ytree *t, FILE *file, size_t len, enum ytree_mode mode,
+			  struct tsn_diags *diags, const struct ynode **root);
+
+/* Why a stream walk failed ("out of memory", or a file that changed between the
+ * passes), NULL if it did not: what it returned is incomplete. */
+const char *ytree_failed(const struct ytree *t);
 
 void ytree_free(struct ytree *t);
 

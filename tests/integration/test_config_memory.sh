@@ -3,7 +3,7 @@
 # test_config_memory.sh — a configuration file is checked within 64 MB (issue 16),
 # locally and in tsnd, whatever it holds, and tsnd answers status while a reload
 # parses a big file.  The files: the largest list the schema allows (65 536
-# streams, valid, with 5 and with 7 fields each: 6.9 and 9.4 MB) and 16 MiB of
+# streams, valid, with 5, 7 and 11 fields each: 6.9, 9.4 and 14.8 MB) and 16 MiB of
 # hostile YAML (a flat list, nesting at the depth limit, tiny mappings, one
 # mapping of repeated keys, aliases, anchors, empty lists).  Before the reader
 # walked libyaml's event stream, tsnctl's local check peaked at 68 MB for the
@@ -15,7 +15,7 @@ LIMIT_KB=$((64 << 10))
 SIZE=$((16 << 20))
 
 # streams_yaml N [long]: a streams: list of N valid ipv6 streams, one line each
-# field (long: 7 fields, not 5).
+# field (long: 7 fields, not 5; full: every field of an ipv6 stream, 11).
 streams_yaml() {
 	awk -v n="$1" -v long="${2:-}" 'BEGIN {
 		print "streams:"
@@ -23,6 +23,9 @@ streams_yaml() {
 			printf "  - id: %d\n    name: stream-%d\n    identification: ipv6\n" \
 			       "    dst: \"2001:db8::%x:%x\"\n    priority: %d\n",
 			       i + 1, i, int(i / 65536), i % 65536, i % 8
+			if (long == "full")
+				printf "    vlan: %d\n    src: \"2001:db8:1::%x\"\n    dscp: %d\n    src-port: %d\n",
+				       1 + i % 4000, i, i % 64, 1000 + i % 60000
 			if (long)
 				printf "    next-header: 17\n    dst-port: %d\n", 1000 + i % 60000
 		}
@@ -63,14 +66,15 @@ HOSTILE="flat nest maps keys alias anchors empties"
 # resident size without the limit.
 test_local_check_within_64mb() {
 	local conf=$IT_DIR/local.yaml kind hwm
-	for kind in valid long $HOSTILE; do
+	for kind in valid long full $HOSTILE; do
 		case $kind in
 		valid) streams_yaml 65536 >"$conf" ;;
 		long) streams_yaml 65536 long >"$conf" ;;
+		full) streams_yaml 65536 full >"$conf" ;;
 		*) hostile_yaml "$kind" >"$conf" ;;
 		esac
 		local want=5
-		[[ $kind == valid || $kind == long ]] && want=0
+		[[ $kind == valid || $kind == long || $kind == full ]] && want=0
 		expect_exit $want prlimit --as=$((LIMIT_KB << 10)) "$TSNCTL" config check "$conf"
 		expect_match "$OUT$ERR" "configuration $( ((want)) && echo invalid || echo valid)" \
 			"$kind ($(stat -c %s "$conf") bytes): checked within a 64 MB address space"
@@ -93,14 +97,15 @@ test_tsnd_check_within_64mb() {
 	it_config "$base"
 	cp "$base" "$conf"
 	it_start_tsnd "$conf"
-	for kind in valid long $HOSTILE; do
+	for kind in valid long full $HOSTILE; do
 		case $kind in
 		valid) { cat "$base"; streams_yaml 65536; } >"$conf" ;;
 		long) { cat "$base"; streams_yaml 65536 long; } >"$conf" ;;
+		full) { cat "$base"; streams_yaml 65536 full; } >"$conf" ;;
 		*) hostile_yaml "$kind" >"$conf" ;;
 		esac
 		local want=5
-		[[ $kind == valid || $kind == long ]] && want=0
+		[[ $kind == valid || $kind == long || $kind == full ]] && want=0
 		expect_exit $want "$TSNCTL" -s "$IT_SOCK" --timeout 60 config check
 		hwm=$(tsnd_hwm)
 		[[ -n $hwm ]] || it_fail "no VmHWM for tsnd ($TSND_PID)"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tsn/config.h"
 #include "../../lib/yaml_tree.h"
@@ -194,6 +195,45 @@ static void test_errors_told(void)
 		}
 }
 
+/* A file is read twice (scan, walk), never held in memory: a change between the
+ * passes that the counts do not match is told, not walked as the old one. */
+static void test_file_changed(void)
+{
+	char path[] = "/tmp/test_yaml_tree.XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	FILE *f = fdopen(fd, "w+");
+	fputs("a:\n", f);
+	for (int i = 0; i < 20000; i++)
+		fputs("- [1, 2]\n", f);	/* 9 bytes a line */
+	fflush(f);
+	long size = ftell(f);
+
+	struct ytree t;
+	struct tsn_diags d;
+	const struct ynode *root;
+	tsn_diags_init(&d, "t");
+	CU_ASSERT_TRUE_FATAL(ytree_load_file_diag(&t, f, (size_t)size, YTREE_STREAM, &d, &root));
+	/* far past what libyaml has read so far: one list loses an item */
+	CU_ASSERT_EQUAL(pwrite(fd, "- [1]   \n", 9, 3 + 9 * 16000), 9);
+	const struct ynode *a = ytree_kid(&t, root, 1);
+	CU_ASSERT_EQUAL_FATAL(a->n, 20000);
+	size_t items = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ynode *item = ytree_kid(&t, a, i);
+		if (!item || !ytree_kid(&t, item, 0) || !ytree_kid(&t, item, 1))
+			break;
+		items++;
+	}
+	CU_ASSERT_EQUAL(items, 16000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ytree_failed(&t));
+	CU_ASSERT_STRING_EQUAL(ytree_failed(&t), "the file changed while it was read");
+	ytree_free(&t);
+	tsn_diags_free(&d);
+	fclose(f);
+	unlink(path);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -203,5 +243,6 @@ int main(void)
 	CU_add_test(s, "a stream walk skips what the walker skips", test_stream_skips);
 	CU_add_test(s, "anchors: found by hash, bounded", test_anchors);
 	CU_add_test(s, "errors are told in both modes", test_errors_told);
+	CU_add_test(s, "a file changed between the passes", test_file_changed);
 	return tu_run_tests();
 }
