@@ -211,7 +211,7 @@ static const struct table root_t = { "network", root_f, 5, sizeof(struct r_net) 
 /* ---- the walker ---- */
 struct walker {
 	struct tsn_diags *diags;
-	const struct ytree *tree;
+	struct ytree *tree;
 	size_t visits;
 	bool oom;
 };
@@ -824,8 +824,7 @@ struct cnc_network *cnc_network_parse(const char *text, size_t len, const char *
 	struct cnc_network *net = calloc(1, sizeof(*net));
 	struct r_net raw;
 	struct ytree tree = { .root = -1 };
-	struct ytree_error yerr;
-	yaml_mark_t second;
+	const struct ynode *root;
 	struct walker w = { .diags = diags, .tree = &tree };
 	size_t errors_before = diags->errors;
 
@@ -839,18 +838,8 @@ struct cnc_network *cnc_network_parse(const char *text, size_t len, const char *
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_FILE_BYTES);
 		goto out;
 	}
-	int rc = ytree_load(&tree, text, len, &yerr, &second);
-	if (rc < 0) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
-			      (unsigned)yerr.problem_mark.column + 1, "", "YAML syntax error: %s", yerr.problem);
+	if (!ytree_load_diag(&tree, text, len, YTREE_WHOLE, diags, &root))
 		goto out;
-	}
-	if (rc == 1)
-		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)second.line + 1, (unsigned)second.column + 1, "",
-			      "a second YAML document; the file must hold exactly one");
-	const struct ynode *root = ytree_node(&tree, tree.root);
-	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
-		root = NULL;
 	struct cnc_mark top = { 1, 1 };
 	walk_object(&w, &root_t, root, top, "", &raw);
 	if (diags->errors == errors_before && !w.oom)

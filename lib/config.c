@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* config.c — YAML -> struct tsn_config, driven by the schema in cfg_schema.c.
  *
- * libyaml loads the document into a node tree (with line/column marks); a generic
- * walker then fills the C structs field by field from the descriptor rows.  Every
- * problem becomes a diagnostic and parsing goes on, so one run reports them all.
+ * libyaml's events are read as a forward-only walk over the document (yaml_tree.h,
+ * with line/column marks); a generic walker fills the C structs field by field
+ * from the descriptor rows.  Every problem becomes a diagnostic and parsing goes
+ * on, so one run reports them all.
  * Each field's place in the file is kept in an index (a default's is its object's),
  * so that later checks (here in cfg_check.c, or in the daemon against the kernel)
  * can point at it too.  Memory per field matters: a file may hold 65 536 streams
@@ -12,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,7 +304,7 @@ struct cfg_checker {
 	struct tsn_diags *diags;
 	struct cfg_index *index;
 	int parent;			/* place of the object or list being parsed */
-	const struct ytree *tree;
+	struct ytree *tree;
 	size_t visited, max_visited;
 	bool too_complex;
 };
@@ -1090,22 +1092,28 @@ static void parse_value(struct cfg_checker *c, const struct cfg_field *f, const 
 
 /* ---- public API ---- */
 
-/* owned: text, when the parser may free it once the tree is read (the tree holds
- * copies of the values; a large file is not kept twice while it is walked). */
-static struct tsn_config *config_parse(const char *text, size_t len, char *owned, const char *name,
+/* owned: text, when the parser may free it once the walk is done (before the
+ * whole-config checks, which need only the structs).  file: read from there
+ * instead (len bytes), never held in memory; closed here. */
+static struct tsn_config *config_parse(const char *text, size_t len, char *owned, FILE *file, const char *name,
 				       struct tsn_diags *diags)
 {
+	/* Large blocks (the text, lists, the index) mmapped, so that they go back to
+	 * the system when freed.  glibc would otherwise raise its threshold after
+	 * the first large free, and tsnd's next check would grow them on the heap,
+	 * copying, with old and new block at once: 25 MB more at the peak. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	struct tsn_config *cfg = calloc(1, sizeof(*cfg));
 	struct cfg_index *ix = calloc(1, sizeof(*ix));
 	struct ytree tree = { .root = -1 };
-	struct ytree_error yerr;
-	yaml_mark_t second;
 
 	if (!cfg || !ix) {
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "out of memory");
 		free(cfg);
 		free(ix);
 		free(owned);
+		if (file)
+			fclose(file);
 		return NULL;
 	}
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name ? name : "<config>");
@@ -1121,39 +1129,31 @@ static struct tsn_config *config_parse(const char *text, size_t len, char *owned
 		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "file is larger than %u bytes", MAX_CONFIG_BYTES);
 		goto out;
 	}
-	int rc = ytree_load(&tree, text, len, &yerr, &second);
-	free(owned);
-	owned = NULL;
-	if (rc < 0) {
-		/* (an error after the first document is told without its context) */
-		if (yerr.context && yerr.in_first_document)
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
-				      (unsigned)yerr.problem_mark.column + 1, "",
-				      "YAML syntax error: %s %s started at line %zu, column %zu", yerr.problem,
-				      yerr.context, yerr.context_mark.line + 1, yerr.context_mark.column + 1);
-		else
-			tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)yerr.problem_mark.line + 1,
-				      (unsigned)yerr.problem_mark.column + 1, "", "YAML syntax error: %s",
-				      yerr.problem);
-		if (yerr.in_first_document)
-			goto out;
-	}
-	if (rc == 1)
-		tsn_diags_add(diags, TSN_DIAG_ERROR, (unsigned)second.line + 1, (unsigned)second.column + 1, "",
-			      "a second YAML document; the file must hold exactly one");
-	const struct ynode *root = ytree_node(&tree, tree.root);
-	if (root && root->type == YAML_SCALAR_NODE && root->len == 0)
-		root = NULL;
+	/* The walk reads the document as a stream (yaml_tree.h): memory does not
+	 * grow with the number of nodes, so the text stays until the walk is done. */
+	const struct ynode *root;
+	if (!(file ? ytree_load_file_diag(&tree, file, len, YTREE_STREAM, diags, &root)
+		   : ytree_load_diag(&tree, text, len, YTREE_STREAM, diags, &root)))
+		goto out;
 	struct ymark top = { 0, 0 };
 	parse_object(&c, &tsn_cfg_root, root, cfg, &top, "", "");
-	/* The whole-config checks need only the structs and places: the tree goes
-	 * first, so that their tables do not come on top of it. */
+	if (ytree_failed(&tree))
+		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "%s", ytree_failed(&tree));
+	/* The whole-config checks need only the structs and places: the tree and
+	 * the text go first, so that their tables do not come on top of them. */
 	ytree_free(&tree);
 	c.tree = NULL;
+	free(owned);
+	owned = NULL;
+	if (file)
+		fclose(file);
+	file = NULL;
 	cfg_check_config(&c, cfg);
 out:
 	free(owned);
 	ytree_free(&tree);
+	if (file)
+		fclose(file);
 	if (diags->errors != errors_before) {
 		tsn_config_free(cfg);
 		return NULL;
@@ -1189,22 +1189,14 @@ struct tsn_config *tsn_config_load(const char *path, struct tsn_diags *diags)
 		fclose(f);
 		return NULL;
 	}
-	char *text = malloc((size_t)st.st_size + 1);
-	size_t n = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
-	bool failed = !text || ferror(f);
-	fclose(f);
-	if (failed) {
-		tsn_diags_add(diags, TSN_DIAG_ERROR, 0, 0, "", "cannot read: %s", text ? strerror(errno) : "out of memory");
-		free(text);
-		return NULL;
-	}
-	text[n] = '\0';
-	return config_parse(text, n, text, path, diags);
+	/* libyaml reads the file itself, once per pass: a 16 MiB file is not also
+	 * held in memory while it is walked. */
+	return config_parse(NULL, (size_t)st.st_size, NULL, f, path, diags);
 }
 
 struct tsn_config *tsn_config_parse(const char *text, size_t len, const char *name, struct tsn_diags *diags)
 {
-	return config_parse(text, len, NULL, name, diags);
+	return config_parse(text, len, NULL, NULL, name, diags);
 }
 
 struct tsn_config *tsn_config_defaults(void)

@@ -44,7 +44,14 @@ struct ctl_conn {
 	uint64_t deadline_ns;
 	bool read_closed;		/* the peer shut down its sending side */
 	unsigned long answered, succeeded;	/* requests answered, of them with ok */
+	struct ctl_later *later;	/* a request answered later (ctl_server_defer) */
 	struct ctl_conn *prev, *next;	/* newest first */
+};
+
+/* A reply promised by a dispatch callback: the connection (NULL once closed). */
+struct ctl_later {
+	struct ctl_conn *c;
+	uint64_t id;
 };
 
 struct ctl_server {
@@ -59,6 +66,7 @@ struct ctl_server {
 	struct ctl_limits limits;
 	ctl_dispatch_fn dispatch;
 	void *dispatch_arg;
+	struct ctl_conn *dispatching;	/* whose request the callback runs */
 	struct ctl_conn *conns;
 	size_t n_conns;
 	uint64_t busy_logged_ns;	/* rate limit for the "refused" warning */
@@ -182,6 +190,8 @@ static void conn_close(struct ctl_conn *c)
 {
 	struct ctl_server *srv = c->srv;
 
+	if (c->later)
+		c->later->c = NULL;	/* its answer goes nowhere */
 	evloop_io_del(c->io);
 	close(c->fd);
 	if (c->prev)
@@ -290,7 +300,15 @@ static void handle_line(struct ctl_conn *c, const char *line, size_t len)
 		log_debug("control: pid %d sent a bad request: %s", (int)c->peer.pid, err);
 	} else {
 		resp.code = TSN_CTL_OK;
+		srv->dispatching = c;
 		srv->dispatch(srv->dispatch_arg, &c->peer, &req, &resp);
+		srv->dispatching = NULL;
+	}
+	if (c->later) {	/* deferred (none was before): ctl_later_finish answers */
+		c->later->id = req.id;
+		tsn_ctl_response_release(&resp);
+		tsn_ctl_request_release(&req);
+		return;
 	}
 	c->answered++;
 	if (resp.code == TSN_CTL_OK)
@@ -310,6 +328,8 @@ static int conn_process(struct ctl_conn *c)
 	size_t len;
 
 	for (;;) {
+		if (c->later)
+			break;	/* requests are answered in order: the rest waits */
 		if (!c->in.overflow && conn_backlog(c) >= OUT_HIGH_WATER) {
 			if (conn_flush(c) < 0) {
 				conn_close(c);
@@ -354,8 +374,8 @@ static void conn_event(struct evloop *loop, int fd, uint32_t events, void *arg)
 	char buf[READ_CHUNK];
 
 	(void)loop;
-	if (events & EPOLLERR) {
-		conn_close(c);
+	if ((events & EPOLLERR) || ((events & EPOLLHUP) && c->later)) {
+		conn_close(c);	/* (a peer gone while its answer is prepared) */
 		return;
 	}
 	if ((events & EPOLLOUT) && conn_flush(c) < 0) {
@@ -382,11 +402,55 @@ static void conn_event(struct evloop *loop, int fd, uint32_t events, void *arg)
 	/* After EOF, complete requests are answered and the connection closes once the
 	 * replies are out (a backlog of zero means every complete line was run); a
 	 * half-sent request is dropped quietly. */
-	if (c->read_closed && conn_backlog(c) == 0) {
+	if (c->read_closed && conn_backlog(c) == 0 && !c->later) {
 		conn_close(c);
 		return;
 	}
 	conn_update_events(c);
+}
+
+struct ctl_later *ctl_server_defer(struct ctl_server *srv)
+{
+	struct ctl_conn *c = srv ? srv->dispatching : NULL;
+	struct ctl_later *l = c && !c->later ? calloc(1, sizeof(*l)) : NULL;
+
+	if (l) {
+		l->c = c;
+		c->later = l;
+	}
+	return l;
+}
+
+void ctl_later_cancel(struct ctl_later *l)
+{
+	if (l && l->c)
+		l->c->later = NULL;
+	free(l);
+}
+
+void ctl_later_finish(struct ctl_later *l, struct tsn_ctl_response *resp)
+{
+	struct ctl_conn *c = l ? l->c : NULL;
+
+	if (c) {
+		resp->version = TSN_CTL_PROTOCOL_VERSION;
+		resp->id = l->id;
+		c->later = NULL;
+		c->answered++;
+		if (resp->code == TSN_CTL_OK)
+			c->succeeded++;
+		conn_touch(c);
+		if (conn_reply(c, resp) < 0 || conn_flush(c) < 0) {
+			conn_close(c);
+		} else if (conn_process(c) == 0) {	/* what came meanwhile */
+			if (c->read_closed && conn_backlog(c) == 0 && !c->later)
+				conn_close(c);
+			else
+				conn_update_events(c);
+		}
+	}
+	tsn_ctl_response_release(resp);
+	free(l);
 }
 
 /* Supplementary groups of the peer (Linux 4.13+); none if the kernel cannot say. */
@@ -580,7 +644,11 @@ static void deadline_event(struct evloop *loop, void *arg)
 	(void)loop;
 	while (c) {
 		struct ctl_conn *following = c->next;
-		if (c->deadline_ns <= now) {
+		if (c->later) {
+			conn_touch(c);	/* waiting for tsnd, not for the peer */
+			if (!next || c->deadline_ns < next)
+				next = c->deadline_ns;
+		} else if (c->deadline_ns <= now) {
 			if (tsn_ctl_framer_pending(&c->in))
 				conn_fail(c, TSN_CTL_E_TIMEOUT, 0,
 					  "request not complete within %.3f s (control.timeout); "

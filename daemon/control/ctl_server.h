@@ -46,6 +46,17 @@ struct ctl_limits {
 typedef void (*ctl_dispatch_fn)(void *arg, const struct ctl_peer *peer,
 				const struct tsn_ctl_request *req, struct tsn_ctl_response *resp);
 
+/* A reply given later.  Called from the dispatch callback, it keeps the request's
+ * answer open after the callback returns (resp is then dropped); the connection
+ * runs none of its further requests until ctl_later_finish answers (with the
+ * request's id), releases resp's data and frees l.  A connection closed meanwhile drops the answer.
+ * NULL when not in a dispatch or out of memory: answer at once. */
+struct ctl_later;
+struct ctl_later *ctl_server_defer(struct ctl_server *srv);
+void ctl_later_finish(struct ctl_later *l, struct tsn_ctl_response *resp);
+/* Still in the dispatch callback: answer at once after all (frees l). */
+void ctl_later_cancel(struct ctl_later *l);
+
 /* Look at `path` before binding: returns 1 if a server answers there, 0 if nothing
  * is there or a stale socket was removed, -1 with a reason in err otherwise (for
  * example a file that is not a socket). */

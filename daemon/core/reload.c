@@ -13,15 +13,23 @@
  *      lists the sections that changed.
  * Settings bound at start (control.socket, daemon.pid-file) keep their running
  * values; a warning says so.
+ *
+ * config.reload parses and checks the file (the part of step 1 that only reads
+ * the file: about 0.2 s of CPU per MB) in a worker thread, so that the loop
+ * answers other requests meanwhile; the rest of step 1 and the transaction run
+ * on the loop when it is done, and the requester gets its answer then.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,15 +116,12 @@ static double lap_ms(struct reload_times *t)
 	return ms;
 }
 
-/* Load (from the file at path, or from text when text is not NULL), validate,
- * resolve the groups, check time sync and schedules against the system. */
-static struct tsn_config *config_prepare(const char *path, const char *text, size_t len,
-					 struct tsn_diags *diags, struct tsnd_groups *groups,
-					 struct ports *ports, struct reload_times *t)
+/* A loaded configuration (NULL: not loaded): resolve the groups, check time sync
+ * and schedules against the system.  These use the daemon's handles: on the loop. */
+static struct tsn_config *config_checks(struct tsn_config *cfg, struct tsn_diags *diags,
+					struct tsnd_groups *groups, struct ports *ports,
+					struct reload_times *t)
 {
-	struct tsn_config *cfg = text ? tsn_config_parse(text, len, path, diags) : tsn_config_load(path, diags);
-	if (t)
-		t->load = lap_ms(t);
 	if (!cfg)
 		return NULL;
 	if (!tsnd_resolve_groups(cfg, groups, diags, false)) {
@@ -136,6 +141,18 @@ static struct tsn_config *config_prepare(const char *path, const char *text, siz
 	if (t)
 		t->checks = lap_ms(t);
 	return cfg;
+}
+
+/* Load (from the file at path, or from text when text is not NULL), validate,
+ * resolve the groups, check time sync and schedules against the system. */
+static struct tsn_config *config_prepare(const char *path, const char *text, size_t len,
+					 struct tsn_diags *diags, struct tsnd_groups *groups,
+					 struct ports *ports, struct reload_times *t)
+{
+	struct tsn_config *cfg = text ? tsn_config_parse(text, len, path, diags) : tsn_config_load(path, diags);
+	if (t)
+		t->load = lap_ms(t);
+	return config_checks(cfg, diags, groups, ports, t);
 }
 
 struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags,
@@ -265,6 +282,9 @@ struct change {
 	struct tsnd_groups groups;	/* with cfg */
 	struct tsn_config **old;	/* on success, keep the previous configuration here */
 	const char *verb;		/* "reloaded", "applied", "rolled back" */
+	struct tsn_diags *loaded_diags;	/* a reload parsed off the loop: its diagnostics ... */
+	struct tsn_config *loaded;	/* ... and configuration (owned; NULL: invalid) */
+	double load_ms;
 };
 
 /* Load (unless c->cfg), check, run the transaction, answer, audit. */
@@ -279,12 +299,20 @@ static enum tsn_ctl_code change_run(struct tsnd *d, struct change *c, json_objec
 
 	*data = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t.mark);
-	tsn_diags_init(&diags, source);
 	/* The daemon's own ports handle: no new sockets per reload. */
 	struct tsn_config *cfg = c->cfg;
 	c->cfg = NULL;
-	if (!cfg)
-		cfg = config_prepare(source, c->text, c->len, &diags, &groups, d->ports, &t);
+	if (c->loaded_diags) {	/* the diagnostics move here */
+		diags = *c->loaded_diags;
+		memset(c->loaded_diags, 0, sizeof(*c->loaded_diags));
+		t.load = c->load_ms;
+		cfg = config_checks(c->loaded, &diags, &groups, d->ports, &t);
+		c->loaded = NULL;
+	} else {
+		tsn_diags_init(&diags, source);
+		if (!cfg)
+			cfg = config_prepare(source, c->text, c->len, &diags, &groups, d->ports, &t);
+	}
 	if (!cfg) {
 		code = TSN_CTL_E_CONFIG_INVALID;
 		*data = tsnd_check_json(&diags);
@@ -356,8 +384,125 @@ static enum tsn_ctl_code busy(const struct tsnd *d, char *msg, size_t msglen)
 	return TSN_CTL_E_BUSY;
 }
 
+/* ---- config.reload: the file parsed off the loop ---- */
+
+struct reload_job {
+	struct tsnd *d;
+	char who[128];
+	char path[PATH_MAX];
+	struct ctl_later *later;	/* where the answer goes (NULL once sent) */
+	pthread_t thread;
+	int efd;			/* the thread says it is done */
+	struct ev_io *io;
+	struct timespec start;
+	/* written by the thread, read after its end */
+	struct tsn_diags diags;
+	struct tsn_config *cfg;
+};
+
+static struct reload_job *reload_job;	/* one at a time (one tsnd per process) */
+
+static void *reload_parse(void *arg)
+{
+	struct reload_job *j = arg;
+	uint64_t one = 1;
+
+	j->cfg = tsn_config_load(j->path, &j->diags);
+	while (write(j->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void reload_job_free(struct reload_job *j)
+{
+	pthread_join(j->thread, NULL);
+	evloop_io_del(j->io);
+	close(j->efd);
+	tsn_config_free(j->cfg);
+	tsn_diags_free(&j->diags);
+	if (j->later) {	/* tsnd stops: the connection is gone (ctl_server_close came first) */
+		struct tsn_ctl_response resp = { .code = TSN_CTL_E_INTERNAL };
+		snprintf(resp.message, sizeof(resp.message), "tsnd stopped during the reload");
+		ctl_later_finish(j->later, &resp);
+	}
+	free(j);
+}
+
+/* The thread is done: the checks against the system and the transaction, on the loop. */
+static void reload_parsed(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct reload_job *j = arg;
+	struct tsn_ctl_response resp = { .code = TSN_CTL_OK };
+	struct timespec now;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	pthread_join(j->thread, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	struct change c = { .who = j->who, .command = "config.reload", .verb = "reloaded",
+			    .loaded_diags = &j->diags, .loaded = j->cfg,
+			    .load_ms = (double)(now.tv_sec - j->start.tv_sec) * 1e3 +
+				       (double)(now.tv_nsec - j->start.tv_nsec) / 1e6 };
+	j->cfg = NULL;
+	reload_job = NULL;	/* from here on, another reload may start */
+	resp.code = change_run(j->d, &c, &resp.data, resp.message, sizeof(resp.message));
+	ctl_later_finish(j->later, &resp);
+	j->later = NULL;
+	evloop_io_del(j->io);
+	close(j->efd);
+	tsn_diags_free(&j->diags);
+	free(j);
+}
+
+/* Start parsing d's file in a thread; false if it cannot (then nothing changed). */
+static bool reload_start(struct tsnd *d, const char *who, struct ctl_later *later)
+{
+	struct reload_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return false;
+	j->d = d;
+	j->later = later;
+	snprintf(j->who, sizeof(j->who), "%s", who);
+	snprintf(j->path, sizeof(j->path), "%s", d->config_path);
+	tsn_diags_init(&j->diags, d->config_path);
+	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	j->io = j->efd >= 0 ? evloop_io_add(d->loop, j->efd, EPOLLIN, reload_parsed, j) : NULL;
+	if (!j->io || pthread_create(&j->thread, NULL, reload_parse, j) != 0) {
+		log_warn("reload: cannot parse in a thread (%s); parsing on the loop", strerror(errno));
+		evloop_io_del(j->io);
+		if (j->efd >= 0)
+			close(j->efd);
+		tsn_diags_free(&j->diags);
+		free(j);
+		return false;
+	}
+	reload_job = j;
+	log_info("reload: parsing %s off the loop (%s)", j->path, who);
+	return true;
+}
+
+static enum tsn_ctl_code reload_busy(const char *who, const char *command, const struct tsnd *d, char *msg,
+				     size_t msglen)
+{
+	snprintf(msg, msglen, "a reload is being loaded; try again when it has answered");
+	audit_record(d->cfg ? d->cfg->control.audit_log : "", who, command, tsn_ctl_code_name(TSN_CTL_E_BUSY), msg);
+	return TSN_CTL_E_BUSY;
+}
+
+bool tsnd_reload_pending(void)
+{
+	return reload_job != NULL;
+}
+
 void tsnd_pending_free(struct tsnd *d)
 {
+	if (reload_job) {
+		reload_job_free(reload_job);
+		reload_job = NULL;
+	}
 	evloop_timer_free(d->pending.timer);
 	tsn_config_free(d->pending.rollback);
 	free(d->pending.text);
@@ -498,10 +643,22 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 	struct change c = { .who = who, .command = "config.reload", .verb = "reloaded" };
 
 	*data = NULL;
+	if (reload_job)	/* a second reload is refused, not queued: the first one reads the same file */
+		return reload_busy(who, "config.reload", d, msg, msglen);
 	if (d->pending.active) {
 		enum tsn_ctl_code code = busy(d, msg, msglen);
 		audit_record(d->cfg->control.audit_log, who, "config.reload", tsn_ctl_code_name(code), msg);
 		return code;
+	}
+	/* A control request: parsed off the loop, answered when done.  (SIGHUP and
+	 * callers outside a request run it all at once.) */
+	struct ctl_later *later = ctl_server_defer(d->ctl);
+	if (later) {
+		if (reload_start(d, who, later)) {
+			snprintf(msg, msglen, "reload started");	/* (not sent: the answer comes later) */
+			return TSN_CTL_OK;
+		}
+		ctl_later_cancel(later);	/* answered now, below */
 	}
 	return change_run(d, &c, data, msg, msglen);
 }
@@ -509,6 +666,10 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 enum tsn_ctl_code tsnd_config_apply(struct tsnd *d, const char *who, const char *text, size_t len,
 				    uint64_t confirm_ms, json_object **data, char *msg, size_t msglen)
 {
+	if (reload_job) {
+		*data = NULL;
+		return reload_busy(who, "config.apply", d, msg, msglen);
+	}
 	struct tsn_config *old = NULL;
 	struct tsnd_groups old_groups = d->groups;
 	struct change c = { .who = who, .command = "config.apply", .text = text, .len = len, .old = &old,

@@ -43,7 +43,11 @@ gid_t tsnd_socket_group(const struct tsnd_groups *groups);
 /* Reload the configuration file, all or nothing (config.reload and SIGHUP).
  * `who` names the requester for the audit log ("uid 0 pid 123", "SIGHUP").
  * Returns the result code; *data gets the reply data (see
- * docs/control-protocol.md) and msg a one-line summary. */
+ * docs/control-protocol.md) and msg a one-line summary.
+ * Called for a control request (inside the control server's dispatch), the file
+ * is parsed in a worker thread and the request answered when the reload is done
+ * (ctl_server_defer; what this returns is then not sent).  While one is being
+ * parsed, another reload or a config.apply is refused as busy. */
 enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
 			      char *msg, size_t msglen);
 
@@ -65,7 +69,10 @@ json_object *tsnd_confirm_json(const struct tsnd *d);
  * changed.  The config or NULL; diags as tsnd_config_prepare. */
 struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
 					    struct tsn_diags *diags, struct tsnd_groups *groups);
-/* Free what the pending confirmation holds (shutdown). */
+/* True while a reload's file is being parsed off the loop. */
+bool tsnd_reload_pending(void);
+/* Free what the pending confirmation holds and wait for a reload being parsed
+ * (shutdown, after the control server is closed). */
 void tsnd_pending_free(struct tsnd *d);
 
 /* The control server's limits for cfg (groups: the admin group's gid). */
