@@ -144,8 +144,8 @@ done
 # trace_where NAME: if the VM traced the run (runs/NAME.trace, latency.sh's
 # trace_end), join it with isochron's frames and print one line:
 #   "traced joined bypass nodeq out out_deq out_drv out_rx out_stamp dstamp_p50 dstamp_max tai_off_s overrun"
-# The n-th frame to leave sw0p2 is the n-th to arrive (one path, no loss, no
-# reordering: checked by counting).  Per frame: the times (us, CLOCK_TAI) it met
+# Each frame is joined by time (below): the last frame sw0p2 sent before its RX
+# stamp, and the listener's first netif_rx after that.  Per frame: the times (us, CLOCK_TAI) it met
 # sw0p2's qdisc (net_dev_queue), left it (qdisc_dequeue), entered veth_xmit
 # (net_dev_start_xmit), was queued by the listener (netif_rx), and isochron's RX
 # stamp r.  bypass: no net_dev_queue (the frame never met the qdisc); nodeq: met
@@ -164,8 +164,8 @@ trace_where() {
 	else
 		lo=$((cycle - $(meta "$n" window_ns))) hi=$cycle
 	fi
-	bmod=$((10#${base: -6} / 1000))	# base mod 1 ms, in us (the cycle is 1 ms)
-	sort -n "$DIR/csv/$n.rabs" | awk -v tr="$DIR/runs/$n.trace" -v out="$DIR/csv/$n.trace.csv" \
+	bmod=$((${base:-0} % 1000000 / 1000))	# base mod 1 ms, in us (the cycle is 1 ms)
+	sort -k2,2n "$DIR/csv/$n.rabs" | awk -v tr="$DIR/runs/$n.trace" -v out="$DIR/csv/$n.trace.csv" \
 		-v bmod="$bmod" -v cyc="$((cycle / 1000))" -v lo="$((lo / 1000))" -v hi="$((hi / 1000))" '
 		function ph(t,   a) { a = (t - bmod) % cyc; return a < 0 ? a + cyc : a }
 		function inw(t) { return t >= 0 && ph(t) >= lo && ph(t) < hi }
@@ -181,30 +181,43 @@ trace_where() {
 			# written microseconds apart)
 			offs = int((off + (off < 0 ? -500000 : 500000)) / 1000000)
 			print "seq,r_phase_us,rx_phase_us,xmit_phase_us,dequeue_phase_us,queued_phase_us,r_minus_rx_us" > out
+			i = 1; j = 1
 		}
+		# Frames in the order of their RX stamps; each is the last frame sw0p2
+		# sent before its stamp (isochron sends one per 10 ms, control frames
+		# are few), and the listener queued it at the first netif_rx after that
+		# (the same call chain).  netif_rx events of the talker eth0 (same name)
+		# are passed over that way.
 		{
-			n++; seq = $1; r = $2 + offs * 1000000
-			if (n > nx || n > nr) next
+			seq = $1; r = $2 + offs * 1000000
+			while (i < nx && x[i + 1] <= r + 1) i++
+			if (nx == 0 || x[i] > r + 1) next
+			while (j <= nr && rx[j] < x[i]) j++
+			if (j > nr || rx[j] - x[i] > 1000) next
 			joined++
-			dq = d[n] >= 0 ? d[n] : dc[n]
-			if (q[n] < 0) bypass++
-			else if (d[n] < 0) nodeq++
-			ds[joined] = r - rx[n]
-			printf "%d,%d,%d,%d,%d,%d,%d\n", seq, ph(r), ph(rx[n]), ph(x[n]), dq >= 0 ? ph(dq) : -1,
-				q[n] >= 0 ? ph(q[n]) : -1, r - rx[n] > out
+			k = i; rr = rx[j]
+			dq = d[k] >= 0 ? d[k] : dc[k]
+			if (q[k] < 0) bypass++
+			else if (d[k] < 0) nodeq++
+			ds[joined] = r - rr
+			if (dq >= 0) { ndq++; if (inw(dq)) indq++ }
+			printf "%d,%d,%d,%d,%d,%d,%d\n", seq, ph(r), ph(rr), ph(x[k]), (dq >= 0 ? ph(dq) : -1),
+				(q[k] >= 0 ? ph(q[k]) : -1), r - rr > out
 			if (inw(r)) next
 			out_n++
-			if (q[n] < 0 || dq < 0) { if (q[n] < 0) out_bypass++; else out_nodeq++ }
-			else if (!inw(dq)) out_deq++
-			else if (!inw(x[n])) out_drv++
-			else if (!inw(rx[n])) out_rx++
+			if (q[k] < 0) out_none++
+			else if (dq < 0) out_none++
+			else if (!inw(dq)) { out_deq++; if (d[k] < 0) out_deq_cpu++ }
+			else if (!inw(x[k])) out_drv++
+			else if (!inw(rr)) out_rx++
 			else out_stamp++
 		}
 		END {
 			m = asort_n(ds, joined)
-			printf "%d %d %d %d %d %d %d %d %d %d %s %s %d %d\n", nx, joined, bypass, nodeq, out_n,
-				out_deq, out_drv, out_rx, out_stamp, out_bypass + out_nodeq,
-				joined ? ds[int((joined + 1) / 2)] : "-", joined ? ds[joined] : "-", offs, overrun
+			printf "%d %d %d %d %d %d/%d %d %d %d %d %s %s %d %d %s\n", nx, joined, bypass, nodeq, out_n,
+				out_deq, out_deq_cpu, out_drv, out_rx, out_stamp, out_none,
+				joined ? ds[int((joined + 1) / 2)] : "-", joined ? ds[joined] : "-", offs, overrun,
+				ndq ? sprintf("%.1f %%", 100 * indq / ndq) : "-"
 		}
 		function asort_n(a, k,   i, j, t) {	# insertion sort, k values
 			for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -379,17 +392,20 @@ TXT
 		echo "queued it (netif_rx, right after the RX stamp).  *bypass*: frames that never met"
 		echo "sw0p2's qdisc.  For the frames whose RX stamp lies outside their window, the first"
 		echo "stage that was already outside: *dequeue* (taprio let the frame out after its window"
-		echo "had closed), *driver*, *netif_rx*, *stamp* (every stage inside, only the RX stamp"
+		echo "had closed; A/B: B of the A judged by the last dequeue on the CPU, the frame's own"
+		echo "having no event, as in a bulk dequeue), *driver*, *netif_rx*, *stamp* (every stage inside, only the RX stamp"
 		echo "outside); *no event*: no dequeue event to judge by.  *r - netif_rx*: isochron's RX"
-		echo "stamp minus the trace's netif_rx, microseconds (median, max)."
+		echo "stamp minus the trace's netif_rx, microseconds (median, max).  *in window at"
+		echo "dequeue*: the share of the joined frames taprio let out inside their window (the"
+		echo "gate's own decision, without the way to the listener)."
 		echo
-		echo "| run | traced | joined | bypass | outside window | dequeue | driver | netif_rx | stamp | no event | r - netif_rx p50 | max |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| run | traced | joined | no qdisc | outside window | dequeue | driver | netif_rx | stamp | no event | r - netif_rx p50 | max | in window at dequeue |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		for n in "${names[@]}"; do
 			[[ -n ${WHERE[$n]} ]] || continue
-			read -r tr jn bp _nd on od odrv orx ost onone dsp dsm _off ovr <<<"${WHERE[$n]}"
+			read -r tr jn bp _nd on od odrv orx ost onone dsp dsm _off ovr indq <<<"${WHERE[$n]}"
 			((ovr == 0)) || tr+=" ($ovr events lost)"
-			echo "| $n | $tr | $jn | $bp | $on | $od | $odrv | $orx | $ost | $onone | $dsp | $dsm |"
+			echo "| $n | $tr | $jn | $bp | $on | $od | $odrv | $orx | $ost | $onone | $dsp | $dsm | $indq |"
 		done
 		echo
 	fi
