@@ -484,8 +484,16 @@ int dp_apply_port(struct dataplane *dp, struct journal *j, const struct tsn_cfg_
 	}
 	c->new_flags = mode;
 	result->mode_flags = mode;
-	log_info("dataplane: port %s: attached %s in %s mode and %s on tc ingress", port->name,
-		 XDP_PROG_NAME, dp_mode_name(mode), TC_PROG_NAME);
+	/* A predecessor's programs (keep-on-exit) in the same mode were swapped in one
+	 * step each (XDP_FLAGS_REPLACE, BPF_TC_F_REPLACE): say so, it is what a
+	 * restart without a gap rests on. */
+	if (st.prog_id && st.prog_id != dp->xdp.id && c->old_flags == mode)
+		log_info("dataplane: port %s: took over the running %s (%s mode) and %s, each "
+			 "replaced in one step", port->name, XDP_PROG_NAME, dp_mode_name(mode),
+			 TC_PROG_NAME);
+	else
+		log_info("dataplane: port %s: attached %s in %s mode and %s on tc ingress",
+			 port->name, XDP_PROG_NAME, dp_mode_name(mode), TC_PROG_NAME);
 	return 0;
 }
 

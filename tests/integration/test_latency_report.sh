@@ -49,8 +49,28 @@ test_percentiles_exact() {
 	row=$(stats_row "$dir" known late)
 	expect_eq "$row" "known,gated,idle,1,0,1003,1000,3,late,10,5010,9010,9910,10000,3000000000,25.0" "late stats"
 	expect_png "$dir/latency-gated-idle.png"
-	expect_match "$(cat "$dir/report.md")" '\| known \| gated \| idle \| 1 \| 0\.0 us \| 1000 \| 3 \| 1\.0 \| 500\.0 \| 900\.0 \| 990\.0 \| 999\.0 \| 1000\.0 \| 25\.0 % \|' "report table row"
+	expect_match "$(cat "$dir/report.md")" '\| known \| gated \| idle \| 1 \| 0\.0 us \| 1000 \| 3 \| 0 \| 1\.0 \| 500\.0 \| 900\.0 \| 990\.0 \| 999\.0 \| 1000\.0 \| 25\.0 % \|' "report table row"
 	expect_match "$(cat "$dir/report.md")" 'does not|nothing about how well PTP' "the caveats"
+}
+
+# Negative one-way latencies (a receive stamp before the talker woke up) are
+# measurements: counted among the frames, in the percentiles, and shown in the
+# table's "below 0" column, not reported as lost.  20 frames sent and received,
+# net = (s - 4) * 1000 ns: frames 1-3 below 0, min -3000, p50 (rank 10) 6000.
+test_negative_latencies_counted() {
+	local dir=$IT_DIR/negative row
+	mkdir -p "$dir/runs"
+	echo "schedule=gated load=idle class=1 priority=5 shift_ns=0 window_ns=250000 cycle_ns=1000000 count=20 frame=128 taprio_base_ns=0 load_pps=0" \
+		>"$dir/runs/neg.meta"
+	{
+		echo "seq,net_ns,app_ns,arrival_phase_ns,send_late_ns"
+		seq 1 20 | awk '{ printf "%d,%d,%d,0,0\n", $1, ($1 - 4) * 1000, 50000 }'
+	} >"$dir/runs/neg.csv"
+	it_run "$REPORT" "$dir"
+	((RC == 0)) || it_fail "report.sh failed: $ERR"
+	row=$(stats_row "$dir" neg net)
+	expect_eq "$row" "neg,gated,idle,1,0,20,20,0,net,-3000,6000,14000,16000,16000,16000,100.0" "net stats with negatives"
+	expect_match "$(cat "$dir/report.md")" '\| neg \| gated \| idle \| 1 \| 0\.0 us \| 20 \| 0 \| 3 \| -3\.0 \| 6\.0 \|' "report row: 3 below 0, none lost"
 }
 
 # A real isochron run between the fixture's namespaces (sw:sw0p1 <-> peer:p1):
@@ -90,4 +110,4 @@ test_isochron_file() {
 	expect_png "$dir/latency-none-idle.png"
 }
 
-it_main percentiles_exact isochron_file
+it_main percentiles_exact negative_latencies_counted isochron_file

@@ -64,7 +64,7 @@ per_frame() {
 			return (p[1] - sec0) * 1000000000 + p[2]
 		}
 		function mod(a, m) { a = a % m; return a < 0 ? a + m : a }
-		BEGIN { print "seq,net_ns,app_ns,arrival_phase_ns,send_late_ns" > out }
+		BEGIN { print "seq,net_ns,app_ns,arrival_phase_ns,send_late_ns" > out; abs = out; sub(/\.csv$/, ".rabs", abs) }
 		NR == 1 {
 			split($2, s0, "."); sec0 = s0[1]
 			# the base time relative to sec0, from its decimal digits
@@ -75,6 +75,8 @@ per_frame() {
 		{
 			S = rel($2); w = rel($3); r = rel($6); a = rel($7)
 			if (r == "none") { lost++; next }
+			# the RX stamp in us of its clock, for the kernel trace (trace_where)
+			printf "%d %.0f\n", $1, sec0 * 1000000 + int(r / 1000) > abs
 			if (w == "none") { nowake++; next }
 			# %.0f: mawk clamps %d to 32 bits
 			printf "%d,%.0f,%.0f,%.0f,%.0f\n", $1, r - w, a == "none" ? -1 : a - w, mod(r - brel, cycle), w - S > out
@@ -85,15 +87,19 @@ per_frame() {
 		}'
 }
 
-# stats CSV COLUMN: "count min p50 p90 p99 p99.9 max" of that column (1-based),
-# values below 0 (not measured) left out.
+# stats CSV COLUMN [all]: "count min p50 p90 p99 p99.9 max negative" of that
+# column (1-based).  Without "all", values below 0 mean "not measured" (app: the
+# listener's isochron had no arrival time) and are left out; with it (net, late)
+# every value counts and "negative" says how many were below 0: a net latency
+# below 0 is a receive stamp before the talker woke up, which the report shows
+# rather than hides.
 stats() {
-	tail -n +2 "$1" | cut -d, -f"$2" | awk '$1 >= 0' | sort -n | awk '
-		{ v[NR] = $1 }
+	tail -n +2 "$1" | cut -d, -f"$2" | awk -v all="${3:-}" 'all == "all" || $1 >= 0' | sort -n | awk '
+		{ v[NR] = $1; neg += $1 < 0 }
 		function rank(pm) { return int((pm * NR + 999) / 1000) }	# ceil(pm/1000 * n)
 		END {
-			if (NR == 0) { print "0 - - - - - -"; exit }
-			print NR, v[1], v[rank(500)], v[rank(900)], v[rank(990)], v[rank(999)], v[NR]
+			if (NR == 0) { print "0 - - - - - - 0"; exit }
+			print NR, v[1], v[rank(500)], v[rank(900)], v[rank(990)], v[rank(999)], v[NR], neg + 0
 		}'
 }
 
@@ -134,13 +140,98 @@ for n in "${names[@]}"; do
 	fi
 done
 
+# ---- where the frames were stamped (the kernel trace) -----------------------------
+# trace_where NAME: if the VM traced the run (runs/NAME.trace, latency.sh's
+# trace_end), join it with isochron's frames and print one line:
+#   "traced joined bypass nodeq out out_deq out_drv out_rx out_stamp dstamp_p50 dstamp_max tai_off_s overrun"
+# Each frame is joined by time (below): the last frame sw0p2 sent before its RX
+# stamp, and the listener's first netif_rx after that.  Per frame: the times (us, CLOCK_TAI) it met
+# sw0p2's qdisc (net_dev_queue), left it (qdisc_dequeue), entered veth_xmit
+# (net_dev_start_xmit), was queued by the listener (netif_rx), and isochron's RX
+# stamp r.  bypass: no net_dev_queue (the frame never met the qdisc); nodeq: met
+# it, but no dequeue event.  For the frames whose r lies outside their class's
+# window: where the first stage outside the window was (out_deq: taprio let it
+# out after the window had closed; out_drv: the driver; out_rx: the listener's
+# netif_rx; out_stamp: everything in the window but r).  dstamp: r - netif_rx.
+# Also writes csv/NAME.trace.csv with the per-frame phases.
+trace_where() {
+	local n=$1 base cycle lo hi bmod
+	[[ -s $DIR/runs/$n.trace && -s $DIR/csv/$n.rabs ]] || return 0
+	base=$(meta "$n" taprio_base_ns)
+	cycle=$(meta "$n" cycle_ns)
+	if [[ $(meta "$n" class) == 1 ]]; then
+		lo=0 hi=$(meta "$n" window_ns)
+	else
+		lo=$((cycle - $(meta "$n" window_ns))) hi=$cycle
+	fi
+	bmod=$((${base:-0} % 1000000 / 1000))	# base mod 1 ms, in us (the cycle is 1 ms)
+	sort -k2,2n "$DIR/csv/$n.rabs" | awk -v tr="$DIR/runs/$n.trace" -v out="$DIR/csv/$n.trace.csv" \
+		-v bmod="$bmod" -v cyc="$((cycle / 1000))" -v lo="$((lo / 1000))" -v hi="$((hi / 1000))" '
+		function ph(t,   a) { a = (t - bmod) % cyc; return a < 0 ? a + cyc : a }
+		function inw(t) { return t >= 0 && ph(t) >= lo && ph(t) < hi }
+		BEGIN {
+			while ((getline l < tr) > 0) {
+				split(l, f, " ")
+				if (f[1] == "x") { nx++; q[nx] = f[2]; d[nx] = f[3]; dc[nx] = f[4]; x[nx] = f[5] }
+				else if (f[1] == "r") { nr++; rx[nr] = f[2] }
+				else if (f[1] == "m") off = f[2] - f[3]
+				else if (f[1] == "o") overrun = f[2]
+			}
+			# CLOCK_TAI - CLOCK_REALTIME: whole seconds (the marker pair is
+			# written microseconds apart)
+			offs = int((off + (off < 0 ? -500000 : 500000)) / 1000000)
+			print "seq,r_phase_us,rx_phase_us,xmit_phase_us,dequeue_phase_us,queued_phase_us,r_minus_rx_us" > out
+			i = 1; j = 1
+		}
+		# Frames in the order of their RX stamps; each is the last frame sw0p2
+		# sent before its stamp (isochron sends one per 10 ms, control frames
+		# are few), and the listener queued it at the first netif_rx after that
+		# (the same call chain).  netif_rx events of the talker eth0 (same name)
+		# are passed over that way.
+		{
+			seq = $1; r = $2 + offs * 1000000
+			while (i < nx && x[i + 1] <= r + 1) i++
+			if (nx == 0 || x[i] > r + 1) next
+			while (j <= nr && rx[j] < x[i]) j++
+			if (j > nr || rx[j] - x[i] > 1000) next
+			joined++
+			k = i; rr = rx[j]
+			dq = d[k] >= 0 ? d[k] : dc[k]
+			if (q[k] < 0) bypass++
+			else if (d[k] < 0) nodeq++
+			ds[joined] = r - rr
+			if (dq >= 0) { ndq++; if (inw(dq)) indq++ }
+			printf "%d,%d,%d,%d,%d,%d,%d\n", seq, ph(r), ph(rr), ph(x[k]), (dq >= 0 ? ph(dq) : -1),
+				(q[k] >= 0 ? ph(q[k]) : -1), r - rr > out
+			if (inw(r)) next
+			out_n++
+			if (q[k] < 0) out_none++
+			else if (dq < 0) out_none++
+			else if (!inw(dq)) { out_deq++; if (d[k] < 0) out_deq_cpu++ }
+			else if (!inw(x[k])) out_drv++
+			else if (!inw(rr)) out_rx++
+			else out_stamp++
+		}
+		END {
+			m = asort_n(ds, joined)
+			printf "%d %d %d %d %d %d/%d %d %d %d %d %s %s %d %d %s\n", nx, joined, bypass, nodeq, out_n,
+				out_deq, out_deq_cpu, out_drv, out_rx, out_stamp, out_none,
+				joined ? ds[int((joined + 1) / 2)] : "-", joined ? ds[joined] : "-", offs, overrun,
+				ndq ? sprintf("%.1f %%", 100 * indq / ndq) : "-"
+		}
+		function asort_n(a, k,   i, j, t) {	# insertion sort, k values
+			for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+			return k
+		}'
+}
+
 # ---- statistics -------------------------------------------------------------------
 echo "run,schedule,load,class,shift_ns,count,received,lost,metric,min_ns,p50_ns,p90_ns,p99_ns,p99.9_ns,max_ns,in_window_pct" >"$DIR/stats.csv"
-declare -A NET APP LATE INWIN
+declare -A NET APP LATE INWIN WHERE
 for n in "${names[@]}"; do
-	NET[$n]=$(stats "$DIR/csv/$n.csv" 2)
+	NET[$n]=$(stats "$DIR/csv/$n.csv" 2 all)
 	APP[$n]=$(stats "$DIR/csv/$n.csv" 3)
-	LATE[$n]=$(stats "$DIR/csv/$n.csv" 5)
+	LATE[$n]=$(stats "$DIR/csv/$n.csv" 5 all)
 	# Without a schedule the same share is the control: what arrival times
 	# that nothing gates score against the windows.
 	if [[ $(meta "$n" class) == 1 ]]; then
@@ -149,6 +240,7 @@ for n in "${names[@]}"; do
 		win=$(in_window "$DIR/csv/$n.csv" "$(($(meta "$n" cycle_ns) - $(meta "$n" window_ns)))" "$(meta "$n" cycle_ns)")
 	fi
 	INWIN[$n]=$win
+	WHERE[$n]=$(trace_where "$n")
 	received=$(($(wc -l <"$DIR/csv/$n.csv") - 1))
 	for metric in net app late; do
 		case $metric in
@@ -156,7 +248,7 @@ for n in "${names[@]}"; do
 		app) s=${APP[$n]} ;;
 		late) s=${LATE[$n]} ;;
 		esac
-		read -r _ mn p50 p90 p99 p999 mx <<<"$s"
+		read -r _ mn p50 p90 p99 p999 mx _ <<<"$s"
 		echo "$n,$(meta "$n" schedule),$(meta "$n" load),$(meta "$n" class),$(meta "$n" shift_ns),$(meta "$n" count),$received,$(($(meta "$n" count) - received)),$metric,$mn,$p50,$p90,$p99,$p999,$mx,$win" >>"$DIR/stats.csv"
 	done
 done
@@ -267,15 +359,15 @@ TXT
 	echo "frames that came through the switch inside their class's window; without a"
 	echo "schedule the same share is the control (isochron's grid stands in for the cycle)."
 	echo
-	echo "| run | schedule | load | class | sent at | frames | lost | min | p50 | p90 | p99 | p99.9 | max | in window |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| run | schedule | load | class | sent at | frames | lost | below 0 | min | p50 | p90 | p99 | p99.9 | max | in window |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for n in "${names[@]}"; do
-		read -r cnt mn p50 p90 p99 p999 mx <<<"${NET[$n]}"
+		read -r cnt mn p50 p90 p99 p999 mx neg <<<"${NET[$n]}"
 		lp=$(meta "$n" load_pps)
 		load=$(meta "$n" load)
 		[[ $load == load && -n $lp && $lp != 0 ]] && load="load ($lp/s)"
 		win="${INWIN[$n]} %"
-		echo "| $n | $(meta "$n" schedule) | $load | $(meta "$n" class) | $(us "$(meta "$n" shift_ns)") us | $cnt | $(($(meta "$n" count) - cnt)) | $(us "$mn") | $(us "$p50") | $(us "$p90") | $(us "$p99") | $(us "$p999") | $(us "$mx") | $win |"
+		echo "| $n | $(meta "$n" schedule) | $load | $(meta "$n" class) | $(us "$(meta "$n" shift_ns)") us | $cnt | $(($(meta "$n" count) - cnt)) | $neg | $(us "$mn") | $(us "$p50") | $(us "$p90") | $(us "$p99") | $(us "$p999") | $(us "$mx") | $win |"
 	done
 	echo
 	echo "Did the talker keep its schedule?  *late*: its wake-up minus the scheduled send"
@@ -291,6 +383,32 @@ TXT
 		echo "| $n | $(us "$lp50") | $(us "$lp99") | $(us "$lmx") | $(us "$ap50") | $(us "$ap90") | $(us "$ap99") | $(us "$amx") |"
 	done
 	echo
+	if [[ -n ${WHERE[*]} ]]; then
+		echo "## Where the frames outside their window were (kernel trace)"
+		echo
+		echo "The VM traced each frame's way out of the switch with the kernel's tracepoints"
+		echo "(tests/kernel-lab/guest/latency.sh): sw0p2's qdisc took it (net_dev_queue) and let"
+		echo "it out (qdisc_dequeue), veth started to send it (net_dev_start_xmit), the listener"
+		echo "queued it (netif_rx, right after the RX stamp).  *bypass*: frames that never met"
+		echo "sw0p2's qdisc.  For the frames whose RX stamp lies outside their window, the first"
+		echo "stage that was already outside: *dequeue* (taprio let the frame out after its window"
+		echo "had closed; A/B: B of the A judged by the last dequeue on the CPU, the frame's own"
+		echo "having no event, as in a bulk dequeue), *driver*, *netif_rx*, *stamp* (every stage inside, only the RX stamp"
+		echo "outside); *no event*: no dequeue event to judge by.  *r - netif_rx*: isochron's RX"
+		echo "stamp minus the trace's netif_rx, microseconds (median, max).  *in window at"
+		echo "dequeue*: the share of the joined frames taprio let out inside their window (the"
+		echo "gate's own decision, without the way to the listener)."
+		echo
+		echo "| run | traced | joined | no qdisc | outside window | dequeue | driver | netif_rx | stamp | no event | r - netif_rx p50 | max | in window at dequeue |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		for n in "${names[@]}"; do
+			[[ -n ${WHERE[$n]} ]] || continue
+			read -r tr jn bp _nd on od odrv orx ost onone dsp dsm _off ovr indq <<<"${WHERE[$n]}"
+			((ovr == 0)) || tr+=" ($ovr events lost)"
+			echo "| $n | $tr | $jn | $bp | $on | $od | $odrv | $orx | $ost | $onone | $dsp | $dsm | $indq |"
+		done
+		echo
+	fi
 	echo "## Histograms"
 	echo
 	for g in $(printf '%s\n' "${!RUN_GROUPS[@]}" | sort); do

@@ -33,6 +33,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -216,6 +217,14 @@ static int cmd_talk(int argc, char **argv)
 
 /* ---- listen ---- */
 
+static volatile sig_atomic_t stop_listening;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_listening = 1;
+}
+
 static int cmd_listen(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -259,12 +268,17 @@ static int cmd_listen(int argc, char **argv)
 	int64_t end = now_ns(CLOCK_MONOTONIC) + duration_ms * 1000000;
 	uint64_t got = 0, bad = 0, nostamp = 0;
 
+	/* SIGTERM ends the listening early with the file complete (the restart
+	 * test cannot know in advance how long to listen). */
+	struct sigaction term = { .sa_handler = on_term };
+	sigaction(SIGTERM, &term, NULL);
+
 	/* Ready: the test starts the talker only after this line. */
 	printf("listen ready port %u\n", port);
 	fflush(stdout);
 	for (;;) {
 		int64_t left = end - now_ns(CLOCK_MONOTONIC);
-		if (left <= 0)
+		if (left <= 0 || stop_listening)
 			break;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int n = poll(&pfd, 1, (int)(left / 1000000) + 1);

@@ -49,6 +49,7 @@ PERIOD=${PERIOD:-10000000}
 # What the running tsnd has (schedule none|gated, the isochron stream's priority,
 # the schedule's base time), in a file: each run is a subshell (kl_test).
 STATE=$KL_WORK/latency.state
+KL_TSND_WAIT=120	# the data plane loads slowly under TCG on a busy host
 
 mac_of() {
 	ip -n "$1" -j link show "$2" | jq -r '.[0].address'
@@ -135,6 +136,103 @@ use_config() {
 	echo "$1 $2 $base" >"$STATE"
 }
 
+# ---- where each frame is stamped (issue 19, item 4) ------------------------------
+# The kernel's own tracepoints, read through tracefs, follow every small frame
+# (isochron's 128 bytes; the load's 1000-byte frames are filtered out) on its way
+# out of the switch and into the listener:
+#   net:net_dev_queue      sw0p2's dev_queue_xmit: the frame meets the qdisc
+#                          (a frame XDP_REDIRECTs never passes here)
+#   qdisc:qdisc_dequeue    a qdisc hands a frame to the driver (taprio is the only
+#                          qdisc in the VM: veth's default is noqueue)
+#   net:net_dev_start_xmit sw0p2's driver (veth_xmit) starts to send it
+#   net:netif_rx           listener's eth0 queues it: the RX software stamp
+#                          (isochron's r) is taken right before this
+#   net:netif_receive_skb  the listener's softirq processes it
+# On the CLOCK_TAI trace clock (6.1 has it), in microseconds.  A marker with the
+# realtime clock at the start gives the offset to isochron's stamps.
+TRACEFS=/sys/kernel/tracing
+TRACE_OK=false
+
+trace_setup() {
+	local e
+	[[ -w $TRACEFS/trace_clock ]] || { kl_info "latency: no tracefs, no per-frame trace"; return 0; }
+	echo 0 >"$TRACEFS/tracing_on"
+	grep -qw tai "$TRACEFS/trace_clock" && echo tai >"$TRACEFS/trace_clock" ||
+		{ kl_info "latency: trace clock tai missing: $(cat "$TRACEFS/trace_clock")"; return 0; }
+	echo 16384 >"$TRACEFS/buffer_size_kb"
+	for e in net/net_dev_queue net/net_dev_start_xmit; do
+		echo 'name == "sw0p2" && len < 300' >"$TRACEFS/events/$e/filter" || return 0
+	done
+	for e in net/netif_rx net/netif_receive_skb; do
+		echo 'name == "eth0" && len < 300' >"$TRACEFS/events/$e/filter" || return 0
+	done
+	echo 'packets > 0' >"$TRACEFS/events/qdisc/qdisc_dequeue/filter" || return 0
+	for e in net/net_dev_queue net/net_dev_start_xmit net/netif_rx net/netif_receive_skb qdisc/qdisc_dequeue; do
+		echo 1 >"$TRACEFS/events/$e/enable" || return 0
+	done
+	TRACE_OK=true
+}
+
+trace_begin() {
+	$TRACE_OK || return 0
+	echo >"$TRACEFS/trace"
+	echo 1 >"$TRACEFS/tracing_on"
+	echo "realtime_us ${EPOCHREALTIME/./}" >"$TRACEFS/trace_marker"
+}
+
+# trace_end NAME: the run's trace, reduced to one line per event of interest
+# (time in us on the trace clock; "x QUEUED DEQUEUED DEQUEUED_ON_CPU DRIVER" for
+# each frame leaving sw0p2, -1 where a stage has no event; "r T", "p T" for the
+# listener's netif_rx and netif_receive_skb; "m T REALTIME_US" the marker; "o N"
+# events the ring buffer overwrote), on the console.
+trace_end() {
+	$TRACE_OK || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	local out=$KL_WORK/$1.trace overrun
+	overrun=$(awk '/^overrun:/ { s += $2 } END { print s + 0 }' "$TRACEFS"/per_cpu/cpu*/stats)
+	awk -v overrun="$overrun" '
+		function us(t,   p) { sub(/:$/, "", t); split(t, p, "."); return p[1] * 1000000 + p[2] }
+		function field(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+		{
+			ev = ""
+			for (i = 1; i <= NF; i++) if ($i ~ /:$/ && $(i + 1) ~ /:$/) { ts = us($i); ev = $(i + 1); break }
+			if (ev == "") next
+			if (ev == "tracing_mark_write:") { for (j = i + 2; j <= NF; j++) if ($j == "realtime_us") printf "m %.0f %s\n", ts, $(j + 1); next }
+			skb = field("skbaddr")
+			cpu = ""
+			for (j = 1; j < i; j++) if ($j ~ /^\[[0-9]+\]$/) cpu = $j
+			if (ev == "net_dev_queue:") { q[skb] = ts; d[skb] = -1 }
+			else if (ev == "qdisc_dequeue:") { last[cpu] = ts; if (skb in q) d[skb] = ts }
+			else if (ev == "net_dev_start_xmit:") {
+				# the dequeue of this very skb, else the last one on this CPU
+				# (dequeue and driver run back to back in sch_direct_xmit)
+				printf "x %.0f %.0f %.0f %.0f\n", (skb in q) ? q[skb] : -1, (skb in q) ? d[skb] : -1,
+					(skb in q && cpu in last) ? last[cpu] : -1, ts
+				delete q[skb]; delete d[skb]
+			}
+			else if (ev == "netif_rx:") printf "r %.0f\n", ts
+			else if (ev == "netif_receive_skb:") printf "p %.0f\n", ts
+		}
+		END { printf "o %d\n", overrun }' "$TRACEFS/trace" >"$out"
+	echo "LAB LATENCY-DATA $1.trace BEGIN"
+	gzip -9c "$out" | base64
+	echo "LAB LATENCY-DATA $1.trace END"
+	rm -f "$out"
+	echo >"$TRACEFS/trace"
+}
+
+# fwd_counts: sw0p1's XDP verdicts for forwarded frames: "to_qdisc redirect".
+# "0 0" (and why, on the console) if tsnctl cannot tell.
+fwd_counts() {
+	local j
+	if j=$(kl_tsnctl -j port show sw0p1 2>&1) &&
+		jq -r '.ports[0].xdp.forwarding | "\(.to_qdisc) \(.redirect)"' <<<"$j" 2>/dev/null; then
+		return 0
+	fi
+	kl_info "latency: no forwarding counters: $(head -c 300 <<<"$j" | tr '\n' ' ')" >&2
+	echo "0 0"
+}
+
 rx_packets() {
 	ip -n "$1" -j -s link show "$2" | jq -r '.[0].stats64.rx.packets'
 }
@@ -143,7 +241,7 @@ rx_packets() {
 # COUNT frames, one per cycle at SHIFT_NS into it; its data on the console.
 run() {
 	local name=$1 sched=$2 load=$3 class=$4 shift_ns=$5 window=$6
-	local prio=0 dat=$KL_WORK/$1.dat lpid="" l0 l1 t0 t1 rc=0 load_pps=0
+	local prio=0 dat=$KL_WORK/$1.dat lpid="" l0 l1 t0 t1 rc=0 load_pps=0 fq0 fr0 fq1 fr1
 	((class == 1)) && prio=5
 	use_config "$sched" "$prio"
 	if [[ $load == load ]]; then
@@ -157,12 +255,17 @@ run() {
 		renice -n 19 -p "$lpid" >/dev/null
 		sleep 0.5
 	fi
+	read -r fq0 fr0 <<<"$(fwd_counts)"	# no <(...): the guest has no /dev/fd
+	trace_begin
 	LD_PRELOAD=$SHIM ip netns exec talker "$ISOCHRON" send -i eth0 --client 2001:db8:2::2 \
 		--omit-sync --l4 --ip-destination 2001:db8:2::2 --priority "$prio" \
 		--num-frames "$COUNT" --frame-size "$FRAME" --cycle-time "$PERIOD" \
 		--base-time 0 --shift-time "$shift_ns" --window-size "$window" --advance-time "$ADVANCE" \
 		--sched-fifo --sched-priority 60 --output-file "$dat" --quiet \
 		>"$KL_WORK/$name.send.log" 2>&1 || rc=$?
+	sleep 0.2	# the last frame's way to the listener
+	trace_end "$name"
+	read -r fq1 fr1 <<<"$(fwd_counts)"
 	if [[ -n $lpid ]]; then
 		l1=$(rx_packets switch sw0p3)
 		t1=$(kl_now monotonic)
@@ -174,7 +277,8 @@ run() {
 		kl_fail "isochron send failed (status $rc): $(grep -v 'missing timestamps' "$KL_WORK/$name.send.log" | tail -n 6 | tr '\n' '|')"
 	echo "LAB LATENCY-META $name schedule=$sched load=$load class=$class priority=$prio" \
 		"shift_ns=$shift_ns window_ns=$window cycle_ns=$CYCLE period_ns=$PERIOD count=$COUNT frame=$FRAME" \
-		"taprio_base_ns=$TAPRIO_BASE load_pps=$load_pps"
+		"taprio_base_ns=$TAPRIO_BASE load_pps=$load_pps" \
+		"xdp_to_qdisc=$((fq1 - fq0)) xdp_redirect=$((fr1 - fr0))"
 	echo "LAB LATENCY-DATA $name BEGIN"
 	gzip -9c "$dat" | base64
 	echo "LAB LATENCY-DATA $name END"
@@ -217,6 +321,7 @@ main() {
 	lab_wait_until 10 ip netns exec listener grep -q ':1388 ' /proc/net/tcp6 ||
 		kl_fail "isochron rcv is not listening: $(kl_tail "$KL_WORK/rcv.log")"
 	set +e
+	trace_setup
 	SETUP_DONE=true
 	echo "LAB PASS latency-setup"
 	kl_data "latency: $COUNT frames per run, one per $PERIOD ns, ${FRAME}-byte frames;" \

@@ -177,7 +177,9 @@ kl_tsnd_start() {
 	KL_TSND_NS=$ns
 	KL_TSND_LOG=$KL_WORK/tsnd.log
 	lab_spawn KL_TSND_PID "$ns" "$TSND" -f --stderr -c "$config" >>"$KL_TSND_LOG" 2>&1
-	if ! lab_wait_until 30 kl_tsnd_answers; then
+	# KL_TSND_WAIT: seconds to wait (loading the data plane's programs takes
+	# 15 s and more under TCG on a busy host)
+	if ! lab_wait_until "${KL_TSND_WAIT:-30}" kl_tsnd_answers; then
 		kl_fail "tsnd did not come up: $(kl_tail "$KL_TSND_LOG" 8)"
 	fi
 	lab_pid_alive "$KL_TSND_PID" || kl_fail "tsnd exited at start: $(kl_tail "$KL_TSND_LOG" 8)"
