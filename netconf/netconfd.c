@@ -93,6 +93,17 @@ static void audit(const struct nc_session *s, const char *rpc, const char *resul
 }
 
 /* ---- replies ---- */
+/* libyang 2.1 reports where an error is as `Data location "/a/b", line number 8.`
+ * (or `Schema location ...`); an error-path is the path alone. */
+static const char *location_path(const char *p, char *buf, size_t len)
+{
+	const char *q = p && *p != '/' ? strchr(p, '"') : NULL, *end = q ? strchr(q + 1, '"') : NULL;
+	if (!end)
+		return p;
+	snprintf(buf, len, "%.*s", (int)(end - q - 1), q + 1);
+	return buf;
+}
+
 static struct nc_server_reply *err_reply(NC_ERR tag, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static struct nc_server_reply *err_reply(NC_ERR tag, const char *path, const char *fmt, ...)
@@ -115,6 +126,8 @@ static struct nc_server_reply *err_reply(NC_ERR tag, const char *path, const cha
 		e = nc_err(G.ctx, tag, tag == NC_ERR_INVALID_VALUE || tag == NC_ERR_OP_FAILED ? NC_ERR_TYPE_APP
 											: NC_ERR_TYPE_PROT);
 	nc_err_set_msg(e, msg, "en");
+	char pbuf[1024];
+	path = location_path(path, pbuf, sizeof(pbuf));
 	if (path && *path)
 		nc_err_set_path(e, path);
 	return nc_server_reply_err(e);

@@ -192,6 +192,8 @@ invalid() {
 	fi
 	expect_json "$OUT" '.ok | not' "refused: $1"
 	expect_match "$(jget "$OUT" '.errors[].path')" "$2" "error-path"
+	# a path, not libyang's 'Data location "...", line number N.'
+	expect_json "$OUT" '[.errors[].path | select(. != "") | startswith("/")] | all' "error-path is an XPath: $OUT"
 	expect_match "$(jget "$OUT" '.errors[].message')" "$3" "error-message"
 	expect_eq "$(generation)" "$gen" "generation unchanged"
 	[[ $(running_normalized) == "$before" ]] || it_fail "the running config changed"
