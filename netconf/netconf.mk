@@ -46,6 +46,14 @@ $(BUILD)/fuzz/fuzz_ymap: tests/fuzz/fuzz_ymap.c netconf/ymap.c netconf/ymap.h $(
 	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Ilib -Inetconf $(PKG_CFLAGS) \
 		tests/fuzz/fuzz_ymap.c netconf/ymap.c $(filter-out lib/pmc.c,$(wildcard lib/*.c)) -o $@ $(PKG_LIBS)
 
+# The NETCONF benchmark alone (docs/netconf.md, "Benchmark"): edit-config + commit
+# against tsnctl config reload, in the kernel lab.  `make bench` runs it too, as a
+# section of the lab's bench.sh (bench-schedules).
+.PHONY: bench-netconf
+bench-netconf: deps
+	$(MAKE) lab-build
+	tests/kernel-lab/run.sh --bench --append lab.bench=netconf --log tests/out/bench-netconf.log
+
 # ---- install -------------------------------------------------------------------
 .PHONY: install-netconf
 install: install-netconf

@@ -192,6 +192,8 @@ invalid() {
 	fi
 	expect_json "$OUT" '.ok | not' "refused: $1"
 	expect_match "$(jget "$OUT" '.errors[].path')" "$2" "error-path"
+	# a path, not libyang's 'Data location "...", line number N.'
+	expect_json "$OUT" '[.errors[].path | select(. != "") | startswith("/")] | all' "error-path is an XPath: $OUT"
 	expect_match "$(jget "$OUT" '.errors[].message')" "$3" "error-message"
 	expect_eq "$(generation)" "$gen" "generation unchanged"
 	[[ $(running_normalized) == "$before" ]] || it_fail "the running config changed"
@@ -341,6 +343,24 @@ test_notifications() {
 	expect_match "$(jget "$OUT" .xml)" '<result>ok</result>' "the reload's result"
 }
 
+# sync-state-changed: PTP enabled by a reload (tsnd's ptp4l, free running, no
+# grandmaster) takes the sync state away from "disabled".
+test_notify_sync_state() {
+	nc_start sync
+	local conf=$IT_DIR/tsnd-sync.yaml new=$IT_DIR/tsnd-sync-ptp.yaml
+	awk -v sock="$IT_DIR/sync-ptp4l.sock" '
+		/^ptp:/ { print; getline
+			print "  enabled: true\n  transport: l2\n  free-running: true\n  uds-address: " sock
+			print "  ports:\n    - { name: sw0p1 }\n    - { name: sw0p2 }"; next }
+		{ print }' "$conf" >"$new"
+	grep -q 'enabled: true' "$new" || it_fail "could not write the PTP configuration"
+	nc notify 30 sync-state-changed bash -c "cp '$new' '$conf' && '$TSNCTL' -s '$IT_SOCK' config reload"
+	expect_json "$OUT" '.ok' "sync-state-changed after PTP was enabled: ${OUT:0:400}"
+	expect_match "$(jget "$OUT" .xml)" '<previous>disabled</previous>' "the previous sync state"
+	expect_match "$(jget "$OUT" .xml)" '<sync-state>[a-z-]+</sync-state>' "the new sync state"
+	expect_no_match "$(jget "$OUT" .xml)" '<sync-state>disabled</sync-state>' "the state changed"
+}
+
 test_yang_module() {
 	it_run bash "$IT_REPO/tests/netconf/test_yang.sh"
 	[[ $RC == 0 ]] || it_fail "tests/netconf/test_yang.sh: $(grep FAIL <<<"$OUT" | head -n 3 | tr '\n' '|')"
@@ -460,4 +480,4 @@ EOF
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
-	kill_session many_sessions garbage notifications confirmed_commit edit_operations stalled_client}
+	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client}

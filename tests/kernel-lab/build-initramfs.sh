@@ -38,6 +38,101 @@ TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
 
+# ---- NETCONF (issue 13) ------------------------------------------------------------
+# tsn-netconfd with its libraries (libnetconf2, libssh, libyang: ldd finds them),
+# the tsnd YANG module and the IETF modules it loads (Debian's libyuma-base), and a
+# NETCONF client nobody here wrote: ncclient on Debian's python3 with its packages
+# (paramiko, lxml, cryptography, ...), stdlib and byte code, plus ssh-keygen for the
+# keys.  test_netconf.sh uses it; tsncnc's guest tests can use the same.  Python's
+# files are keyed by their Debian package versions (hashing ~5000 files each run
+# costs more than the build); they go into an archive of their own (nc_part_append).
+NC_PY=/usr/bin/python3		# Debian's, not whatever python3 is first in PATH
+NC_PY_IMPORTS="ncclient.manager, ncclient.transport.ssh, ncclient.operations, paramiko, lxml.etree, json, subprocess, threading"
+# (extension modules whose libraries only weigh: sqlite, Berkeley DB, gdbm, Tk, curses)
+NC_PY_SKIP=(test idlelib tkinter turtledemo ensurepip lib2to3 pydoc_data distutils 'config-*' site-packages
+	'lib-dynload/_sqlite3*' 'lib-dynload/_dbm*' 'lib-dynload/_gdbm*' 'lib-dynload/_tkinter*'
+	'lib-dynload/_curses*' 'lib-dynload/readline*')
+NC_PY_DEBS=(python3.11-minimal libpython3.11-minimal libpython3.11-stdlib python3-ncclient python3-paramiko
+	python3-lxml python3-cryptography python3-bcrypt python3-nacl python3-six python3-yaml python3-invoke
+	python3-cffi-backend libyuma-base)
+NC_OSSL_MODULES=/usr/lib/x86_64-linux-gnu/ossl-modules
+NC_YANG_DIRS=(/usr/share/yuma/modules/ietf /usr/share/yuma/modules/ietf-derived /usr/share/yuma/modules/netconfcentral)
+TSN_BINS+=("$KL_BUILD/tsn-netconfd" "$KL_BUILD/tsn-yang")
+HOST_BINS+=(ssh-keygen)
+REPO_TREES+=(netconf/yang tests/netconf)
+
+# nc_py_packages: the top-level entries of dist-packages the client imports.
+nc_py_packages() {
+	"$NC_PY" -c "import sys; import $NC_PY_IMPORTS
+for m in list(sys.modules.values()):
+    f = getattr(m, '__file__', None) or ''
+    if '/dist-packages/' in f: print(f.split('/dist-packages/')[1].split('/')[0])" | sort -u
+}
+
+# nc_input_files: what the key covers besides the binaries (one versions file).
+nc_input_files() {
+	local f=$KL_OUT/netconf-inputs.txt
+	{
+		dpkg-query -W "${NC_PY_DEBS[@]}" 2>&1
+		nc_py_packages
+		find "${NC_YANG_DIRS[@]}" "$NC_OSSL_MODULES" /etc/ssl/openssl.cnf -type f | sort
+	} >"$f.tmp"
+	mv "$f.tmp" "$f"
+	echo "$f"
+	echo "$NC_PY"
+	libraries_of "$NC_PY"
+}
+
+nc_build() {
+	local stdlib=/usr/lib/python3.11 dist=/usr/lib/python3/dist-packages x so lib
+	local skip=()
+	[[ -x $NC_PY ]] || kl_die "$NC_PY missing (scripts/install-deps.sh installs python3-ncclient)"
+	copy_file "$NC_PY" /usr/bin/python3
+	for lib in $(libraries_of "$NC_PY"); do
+		[[ -e $ROOT$lib ]] || copy_file "$lib" "$lib"
+	done
+	for x in "${NC_PY_SKIP[@]}"; do
+		skip+=(--exclude="./$x")
+	done
+	mkdir -p "$ROOT$stdlib" "$ROOT$dist"
+	tar -C "$stdlib" "${skip[@]}" -cf - . | tar -C "$ROOT$stdlib" -xf -
+	for x in $(nc_py_packages); do
+		cp -a "$dist/$x" "$ROOT$dist/"
+	done
+	# the extension modules' libraries (libssl, libxml2, libffi, ...)
+	while read -r so; do
+		for lib in $(libraries_of "$so"); do
+			[[ -e $ROOT$lib ]] || copy_file "$lib" "$lib"
+		done
+	done < <(find "$ROOT$stdlib/lib-dynload" "$ROOT$dist" -name '*.so*' | sed "s|^$ROOT||")
+	# OpenSSL's providers and configuration: cryptography loads the legacy provider
+	# and fails without it ("DSO support routines::could not load the shared library")
+	for x in "${NC_YANG_DIRS[@]}" "$NC_OSSL_MODULES"; do
+		mkdir -p "$ROOT$x"
+		cp -a "$x/." "$ROOT$x/"
+	done
+	copy_file /etc/ssl/openssl.cnf /etc/ssl/openssl.cnf
+}
+# nc_part_append ARCHIVE: append the NETCONF part, an archive of its own, cached
+# under its own key (the kernel unpacks concatenated newc archives one after the
+# other), so a changed test script or tsnd rebuilds only the small base archive.
+nc_part_append() {
+	local part=$KL_OUT/netconf-part.cpio key ROOT	# ROOT: nc_build's copies go here
+	key=$(input_key $(nc_input_files) "$KL_DIR/build-initramfs.sh")
+	if ! [[ -f $part && -f $part.key && $(cat "$part.key") == "$key" ]]; then
+		kl_log "building $(basename "$part") (python, ncclient, IETF modules)"
+		ROOT=$(mktemp -d "$KL_OUT/ncroot.XXXXXX")
+		nc_build
+		(cd "$ROOT" && find . -print0 | LC_ALL=C sort -z |
+			cpio --null -o -H newc --owner=0:0 --quiet) >"$part.tmp"
+		rm -rf "$ROOT"
+		mv "$part.tmp" "$part"
+		echo "$key" >"$part.key"
+	fi
+	cat "$part" >>"$1"
+}
+# ---- end of NETCONF ------------------------------------------------------------------
+
 # ---- module closure ----------------------------------------------------------
 
 declare -A MOD_PATH=() MOD_DEPS=() MOD_SEEN=()
@@ -105,6 +200,7 @@ input_files() {
 	done
 	echo "$KL_DIR/modules.list"
 	echo "$KL_DIR/build-initramfs.sh"
+	nc_input_files		# NETCONF block
 }
 
 input_key() {
@@ -176,6 +272,7 @@ build() {
 
 	(cd "$ROOT" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc --owner=0:0 --quiet) >"$OUT_CPIO.tmp"
+	nc_part_append "$OUT_CPIO.tmp"		# NETCONF block
 	mv "$OUT_CPIO.tmp" "$OUT_CPIO"
 	rm -rf "$ROOT"
 	trap - EXIT

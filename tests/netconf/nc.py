@@ -20,17 +20,22 @@ for an <rpc-error> (exit 0 either way), and exits 2 when the session itself fail
     lock-race                       A locks the candidate; B's edit, commit and lock fail
     kill                            A kills B; B's next RPC fails; A goes on
     confirmed-drop TIMEOUT FILE [PERSIST]  edit + confirmed commit, then end the session
+                                    (t_commit_ns: CLOCK_MONOTONIC when the commit was answered)
     confirm PERSIST-ID              the confirming commit from another session
     sessions N [B]                  N sessions open at once (opened B at a time), each a <get>
     notify SECONDS NAME CMD...      subscribe, run CMD, wait for notification NAME
+    bench ROUNDS TSND-CONF CONF0 CONF1 EDIT0 EDIT1 TSNCTL SOCK
+                                    edit+commit against tsnctl config reload (see bench())
 """
 import json
+import os
 import subprocess
 import sys
 import threading
 import time
 
 from ncclient import manager
+from ncclient.transport import ssh as ncssh
 from ncclient.operations import RPCError
 from ncclient.xml_ import to_ele, to_xml
 
@@ -136,13 +141,18 @@ def run(cmd, args):
                 m.edit_config(target="candidate", config=f.read())
             persist = args[2] if len(args) > 2 else None
             m.commit(confirmed=True, timeout=args[0], persist=persist)
-            return {"ok": True}
+            # when the commit was answered (CLOCK_MONOTONIC, as `gate_probe now
+            # monotonic`): the rollback's deadline counts from here
+            return {"ok": True, "t_commit_ns": time.clock_gettime_ns(time.CLOCK_MONOTONIC)}
         if cmd == "confirm":
             m.commit(persist_id=args[0])
             return {"ok": True}
         if cmd == "notify":
             # subscribe, run the command, wait for the notification named args[1]
             m.create_subscription()
+            # tsn-netconfd compares tsnd's status once a second with the last one; the
+            # first look after a subscription is the baseline: let it happen first
+            time.sleep(2.5)
             subprocess.run(args[2:], check=True, stdout=subprocess.DEVNULL)
             deadline = time.monotonic() + float(args[0])
             seen = []
@@ -154,6 +164,8 @@ def run(cmd, args):
                 if "<" + args[1] in n.notification_xml:
                     return {"ok": True, "xml": n.notification_xml}
             return {"ok": False, "seen": seen}
+        if cmd == "bench":
+            return bench(m, args)
         if cmd == "sessions":
             # N sessions open at the same time, each answering a <get>.  They connect at
             # most OPENING at a time (one Python process runs every SSH client under one
@@ -197,6 +209,49 @@ def run(cmd, args):
             return {"ok": True, "good": results.count("ok"), "open_at_once": peak[1],
                     "bad": [r for r in results if r != "ok"][:5]}
     raise SystemExit("unknown command " + cmd)
+
+
+def bench(m, args):
+    """bench ROUNDS TSND-CONF CONF0 CONF1 EDIT0 EDIT1 TSNCTL SOCK: the same change of
+    tsnd's configuration (variant 0 <-> 1) made alternately by <edit-config> +
+    <commit> in this open session and by `tsnctl config reload` of a file, each timed
+    from the request to its answer (the commit is answered once tsnd has applied
+    it, kernel included).  tsnd runs variant 0 at the start; the two paths take
+    turns going first, so each goes 0 -> 1 as often as 1 -> 0."""
+    # ncclient's session thread looks for a message to send only every TICK (0.1 s)
+    # unless data arrives: 0-100 ms of idle client per RPC, none of it the server's.
+    # The bench shortens it (NC_TICK, seconds); its figure says so.
+    ncssh.TICK = float(os.environ.get("NC_TICK", "0.002"))
+    rounds, conf = int(args[0]), args[1]
+    confs = [open(args[2]).read(), open(args[3]).read()]
+    edits = [open(args[4]).read(), open(args[5]).read()]
+    tsnctl = [args[6], "-s", args[7], "config", "reload"]
+    out = {"ok": True, "tick_s": ncssh.TICK, "netconf_us": [], "edit_us": [], "commit_us": [], "tsnctl_us": []}
+    state = 0
+
+    def via_netconf(to):
+        t0 = time.monotonic_ns()
+        m.edit_config(target="candidate", config=edits[to])
+        t1 = time.monotonic_ns()
+        m.commit()
+        t2 = time.monotonic_ns()
+        out["edit_us"].append((t1 - t0) // 1000)
+        out["commit_us"].append((t2 - t1) // 1000)
+        out["netconf_us"].append((t2 - t0) // 1000)
+
+    def via_tsnctl(to):
+        with open(conf, "w") as f:
+            f.write(confs[to])
+        t0 = time.monotonic_ns()
+        subprocess.run(tsnctl, check=True, stdout=subprocess.DEVNULL)
+        out["tsnctl_us"].append((time.monotonic_ns() - t0) // 1000)
+
+    for r in range(rounds):
+        for path in ((via_netconf, via_tsnctl) if r % 2 == 0 else (via_tsnctl, via_netconf)):
+            path(1 - state)
+            state = 1 - state
+    out["final"] = state
+    return out
 
 
 EDIT_LOG_LEVEL = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">

@@ -31,6 +31,11 @@
 #          reports ready (control socket listening, schedules applied), then
 #          `tsnctl status` must answer.  With the 4-port 256-entry configuration
 #          and with the 4 ports but no schedules.
+#  netconf (issue 13, its own result line bench-netconf) the 4 x 256 change through
+#          tsn-netconfd (<edit-config> + <commit>) against tsnctl config reload;
+#          see its section below.
+# lab.bench=schedules or lab.bench=netconf on the kernel command line runs one part
+# (make bench-netconf: --append lab.bench=netconf).
 . /tsn/tests/kernel-lab/guest/lib.sh
 
 ROUNDS=${BENCH_ROUNDS:-11}	# odd: the median is one of the runs
@@ -274,8 +279,105 @@ bench() {
 		kl_fail "$(cat "$KL_WORK/.bench-fail" 2>/dev/null || echo "the measuring shell failed")"
 }
 
+# ---- netconf (issue 13): edit-config + commit against tsnctl config reload ----------
+# The same change of 4 ports x 256 entries (variant 0 <-> 1 of the schedule above),
+# made alternately by an ncclient session (tests/netconf/nc.py bench: <edit-config>
+# of the 4 admin-control-lists with operation replace, then <commit>, timed from the
+# edit's request to the commit's answer, which tsn-netconfd gives once tsnd's
+# config.apply has put the schedules into the kernel) and by `tsnctl config reload`
+# of a file holding the same configuration (timed from starting tsnctl to its exit,
+# writing the file not included).  Both in the same tsnd, the same run, taking turns.
+# Python's start and the SSH handshake are outside the figure (a CNC keeps its
+# session open); starting tsnctl is inside it (its figure above: exec_tsnctl_status).
+NC_ROUNDS=${BENCH_NC_ROUNDS:-11}
+
+# nc_edit_xml VARIANT: the <edit-config> body replacing every port's gate list with
+# VARIANT's (the entries TCARGS lists, so the same intervals as the YAML).
+nc_edit_xml() {
+	local p e="" w i=0
+	local -a words
+	schedule "$1"
+	read -ra words <<<"$TCARGS"
+	for ((w = 0; w < ${#words[@]}; w++)); do
+		[[ ${words[w]} == sched-entry ]] || continue
+		e+="<gate-control-entry><index>$i</index><gate-states-value>$((16#${words[w + 2]}))</gate-states-value><time-interval-value>${words[w + 3]}</time-interval-value></gate-control-entry>"
+		i=$((i + 1))
+	done
+	printf '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><tsnd xmlns="urn:tsnd:yang:tsnd">'
+	for p in "${TSN_PORTS[@]}"; do
+		printf '<ports><name>%s</name><gate-parameter-table><admin-control-list xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="replace">%s</admin-control-list></gate-parameter-table></ports>' "$p" "$e"
+	done
+	printf '</tsnd></config>'
+}
+
+bench_netconf() {
+	local keys=$KL_WORK/nckeys out nm tm em cm
+	lab_ns_add sw
+	lab_ns_add peer
+	kl_ports sw peer "${TSN_PORTS[@]}"
+	write_config "$KL_WORK/nc-conf0.yaml" 0
+	write_config "$KL_WORK/nc-conf1.yaml" 1
+	cp "$KL_WORK/nc-conf0.yaml" "$KL_WORK/tsnd.yaml"
+	nc_edit_xml 0 >"$KL_WORK/nc-edit0.xml"
+	nc_edit_xml 1 >"$KL_WORK/nc-edit1.xml"
+	kl_tsnd_start sw "$KL_WORK/tsnd.yaml"
+	rm -rf "$keys"
+	mkdir -p "$keys"
+	ssh-keygen -q -t ed25519 -N '' -f "$keys/host" >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$keys/admin" >/dev/null
+	printf 'listen: 127.0.0.1\nport: 830\nhost-key: %s\ntsnd-socket: %s\nyang-dir: %s\nauth-timeout: 120s\nhello-timeout: 120s\nusers:\n  - name: admin\n    role: admin\n    keys: [%s]\n' \
+		"$keys/host" "$SOCK" "$TSN/netconf/yang" "$keys/admin.pub" >"$KL_WORK/netconfd.yaml"
+	lab_spawn NC_PID sw "$TSN/build/tsn-netconfd" -c "$KL_WORK/netconfd.yaml" >"$KL_WORK/netconfd.log" 2>&1
+	local t0=$SECONDS
+	until ip netns exec sw /usr/bin/python3 "$TSN/tests/netconf/nc.py" --key "$keys/admin" caps 2>/dev/null | jq -e .ok >/dev/null; do
+		lab_pid_alive "$NC_PID" && ((SECONDS - t0 < 120)) ||
+			kl_fail "tsn-netconfd did not answer: $(kl_tail "$KL_WORK/netconfd.log")"
+		sleep 0.5
+	done
+	out=$(ip netns exec sw /usr/bin/python3 "$TSN/tests/netconf/nc.py" --key "$keys/admin" bench "$NC_ROUNDS" \
+		"$KL_WORK/tsnd.yaml" "$KL_WORK/nc-conf0.yaml" "$KL_WORK/nc-conf1.yaml" \
+		"$KL_WORK/nc-edit0.xml" "$KL_WORK/nc-edit1.xml" "$TSNCTL" "$SOCK" 2>"$KL_WORK/nc-bench.err") ||
+		kl_fail "nc.py bench: ${out:0:300} $(kl_tail "$KL_WORK/nc-bench.err")"
+	jq -e .ok <<<"$out" >/dev/null || kl_fail "nc.py bench: ${out:0:500}"
+	# the last change is in the kernel: swD holds the final variant's 256 entries
+	schedule "$(jq -r .final <<<"$out")"
+	local want got
+	want=$(tr ' ' '\n' <<<"$TCARGS" | awk 'p == 3 { print; p = 0 } p { p++ } $1 == "sched-entry" { p = 1 }' | tr '\n' ' ')
+	got=$(kl_tc_json sw qdisc show dev swD | jq -r '.[0].options | .admin // . | .schedule[].interval' | tr '\n' ' ')
+	[[ $got == "$want" ]] || kl_fail "swD does not hold the last variant's intervals (${got:0:80}... against ${want:0:80}...)"
+	nm=$(median $(jq -r '.netconf_us[]' <<<"$out"))
+	tm=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
+	em=$(median $(jq -r '.edit_us[]' <<<"$out"))
+	cm=$(median $(jq -r '.commit_us[]' <<<"$out"))
+	kl_data "bench netconf_edit_commit_4x${ENTRIES} $(ms "$nm") (edit-config $(ms "$em") + commit $(ms "$cm"); runs us: $(jq -r '.netconf_us | join(" ")' <<<"$out"))"
+	kl_data "bench netconf_tsnctl_reload_4x${ENTRIES} $(ms "$tm") (the same change, same run; runs us: $(jq -r '.tsnctl_us | join(" ")' <<<"$out"))"
+	kl_data "bench ratio_netconf_over_tsnctl_4x${ENTRIES} $(ratio "$nm" "$tm") (target <= 2)"
+	# tsn-netconfd's own time (its log: "edit-config handled in X ms", the same for
+	# commit, tsnd's apply included), without the client's python under emulation
+	local -a ed co sums=()
+	mapfile -t ed <<<"$(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
+	mapfile -t co <<<"$(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
+	for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
+		sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
+	done
+	if ((${#sums[@]})); then
+		local sm
+		sm=$(median "${sums[@]}")
+		kl_data "bench netconf_server_4x${ENTRIES} $(ms "$sm") (tsn-netconfd handling edit-config + commit, tsnd's apply included; edit ms: ${ed[*]}; commit ms: ${co[*]})"
+		kl_data "bench ratio_netconf_server_over_tsnctl_4x${ENTRIES} $(ratio "$sm" "$tm")"
+	fi
+	kl_data "bench netconfd_vmhwm $(awk '$1 == "VmHWM:" { print $2 }' "/proc/$NC_PID/status") KiB"
+}
+
 if [[ ${1:-} == --measure ]]; then
 	measure
 	exit 0
 fi
-kl_test bench bench
+# lab.bench=NAME[,NAME] on the kernel command line runs only those (schedules, netconf)
+BENCH_ONLY=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lab\.bench=//p')
+if [[ -z $BENCH_ONLY || ,$BENCH_ONLY, == *,schedules,* ]]; then
+	kl_test bench bench
+fi
+if [[ -z $BENCH_ONLY || ,$BENCH_ONLY, == *,netconf,* ]]; then
+	kl_test bench-netconf bench_netconf
+fi
