@@ -15,6 +15,7 @@
 #include "schedule_int.h"
 #include "tsn/basetime.h"
 #include "tsn/log.h"
+#include "tsn/shaper.h"
 #include "tsn/units.h"
 
 /* ---- validation ---- */
@@ -225,6 +226,24 @@ static void check_kernel_rules(struct vctx *v, const struct tsn_cfg_port *cp)
 	}
 }
 
+/* Shapers and launch-time entries: the reservations against the speed in use (with
+ * link-speed given the parser checked them already, with the same plan). */
+static void check_qos(struct vctx *v, const struct tsn_cfg_port *cp, uint32_t speed, const char *speed_src)
+{
+	const struct tsn_cfg_schedule *s = &cp->schedule;
+	struct tsn_cbs_params cbs[TSN_MAX_TC];
+	struct tsn_shaper_error err;
+
+	if (s->mode == TSN_SCHED_MQPRIO || s->n_shapers || s->n_launch_times) {
+		VERR(v, s->mode == TSN_SCHED_MQPRIO ? (const void *)&s->mode
+			: s->n_shapers ? (const void *)&s->n_shapers : (const void *)&s->n_launch_times,
+		     "shapers, launch-time and mode mqprio are checked but not yet installed by this tsnd");
+		return;
+	}
+	if (!cp->link_speed_mbps && tsn_shaper_plan(s, (uint64_t)speed * 1000000, cbs, &err) < 0)
+		VERR(v, err.field, "%s (link speed %u Mbit/s, %s)", err.msg, speed, speed_src);
+}
+
 bool schedule_validate(const struct tsn_config *cfg, struct ports *ports, struct tsn_diags *diags,
 		       enum schedule_check_mode mode)
 {
@@ -290,6 +309,7 @@ bool schedule_validate(const struct tsn_config *cfg, struct ports *ports, struct
 			check_port_kernel(&v, cp, &info);
 		check_timing(&v, cp, info.present ? &info : NULL, speed, src);
 		check_kernel_rules(&v, cp);
+		check_qos(&v, cp, speed, src);
 	}
 	ports_close(own);
 	return diags->errors == errors;
