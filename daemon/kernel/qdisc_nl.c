@@ -64,16 +64,17 @@ static struct nl_msg *msg_new(int type, int flags, int ifindex, uint32_t handle,
 struct nl_msg *child_qdisc_build(int type, int flags, const struct child_qdisc *q)
 {
 	bool cbs = strcmp(q->kind, "cbs") == 0, etf = strcmp(q->kind, "etf") == 0;
+	bool pfifo = strcmp(q->kind, "pfifo") == 0;	/* no options: the device's queue length */
 	struct nl_msg *msg;
 
-	if (!cbs && !etf)
+	if (!cbs && !etf && !pfifo)
 		return NULL;
 	msg = msg_new(type, flags, q->ifindex, q->handle, q->parent);
 	if (!msg)
 		return NULL;
 	if (nla_put_string(msg, TCA_KIND, q->kind) < 0)
 		goto fail;
-	if (type == RTM_NEWQDISC) {
+	if (type == RTM_NEWQDISC && !pfifo) {
 		struct nlattr *opts = nla_nest_start(msg, TCA_OPTIONS);
 		if (!opts)
 			goto fail;

@@ -45,7 +45,9 @@ void child_qdisc_from_cbs(struct child_qdisc *q, int ifindex, uint32_t root, con
 void child_qdisc_from_etf(struct child_qdisc *q, int ifindex, uint32_t root, const struct tsn_etf_params *p);
 
 /* RTM_NEWQDISC (options included) or RTM_DELQDISC (tcmsg and kind only) with nlmsg
- * flags `flags`.  NULL if out of memory or the kind is neither cbs nor etf. */
+ * flags `flags`.  Kind "pfifo" (no options) is what a queue gets back when tsnd's
+ * child leaves a running root: a deleted child would leave noop, which drops all.
+ * NULL if out of memory or the kind is none of cbs, etf, pfifo. */
 struct nl_msg *child_qdisc_build(int type, int flags, const struct child_qdisc *q);
 /* Read a dumped qdisc message: tcmsg, kind, and the options of cbs and etf.  0, or
  * -EINVAL with the reason in err. */

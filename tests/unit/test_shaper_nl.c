@@ -96,8 +96,15 @@ static void test_etf_message(void)
 	CU_ASSERT_PTR_NULL(tb[TCA_OPTIONS]);
 	nlmsg_free(msg);
 
-	/* another kind is neither built nor decoded */
+	/* pfifo (a queue given back) carries no options; other kinds are not built */
 	snprintf(q.kind, sizeof(q.kind), "pfifo");
+	msg = child_qdisc_build(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, &q);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL_FATAL(nlmsg_parse(nlmsg_hdr(msg), sizeof(struct tcmsg), tb, TCA_MAX, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(nla_get_string(tb[TCA_KIND]), "pfifo");
+	CU_ASSERT_PTR_NULL(tb[TCA_OPTIONS]);
+	nlmsg_free(msg);
+	snprintf(q.kind, sizeof(q.kind), "fq");
 	CU_ASSERT_PTR_NULL(child_qdisc_build(RTM_NEWQDISC, 0, &q));
 }
 
