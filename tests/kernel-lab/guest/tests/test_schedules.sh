@@ -327,8 +327,9 @@ case_clock_realtime() {
 # class 1: 1 % = 100 Mbit/s, interference ceil(1522 x 10G / 9.9G) + 1522 = 3060 B,
 # hiCredit ceil(3060 x 0.01) = 31.
 case_shapers() {
-	CASE_CHILDREN="parent 7473:3 handle 7482: cbs idleslope 100000 sendslope -9900000 hicredit 16 locredit -1507;
-		parent 7473:2 handle 7481: cbs idleslope 100000 sendslope -9900000 hicredit 31 locredit -1507"
+	# (in queue order, as tsnd installs them: the dump lists qdiscs in creation order)
+	CASE_CHILDREN="parent 7473:2 handle 7481: cbs idleslope 100000 sendslope -9900000 hicredit 31 locredit -1507;
+		parent 7473:3 handle 7482: cbs idleslope 100000 sendslope -9900000 hicredit 16 locredit -1507"
 	run_case 1000000000 "      num-tc: 3
       map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
       queues: [\"1@0\", \"1@1\", \"1@2\"]
