@@ -134,6 +134,36 @@ static void sched_kernel(FILE *out, json_object *k)
 		sched_timing(out, "admin", jget(k, "admin"), " (pending: takes over at its base time)");
 }
 
+/* The cbs and etf qdiscs under the root (docs/shapers.md), one line each. */
+static void sched_children(FILE *out, json_object *kids)
+{
+	for (size_t i = 0; kids && json_object_is_type(kids, json_type_array) && i < json_object_array_length(kids);
+	     i++) {
+		json_object *c = json_object_array_get_idx(kids, i);
+		const char *kind = or_dash(jstr(c, "kind"));
+		int64_t v[4] = { 0 };
+		char d[48];
+
+		if (strcmp(kind, "cbs") == 0) {
+			jint(c, "idleslope_kbps", &v[0]);
+			jint(c, "sendslope_kbps", &v[1]);
+			jint(c, "hicredit", &v[2]);
+			jint(c, "locredit", &v[3]);
+			sched_kv(out, "shaper", "cbs %s under %s: idleslope %" PRId64 " kbit/s, sendslope %" PRId64
+				 " kbit/s, hicredit %" PRId64 " B, locredit %" PRId64 " B%s", or_dash(jstr(c, "handle")),
+				 or_dash(jstr(c, "parent")), v[0], v[1], v[2], v[3],
+				 json_object_get_boolean(jget(c, "offload")) ? ", offload" : "");
+		} else if (strcmp(kind, "etf") == 0) {
+			sched_kv(out, "launch-time", "etf %s under %s: delta %s, clock %s%s%s%s", or_dash(jstr(c, "handle")),
+				 or_dash(jstr(c, "parent")), dur_text(c, "delta_ns", d, sizeof(d)),
+				 or_dash(jstr(c, "clockid")),
+				 json_object_get_boolean(jget(c, "deadline_mode")) ? ", deadline-mode" : "",
+				 json_object_get_boolean(jget(c, "offload")) ? ", offload" : "",
+				 json_object_get_boolean(jget(c, "skip_sock_check")) ? ", skip-sock-check" : "");
+		}
+	}
+}
+
 int render_schedule_show(const struct output *o, json_object *data)
 {
 	json_object *ports = jget(data, "ports");
@@ -150,6 +180,7 @@ int render_schedule_show(const struct output *o, json_object *data)
 			msg && msg[0] ? ": " : "", msg && msg[0] ? msg : "");
 		if (k) {
 			sched_kernel(o->out, k);
+			sched_children(o->out, jget(p, "children"));
 		} else if (cfg) {
 			char a[32], b[32];
 			sched_kv(o->out, "configured", "base-time %s, cycle-time %s, %s mode; not in the kernel",

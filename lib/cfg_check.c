@@ -40,7 +40,9 @@ void cfg_check_schedule(struct cfg_checker *chk, void *obj)
 	if (s->n_max_sdu > s->num_tc)
 		cfg_error(chk, &s->n_max_sdu, "has %zu entries; at most one per traffic class (num-tc is %u)",
 			  s->n_max_sdu, s->num_tc);
-	if (s->n_entries == 0)
+	if (s->mode == TSN_SCHED_MQPRIO && s->n_entries)
+		cfg_error(chk, &s->n_entries, "mode mqprio has no gate list; leave entries out");
+	else if (s->mode != TSN_SCHED_MQPRIO && s->n_entries == 0)
 		cfg_error(chk, &s->n_entries, "is empty; a schedule needs at least one entry");
 	for (size_t i = 0; i < s->n_entries; i++) {
 		struct tsn_cfg_gate_entry *e = &s->entries[i];
@@ -63,7 +65,7 @@ void cfg_check_schedule(struct cfg_checker *chk, void *obj)
 		cfg_error(chk, &s->txtime_delay_ns, "txtime-assist needs a txtime-delay above 0");
 	if (s->mode != TSN_SCHED_TXTIME_ASSIST && s->txtime_delay_ns)
 		cfg_error(chk, &s->txtime_delay_ns, "is only allowed with mode: txtime-assist");
-	for (uint32_t tc = 0; tc < s->num_tc && s->n_entries; tc++)
+	for (uint32_t tc = 0; tc < s->num_tc && s->n_entries && s->mode != TSN_SCHED_MQPRIO; tc++)
 		if (!(opened & (1u << tc)))
 			cfg_warning(chk, &s->n_entries, "the gate of traffic class %u never opens: its frames are never sent",
 				    tc);

@@ -15,7 +15,7 @@
 static const char *const log_levels[] = { "", "", "", "error", "warning", "notice", "info", "debug", NULL };
 static const char *const log_targets[] = { "stderr", "syslog", NULL };
 const char *const tsn_xdp_mode_names[] = { "off", "auto", "native", "generic", NULL };
-static const char *const sched_modes[] = { "software", "txtime-assist", "full-offload", NULL };
+static const char *const sched_modes[] = { "software", "txtime-assist", "full-offload", "mqprio", NULL };
 const char *const tsn_clock_names[] = { "tai", "realtime", "monotonic", "boottime", NULL };
 static const char *const gate_ops[] = { "set-gates", "set-and-hold", "set-and-release", NULL };
 static const char *const unmatched_policies[] = { "pass", "drop", "demote", NULL };
@@ -93,10 +93,51 @@ static const struct cfg_field max_sdu_elem = { .key = "max-sdu[]", .type = CFG_U
 static const struct cfg_field gate_entry_elem = { .key = "entries[]", .type = CFG_OBJECT,
 						   .sub = &gate_entry_table };
 
+/* ---- ports[].schedule.shapers, launch-time (docs/shapers.md) ---- */
+#define S struct tsn_cfg_shaper
+static const struct cfg_field shaper_fields[] = {
+	{ .key = "class", .type = CFG_UINT, .offset = offsetof(S, tc), .max = TSN_MAX_TC - 1,
+	  .flags = CFG_F_REQUIRED, .doc = "traffic class shaped (it needs exactly one TX queue)" },
+	{ .key = "idle-slope", .type = CFG_RATE, .offset = offsetof(S, idle_slope_bps),
+	  .present = offsetof(S, has_idle_slope), .min = 1000, .max = 2147483647000ull, .flags = CFG_F_OPTIONAL,
+	  .doc = "reserved bandwidth, whole kbit/s (or give share)" },
+	{ .key = "share", .type = CFG_UINT, .offset = offsetof(S, share_pct), .present = offsetof(S, has_share),
+	  .min = 1, .max = 100, .flags = CFG_F_OPTIONAL, .doc = "reserved bandwidth in percent of the link speed" },
+	{ .key = "max-frame", .type = CFG_SIZE, .offset = offsetof(S, max_frame), .min = 64, .max = 65535,
+	  .def = "1522B", .doc = "largest frame of this class (loCredit)" },
+	{ .key = "max-interference", .type = CFG_SIZE, .offset = offsetof(S, max_interference),
+	  .present = offsetof(S, has_max_interference), .min = 64, .max = 1ull << 24, .flags = CFG_F_OPTIONAL,
+	  .doc = "most bytes that may delay this class (hiCredit); absent: 1522B for the highest shaped "
+		 "class, derived from the higher ones for the others" },
+};
+#undef S
+static TABLE(shaper_table, "shaper", shaper_fields, NULL);
+static const struct cfg_field shaper_elem = { .key = "shapers[]", .type = CFG_OBJECT, .sub = &shaper_table };
+
+#define S struct tsn_cfg_launch_time
+static const struct cfg_field launch_time_fields[] = {
+	{ .key = "class", .type = CFG_UINT, .offset = offsetof(S, tc), .max = TSN_MAX_TC - 1,
+	  .flags = CFG_F_REQUIRED, .doc = "traffic class: an etf on each of its TX queues" },
+	{ .key = "delta", .type = CFG_DURATION, .offset = offsetof(S, delta_ns), .min = 1, .max = INT32_MAX,
+	  .def = "200us", .doc = "a frame leaves the etf this long before its launch time" },
+	{ .key = "clock", .type = CFG_ENUM, .offset = offsetof(S, clock), .names = tsn_clock_names, .def = "tai",
+	  .doc = "clock of the launch times (etf takes tai only)" },
+	{ .key = "deadline-mode", .type = CFG_BOOL, .offset = offsetof(S, deadline_mode), .def = "false",
+	  .doc = "launch times are deadlines: a frame is sent as soon as it is dequeued" },
+	{ .key = "offload", .type = CFG_BOOL, .offset = offsetof(S, offload), .def = "false",
+	  .doc = "the NIC enforces the launch time (LaunchTime hardware)" },
+	{ .key = "skip-sock-check", .type = CFG_BOOL, .offset = offsetof(S, skip_sock_check), .def = "false",
+	  .doc = "accept frames of sockets without SO_TXTIME (forwarded or taprio-stamped frames)" },
+};
+#undef S
+static TABLE(launch_time_table, "launch time", launch_time_fields, NULL);
+static const struct cfg_field launch_time_elem = { .key = "launch-time[]", .type = CFG_OBJECT,
+						    .sub = &launch_time_table };
+
 #define S struct tsn_cfg_schedule
 static const struct cfg_field schedule_fields[] = {
 	{ .key = "mode", .type = CFG_ENUM, .offset = offsetof(S, mode), .names = sched_modes,
-	  .def = "software", .doc = "taprio mode" },
+	  .def = "software", .doc = "taprio mode, or mqprio: no gate list, only shapers and launch-time" },
 	{ .key = "clock", .type = CFG_ENUM, .offset = offsetof(S, clock), .names = tsn_clock_names, .def = "tai",
 	  .doc = "clock of base-time and the schedule (ignored by full-offload: the port's own clock)" },
 	{ .key = "num-tc", .type = CFG_UINT, .offset = offsetof(S, num_tc), .min = 1, .max = TSN_MAX_TC,
@@ -127,7 +168,15 @@ static const struct cfg_field schedule_fields[] = {
 	  .doc = "per class largest SDU in bytes (frame without Ethernet header, as the MTU), 0 = no limit" },
 	{ .key = "entries", .type = CFG_LIST, .offset = offsetof(S, entries), .count = offsetof(S, n_entries),
 	  .size = sizeof(struct tsn_cfg_gate_entry), .max = 4096, .elem = &gate_entry_elem,
-	  .flags = CFG_F_REQUIRED, .doc = "the gate control list" },
+	  .doc = "the gate control list (required, except with mode: mqprio)" },
+	{ .key = "shapers", .type = CFG_LIST, .offset = offsetof(S, shapers), .count = offsetof(S, n_shapers),
+	  .size = sizeof(struct tsn_cfg_shaper), .max = TSN_MAX_TC, .elem = &shaper_elem,
+	  .doc = "802.1Qav credit-based shapers (cbs), one per class" },
+	{ .key = "shaper-limit", .type = CFG_UINT, .offset = offsetof(S, shaper_limit_pct), .min = 1, .max = 100,
+	  .def = "75", .doc = "percent of the link all shapers may reserve together (802.1Q's default: 75)" },
+	{ .key = "launch-time", .type = CFG_LIST, .offset = offsetof(S, launch_times),
+	  .count = offsetof(S, n_launch_times), .size = sizeof(struct tsn_cfg_launch_time), .max = TSN_MAX_TC,
+	  .elem = &launch_time_elem, .doc = "LaunchTime: etf qdiscs, one entry per class" },
 };
 #undef S
 static TABLE(schedule_table, "schedule", schedule_fields, cfg_check_schedule);
@@ -187,7 +236,7 @@ static const struct cfg_field port_fields[] = {
 	  .doc = "ingress rate limits" },
 };
 #undef S
-static TABLE(port_table, "port", port_fields, NULL);
+static TABLE(port_table, "port", port_fields, cfg_check_port_qos);
 static const struct cfg_field port_elem = { .key = "ports[]", .type = CFG_OBJECT, .sub = &port_table };
 
 /* ---- ptp ---- */

@@ -91,6 +91,8 @@ void cfg_check_bridge_port(struct cfg_checker *chk, void *obj);
 void cfg_check_bridge_fdb(struct cfg_checker *chk, void *obj);
 void cfg_check_bridge(struct cfg_checker *chk, void *obj);
 void cfg_check_frer(struct cfg_checker *chk, void *obj);
+/* A port's shapers and launch-time entries (cfg_shaper.c). */
+void cfg_check_port_qos(struct cfg_checker *chk, void *obj);
 /* Cross-object rules over the whole config (cfg_check.c). */
 void cfg_check_config(struct cfg_checker *chk, struct tsn_config *cfg);
 /* Streams that identify the same frames; too many ipv6 shapes (stream_id.c). */

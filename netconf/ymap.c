@@ -55,6 +55,8 @@ static const struct ym_rule rules[] = {
 	  .ieee = QBV " operation-name" },
 	{ "ports[].schedule.entries[].gates", "gate-states-value", .ieee = QBV " gate-states-value" },
 	{ "ports[].schedule.entries[].interval", "time-interval-value", YM_U32, .ieee = QBV " time-interval-value" },
+	{ "ports[].schedule.shapers", .keys = "class" },	/* one shaper per class (cfg_shaper.c) */
+	{ "ports[].schedule.launch-time", .keys = "class" },
 	{ "ptp.ports", .keys = "name" },
 	{ "ptp.options", .keys = "name", .value = "value" },
 	{ "classification.ethertype", .keys = "ethertype" },

@@ -197,6 +197,7 @@ void sched_port_check(struct sched_port *p, const struct kroot *r)
 	kroot_decode(r, &have);
 	sched_diff_taprio(&p->expected, &have, false, &diffs);
 	taprio_qdisc_clear(&have);
+	sched_diff_children(p->children, p->n_children, r, &diffs);
 	if (!diffs.total) {
 		if (p->state == SCHED_DRIFT)
 			log_notice("schedule: port %s: the kernel's taprio matches the applied schedule again", p->name);

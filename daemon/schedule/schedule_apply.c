@@ -36,6 +36,7 @@ struct journal_item {
 	int ifindex;
 	enum action act;
 	bool deleted, created, changed;	/* what actually happened */
+	bool children;			/* cbs/etf children were (re)placed under a kept root */
 	uint32_t restored;		/* ACT_DELETE: the handle of the earlier root put back, 0: none */
 	struct snapshot snap;
 };
@@ -200,7 +201,7 @@ static int revert_item(struct schedules *s, struct journal_item *it, char *err, 
 	case ACT_CHANGE:
 		/* The old list goes in as the admin schedule with its old base time, so it
 		 * continues on its own cycle grid, and the pending new one is dropped. */
-		return it->changed ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
+		return it->changed || it->children ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
 	case ACT_CREATE:
 		if (!it->created)
 			return 0;
@@ -252,10 +253,77 @@ static void journal_free(struct journal *j)
 	memset(j, 0, sizeof(*j));
 }
 
+/* tsnd's cbs and etf children under its taprio (installed after the root): each
+ * wanted one replaces what its queue has; on a kept root, a queue whose tsnd child
+ * is no longer wanted gets a plain pfifo back. */
+static int apply_children(struct schedules *s, struct journal_item *it, const char *port, int ifindex,
+			  const struct child_qdisc *kids, size_t n_kids, char *err, size_t errlen)
+{
+	char h[16], what[96];
+	int rc;
+
+	for (size_t i = 0; it->act == ACT_CHANGE && i < it->snap.n_children; i++) {
+		const struct tcmsg *tcm = sched_tcm_of((const struct nlmsghdr *)it->snap.children[i]);
+		uint32_t major = tcm->tcm_handle >> 16;
+		bool wanted = false;
+		if (major < 0x7480 || major >= 0x7480 + TSN_ETF_MAX ||
+		    (tcm->tcm_parent & 0xffff0000u) != TSND_TAPRIO_HANDLE)
+			continue;
+		for (size_t k = 0; k < n_kids; k++)
+			wanted |= kids[k].parent == tcm->tcm_parent;
+		if (wanted)
+			continue;
+		struct child_qdisc plain = { .ifindex = ifindex, .parent = tcm->tcm_parent, .kind = "pfifo" };
+		snprintf(what, sizeof(what), "cannot give queue class %s its pfifo back",
+			 tc_handle_format(tcm->tcm_parent, h, sizeof(h)));
+		it->children = true;
+		rc = request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &plain), port, what, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n_kids; i++) {
+		/* On a kept root the queue may hold this child already: as it is, nothing to
+		 * do; a different etf must go first (etf has no change operation: a replace
+		 * with its own handle is refused), a cbs changes in place. */
+		for (size_t k = 0; it->act == ACT_CHANGE && k < it->snap.n_children; k++) {
+			struct child_qdisc have;
+			char e[128];
+			if (child_qdisc_parse((const struct nlmsghdr *)it->snap.children[k], &have, e, sizeof(e)) < 0 ||
+			    have.parent != kids[i].parent || have.handle != kids[i].handle)
+				continue;
+			if (child_qdisc_equal(&have, &kids[i]))
+				goto next;
+			if (strcmp(have.kind, "etf") == 0) {
+				struct child_qdisc plain = { .ifindex = ifindex, .parent = have.parent, .kind = "pfifo" };
+				snprintf(what, sizeof(what), "cannot replace the etf under %s",
+					 tc_handle_format(have.parent, h, sizeof(h)));
+				it->children = true;
+				rc = request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &plain), port, what, err,
+					     errlen);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		snprintf(what, sizeof(what), "the kernel refused the %s qdisc under %s", kids[i].kind,
+			 tc_handle_format(kids[i].parent, h, sizeof(h)));
+		it->children = true;
+		rc = request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &kids[i]), port, what, err, errlen);
+		if (rc < 0)
+			return rc;
+next:;
+	}
+	if (n_kids)
+		log_notice("schedule: port %s: %zu cbs/etf qdisc%s installed under taprio", port, n_kids,
+			   n_kids == 1 ? "" : "s");
+	return 0;
+}
+
 /* Apply `want` to a port whose root is `r`: the change path if tsnd's taprio is
- * there with the same layout, flags and clock, else a new root. */
+ * there with the same layout, flags and clock, else a new root; then its
+ * children `kids`. */
 static int apply_port(struct schedules *s, struct journal *j, const char *port, const struct kroot *r,
-		      const struct taprio_qdisc *want, char *err, size_t errlen)
+		      const struct taprio_qdisc *want, const struct child_qdisc *kids, size_t n_kids, char *err,
+		      size_t errlen)
 {
 	struct journal_item *it = journal_add(j, port, want->ifindex, ACT_CREATE);
 	char a[32], h[16];
@@ -277,7 +345,7 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 		it->changed = true;
 		log_notice("schedule: port %s: new schedule sent through the change path; it takes over at base "
 			   "time %s", port, tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
-		return 0;
+		return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
 	}
 	if (!snapshot_is_default(&it->snap) && (strcmp(k->kind, "taprio") == 0 || strcmp(k->kind, "mqprio") == 0)) {
 		it->act = ACT_DELETE_CREATE;
@@ -298,7 +366,7 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 	log_notice("schedule: port %s: taprio %s installed as root qdisc (was %s %s); base time %s", port,
 		   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
 		   tc_handle_format(k->handle, was, sizeof(was)), tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
-	return 0;
+	return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
 }
 
 /* tsnd's taprio leaves the port, which gets back the root it had before
@@ -459,6 +527,11 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 		return rc;
 	}
 	sched_desired_taprio(cs, ifindex, base, entries, &want);
+	rc = sched_desired_children(cp, ifindex, next->children, &next->n_children, err, errlen);
+	if (rc < 0) {
+		free(entries);
+		return -EINVAL;
+	}
 
 	/* At start-up, a taprio that already runs this schedule is kept as it is:
 	 * tsnd restarted, the switch went on forwarding. */
@@ -466,6 +539,7 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 		struct strlist diffs = { 0 };
 		kroot_decode(r, &have);
 		sched_diff_taprio(&want, &have, cs->base_time_auto, &diffs);
+		sched_diff_children(next->children, next->n_children, r, &diffs);
 		bool adopt = diffs.total == 0;
 		if (adopt) {
 			const struct taprio_sched *k = have.has_admin ? &have.admin : &have.oper;
@@ -497,7 +571,7 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 		log_notice("schedule: port %s: held until PTP is locked (require-sync)", cp->name);
 		return 0;
 	}
-	rc = apply_port(s, &t->journal, cp->name, r, &want, err, errlen);
+	rc = apply_port(s, &t->journal, cp->name, r, &want, next->children, next->n_children, err, errlen);
 	if (rc == 0 && (sched_port_track(next, &want) < 0 ||
 			remember_before(next, prev, &t->journal.items[t->journal.n - 1]) < 0)) {
 		snprintf(err, errlen, "port %s: out of memory", cp->name);
@@ -660,7 +734,9 @@ static int install_fresh(struct schedules *s, struct sched_port *p, const struct
 		snprintf(err, errlen, "out of memory");
 	if (rc == 0) {
 		sched_desired_taprio(&cp->schedule, p->ifindex, *base, entries, &want);
-		rc = apply_port(s, &j, cp->name, r, &want, err, errlen);
+		rc = sched_desired_children(cp, p->ifindex, p->children, &p->n_children, err, errlen);
+		if (rc == 0)
+			rc = apply_port(s, &j, cp->name, r, &want, p->children, p->n_children, err, errlen);
 	}
 	if (rc == 0)
 		rc = sched_port_track(p, &want);	/* p->before stays unless remembered now */

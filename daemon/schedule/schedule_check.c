@@ -15,6 +15,7 @@
 #include "schedule_int.h"
 #include "tsn/basetime.h"
 #include "tsn/log.h"
+#include "tsn/shaper.h"
 #include "tsn/units.h"
 
 /* ---- validation ---- */
@@ -174,11 +175,6 @@ static void check_kernel_rules(struct vctx *v, const struct tsn_cfg_port *cp)
 			      "which needs full-offload; in %s mode taprio uses only the gates of %zu such entr%s",
 			      s->mode == TSN_SCHED_SOFTWARE ? "software" : "txtime-assist", n, n == 1 ? "y" : "ies");
 	}
-	if (s->mode == TSN_SCHED_TXTIME_ASSIST)
-		VWARN(v, &s->mode, "txtime-assist only stamps launch times (txtime-delay %s ahead); an etf qdisc "
-		      "under each TX queue of the schedule must enforce them, and tsnd does not install one: "
-		      "without it frames leave as soon as they are queued",
-		      sched_dur(s->txtime_delay_ns, a, sizeof(a)));
 	/* taprio's options are one netlink attribute: its length field has 16 bits.
 	 * And the kernel must be able to dump the qdisc: during a change its message
 	 * holds the running list and the pending one, and one that does not fit a
@@ -223,6 +219,28 @@ static void check_kernel_rules(struct vctx *v, const struct tsn_cfg_port *cp)
 			      "or an NTP daemon does): CLOCK_TAI reads the same as CLOCK_REALTIME, 37 s behind TAI, "
 			      "and schedules move when the offset is set");
 	}
+}
+
+/* Shapers and launch-time entries: the reservations against the speed in use (with
+ * link-speed given the parser checked them already, with the same plan). */
+static void check_qos(struct vctx *v, const struct tsn_cfg_port *cp, uint32_t speed, const char *speed_src,
+		      bool assumed)
+{
+	const struct tsn_cfg_schedule *s = &cp->schedule;
+	struct tsn_cbs_params cbs[TSN_MAX_TC];
+	struct tsn_shaper_error err;
+
+	if (s->mode == TSN_SCHED_MQPRIO) {
+		VERR(v, &s->mode, "mode mqprio is checked but not yet installed by this tsnd; give the port a gate "
+		     "list (its shapers and launch-time go under taprio)");
+		return;
+	}
+	if (cp->link_speed_mbps || tsn_shaper_plan(s, (uint64_t)speed * 1000000, cbs, &err) >= 0)
+		return;
+	/* at an assumed speed (no such interface here, or a driver that does not say)
+	 * the reservations may well fit the real one */
+	tsn_config_report(v->cfg, v->diags, assumed ? TSN_DIAG_WARNING : TSN_DIAG_ERROR, err.field,
+			  "%s (link speed %u Mbit/s, %s)", err.msg, speed, speed_src);
 }
 
 bool schedule_validate(const struct tsn_config *cfg, struct ports *ports, struct tsn_diags *diags,
@@ -290,6 +308,7 @@ bool schedule_validate(const struct tsn_config *cfg, struct ports *ports, struct
 			check_port_kernel(&v, cp, &info);
 		check_timing(&v, cp, info.present ? &info : NULL, speed, src);
 		check_kernel_rules(&v, cp);
+		check_qos(&v, cp, speed, src, !cp->link_speed_mbps && !(info.present && info.speed_mbps));
 	}
 	ports_close(own);
 	return diags->errors == errors;

@@ -20,6 +20,7 @@
 
 #include "schedule.h"
 #include "schedule_kview.h"
+#include "qdisc_nl.h"
 #include "taprio_nl.h"
 
 struct ev_io;
@@ -58,6 +59,9 @@ struct sched_port {
 	char message[1024];
 	bool tracked;			/* `expected` is what tsnd put in the kernel */
 	struct taprio_qdisc expected;
+	/* The cbs and etf qdiscs tsnd put under its taprio (docs/shapers.md), by queue. */
+	struct child_qdisc children[TSN_ETF_MAX];
+	size_t n_children;
 	struct strlist drift;
 	bool drift_logged;
 	/* The root the port had before tsnd's taprio, to give back when its schedule
@@ -132,6 +136,14 @@ int sched_port_track(struct sched_port *p, const struct taprio_qdisc *want);
 void sched_port_check(struct sched_port *p, const struct kroot *r);
 /* The same with the whole view: a port the dump could not list is "unreadable". */
 void sched_port_check_in(struct sched_port *p, struct kview *kv);
+
+/* The cbs and etf qdiscs port cp asks for under tsnd's taprio, by queue (out has
+ * room for TSN_ETF_MAX); the shapers are computed at the configured link speed,
+ * else the driver's, else link-speed-default.  0, or -1 with err. */
+int sched_desired_children(const struct tsn_cfg_port *cp, int ifindex, struct child_qdisc *out, size_t *n,
+			   char *err, size_t errlen);
+/* Each difference of the port's children in the kernel (r) from `want`, into out. */
+void sched_diff_children(const struct child_qdisc *want, size_t n, const struct kroot *r, struct strlist *out);
 
 /* ---- drift watch (schedule_watch.c) ---- */
 

@@ -58,6 +58,21 @@ json_object *schedules_status_json(struct schedules *s)
 	return o;
 }
 
+/* The cbs and etf qdiscs the kernel has under the port's root (docs/shapers.md). */
+static json_object *children_json(const struct kroot *r)
+{
+	json_object *arr = json_object_new_array();
+	char e[128];
+
+	for (size_t i = 0; r && i < r->n_children; i++) {
+		struct child_qdisc c;
+		if (child_qdisc_parse(r->children[i], &c, e, sizeof(e)) == 0 &&
+		    (strcmp(c.kind, "cbs") == 0 || strcmp(c.kind, "etf") == 0))
+			json_object_array_add(arr, child_qdisc_to_json(&c));
+	}
+	return arr;
+}
+
 static json_object *port_show(const struct schedules *s, struct kview *kv, const struct tsn_cfg_port *cp,
 			      json_object *sched_json)
 {
@@ -91,6 +106,7 @@ static json_object *port_show(const struct schedules *s, struct kview *kv, const
 	json_object_object_add(o, "message", json_object_new_string(msg));
 	json_object_object_add(o, "config", cp->has_schedule && sched_json ? json_object_get(sched_json) : NULL);
 	json_object_object_add(o, "kernel", strcmp(k.kind, "taprio") == 0 ? taprio_to_json(&k) : NULL);
+	json_object_object_add(o, "children", children_json(r));
 	json_object_object_add(o, "base_time_ns", p && p->tracked ? json_object_new_int64(p->expected.oper.base_time)
 								: NULL);
 	json_object_object_add(o, "drift", drift);

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ports.h"
 #include "schedule_int.h"
+#include "tsn/shaper.h"
 #include "tsn/log.h"
 #include "tsn/units.h"
 
@@ -287,3 +289,85 @@ void sched_diff_taprio(const struct taprio_qdisc *want, const struct taprio_qdis
 	}
 }
 
+
+/* ---- the cbs and etf children (docs/shapers.md) ---- */
+
+/* The speed the shapers' credits are computed for: the configured one, else the
+ * driver's (as schedule_validate checked them), else link-speed-default. */
+static uint64_t port_bps(const struct tsn_cfg_port *cp)
+{
+	uint32_t mbps = cp->link_speed_mbps;
+
+	if (!mbps) {
+		struct ports *ports = ports_open();
+		struct port_info info = { 0 };
+		if (ports && ports_query_link(ports, cp->name, &info) == 0 && info.present)
+			mbps = info.speed_mbps;
+		ports_close(ports);
+	}
+	return (uint64_t)(mbps ? mbps : cp->link_speed_default_mbps) * 1000000;
+}
+
+int sched_desired_children(const struct tsn_cfg_port *cp, int ifindex, struct child_qdisc *out, size_t *n,
+			   char *err, size_t errlen)
+{
+	const struct tsn_cfg_schedule *cs = &cp->schedule;
+	struct tsn_cbs_params cbs[TSN_MAX_TC];
+	struct tsn_etf_params etf[TSN_ETF_MAX];
+	struct tsn_shaper_error e;
+	int nc = 0, ne;
+
+	*n = 0;
+	if (cs->n_shapers) {
+		nc = tsn_shaper_plan(cs, port_bps(cp), cbs, &e);
+		if (nc < 0) {
+			snprintf(err, errlen, "port %s: shapers: %s", cp->name, e.msg);
+			return -1;
+		}
+	}
+	ne = tsn_etf_plan(cs, etf);
+	/* by queue: a class's queue has either a cbs or an etf (the config checks it) */
+	for (uint32_t q = 0; q < TSN_ETF_MAX; q++) {
+		for (int i = 0; i < nc; i++)
+			if (cbs[i].queue == q)
+				child_qdisc_from_cbs(&out[(*n)++], ifindex, TSND_TAPRIO_HANDLE, &cbs[i]);
+		for (int i = 0; i < ne && *n < TSN_ETF_MAX; i++)
+			if (etf[i].queue == q)
+				child_qdisc_from_etf(&out[(*n)++], ifindex, TSND_TAPRIO_HANDLE, &etf[i]);
+		if (*n >= TSN_ETF_MAX)
+			break;
+	}
+	return 0;
+}
+
+void sched_diff_children(const struct child_qdisc *want, size_t n, const struct kroot *r, struct strlist *out)
+{
+	char h[16], d[256], e[128];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct child_qdisc *w = &want[i];
+		struct child_qdisc have;
+		bool found = false;
+
+		for (size_t k = 0; r && k < r->n_children && !found; k++) {
+			const struct tcmsg *tcm = sched_tcm_of(r->children[k]);
+			if (!tcm || tcm->tcm_parent != w->parent)
+				continue;
+			found = child_qdisc_parse(r->children[k], &have, e, sizeof(e)) == 0;
+			if (!found)
+				sched_sl_add(out, "%s under %s: unreadable (%s)", w->kind,
+					     tc_handle_format(w->parent, h, sizeof(h)), e);
+			else if (have.handle != w->handle || !child_qdisc_equal(w, &have)) {
+				child_qdisc_diff(w, &have, d, sizeof(d));
+				if (!d[0] && have.handle != w->handle)
+					snprintf(d, sizeof(d), "handle %s", tc_handle_format(have.handle, e, sizeof(e)));
+				sched_sl_add(out, "%s under %s: %s", w->kind, tc_handle_format(w->parent, h, sizeof(h)),
+					     d);
+			}
+			if (!found)
+				found = true;	/* reported */
+		}
+		if (!found)
+			sched_sl_add(out, "%s under %s: gone", w->kind, tc_handle_format(w->parent, h, sizeof(h)));
+	}
+}

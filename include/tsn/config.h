@@ -28,7 +28,8 @@
 
 /* ---- enumerations (names in the YAML are listed in cfg_schema.c) ---- */
 enum tsn_xdp_mode { TSN_XDP_OFF, TSN_XDP_AUTO, TSN_XDP_NATIVE, TSN_XDP_GENERIC };
-enum tsn_sched_mode { TSN_SCHED_SOFTWARE, TSN_SCHED_TXTIME_ASSIST, TSN_SCHED_FULL_OFFLOAD };
+enum tsn_sched_mode { TSN_SCHED_SOFTWARE, TSN_SCHED_TXTIME_ASSIST, TSN_SCHED_FULL_OFFLOAD,
+		      TSN_SCHED_MQPRIO /* no gate list: an mqprio root for shapers and etf */ };
 enum tsn_clock { TSN_CLOCK_TAI, TSN_CLOCK_REALTIME, TSN_CLOCK_MONOTONIC, TSN_CLOCK_BOOTTIME };
 enum tsn_gate_op { TSN_GATE_SET, TSN_GATE_SET_AND_HOLD, TSN_GATE_SET_AND_RELEASE };
 enum tsn_unmatched_policy { TSN_UNMATCHED_PASS, TSN_UNMATCHED_DROP, TSN_UNMATCHED_DEMOTE };
@@ -73,6 +74,29 @@ struct tsn_cfg_queue_range {
 	uint32_t offset;
 };
 
+/* ---- credit-based shapers (802.1Qav) and launch time (etf); docs/shapers.md ---- */
+#define TSN_SHAPER_DEFAULT_FRAME 1522	/* bytes: a full VLAN-tagged Ethernet frame */
+
+struct tsn_cfg_shaper {
+	uint32_t tc;			/* traffic class; it must have exactly one TX queue */
+	bool has_idle_slope;
+	uint64_t idle_slope_bps;	/* the reservation in bit/s ... */
+	bool has_share;
+	uint32_t share_pct;		/* ... or in percent of the link speed */
+	uint64_t max_frame;		/* bytes: this class's largest frame (loCredit) */
+	bool has_max_interference;
+	uint64_t max_interference;	/* bytes (hiCredit); absent: derived, lib/shaper.c */
+};
+
+struct tsn_cfg_launch_time {
+	uint32_t tc;			/* traffic class: an etf on each of its TX queues */
+	uint64_t delta_ns;		/* etf's delta: how early before its launch time a frame is dequeued */
+	int clock;			/* enum tsn_clock; etf takes tai only */
+	bool deadline_mode;
+	bool offload;
+	bool skip_sock_check;
+};
+
 struct tsn_cfg_schedule {
 	int mode;			/* enum tsn_sched_mode */
 	int clock;			/* enum tsn_clock */
@@ -93,6 +117,11 @@ struct tsn_cfg_schedule {
 	size_t n_max_sdu;
 	struct tsn_cfg_gate_entry *entries;
 	size_t n_entries;
+	struct tsn_cfg_shaper *shapers;	/* 802.1Qav: cbs under the class's queue */
+	size_t n_shapers;
+	uint32_t shaper_limit_pct;	/* all reservations together: at most this share of the link */
+	struct tsn_cfg_launch_time *launch_times;	/* etf under the class's queues */
+	size_t n_launch_times;
 };
 
 struct tsn_cfg_mac {

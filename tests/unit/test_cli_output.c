@@ -336,6 +336,35 @@ static void test_render_schedule_held(void)
 	capture_free(&c);
 }
 
+/* The cbs and etf qdiscs under tsnd's taprio (docs/shapers.md). */
+static void test_render_schedule_shapers(void)
+{
+	struct capture c;
+	int status = render(&c, false, false, "schedule.show", TSN_CTL_OK, "",
+			    "{\"ports\":[{\"name\":\"sw0p1\",\"state\":\"applied\",\"message\":\"\","
+			    "\"kernel\":{\"kind\":\"taprio\",\"handle\":\"7473:\",\"num_tc\":3,\"clockid\":\"tai\","
+			    "\"flags\":0,\"map\":[0,1,2],\"queues\":[\"1@0\",\"1@1\",\"1@2\"]},"
+			    "\"children\":[{\"kind\":\"etf\",\"handle\":\"7481:\",\"parent\":\"7473:2\","
+			    "\"delta_ns\":300000,\"clockid\":\"tai\",\"deadline_mode\":true,\"offload\":false,"
+			    "\"skip_sock_check\":false},"
+			    "{\"kind\":\"cbs\",\"handle\":\"7482:\",\"parent\":\"7473:3\",\"idleslope_kbps\":100000,"
+			    "\"sendslope_kbps\":-9900000,\"hicredit\":16,\"locredit\":-1507,\"offload\":false}],"
+			    "\"drift\":[]}]}");
+
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out,
+		    "sw0p1: applied\n"
+		    "  qdisc:        taprio 7473:, 3 classes, clock tai, flags 0x0 (software)\n"
+		    "  map:          0 1 2\n"
+		    "  queues:       1@0 1@1 1@2\n"
+		    "  oper:         none yet (the schedule has not started)\n"
+		    "  launch-time:  etf 7481: under 7473:2: delta 300us, clock tai, deadline-mode\n"
+		    "  shaper:       cbs 7482: under 7473:3: idleslope 100000 kbit/s, sendslope -9900000 kbit/s, "
+		    "hicredit 16 B, locredit -1507 B\n");
+	ASSERT_TEXT(c.err, "");
+	capture_free(&c);
+}
+
 static void test_render_port_show_empty(void)
 {
 	struct capture c;
@@ -638,6 +667,7 @@ int main(void)
 		{ "port show", test_render_port_show },
 		{ "port show, no ports", test_render_port_show_empty },
 		{ "schedule show, held", test_render_schedule_held },
+		{ "schedule show, shapers and etf", test_render_schedule_shapers },
 		{ "config show", test_render_config_show },
 		{ "config check", test_render_config_check },
 		{ "config reload", test_render_config_reload },

@@ -54,6 +54,8 @@ TC_MAX_ENTRIES=24
 #   CASE_CMDS      the expected entry commands on swA ("0 1 0": set-gates,
 #                  set-and-hold, set-gates)
 #   CASE_MAXSDU    the expected max SDU per class on swA ("0 1000 200")
+# and, for the cbs and etf qdiscs tsnd puts under its taprio (docs/shapers.md):
+#   CASE_CHILDREN  `tc qdisc replace dev swB` arguments, one child per ';'
 run_case() {
 	local base=$1 yaml=$2 tcargs=$3 cfg a b root handle bt cycle lead t0 t1 now wait_ns
 	local strip_cmds='map(if .root then .options.schedule |= map(del(.cmd)) else . end)'
@@ -96,6 +98,13 @@ $yaml
 		$tcargs base-time "$bt"
 	((RC == 0)) || kl_fail "tc refused the equivalent schedule: $ERR (args: $tcargs)"
 	[[ -z $ERR ]] || kl_fail "tc complained: $(head -c 300 <<<"$ERR")"
+	local spec
+	while IFS= read -r -d ';' spec || [[ -n ${spec//[[:space:]]/} ]]; do
+		[[ -n ${spec//[[:space:]]/} ]] || continue
+		# shellcheck disable=SC2086 # the arguments are words
+		kl_run ip netns exec sw tc qdisc replace dev swB $spec
+		((RC == 0)) || kl_fail "tc refused the child qdisc: $ERR ($spec)"
+	done <<<"${CASE_CHILDREN:-}"
 
 	now=$(kl_now tai)
 	if ((bt > now - cycle)); then
@@ -224,7 +233,11 @@ case_max_sdu() {
 		"num_tc 3 map 0 1 2 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 1@2 sched-entry S 07 1000000 clockid CLOCK_TAI"
 }
 
+# txtime-assist: tsnd puts an etf under every queue (delta = txtime-delay, skip_sock_check:
+# taprio stamps the frames), as tc does here.
 case_txtime_assist() {
+	CASE_CHILDREN="parent 7473:1 handle 7480: etf clockid CLOCK_TAI delta 200000 skip_sock_check;
+		parent 7473:2 handle 7481: etf clockid CLOCK_TAI delta 200000 skip_sock_check"
 	run_case 1000000000 "      mode: txtime-assist
       txtime-delay: 200us
       num-tc: 2
@@ -238,6 +251,7 @@ case_txtime_assist() {
 
 # txtime-assist lets classes share queues (ETF below sorts them by launch time).
 case_txtime_shared_queues() {
+	CASE_CHILDREN="parent 7473:1 handle 7480: etf clockid CLOCK_TAI delta 50000 skip_sock_check"
 	run_case 1000000000 "      mode: txtime-assist
       txtime-delay: 50us
       num-tc: 3
@@ -308,9 +322,44 @@ case_clock_realtime() {
 		"num_tc 3 map 1 0 2 2 1 0 2 2 1 0 2 2 1 0 2 2 queues 2@0 3@2 3@5 sched-entry S 07 1000000 sched-entry S 04 1000000 clockid CLOCK_REALTIME"
 }
 
+# Shapers (802.1Qav) at the veth's 10 Gbit/s (docs/shapers.md, worked example):
+# class 2: 100 Mbit/s, hiCredit ceil(1522 x 0.01) = 16, loCredit -ceil(1522 x 0.99) = -1507;
+# class 1: 1 % = 100 Mbit/s, interference ceil(1522 x 10G / 9.9G) + 1522 = 3060 B,
+# hiCredit ceil(3060 x 0.01) = 31.
+case_shapers() {
+	# (in queue order, as tsnd installs them: the dump lists qdiscs in creation order)
+	CASE_CHILDREN="parent 7473:2 handle 7481: cbs idleslope 100000 sendslope -9900000 hicredit 31 locredit -1507;
+		parent 7473:3 handle 7482: cbs idleslope 100000 sendslope -9900000 hicredit 16 locredit -1507"
+	run_case 1000000000 "      num-tc: 3
+      map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\", \"1@2\"]
+      entries:
+        - { gates: [0-2], interval: 1ms }
+      shapers:
+        - { class: 2, idle-slope: 100Mbit }
+        - { class: 1, share: 1 }" \
+		"num_tc 3 map 0 1 2 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 1@2 sched-entry S 07 1000000 clockid CLOCK_TAI"
+}
+
+case_launch_time() {
+	CASE_CHILDREN="parent 7473:2 handle 7481: etf clockid CLOCK_TAI delta 300000 deadline_mode"
+	run_case 1000000000 "      num-tc: 2
+      map: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\"]
+      entries:
+        - { gates: [0-1], interval: 1ms }
+      launch-time:
+        - { class: 1, delta: 300us, deadline-mode: true }" \
+		"num_tc 2 map 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 sched-entry S 03 1000000 clockid CLOCK_TAI"
+}
+
 CASES=(one_entry three_entries eight_classes entries_128 entries_256 set_and_hold set_and_release
 	max_sdu txtime_assist txtime_shared_queues cycle_extension cycle_longer base_auto base_future
-	clock_realtime)
+	clock_realtime shapers launch_time)
+
+# lab.cases=a,b on the kernel command line (run.sh --append) runs only those cases.
+only=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lab\.cases=//p' | tail -n1)
+[[ -z $only ]] || IFS=, read -ra CASES <<<"$only"
 
 for c in "${CASES[@]}"; do
 	kl_test "schedule-${c//_/-}" "case_$c"
