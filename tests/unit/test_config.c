@@ -16,35 +16,10 @@
 #include "tsn/config.h"
 #include "tsn/units.h"
 #include "test_util.h"
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#include "config_cases.h"
 
 /* ---- invalid configs: the first error must be exactly here ---- */
-struct invalid_case {
-	const char *file;
-	unsigned line, column;
-	const char *path;
-	const char *message;	/* a substring of the message */
-};
-
-static const struct invalid_case invalid_cases[] = {
+static const struct config_case invalid_cases[] = {
 	{ "01-yaml-syntax.yaml", 4, 1, "", "did not find expected ',' or ']'" },
 	{ "02-unknown-top.yaml", 3, 1, "portz", "unknown field 'portz'; allowed: daemon, control, ports" },
 	{ "03-unknown-port-field.yaml", 3, 5, "ports[0].speed", "unknown field 'speed'; allowed: name, link-speed" },
@@ -91,33 +66,8 @@ static const struct invalid_case invalid_cases[] = {
 
 static void test_invalid_configs(void)
 {
-	for (size_t i = 0; i < sizeof(invalid_cases) / sizeof(invalid_cases[0]); i++) {
-		const struct invalid_case *tc = &invalid_cases[i];
-		char path[256];
-		struct tsn_diags d;
-		snprintf(path, sizeof(path), "tests/configs/invalid/%s", tc->file);
-		tsn_diags_init(&d, path);
-		struct tsn_config *cfg = tsn_config_load(path, &d);
-		CU_ASSERT_PTR_NULL(cfg);
-		CU_ASSERT_EQUAL(d.errors, 1);
-		if (d.count == 0) {
-			fprintf(stderr, "\n%s: no diagnostic\n", tc->file);
-			CU_FAIL("no diagnostic");
-			tsn_diags_free(&d);
-			continue;
-		}
-		const struct tsn_diag *e = &d.items[0];
-		bool ok = e->severity == TSN_DIAG_ERROR && e->line == tc->line && e->column == tc->column &&
-			  strcmp(e->path, tc->path) == 0 && strstr(e->message, tc->message) != NULL;
-		if (!ok || d.errors != 1) {
-			fprintf(stderr, "\n%s: expected %u:%u %s: ...%s...; got:\n", tc->file, tc->line, tc->column,
-				tc->path, tc->message);
-			tsn_diags_print(&d, stderr);
-		}
-		CU_ASSERT_TRUE(ok);
-		tsn_config_free(cfg);
-		tsn_diags_free(&d);
-	}
+	for (size_t i = 0; i < sizeof(invalid_cases) / sizeof(invalid_cases[0]); i++)
+		config_case_check("tests/configs/invalid", &invalid_cases[i]);
 }
 
 /* One run reports every error, in file order, formatted file:line:col: path: message. */
@@ -167,7 +117,7 @@ static void check_golden(const char *name)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	CU_ASSERT_EQUAL(d.errors, 0);
 	char *yaml = tsn_config_to_yaml(cfg);
-	char *expect = read_file(golden);
+	char *expect = config_read_file(golden);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(yaml);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(expect);
 	if (strcmp(yaml, expect) != 0)
@@ -506,7 +456,7 @@ static void test_units(void)
 /* docs/config.md carries the schema reference; it must match the code. */
 static void test_docs_reference_current(void)
 {
-	char *doc = read_file("docs/config.md");
+	char *doc = config_read_file("docs/config.md");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
 	const char *begin_mark = "<!-- schema-reference:begin -->\n";
 	char *begin = strstr(doc, begin_mark);

@@ -10,15 +10,9 @@
 
 #include "tsn/config.h"
 #include "test_util.h"
+#include "config_cases.h"
 
-struct bad_case {
-	const char *file;
-	unsigned line, column;
-	const char *path;
-	const char *message;	/* a substring */
-};
-
-static const struct bad_case bad_cases[] = {
+static const struct config_case bad_cases[] = {
 	{ "bridge-vid-range.yaml", 6, 22, "bridge.ports[0].vlans[0].vid", "4095 is out of range; allowed 1 to 4094" },
 	{ "bridge-fdb-port-unknown.yaml", 8, 15, "bridge.fdb[0].ports[0]", "'p3' is not a port of the bridge" },
 	{ "bridge-fdb-vid-not-member.yaml", 12, 19, "bridge.fdb[0].ports[1]", "port p2 is not a member of VLAN 10" },
@@ -36,45 +30,13 @@ static const struct bad_case bad_cases[] = {
 
 static void test_invalid(void)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		const struct bad_case *tc = &bad_cases[i];
-		char path[256];
-		struct tsn_diags d;
-
-		snprintf(path, sizeof(path), "tests/configs/invalid/%s", tc->file);
-		tsn_diags_init(&d, path);
-		struct tsn_config *cfg = tsn_config_load(path, &d);
-		CU_ASSERT_PTR_NULL(cfg);
-		const struct tsn_diag *e = d.count ? &d.items[0] : NULL;
-		bool ok = e && d.errors == 1 && e->severity == TSN_DIAG_ERROR && e->line == tc->line &&
-			  e->column == tc->column && strcmp(e->path, tc->path) == 0 && strstr(e->message, tc->message);
-		if (!ok) {
-			fprintf(stderr, "\n%s: expected %u:%u %s: ...%s...; got:\n", tc->file, tc->line, tc->column,
-				tc->path, tc->message);
-			tsn_diags_print(&d, stderr);
-		}
-		CU_ASSERT_TRUE(ok);
-		tsn_config_free(cfg);
-		tsn_diags_free(&d);
-	}
-}
-
-static struct tsn_config *load_ok(const char *path)
-{
-	struct tsn_diags d;
-
-	tsn_diags_init(&d, path);
-	struct tsn_config *cfg = tsn_config_load(path, &d);
-	if (!cfg || d.errors || d.count)
-		tsn_diags_print(&d, stderr);
-	CU_ASSERT_EQUAL(d.count, 0);
-	tsn_diags_free(&d);
-	return cfg;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
+		config_case_check("tests/configs/invalid", &bad_cases[i]);
 }
 
 static void test_values(void)
 {
-	struct tsn_config *cfg = load_ok("tests/configs/valid/bridge.yaml");
+	struct tsn_config *cfg = config_load_clean("tests/configs/valid/bridge.yaml");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	const struct tsn_cfg_bridge *b = &cfg->bridge;
 	CU_ASSERT_TRUE(b->enabled);
@@ -123,7 +85,7 @@ static void test_absent(void)
 /* Normalized output parses back to the same config; a changed entry is a changed section. */
 static void test_round_trip(void)
 {
-	struct tsn_config *cfg = load_ok("tests/configs/valid/bridge.yaml");
+	struct tsn_config *cfg = config_load_clean("tests/configs/valid/bridge.yaml");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	char *yaml = tsn_config_to_yaml(cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(yaml);

@@ -13,34 +13,9 @@
 
 #include "tsn/config.h"
 #include "test_util.h"
+#include "config_cases.h"
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-struct bad_case {
-	const char *file;
-	unsigned line, column;
-	const char *path;
-	const char *message;	/* a substring of the message */
-};
-
-static const struct bad_case bad_cases[] = {
+static const struct config_case bad_cases[] = {
 	{ "unknown-stream.yaml", 12, 13, "frer[0].stream", "no stream named or numbered 'ctl-z' (see streams)" },
 	{ "unknown-id.yaml", 12, 13, "frer[0].stream", "no stream named or numbered '99'" },
 	{ "port-not-configured.yaml", 15, 15, "frer[0].paths[0].port", "'sw1p9' is not a configured port" },
@@ -58,43 +33,13 @@ static const struct bad_case bad_cases[] = {
 
 static void test_bad_configs(void)
 {
-	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
-		const struct bad_case *tc = &bad_cases[i];
-		char path[256];
-		struct tsn_diags d;
-
-		snprintf(path, sizeof(path), "tests/configs/frer/%s", tc->file);
-		tsn_diags_init(&d, path);
-		struct tsn_config *cfg = tsn_config_load(path, &d);
-		CU_ASSERT_PTR_NULL(cfg);
-		bool ok = d.count > 0 && d.errors == 1;
-		if (ok) {
-			const struct tsn_diag *e = &d.items[0];
-			ok = e->severity == TSN_DIAG_ERROR && e->line == tc->line && e->column == tc->column &&
-			     strcmp(e->path, tc->path) == 0 && strstr(e->message, tc->message) != NULL;
-		}
-		if (!ok) {
-			fprintf(stderr, "\n%s: expected %u:%u %s: ...%s...; got:\n", tc->file, tc->line, tc->column,
-				tc->path, tc->message);
-			tsn_diags_print(&d, stderr);
-		}
-		CU_ASSERT_TRUE(ok);
-		tsn_config_free(cfg);
-		tsn_diags_free(&d);
-	}
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++)
+		config_case_check("tests/configs/frer", &bad_cases[i]);
 }
 
 static struct tsn_config *load_valid(void)
 {
-	struct tsn_diags d;
-
-	tsn_diags_init(&d, "tests/configs/valid/frer.yaml");
-	struct tsn_config *cfg = tsn_config_load("tests/configs/valid/frer.yaml", &d);
-	if (!cfg || d.count)
-		tsn_diags_print(&d, stderr);
-	CU_ASSERT_EQUAL(d.count, 0);
-	tsn_diags_free(&d);
-	return cfg;
+	return config_load_clean("tests/configs/valid/frer.yaml");
 }
 
 static void test_golden(void)
@@ -102,7 +47,7 @@ static void test_golden(void)
 	struct tsn_config *cfg = load_valid();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	char *yaml = tsn_config_to_yaml(cfg);
-	char *expect = read_file("tests/configs/valid/frer.golden");
+	char *expect = config_read_file("tests/configs/valid/frer.golden");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(yaml);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(expect);
 	if (strcmp(yaml, expect) != 0)
