@@ -627,7 +627,7 @@ struct sockets {
 
 static int open_sockets(struct sockets *s)
 {
-	char name[8];
+	char name[IF_NAMESIZE];
 
 	s->tx = packet_socket("b1p");
 	for (int i = 1; i <= 4; i++) {
@@ -846,7 +846,7 @@ static int suite_init(void)
 	if (pass_prog < 0)
 		return -1;
 	for (int i = 1; i <= 4; i++) {
-		char name[8];
+		char name[IF_NAMESIZE];
 
 		snprintf(name, sizeof(name), "b%dp", i);
 		if (bpf_xdp_attach((int)if_nametoindex(name), pass_prog, XDP_FLAGS_DRV_MODE, NULL) < 0)
