@@ -323,7 +323,7 @@ fi
 
 if ! $unit_only; then
 	echo "== integration tests (tests/integration)"
-	scripts=(tests/integration/test_*.sh)
+	scripts=(tests/integration/test_*.sh tests/cnc/test_*.sh)
 	for script in "${scripts[@]}"; do
 		run_integration "$script"
 	done
