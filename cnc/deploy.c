@@ -13,6 +13,7 @@
  * The YAML <-> YANG translation is netconf/ymap.c, the one tsn-netconfd uses. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +54,10 @@ struct opts {
 	bool no_gates;		/* leave out the ports' gate schedules (no taprio) */
 };
 
-static char last_nc_err[512];	/* libnetconf2's last error message (its log) */
-static char hostkey_err[512];	/* why the host key check failed */
+/* Per thread: every switch is talked to in its own thread (libnetconf2's client
+ * options are per thread too). */
+static __thread char last_nc_err[512];	/* libnetconf2's last error message (its log) */
+static __thread char hostkey_err[512];	/* why the host key check failed */
 
 static void nc_log(const struct nc_session *s, NC_VERB_LEVEL level, const char *msg)
 {
@@ -658,6 +661,131 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **file)
 	return 0;
 }
 
+/* ---- the phases, one thread per switch ---- */
+
+struct job {
+	struct sw *w;
+	const struct cnc_network *net;
+	const struct cnc_plan *plan;
+	enum mode mode;
+	int64_t base;
+	const char *persist;
+	uint32_t confirm_timeout;
+	int rc;
+};
+
+/* session, lock (deploy), running configuration, the planned one */
+static void *phase_prepare(void *arg)
+{
+	struct job *j = arg;
+	struct sw *w = j->w;
+	nc_client_ssh_set_auth_hostkey_check_clb(hostkey_check, NULL);
+	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PUBLICKEY, 10);
+	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PASSWORD, -1);
+	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_INTERACTIVE, -1);
+	j->rc = -1;
+	if (sw_connect(w))
+		return NULL;
+	if (j->mode == M_DEPLOY) {
+		if (call(w, nc_rpc_lock(NC_DATASTORE_CANDIDATE), "lock candidate", NULL))
+			return NULL;
+		w->locked = true;
+	}
+	if (read_running(w) || build_want(w, j->net, j->plan, -1))
+		return NULL;
+	j->rc = 0;
+	return NULL;
+}
+
+/* edit the candidate, confirmed commit (tsnd rolls it back by itself unless
+ * confirmed within the timeout) */
+static void *phase_commit(void *arg)
+{
+	struct job *j = arg;
+	struct sw *w = j->w;
+	struct ym_error ye;
+	json_object *y = NULL;
+	char *xml = NULL;
+	struct lyd_node *tree = NULL;
+	j->rc = -1;
+	json_object_put(w->want);
+	w->want = NULL;
+	if (build_want(w, j->net, j->plan, j->base))
+		goto out;
+	y = ym_to_yang(w->want, &ye);
+	if (!y) {
+		sw_err(w, "the planned configuration: %s: %s", ye.path, ye.msg);
+		goto out;
+	}
+	if (lyd_parse_data_mem(nc_session_get_ctx(w->s), json_object_to_json_string_ext(y, JSON_C_TO_STRING_PLAIN),
+			       LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &tree) != LY_SUCCESS ||
+	    lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) != LY_SUCCESS) {
+		const struct ly_err_item *le = ly_err_last(nc_session_get_ctx(w->s));
+		sw_err(w, "the planned configuration does not fit the switch's module: %s",
+		       le && le->msg ? le->msg : "libyang error");
+		goto out;
+	}
+	/* libnetconf2 puts the content into <config> itself */
+	if (call(w, nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_REPLACE, NC_RPC_EDIT_TESTOPT_TESTSET,
+				NC_RPC_EDIT_ERROPT_ROLLBACK, xml, NC_PARAMTYPE_CONST),
+		 "edit-config", NULL))
+		goto out;
+	if (call(w, nc_rpc_commit(1, j->confirm_timeout, j->persist, NULL, NC_PARAMTYPE_CONST), "confirmed commit", NULL))
+		goto out;
+	w->committed = true;
+	j->rc = 0;
+out:
+	free(xml);
+	lyd_free_all(tree);
+	json_object_put(y);
+	return NULL;
+}
+
+static void *phase_confirm(void *arg)
+{
+	struct job *j = arg;
+	j->rc = call(j->w, nc_rpc_commit(0, 0, NULL, j->persist, NC_PARAMTYPE_CONST), "confirming commit", NULL);
+	if (!j->rc)
+		j->w->confirmed = true;
+	return NULL;
+}
+
+/* all or nothing: a switch that accepted goes back now */
+static void *phase_cancel(void *arg)
+{
+	struct job *j = arg;
+	j->rc = 0;
+	if (!j->w->committed)
+		return NULL;
+	j->w->err[0] = 0;
+	j->rc = call(j->w, nc_rpc_cancel(j->persist, NC_PARAMTYPE_CONST), "cancel-commit", NULL);
+	if (!j->rc)
+		j->w->committed = false;
+	return NULL;
+}
+
+/* Run fn for every job at once (the switches answer in parallel); a thread that
+ * cannot be started runs inline.  Returns how many failed. */
+static size_t run_phase(struct job *jobs, size_t n, void *(*fn)(void *))
+{
+	pthread_t *t = calloc(n ? n : 1, sizeof(*t));
+	bool *started = calloc(n ? n : 1, sizeof(*started));
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		started[i] = t && started && !pthread_create(&t[i], NULL, fn, &jobs[i]);
+		if (!started[i])
+			fn(&jobs[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (started && started[i])
+			pthread_join(t[i], NULL);
+		bad += jobs[i].rc != 0;
+	}
+	free(t);
+	free(started);
+	return bad;
+}
+
 int cnc_cmd_remote(const char *cmd, int argc, char **argv)
 {
 	enum mode mode = !strcmp(cmd, "deploy") ? M_DEPLOY : !strcmp(cmd, "status") ? M_STATUS : M_DIFF;
@@ -704,6 +832,7 @@ int cnc_cmd_remote(const char *cmd, int argc, char **argv)
 	for (size_t i = 0; i < net->n_nodes; i++)
 		nsw += net->nodes[i].is_switch;
 	struct sw *sw = calloc(nsw ? nsw : 1, sizeof(*sw));
+	struct job *jobs = NULL;
 	if (!sw) {
 		rc = 2;
 		goto out_plan;
@@ -716,30 +845,17 @@ int cnc_cmd_remote(const char *cmd, int argc, char **argv)
 	nc_client_init();
 	nc_verbosity(NC_VERB_ERROR);
 	nc_set_print_clb_session(nc_log);
-	if (o.yang_dir)
-		nc_client_set_schema_searchpath(o.yang_dir);
-	nc_client_ssh_set_auth_hostkey_check_clb(hostkey_check, NULL);
-	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PUBLICKEY, 10);
-	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_PASSWORD, -1);
-	nc_client_ssh_set_auth_pref(NC_SSH_AUTH_INTERACTIVE, -1);
+	jobs = calloc(nsw ? nsw : 1, sizeof(*jobs));
+	if (!jobs) {
+		rc = 2;
+		goto out_sw;
+	}
+	for (size_t i = 0; i < nsw; i++)
+		jobs[i] = (struct job){ .w = &sw[i], .net = net, .plan = plan, .mode = mode,
+					.confirm_timeout = o.confirm_timeout };
 
 	/* 1. every switch: session, lock (deploy), running config, the planned one */
-	size_t bad = 0;
-	for (size_t i = 0; i < nsw; i++) {
-		struct sw *w = &sw[i];
-		if (sw_connect(w))
-			goto fail1;
-		if (mode == M_DEPLOY) {
-			if (call(w, nc_rpc_lock(NC_DATASTORE_CANDIDATE), "lock candidate", NULL))
-				goto fail1;
-			w->locked = true;
-		}
-		if (read_running(w) || build_want(w, net, plan, -1))
-			goto fail1;
-		continue;
-fail1:
-		bad++;
-	}
+	size_t bad = run_phase(jobs, nsw, phase_prepare);
 	if (bad) {
 		for (size_t i = 0; i < nsw; i++)
 			if (sw[i].err[0])
@@ -811,78 +927,37 @@ fail1:
 	char persist[64];
 	snprintf(persist, sizeof(persist), "tsncnc-%lld-%d", (long long)now, (int)getpid());
 
-	/* 3. every switch: edit the candidate, confirmed commit (tsnd rolls it back by
-	 * itself unless confirmed within the timeout) */
-	size_t failed = nsw;
-	for (size_t i = 0; i < nsw && failed == nsw; i++) {
-		struct sw *w = &sw[i];
-		json_object_put(w->want);
-		w->want = NULL;
-		struct ym_error ye;
-		json_object *y = NULL;
-		char *xml = NULL;
-		struct lyd_node *tree = NULL;
-		if (build_want(w, net, plan, base))
-			goto fail3;
-		y = ym_to_yang(w->want, &ye);
-		if (!y) {
-			sw_err(w, "the planned configuration: %s: %s", ye.path, ye.msg);
-			goto fail3;
-		}
-		if (lyd_parse_data_mem(nc_session_get_ctx(w->s), json_object_to_json_string_ext(y, JSON_C_TO_STRING_PLAIN),
-				       LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &tree) != LY_SUCCESS ||
-		    lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) != LY_SUCCESS) {
-			const struct ly_err_item *le = ly_err_last(nc_session_get_ctx(w->s));
-			sw_err(w, "the planned configuration does not fit the switch's module: %s",
-			       le && le->msg ? le->msg : "libyang error");
-			goto fail3;
-		}
-		/* libnetconf2 puts the content into <config> itself */
-		if (call(w, nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_REPLACE, NC_RPC_EDIT_TESTOPT_TESTSET,
-					NC_RPC_EDIT_ERROPT_ROLLBACK, xml, NC_PARAMTYPE_CONST),
-			 "edit-config", NULL))
-			goto fail3;
-		if (call(w, nc_rpc_commit(1, o.confirm_timeout, persist, NULL, NC_PARAMTYPE_CONST), "confirmed commit",
-			 NULL))
-			goto fail3;
-		w->committed = true;
-		goto next3;
-fail3:
-		failed = i;
-next3:
-		free(xml);
-		lyd_free_all(tree);
-		json_object_put(y);
+	for (size_t i = 0; i < nsw; i++) {
+		jobs[i].base = base;
+		jobs[i].persist = persist;
 	}
-	if (failed != nsw) {
+
+	/* 3. every switch: edit the candidate, confirmed commit */
+	if (run_phase(jobs, nsw, phase_commit)) {
+		size_t refused = 0;
+		for (size_t i = 0; i < nsw; i++)
+			if (jobs[i].rc) {
+				fprintf(stderr, "tsncnc: %s: %s\n", sw[i].n->name, sw[i].err);
+				refused++;
+			}
 		/* all or nothing: every switch that accepted goes back now */
-		fprintf(stderr, "tsncnc: %s: %s\n", sw[failed].n->name, sw[failed].err);
-		for (size_t i = 0; i < nsw; i++) {
-			if (!sw[i].committed)
-				continue;
-			if (call(&sw[i], nc_rpc_cancel(persist, NC_PARAMTYPE_CONST), "cancel-commit", NULL))
+		run_phase(jobs, nsw, phase_cancel);
+		for (size_t i = 0; i < nsw; i++)
+			if (jobs[i].rc)
 				fprintf(stderr, "tsncnc: %s: %s (it rolls back by itself within %u s)\n", sw[i].n->name,
 					sw[i].err, o.confirm_timeout);
-			else
-				sw[i].committed = false;
-		}
-		fprintf(stderr, "tsncnc: %s refused the plan; every switch keeps its previous configuration\n",
-			sw[failed].n->name);
+		fprintf(stderr, "tsncnc: %zu of %zu switches refused the plan; every switch keeps its previous "
+				"configuration\n", refused, nsw);
 		rc = 4;
 		goto out_sw;
 	}
 
 	/* 4. all accepted: confirm everywhere */
-	size_t unconfirmed = 0;
-	for (size_t i = 0; i < nsw; i++) {
-		if (call(&sw[i], nc_rpc_commit(0, 0, NULL, persist, NC_PARAMTYPE_CONST), "confirming commit", NULL)) {
-			fprintf(stderr, "tsncnc: %s: %s\n", sw[i].n->name, sw[i].err);
-			unconfirmed++;
-		} else {
-			sw[i].confirmed = true;
-		}
-	}
+	size_t unconfirmed = run_phase(jobs, nsw, phase_confirm);
 	if (unconfirmed) {
+		for (size_t i = 0; i < nsw; i++)
+			if (jobs[i].rc)
+				fprintf(stderr, "tsncnc: %s: %s\n", sw[i].n->name, sw[i].err);
 		fprintf(stderr, "tsncnc: %zu switches could not be confirmed and roll back within %u s; "
 				"deploy again\n", unconfirmed, o.confirm_timeout);
 		rc = 4;
@@ -898,6 +973,7 @@ next3:
 out_sw:
 	for (size_t i = 0; i < nsw; i++)
 		sw_close(&sw[i]);
+	free(jobs);
 	free(sw);
 	nc_client_destroy();
 out_plan:

@@ -132,12 +132,15 @@ EOF
 
 # cnc CMD ARGS...: tsncnc in the management namespace; --no-gates: this kernel has
 # no taprio (cnc_gates runs without it to see the refusal)
+# TSNCNC_WRAP (optional): a command to run tsncnc under, e.g.
+# "valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite"
+read -ra WRAP <<<"${TSNCNC_WRAP:-}"
 cnc() {
-	it_run lab_exec mgmt "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-gates
+	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-gates
 }
 
 cnc_gates() {
-	it_run lab_exec mgmt "$TSNCNC" "$@" --known-hosts "$KNOWN"
+	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN"
 }
 
 sw_config() {
