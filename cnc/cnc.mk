@@ -43,6 +43,13 @@ bench: bench-cnc
 bench-cnc: $(BUILD)/tests/bench_cnc
 	$(BUILD)/tests/bench_cnc
 
+# Deploy time to 1 and to 4 switches (namespaces; root): tests/cnc/bench_deploy.sh.
+.PHONY: bench-cnc-deploy
+bench: bench-cnc-deploy
+bench-cnc-deploy: $(BUILD)/tsncnc $(BUILD)/tsn-netconfd $(BUILD)/tsnd $(BUILD)/tsnctl
+	@mkdir -p tests/out
+	TSN_BUILD=$(BUILD) bash tests/cnc/bench_deploy.sh | tee tests/out/bench-cnc-deploy.log
+
 -include $(CNC_OBJ:.o=.d) $(BUILD)/cnc/tsncnc.d $(BUILD)/cnc/deploy.d
 
 .PHONY: install-cnc

@@ -37,6 +37,16 @@ line_fixture() {
 	lab_veth sw2 s2b sw3 s3a 2
 	lab_veth sw3 s3b lb eth0 2
 	lab_veth tc eth0 sw2 s2c 2
+	line_keys
+	for s in "${SWITCHES[@]}"; do
+		start_switch "$s"
+	done
+}
+
+# line_keys: the host key all switches share here, the CNC's key, a key no switch
+# knows, and known_hosts with every switch's address.
+line_keys() {
+	local s
 	KEYS=$IT_DIR/keys
 	mkdir -p "$KEYS"
 	ssh-keygen -q -t ed25519 -N '' -f "$KEYS/host" <<<y >/dev/null
@@ -46,7 +56,6 @@ line_fixture() {
 	: >"$KNOWN"
 	for s in "${SWITCHES[@]}"; do
 		echo "[127.0.0.1]:${NC_PORT[$s]} $(cut -d' ' -f1-2 "$KEYS/host.pub")" >>"$KNOWN"
-		start_switch "$s"
 	done
 }
 
@@ -275,5 +284,7 @@ test_refusal_unreachable_wrong_key() {
 	expect_eq "$RC" 0 "still as planned: ${OUT:0:400} ${ERR:0:300}"
 }
 
+# Sourced (tests/cnc/bench_deploy.sh): the functions only.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 [[ -x $TSNCNC && -x $NETCONFD ]] || { echo "FAIL setup: build tsncnc and tsn-netconfd first"; exit 1; }
 it_main deploy_status_diff refusal_unreachable_wrong_key
