@@ -40,6 +40,7 @@ struct sw {
 	struct nc_session *s;
 	bool locked, committed, confirmed;
 	json_object *running;	/* tsnd's normalized config, as read */
+	json_object *state;	/* status: /tsnd:tsnd/state/ports as the switch reports it */
 	json_object *want;	/* the planned one, normalized */
 	char err[1024];		/* first problem with this switch */
 };
@@ -178,7 +179,7 @@ static int call(struct sw *w, struct nc_rpc *rpc, const char *what, json_object 
 		}
 		if (xml && *xml &&
 		    lyd_parse_data_mem(nc_session_get_ctx(w->s), xml, LYD_XML,
-				       LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, 0, &tree) != LY_SUCCESS) {
+				       LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &tree) != LY_SUCCESS) {
 			const struct ly_err_item *le = ly_err_last(nc_session_get_ctx(w->s));
 			sw_err(w, "%s: the switch's data does not fit its module: %s", what,
 			       le && le->msg ? le->msg : "libyang error");
@@ -544,6 +545,45 @@ static int64_t running_base(json_object *cfg)
 	return b;
 }
 
+/* Operational drift: a planned port the switch does not have (any more), down, or
+ * whose schedule is not what tsnd applied (tsnd's schedule state). */
+static void state_drift(json_object *want, json_object *state, struct dlist *d)
+{
+	json_object *wp = NULL, *top, *st, *sp = NULL;
+	if (!json_object_object_get_ex(want, "ports", &wp) || !json_object_array_length(wp))
+		return;
+	if (!json_object_object_get_ex(state, YM_MODULE ":" YM_TOP, &top) ||
+	    !json_object_object_get_ex(top, "state", &st) || !json_object_object_get_ex(st, "ports", &sp)) {
+		dadd(d, "! state: the switch reports no port state");
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(wp); i++) {
+		json_object *name, *p = NULL, *v;
+		if (!json_object_object_get_ex(json_object_array_get_idx(wp, i), "name", &name))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(sp); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(sp, k), "name", &v) &&
+			    !strcmp(json_object_get_string(v), json_object_get_string(name)))
+				p = json_object_array_get_idx(sp, k);
+		const char *n = json_object_get_string(name);
+		if (!p || (json_object_object_get_ex(p, "present", &v) && !json_object_get_boolean(v))) {
+			dadd(d, "! state: port %s is not present on the switch", n);
+			continue;
+		}
+		if (json_object_object_get_ex(p, "oper-state", &v) && strcmp(json_object_get_string(v), "up"))
+			dadd(d, "! state: port %s is %s", n, json_object_get_string(v));
+		if (json_object_object_get_ex(p, "schedule-state", &v)) {
+			const char *ss = json_object_get_string(v);
+			if (!strcmp(ss, "drift") || !strcmp(ss, "error") || !strcmp(ss, "unreadable")) {
+				json_object *m = NULL;
+				json_object_object_get_ex(p, "schedule-message", &m);
+				dadd(d, "! state: port %s: schedule %s%s%s", n, ss, m ? ": " : "",
+				     m ? json_object_get_string(m) : "");
+			}
+		}
+	}
+}
+
 /* ---- sessions ---- */
 
 static int sw_connect(struct sw *w)
@@ -592,6 +632,7 @@ static void sw_close(struct sw *w)
 	w->s = NULL;
 	json_object_put(w->running);
 	json_object_put(w->want);
+	json_object_put(w->state);
 }
 
 static int64_t tai_now(void)
@@ -692,6 +733,10 @@ static void *phase_prepare(void *arg)
 		w->locked = true;
 	}
 	if (read_running(w) || build_want(w, j->net, j->plan, -1))
+		return NULL;
+	if (j->mode == M_STATUS &&
+	    call(w, nc_rpc_get("/" YM_MODULE ":" YM_TOP "/state/ports", NC_WD_UNKNOWN, NC_PARAMTYPE_CONST), "get state",
+		 &w->state))
 		return NULL;
 	j->rc = 0;
 	return NULL;
@@ -875,6 +920,8 @@ int cnc_cmd_remote(const char *cmd, int argc, char **argv)
 		for (size_t i = 0; i < nsw; i++) {
 			struct dlist d = { 0 };
 			jdiff("", sw[i].running, sw[i].want, &d);
+			if (mode == M_STATUS)
+				state_drift(sw[i].want, sw[i].state, &d);
 			int64_t b = running_base(sw[i].running);
 			json_object *js = json_object_new_object(), *jl = json_object_new_array();
 			for (size_t k = 0; k < d.n; k++)

@@ -227,6 +227,13 @@ test_deploy_status_diff() {
 	cnc status "$IT_DIR/net.yaml"
 	expect_eq "$RC" 1 "status against the old plan"
 	expect_match "$OUT" "^sw1: DRIFT" "drift on sw1"
+	# operational drift: a planned port disappears from sw3
+	ip -n "$(lab_ns sw3)" link del s3b
+	cnc status "$IT_DIR/net2.yaml"
+	expect_eq "$RC" 1 "status with a port gone: ${OUT:0:400}"
+	expect_match "$OUT" "^sw3: DRIFT" "drift on sw3"
+	expect_match "$OUT" "! state: port s3b is not present on the switch" "the missing port named"
+	expect_match "$OUT" "^sw1: as planned" "sw1 still as planned"
 }
 
 test_refusal_unreachable_wrong_key() {
