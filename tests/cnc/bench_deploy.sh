@@ -6,6 +6,7 @@
 # (issue 14): four switches in at most twice the time of one.  Root; prints one
 # line per size and the ratio of the medians.
 #   TSN_BUILD=build bash tests/cnc/bench_deploy.sh [ROUNDS]
+# shellcheck source=test_deploy.sh
 . "$(dirname "${BASH_SOURCE[0]}")/test_deploy.sh"
 
 ROUNDS=${1:-5}
@@ -19,8 +20,8 @@ line_n() {
 	PORTS=()
 	for ((i = 1; i <= n; i++)); do
 		SWITCHES+=("sw$i")
-		NC_PORT[sw$i]=$((8300 + i))
-		PORTS[sw$i]="s${i}a s${i}b"
+		NC_PORT["sw$i"]=$((8300 + i))
+		PORTS["sw$i"]="s${i}a s${i}b"
 	done
 	lab_ns_add mgmt
 	for s in "${SWITCHES[@]}" ta lb; do

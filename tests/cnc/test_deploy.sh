@@ -13,6 +13,7 @@
 # tsn-netconfd and tsncnc built).  The host kernel has no taprio: tsnd keeps a gate
 # schedule it cannot install (schedule state in `tsnctl status`) and the
 # configuration still applies; the kernel lab runs the same with taprio.
+# shellcheck source=../integration/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 TSNCNC=$IT_BUILD/tsncnc
