@@ -282,6 +282,16 @@ test_refusal_unreachable_wrong_key() {
 	expect_match "$ERR" "sw1: confirmed commit refused: .*taprio" "the kernel's refusal is named"
 	[[ $(snapshot) == "$before" ]] || it_fail "a switch changed after the taprio refusal"
 
+	# bad input: nothing is contacted, nothing changes
+	cnc deploy "$IT_DIR/tmp.yaml" --lead soon
+	expect_eq "$RC" 2 "a bad --lead"
+	expect_match "$ERR" "^tsncnc: --lead 'soon': expected a duration" "the option named"
+	sed 's/"sw2:s2a"/"sw2:s2z"/' "$IT_DIR/tmp.yaml" >"$IT_DIR/badport.yaml"
+	cnc deploy "$IT_DIR/badport.yaml"
+	expect_eq "$RC" 2 "a link to a port that does not exist"
+	expect_match "$ERR" "^$IT_DIR/badport.yaml:[0-9]+:[0-9]+: links\[1\]\.b: sw2 has no port 's2z'" "file:line:col and field"
+	[[ $(snapshot) == "$before" ]] || it_fail "a switch changed after bad input"
+
 	# an unknown host key
 	: >"$IT_DIR/empty_known"
 	it_run lab_exec mgmt "$TSNCNC" status "$IT_DIR/net.yaml" --known-hosts "$IT_DIR/empty_known"
