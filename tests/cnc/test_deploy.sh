@@ -153,8 +153,11 @@ cnc_gates() {
 	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN"
 }
 
+# sw_config SW: tsnd's running configuration, integers of 16 digits and more (base
+# times) quoted: jq holds numbers as doubles, which cannot keep every nanosecond.
 sw_config() {
-	lab_exec "$1" "$TSNCTL" -s "$IT_DIR/$1.sock" -j config show
+	lab_exec "$1" "$TSNCTL" -s "$IT_DIR/$1.sock" -j config show |
+		sed -E -e 's/([:,[])(-?[0-9]{16,})([],}])/\1"\2"\3/g' -e 's/([:,[])(-?[0-9]{16,})([],}])/\1"\2"\3/g'
 }
 
 # snapshot: every switch's running configuration, in one string
