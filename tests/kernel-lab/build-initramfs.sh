@@ -36,6 +36,14 @@ TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/tsnd-fault"	# tsnd with fault injection: test_txn.sh
 	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
+# tsncnc (issue 14): the planner and deployer for test_cnc_*.sh, ssh-keygen for its
+# keys.  Those tests also need tsn-netconfd, its YANG module and the IETF modules it
+# loads: the NETCONF block (helper nc13) adds them too; the lead keeps one copy.
+TSN_BINS+=("$KL_BUILD/tsncnc" "$KL_BUILD/tsn-netconfd")
+HOST_BINS+=(ssh-keygen)
+REPO_TREES+=(netconf/yang)
+CNC_YANG_DIRS=(/usr/share/yuma/modules/ietf /usr/share/yuma/modules/ietf-derived
+	/usr/share/yuma/modules/netconfcentral)
 
 # ---- module closure ----------------------------------------------------------
 
@@ -162,6 +170,9 @@ build() {
 	for f in "${REPO_TREES[@]}"; do
 		mkdir -p "$ROOT/tsn/$(dirname "$f")"
 		cp -a "$KL_REPO/$f" "$ROOT/tsn/$f"
+	done
+	for f in "${CNC_YANG_DIRS[@]}"; do	# tsncnc block: tsn-netconfd's IETF modules
+		[[ -d $f ]] && mkdir -p "$ROOT$(dirname "$f")" && cp -a "$f" "$ROOT$f"
 	done
 	[[ -d /etc/iproute2 ]] && cp -a /etc/iproute2 "$ROOT/etc/"
 	# Terminal descriptions for bash's line editing on the console (demo shell).
