@@ -44,6 +44,7 @@ line() {
 
 # switch SW: tsnd in SW with its ports and no schedule; its tsn-netconfd in mgmt
 switch() {
+	# shellcheck disable=SC2034  # pid: set by lab_spawn, not read
 	local s=$1 p pid
 	mkdir -p "$KL_WORK/$s"
 	{
