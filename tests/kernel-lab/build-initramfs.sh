@@ -41,6 +41,10 @@ REPO_TREES=(lab configs tests/kernel-lab/guest)
 # loads: the NETCONF block (helper nc13) adds them too; the lead keeps one copy.
 TSN_BINS+=("$KL_BUILD/tsncnc" "$KL_BUILD/tsn-netconfd")
 HOST_BINS+=(ssh-keygen)
+# test_cnc_latency.sh: the talkers and listeners, and bridge(8) for the switches' L2
+# multicast entries (tsnd has no bridging yet)
+TSN_BINS+=("$KL_BUILD/tests/tools/cnc_talk")
+HOST_BINS+=(bridge)
 REPO_TREES+=(netconf/yang)
 CNC_YANG_DIRS=(/usr/share/yuma/modules/ietf /usr/share/yuma/modules/ietf-derived
 	/usr/share/yuma/modules/netconfcentral)
