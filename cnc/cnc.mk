@@ -58,3 +58,12 @@ install-cnc: $(BUILD)/tsncnc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/tsncnc $(DESTDIR)$(BINDIR)/tsncnc
 	install -m 0644 man/tsncnc.8 $(DESTDIR)$(MANDIR)/man8/
+
+# The line of three in the kernel lab (QEMU/TCG, taprio): plan, deploy, and each
+# stream's bound next to its measured latency (tests/kernel-lab/guest/tests/
+# test_cnc_latency.sh; docs/cnc.md "Measured latency").
+.PHONY: demo-network
+demo-network: $(BUILD)/tsncnc $(BUILD)/tsn-netconfd $(BUILD)/tsnd $(BUILD)/tsnctl $(BUILD)/tests/tools/cnc_talk
+	$(BUILD)/tsncnc plan configs/networks/line3.yaml
+	@mkdir -p tests/out
+	tests/kernel-lab/run.sh --timeout 1500 --log tests/out/demo-network.log cnc_latency
