@@ -9,8 +9,8 @@
  *	EtherType 0x88b5, at the TAI times k * PERIOD + OFFSET (the plan's grid is
  *	anchored at 0 TAI), sleeping to each with clock_nanosleep(TIMER_ABSTIME) on
  *	CLOCK_TAI; each frame carries ID, its sequence number, the planned time and the
- *	time it was sent; a slot it wakes up for more than half a period late is skipped
- *	(not counted: it goes on until COUNT frames are sent, for at most 60 s).
+ *	time it was sent; when it wakes up a period or more late it skips the slots
+ *	already past (it goes on until COUNT frames are sent, for at most 60 s).
  *	Prints one JSON line: frames sent and skipped, the wake-up error (woken - planned).
  *   cnc_talk listen IFACE SECONDS
  *	stamps every such frame on arrival (software RX timestamp, converted to TAI)
@@ -140,12 +140,14 @@ static int do_send(char **a)
 		struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
 		while (clock_nanosleep(CLOCK_TAI, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
-		/* woken more than half a period late: skip the slot rather than send a late
-		 * burst that would starve everything else at this priority */
+		/* woken a period or more late: never a burst of the slots missed, which
+		 * would starve everything else at this priority */
 		int64_t w = now_ns(CLOCK_TAI) - t;
-		if (w > period / 2) {
-			skipped++;
-			continue;
+		if (w >= period) {
+			/* the slots already past are skipped, this wake-up sends the latest */
+			skipped += w / period;
+			t += w / period * period;
+			w -= w / period * period;
 		}
 		struct payload p = { .magic = htonl(MAGIC), .id = htonl(id), .seq = htonl((uint32_t)sent),
 				     .planned = (uint64_t)t };

@@ -15,8 +15,8 @@
 # the plan sends them and nowhere else, through tsnd's XDP (identification, filters,
 # meters, stream gates) and each egress port's taprio.
 #
-# What must hold: sw1 identifies every frame the talkers sent as its stream, frames
-# cross the line, and no frame reaches a listener the plan does not name.  Frames that miss their window
+# What must hold: sw1 identifies every frame the talkers sent as its stream, and no
+# frame reaches a listener the plan does not name.  Frames that miss their window
 # (TCG: a talker or a switch late by more than the precision) are dropped by the
 # stream gates, as 802.1Qci means them to be; the count is reported with the
 # latencies (LAB DATA: bound next to measured, and the tolerance this run measured
@@ -83,6 +83,7 @@ test_latency() {
 		matched=$(jq -r ".filters[] | select(.name == \"$name\") | .counters.matched" <<<"$OUT")
 		closed=$(jq -r ".filters[] | select(.name == \"$name\") | .counters.gate_closed" <<<"$OUT")
 		kl_data "cnc-latency: $name: sent $sent, sw1 identified $matched, its stream gate dropped $closed (late)"
+		((sent > 0)) || bad+="$name: the talker sent nothing; "
 		[[ $matched == "$sent" ]] || bad+="$name: talker sent $sent, sw1 identified $matched; "
 	done
 	[[ -z $bad ]] || kl_fail "$bad"
