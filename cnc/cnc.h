@@ -202,6 +202,10 @@ int cnc_write_dir(const struct cnc_network *net, const struct cnc_plan *plan, co
 /* Port label "node:port". */
 const char *cnc_port_label(const struct cnc_network *net, int port, char *buf, size_t len);
 
+/* ---- deploy, status, diff over NETCONF (deploy.c) ---- */
+/* cmd: "deploy", "status" or "diff"; argv[0] is the command.  Returns the exit status. */
+int cnc_cmd_remote(const char *cmd, int argc, char **argv);
+
 /* ---- generator (gen.c) for tests and benchmarks ---- */
 enum cnc_topology { CNC_LINE, CNC_RING, CNC_TREE };
 /* A network file (YAML text, malloc'd): n_switches switches in the topology, two

@@ -3,9 +3,12 @@
  *
  *   tsncnc plan NETWORK.yaml [-j] [--out DIR] [--exact] [--timeout MS]
  *   tsncnc generate line|ring|tree SWITCHES STREAMS SEED
+ *   tsncnc deploy|status|diff NETWORK.yaml [options]   (NETCONF, deploy.c)
  *
  * Exit status: 0 a plan, 1 infeasible, 2 bad input or usage, 3 the checker
- * disagrees with the planner (a bug: the plan is not printed as good). */
+ * disagrees with the planner (a bug: the plan is not printed as good).
+ * deploy, status, diff: 0 deployed / no drift / no change, 1 drift or changes (or
+ * infeasible), 4 a switch unreachable or refusing (nothing deployed). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsncnc plan NETWORK.yaml [-j] [--out DIR] [--exact] [--timeout MS] [--waits]\n"
-		   "       tsncnc generate line|ring|tree SWITCHES STREAMS SEED\n");
+		   "       tsncnc generate line|ring|tree SWITCHES STREAMS SEED\n"
+		   "       tsncnc deploy NETWORK.yaml [--lead DURATION] [--confirm-timeout S] [--known-hosts FILE] [--no-gates]\n"
+		   "       tsncnc status|diff NETWORK.yaml [-j] [--known-hosts FILE] [--no-gates]\n");
 }
 
 static int cmd_generate(int argc, char **argv)
@@ -177,6 +182,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "plan"))
 		return cmd_plan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "deploy") || !strcmp(argv[1], "status") || !strcmp(argv[1], "diff"))
+		return cnc_cmd_remote(argv[1], argc - 1, argv + 1);
 	if (!strcmp(argv[1], "generate"))
 		return cmd_generate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

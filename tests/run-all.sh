@@ -37,7 +37,7 @@ OUT=tests/out
 UNIT_TIMEOUT=${TSN_UNIT_TIMEOUT:-300}		# seconds per binary
 VALGRIND_TIMEOUT=${TSN_VALGRIND_TIMEOUT:-600}
 INTEGRATION_TIMEOUT=${TSN_INTEGRATION_TIMEOUT:-900}
-LAB_TIMEOUT=${TSN_LAB_RUN_TIMEOUT:-1700}		# the VM's own limit is 1500 s
+LAB_TIMEOUT=${TSN_LAB_RUN_TIMEOUT:-2600}		# the VM's own limit is 2400 s
 
 VALGRIND_SUPP=tests/valgrind.supp
 
@@ -323,7 +323,7 @@ fi
 
 if ! $unit_only; then
 	echo "== integration tests (tests/integration)"
-	scripts=(tests/integration/test_*.sh)
+	scripts=(tests/integration/test_*.sh tests/cnc/test_*.sh)
 	for script in "${scripts[@]}"; do
 		run_integration "$script"
 	done

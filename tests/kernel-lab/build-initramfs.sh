@@ -37,6 +37,10 @@ TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/tsnd-fault"	# tsnd with fault injection: test_txn.sh
 	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
+# tsncnc (issue 14): the planner and deployer for test_cnc_*.sh.  tsn-netconfd, its
+# YANG modules, the IETF modules and ssh-keygen come with the NETCONF block below;
+# cnc_talk is test_cnc_latency.sh's talker and listener.
+TSN_BINS+=("$KL_BUILD/tsncnc" "$KL_BUILD/tests/tools/cnc_talk")
 
 # ---- NETCONF (issue 13) ------------------------------------------------------------
 # tsn-netconfd with its libraries (libnetconf2, libssh, libyang: ldd finds them),

@@ -7,7 +7,7 @@
 #   TEST...            guest/tests/test_TEST.sh to run (default: all of them)
 #   --bench            run guest/bench.sh instead (make bench)
 #   --latency          run guest/latency.sh instead (make lab-latency)
-#   --timeout SECONDS  stop the VM after this long (default 1500: the lab must stay
+#   --timeout SECONDS  stop the VM after this long (default 2400: the lab must stay
 #                      under 15 minutes on a quiet machine; the rest is room
 #                      for a loaded one)
 #   --log FILE         the whole console (default tests/out/kernel-lab.log)
@@ -21,7 +21,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mode=tests
-timeout_s=${TSN_LAB_TIMEOUT:-1500}
+timeout_s=${TSN_LAB_TIMEOUT:-2400}
 log=$KL_REPO/tests/out/kernel-lab.log
 extra_append=""
 tests=()
