@@ -152,7 +152,8 @@ test_get_state() {
 }
 
 # FRER (802.1CB) state in <get>: a recovery stream on sw0p1 (generic XDP) that takes
-# frames without R-TAG; the peer sends a few; a subtree filter returns the stream's
+# frames without R-TAG; the peer sends a few, then R-tagged ones with a duplicate,
+# frames out of order and a rogue number; a subtree filter returns the stream's
 # role, configuration and counters, and the per-port counters, equal to `tsnctl -j
 # frer show` (read before and after, unchanged).
 test_frer_state() {
@@ -169,6 +170,18 @@ frer:
     paths: [ { port: sw0p2 } ]" nc_start frer
 	it_run lab_exec "$IT_PEER" "$IT_BUILD/tests/tools/frer_probe" send p1 "$dst" -n "$n" -r 1000
 	expect_json "$OUT" ".sent == $n" "the peer sent $n frames: $OUT $ERR"
+	# then R-tagged ones (EtherType 0xF1C1): 100 101 101 103 102 200 -- a duplicate,
+	# two out of order, one rogue (beyond the history of 16)
+	it_run lab_exec "$IT_PEER" "$PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+dst = bytes.fromhex(sys.argv[2].replace(":", ""))
+for seq in (100, 101, 101, 103, 102, 200):
+    f = dst + bytes.fromhex("020000000001") + struct.pack("!HHHH", 0xF1C1, 0, seq, 0x88B5) + b"FRRP"
+    s.send(f.ljust(60, bytes(1)))
+' p1 "$dst"
+	[[ $RC == 0 ]] || it_fail "sending R-tagged frames: $ERR"
 	# tsnd's answer in the module's shape (names with '-', uint64 as strings)
 	local shape='{streams: (.streams | map({handle: .stream_id, name, role, "history-length": .history,
 		"reset-timeout": (.reset_ns | tostring), functions: .roles,
@@ -178,7 +191,9 @@ frer:
 	expect_exit 0 tsnctl_sw -j frer show
 	before=$(jq -cS "$shape" <<<"$OUT")
 	expect_json "$before" ".streams[0].counters[\"tagless-packets\"] == \"$n\" and
-		.streams[0].counters[\"passed-packets\"] == \"$n\"" "tsnctl: the frames passed as tagless"
+		.streams[0].counters[\"passed-packets\"] == \"$((n + 4))\"" "tsnctl: the frames passed: $before"
+	expect_json "$before" '.streams[0].counters | ."discarded-packets" == "1" and ."rogue-packets" == "1" and
+		."out-of-order-packets" != "0"' "tsnctl: a duplicate, a rogue frame, frames out of order"
 	nc get-subtree '<tsnd xmlns="urn:tsnd:yang:tsnd"><state><frer/></state></tsnd>'
 	x=$(jget "$OUT" .xml)
 	expect_no_match "$x" '<daemon>|<ptp>|<config>' "the subtree filter selects only frer"
