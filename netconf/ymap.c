@@ -587,9 +587,47 @@ int ym_write_module(FILE *out)
 	return g.bad ? -1 : 0;
 }
 
+/* FRER's counters (frer.show's `counters`, per stream, per member stream and per
+ * port) and the 802.1CB managed objects (clause 10.8) they stand for.  One table
+ * for the module, the translation and the mapping table. */
+static const struct {
+	const char *json, *leaf, *ieee;
+} frer_counters[] = {
+	{ "passed_packets", "passed-packets", "frerCpsSeqRcvyPassedPackets" },
+	{ "discarded_packets", "discarded-packets", "frerCpsSeqRcvyDiscardedPackets" },
+	{ "out_of_order_packets", "out-of-order-packets", "frerCpsSeqRcvyOutOfOrderPackets" },
+	{ "rogue_packets", "rogue-packets", "frerCpsSeqRcvyRoguePackets" },
+	{ "lost_packets", "lost-packets", "frerCpsSeqRcvyLostPackets" },
+	{ "tagless_packets", "tagless-packets", "frerCpsSeqRcvyTaglessPackets" },
+	{ "resets", "resets", "frerCpsSeqRcvyResets" },
+	{ "latent_error_resets", "latent-error-resets", "frerCpsSeqRcvyLatentErrorResets" },
+	{ "latent_errors", "latent-errors", "SIGNAL_LATENT_ERROR (7.4.4), counted" },
+	{ "encode_errored_packets", "encode-errored-packets", "frerCpsSeqEncErroredPackets" },
+	{ "generated_packets", "generated-packets", NULL },
+	{ "replicated_packets", "replicated-packets", NULL },
+	{ "replicate_errors", "replicate-errors", NULL },
+};
+
+/* A FRER stream's configuration and recovery state in frer.show: key, leaf, YANG
+ * type and kind for put(), the 802.1CB object. */
+static const struct {
+	const char *json, *leaf, *type, *units, *ieee;
+	char kind;
+} frer_stream_leaves[] = {
+	{ "stream_id", "handle", "uint32", NULL, "tsnStreamIdHandle", 'u' },
+	{ "name", "name", "string", NULL, NULL, 's' },
+	{ "role", "role", "string", NULL, NULL, 's' },
+	{ "algorithm", "algorithm", "string", NULL, "frerSeqRcvyAlgorithm (vector, match)", 's' },
+	{ "history", "history-length", "uint32", NULL, "frerSeqRcvyHistoryLength", 'u' },
+	{ "reset_ns", "reset-timeout", "uint64", "nanoseconds", "frerSeqRcvyResetMSec (in ns)", 'U' },
+	{ "take_any", "take-any", "boolean", NULL, "TakeAny (7.4.3.2.6)", 'b' },
+	{ "recov_seq_num", "recov-seq-num", "uint32", NULL, "RecovSeqNum (7.4.3.2.3)", 'u' },
+	{ "gen_seq_num", "gen-seq-num", "uint32", NULL, "GenSeqNum (7.4.1.2.2)", 'u' },
+};
+
 void ym_write_mapping_markdown(FILE *out)
 {
-	fputs("| tsnd.yaml | YANG node | standard |\n|---|---|---|\n", out);
+	fputs("| tsnd.yaml (state: `tsnctl -j`) | YANG node | standard |\n|---|---|---|\n", out);
 	for (size_t i = 0; i < N(rules); i++) {
 		const struct ym_rule *r = &rules[i];
 		if (!r->ieee)
@@ -597,6 +635,16 @@ void ym_write_mapping_markdown(FILE *out)
 		fprintf(out, "| `%s` | `%s%s%s` | %s |\n", r->path, r->wrap ? r->wrap : "", r->wrap ? "/" : "",
 			r->name ? r->name : strrchr(r->path, '.') ? strrchr(r->path, '.') + 1 : r->path, r->ieee);
 	}
+	/* Operational state: FRER's per stream leaves and counters (frer.show). */
+	for (size_t i = 0; i < N(frer_stream_leaves); i++)
+		if (frer_stream_leaves[i].ieee)
+			fprintf(out, "| `frer show`: `streams[].%s` | `state/frer/streams/%s` | 802.1CB %s |\n",
+				frer_stream_leaves[i].json, frer_stream_leaves[i].leaf, frer_stream_leaves[i].ieee);
+	for (size_t i = 0; i < N(frer_counters); i++)
+		if (frer_counters[i].ieee)
+			fprintf(out, "| `frer show`: `streams[].counters.%s` | `state/frer/streams/counters/%s` | "
+				"802.1CB %s (also per port: `ports/counters`, `individual-recovery/counters`) |\n",
+				frer_counters[i].json, frer_counters[i].leaf, frer_counters[i].ieee);
 }
 
 /* ======================================================================
@@ -1389,11 +1437,59 @@ static void st_sched(struct gen *g, const char *pfx, const char *doc)
 	close_(g);
 }
 
+static void st_frer_counters(struct gen *g)
+{
+	open_(g, "container %s", "counters");
+	description(g, "802.1CB's counters (clause 10.8), as tsnctl frer show");
+	for (size_t i = 0; i < N(frer_counters); i++)
+		st_leaf(g, frer_counters[i].leaf, "uint64", NULL);
+	close_(g);
+}
+
+/* FRER (802.1CB): per stream its functions, recovery state and counters; per port. */
+static void gen_frer_state(struct gen *g)
+{
+	open_(g, "container %s", "frer");
+	description(g, "IEEE 802.1CB frame replication and elimination (frer.show)");
+	st_leaf(g, "enabled", "boolean", NULL);
+	st_leaf(g, "latent-error-events", "uint64", NULL);
+	open_(g, "list %s", "streams");
+	line(g, "key \"handle\";");
+	for (size_t i = 0; i < N(frer_stream_leaves); i++)
+		st_leaf(g, frer_stream_leaves[i].leaf, frer_stream_leaves[i].type, frer_stream_leaves[i].units);
+	open_(g, "leaf-list %s", "functions");
+	line(g, "type string;");
+	description(g, "what this switch does to the stream: generation, recovery, individual-recovery, ...");
+	close_(g);
+	open_(g, "list %s", "paths");
+	line(g, "key \"index\";");
+	description(g, "stream splitting: the egress ports (and VLANs) the stream is replicated to");
+	st_leaf(g, "index", "uint32", NULL);
+	st_leaf(g, "port", "string", NULL);
+	st_leaf(g, "vlan", "uint32", NULL);
+	close_(g);
+	st_frer_counters(g);
+	open_(g, "list %s", "individual-recovery");
+	line(g, "key \"port\";");
+	description(g, "member streams: individual recovery per ingress port");
+	st_leaf(g, "port", "string", NULL);
+	st_frer_counters(g);
+	close_(g);
+	close_(g);
+	open_(g, "list %s", "ports");
+	line(g, "key \"name\";");
+	description(g, "per port: ingress, or the egress port of stream splitting");
+	st_leaf(g, "name", "string", NULL);
+	st_frer_counters(g);
+	close_(g);
+	close_(g);
+}
+
 static void gen_state(struct gen *g)
 {
 	open_(g, "container %s", "state");
 	line(g, "config false;");
-	description(g, "What tsnd reports (status, schedule.show, ptp.status, stream.show).");
+	description(g, "What tsnd reports (status, schedule.show, ptp.status, stream.show, frer.show).");
 	open_(g, "container %s", "daemon");
 	st_leaf(g, "version", "string", NULL);
 	st_leaf(g, "pid", "uint32", NULL);
@@ -1445,6 +1541,7 @@ static void gen_state(struct gen *g)
 	st_leaf(g, "bytes", "uint64", NULL);
 	st_leaf(g, "drops", "uint64", NULL);
 	close_(g);
+	gen_frer_state(g);
 	open_(g, "container %s", "telemetry");
 	st_leaf(g, "state", "string", NULL);
 	st_leaf(g, "sent-while-closed", "uint64", NULL);
@@ -1592,7 +1689,80 @@ static json_object *sched_state(json_object *k, const char *pfx)
 	return o;
 }
 
-json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_object *ptp, json_object *streams)
+static json_object *frer_counters_yang(json_object *o)
+{
+	json_object *c = json_object_new_object();
+	for (size_t i = 0; i < N(frer_counters); i++)
+		put(c, frer_counters[i].leaf, o, frer_counters[i].json, 'U');
+	return c;
+}
+
+/* frer.show's ports or individual members -> a list keyed by port name (an
+ * interface gone since has no name and is left out). */
+static json_object *frer_ports_yang(json_object *arr, const char *key)
+{
+	json_object *list = json_object_new_array();
+	for (size_t i = 0; json_object_is_type(arr, json_type_array) && i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i), *y = json_object_new_object();
+		put(y, key, p, "port", 's');
+		if (!json_object_object_get_ex(y, key, NULL)) {
+			json_object_put(y);
+			continue;
+		}
+		add_obj(y, "counters", frer_counters_yang(jget(p, "counters")));
+		json_object_array_add(list, y);
+	}
+	return list;
+}
+
+static void add_list(json_object *parent, const char *name, json_object *list)
+{
+	if (json_object_array_length(list))
+		json_object_object_add(parent, name, list);
+	else
+		json_object_put(list);
+}
+
+static json_object *frer_state(json_object *frer)
+{
+	json_object *fo = json_object_new_object(), *ss = jget(frer, "streams"), *list = json_object_new_array();
+	put(fo, "enabled", frer, "enabled", 'b');
+	put(fo, "latent-error-events", frer, "latent_error_events", 'U');
+	for (size_t i = 0; json_object_is_type(ss, json_type_array) && i < json_object_array_length(ss); i++) {
+		json_object *s = json_object_array_get_idx(ss, i), *y = json_object_new_object(), *v;
+		for (size_t k = 0; k < N(frer_stream_leaves); k++)
+			put(y, frer_stream_leaves[k].leaf, s, frer_stream_leaves[k].json, frer_stream_leaves[k].kind);
+		if (!json_object_object_get_ex(y, "handle", NULL)) {
+			json_object_put(y);
+			continue;
+		}
+		if ((v = jget(s, "roles")) && json_object_is_type(v, json_type_array) && json_object_array_length(v)) {
+			json_object *fl = json_object_new_array();
+			for (size_t k = 0; k < json_object_array_length(v); k++)
+				json_object_array_add(fl, json_object_new_string(
+								  json_object_get_string(json_object_array_get_idx(v, k))));
+			json_object_object_add(y, "functions", fl);
+		}
+		json_object *paths = jget(s, "paths"), *pl = json_object_new_array();
+		for (size_t k = 0; json_object_is_type(paths, json_type_array) && k < json_object_array_length(paths); k++) {
+			json_object *p = json_object_array_get_idx(paths, k), *py = json_object_new_object();
+			json_object_object_add(py, "index", json_object_new_int64((int64_t)k));
+			put(py, "port", p, "port", 's');
+			put(py, "vlan", p, "vlan", 'u');
+			json_object_array_add(pl, py);
+		}
+		add_list(y, "paths", pl);
+		add_obj(y, "counters", frer_counters_yang(jget(s, "counters")));
+		add_list(y, "individual-recovery", frer_ports_yang(jget(s, "individual"), "port"));
+		json_object_array_add(list, y);
+	}
+	add_list(fo, "streams", list);
+	add_list(fo, "ports", frer_ports_yang(jget(frer, "ports"), "name"));
+	return fo;
+}
+
+json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_object *ptp, json_object *streams,
+			      json_object *frer)
 {
 	json_object *st = json_object_new_object();
 	json_object *d = json_object_new_object();
@@ -1678,6 +1848,8 @@ json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_
 		}
 		json_object_object_add(st, "streams", list);
 	}
+	if (frer)
+		add_obj(st, "frer", frer_state(frer));
 	json_object *t = json_object_new_object();
 	put(t, "state", status, "subsystems.telemetry.state", 's');
 	put(t, "sent-while-closed", status, "subsystems.telemetry.sent_while_closed", 'U');

@@ -44,8 +44,9 @@ json_object *ym_from_yang(json_object *yang, struct ym_error *err);
 bool ym_field_path_to_yang(json_object *tsnd, const char *field, char *buf, size_t len);
 
 /* The `state` subtree ({"tsnd:tsnd": {"state": {...}}}) from the answers of tsnd's
- * status, schedule.show, ptp.status and stream.show (`data`; any may be NULL). */
-json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_object *ptp, json_object *streams);
+ * status, schedule.show, ptp.status, stream.show and frer.show (`data`; any may be NULL). */
+json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_object *ptp, json_object *streams,
+			      json_object *frer);
 
 /* The IEEE mapping as a Markdown table (docs/netconf.md). */
 void ym_write_mapping_markdown(FILE *out);

@@ -18,6 +18,8 @@ PY=/usr/bin/python3
 nc_start() {
 	local conf=$IT_DIR/tsnd-$1.yaml
 	it_config "$conf"
+	# NC_EXTRA: more top-level sections for tsnd's configuration
+	[[ -z ${NC_EXTRA:-} ]] || printf '%s\n' "$NC_EXTRA" >>"$conf"
 	it_start_tsnd "$conf"
 	NC_KEYS=$IT_DIR/keys-$1
 	mkdir -p "$NC_KEYS"
@@ -147,6 +149,69 @@ test_get_state() {
 	x=$(jget "$OUT" .xml)
 	expect_match "$x" '<default-priority>0</default-priority>' "subtree filter selects classification"
 	expect_no_match "$x" '<ports>|<state>' "subtree filter drops the rest"
+}
+
+# FRER (802.1CB) state in <get>: a recovery stream on sw0p1 (generic XDP) that takes
+# frames without R-TAG; the peer sends a few, then R-tagged ones with a duplicate,
+# frames out of order and a rogue number; a subtree filter returns the stream's
+# role, configuration and counters, and the per-port counters, equal to `tsnctl -j
+# frer show` (read before and after, unchanged).
+test_frer_state() {
+	local dst=01:1b:19:00:00:10 n=25 before after x
+	NC_EXTRA="streams:
+  - { id: 10, name: ctl, identification: dst-mac-vlan, dst-mac: \"$dst\", priority: 5 }
+frer:
+  - stream: ctl
+    role: recovery
+    algorithm: vector
+    history: 16
+    reset-timeout: 500ms
+    take-no-sequence: true
+    paths: [ { port: sw0p2 } ]" nc_start frer
+	it_run lab_exec "$IT_PEER" "$IT_BUILD/tests/tools/frer_probe" send p1 "$dst" -n "$n" -r 1000
+	expect_json "$OUT" ".sent == $n" "the peer sent $n frames: $OUT $ERR"
+	# then R-tagged ones (EtherType 0xF1C1): 100 101 101 103 102 200 -- a duplicate,
+	# two out of order, one rogue (beyond the history of 16)
+	it_run lab_exec "$IT_PEER" "$PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+dst = bytes.fromhex(sys.argv[2].replace(":", ""))
+for seq in (100, 101, 101, 103, 102, 200):
+    f = dst + bytes.fromhex("020000000001") + struct.pack("!HHHH", 0xF1C1, 0, seq, 0x88B5) + b"FRRP"
+    s.send(f.ljust(60, bytes(1)))
+' p1 "$dst"
+	[[ $RC == 0 ]] || it_fail "sending R-tagged frames: $ERR"
+	# tsnd's answer in the module's shape (names with '-', uint64 as strings)
+	local shape='{streams: (.streams | map({handle: .stream_id, name, role, "history-length": .history,
+		"reset-timeout": (.reset_ns | tostring), functions: .roles,
+		counters: (.counters | with_entries(.key |= gsub("_"; "-")) | map_values(tostring))})),
+		ports: (.ports | map(select(.port) | {name: .port,
+		counters: (.counters | with_entries(.key |= gsub("_"; "-")) | map_values(tostring))}) | sort_by(.name))}'
+	expect_exit 0 tsnctl_sw -j frer show
+	before=$(jq -cS "$shape" <<<"$OUT")
+	expect_json "$before" ".streams[0].counters[\"tagless-packets\"] == \"$n\" and
+		.streams[0].counters[\"passed-packets\"] == \"$((n + 4))\"" "tsnctl: the frames passed: $before"
+	expect_json "$before" '.streams[0].counters | ."discarded-packets" == "1" and ."rogue-packets" == "1" and
+		."out-of-order-packets" != "0"' "tsnctl: a duplicate, a rogue frame, frames out of order"
+	nc get-subtree '<tsnd xmlns="urn:tsnd:yang:tsnd"><state><frer/></state></tsnd>'
+	x=$(jget "$OUT" .xml)
+	expect_no_match "$x" '<daemon>|<ptp>|<config>' "the subtree filter selects only frer"
+	printf '%s' "$x" >"$IT_DIR/frer.xml"
+	yanglint -f json -t get -p "$YANG_DIR" "$YANG_DIR"/tsnd@*.yang "$IT_DIR/frer.xml" >"$IT_DIR/frer.json" ||
+		it_fail "yanglint refuses the state: ${x:0:300}"
+	local got
+	got=$(jq -cS '."tsnd:tsnd".state.frer | {streams: (.streams | map({handle, name, role, "history-length",
+		"reset-timeout", functions, counters})), ports: (.ports | sort_by(.name))}' "$IT_DIR/frer.json")
+	expect_exit 0 tsnctl_sw -j frer show
+	after=$(jq -cS "$shape" <<<"$OUT")
+	expect_eq "$after" "$before" "the counters stood still while <get> ran"
+	expect_eq "$got" "$before" "<get>'s FRER state equals tsnctl -j frer show"
+	expect_json "$got" '.streams[0] | .role == "recovery" and .handle == 10 and .name == "ctl" and
+		."history-length" == 16 and ."reset-timeout" == "500000000"' "the stream's role and configuration"
+	expect_json "$got" '[.ports[].name] | index("sw0p1") != null' "per-port counters of sw0p1"
+	expect_match "$x" '<algorithm>vector</algorithm>' "the recovery algorithm"
+	expect_match "$x" '<paths><index>0</index><port>sw0p2</port></paths>' "the stream's path"
 }
 
 test_edit_commit() {
@@ -479,5 +544,5 @@ EOF
 
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
-it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state edit_commit invalid_edits lock read_only_user
+it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state frer_state edit_commit invalid_edits lock read_only_user
 	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client}
