@@ -14,10 +14,11 @@
  * Settings bound at start (control.socket, daemon.pid-file) keep their running
  * values; a warning says so.
  *
- * config.reload parses and checks the file (the part of step 1 that only reads
- * the file: about 0.2 s of CPU per MB) in a worker thread, so that the loop
- * answers other requests meanwhile; the rest of step 1 and the transaction run
- * on the loop when it is done, and the requester gets its answer then.
+ * config.reload, SIGHUP and config.check parse and check the configuration (the
+ * part of step 1 that only reads the file or text: about 0.2 s of CPU per MB) in
+ * a worker thread, one at a time, so that the loop answers other requests
+ * meanwhile; the rest of step 1 and the transaction run on the loop when it is
+ * done, and the requester (if any) gets its answer then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -159,12 +160,6 @@ struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags
 				       struct tsnd_groups *groups)
 {
 	return config_prepare(path, NULL, 0, diags, groups, NULL, NULL);
-}
-
-struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
-					    struct tsn_diags *diags, struct tsnd_groups *groups)
-{
-	return config_prepare(APPLY_SOURCE, text, len, diags, groups, d->ports, NULL);
 }
 
 json_object *tsnd_check_json(const struct tsn_diags *diags)

@@ -75,10 +75,6 @@ enum tsn_ctl_code tsnd_config_cancel(struct tsnd *d, const char *who, json_objec
 				     size_t msglen);
 /* {"pending":bool,"expires":RFC 3339 or null,"expires_in_ms":N or null}. */
 json_object *tsnd_confirm_json(const struct tsnd *d);
-/* config.check of a configuration text: every check a reload makes, nothing
- * changed.  The config or NULL; diags as tsnd_config_prepare. */
-struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
-					    struct tsn_diags *diags, struct tsnd_groups *groups);
 /* True while a reload's file is being parsed off the loop. */
 bool tsnd_reload_pending(void);
 /* Free what the pending confirmation holds and wait for a reload being parsed
