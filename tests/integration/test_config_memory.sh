@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # test_config_memory.sh — a configuration file is checked within 64 MB (issue 16),
 # locally and in tsnd, whatever it holds, and tsnd answers status while a reload
-# parses a big file.  The files: the largest list the schema allows (65 536
+# (config.reload, SIGHUP) or a config.check parses a big file.  The files: the
+# largest list the schema allows (65 536
 # streams, valid, with 5, 7 and 11 fields each: 6.9, 9.4 and 14.8 MB) and 16 MiB of
 # hostile YAML (a flat list, nesting at the depth limit, tiny mappings, one
 # mapping of repeated keys, aliases, anchors, empty lists).  Before the reader
