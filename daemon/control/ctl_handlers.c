@@ -214,33 +214,15 @@ static void config_arg(struct ctl_call *call, const char **text, size_t *len)
 	}
 }
 
+/* Parsed off the loop and answered later (reload.c), as config.reload. */
 static enum tsn_ctl_code cmd_config_check(struct ctl_call *call)
 {
-	struct tsn_diags diags;
-	struct tsnd_groups groups;
 	const char *text;
 	size_t len;
 
-	enum tsn_ctl_code code;
-
 	config_arg(call, &text, &len);
-	struct tsn_config *cfg;
-	if (text) {
-		tsn_diags_init(&diags, "<config.apply>");
-		cfg = tsnd_config_prepare_text(call->d, text, len, &diags, &groups);
-	} else {
-		tsn_diags_init(&diags, call->d->config_path);
-		cfg = tsnd_config_prepare(call->d->config_path, &diags, &groups);
-	}
-	call->resp->data = tsnd_check_json(&diags);
-	if (cfg)
-		code = reply(call, TSN_CTL_OK, "%s is valid (%zu warning(s))", diags.file, diags.warnings);
-	else
-		code = reply(call, TSN_CTL_E_CONFIG_INVALID, "%s has %zu error(s)", diags.file,
-			     diags.errors);
-	tsn_config_free(cfg);
-	tsn_diags_free(&diags);
-	return code;
+	return tsnd_config_check(call->d, call->who, text, len, &call->resp->data, call->resp->message,
+				 sizeof(call->resp->message));
 }
 
 static enum tsn_ctl_code cmd_config_reload(struct ctl_call *call)

@@ -269,11 +269,8 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 		ptp_on_sigchld(d->ptp);
 		return;
 	}
-	if (signo == SIGHUP) {
-		json_object *data = NULL;
-		char msg[TSN_CTL_MESSAGE_MAX];
-		tsnd_reload(d, "SIGHUP", &data, msg, sizeof(msg));
-		json_object_put(data);
+	if (signo == SIGHUP) {	/* parsed off the loop, as config.reload */
+		tsnd_reload_signal(d);
 		return;
 	}
 	log_notice("received SIG%s; shutting down", sigabbrev_np(signo));

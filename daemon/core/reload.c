@@ -14,10 +14,11 @@
  * Settings bound at start (control.socket, daemon.pid-file) keep their running
  * values; a warning says so.
  *
- * config.reload parses and checks the file (the part of step 1 that only reads
- * the file: about 0.2 s of CPU per MB) in a worker thread, so that the loop
- * answers other requests meanwhile; the rest of step 1 and the transaction run
- * on the loop when it is done, and the requester gets its answer then.
+ * config.reload, SIGHUP and config.check parse and check the configuration (the
+ * part of step 1 that only reads the file or text: about 0.2 s of CPU per MB) in
+ * a worker thread, one at a time, so that the loop answers other requests
+ * meanwhile; the rest of step 1 and the transaction run on the loop when it is
+ * done, and the requester (if any) gets its answer then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -159,12 +160,6 @@ struct tsn_config *tsnd_config_prepare(const char *path, struct tsn_diags *diags
 				       struct tsnd_groups *groups)
 {
 	return config_prepare(path, NULL, 0, diags, groups, NULL, NULL);
-}
-
-struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
-					    struct tsn_diags *diags, struct tsnd_groups *groups)
-{
-	return config_prepare(APPLY_SOURCE, text, len, diags, groups, d->ports, NULL);
 }
 
 json_object *tsnd_check_json(const struct tsn_diags *diags)
@@ -384,13 +379,19 @@ static enum tsn_ctl_code busy(const struct tsnd *d, char *msg, size_t msglen)
 	return TSN_CTL_E_BUSY;
 }
 
-/* ---- config.reload: the file parsed off the loop ---- */
+/* ---- config.reload, config.check and SIGHUP: parsed off the loop ---- */
 
+/* One parse at a time: a config.reload, a config.check (of the file or of a
+ * text) or a SIGHUP reload.  Another reload, check or apply meanwhile is refused
+ * as busy; a SIGHUP meanwhile is coalesced into one reload after it. */
 struct reload_job {
 	struct tsnd *d;
+	bool check;			/* config.check: answer the diagnostics, change nothing */
 	char who[128];
-	char path[PATH_MAX];
-	struct ctl_later *later;	/* where the answer goes (NULL once sent) */
+	char path[PATH_MAX];		/* the file, or the name a text's diagnostics carry */
+	char *text;			/* config.check of a text (owned); NULL: the file */
+	size_t len;
+	struct ctl_later *later;	/* where the answer goes (NULL: SIGHUP, or once sent) */
 	pthread_t thread;
 	int efd;			/* the thread says it is done */
 	struct ev_io *io;
@@ -401,13 +402,15 @@ struct reload_job {
 };
 
 static struct reload_job *reload_job;	/* one at a time (one tsnd per process) */
+static bool hup_again;			/* a SIGHUP came while reload_job ran */
 
 static void *reload_parse(void *arg)
 {
 	struct reload_job *j = arg;
 	uint64_t one = 1;
 
-	j->cfg = tsn_config_load(j->path, &j->diags);
+	j->cfg = j->text ? tsn_config_parse(j->text, j->len, j->path, &j->diags)
+			 : tsn_config_load(j->path, &j->diags);
 	while (write(j->efd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 	return NULL;
@@ -422,72 +425,154 @@ static void reload_job_free(struct reload_job *j)
 	tsn_diags_free(&j->diags);
 	if (j->later) {	/* tsnd stops: the connection is gone (ctl_server_close came first) */
 		struct tsn_ctl_response resp = { .code = TSN_CTL_E_INTERNAL };
-		snprintf(resp.message, sizeof(resp.message), "tsnd stopped during the reload");
+		snprintf(resp.message, sizeof(resp.message), "tsnd stopped during the %s",
+			 j->check ? "check" : "reload");
 		ctl_later_finish(j->later, &resp);
 	}
+	free(j->text);
 	free(j);
 }
 
-/* The thread is done: the checks against the system and the transaction, on the loop. */
+/* config.check's answer for a loaded configuration (NULL: invalid): the checks
+ * against the system; text checks see the daemon's ports, as config.apply. */
+static enum tsn_ctl_code check_finish(struct tsnd *d, struct tsn_config *cfg, bool text,
+				      struct tsn_diags *diags, json_object **data, char *msg, size_t msglen)
+{
+	struct tsnd_groups groups;
+
+	cfg = config_checks(cfg, diags, &groups, text ? d->ports : NULL, NULL);
+	*data = tsnd_check_json(diags);
+	enum tsn_ctl_code code = cfg ? TSN_CTL_OK : TSN_CTL_E_CONFIG_INVALID;
+	if (cfg)
+		snprintf(msg, msglen, "%s is valid (%zu warning(s))", diags->file, diags->warnings);
+	else
+		snprintf(msg, msglen, "%s has %zu error(s)", diags->file, diags->errors);
+	tsn_config_free(cfg);
+	return code;
+}
+
+static bool reload_start(struct tsnd *d, const char *who, struct ctl_later *later);
+static enum tsn_ctl_code reload_now(struct tsnd *d, const char *who, json_object **data, char *msg,
+				    size_t msglen);
+
+/* A SIGHUP's reload: no requester; the result goes to the log and status. */
+static void hup_reload(struct tsnd *d)
+{
+	if (reload_start(d, "SIGHUP", NULL))
+		return;
+	json_object *data = NULL;
+	char msg[TSN_CTL_MESSAGE_MAX];
+	enum tsn_ctl_code code = reload_now(d, "SIGHUP", &data, msg, sizeof(msg));
+	json_object_put(data);
+	if (code == TSN_CTL_OK)
+		log_notice("SIGHUP: %s", msg);
+	else
+		log_err("SIGHUP: %s", msg);
+}
+
+/* The thread is done: the checks against the system (and for a reload the
+ * transaction), on the loop. */
 static void reload_parsed(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct reload_job *j = arg;
 	struct tsn_ctl_response resp = { .code = TSN_CTL_OK };
 	struct timespec now;
+	struct tsnd *d = j->d;
 
 	(void)loop;
 	(void)fd;
 	(void)events;
 	pthread_join(j->thread, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	struct change c = { .who = j->who, .command = "config.reload", .verb = "reloaded",
-			    .loaded_diags = &j->diags, .loaded = j->cfg,
-			    .load_ms = (double)(now.tv_sec - j->start.tv_sec) * 1e3 +
-				       (double)(now.tv_nsec - j->start.tv_nsec) / 1e6 };
+	reload_job = NULL;	/* from here on, another parse may start */
+	if (j->check) {
+		resp.code = check_finish(d, j->cfg, j->text != NULL, &j->diags, &resp.data, resp.message,
+					 sizeof(resp.message));
+	} else {
+		struct change c = { .who = j->who, .command = "config.reload", .verb = "reloaded",
+				    .loaded_diags = &j->diags, .loaded = j->cfg,
+				    .load_ms = (double)(now.tv_sec - j->start.tv_sec) * 1e3 +
+					       (double)(now.tv_nsec - j->start.tv_nsec) / 1e6 };
+		resp.code = change_run(d, &c, &resp.data, resp.message, sizeof(resp.message));
+	}
 	j->cfg = NULL;
-	reload_job = NULL;	/* from here on, another reload may start */
-	resp.code = change_run(j->d, &c, &resp.data, resp.message, sizeof(resp.message));
-	ctl_later_finish(j->later, &resp);
-	j->later = NULL;
+	if (j->later) {
+		ctl_later_finish(j->later, &resp);
+		j->later = NULL;
+	} else {	/* SIGHUP */
+		if (resp.code == TSN_CTL_OK)
+			log_notice("SIGHUP: %s", resp.message);
+		else
+			log_err("SIGHUP: %s", resp.message);
+		json_object_put(resp.data);
+	}
 	evloop_io_del(j->io);
 	close(j->efd);
 	tsn_diags_free(&j->diags);
+	free(j->text);
 	free(j);
+	if (hup_again && !reload_job) {	/* the file may have changed since this parse began */
+		hup_again = false;
+		log_info("reload: the SIGHUP that came during the last parse reloads now");
+		hup_reload(d);
+	}
 }
 
-/* Start parsing d's file in a thread; false if it cannot (then nothing changed). */
-static bool reload_start(struct tsnd *d, const char *who, struct ctl_later *later)
+/* Start parsing in a thread (text: a config.check's text, copied; NULL: d's
+ * file); false if it cannot (then nothing changed). */
+static bool job_start(struct tsnd *d, bool check, const char *who, const char *text, size_t len,
+		      struct ctl_later *later)
 {
 	struct reload_job *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return false;
 	j->d = d;
+	j->check = check;
 	j->later = later;
+	j->efd = -1;
 	snprintf(j->who, sizeof(j->who), "%s", who);
-	snprintf(j->path, sizeof(j->path), "%s", d->config_path);
-	tsn_diags_init(&j->diags, d->config_path);
+	snprintf(j->path, sizeof(j->path), "%s", text ? APPLY_SOURCE : d->config_path);
+	if (text) {
+		j->text = malloc(len + 1);
+		if (!j->text) {
+			free(j);
+			return false;
+		}
+		memcpy(j->text, text, len);
+		j->text[len] = '\0';
+		j->len = len;
+	}
+	tsn_diags_init(&j->diags, j->path);
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
 	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	j->io = j->efd >= 0 ? evloop_io_add(d->loop, j->efd, EPOLLIN, reload_parsed, j) : NULL;
 	if (!j->io || pthread_create(&j->thread, NULL, reload_parse, j) != 0) {
-		log_warn("reload: cannot parse in a thread (%s); parsing on the loop", strerror(errno));
+		log_warn("%s: cannot parse in a thread (%s); parsing on the loop", check ? "check" : "reload",
+			 strerror(errno));
 		evloop_io_del(j->io);
 		if (j->efd >= 0)
 			close(j->efd);
 		tsn_diags_free(&j->diags);
+		free(j->text);
 		free(j);
 		return false;
 	}
 	reload_job = j;
-	log_info("reload: parsing %s off the loop (%s)", j->path, who);
+	log_info("%s: parsing %s off the loop (%s)", check ? "check" : "reload", j->path, who);
 	return true;
+}
+
+static bool reload_start(struct tsnd *d, const char *who, struct ctl_later *later)
+{
+	return job_start(d, false, who, NULL, 0, later);
 }
 
 static enum tsn_ctl_code reload_busy(const char *who, const char *command, const struct tsnd *d, char *msg,
 				     size_t msglen)
 {
-	snprintf(msg, msglen, "a reload is being loaded; try again when it has answered");
+	snprintf(msg, msglen, "a configuration is being loaded (a reload or a check); try again when it has "
+		 "answered");
 	audit_record(d->cfg ? d->cfg->control.audit_log : "", who, command, tsn_ctl_code_name(TSN_CTL_E_BUSY), msg);
 	return TSN_CTL_E_BUSY;
 }
@@ -637,21 +722,31 @@ json_object *tsnd_confirm_json(const struct tsnd *d)
 	return o;
 }
 
-enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
-			      char *msg, size_t msglen)
+/* The file read, checked and applied at once, on the loop. */
+static enum tsn_ctl_code reload_now(struct tsnd *d, const char *who, json_object **data, char *msg,
+				    size_t msglen)
 {
 	struct change c = { .who = who, .command = "config.reload", .verb = "reloaded" };
 
 	*data = NULL;
-	if (reload_job)	/* a second reload is refused, not queued: the first one reads the same file */
-		return reload_busy(who, "config.reload", d, msg, msglen);
 	if (d->pending.active) {
 		enum tsn_ctl_code code = busy(d, msg, msglen);
 		audit_record(d->cfg->control.audit_log, who, "config.reload", tsn_ctl_code_name(code), msg);
 		return code;
 	}
-	/* A control request: parsed off the loop, answered when done.  (SIGHUP and
-	 * callers outside a request run it all at once.) */
+	return change_run(d, &c, data, msg, msglen);
+}
+
+enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
+			      char *msg, size_t msglen)
+{
+	*data = NULL;
+	if (reload_job)	/* a second reload is refused, not queued: the first one reads the same file */
+		return reload_busy(who, "config.reload", d, msg, msglen);
+	if (d->pending.active)
+		return reload_now(d, who, data, msg, msglen);	/* busy */
+	/* A control request: parsed off the loop, answered when done.  (Callers
+	 * outside a request run it all at once.) */
 	struct ctl_later *later = ctl_server_defer(d->ctl);
 	if (later) {
 		if (reload_start(d, who, later)) {
@@ -660,7 +755,52 @@ enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **dat
 		}
 		ctl_later_cancel(later);	/* answered now, below */
 	}
-	return change_run(d, &c, data, msg, msglen);
+	return reload_now(d, who, data, msg, msglen);
+}
+
+void tsnd_reload_signal(struct tsnd *d)
+{
+	if (reload_job) {	/* coalesced: one reload when this parse is done */
+		if (!hup_again)
+			log_info("SIGHUP: a configuration is being parsed; reloading when it is done");
+		hup_again = true;
+		return;
+	}
+	if (d->pending.active) {	/* refused and logged as before */
+		json_object *data = NULL;
+		char msg[TSN_CTL_MESSAGE_MAX];
+		reload_now(d, "SIGHUP", &data, msg, sizeof(msg));
+		json_object_put(data);
+		log_err("SIGHUP: %s", msg);
+		return;
+	}
+	hup_reload(d);
+}
+
+enum tsn_ctl_code tsnd_config_check(struct tsnd *d, const char *who, const char *text, size_t len,
+				    json_object **data, char *msg, size_t msglen)
+{
+	*data = NULL;
+	if (reload_job) {	/* one parse at a time bounds tsnd's memory */
+		snprintf(msg, msglen, "a configuration is being loaded (a reload or a check); try again when it "
+			 "has answered");
+		return TSN_CTL_E_BUSY;
+	}
+	struct ctl_later *later = ctl_server_defer(d->ctl);
+	if (later) {
+		if (job_start(d, true, who, text, len, later)) {
+			snprintf(msg, msglen, "check started");	/* (not sent) */
+			return TSN_CTL_OK;
+		}
+		ctl_later_cancel(later);
+	}
+	struct tsn_diags diags;
+	tsn_diags_init(&diags, text ? APPLY_SOURCE : d->config_path);
+	struct tsn_config *cfg = text ? tsn_config_parse(text, len, APPLY_SOURCE, &diags)
+				      : tsn_config_load(d->config_path, &diags);
+	enum tsn_ctl_code code = check_finish(d, cfg, text != NULL, &diags, data, msg, msglen);
+	tsn_diags_free(&diags);
+	return code;
 }
 
 enum tsn_ctl_code tsnd_config_apply(struct tsnd *d, const char *who, const char *text, size_t len,

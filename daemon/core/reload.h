@@ -46,10 +46,20 @@ gid_t tsnd_socket_group(const struct tsnd_groups *groups);
  * docs/control-protocol.md) and msg a one-line summary.
  * Called for a control request (inside the control server's dispatch), the file
  * is parsed in a worker thread and the request answered when the reload is done
- * (ctl_server_defer; what this returns is then not sent).  While one is being
- * parsed, another reload or a config.apply is refused as busy. */
+ * (ctl_server_defer; what this returns is then not sent).  While a
+ * configuration is being parsed (a reload, a check), another reload, a check or
+ * a config.apply is refused as busy. */
 enum tsn_ctl_code tsnd_reload(struct tsnd *d, const char *who, json_object **data,
 			      char *msg, size_t msglen);
+/* SIGHUP: the same reload, parsed off the loop, with no requester; the result
+ * goes to the log and to status's last_reload.  A SIGHUP while a configuration
+ * is being parsed is coalesced: one reload follows when that parse is done. */
+void tsnd_reload_signal(struct tsnd *d);
+/* config.check of the file (text NULL) or of a text: every check a reload
+ * makes, nothing changed.  Parsed off the loop and answered later within a
+ * control request, as tsnd_reload; busy while another parse runs. */
+enum tsn_ctl_code tsnd_config_check(struct tsnd *d, const char *who, const char *text, size_t len,
+				    json_object **data, char *msg, size_t msglen);
 
 /* config.apply: apply the configuration in `text` (YAML or JSON) through the
  * same transaction as a reload.  confirm_ms 0: confirmed at once (the file is
@@ -65,10 +75,6 @@ enum tsn_ctl_code tsnd_config_cancel(struct tsnd *d, const char *who, json_objec
 				     size_t msglen);
 /* {"pending":bool,"expires":RFC 3339 or null,"expires_in_ms":N or null}. */
 json_object *tsnd_confirm_json(const struct tsnd *d);
-/* config.check of a configuration text: every check a reload makes, nothing
- * changed.  The config or NULL; diags as tsnd_config_prepare. */
-struct tsn_config *tsnd_config_prepare_text(struct tsnd *d, const char *text, size_t len,
-					    struct tsn_diags *diags, struct tsnd_groups *groups);
 /* True while a reload's file is being parsed off the loop. */
 bool tsnd_reload_pending(void);
 /* Free what the pending confirmation holds and wait for a reload being parsed
