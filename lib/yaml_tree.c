@@ -326,7 +326,8 @@ static int scan_text(const struct yinput *in, struct counts *counts, struct anch
 		if (type == YAML_DOCUMENT_END_EVENT)
 			break;
 	}
-	qsort(counts->big, counts->n_big, sizeof(*counts->big), cmp_big);
+	if (counts->n_big)	/* qsort's base may not be NULL, even for 0 items */
+		qsort(counts->big, counts->n_big, sizeof(*counts->big), cmp_big);
 	/* Another document?  Read to its end, so that its syntax errors are told. */
 	err->in_first_document = false;
 	if (next_event(&p, &ev, err) < 0)
