@@ -111,6 +111,13 @@ verdict() {
 	jq -r ".bridge_fast.verdicts.$1" <<<"$FDB"
 }
 
+# bg_why: why the bridge's programs did not load (tsnd logs libbpf and the
+# verifier at debug): the log from loading bridge_bpf on, its last lines.
+bg_why() {
+	{ sed -n "/loading object 'bridge_bpf'/,/bridge fast path/p" "$KL_TSND_LOG" || :; } | tail -n 80 |
+		sed 's/^/LAB INFO tsnd: /'
+}
+
 bridge_gates() {
 	local base rootA rootB in_win swapped u0 u1 q0 q1 x0 x1 g0 g1 s0 s1 h0 h1 a0 a1 b0 b1 sent rpid
 	bg_setup
@@ -125,8 +132,10 @@ bridge_gates() {
 	[[ $(ip netns exec sw ip -j -d link show "$BR" | jq -r '.[0].linkinfo.info_data.vlan_filtering') == 1 ]] ||
 		kl_fail "$BR does not filter VLANs"
 	fdb_snap
-	jq -e '.fast_path and .bridge_fast.loaded and .bridge_fast.hooked' <<<"$FDB" >/dev/null ||
-		kl_fail "the bridge fast path is not loaded and hooked: $FDB"
+	if ! jq -e '.fast_path and .bridge_fast.loaded and .bridge_fast.hooked' <<<"$FDB" >/dev/null; then
+		bg_why
+		kl_fail "the bridge fast path is not loaded and hooked: $(jq -c .bridge_fast <<<"$FDB"); tsnd: $(grep -m1 'bridge fast path' "$KL_TSND_LOG")"
+	fi
 	kl_wait_base "$base"
 
 	# Unicast entry: priority 0 -> class 2, open in every entry: not gated, XDP_REDIRECT.
