@@ -4,19 +4,21 @@
 # bridge take tsnd's XDP fast path and still leave only in their gate windows
 # (docs/dataplane.md "Bridge fast path", docs/bridge.md).
 #
-#   talker:t0.10 ── swT ┐                   ┌ swA (tagged, taprio) ── listener:l0 -> l0.10
-#   (VID 10, PCP 1/2)   └ [sw: br18g, XDP] ─┤
-#                                           └ swB (untagged PVID 10, taprio) ── listener:l1
+#   talker:t0 ── swT ┐                  ┌ swA (tagged, taprio) ── listener:l0 -> l0.10
+#   (untagged)       └ [sw: br18g, XDP] ┤
+#                                       └ swB (untagged, taprio) ── listener:l1
 #
 # The bridge filters VLANs; every port runs tsnd's XDP (generic).  A static
 # multicast entry 01:1b:19:00:00:18 VID 10 goes to swA and swB, a static unicast
 # entry (l0's MAC, VID 10) to swA.  swA and swB run the gate tests' 40 ms cycle
 # (class 0 open the first 20 ms, class 1 the second; priority 1 -> class 0,
-# 2 -> class 1).  The talker's VLAN device maps socket priority n to PCP n, and
-# the ingress port's PCP map is the identity, so the fast path gives the frames
-# priorities 1 and 2: gated classes, hence XDP_PASS -> tsn_br_tc -> each port's
-# taprio.  The talker sends gate_probe datagrams to an address the listener has
-# on l1 and on l0.10, with the group MAC as the neighbour's address.
+# 2 -> class 1).  The talker sends untagged: swT's PVID 10 puts the frames in
+# VLAN 10 and the fast path pushes the tag (a tag the talker's VLAN device
+# makes travels outside the bytes on veth, where generic XDP cannot see it:
+# the frames would miss the fast path, see the report of issue 18).  Two
+# ipv6 streams (DSCP 1 and 2) give them priorities 1 and 2: gated classes, so
+# XDP_PASS -> tsn_br_tc -> each port's taprio.  The datagrams go to an address
+# the listener has on l1 and on l0.10, with the group MAC as the neighbour's.
 #
 # Checks: (a) every frame reaches both listeners, tagged VID 10 on swA (IPv6 on
 # l0 itself is off: only l0.10 can take them) and untagged on swB (l1 has no VLAN
@@ -45,9 +47,7 @@ bg_setup() {
 	lab_veth talker t0 sw swT 8
 	lab_veth sw swA listener l0 8
 	lab_veth sw swB listener l1 8
-	ip -n talker link add link t0 name t0.10 type vlan id 10 egress-qos-map 1:1 2:2
-	ip -n talker link set t0.10 up
-	ip -n talker addr add 2001:db8:18::1/64 dev t0.10 nodad
+	ip -n talker addr add 2001:db8:18::1/64 dev t0 nodad
 	ip -n listener link add link l0 name l0.10 type vlan id 10
 	ip -n listener link set l0.10 up
 	lab_sysctl listener net.ipv6.conf.l0.disable_ipv6=1
@@ -56,8 +56,8 @@ bg_setup() {
 	ip -n listener addr add 2001:db8:18::2/128 dev l0.10 nodad
 	ip -n listener addr add 2001:db8:18::3/64 dev l1 nodad
 	L0MAC=$(ip -n listener -j link show l0 | jq -r '.[0].address')
-	ip -n talker -6 neigh replace 2001:db8:18::3 lladdr "$GROUP" dev t0.10 nud permanent
-	ip -n talker -6 neigh replace 2001:db8:18::2 lladdr "$L0MAC" dev t0.10 nud permanent
+	ip -n talker -6 neigh replace 2001:db8:18::3 lladdr "$GROUP" dev t0 nud permanent
+	ip -n talker -6 neigh replace 2001:db8:18::2 lladdr "$L0MAC" dev t0 nud permanent
 }
 
 bg_config() {
@@ -74,7 +74,8 @@ bridge:
   vlan-filtering: true
   ports:
     - name: swT
-      vlans: [{ vid: 10 }]
+      pvid: 10
+      vlans: [{ vid: 10, untagged: true }]
     - name: swA
       vlans: [{ vid: 10 }]
     - name: swB
@@ -83,6 +84,9 @@ bridge:
   fdb:
     - { mac: "$GROUP", vid: 10, ports: [swA, swB] }
     - { mac: "$L0MAC", vid: 10, ports: [swA] }
+streams:
+  - { id: 1, name: s1, identification: ipv6, dst: "2001:db8:18::3", dscp: 1, priority: 1 }
+  - { id: 2, name: s2, identification: ipv6, dst: "2001:db8:18::3", dscp: 2, priority: 2 }
 CFG
 }
 
@@ -142,32 +146,32 @@ bridge_gates() {
 	fdb_snap
 	u0=$(fdb_pkts "$L0MAC" static)
 	x0=$(verdict xdp)
-	s0=$(link_stat talker t0.10 tx)
+	s0=$(link_stat talker t0 tx)
 	ip netns exec listener "$UDP6" recv 7401 -n $UNI_N -w 20000 >"$KL_WORK/recv.txt" 2>&1 &
 	rpid=$!
 	lab_wait_until 10 grep -q listening "$KL_WORK/recv.txt" || kl_fail "the unicast receiver did not start"
 	ip netns exec talker "$UDP6" send 2001:db8:18::2 7401 -n $UNI_N -i 2000 >/dev/null ||
 		kl_fail "unicast send failed"
 	wait "$rpid" || kl_fail "the listener did not get the $UNI_N unicast frames: $(cat "$KL_WORK/recv.txt")"
-	s1=$(link_stat talker t0.10 tx)
+	s1=$(link_stat talker t0 tx)
 	fdb_snap
 	u1=$(fdb_pkts "$L0MAC" static)
 	x1=$(verdict xdp)
 	kl_data "bridge-gates: unicast: talker sent $((s1 - s0)), entry counted $((u1 - u0)), verdict xdp +$((x1 - x0))"
 	((u1 - u0 == s1 - s0 && s1 - s0 >= UNI_N)) ||
-		kl_fail "unicast entry counted $((u1 - u0)) of the $((s1 - s0)) frames sent: $FDB"
+		kl_fail "unicast entry counted $((u1 - u0)) of the $((s1 - s0)) frames sent; fast path: $(jq -c .bridge_fast <<<"$FDB"); swT: $(kl_tsnctl -j port show swT | jq -c '.ports[0].xdp')"
 	((x1 - x0 == u1 - u0)) || kl_fail "unicast: $((x1 - x0)) xdp verdicts for $((u1 - u0)) frames"
 
 	# The multicast stream, priorities 1 and 2 (gated on both egress ports).
 	g0=$(fdb_pkts "$GROUP" multicast)
 	q0=$(verdict to_qdisc)
-	s0=$(link_stat talker t0.10 tx)
+	s0=$(link_stat talker t0 tx)
 	h0=$(link_stat sw swT tx)
 	a0=$(in6 listener l0.10)
 	b0=$(in6 listener l1)
 	kl_gate_measure bridge-gates "$KL_WORK/arrivals.txt" "$SEND_MS" "$UDP6" gate 2001:db8:18::3 7400 -p 1,2 \
 		-i 500 -d "$SEND_MS"
-	s1=$(link_stat talker t0.10 tx)
+	s1=$(link_stat talker t0 tx)
 	h1=$(link_stat sw swT tx)
 	a1=$(in6 listener l0.10)
 	b1=$(in6 listener l1)
