@@ -134,7 +134,7 @@ int tsn_br_xdp(struct xdp_md *ctx)
 	__u8 *p = data;
 	__u16 tci = 0, vid = 0;
 	__u32 *slot;
-	void *devs = NULL;
+	void *devs;
 	int tagged, aware, has_meta, gated;
 	__u8 prio;
 
@@ -177,7 +177,14 @@ int tsn_br_xdp(struct xdp_md *ctx)
 	}
 	/* 802.1Q priority: the tag's PCP through the port's map, else its default;
 	 * a stream tsn_xdp identified brings its own. */
-	prio = tagged ? bp->pcp_prio[tci >> 13] : bp->default_prio;
+	{
+		__u32 pcp = tci >> 13;
+
+		/* 6.1's verifier does not bound a byte swap's result (tci), and
+		 * the compiler drops a plain & 7: mask where the verifier sees it. */
+		asm volatile("%0 &= 7" : "+r"(pcp));
+		prio = tagged ? bp->pcp_prio[pcp] : bp->default_prio;
+	}
 	has_meta = (void *)(m + 1) <= data && m->magic == TSN_META_MAGIC;
 	if (has_meta && (m->flags & TSN_META_STREAM))
 		prio = m->priority;
@@ -200,11 +207,8 @@ int tsn_br_xdp(struct xdp_md *ctx)
 	gated = (ent->gated_prios >> prio) & 1;
 	if (gated && !has_meta)
 		return count(TSN_BR_PASS_NO_META, XDP_PASS);
-	if (!gated) {
-		devs = bpf_map_lookup_elem(&tsn_br_devs, &idx);
-		if (!devs)
-			return count(TSN_BR_PASS_MISS, XDP_PASS);
-	}
+	if (!gated && !bpf_map_lookup_elem(&tsn_br_devs, &idx))
+		return count(TSN_BR_PASS_MISS, XDP_PASS);
 
 	len = (__u32)(end - data);
 	__builtin_memcpy(ck.mac, p, 6);
@@ -250,6 +254,10 @@ int tsn_br_xdp(struct xdp_md *ctx)
 		m->priority = prio;
 		return count(TSN_BR_FWD_QDISC, XDP_PASS);
 	}
+	/* Looked up again here: 6.1's verifier loses which path left devs NULL. */
+	devs = bpf_map_lookup_elem(&tsn_br_devs, &idx);
+	if (!devs)
+		return count(TSN_BR_DROP_ERROR, XDP_DROP);
 	count(TSN_BR_FWD_XDP, 0);
 	return (int)bpf_redirect_map(devs, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
 }

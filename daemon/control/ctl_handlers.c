@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "bridge_fast.h"
 #include "audit.h"
 #include "ctl_handlers.h"
 #include "dataplane.h"
@@ -410,7 +411,11 @@ static enum tsn_ctl_code cmd_fdb_show(struct ctl_call *call)
 {
 	if (!call->d->bridge)
 		return reply(call, TSN_CTL_E_INTERNAL, "bridging is not set up");
-	call->resp->data = bridge_fdb_json(call->d->bridge, call->d->dp ? dataplane_bridge(call->d->dp) : NULL);
+	struct bridge_fast *fast = call->d->dp ? dataplane_bridge(call->d->dp) : NULL;
+
+	call->resp->data = bridge_fdb_json(call->d->bridge, fast);
+	/* The per-verdict counters tell which path (XDP, qdisc, kernel) frames took. */
+	json_object_object_add(call->resp->data, "bridge_fast", bridge_fast_json(fast));
 	return TSN_CTL_OK;
 }
 

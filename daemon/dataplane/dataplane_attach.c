@@ -30,6 +30,26 @@
  * log; keep the last one so an attach error can quote the kernel's own words. */
 static char last_kernel_message[256];
 
+/* A verifier log is one message of many lines, and its reason is at the end:
+ * log it line by line, its head and its last lines (a long log only the last). */
+#define DP_LOG_HEAD 8
+#define DP_LOG_TAIL 60
+static void dp_log_lines(char *all)
+{
+	size_t n = 0, i = 0;
+	char *save = NULL;
+
+	for (const char *c = all; *c; c++)
+		n += *c == '\n';
+	n++;
+	for (char *l = strtok_r(all, "\n", &save); l; l = strtok_r(NULL, "\n", &save), i++) {
+		if (i == DP_LOG_HEAD && n > DP_LOG_HEAD + DP_LOG_TAIL)
+			tsn_log(TSN_LOG_DEBUG, "... (%zu lines of the log left out)", n - DP_LOG_HEAD - DP_LOG_TAIL);
+		if (i < DP_LOG_HEAD || i + DP_LOG_TAIL >= n)
+			tsn_log(TSN_LOG_DEBUG, "%s", l);
+	}
+}
+
 int dp_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	static const char marker[] = "Kernel error message: ";
@@ -37,7 +57,11 @@ int dp_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	const char *hit;
 	size_t len;
 
+	char *all = NULL;
+	va_list ap2;
+
 	(void)level;
+	va_copy(ap2, ap);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
@@ -46,7 +70,14 @@ int dp_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	if (hit)
 		snprintf(last_kernel_message, sizeof(last_kernel_message), "%s",
 			 hit + sizeof(marker) - 1);
-	tsn_log(TSN_LOG_DEBUG, "%s", line);
+	if (!strchr(line, '\n') || vasprintf(&all, fmt, ap2) < 0) {
+		va_end(ap2);
+		tsn_log(TSN_LOG_DEBUG, "%s", line);
+		return 0;
+	}
+	va_end(ap2);
+	dp_log_lines(all);
+	free(all);
 	return 0;
 }
 
