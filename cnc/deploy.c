@@ -53,6 +53,7 @@ struct opts {
 	const char *yang_dir;
 	bool json;
 	bool no_gates;		/* leave out the ports' gate schedules (no taprio) */
+	bool no_bridge;		/* leave the switch's bridge section as it runs (no VLAN filtering) */
 };
 
 /* Per thread: every switch is talked to in its own thread (libnetconf2's client
@@ -349,6 +350,9 @@ static int build_want(struct sw *w, const struct cnc_network *net, const struct 
 		char key[64];
 		if (sscanf(l, "%63[a-z-]:", key) == 1 && l[strlen(key)] == ':') {
 			json_object *v;
+			/* --no-bridge: the running bridge section (or none) stays */
+			if (G_opts->no_bridge && !strcmp(key, "bridge"))
+				continue;
 			if (json_object_object_get_ex(fj, key, &v)) {
 				json_object *c = NULL;
 				json_object_deep_copy(v, &c, NULL);
@@ -652,6 +656,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **file)
 		{ "yang-dir", required_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-gates", no_argument, NULL, 'G' },
+		{ "no-bridge", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -691,6 +696,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **file)
 			break;
 		case 'G':
 			o->no_gates = true;
+			break;
+		case 'B':
+			o->no_bridge = true;
 			break;
 		default:
 			return -1;
@@ -837,7 +845,7 @@ int cnc_cmd_remote(const char *cmd, int argc, char **argv)
 	struct opts o = { .lead = 5000000000LL, .confirm_timeout = 120 };
 	const char *file;
 	if (parse_opts(argc, argv, &o, &file)) {
-		fprintf(stderr, "usage: tsncnc %s NETWORK.yaml [--known-hosts FILE | --accept-any-hostkey] [--yang-dir DIR] [--no-gates]%s\n",
+		fprintf(stderr, "usage: tsncnc %s NETWORK.yaml [--known-hosts FILE | --accept-any-hostkey] [--yang-dir DIR] [--no-gates] [--no-bridge]%s\n",
 			cmd, mode == M_DEPLOY ? " [--lead DURATION] [--confirm-timeout S]" : " [-j]");
 		return 2;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* emit.c — what a plan says: a table, JSON (-j), and per switch the tsnd
  * configuration a deployer pushes (gate schedules, stream identification, 802.1Qci
- * filters, meters and gates). */
+ * filters, meters and gates, and the bridge with the streams' static entries). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +13,8 @@
 
 #include "cnc.h"
 #include "tsn/units.h"
+
+#define CNC_BRIDGE_NAME "br0"	/* the network file has no bridge name (yet) */
 
 /* time with the given gates open, per port's cycle */
 static int64_t open_time(const struct cnc_plan *plan, size_t p, uint8_t tc_bit)
@@ -284,6 +286,125 @@ static size_t stream_gate(const struct cnc_network *net, const struct cnc_plan *
 	return entries;
 }
 
+/* Does stream s enter or leave switch `node` through port p? */
+static bool port_carries(const struct cnc_network *net, const struct cnc_plan *plan, int node, int p, size_t s)
+{
+	for (size_t fi = 0; fi < plan->n_flows; fi++) {
+		const struct cnc_flow *f = &plan->flows[fi];
+		if (f->stream != (int)s)
+			continue;
+		for (size_t i = 0; i < f->n_hops; i++) {
+			int hp = plan->hops[f->first_hop + i].port, peer = net->ports[hp].peer;
+			if (hp == p || (peer == p && net->ports[peer].node == node))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Does stream s leave switch `node` through port p (a hop of its planned path)? */
+static bool port_egress(const struct cnc_network *net, const struct cnc_plan *plan, int node, int p, size_t s)
+{
+	for (size_t fi = 0; fi < plan->n_flows; fi++) {
+		const struct cnc_flow *f = &plan->flows[fi];
+		if (f->stream != (int)s)
+			continue;
+		for (size_t i = 0; i < f->n_hops; i++)
+			if (plan->hops[f->first_hop + i].port == p && net->ports[p].node == node)
+				return true;
+	}
+	return false;
+}
+
+/* The VID of a stream in the bridge: its own, or 1 (untagged, the PVID) when the
+ * bridge filters VLANs because another stream is tagged; 0: a VLAN-unaware bridge. */
+static int bridge_vid(const struct cnc_stream *st, bool filtering)
+{
+	return !filtering ? 0 : st->vlan >= 0 ? st->vlan : 1;
+}
+
+/* The bridge that forwards the streams (issue 18): the ports they cross are its
+ * ports, and one static entry per destination MAC and VID sends a stream's
+ * frames out of exactly the egress ports of its planned path(s) on this switch,
+ * so planned traffic never floods.  No stream here: no section (tsnd leaves the
+ * switch's bridge alone). */
+static void bridge_section(const struct cnc_network *net, const struct cnc_plan *plan, int node, const bool *on,
+			   struct buf *b)
+{
+	const struct cnc_node *n = &net->nodes[node];
+	bool filtering = false, any = false;
+	for (size_t s = 0; s < net->n_streams; s++) {
+		any |= on[s];
+		filtering |= on[s] && net->streams[s].vlan >= 0;
+	}
+	if (!any)
+		return;
+	put(b, "bridge:\n  name: %s\n  vlan-filtering: %s\n  ports:\n", CNC_BRIDGE_NAME, filtering ? "true" : "false");
+	for (int p = n->first_port; p < n->first_port + n->n_ports; p++) {
+		bool member = false, untagged = false;
+		for (size_t s = 0; s < net->n_streams; s++)
+			if (on[s] && port_carries(net, plan, node, p, s)) {
+				member = true;
+				untagged |= net->streams[s].vlan < 0;
+			}
+		if (!member)
+			continue;
+		put(b, "    - name: %s\n", net->ports[p].name);
+		if (!filtering)
+			continue;
+		/* untagged streams ride VLAN 1 untagged, the PVID; tagged ones their own VID, tagged */
+		if (untagged)
+			put(b, "      pvid: 1\n");
+		put(b, "      vlans:\n");
+		if (untagged)
+			put(b, "        - { vid: 1, untagged: true }\n");
+		for (size_t s = 0; s < net->n_streams; s++) {
+			int vid = net->streams[s].vlan;
+			if (!on[s] || vid < 0 || !port_carries(net, plan, node, p, s))
+				continue;
+			bool seen = false;	/* once per VID */
+			for (size_t t = 0; t < s && !seen; t++)
+				seen = on[t] && net->streams[t].vlan == vid && port_carries(net, plan, node, p, t);
+			if (!seen)
+				put(b, "        - { vid: %d }\n", vid);
+		}
+	}
+	put(b, "  fdb:\n");
+	for (size_t s = 0; s < net->n_streams; s++) {
+		const struct cnc_stream *st = &net->streams[s];
+		int vid = bridge_vid(st, filtering);
+		if (!on[s])
+			continue;
+		bool seen = false;	/* one entry per MAC and VID: the first stream writes it for all */
+		for (size_t t = 0; t < s && !seen; t++)
+			seen = on[t] && !memcmp(net->streams[t].mac, st->mac, 6) &&
+			       bridge_vid(&net->streams[t], filtering) == vid;
+		if (seen)
+			continue;
+		bool unicast = !(st->mac[0] & 1);
+		size_t k = 0;
+		for (int p = n->first_port; p < n->first_port + n->n_ports; p++) {
+			bool out = false;
+			for (size_t t = s; t < net->n_streams && !out; t++)
+				out = on[t] && !memcmp(net->streams[t].mac, st->mac, 6) &&
+				      bridge_vid(&net->streams[t], filtering) == vid && port_egress(net, plan, node, p, t);
+			/* a unicast address lives behind one port: the first path's */
+			if (!out || (unicast && k))
+				continue;
+			if (!k) {
+				put(b, "    - { mac: \"%02x:%02x:%02x:%02x:%02x:%02x\", ", st->mac[0], st->mac[1], st->mac[2],
+				    st->mac[3], st->mac[4], st->mac[5]);
+				if (vid)
+					put(b, "vid: %d, ", vid);
+				put(b, "ports: [");
+			}
+			put(b, "%s%s", k++ ? ", " : "", net->ports[p].name);
+		}
+		if (k)
+			put(b, "] }\n");
+	}
+}
+
 char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *plan, int node)
 {
 	struct buf b = { 0 };
@@ -393,6 +514,7 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 	if (!any)
 		put(&b, "  []\n");
 	put(&b, "stream-gates:\n%s", gates.s && gates.n ? gates.s : "  []\n");
+	bridge_section(net, plan, node, on, &b);
 	free(gates.s);
 	free(has_gate);
 	free(copies);

@@ -22,8 +22,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: tsncnc plan NETWORK.yaml [-j] [--out DIR] [--exact] [--timeout MS] [--waits]\n"
 		   "       tsncnc generate line|ring|tree SWITCHES STREAMS SEED\n"
-		   "       tsncnc deploy NETWORK.yaml [--lead DURATION] [--confirm-timeout S] [--known-hosts FILE] [--no-gates]\n"
-		   "       tsncnc status|diff NETWORK.yaml [-j] [--known-hosts FILE] [--no-gates]\n");
+		   "       tsncnc deploy NETWORK.yaml [--lead DURATION] [--confirm-timeout S] [--known-hosts FILE] [--no-gates] [--no-bridge]\n"
+		   "       tsncnc status|diff NETWORK.yaml [-j] [--known-hosts FILE] [--no-gates] [--no-bridge]\n");
 }
 
 static int cmd_generate(int argc, char **argv)

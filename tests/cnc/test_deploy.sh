@@ -141,16 +141,18 @@ EOF
 }
 
 # cnc CMD ARGS...: tsncnc in the management namespace; --no-gates: this kernel has
-# no taprio (cnc_gates runs without it to see the refusal)
+# no taprio (cnc_gates runs without it to see the refusal); --no-bridge: it refuses
+# bridge VLAN filtering
 # TSNCNC_WRAP (optional): a command to run tsncnc under, e.g.
 # "valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite"
 read -ra WRAP <<<"${TSNCNC_WRAP:-}"
 cnc() {
-	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-gates
+	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-gates --no-bridge
 }
 
+# cnc_gates: with gates (to see taprio's refusal), still without the VLAN-filtering bridge
 cnc_gates() {
-	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN"
+	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-bridge
 }
 
 # sw_config SW: tsnd's running configuration, integers of 16 digits and more (base
@@ -201,6 +203,7 @@ test_deploy_status_diff() {
 	it_run sw_config sw2
 	expect_json "$OUT" '[."stream-gates"[] | ."cycle-time"] | unique == ["2ms"]' "sw2's stream gates on the 2 ms cycle"
 	expect_json "$OUT" '[.ports[] | select(.schedule)] == []' "no gate schedules with --no-gates"
+	expect_json "$OUT" '.bridge == null' "no bridge with --no-bridge"
 	cnc status "$IT_DIR/net.yaml"
 	expect_eq "$RC" 0 "status after deploy: ${OUT:0:600} ${ERR:0:300}"
 	expect_match "$OUT" "^sw1: as planned \(base-time $base\)" "status sw1"
