@@ -170,6 +170,86 @@ static void test_multicast_tree(void)
 	cnc_network_free(net);
 }
 
+/* The line with a third station x on sw1:c. */
+static struct cnc_network *line_x(const char *streams)
+{
+	char buf[8192], full[9000], full2[9500];
+	snprintf(buf, sizeof(buf), LINE_NET, streams);
+	char *at = strstr(buf, "  - { name: l, link-speed: 1000 }\n");
+	if (!at)
+		return NULL;
+	snprintf(full, sizeof(full), "%.*s  - { name: x, link-speed: 1000 }\n%s", (int)(at - buf), buf, at);
+	at = strstr(full, "streams:");
+	snprintf(full2, sizeof(full2), "%.*s  - { a: \"sw1:c\", b: x, propagation: 100ns }\n%s", (int)(at - full), full,
+		 at);
+	struct tsn_diags d;
+	struct cnc_network *net = parse(full2, &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	return net;
+}
+
+static void expect_section(const struct cnc_network *net, const struct cnc_plan *plan, const char *sw,
+			   const char *want)
+{
+	char *y = cnc_switch_config(net, plan, cnc_node_find(net, sw));
+	CU_ASSERT_FATAL(y != NULL);
+	const char *b = strstr(y, "\nbridge:\n");
+	if (!b || strcmp(b + 1, want))
+		fprintf(stderr, "\n%s: got\n%s\nwant\n%s", sw, b ? b + 1 : "(none)", want);
+	CU_ASSERT(b && !strcmp(b + 1, want));
+	free(y);
+}
+
+/* The bridge tsncnc writes (issue 18): multicast m (VID 10) to l and x leaves
+ * sw1 by b and c; unicast u (VID 20) to l by b only; untagged v to x rides
+ * VLAN 1, untagged, the PVID of the ports it crosses.  sw2 sees m and u only. */
+static void test_bridge_entries(void)
+{
+	struct cnc_network *net = line_x(
+		"  - { name: m, talker: t, listeners: [l, x], period: 1ms, frame-size: 128B, max-latency: 100us,"
+		" vlan: 10, dst-mac: \"01:00:5e:00:00:09\" }\n"
+		"  - { name: u, talker: t, listeners: [l], period: 1ms, frame-size: 128B, max-latency: 100us,"
+		" vlan: 20, dst-mac: \"02:00:00:00:00:0b\" }\n"
+		"  - { name: v, talker: t, listeners: [x], period: 1ms, frame-size: 128B, max-latency: 100us,"
+		" dst-mac: \"02:00:00:00:00:0c\" }\n");
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	expect_section(net, plan, "sw1",
+		       "bridge:\n  name: br0\n  vlan-filtering: true\n  ports:\n"
+		       "    - name: a\n      pvid: 1\n      vlans:\n        - { vid: 1, untagged: true }\n"
+		       "        - { vid: 10 }\n        - { vid: 20 }\n"
+		       "    - name: b\n      vlans:\n        - { vid: 10 }\n        - { vid: 20 }\n"
+		       "    - name: c\n      pvid: 1\n      vlans:\n        - { vid: 1, untagged: true }\n"
+		       "        - { vid: 10 }\n"
+		       "  fdb:\n"
+		       "    - { mac: \"01:00:5e:00:00:09\", vid: 10, ports: [b, c] }\n"
+		       "    - { mac: \"02:00:00:00:00:0b\", vid: 20, ports: [b] }\n"
+		       "    - { mac: \"02:00:00:00:00:0c\", vid: 1, ports: [c] }\n");
+	expect_section(net, plan, "sw2",
+		       "bridge:\n  name: br0\n  vlan-filtering: true\n  ports:\n"
+		       "    - name: a\n      vlans:\n        - { vid: 10 }\n        - { vid: 20 }\n"
+		       "    - name: b\n      vlans:\n        - { vid: 10 }\n        - { vid: 20 }\n"
+		       "  fdb:\n"
+		       "    - { mac: \"01:00:5e:00:00:09\", vid: 10, ports: [b] }\n"
+		       "    - { mac: \"02:00:00:00:00:0b\", vid: 20, ports: [b] }\n");
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+
+	/* only untagged streams: a VLAN-unaware bridge, entries without VID */
+	net = line("  - { name: v, talker: t, listeners: [l], period: 1ms, frame-size: 128B, max-latency: 100us,"
+		   " dst-mac: \"02:00:00:00:00:0c\" }\n");
+	CU_ASSERT_FATAL(net != NULL);
+	plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	expect_section(net, plan, "sw1",
+		       "bridge:\n  name: br0\n  vlan-filtering: false\n  ports:\n    - name: a\n    - name: b\n"
+		       "  fdb:\n    - { mac: \"02:00:00:00:00:0c\", ports: [b] }\n");
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
 /* ---- the checker catches each kind of corruption ---- */
 typedef void (*corrupt_fn)(struct cnc_network *net, struct cnc_plan *plan);
 
@@ -544,6 +624,7 @@ int main(void)
 	CU_add_test(s, "worked example: windows, bounds, gate list", test_worked_example);
 	CU_add_test(s, "worked example: sw1's tsnd configuration", test_switch_config);
 	CU_add_test(s, "multicast tree", test_multicast_tree);
+	CU_add_test(s, "bridge: static entries of the planned paths", test_bridge_entries);
 	CU_add_test(s, "checker: window length", test_check_window_len);
 	CU_add_test(s, "checker: precedence", test_check_precedence);
 	CU_add_test(s, "checker: overlap", test_check_overlap);
