@@ -155,6 +155,11 @@ cnc_gates() {
 	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-bridge
 }
 
+# cnc_bridge: with the VLAN-filtering bridge (to see this kernel's refusal), no gates
+cnc_bridge() {
+	it_run lab_exec mgmt "${WRAP[@]}" "$TSNCNC" "$@" --known-hosts "$KNOWN" --no-gates
+}
+
 # sw_config SW: tsnd's running configuration, integers of 16 digits and more (base
 # times) quoted: jq holds numbers as doubles, which cannot keep every nanosecond.
 sw_config() {
@@ -287,6 +292,12 @@ test_refusal_unreachable_wrong_key() {
 	expect_eq "$RC" 4 "deploy with gates on a kernel without taprio"
 	expect_match "$ERR" "sw1: confirmed commit refused: .*taprio" "the kernel's refusal is named"
 	[[ $(snapshot) == "$before" ]] || it_fail "a switch changed after the taprio refusal"
+
+	# with the bridge section (VLAN 100 streams: VLAN filtering) this kernel refuses too
+	cnc_bridge deploy "$IT_DIR/tmp.yaml" --lead 2s
+	expect_eq "$RC" 4 "deploy with the bridge on a kernel without bridge VLAN filtering"
+	expect_match "$ERR" "sw1: confirmed commit refused: .*vlan-filtering" "the bridge's refusal is named"
+	[[ $(snapshot) == "$before" ]] || it_fail "a switch changed after the bridge refusal"
 
 	# bad input: nothing is contacted, nothing changes
 	cnc deploy "$IT_DIR/tmp.yaml" --lead soon
