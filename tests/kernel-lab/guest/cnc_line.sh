@@ -89,7 +89,7 @@ cnc_net() {
 # cnc_deploy: deploy $KL_WORK/net.yaml to the line; BASE is the deploy's base time
 cnc_deploy() {
 	local s
-	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/net.yaml" --lead 20s --confirm-timeout 600 \
+	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/net.yaml" --no-bridge --lead 20s --confirm-timeout 600 \
 		--known-hosts "$KL_WORK/known_hosts"
 	((RC == 0)) || kl_fail "deploy: $ERR $(for s in "${SWITCHES[@]}"; do kl_tail "$KL_WORK/$s/tsnd.log" 3; done)"
 	BASE=$(sed -n 's/^base-time \([0-9]*\) .*/\1/p' <<<"$OUT")

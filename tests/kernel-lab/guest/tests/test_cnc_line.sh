@@ -41,7 +41,7 @@ test_deploy_line() {
 	done
 	((n >= 4)) || kl_fail "only $n gated ports"
 	kl_data "cnc-line: $n gated ports, all on base-time $base in tsnd and in taprio"
-	kl_run ip netns exec mgmt "$TSNCNC" status "$KL_WORK/net.yaml" --known-hosts "$KL_WORK/known_hosts"
+	kl_run ip netns exec mgmt "$TSNCNC" status "$KL_WORK/net.yaml" --no-bridge --known-hosts "$KL_WORK/known_hosts"
 	((RC == 0)) || kl_fail "status after the deploy: $OUT $ERR"
 }
 
