@@ -64,6 +64,27 @@ int nlio_errno(int nle)
 	}
 }
 
+struct nl_msg *nlio_tc_msg(int type, int flags, size_t size, int ifindex, uint32_t handle, uint32_t parent)
+{
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!msg)
+		return NULL;
+	nlh = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, sizeof(struct tcmsg), flags);
+	if (!nlh) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	struct tcmsg *tcm = nlmsg_data(nlh);
+	memset(tcm, 0, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = handle;
+	tcm->tcm_parent = parent;
+	return msg;
+}
+
 /* ---- extended acks ---- */
 
 static void copy_text(char *dst, size_t dstlen, const struct nlattr *a)

@@ -32,6 +32,11 @@ uint32_t nlio_port(const struct nlio *t);
 /* libnl's NLE_* code (either sign) as a negative errno. */
 int nlio_errno(int nle);
 
+/* A traffic-control request (RTM_NEWQDISC, RTM_DELQDISC, ...) with its tcmsg
+ * header filled in, for the caller to add attributes to; size 0 takes libnl's
+ * default buffer.  NULL if out of memory. */
+struct nl_msg *nlio_tc_msg(int type, int flags, size_t size, int ifindex, uint32_t handle, uint32_t parent);
+
 /* The kernel's answer to a request: an NLMSG_ERROR message (error 0 is the ack).
  * *error gets the (negative errno or 0) code; msg the extended-ack text
  * (NLMSGERR_ATTR_MSG) verbatim, or "" if there is none.  Works with and without

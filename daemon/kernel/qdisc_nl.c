@@ -11,6 +11,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "nlio.h"
 #include "qdisc_nl.h"
 #include "taprio_nl.h"
 
@@ -40,27 +41,6 @@ void child_qdisc_from_etf(struct child_qdisc *q, int ifindex, uint32_t root, con
 		       (p->skip_sock_check ? TC_ETF_SKIP_SOCK_CHECK : 0);
 }
 
-static struct nl_msg *msg_new(int type, int flags, int ifindex, uint32_t handle, uint32_t parent)
-{
-	struct nl_msg *msg = nlmsg_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!msg)
-		return NULL;
-	nlh = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, sizeof(struct tcmsg), flags);
-	if (!nlh) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	struct tcmsg *tcm = nlmsg_data(nlh);
-	memset(tcm, 0, sizeof(*tcm));
-	tcm->tcm_family = AF_UNSPEC;
-	tcm->tcm_ifindex = ifindex;
-	tcm->tcm_handle = handle;
-	tcm->tcm_parent = parent;
-	return msg;
-}
-
 struct nl_msg *child_qdisc_build(int type, int flags, const struct child_qdisc *q)
 {
 	bool cbs = strcmp(q->kind, "cbs") == 0, etf = strcmp(q->kind, "etf") == 0;
@@ -69,7 +49,7 @@ struct nl_msg *child_qdisc_build(int type, int flags, const struct child_qdisc *
 
 	if (!cbs && !etf && !pfifo)
 		return NULL;
-	msg = msg_new(type, flags, q->ifindex, q->handle, q->parent);
+	msg = nlio_tc_msg(type, flags, 0, q->ifindex, q->handle, q->parent);
 	if (!msg)
 		return NULL;
 	if (nla_put_string(msg, TCA_KIND, q->kind) < 0)
@@ -205,7 +185,7 @@ json_object *child_qdisc_to_json(const struct child_qdisc *q)
 
 struct nl_msg *mqprio_build(int type, int flags, int ifindex, uint32_t handle, const struct tc_mqprio_qopt *qopt)
 {
-	struct nl_msg *msg = msg_new(type, flags, ifindex, handle, TC_H_ROOT);
+	struct nl_msg *msg = nlio_tc_msg(type, flags, 0, ifindex, handle, TC_H_ROOT);
 
 	if (!msg)
 		return NULL;

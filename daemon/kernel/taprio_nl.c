@@ -196,31 +196,9 @@ size_t taprio_dump_size(const struct taprio_qdisc *q, size_t n_oper, bool has_ad
 	return n;
 }
 
-/* A message with a tcmsg header; NULL if out of memory. */
-static struct nl_msg *tc_msg(int type, int flags, size_t size, int ifindex, uint32_t handle, uint32_t parent)
-{
-	struct nl_msg *msg = nlmsg_alloc_size(size);
-	struct nlmsghdr *nlh;
-
-	if (!msg)
-		return NULL;
-	nlh = nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, sizeof(struct tcmsg), flags);
-	if (!nlh) {
-		nlmsg_free(msg);
-		return NULL;
-	}
-	struct tcmsg *tcm = nlmsg_data(nlh);
-	memset(tcm, 0, sizeof(*tcm));
-	tcm->tcm_family = AF_UNSPEC;
-	tcm->tcm_ifindex = ifindex;
-	tcm->tcm_handle = handle;
-	tcm->tcm_parent = parent;
-	return msg;
-}
-
 struct nl_msg *taprio_build(int type, int flags, const struct taprio_qdisc *q)
 {
-	struct nl_msg *msg = tc_msg(type, flags, build_size(q), q->ifindex, q->handle, q->parent);
+	struct nl_msg *msg = nlio_tc_msg(type, flags, build_size(q), q->ifindex, q->handle, q->parent);
 
 	if (!msg)
 		return NULL;
@@ -490,7 +468,7 @@ struct nl_msg *qdisc_replay_msg(const struct nlmsghdr *nlh, int flags, char *err
 
 	nlmsg_parse((struct nlmsghdr *)nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL);
 	const struct tcmsg *tcm = nlmsg_data(nlh);
-	msg = tc_msg(RTM_NEWQDISC, flags, nlh->nlmsg_len + 256, tcm->tcm_ifindex, tcm->tcm_handle,
+	msg = nlio_tc_msg(RTM_NEWQDISC, flags, nlh->nlmsg_len + 256, tcm->tcm_ifindex, tcm->tcm_handle,
 		     tcm->tcm_parent);
 	if (!msg ||
 	    (tb[TCA_KIND] && nla_put(msg, TCA_KIND, nla_len(tb[TCA_KIND]), nla_data(tb[TCA_KIND])) < 0) ||
