@@ -70,44 +70,33 @@ fail:
 	return NULL;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int child_qdisc_parse(const struct nlmsghdr *nlh, struct child_qdisc *q, char *err, size_t errlen)
 {
 	struct nlattr *tb[TCA_MAX + 1], *opt[8];
 
 	memset(q, 0, sizeof(*q));
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
-		return bad(err, errlen, "qdisc message of %u bytes is too short", nlh->nlmsg_len);
+		return qdisc_parse_error(err, errlen, "qdisc message of %u bytes is too short", nlh->nlmsg_len);
 	const struct tcmsg *tcm = NLMSG_DATA(nlh);
 	q->ifindex = tcm->tcm_ifindex;
 	q->handle = tcm->tcm_handle;
 	q->parent = tcm->tcm_parent;
 	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0)
-		return bad(err, errlen, "malformed qdisc message");
+		return qdisc_parse_error(err, errlen, "malformed qdisc message");
 	if (tb[TCA_KIND])
 		nla_strlcpy(q->kind, tb[TCA_KIND], sizeof(q->kind));
 	bool cbs = strcmp(q->kind, "cbs") == 0, etf = strcmp(q->kind, "etf") == 0;
 	if ((!cbs && !etf) || !tb[TCA_OPTIONS])
 		return 0;
 	if (nla_parse_nested(opt, 7, tb[TCA_OPTIONS], NULL) < 0)
-		return bad(err, errlen, "%s: malformed options", q->kind);
+		return qdisc_parse_error(err, errlen, "%s: malformed options", q->kind);
 	/* TCA_CBS_PARMS and TCA_ETF_PARMS are both attribute 1 */
 	struct nlattr *p = opt[TCA_CBS_PARMS];
 	size_t want = cbs ? sizeof(q->cbs) : sizeof(q->etf);
 	if (!p)
-		return bad(err, errlen, "%s: no parameters", q->kind);
+		return qdisc_parse_error(err, errlen, "%s: no parameters", q->kind);
 	if ((size_t)nla_len(p) < want)
-		return bad(err, errlen, "%s: parameters of %d bytes, expected %zu", q->kind, nla_len(p), want);
+		return qdisc_parse_error(err, errlen, "%s: parameters of %d bytes, expected %zu", q->kind, nla_len(p), want);
 	memcpy(cbs ? (void *)&q->cbs : (void *)&q->etf, nla_data(p), want);
 	return 0;
 }

@@ -215,8 +215,7 @@ fail:
 
 /* ---- parsing ---- */
 
-__attribute__((format(printf, 3, 4)))
-static int bad(char *err, size_t errlen, const char *fmt, ...)
+int qdisc_parse_error(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -229,7 +228,7 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 static int get_s64(const struct nlattr *a, int64_t *v, const char *what, char *err, size_t errlen)
 {
 	if (nla_len(a) != (int)sizeof(int64_t))
-		return bad(err, errlen, "%s: %d bytes, expected 8", what, nla_len(a));
+		return qdisc_parse_error(err, errlen, "%s: %d bytes, expected 8", what, nla_len(a));
 	memcpy(v, nla_data(a), sizeof(*v));
 	return 0;
 }
@@ -237,7 +236,7 @@ static int get_s64(const struct nlattr *a, int64_t *v, const char *what, char *e
 static int get_u32(const struct nlattr *a, uint32_t *v, const char *what, char *err, size_t errlen)
 {
 	if (nla_len(a) != (int)sizeof(uint32_t))
-		return bad(err, errlen, "%s: %d bytes, expected 4", what, nla_len(a));
+		return qdisc_parse_error(err, errlen, "%s: %d bytes, expected 4", what, nla_len(a));
 	memcpy(v, nla_data(a), sizeof(*v));
 	return 0;
 }
@@ -247,7 +246,7 @@ static int parse_entry(struct nlattr *item, struct taprio_entry *e, size_t pos, 
 	struct nlattr *tb[TCA_TAPRIO_SCHED_ENTRY_MAX + 1];
 
 	if (nla_parse_nested(tb, TCA_TAPRIO_SCHED_ENTRY_MAX, item, NULL) < 0)
-		return bad(err, errlen, "schedule entry %zu is malformed", pos);
+		return qdisc_parse_error(err, errlen, "schedule entry %zu is malformed", pos);
 	memset(e, 0, sizeof(*e));
 	e->index = (uint32_t)pos;
 	if (tb[TCA_TAPRIO_SCHED_ENTRY_INDEX] &&
@@ -255,7 +254,7 @@ static int parse_entry(struct nlattr *item, struct taprio_entry *e, size_t pos, 
 		return -EINVAL;
 	if (tb[TCA_TAPRIO_SCHED_ENTRY_CMD]) {
 		if (nla_len(tb[TCA_TAPRIO_SCHED_ENTRY_CMD]) < 1)
-			return bad(err, errlen, "entry %zu: empty command", pos);
+			return qdisc_parse_error(err, errlen, "entry %zu: empty command", pos);
 		e->cmd = nla_get_u8(tb[TCA_TAPRIO_SCHED_ENTRY_CMD]);
 	}
 	if (tb[TCA_TAPRIO_SCHED_ENTRY_GATE_MASK] &&
@@ -281,7 +280,7 @@ static int parse_entry_list(struct nlattr *list, struct taprio_sched *s, char *e
 		return 0;
 	s->entries = calloc(n, sizeof(*s->entries));
 	if (!s->entries)
-		return bad(err, errlen, "out of memory for %zu entries", n);
+		return qdisc_parse_error(err, errlen, "out of memory for %zu entries", n);
 	nla_for_each_nested(pos, list, rem) {
 		if (nla_type(pos) != TCA_TAPRIO_SCHED_ENTRY)
 			continue;
@@ -330,13 +329,13 @@ static int parse_tc_entries(struct nlattr *opts, struct taprio_qdisc *q, char *e
 		if (nla_type(pos) != TCA_TAPRIO_ATTR_TC_ENTRY)
 			continue;
 		if (nla_parse_nested(tb, TCA_TAPRIO_TC_ENTRY_MAX, pos, NULL) < 0)
-			return bad(err, errlen, "malformed TC entry");
+			return qdisc_parse_error(err, errlen, "malformed TC entry");
 		if (!tb[TCA_TAPRIO_TC_ENTRY_INDEX])
-			return bad(err, errlen, "TC entry without an index");
+			return qdisc_parse_error(err, errlen, "TC entry without an index");
 		if (get_u32(tb[TCA_TAPRIO_TC_ENTRY_INDEX], &tc, "TC entry index", err, errlen) < 0)
 			return -EINVAL;
 		if (tc >= TAPRIO_TC_MAX)
-			return bad(err, errlen, "TC entry index %u is beyond %d", tc, TAPRIO_TC_MAX - 1);
+			return qdisc_parse_error(err, errlen, "TC entry index %u is beyond %d", tc, TAPRIO_TC_MAX - 1);
 		if (tb[TCA_TAPRIO_TC_ENTRY_MAX_SDU] &&
 		    get_u32(tb[TCA_TAPRIO_TC_ENTRY_MAX_SDU], &sdu, "max SDU", err, errlen) < 0)
 			return -EINVAL;
@@ -351,10 +350,10 @@ static int parse_options(struct nlattr *opts, struct taprio_qdisc *q, bool lists
 	struct nlattr *tb[TCA_TAPRIO_ATTR_MAX + 1];
 
 	if (nla_parse_nested(tb, TCA_TAPRIO_ATTR_MAX, opts, NULL) < 0)
-		return bad(err, errlen, "malformed taprio options");
+		return qdisc_parse_error(err, errlen, "malformed taprio options");
 	if (tb[TCA_TAPRIO_ATTR_PRIOMAP]) {
 		if (nla_len(tb[TCA_TAPRIO_ATTR_PRIOMAP]) < (int)sizeof(q->priomap))
-			return bad(err, errlen, "priority map: %d bytes, expected %zu",
+			return qdisc_parse_error(err, errlen, "priority map: %d bytes, expected %zu",
 				   nla_len(tb[TCA_TAPRIO_ATTR_PRIOMAP]), sizeof(q->priomap));
 		memcpy(&q->priomap, nla_data(tb[TCA_TAPRIO_ATTR_PRIOMAP]), sizeof(q->priomap));
 		q->has_priomap = true;
@@ -381,7 +380,7 @@ static int parse_options(struct nlattr *opts, struct taprio_qdisc *q, bool lists
 	if (tb[TCA_TAPRIO_ATTR_ADMIN_SCHED]) {
 		struct nlattr *atb[TCA_TAPRIO_ATTR_MAX + 1];
 		if (nla_parse_nested(atb, TCA_TAPRIO_ATTR_MAX, tb[TCA_TAPRIO_ATTR_ADMIN_SCHED], NULL) < 0)
-			return bad(err, errlen, "malformed admin schedule");
+			return qdisc_parse_error(err, errlen, "malformed admin schedule");
 		q->has_admin = true;
 		if (parse_sched(atb, &q->admin, lists, err, errlen) < 0)
 			return -EINVAL;
@@ -395,10 +394,10 @@ static int parse_qdisc(const struct nlmsghdr *nlh, struct taprio_qdisc *q, bool 
 
 	memset(q, 0, sizeof(*q));
 	if (nlh->nlmsg_type != RTM_NEWQDISC && nlh->nlmsg_type != RTM_DELQDISC)
-		return bad(err, errlen, "message type %u is not a qdisc", nlh->nlmsg_type);
+		return qdisc_parse_error(err, errlen, "message type %u is not a qdisc", nlh->nlmsg_type);
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)) ||
 	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0)
-		return bad(err, errlen, "truncated or malformed qdisc message (%u bytes)", nlh->nlmsg_len);
+		return qdisc_parse_error(err, errlen, "truncated or malformed qdisc message (%u bytes)", nlh->nlmsg_len);
 	const struct tcmsg *tcm = nlmsg_data(nlh);
 	q->ifindex = tcm->tcm_ifindex;
 	q->handle = tcm->tcm_handle;

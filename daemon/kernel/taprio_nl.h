@@ -122,6 +122,11 @@ struct nl_msg *taprio_build(int type, int flags, const struct taprio_qdisc *q);
 /* Read an RTM_NEWQDISC or RTM_DELQDISC message: the tcmsg, the kind and, for
  * taprio, every option.  0, or -EINVAL with the reason in err (a truncated or
  * malformed message).  On success the caller clears *q. */
+/* Write a parse error's reason into err and return -EINVAL (taprio_nl.c and
+ * qdisc_nl.c report malformed kernel messages the same way). */
+__attribute__((format(printf, 3, 4)))
+int qdisc_parse_error(char *err, size_t errlen, const char *fmt, ...);
+
 int taprio_parse(const struct nlmsghdr *nlh, struct taprio_qdisc *q, char *err, size_t errlen);
 
 /* The same without the gate control lists (oper and admin keep their times;
