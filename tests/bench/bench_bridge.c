@@ -43,6 +43,7 @@
 #include "dataplane.h"
 #include "tsn/config.h"
 #include "tsn/log.h"
+#include "bench_progs.h"
 
 #define ROUNDS 15
 static const uint8_t group[6] = { 0x01, 0x0c, 0xcd, 0x01, 0x00, 0x01 };
@@ -113,29 +114,6 @@ static int prog_broadcast(int map_fd)
 	};
 
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_floor", "GPL", insns, 6, NULL);
-}
-
-/* counter[0] += 1 (per CPU); return XDP_DROP */
-static int prog_sink(int map_fd)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4, .imm = 0 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4 },
-		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD,
-		  .imm = map_fd },
-		{ 0 },
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
-		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 3, .imm = 0 },
-		{ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_0 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
-		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_0, .src_reg = BPF_REG_1 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_sink", "GPL", insns,
-			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
 /* ---- the environment ---- */
@@ -332,7 +310,7 @@ static int setup(struct env *v)
 		v->e[i] = (int)if_nametoindex(name);
 	}
 	v->sink_map = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "bench_sink", 4, 8, 1, NULL);
-	v->sink_prog = v->sink_map >= 0 ? prog_sink(v->sink_map) : -1;
+	v->sink_prog = v->sink_map >= 0 ? bench_prog_sink(v->sink_map) : -1;
 	v->gen_prog = prog_redirect(v->t0);
 	v->pass_prog = prog_pass();
 	if (v->sink_prog < 0 || v->gen_prog < 0 || v->pass_prog < 0) {

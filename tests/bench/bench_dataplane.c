@@ -60,6 +60,7 @@
 #include "dataplane.h"
 #include "tsn/config.h"
 #include "tsn/log.h"
+#include "bench_progs.h"
 
 static bool quick;
 static int cpu_gen = 0, cpu_sw = 1;	/* CPUs of the pipelined method */
@@ -164,29 +165,6 @@ static int prog_redirect(int ifindex)
 	};
 
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_fwd_floor", "GPL", insns, 4, NULL);
-}
-
-/* counter[0] += 1 (per CPU); return XDP_DROP */
-static int prog_sink(int map_fd)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4, .imm = 0 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4 },
-		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD,
-		  .imm = map_fd },
-		{ 0 },
-		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
-		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 3, .imm = 0 },
-		{ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_0 },
-		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_1, .imm = 1 },
-		{ .code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_0, .src_reg = BPF_REG_1 },
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_sink", "GPL", insns,
-			     sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
 /* ---- configurations ---- */
@@ -595,7 +573,7 @@ static int bench_forwarding(void)
 		return -1;
 	e.l_ifindex = (int)if_nametoindex("eth0");
 	e.sink_map = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "bench_count", 4, 8, 1, NULL);
-	e.sink_prog = e.sink_map >= 0 ? prog_sink(e.sink_map) : -1;
+	e.sink_prog = e.sink_map >= 0 ? bench_prog_sink(e.sink_map) : -1;
 	if (e.sink_prog < 0 || bpf_xdp_attach(e.l_ifindex, e.sink_prog, XDP_FLAGS_DRV_MODE, NULL) < 0) {
 		fprintf(stderr, "bench: cannot attach the sink\n");
 		goto out;
