@@ -65,8 +65,9 @@ br_snapshot() {
 	ip -n "$ns" -j link show | jq -S -c '[.[] | select(.ifname | startswith("b18p")) | {ifname, master}]'
 	echo "== static"
 	bridge -n "$ns" -j fdb show | jq -S -c '[.[] | select(.state == "static") | {mac, ifname, vlan}] | sort'
+	# only tsnd's permanent groups: the hosts' MLD joins come and go as "temp"
 	echo "== mdb"
-	bridge -n "$ns" -j mdb show | jq -S -c '[.[].mdb[]? | {port, grp, vid, state}] | sort'
+	bridge -n "$ns" -j mdb show | jq -S -c '[.[].mdb[]? | select(.state == "permanent") | {port, grp, vid}] | sort'
 }
 
 static_port() { # MAC: the port of the bridge's static entry for MAC, or ""
