@@ -158,8 +158,8 @@ bridge_gates() {
 	u1=$(fdb_pkts "$L0MAC" static)
 	x1=$(verdict xdp)
 	kl_data "bridge-gates: unicast: talker sent $((s1 - s0)), entry counted $((u1 - u0)), verdict xdp +$((x1 - x0))"
-	((u1 - u0 == s1 - s0 && s1 - s0 >= UNI_N)) ||
-		kl_fail "unicast entry counted $((u1 - u0)) of the $((s1 - s0)) frames sent; fast path: $(jq -c .bridge_fast <<<"$FDB"); swT: $(kl_tsnctl -j port show swT | jq -c '.ports[0].xdp')"
+	((u1 - u0 == UNI_N)) ||
+		kl_fail "unicast entry counted $((u1 - u0)) of the $UNI_N datagrams sent (the link $((s1 - s0)) frames); fast path: $(jq -c .bridge_fast <<<"$FDB"); swT: $(kl_tsnctl -j port show swT | jq -c '.ports[0].xdp')"
 	((x1 - x0 == u1 - u0)) || kl_fail "unicast: $((x1 - x0)) xdp verdicts for $((u1 - u0)) frames"
 
 	# The multicast stream, priorities 1 and 2 (gated on both egress ports).
@@ -178,8 +178,11 @@ bridge_gates() {
 	fdb_snap
 	g1=$(fdb_pkts "$GROUP" multicast)
 	q1=$(verdict to_qdisc)
-	sent=$((s1 - s0))
-	kl_data "bridge-gates: talker sent $sent; entry counted $((g1 - g0)); to_qdisc +$((q1 - q0)); tagged member (l0.10) took $((a1 - a0)), untagged member (l1) $((b1 - b0)); back out of swT $((h1 - h0))"
+	# the talker's own count: its link also carries the odd MLD report or router
+	# solicitation, which the bridge rightly does not count against the group
+	sent=$(awk '$1 == "sent" { print $2 }' "$KL_WORK/talk.txt")
+	[[ $sent =~ ^[0-9]+$ ]] || kl_fail "no count in the talker's output: $(cat "$KL_WORK/talk.txt")"
+	kl_data "bridge-gates: talker sent $sent datagrams, its link $((s1 - s0)) frames; entry counted $((g1 - g0)); to_qdisc +$((q1 - q0)); tagged member (l0.10) took $((a1 - a0)), untagged member (l1) $((b1 - b0)); back out of swT $((h1 - h0))"
 	kl_data "bridge-gates: verdicts $(jq -c .bridge_fast.verdicts <<<"$FDB")"
 
 	# (c) counters
