@@ -66,9 +66,12 @@ failures=()
 
 mkdir -p "$OUT"
 
-# record LABEL PASSED FAILED DETAIL: one result line per binary or script.
+# record LABEL PASSED FAILED DETAIL: one result line per binary or script, with
+# the seconds since the previous one (where the suite's 30 minutes go).
+last_mark=$SECONDS
 record() {
-	local label=$1 passed=$2 failed=$3 detail=$4
+	local label=$1 passed=$2 failed=$3 detail="$4 [$((SECONDS - last_mark)) s]"
+	last_mark=$SECONDS
 	total_passed=$((total_passed + passed))
 	total_failed=$((total_failed + failed))
 	if ((failed)); then

@@ -659,7 +659,7 @@ static void test_duplicates_once(void)
 	tsn_diags_free(&d);
 	free(t);
 	/* The largest valid list, 65 536 streams: no error. */
-	t = streams_text(65536, id_unique, &len);
+	t = streams_text(tu_scale(65536, 4096), id_unique, &len);
 	struct tsn_config *cfg = parse_text(t, len, &d);
 	CU_ASSERT_PTR_NOT_NULL(cfg);
 	CU_ASSERT_EQUAL(d.errors, 0);

@@ -118,7 +118,7 @@ static void test_values(void)
  * one error, at the right entry (the check sorts; a scan would take minutes). */
 static void test_many(void)
 {
-	const size_t n = 65536;
+	const size_t n = tu_scale(65536, 4096);
 	size_t cap = n * 160 + 4096, len = 0;
 	char *y = malloc(cap);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
