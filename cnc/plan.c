@@ -1253,6 +1253,31 @@ struct cnc_plan *cnc_plan(const struct cnc_network *net, const struct cnc_option
 				 f->n_hops, tsn_format_duration((uint64_t)(lat - s->deadline), c, sizeof(c)));
 			return plan;
 		}
+		/* The recovery switch holds its queue for the copy that comes first until
+		 * the window after the later one: that must fit in a period */
+		const struct cnc_flow *g = fi ? &plan->flows[fi - 1] : NULL;
+		if (f->copy != 1 || !g || g->stream != f->stream || g->n_hops < 2 || f->n_hops < 2)
+			continue;
+		const struct cnc_hop *x = &plan->hops[g->first_hop + g->n_hops - 1],
+				     *y = &plan->hops[f->first_hop + f->n_hops - 1];
+		if (x->port != y->port || x->parent < 0)
+			continue;
+		int64_t skew = x->start > y->start ? x->start - y->start : y->start - x->start;
+		int node = net->ports[x->port].node;
+		int64_t hold = skew + net->nodes[node].proc + 2 * net->precision + cnc_min_entry(net, x->port) + x->len;
+		if (hold > s->period) {
+			char a[32], b[32], c[32];
+			if (snprintf(plan->reason, sizeof(plan->reason),
+				     "%s:%u:%u: streams[%zu].redundant: stream %s: its two paths reach %s %s apart; the "
+				     "first copy would wait there %s for the later one's window, over its period %s "
+				     "(shorten the longer path, or a longer period)", net->file, s->at.line, s->at.col,
+				     (size_t)f->stream, s->name, net->nodes[node].name,
+				     tsn_format_duration((uint64_t)skew, a, sizeof(a)),
+				     tsn_format_duration((uint64_t)hold, b, sizeof(b)),
+				     tsn_format_duration((uint64_t)s->period, c, sizeof(c))) >= (int)sizeof(plan->reason))
+				plan->reason[sizeof(plan->reason) - 2] = '.';
+			return plan;
+		}
 	}
 	bool placed;
 	for (size_t i = 0; opt->exact && i < net->n_streams; i++)
