@@ -578,6 +578,15 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 		put(&b, "  []\n");
 	put(&b, "stream-gates:\n%s", gates.s && gates.n ? gates.s : "  []\n");
 	frer_section(net, plan, node, on, &b);
+	/* A redundant stream's copies bypass the bridge where FRER handles them:
+	 * frer_tc splits them at the generator and sends the recovered one to the
+	 * listener's port.  Bridging their ports there would close the ring the two
+	 * paths form: a loop of flooding bridges. */
+	for (size_t s = 0; s < net->n_streams; s++) {
+		struct cnc_frer fr;
+		if (on[s] && cnc_frer_roles(net, plan, s, &fr) && (fr.gen == node || fr.rcvy == node))
+			on[s] = false;
+	}
 	bridge_section(net, plan, node, on, &b);
 	free(gates.s);
 	free(has_gate);

@@ -510,6 +510,13 @@ static void test_frer_ring4(void)
 	};
 	expect_in(y, sw1, sizeof(sw1) / sizeof(sw1[0]), "sw1");
 	CU_ASSERT_PTR_NULL(strstr(y, "role: recovery"));
+	/* the copies bypass the bridge (frer_tc splits them): p2 carries nothing
+	 * else, so it is no bridge port, and the ring of bridges stays open */
+	const char *br = strstr(y, "\nbridge:\n");
+	CU_ASSERT_FATAL(br != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(br, "    - name: p1\n"));
+	CU_ASSERT_PTR_NULL(strstr(br, "    - name: p2\n"));
+	CU_ASSERT_PTR_NULL(strstr(br, "01:00:5e:7f:01:01"));
 	free(y);
 	y = switch_yaml(net, plan, "sw3");
 	const char *sw3[] = {
@@ -521,6 +528,9 @@ static void test_frer_ring4(void)
 	};
 	expect_in(y, sw3, sizeof(sw3) / sizeof(sw3[0]), "sw3");
 	CU_ASSERT_PTR_NULL(strstr(y, "role: generator"));
+	br = strstr(y, "\nbridge:\n");
+	CU_ASSERT_FATAL(br != NULL);
+	CU_ASSERT_PTR_NULL(strstr(br, "    - name: p2\n"));
 	free(y);
 	y = switch_yaml(net, plan, "sw4");
 	const char *sw4[] = {
