@@ -156,6 +156,16 @@ struct json_object *cnc_plan_to_json(const struct cnc_network *net, const struct
 			json_object_array_add(paths, jp);
 		}
 		json_object_object_add(js, "paths", paths);
+		struct cnc_frer fr;
+		if (cnc_frer_roles(net, plan, s, &fr) && fr.gen >= 0) {
+			json_object *jf = json_object_new_object();
+			json_object_object_add(jf, "generator", json_object_new_string(net->nodes[fr.gen].name));
+			json_object_object_add(jf, "recovery", json_object_new_string(net->nodes[fr.rcvy].name));
+			json_object_object_add(jf, "skew_ns", json_object_new_int64(fr.skew));
+			json_object_object_add(jf, "history", json_object_new_int64(fr.history));
+			json_object_object_add(jf, "reset_timeout_ns", json_object_new_int64(fr.reset));
+			json_object_object_add(js, "frer", jf);
+		}
 		json_object_array_add(streams, js);
 	}
 	for (size_t p = 0; p < net->n_ports && plan->feasible; p++) {

@@ -2,9 +2,10 @@
 /* plan.c — routes, the no-wait list-scheduling heuristic, gate lists and bounds.
  *
  * Routes: per flow a shortest-path tree (Dijkstra on the no-wait hop latency) from
- * the talker to its listeners; a redundant stream's second copy takes a second
- * tree after the links between switches that the first uses are removed (two
- * passes; see docs/cnc.md for where that misses a disjoint pair Suurballe finds).
+ * the talker to its listeners; a redundant stream (one listener) takes two paths
+ * without a common link between switches (Suurballe), with FRER in the switches
+ * where they split and meet: both copies are one frame from the talker (one
+ * offset) and one window out of the recovery switch (docs/cnc.md).
  *
  * Windows: a frame's scheduled queue at a port is its own from the earliest moment
  * the frame can arrive (previous window's close + propagation - precision) until

@@ -44,6 +44,9 @@ test_example_ring4_redundant() {
 	# listener's recovers, the others relay (tsnd --check reads all of them)
 	expect_json "$OUT" '[.streams[] | select(.name == "safety") | .paths[].offset_ns] | unique | length == 1' \
 		"one frame from the talker"
+	expect_json "$OUT" '.streams[] | select(.name == "safety") | .frer == {"generator": "sw1", "recovery": "sw3",
+		"skew_ns": 0, "history": 2, "reset_timeout_ns": 3000000}' "safety's FRER roles"
+	expect_json "$OUT" '[.streams[] | select(.name == "telemetry") | has("frer")] == [false]' "telemetry: no FRER"
 	cnc_fragments_check "$out"
 	expect_match "$(tr '\n' ' ' <"$out/sw1.yaml")" \
 		"frer: +- stream: safety +role: generator +paths: \[ \{ port: p1 \}, \{ port: p2 \} \]" \
