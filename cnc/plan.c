@@ -935,11 +935,14 @@ static bool heuristic(const struct cnc_network *net, struct cnc_plan *plan, cons
 		goto out;
 	}
 	/* a redundant stream's copies: one frame from the talker (FRER in the switches) */
-	for (size_t i = 0; i < plan->n_flows; i++) {
+	for (size_t i = 0; i < plan->n_flows; i++) {	/* cnc_route puts them side by side */
 		H.partner[i] = SIZE_MAX;
-		for (size_t j = 0; j < plan->n_flows && net->streams[plan->flows[i].stream].redundant; j++)
-			if (j != i && plan->flows[j].stream == plan->flows[i].stream)
-				H.partner[i] = j;
+		if (!net->streams[plan->flows[i].stream].redundant)
+			continue;
+		if (i > 0 && plan->flows[i - 1].stream == plan->flows[i].stream)
+			H.partner[i] = i - 1;
+		else if (i + 1 < plan->n_flows && plan->flows[i + 1].stream == plan->flows[i].stream)
+			H.partner[i] = i + 1;
 	}
 	/* the fixed orderings, then (small networks: the work grows with the square
 	 * of the flows) shuffles of the first, seeded, so a plan is reproducible */
