@@ -7,8 +7,8 @@
 #   tlk ── sw1                 sw3 ── lst         a ring of four tsnd switches:
 #            └ p2 ── sw4 ── p2 ┘                   sw1 generates, sw3 recovers
 #
-#   cut_path  the probe's stream (64 B every 1 ms, untagged, redundant) at
-#             1000 frames/s for FRER_SECONDS (5; 2 under CI=true); the link
+#   cut_path  the probe's stream (64 B every 2 ms, untagged, redundant) at
+#             500 frames/s for FRER_SECONDS (5; 2 under CI=true); the link
 #             sw2 -> sw3 goes down halfway: every frame reaches the listener once
 #             and in order, and the 802.1CB counters of sw1 and sw3 equal what was
 #             sent and what the cut path carried.
@@ -24,7 +24,7 @@
 
 TSNCNC=$IT_BUILD/tsncnc
 PROBE=$IT_BUILD/tests/tools/frer_probe
-RATE=1000
+RATE=500
 if [[ -n ${FRER_SECONDS:-} ]]; then
 	SECONDS_RUN=$FRER_SECONDS
 elif [[ ${CI:-} == true ]]; then
@@ -56,7 +56,7 @@ links:
   - { a: "sw4:p1", b: "sw1:p2", propagation: 200ns }
   - { a: "sw3:p3", b: lst }
 streams:
-  - { name: ctl, talker: tlk, listeners: [lst], period: 1ms, frame-size: 64B, max-latency: 100us,
+  - { name: ctl, talker: tlk, listeners: [lst], period: 2ms, frame-size: 64B, max-latency: 100us,
       priority: 5, dst-mac: "$DST", redundant: true }
 EOF
 	} >"$1"
