@@ -20,6 +20,7 @@
 # grid; the probe sends on its own clock) and the meters' burst size (widened:
 # the probe keeps the reserved rate on average, not frame by frame when the
 # machine is loaded).  daemon, control and dataplane sections are the test's.
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TSNCNC=$IT_BUILD/tsncnc
@@ -111,6 +112,8 @@ cnc_frer_topology() {
 # start_switches NAME...: a tsnd per switch, all at once (each loads its BPF
 # objects for seconds), then wait for every one.
 start_switches() {
+	# lab_spawn sets pid by name (and stops the process when the test ends)
+	# shellcheck disable=SC2034
 	local name pid
 	for name in "$@"; do
 		lab_spawn pid "$name" "$TSND" -f --stderr -c "$IT_DIR/$name.yaml" >>"$IT_DIR/$name.log" 2>&1
