@@ -18,6 +18,7 @@ static const char *const names[CNC_V_COUNT] = {
 	[CNC_V_OVERLAP] = "overlap",	   [CNC_V_DEADLINE] = "deadline",	 [CNC_V_GATES] = "gates",
 	[CNC_V_GUARD] = "guard-band",	   [CNC_V_BE_SHARE] = "best-effort-share", [CNC_V_CYCLE] = "cycle",
 	[CNC_V_OFFSET] = "offset",	   [CNC_V_DISJOINT] = "disjoint",	 [CNC_V_BOUND] = "bound",
+	[CNC_V_FRER] = "frer",
 };
 
 const char *cnc_violation_name(enum cnc_violation v)
@@ -48,6 +49,38 @@ static int64_t tx_ns(uint32_t bytes, uint32_t mbit)
 	/* bits on the wire (preamble, SFD and gap included) over the rate, rounded up */
 	uint64_t bits = (uint64_t)(bytes + 20u) * 8u;
 	return (int64_t)((bits * 1000u + mbit - 1u) / mbit);
+}
+
+/* The frame on the link port p sends on: a redundant stream's frames carry the
+ * R-TAG (6 bytes) from the generator (the talker's switch) to the recovery (the
+ * listener's switch), that is on every link between two switches. */
+static uint32_t wire_frame(const struct cnc_network *net, const struct cnc_stream *s, int p)
+{
+	int q = net->ports[p].peer;
+	bool between = q >= 0 && net->nodes[net->ports[p].node].is_switch && net->nodes[net->ports[q].node].is_switch;
+	return s->frame + (s->redundant && between ? 6u : 0u);
+}
+
+/* The other copy's hop that is the same frame as hop i of flow fi: a redundant
+ * stream's copies share the talker's frame and the recovery switch's one
+ * window to the listener (same port, same window).  NULL: none. */
+static const struct cnc_hop *twin(const struct cnc_plan *plan, size_t fi, size_t i, size_t *tf)
+{
+	const struct cnc_flow *f = &plan->flows[fi];
+	const struct cnc_hop *h = &plan->hops[f->first_hop + i];
+	for (size_t k = fi ? fi - 1 : 0; k <= fi + 1 && k < plan->n_flows; k++) {
+		const struct cnc_flow *g = &plan->flows[k];
+		if (k == fi || g->stream != f->stream || g->first_hop + g->n_hops > plan->n_hops)
+			continue;
+		for (size_t j = 0; j < g->n_hops; j++) {
+			const struct cnc_hop *o = &plan->hops[g->first_hop + j];
+			if (o->port == h->port && o->start == h->start && o->len == h->len) {
+				*tf = k;
+				return o;
+			}
+		}
+	}
+	return NULL;
 }
 
 static int64_t lcm_capped(int64_t a, int64_t b, int64_t cap)
@@ -167,10 +200,10 @@ bool cnc_check(const struct cnc_network *net, const struct cnc_plan *plan, struc
 					    "(%lld ns)", s->name, plabel(net, h->port, l1, sizeof(l1)), (long long)h->start,
 					    (long long)ready);
 			}
-			if (h->len < tx_ns(s->frame, pt->speed))
+			if (h->len < tx_ns(wire_frame(net, s, h->port), pt->speed))
 				bad(c, CNC_V_WINDOW_LEN, "stream %s: the window on %s lasts %lld ns; the frame needs %lld ns",
 				    s->name, plabel(net, h->port, l1, sizeof(l1)), (long long)h->len,
-				    (long long)tx_ns(s->frame, pt->speed));
+				    (long long)tx_ns(wire_frame(net, s, h->port), pt->speed));
 			int peer_node = net->ports[pt->peer].node;
 			if (!net->nodes[peer_node].is_switch) {
 				int64_t d = h->start + h->len + pt->prop - offset;
@@ -196,6 +229,26 @@ bool cnc_check(const struct cnc_network *net, const struct cnc_plan *plan, struc
 		if (plan->latency && plan->latency[f->stream] < worst)
 			bad(c, CNC_V_BOUND, "stream %s: stated bound %lld ns, the windows give %lld ns", s->name,
 			    (long long)plan->latency[f->stream], (long long)worst);
+	}
+	/* redundant copies (FRER in the switches): one frame from the talker, split at
+	 * its switch; one frame to the listener, in one window of the recovery switch */
+	for (size_t fi = 0; fi + 1 < plan->n_flows; fi++) {
+		const struct cnc_flow *a = &plan->flows[fi], *b = &plan->flows[fi + 1];
+		if (a->stream != b->stream || (size_t)a->stream >= net->n_streams || !a->n_hops || !b->n_hops ||
+		    a->first_hop + a->n_hops > plan->n_hops || b->first_hop + b->n_hops > plan->n_hops)
+			continue;
+		const char *name = net->streams[a->stream].name;
+		if (plan->hops[a->first_hop].start != plan->hops[b->first_hop].start)
+			bad(c, CNC_V_FRER, "stream %s: its copies are sent at %lld and %lld ns; the talker sends one frame",
+			    name, (long long)plan->hops[a->first_hop].start, (long long)plan->hops[b->first_hop].start);
+		for (size_t i = 0; i < a->n_hops; i++)
+			for (size_t j = 0; j < b->n_hops; j++) {
+				const struct cnc_hop *x = &plan->hops[a->first_hop + i], *y = &plan->hops[b->first_hop + j];
+				if (x->port == y->port && (x->start != y->start || x->len != y->len))
+					bad(c, CNC_V_FRER, "stream %s: its copies leave %s in two windows (%lld and %lld ns); "
+					    "the recovery switch sends one", name, plabel(net, x->port, l1, sizeof(l1)),
+					    (long long)x->start, (long long)y->start);
+			}
 	}
 	/* redundant copies: no common link between switches */
 	for (size_t fi = 0; fi < plan->n_flows; fi++)
@@ -232,6 +285,21 @@ bool cnc_check(const struct cnc_network *net, const struct cnc_plan *plan, struc
 				if (h->parent >= 0 && h->parent < (int)i) {
 					const struct cnc_hop *ph = &plan->hops[f->first_hop + (size_t)h->parent];
 					q = ph->start + ph->len + net->ports[ph->port].prop - net->precision;
+				}
+				/* one frame for both copies: the first flow holds the queue from
+				 * the earlier of the two arrivals */
+				size_t tf;
+				const struct cnc_hop *tw = twin(plan, fi, i, &tf);
+				if (tw && tf < fi)
+					continue;
+				if (tw && tw->parent >= 0) {
+					const struct cnc_flow *g = &plan->flows[tf];
+					if ((size_t)tw->parent < g->n_hops) {
+						const struct cnc_hop *ph = &plan->hops[g->first_hop + (size_t)tw->parent];
+						int64_t q2 = ph->start + ph->len + net->ports[ph->port].prop - net->precision;
+						if (q2 < q)
+							q = q2;
+					}
 				}
 				int64_t e = h->start + h->len;
 				if (e - q > C) {

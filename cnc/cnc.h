@@ -21,6 +21,7 @@
 #define CNC_MAX_SGATE_ENTRIES 1024	/* tsnd's stream-gate entry limit */
 #define CNC_TC_BE 0u		/* traffic class of best effort */
 #define CNC_TC_TT 1u		/* traffic class of the scheduled streams */
+#define CNC_RTAG_LEN 6u		/* IEEE 802.1CB R-TAG on a redundant stream's frames between switches */
 
 struct cnc_mark {
 	unsigned line, col;	/* 1-based; 0: not tied to a place */
@@ -145,6 +146,28 @@ int64_t cnc_min_entry(const struct cnc_network *net, int port);
 int64_t cnc_hop_queue_start(const struct cnc_network *net, const struct cnc_plan *plan,
 			    const struct cnc_flow *f, const struct cnc_hop *h);
 
+/* FRER (IEEE 802.1CB) in the switches for a redundant stream with one listener:
+ * the talker's switch numbers the frame and splits it onto both paths (the
+ * generator), the listener's switch keeps the first copy of each number (the
+ * recovery).  Both copies share the talker's frame (one offset, one window on
+ * the talker's link) and leave the recovery switch in one window; between the
+ * two switches every frame carries an R-TAG (+6 bytes). */
+struct cnc_frer {
+	int gen, rcvy;		/* the switches; -1: no FRER (both copies on one switch) */
+	int gen_ports[2];	/* the generator's egress ports, one per copy */
+	int rcvy_in[2];		/* the ports the copies arrive by at the recovery switch */
+	int rcvy_out;		/* the recovery switch's port to the listener */
+	int64_t skew;		/* planned difference of the two copies' arrival times */
+	unsigned history;	/* vector recovery: ceil(skew / period) + 2 (2..64) */
+	int64_t reset;		/* reset timeout: (history + 1) periods */
+};
+/* The FRER roles of stream s in a plan; false when the stream is not redundant
+ * or the plan has no two flows for it. */
+bool cnc_frer_roles(const struct cnc_network *net, const struct cnc_plan *plan, size_t s, struct cnc_frer *out);
+/* Bytes of stream s's frame on the link that port p sends on: + the R-TAG between
+ * switches for a redundant stream. */
+uint32_t cnc_hop_frame(const struct cnc_network *net, const struct cnc_stream *s, int port);
+
 struct cnc_options {
 	bool exact;		/* Z3 instead of the heuristic */
 	bool exact_waits;	/* exact: frames may wait in a switch (else no-wait) */
@@ -176,6 +199,7 @@ enum cnc_violation {
 	CNC_V_OFFSET,		/* a talker's send time outside its period */
 	CNC_V_DISJOINT,		/* the two copies of a redundant stream share a link between switches */
 	CNC_V_BOUND,		/* a stated latency below what the windows give */
+	CNC_V_FRER,		/* a redundant stream's copies not one frame at the talker and at the listener */
 	CNC_V_COUNT
 };
 

@@ -26,6 +26,23 @@ static int64_t open_time(const struct cnc_plan *plan, size_t p, uint8_t tc_bit)
 	return t;
 }
 
+/* Is hop i of flow fi the frame of the other copy's hop (a redundant stream's
+ * copies are one frame on the talker's link and out of the recovery switch)? */
+static bool shared_hop(const struct cnc_plan *plan, size_t fi, size_t i)
+{
+	const struct cnc_flow *f = &plan->flows[fi];
+	const struct cnc_hop *h = &plan->hops[f->first_hop + i];
+	if (!fi || plan->flows[fi - 1].stream != f->stream)
+		return false;
+	const struct cnc_flow *g = &plan->flows[fi - 1];
+	for (size_t j = 0; j < g->n_hops; j++) {
+		const struct cnc_hop *o = &plan->hops[g->first_hop + j];
+		if (o->port == h->port && o->start == h->start)
+			return true;
+	}
+	return false;
+}
+
 /* time the port sends scheduled frames per cycle (stations too: they have no
  * gate list, their talkers send at their offsets) */
 static int64_t sched_time(const struct cnc_network *net, const struct cnc_plan *plan, size_t p)
@@ -34,7 +51,7 @@ static int64_t sched_time(const struct cnc_network *net, const struct cnc_plan *
 	for (size_t fi = 0; fi < plan->n_flows; fi++) {
 		const struct cnc_flow *f = &plan->flows[fi];
 		for (size_t i = 0; i < f->n_hops; i++)
-			if (plan->hops[f->first_hop + i].port == (int)p)
+			if (plan->hops[f->first_hop + i].port == (int)p && !shared_hop(plan, fi, i))
 				t += plan->hops[f->first_hop + i].len * (plan->cycle / net->streams[f->stream].period);
 	}
 	return t;
@@ -139,6 +156,16 @@ struct json_object *cnc_plan_to_json(const struct cnc_network *net, const struct
 			json_object_array_add(paths, jp);
 		}
 		json_object_object_add(js, "paths", paths);
+		struct cnc_frer fr;
+		if (cnc_frer_roles(net, plan, s, &fr) && fr.gen >= 0) {
+			json_object *jf = json_object_new_object();
+			json_object_object_add(jf, "generator", json_object_new_string(net->nodes[fr.gen].name));
+			json_object_object_add(jf, "recovery", json_object_new_string(net->nodes[fr.rcvy].name));
+			json_object_object_add(jf, "skew_ns", json_object_new_int64(fr.skew));
+			json_object_object_add(jf, "history", json_object_new_int64(fr.history));
+			json_object_object_add(jf, "reset_timeout_ns", json_object_new_int64(fr.reset));
+			json_object_object_add(js, "frer", jf);
+		}
 		json_object_array_add(streams, js);
 	}
 	for (size_t p = 0; p < net->n_ports && plan->feasible; p++) {
@@ -210,16 +237,24 @@ static int64_t md(int64_t a, int64_t m)
 	return r < 0 ? r + m : r;
 }
 
+/* What of stream s enters switch `node` per period: frames (copies), bytes, and
+ * the largest frame (with the R-TAG where it has one). */
+struct inflow {
+	unsigned copies;
+	uint64_t bytes;
+	uint32_t largest;
+};
+
 /* The stream gate of stream s at switch `node`: open while a frame of it can be
  * arriving (first bit to last bit of its previous window, +- precision).  Returns
  * the number of entries written (0: none fit). */
 static size_t stream_gate(const struct cnc_network *net, const struct cnc_plan *plan, int node, size_t s,
-			  struct buf *b, unsigned *copies)
+			  struct buf *b, struct inflow *in)
 {
 	size_t n = 0, cap = 64;
 	struct span *v = malloc(cap * sizeof(*v));
 	int64_t C = plan->cycle, P = net->streams[s].period;
-	*copies = 0;
+	memset(in, 0, sizeof(*in));
 	if (!v)
 		return 0;
 	for (size_t fi = 0; fi < plan->n_flows; fi++) {
@@ -229,9 +264,13 @@ static size_t stream_gate(const struct cnc_network *net, const struct cnc_plan *
 		for (size_t i = 0; i < f->n_hops; i++) {
 			const struct cnc_hop *h = &plan->hops[f->first_hop + i];
 			const struct cnc_port *pt = &net->ports[h->port];
-			if (net->ports[pt->peer].node != node)
+			if (net->ports[pt->peer].node != node || shared_hop(plan, fi, i))
 				continue;
-			++*copies;
+			uint32_t fr = cnc_hop_frame(net, &net->streams[s], h->port);
+			in->copies++;
+			in->bytes += fr;
+			if (fr > in->largest)
+				in->largest = fr;
 			int64_t a = h->start + pt->prop - net->precision, e = h->start + h->len + pt->prop + net->precision;
 			for (int64_t k = 0; k < C; k += P) {
 				if (n + 2 > cap) {
@@ -405,6 +444,35 @@ static void bridge_section(const struct cnc_network *net, const struct cnc_plan 
 	}
 }
 
+/* FRER (IEEE 802.1CB) for the redundant streams: this switch generates (numbers
+ * the talker's frame and splits it onto both paths) or recovers (keeps the first
+ * copy of each number and sends it to the listener).  Always written, empty when
+ * none: a deploy replaces the section, so roles of an older plan go. */
+static void frer_section(const struct cnc_network *net, const struct cnc_plan *plan, int node, const bool *on,
+			 struct buf *b)
+{
+	char d[32];
+	size_t k = 0;
+	put(b, "frer:");
+	for (size_t s = 0; s < net->n_streams; s++) {
+		struct cnc_frer fr;
+		if (!on[s] || !cnc_frer_roles(net, plan, s, &fr) || (fr.gen != node && fr.rcvy != node))
+			continue;
+		const char *name = net->streams[s].name;
+		put(b, "%s", k++ ? "" : "\n");
+		if (fr.gen == node) {
+			put(b, "  - stream: %s\n    role: generator\n    paths: [ { port: %s }, { port: %s } ]\n", name,
+			    net->ports[fr.gen_ports[0]].name, net->ports[fr.gen_ports[1]].name);
+			continue;
+		}
+		put(b, "  - stream: %s\n    role: recovery\n    algorithm: vector\n    history: %u\n"
+		       "    reset-timeout: %s\n    paths: [ { port: %s } ]\n",
+		    name, fr.history, tsn_format_duration((uint64_t)fr.reset, d, sizeof(d)), net->ports[fr.rcvy_out].name);
+	}
+	if (!k)
+		put(b, " []\n");
+}
+
 char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *plan, int node)
 {
 	struct buf b = { 0 };
@@ -443,7 +511,8 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 		for (size_t fi = 0; fi < plan->n_flows; fi++) {
 			const struct cnc_flow *f = &plan->flows[fi];
 			const struct cnc_stream *st = &net->streams[f->stream];
-			uint32_t x = st->frame - 18u - (st->vlan >= 0 ? 4u : 0u);
+			/* with the R-TAG between the FRER switches */
+			uint32_t x = cnc_hop_frame(net, st, p) - 18u - (st->vlan >= 0 ? 4u : 0u);
 			for (size_t i = 0; i < f->n_hops; i++)
 				if (plan->hops[f->first_hop + i].port == p && x > sdu)
 					sdu = x;
@@ -481,22 +550,25 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 	/* gates first, to know which filters name one */
 	struct buf gates = { 0 };
 	bool *has_gate = calloc(net->n_streams + 1, sizeof(bool));
-	unsigned *copies = calloc(net->n_streams + 1, sizeof(unsigned));
-	if (!has_gate || !copies) {
+	struct inflow *in = calloc(net->n_streams + 1, sizeof(*in));
+	if (!has_gate || !in) {
 		free(has_gate);
-		free(copies);
+		free(in);
 		free(on);
 		free(b.s);
 		return NULL;
 	}
 	for (size_t s = 0; s < net->n_streams; s++)
 		if (on[s])
-			has_gate[s] = stream_gate(net, plan, node, s, &gates, &copies[s]) > 0;
+			has_gate[s] = stream_gate(net, plan, node, s, &gates, &in[s]) > 0;
+	/* the largest frame that enters here: with the R-TAG from another switch of a
+	 * redundant stream's paths */
 	put(&b, "stream-filters:\n");
 	for (size_t s = 0; s < net->n_streams; s++)
 		if (on[s])
-			put(&b, "  - { name: %s, max-sdu: %u, meter: %s%s%s }\n", net->streams[s].name, net->streams[s].frame,
-			    net->streams[s].name, has_gate[s] ? ", gate: " : "", has_gate[s] ? net->streams[s].name : "");
+			put(&b, "  - { name: %s, max-sdu: %u, meter: %s%s%s }\n", net->streams[s].name,
+			    in[s].largest ? in[s].largest : net->streams[s].frame, net->streams[s].name,
+			    has_gate[s] ? ", gate: " : "", has_gate[s] ? net->streams[s].name : "");
 	if (!any)
 		put(&b, "  []\n");
 	put(&b, "flow-meters:\n");
@@ -504,20 +576,31 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 		const struct cnc_stream *st = &net->streams[s];
 		if (!on[s])
 			continue;
-		unsigned k = copies[s] ? copies[s] : 1;
-		/* the reservation: k frames (the copies through this switch) per period */
-		uint64_t bits = (uint64_t)k * st->frame * 8u;
+		/* the reservation: the frames (copies, R-TAG included) entering this
+		 * switch per period */
+		uint64_t bytes = in[s].copies ? in[s].bytes : st->frame;
+		uint64_t bits = bytes * 8u;
 		uint64_t cir = (bits * 1000000000u + (uint64_t)st->period - 1) / (uint64_t)st->period;
 		put(&b, "  - { name: %s, cir: %llubit, cbs: %lluB }\n", st->name, (unsigned long long)cir,
-		    (unsigned long long)k * st->frame);
+		    (unsigned long long)bytes);
 	}
 	if (!any)
 		put(&b, "  []\n");
 	put(&b, "stream-gates:\n%s", gates.s && gates.n ? gates.s : "  []\n");
+	frer_section(net, plan, node, on, &b);
+	/* A redundant stream's copies bypass the bridge where FRER handles them:
+	 * frer_tc splits them at the generator and sends the recovered one to the
+	 * listener's port.  Bridging their ports there would close the ring the two
+	 * paths form: a loop of flooding bridges. */
+	for (size_t s = 0; s < net->n_streams; s++) {
+		struct cnc_frer fr;
+		if (on[s] && cnc_frer_roles(net, plan, s, &fr) && (fr.gen == node || fr.rcvy == node))
+			on[s] = false;
+	}
 	bridge_section(net, plan, node, on, &b);
 	free(gates.s);
 	free(has_gate);
-	free(copies);
+	free(in);
 	free(on);
 	if (b.oom || gates.oom) {
 		free(b.s);

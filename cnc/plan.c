@@ -2,9 +2,10 @@
 /* plan.c — routes, the no-wait list-scheduling heuristic, gate lists and bounds.
  *
  * Routes: per flow a shortest-path tree (Dijkstra on the no-wait hop latency) from
- * the talker to its listeners; a redundant stream's second copy takes a second
- * tree after the links between switches that the first uses are removed (two
- * passes; see docs/cnc.md for where that misses a disjoint pair Suurballe finds).
+ * the talker to its listeners; a redundant stream (one listener) takes two paths
+ * without a common link between switches (Suurballe), with FRER in the switches
+ * where they split and meet: both copies are one frame from the talker (one
+ * offset) and one window out of the recovery switch (docs/cnc.md).
  *
  * Windows: a frame's scheduled queue at a port is its own from the earliest moment
  * the frame can arrive (previous window's close + propagation - precision) until
@@ -25,6 +26,13 @@ const char *cnc_port_label(const struct cnc_network *net, int port, char *buf, s
 {
 	snprintf(buf, len, "%s:%s", net->nodes[net->ports[port].node].name, net->ports[port].name);
 	return buf;
+}
+
+uint32_t cnc_hop_frame(const struct cnc_network *net, const struct cnc_stream *s, int port)
+{
+	const struct cnc_port *pt = &net->ports[port];
+	bool between = pt->peer >= 0 && net->nodes[pt->node].is_switch && net->nodes[net->ports[pt->peer].node].is_switch;
+	return s->frame + (s->redundant && between ? CNC_RTAG_LEN : 0u);
 }
 
 /* no-wait latency of leaving port p with a frame of `bytes` and being ready at the
@@ -127,7 +135,7 @@ static int tree(const struct cnc_network *net, struct router *r, const struct cn
 		h->port = p;
 		h->parent = -1;
 		h->start = 0;
-		h->len = cnc_tx_time(s->frame, net->ports[p].speed);
+		h->len = cnc_tx_time(cnc_hop_frame(net, s, p), net->ports[p].speed);
 		if (u != s->talker)
 			for (size_t j = 0; j < i; j++)
 				if (r->order[j] == r->via[u])
@@ -217,7 +225,8 @@ static int suurballe_pair(const struct cnc_network *net, struct router *r, const
 	int rc = -2;
 	if (!in1 || !use || !d1)
 		goto out;
-	struct pass ps = { .frame = st->frame, .in1 = in1, .d1 = d1 };
+	/* only links between switches here: every copy carries the R-TAG */
+	struct pass ps = { .frame = st->frame + CNC_RTAG_LEN, .in1 = in1, .d1 = d1 };
 	sw_dijkstra(net, r, a, arc_first, &ps);
 	rc = -1;
 	if (r->via[z] < 0)
@@ -267,7 +276,7 @@ static int suurballe_pair(const struct cnc_network *net, struct router *r, const
 			h->port = i == 0 ? ports[0] : i == n + 1 ? ports[1] : r->order[i - 1];
 			h->parent = (int)i - 1;
 			h->start = 0;
-			h->len = cnc_tx_time(st->frame, net->ports[h->port].speed);
+			h->len = cnc_tx_time(cnc_hop_frame(net, st, h->port), net->ports[h->port].speed);
 		}
 		plan->n_hops += n + 2;
 	}
@@ -294,6 +303,18 @@ bool cnc_route(const struct cnc_network *net, struct cnc_plan *plan)
 		snprintf(plan->reason, sizeof(plan->reason), "out of memory");
 	for (size_t i = 0; ok && i < net->n_streams; i++) {
 		const struct cnc_stream *s = &net->streams[i];
+		if (s->redundant && s->n_listeners > 1) {
+			/* FRER needs one recovery point; with several listeners the two trees
+			 * meet at several switches, some of them relays for other listeners */
+			if (snprintf(plan->reason, sizeof(plan->reason),
+				     "%s:%u:%u: streams[%zu].redundant: stream %s has %zu listeners; tsncnc plans a "
+				     "redundant stream (FRER generator at the talker's switch, recovery at the "
+				     "listener's) for one listener: make one redundant stream per listener",
+				     net->file, s->at.line, s->at.col, i, s->name, s->n_listeners) >= (int)sizeof(plan->reason))
+				plan->reason[sizeof(plan->reason) - 2] = '.';
+			ok = false;
+			break;
+		}
 		if (s->redundant && s->n_listeners == 1) {
 			int rc = suurballe_pair(net, &r, s, i, plan, &hop_cap);
 			if (rc == -2) {
@@ -352,6 +373,57 @@ bool cnc_route(const struct cnc_network *net, struct cnc_plan *plan)
 	free(r.banned);
 	free(r.order);
 	return ok;
+}
+
+bool cnc_frer_roles(const struct cnc_network *net, const struct cnc_plan *plan, size_t s, struct cnc_frer *out)
+{
+	const struct cnc_stream *st = &net->streams[s];
+	const struct cnc_flow *f[2] = { NULL, NULL };
+	if (!st->redundant)
+		return false;
+	for (size_t fi = 0; fi < plan->n_flows; fi++)
+		if (plan->flows[fi].stream == (int)s && plan->flows[fi].copy >= 0 && plan->flows[fi].copy < 2)
+			f[plan->flows[fi].copy] = &plan->flows[fi];
+	if (!f[0] || !f[1])
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->gen = out->rcvy = -1;
+	int64_t arrive[2] = { 0, 0 };
+	int a = -1, z = -1;
+	for (int c = 0; c < 2; c++) {
+		const struct cnc_hop *hops = &plan->hops[f[c]->first_hop];
+		out->gen_ports[c] = out->rcvy_in[c] = -1;
+		for (size_t i = 0; i < f[c]->n_hops; i++) {
+			const struct cnc_hop *h = &hops[i];
+			if (h->parent < 0) {
+				a = net->ports[net->ports[h->port].peer].node;
+				continue;
+			}
+			if (h->parent == 0)
+				out->gen_ports[c] = h->port;
+			if (net->nodes[net->ports[net->ports[h->port].peer].node].is_switch)
+				continue;
+			const struct cnc_hop *ph = &hops[h->parent];
+			z = net->ports[h->port].node;
+			out->rcvy_out = h->port;
+			out->rcvy_in[c] = net->ports[ph->port].peer;
+			arrive[c] = ph->start + ph->len + net->ports[ph->port].prop;
+		}
+	}
+	if (a < 0 || a == z || z < 0 || !net->nodes[a].is_switch || out->gen_ports[0] < 0 || out->gen_ports[1] < 0 ||
+	    out->rcvy_in[0] < 0 || out->rcvy_in[1] < 0)
+		return true;	/* one switch: nothing to protect, no FRER */
+	out->gen = a;
+	out->rcvy = z;
+	out->skew = arrive[0] > arrive[1] ? arrive[0] - arrive[1] : arrive[1] - arrive[0];
+	/* the later copy of a number may come ceil(skew / period) numbers behind the
+	 * earlier path's latest: it must still be in the history (else it is rogue,
+	 * and after a cut of the earlier path every frame would be until a reset);
+	 * +1 for the number itself, +1 for a talker's late slot or clock offsets */
+	int64_t h = (out->skew + st->period - 1) / st->period + 2;
+	out->history = h > 64 ? 64u : (unsigned)h;
+	out->reset = ((int64_t)out->history + 1) * st->period;
+	return true;
 }
 
 /* start of hop h's window relative to the flow's offset, with no wait */
@@ -445,6 +517,12 @@ struct heur {
 	size_t n_iv, cap_iv;
 	int64_t *rel, *qrel;
 	size_t self;		/* the flow being placed (its own occupancies do not count) */
+	/* a redundant stream's second copy, placed with the first at one offset:
+	 * its times, and which of its hops are the first copy's frame (shared) */
+	size_t *partner;	/* per flow: the other copy, SIZE_MAX none */
+	int64_t *rel2, *qrel2;
+	bool *shared2;
+	size_t self2;
 	bool oom;
 };
 
@@ -457,22 +535,26 @@ static void add_ival(struct heur *H, int64_t lo, int64_t hi)
 	H->iv[H->n_iv++] = (struct ival){ lo, hi };
 }
 
-/* Least offset in [0, P) free on every hop of f; -1 if none. */
-static int64_t find_offset(struct heur *H, const struct cnc_flow *f, int64_t P)
+/* The offsets in [0, P) at which a hop of f would meet a placed occupancy, into
+ * H->iv (rel, qrel: the flow's times; skip: hops that are not the flow's own).
+ * false: no offset at all. */
+static bool forbid(struct heur *H, const struct cnc_flow *f, int64_t P, const int64_t *rel, const int64_t *qrel,
+		   const bool *skip)
 {
 	const struct cnc_network *net = H->net;
-	H->n_iv = 0;
 	for (size_t i = 0; i < f->n_hops; i++) {
 		const struct cnc_hop *h = &H->plan->hops[f->first_hop + i];
-		int64_t L = H->rel[i] + h->len - H->qrel[i];
+		if (skip && skip[i])
+			continue;
+		int64_t L = rel[i] + h->len - qrel[i];
 		if (L > P)
-			return -1;
+			return false;
 		if (h->parent >= 0) {
 			/* a gated window lies within [m, P - m] of its period (so of the cycle):
 			 * split at the boundary, taprio would send in neither part, and a
 			 * minimum frame of room each side keeps every gate entry that long */
 			int64_t m = cnc_min_entry(net, h->port);
-			int64_t lo = mod(P - m - h->len + 1 - H->rel[i], P), e = lo + 2 * m + h->len - 2;
+			int64_t lo = mod(P - m - h->len + 1 - rel[i], P), e = lo + 2 * m + h->len - 2;
 			if (e - lo + 1 >= P) {
 				add_ival(H, 0, P - 1);
 			} else if (e < P) {
@@ -485,14 +567,14 @@ static int64_t find_offset(struct heur *H, const struct cnc_flow *f, int64_t P)
 		const struct port_occ *po = &H->ports[h->port];
 		for (size_t k = 0; k < po->n; k++) {
 			const struct occ *b = &po->v[k];
-			if (b->flow == H->self)
+			if (b->flow == H->self || b->flow == H->self2)
 				continue;
 			int64_t g = cnc_gcd(P, b->period);
 			if (L + b->L > g) {
 				add_ival(H, 0, P - 1);
 				continue;
 			}
-			int64_t lo = mod(b->q - H->qrel[i] - L + 1, g), len = L + b->L - 1;
+			int64_t lo = mod(b->q - qrel[i] - L + 1, g), len = L + b->L - 1;
 			for (int64_t base = 0; base < P; base += g) {
 				int64_t a = lo + base, e = a + len - 1;
 				if (e < P) {
@@ -504,6 +586,16 @@ static int64_t find_offset(struct heur *H, const struct cnc_flow *f, int64_t P)
 			}
 		}
 	}
+	return true;
+}
+
+/* Least offset in [0, P) free on every hop of f (and of its partner f2, at the
+ * same offset: H->rel2, H->shared2); -1 if none. */
+static int64_t find_offset(struct heur *H, const struct cnc_flow *f, const struct cnc_flow *f2, int64_t P)
+{
+	H->n_iv = 0;
+	if (!forbid(H, f, P, H->rel, H->qrel, NULL) || (f2 && !forbid(H, f2, P, H->rel2, H->qrel2, H->shared2)))
+		return -1;
 	if (H->oom)
 		return -1;
 	qsort(H->iv, H->n_iv, sizeof(*H->iv), cmp_ival);
@@ -523,7 +615,7 @@ static int64_t longest_free(struct heur *H, int port, int64_t P)
 	H->n_iv = 0;
 	for (size_t k = 0; k < po->n; k++) {
 		const struct occ *b = &po->v[k];
-		if (b->flow == H->self)
+		if (b->flow == H->self || b->flow == H->self2)
 			continue;
 		int64_t g = cnc_gcd(P, b->period);
 		if (b->L >= g)
@@ -571,7 +663,7 @@ static void explain(struct heur *H, const struct cnc_flow *f, int64_t P)
 		int64_t ppm = L * 1000000 / P;
 		const struct port_occ *po = &H->ports[h->port];
 		for (size_t k = 0; k < po->n; k++)
-			if (po->v[k].flow != H->self)
+			if (po->v[k].flow != H->self && po->v[k].flow != H->self2)
 				ppm += po->v[k].L * 1000000 / po->v[k].period;
 		if (ppm > worst) {
 			worst = ppm;
@@ -668,7 +760,7 @@ static int cmp_order3(const void *a, const void *b)
 
 static int (*const orders[])(const void *, const void *) = { cmp_order0, cmp_order1, cmp_order2, cmp_order3 };
 
-static bool place(struct heur *H, size_t fi, int64_t o)
+static bool place_one(struct heur *H, size_t fi, int64_t o, const int64_t *rel, const int64_t *qrel, const bool *skip)
 {
 	struct cnc_plan *plan = H->plan;
 	const struct cnc_flow *f = &plan->flows[fi];
@@ -676,15 +768,57 @@ static bool place(struct heur *H, size_t fi, int64_t o)
 	for (size_t i = 0; i < f->n_hops; i++) {
 		struct cnc_hop *h = &plan->hops[f->first_hop + i];
 		struct port_occ *po = &H->ports[h->port];
-		h->start = o + H->rel[i];
+		h->start = o + rel[i];
+		if (skip && skip[i])
+			continue;	/* the partner's frame: its occupancy is there */
 		if (!grow((void **)&po->v, &po->cap, po->n + 1, sizeof(*po->v)))
 			return false;
-		po->v[po->n++] = (struct occ){ o + H->qrel[i], H->rel[i] + h->len - H->qrel[i], P, fi };
+		po->v[po->n++] = (struct occ){ o + qrel[i], rel[i] + h->len - qrel[i], P, fi };
 	}
 	return true;
 }
 
-static void unplace(struct heur *H, size_t fi)
+/* Times of flow fi (and of its partner, if any) into H->rel/qrel (rel2/qrel2).
+ * The copies of a redundant stream are one frame on the talker's link; at the
+ * recovery switch the first copy to arrive leaves, in one window for both: it
+ * opens when the later copy can be there, and the queue is held from the
+ * earlier copy's arrival. */
+static void flow_times(struct heur *H, size_t fi)
+{
+	const struct cnc_network *net = H->net;
+	struct cnc_plan *plan = H->plan;
+	const struct cnc_flow *f = &plan->flows[fi];
+	size_t pi = H->partner[fi];
+	H->self = fi;
+	H->self2 = pi;
+	nowait_times(net, plan, f, H->rel, H->qrel);
+	if (pi == SIZE_MAX)
+		return;
+	const struct cnc_flow *f2 = &plan->flows[pi];
+	nowait_times(net, plan, f2, H->rel2, H->qrel2);
+	for (size_t j = 0; j < f2->n_hops; j++) {
+		int port = plan->hops[f2->first_hop + j].port;
+		H->shared2[j] = false;
+		for (size_t i = 0; i < f->n_hops && !H->shared2[j]; i++) {
+			if (plan->hops[f->first_hop + i].port != port)
+				continue;
+			H->shared2[j] = true;
+			int64_t r = H->rel[i] > H->rel2[j] ? H->rel[i] : H->rel2[j];
+			int64_t q = H->qrel[i] < H->qrel2[j] ? H->qrel[i] : H->qrel2[j];
+			H->rel[i] = H->rel2[j] = r;
+			H->qrel[i] = H->qrel2[j] = q;
+		}
+	}
+}
+
+static bool place(struct heur *H, size_t fi, int64_t o)
+{
+	size_t pi = H->partner[fi];
+	return place_one(H, fi, o, H->rel, H->qrel, NULL) &&
+	       (pi == SIZE_MAX || place_one(H, pi, o, H->rel2, H->qrel2, H->shared2));
+}
+
+static void unplace_one(struct heur *H, size_t fi)
 {
 	const struct cnc_flow *f = &H->plan->flows[fi];
 	for (size_t i = 0; i < f->n_hops; i++) {
@@ -693,6 +827,13 @@ static void unplace(struct heur *H, size_t fi)
 			if (po->v[k].flow == fi)
 				po->v[k--] = po->v[--po->n];
 	}
+}
+
+static void unplace(struct heur *H, size_t fi)
+{
+	unplace_one(H, fi);
+	if (H->partner[fi] != SIZE_MAX)
+		unplace_one(H, H->partner[fi]);
 }
 
 static int64_t objective(const struct cnc_network *net, const struct cnc_plan *plan)
@@ -723,9 +864,10 @@ static int run_order(struct heur *H, struct order_key *ord, const struct cnc_opt
 			size_t fi = ord[k].flow;
 			const struct cnc_flow *f = &plan->flows[fi];
 			int64_t P = net->streams[f->stream].period;
-			nowait_times(net, plan, f, H->rel, H->qrel);
-			H->self = fi;
-			int64_t o = find_offset(H, f, P);
+			if (H->partner[fi] != SIZE_MAX && f->copy)
+				continue;	/* placed with its first copy */
+			flow_times(H, fi);
+			int64_t o = find_offset(H, f, H->partner[fi] == SIZE_MAX ? NULL : &plan->flows[H->partner[fi]], P);
 			if (H->oom)
 				return -1;
 			if (o < 0) {
@@ -751,11 +893,10 @@ static int run_order(struct heur *H, struct order_key *ord, const struct cnc_opt
 			size_t fi = ord[k].flow;
 			const struct cnc_flow *f = &plan->flows[fi];
 			int64_t P = net->streams[f->stream].period, old = plan->hops[f->first_hop].start;
-			if (!old)
+			if (!old || (H->partner[fi] != SIZE_MAX && f->copy))
 				continue;
-			nowait_times(net, plan, f, H->rel, H->qrel);
-			H->self = fi;
-			int64_t o = find_offset(H, f, P);
+			flow_times(H, fi);
+			int64_t o = find_offset(H, f, H->partner[fi] == SIZE_MAX ? NULL : &plan->flows[H->partner[fi]], P);
 			if (H->oom)
 				return -1;
 			if (o < 0 || o >= old)
@@ -783,10 +924,25 @@ static bool heuristic(const struct cnc_network *net, struct cnc_plan *plan, cons
 	H.ports = calloc(net->n_ports, sizeof(*H.ports));
 	H.rel = calloc(max_hops, sizeof(int64_t));
 	H.qrel = calloc(max_hops, sizeof(int64_t));
+	H.rel2 = calloc(max_hops, sizeof(int64_t));
+	H.qrel2 = calloc(max_hops, sizeof(int64_t));
+	H.shared2 = calloc(max_hops, sizeof(bool));
+	H.partner = malloc((plan->n_flows + 1) * sizeof(size_t));
+	H.self2 = SIZE_MAX;
 	bool ok = false;
-	if (!ord || !best || !H.ports || !H.rel || !H.qrel) {
+	if (!ord || !best || !H.ports || !H.rel || !H.qrel || !H.rel2 || !H.qrel2 || !H.shared2 || !H.partner) {
 		snprintf(plan->reason, sizeof(plan->reason), "out of memory");
 		goto out;
+	}
+	/* a redundant stream's copies: one frame from the talker (FRER in the switches) */
+	for (size_t i = 0; i < plan->n_flows; i++) {	/* cnc_route puts them side by side */
+		H.partner[i] = SIZE_MAX;
+		if (!net->streams[plan->flows[i].stream].redundant)
+			continue;
+		if (i > 0 && plan->flows[i - 1].stream == plan->flows[i].stream)
+			H.partner[i] = i - 1;
+		else if (i + 1 < plan->n_flows && plan->flows[i + 1].stream == plan->flows[i].stream)
+			H.partner[i] = i + 1;
 	}
 	/* the fixed orderings, then (small networks: the work grows with the square
 	 * of the flows) shuffles of the first, seeded, so a plan is reproducible */
@@ -833,6 +989,10 @@ out:
 	free(H.iv);
 	free(H.rel);
 	free(H.qrel);
+	free(H.rel2);
+	free(H.qrel2);
+	free(H.shared2);
+	free(H.partner);
 	free(ord);
 	free(best);
 	return ok;
@@ -1097,8 +1257,42 @@ struct cnc_plan *cnc_plan(const struct cnc_network *net, const struct cnc_option
 				 f->n_hops, tsn_format_duration((uint64_t)(lat - s->deadline), c, sizeof(c)));
 			return plan;
 		}
+		/* The recovery switch holds its queue for the copy that comes first until
+		 * the window after the later one: that must fit in a period */
+		const struct cnc_flow *g = fi ? &plan->flows[fi - 1] : NULL;
+		if (f->copy != 1 || !g || g->stream != f->stream || g->n_hops < 2 || f->n_hops < 2)
+			continue;
+		const struct cnc_hop *x = &plan->hops[g->first_hop + g->n_hops - 1],
+				     *y = &plan->hops[f->first_hop + f->n_hops - 1];
+		if (x->port != y->port || x->parent < 0)
+			continue;
+		int64_t skew = x->start > y->start ? x->start - y->start : y->start - x->start;
+		int node = net->ports[x->port].node;
+		int64_t hold = skew + net->nodes[node].proc + 2 * net->precision + cnc_min_entry(net, x->port) + x->len;
+		if (hold > s->period) {
+			char a[32], b[32], c[32];
+			if (snprintf(plan->reason, sizeof(plan->reason),
+				     "%s:%u:%u: streams[%zu].redundant: stream %s: its two paths reach %s %s apart; the "
+				     "first copy would wait there %s for the later one's window, over its period %s "
+				     "(shorten the longer path, or a longer period)", net->file, s->at.line, s->at.col,
+				     (size_t)f->stream, s->name, net->nodes[node].name,
+				     tsn_format_duration((uint64_t)skew, a, sizeof(a)),
+				     tsn_format_duration((uint64_t)hold, b, sizeof(b)),
+				     tsn_format_duration((uint64_t)s->period, c, sizeof(c))) >= (int)sizeof(plan->reason))
+				plan->reason[sizeof(plan->reason) - 2] = '.';
+			return plan;
+		}
 	}
 	bool placed;
+	for (size_t i = 0; opt->exact && i < net->n_streams; i++)
+		if (net->streams[i].redundant) {
+			/* exact.c places each copy on its own; FRER needs one frame from the talker */
+			snprintf(plan->reason, sizeof(plan->reason),
+				 "%s:%u:%u: streams[%zu].redundant: the exact mode does not plan redundant streams "
+				 "(FRER: both copies share the talker's frame); plan without --exact",
+				 net->file, net->streams[i].at.line, net->streams[i].at.col, i);
+			return plan;
+		}
 	if (opt->exact) {
 		int rc = cnc_exact(net, plan, opt);
 		placed = rc == 1;

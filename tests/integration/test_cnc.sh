@@ -40,7 +40,21 @@ test_example_ring4_redundant() {
 	expect_json "$OUT" '.feasible == true' "feasible"
 	expect_json "$OUT" '[.streams[] | select(.name == "safety") | .paths | length] == [2]' "two paths"
 	expect_json "$OUT" '[.streams[] | .latency_bound_ns <= .max_latency_ns] | all' "bounds within deadlines"
+	# FRER: one frame from the talker; the talker's switch generates, the
+	# listener's recovers, the others relay (tsnd --check reads all of them)
+	expect_json "$OUT" '[.streams[] | select(.name == "safety") | .paths[].offset_ns] | unique | length == 1' \
+		"one frame from the talker"
+	expect_json "$OUT" '.streams[] | select(.name == "safety") | .frer == {"generator": "sw1", "recovery": "sw3",
+		"skew_ns": 0, "history": 2, "reset_timeout_ns": 3000000}' "safety's FRER roles"
+	expect_json "$OUT" '[.streams[] | select(.name == "telemetry") | has("frer")] == [false]' "telemetry: no FRER"
 	cnc_fragments_check "$out"
+	expect_match "$(tr '\n' ' ' <"$out/sw1.yaml")" \
+		"frer: +- stream: safety +role: generator +paths: \[ \{ port: p1 \}, \{ port: p2 \} \]" \
+		"sw1 generates safety"
+	expect_match "$(tr '\n' ' ' <"$out/sw3.yaml")" \
+		"- stream: safety +role: recovery +algorithm: vector +history: 2 +reset-timeout: 3ms +paths: \[ \{ port: p3 \} \]" \
+		"sw3 recovers safety"
+	expect_match "$(cat "$out/sw2.yaml")" "^frer: \[\]$" "sw2 relays"
 }
 
 test_generated_fragments() {

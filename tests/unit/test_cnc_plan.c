@@ -432,6 +432,241 @@ static void test_redundant_impossible(void)
 	cnc_network_free(net);
 }
 
+/* ---- FRER for redundant streams (issue 15) ---- */
+
+static void expect_in(const char *y, const char *const *want, size_t n, const char *where)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strstr(y, want[i]))
+			fprintf(stderr, "\n  %s: missing: %s", where, want[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(y, want[i]));
+	}
+}
+
+static char *switch_yaml(const struct cnc_network *net, const struct cnc_plan *plan, const char *sw)
+{
+	int node = cnc_node_find(net, sw);
+	CU_ASSERT_FATAL(node >= 0);
+	char *y = cnc_switch_config(net, plan, node);
+	CU_ASSERT_FATAL(y != NULL);
+	return y;
+}
+
+/* configs/networks/ring4.yaml, stream safety (100 B every 1 ms, VLAN 200, redundant):
+ * the talker sends one frame, sw1 numbers it and splits it onto p1 (to sw2) and p2
+ * (to sw4), sw3 keeps the first copy and sends it to the listener.  By hand, at
+ * 1 Gbit/s: the talker's frame takes (100 + 20) * 8 = 960 ns, a copy with its
+ * R-TAG (106 + 20) * 8 = 1008 ns.  Windows: talker [0, 960); sw1's two ports at
+ * 960 + 0 (cable) + 5000 (processing) + 1000 (precision) = 6960; sw2:p2 and sw4:p2
+ * at 6960 + 1008 + 200 + 6000 = 14168; sw3:p3, one window for both copies, at
+ * 14168 + 1008 + 200 + 6000 = 21376; the bound 21376 + 960 = 22336 ns.  Both
+ * paths take the same time: skew 0, history ceil(0 / 1ms) + 2 = 2, reset timeout
+ * (2 + 1) periods = 3 ms. */
+static void test_frer_ring4(void)
+{
+	struct tsn_diags d;
+	tsn_diags_init(&d, "configs/networks/ring4.yaml");
+	struct cnc_network *net = cnc_network_load("configs/networks/ring4.yaml", &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	struct cnc_check chk;
+	CU_ASSERT(cnc_check(net, plan, &chk));
+	CU_ASSERT_STRING_EQUAL(net->streams[0].name, "safety");
+	size_t f0 = SIZE_MAX;
+	for (size_t i = 0; i < plan->n_flows && f0 == SIZE_MAX; i++)
+		if (plan->flows[i].stream == 0)
+			f0 = i;
+	CU_ASSERT_FATAL(f0 != SIZE_MAX && f0 + 1 < plan->n_flows && plan->flows[f0 + 1].stream == 0);
+	const int64_t start[] = { 0, 6960, 14168, 21376 }, len[] = { 960, 1008, 1008, 960 };
+	const char *via[2] = { "sw2", "sw4" };
+	for (size_t c = 0; c < 2; c++) {
+		CU_ASSERT_EQUAL_FATAL(plan->flows[f0 + c].n_hops, 4);
+		for (size_t i = 0; i < 4; i++) {
+			CU_ASSERT_EQUAL(hop(plan, f0 + c, i)->start, start[i]);
+			CU_ASSERT_EQUAL(hop(plan, f0 + c, i)->len, len[i]);
+		}
+		CU_ASSERT_STRING_EQUAL(net->nodes[net->ports[hop(plan, f0 + c, 2)->port].node].name, via[c]);
+	}
+	CU_ASSERT_EQUAL(plan->latency[0], 22336);
+	struct cnc_frer fr;
+	CU_ASSERT_FATAL(cnc_frer_roles(net, plan, 0, &fr));
+	CU_ASSERT_STRING_EQUAL(net->nodes[fr.gen].name, "sw1");
+	CU_ASSERT_STRING_EQUAL(net->nodes[fr.rcvy].name, "sw3");
+	CU_ASSERT_EQUAL(fr.skew, 0);
+	CU_ASSERT_EQUAL(fr.history, 2);
+	CU_ASSERT_EQUAL(fr.reset, 3000000);
+	CU_ASSERT_FALSE(cnc_frer_roles(net, plan, 2, &fr));	/* telemetry: not redundant */
+
+	char *y = switch_yaml(net, plan, "sw1");
+	const char *sw1[] = {
+		"frer:\n  - stream: safety\n    role: generator\n    paths: [ { port: p1 }, { port: p2 } ]\n",
+		/* the talker's frame: no R-TAG yet, one frame (not one per copy) */
+		"  - { name: safety, max-sdu: 100, meter: safety, gate: safety }\n",
+		"  - { name: safety, cir: 800000bit, cbs: 100B }\n",
+		"        - { gates: [1], interval: 1008ns }\n",	/* a copy's window, with its R-TAG */
+	};
+	expect_in(y, sw1, sizeof(sw1) / sizeof(sw1[0]), "sw1");
+	CU_ASSERT_PTR_NULL(strstr(y, "role: recovery"));
+	/* the copies bypass the bridge (frer_tc splits them): p2 carries nothing
+	 * else, so it is no bridge port, and the ring of bridges stays open */
+	const char *br = strstr(y, "\nbridge:\n");
+	CU_ASSERT_FATAL(br != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(br, "    - name: p1\n"));
+	CU_ASSERT_PTR_NULL(strstr(br, "    - name: p2\n"));
+	CU_ASSERT_PTR_NULL(strstr(br, "01:00:5e:7f:01:01"));
+	free(y);
+	y = switch_yaml(net, plan, "sw3");
+	const char *sw3[] = {
+		"  - stream: safety\n    role: recovery\n    algorithm: vector\n    history: 2\n"
+		"    reset-timeout: 3ms\n    paths: [ { port: p3 } ]\n",
+		/* both copies arrive, tagged: 2 x 106 B per period */
+		"  - { name: safety, max-sdu: 106, meter: safety, gate: safety }\n",
+		"  - { name: safety, cir: 1696000bit, cbs: 212B }\n",
+	};
+	expect_in(y, sw3, sizeof(sw3) / sizeof(sw3[0]), "sw3");
+	CU_ASSERT_PTR_NULL(strstr(y, "role: generator"));
+	br = strstr(y, "\nbridge:\n");
+	CU_ASSERT_FATAL(br != NULL);
+	CU_ASSERT_PTR_NULL(strstr(br, "    - name: p2\n"));
+	free(y);
+	y = switch_yaml(net, plan, "sw4");
+	const char *sw4[] = {
+		"frer: []\n",
+		"  - { name: safety, max-sdu: 106, meter: safety, gate: safety }\n",
+		"  - { name: safety, cir: 848000bit, cbs: 106B }\n",
+		/* class 1's largest frame: control's 200 B + 6 (R-TAG) - 22 (header, tag, FCS) */
+		"      max-sdu: [0, 184]\n",
+	};
+	expect_in(y, sw4, sizeof(sw4) / sizeof(sw4[0]), "sw4");
+	free(y);
+
+	/* the checker: copies sent at two times are two frames from the talker */
+	hop(plan, f0 + 1, 0)->start += 1;
+	CU_ASSERT_FALSE(cnc_check(net, plan, &chk));
+	CU_ASSERT(chk.count[CNC_V_FRER] > 0);
+	hop(plan, f0 + 1, 0)->start -= 1;
+	/* ... and a copy's window without room for the R-TAG is too short */
+	hop(plan, f0 + 1, 1)->len = 960;
+	CU_ASSERT_FALSE(cnc_check(net, plan, &chk));
+	CU_ASSERT(chk.count[CNC_V_WINDOW_LEN] > 0);
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
+/* Two paths of different length: the ring with a 2.3 ms cable between sw3 and sw4.
+ * The copy through sw2 reaches sw3 at 14168 + 1008 + 200 = 15376 ns, the one
+ * through sw4 at 14168 + 1008 + 2300000 = 2315176 ns: skew 2299800 ns.  sw3 sends
+ * one frame, in one window after the later copy: 2315176 + 6000 = 2321176; bound
+ * 2322136 ns.  With a period of 1 ms the first copy would wait in sw3's queue
+ * over a period (refused, with the reason); with 5 ms the history is
+ * ceil(2299800 / 5000000) + 2 = 3, the reset timeout 4 periods. */
+#define FRER_SW(n, ports) "  - { name: " n ", netconf: { address: x, user: u, key: k }, processing-delay: 5us, " \
+	"ports: [ " ports " ] }\n"
+#define P1000(n) "{ name: " n ", link-speed: 1000 }"
+static const char skew_net[] =
+	"planner: { precision: 1us }\n"
+	"switches:\n" FRER_SW("sw1", P1000("p1") ", " P1000("p2") ", " P1000("p3")) FRER_SW("sw2", P1000("p1") ", " P1000("p2"))
+	FRER_SW("sw3", P1000("p1") ", " P1000("p2") ", " P1000("p3")) FRER_SW("sw4", P1000("p1") ", " P1000("p2"))
+	"stations: [ { name: t, link-speed: 1000 }, { name: l, link-speed: 1000 } ]\n"
+	"links:\n"
+	"  - { a: t, b: \"sw1:p3\" }\n  - { a: \"sw3:p3\", b: l }\n"
+	"  - { a: \"sw1:p1\", b: \"sw2:p1\", propagation: 200ns }\n  - { a: \"sw2:p2\", b: \"sw3:p1\", propagation: 200ns }\n"
+	"  - { a: \"sw1:p2\", b: \"sw4:p1\", propagation: 200ns }\n  - { a: \"sw4:p2\", b: \"sw3:p2\", propagation: 2300us }\n"
+	"streams:\n  - { name: r, talker: t, listeners: [l], period: %s, frame-size: 100B, max-latency: 5ms,"
+	" dst-mac: \"01:00:5e:00:00:0c\", redundant: true }\n";
+
+static void test_frer_skew(void)
+{
+	struct tsn_diags d;
+	char text[4096];
+	snprintf(text, sizeof(text), skew_net, "1ms");
+	struct cnc_network *net = parse(text, &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan != NULL);
+	CU_ASSERT_FALSE(plan->feasible);
+	CU_ASSERT_STRING_EQUAL(plan->reason, "net.yaml:16:5: streams[0].redundant: stream r: its two paths reach sw3 "
+					     "2299800ns apart; the first copy would wait there 2308432ns for the later one's "
+					     "window, over its period 1ms (shorten the longer path, or a longer period)");
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+	snprintf(text, sizeof(text), skew_net, "5ms");
+	net = parse(text, &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	CU_ASSERT_EQUAL_FATAL(plan->n_flows, 2);
+	struct cnc_check chk;
+	CU_ASSERT(cnc_check(net, plan, &chk));
+	CU_ASSERT_EQUAL(hop(plan, 0, 0)->start, 0);
+	CU_ASSERT_EQUAL(hop(plan, 1, 0)->start, 0);
+	CU_ASSERT_EQUAL(hop(plan, 0, 3)->start, 2321176);
+	CU_ASSERT_EQUAL(hop(plan, 1, 3)->start, 2321176);
+	CU_ASSERT_EQUAL(plan->latency[0], 2322136);
+	struct cnc_frer fr;
+	CU_ASSERT_FATAL(cnc_frer_roles(net, plan, 0, &fr));
+	CU_ASSERT_EQUAL(fr.skew, 2299800);
+	CU_ASSERT_EQUAL(fr.history, 3);
+	CU_ASSERT_EQUAL(fr.reset, 20000000);
+	char *y = switch_yaml(net, plan, "sw3");
+	const char *want[] = { "    history: 3\n    reset-timeout: 20ms\n    paths: [ { port: p3 } ]\n" };
+	expect_in(y, want, 1, "sw3");
+	free(y);
+	/* the recovery switch's window before the later copy is there: precedence */
+	hop(plan, 0, 3)->start = hop(plan, 1, 3)->start = 15376 + 6000;
+	CU_ASSERT_FALSE(cnc_check(net, plan, &chk));
+	CU_ASSERT(chk.count[CNC_V_PRECEDENCE] > 0);
+	/* two windows to the listener are two frames: not what the recovery sends */
+	hop(plan, 0, 3)->start = 2321176 + 5000;
+	CU_ASSERT_FALSE(cnc_check(net, plan, &chk));
+	CU_ASSERT(chk.count[CNC_V_FRER] > 0);
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
+/* Several listeners, and the exact mode: refused, at the stream, with what to do. */
+static void test_frer_refused(void)
+{
+	char *y = ring4();
+	char *y2 = NULL, *at = strstr(y, "listeners: [st2-0]");
+	CU_ASSERT_FATAL(at != NULL);
+	CU_ASSERT_FATAL(asprintf(&y2, "%.*slisteners: [st2-0, st1-0]%s", (int)(at - y), y,
+				 at + strlen("listeners: [st2-0]")) > 0);
+	struct tsn_diags d;
+	struct cnc_network *net = parse(y2, &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan != NULL);
+	CU_ASSERT_FALSE(plan->feasible);
+	CU_ASSERT_PTR_NOT_NULL(strstr(plan->reason, "streams[0].redundant: stream red has 2 listeners; tsncnc plans a "
+						   "redundant stream (FRER generator at the talker's switch, recovery at "
+						   "the listener's) for one listener: make one redundant stream per listener"));
+	CU_ASSERT_EQUAL(strncmp(plan->reason, "net.yaml:", 9), 0);
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+	free(y2);
+	net = parse(y, &d);
+	tsn_diags_free(&d);
+	free(y);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_options ex = { .exact = true, .exact_timeout_ms = 1000 };
+	plan = cnc_plan(net, &ex);
+	CU_ASSERT_FATAL(plan != NULL);
+	CU_ASSERT_FALSE(plan->feasible);
+	CU_ASSERT_PTR_NOT_NULL(strstr(plan->reason, "streams[0].redundant: the exact mode does not plan redundant streams"));
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
 /* ---- heuristic against Z3 (no-wait: the same model, so Z3's optimum bounds the
  * heuristic's objective from below) ---- */
 static void test_heuristic_vs_z3(void)
@@ -639,6 +874,9 @@ int main(void)
 	CU_add_test(s, "redundant: disjoint paths, checker", test_redundant_disjoint);
 	CU_add_test(s, "redundant: the trap topology (Suurballe)", test_redundant_trap);
 	CU_add_test(s, "redundant: no disjoint pair", test_redundant_impossible);
+	CU_add_test(s, "FRER: ring4's redundant stream, roles and sizes", test_frer_ring4);
+	CU_add_test(s, "FRER: paths of different length, history", test_frer_skew);
+	CU_add_test(s, "FRER: several listeners, exact mode: refused", test_frer_refused);
 	CU_add_test(s, "heuristic vs Z3", test_heuristic_vs_z3);
 	CU_add_test(s, "bad: unknown switch", test_bad_unknown_switch);
 	CU_add_test(s, "bad: unknown port", test_bad_unknown_port);
