@@ -13,6 +13,7 @@
 #   NC_PERF=1: also record tsn-netconfd with perf (perf.data in the temp directory,
 #              its report's top lines printed; NC_PERF_OUT=FILE keeps perf.data)
 #   NC_LOG_OUT=FILE: keep tsn-netconfd's log
+#   NC_VERBOSE=1: run it with -v (its phase times per RPC in the log)
 #   NC_NETCONFD=PATH: that tsn-netconfd (e.g. an older build, for before/after)
 #   NC_BENCH_APPLY=1: also time `tsnctl config apply FILE` (tsnd's config.apply alone)
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
@@ -89,7 +90,7 @@ test_bench() {
 	if [[ -n ${NC_PERF:-} ]]; then
 		lab_spawn NC_PID "$IT_NS" perf record -g -o "$IT_DIR/perf.data" -- "$NETCONFD" -c "$IT_DIR/netconfd.yaml" >"$log" 2>&1
 	else
-		lab_spawn NC_PID "$IT_NS" "$NETCONFD" -c "$IT_DIR/netconfd.yaml" >"$log" 2>&1
+		lab_spawn NC_PID "$IT_NS" "$NETCONFD" -c "$IT_DIR/netconfd.yaml" ${NC_VERBOSE:+-v} >"$log" 2>&1
 	fi
 	lab_wait_until 20 lab_exec "$IT_NS" "$PY" "$NC_PY" --key "$keys/admin" caps ||
 		it_fail "tsn-netconfd did not answer: $(it_tail "$log")"

@@ -232,13 +232,15 @@ def run_in(m, cmd, args):
 
 def serve(args):
     """serve [IN OUT]: one process and its sessions for a whole test script.  Each
-    line on stdin (or the file or FIFO IN; answers to OUT) is a JSON array [SESSION, CMD, ARGS...]: CMD (as above) runs in the session
-    named SESSION, opened at its first use (retried for NC_CONNECT_WAIT seconds) and
-    kept open; ["S", "close"] closes it; confirmed-drop ends its session as it does
-    alone.  Each answer is one JSON line on stdout, as the commands print alone
-    (session_error when the session failed: it is then forgotten).  Under the
-    kernel lab's emulation, starting python and an SSH handshake cost seconds: one
-    process pays them once (docs/netconf.md, Tests)."""
+    line on stdin (or the file or FIFO IN; answers go to OUT) is a JSON array
+    [{"id": ID}, SESSION, CMD, ARGS...]: CMD (as above) runs in the session named
+    SESSION, opened at its first use (retried for NC_CONNECT_WAIT seconds) and kept
+    open; ["S", "close"] closes it; confirmed-drop ends its session as it does alone.
+    Each answer is one JSON line, as the commands print alone, with the request's
+    ID (optional) so that a caller that gave up waiting can skip a late answer;
+    session_error when the session failed (it is then forgotten).  Under the kernel
+    lab's emulation, starting python and an SSH handshake cost seconds: one process
+    pays them once (docs/netconf.md, Tests)."""
     # FIFOs are opened here, not by the shell that starts this process: a shell
     # opening a FIFO waits for its other end
     rd = open(args[0]) if args else sys.stdin
@@ -247,9 +249,11 @@ def serve(args):
     for line in rd:
         if not line.strip():
             continue
-        name = None
+        name, rid = None, None
         try:
             req = json.loads(line)
+            if req and isinstance(req[0], dict):
+                rid = req.pop(0).get("id")
             name, cmd, args = req[0], req[1], [str(a) for a in req[2:]]
             if cmd == "close":
                 m = sessions.pop(name, None)
@@ -270,6 +274,8 @@ def serve(args):
         except Exception as e:  # noqa: BLE001 - the session failed: say how, forget it
             out = {"ok": False, "session_error": type(e).__name__ + ": " + str(e)}
             sessions.pop(name, None)
+        if rid is not None:
+            out["id"] = rid
         print(json.dumps(out), file=wr, flush=True)
     for m in sessions.values():
         try:
