@@ -129,6 +129,15 @@ test_get_config_equals_tsnctl() {
 	nc get-config running trim
 	expect_no_match "$(jget "$OUT" .xml)" '<max-clients>32</max-clients>' "trim drops a default value"
 	expect_match "$(jget "$OUT" .xml)" '<max-clients>8</max-clients>' "trim keeps a set value"
+	# tsn-netconfd keeps running's tree while tsnd's generation stays: a reload behind
+	# its back (a new generation) is what the next get-config shows
+	sed -i 's/default-priority: 0/default-priority: 5/' "$IT_DIR/tsnd-getcfg.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	want=$(running_normalized)
+	expect_match "$want" '"default-priority": *5' "tsnd runs the reloaded file"
+	nc get-config running
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	[[ $got == "$want" ]] || it_fail "get-config after a reload differs from tsnctl config show: $(diff <(echo "$want") <(echo "$got") | head -n 8 | tr '\n' '|')"
 }
 
 test_get_state() {
