@@ -59,6 +59,16 @@ static struct {
 	/* the datastores (poll thread only) */
 	struct lyd_node *candidate;	/* NULL while the candidate equals running */
 	bool cand_modified;
+	/* the candidate as its last edit checked it (tsnd's parser): what a commit
+	 * sends, so that a commit does not convert and check it again; NULL when an
+	 * edit skipped the check (test-option set) */
+	char *cand_yaml;
+	json_object *cand_tsnd;		/* its tsnd JSON, for error paths */
+	/* running as a tree, kept while tsnd runs the same configuration: fetching
+	 * and converting it costs more than an edit (docs/netconf.md, Benchmark) */
+	struct lyd_node *run_tree;
+	bool run_valid;
+	char run_key[160];		/* tsnd's pid, start time and configuration generation */
 	uint32_t lock_running, lock_candidate;	/* holder's session id, 0: none */
 	/* a confirmed commit waiting for its confirmation */
 	bool confirm_pending;
@@ -82,6 +92,19 @@ static void logmsg(int prio, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "tsn-netconfd: %s\n", buf);
+}
+
+/* Where an RPC's time goes, phase by phase, at debug level (-v): the
+ * benchmark's breakdown (docs/benchmarks.md). */
+static struct timespec phase_t0;
+static void phase(const char *what)
+{
+	struct timespec n;
+	clock_gettime(CLOCK_MONOTONIC, &n);
+	if (what)
+		logmsg(LOG_DEBUG, "phase: %s %.2f ms", what,
+		       (double)(n.tv_sec - phase_t0.tv_sec) * 1e3 + (double)(n.tv_nsec - phase_t0.tv_nsec) / 1e6);
+	phase_t0 = n;
 }
 
 /* One line per refused or changing request, like tsnd's audit log. */
@@ -182,8 +205,8 @@ static struct lyd_node *tree_from_json(json_object *yang, bool state, char *msg,
 	return tree;
 }
 
-/* tsnd's running configuration as a data tree.  *tsnd_json (optional) keeps tsnd's form. */
-static struct lyd_node *running_tree(struct nc_server_reply **err, json_object **tsnd_json)
+/* tsnd's running configuration as a data tree, fetched and converted now. */
+static struct lyd_node *running_fetch(struct nc_server_reply **err)
 {
 	struct tsn_ctl_response resp;
 	char msg[512];
@@ -201,6 +224,7 @@ static struct lyd_node *running_tree(struct nc_server_reply **err, json_object *
 	struct ym_error yerr;
 	json_object *y = ym_to_yang(cfg, &yerr);
 	struct lyd_node *tree = NULL;
+	phase("running: fetched from tsnd, converted");
 	if (!y) {
 		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
 				 yerr.msg);
@@ -208,10 +232,64 @@ static struct lyd_node *running_tree(struct nc_server_reply **err, json_object *
 		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
 	}
 	json_object_put(y);
-	if (tree && tsnd_json)
-		*tsnd_json = json_object_get(cfg);
 	tsn_ctl_response_release(&resp);
 	return tree;
+}
+
+static const char *jstr(json_object *o, const char *a, const char *b, const char *c);
+
+/* What identifies tsnd's running configuration: its process (pid, start) and the
+ * configuration's generation, which every applied change (reload, apply,
+ * rollback) counts up.  -1 if tsnd's status does not say. */
+static int running_key(char *key, size_t len)
+{
+	struct tsn_ctl_response resp;
+	char msg[256];
+	if (tsnd_call("status", NULL, &resp, msg, sizeof(msg)))
+		return -1;
+	const char *pid = NULL, *started = NULL, *gen = NULL;
+	if (resp.code == TSN_CTL_OK) {
+		pid = jstr(resp.data, "daemon", "pid", NULL);
+		started = jstr(resp.data, "daemon", "started", NULL);
+		gen = jstr(resp.data, "config", "generation", NULL);
+	}
+	int r = pid && started && gen && snprintf(key, len, "%s %s %s", pid, started, gen) < (int)len ? 0 : -1;
+	tsn_ctl_response_release(&resp);
+	return r;
+}
+
+/* Running as a tree, owned by the cache: fetched again only when tsnd's
+ * configuration changed since (the key is read before the fetch, so a change
+ * in between makes the next look fetch again, never keeps a stale tree). */
+static const struct lyd_node *running_cached(struct nc_server_reply **err)
+{
+	char key[sizeof(G.run_key)];
+	bool keyed = running_key(key, sizeof(key)) == 0;
+	if (keyed && G.run_valid && !strcmp(key, G.run_key))
+		return G.run_tree;
+	*err = NULL;
+	struct lyd_node *t = running_fetch(err);
+	if (*err)
+		return NULL;
+	lyd_free_siblings(G.run_tree);
+	G.run_tree = t;
+	G.run_valid = keyed;
+	snprintf(G.run_key, sizeof(G.run_key), "%s", keyed ? key : "");
+	return t;
+}
+
+/* A copy of running for the caller to change or consume. */
+static struct lyd_node *running_tree(struct nc_server_reply **err)
+{
+	const struct lyd_node *t = running_cached(err);
+	struct lyd_node *dup = NULL;
+	if (*err)
+		return NULL;
+	if (t && lyd_dup_siblings(t, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup)) {
+		*err = err_reply(NC_ERR_OP_FAILED, NULL, "out of memory");
+		return NULL;
+	}
+	return dup;
 }
 
 /* The state subtree from tsnd's show commands, merged into tree (best effort:
@@ -360,7 +438,7 @@ static struct nc_server_reply *data_reply(const struct lyd_node *rpc, struct lyd
 static struct lyd_node *candidate_copy(struct nc_server_reply **err)
 {
 	if (!G.cand_modified)
-		return running_tree(err, NULL);
+		return running_tree(err);
 	struct lyd_node *dup = NULL;
 	if (G.candidate && lyd_dup_siblings(G.candidate, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup)) {
 		*err = err_reply(NC_ERR_OP_FAILED, NULL, "out of memory");
@@ -369,11 +447,20 @@ static struct lyd_node *candidate_copy(struct nc_server_reply **err)
 	return dup;
 }
 
+static void candidate_checked(char *yaml, json_object *tsnd)
+{
+	free(G.cand_yaml);
+	json_object_put(G.cand_tsnd);
+	G.cand_yaml = yaml;
+	G.cand_tsnd = tsnd;
+}
+
 static void candidate_reset(void)
 {
 	lyd_free_siblings(G.candidate);
 	G.candidate = NULL;
 	G.cand_modified = false;
+	candidate_checked(NULL, NULL);
 }
 
 /* ---- the tsnd configuration behind a data tree ---- */
@@ -486,7 +573,7 @@ static struct nc_server_reply *op_get(const struct lyd_node *rpc, bool config_on
 	if (!src)
 		return err_reply(NC_ERR_MISSING_ELEM, "source", "source is required");
 	if (!strcmp(src, "running"))
-		data = running_tree(&err, NULL);
+		data = running_tree(&err);
 	else if (!strcmp(src, "candidate"))
 		data = candidate_copy(&err);
 	else
@@ -537,9 +624,11 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 				 e && e->msg ? e->msg : "the <config> does not fit the modules");
 	}
 	free(xml);
+	phase("edit-config: <config> parsed");
 
 	struct nc_server_reply *err = NULL;
 	struct lyd_node *work = candidate_copy(&err);
+	phase("edit-config: candidate copied");
 	if (err) {
 		lyd_free_siblings(edit);
 		return err;
@@ -551,6 +640,9 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 		return err_reply(ee.tag, ee.path, "%s", ee.msg);
 	}
 	lyd_free_siblings(edit);
+	phase("edit-config: edit applied");
+	char *text, *yaml = NULL;
+	json_object *tj = NULL;
 	if (!set_only) {
 		/* test-then-set: the module's rules, then tsnd's own parser and checks */
 		if (lyd_validate_all(&work, G.ctx, LYD_VALIDATE_NO_STATE, NULL)) {
@@ -560,24 +652,29 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 			lyd_free_siblings(work);
 			return err;
 		}
-		json_object *tj = NULL;
-		char *text = tree_to_tsnd(work, &tj, &err);
+		phase("edit-config: module rules");
+		text = tree_to_tsnd(work, &tj, &err);
+		phase("edit-config: converted to tsnd's form");
 		if (!err)
-			err = check_local(text, tj);
+			err = check_local_yaml(text, tj, &yaml);
+		phase("edit-config: tsnd's parser and checks");
 		free(text);
-		json_object_put(tj);
 		if (err) {
+			json_object_put(tj);
 			lyd_free_siblings(work);
 			return err;
 		}
 	}
 	if (test_only) {
+		free(yaml);
+		json_object_put(tj);
 		lyd_free_siblings(work);
 		return nc_server_reply_ok();
 	}
 	lyd_free_siblings(G.candidate);
 	G.candidate = work;
 	G.cand_modified = true;
+	candidate_checked(yaml, tj);	/* NULL after a "set": the commit checks */
 	audit(s, "edit-config", "ok", "target=candidate");
 	return nc_server_reply_ok();
 }
@@ -592,7 +689,7 @@ static struct nc_server_reply *op_validate(const struct lyd_node *rpc)
 	if (!strcmp(src, "candidate"))
 		tree = candidate_copy(&err);
 	else if (!strcmp(src, "running"))
-		tree = running_tree(&err, NULL);
+		tree = running_tree(&err);
 	else if (!strcmp(src, "config")) {
 		struct lyd_node *c = child(child(rpc, "source"), "config");
 		char *xml = NULL;
@@ -696,14 +793,25 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		return nc_server_reply_ok();
 
 	struct nc_server_reply *err = NULL;
-	struct lyd_node *tree = candidate_copy(&err);
-	if (err)
-		return err;
 	json_object *tj = NULL;
-	char *text = tree_to_tsnd(tree, &tj, &err), *yaml = NULL;
-	lyd_free_siblings(tree);
-	if (!err)
-		err = check_local_yaml(text, tj, &yaml);
+	char *yaml = NULL;
+	if (G.cand_modified && G.cand_yaml) {
+		/* checked by the edit that made it: send what that check gave */
+		yaml = strdup(G.cand_yaml);
+		tj = json_object_get(G.cand_tsnd);
+		if (!yaml)
+			err = err_reply(NC_ERR_OP_FAILED, NULL, "out of memory");
+	} else {
+		struct lyd_node *tree = candidate_copy(&err);
+		if (err)
+			return err;
+		char *text = tree_to_tsnd(tree, &tj, &err);
+		lyd_free_siblings(tree);
+		if (!err)
+			err = check_local_yaml(text, tj, &yaml);
+		free(text);
+	}
+	phase("commit: candidate converted and checked");
 	if (!err) {
 		json_object *args = json_object_new_object();
 		json_object_object_add(args, "config", json_object_new_string(yaml));
@@ -719,7 +827,7 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		}
 		json_object_put(args);
 	}
-	free(text);
+	phase("commit: tsnd's config.apply");
 	free(yaml);
 	json_object_put(tj);
 	if (err) {
@@ -880,6 +988,7 @@ static struct nc_server_reply *rpc_clb(struct lyd_node *rpc, struct nc_session *
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&state_lock);
+	phase(NULL);
 	struct nc_server_reply *r = rpc_dispatch(rpc, s);
 	pthread_mutex_unlock(&state_lock);
 	/* the server's own time for the RPCs that change or check a configuration
@@ -1337,6 +1446,7 @@ int main(int argc, char **argv)
 	nc_ps_clear(G.ps, 1, free);
 	nc_ps_free(G.ps);
 	candidate_reset();
+	lyd_free_siblings(G.run_tree);
 	json_object_put(G.last_status);
 	nc_server_destroy();
 	ly_ctx_destroy(G.ctx);

@@ -129,6 +129,15 @@ test_get_config_equals_tsnctl() {
 	nc get-config running trim
 	expect_no_match "$(jget "$OUT" .xml)" '<max-clients>32</max-clients>' "trim drops a default value"
 	expect_match "$(jget "$OUT" .xml)" '<max-clients>8</max-clients>' "trim keeps a set value"
+	# tsn-netconfd keeps running's tree while tsnd's generation stays: a reload behind
+	# its back (a new generation) is what the next get-config shows
+	sed -i 's/default-priority: 0/default-priority: 5/' "$IT_DIR/tsnd-getcfg.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	want=$(running_normalized)
+	expect_match "$want" '"default-priority": *5' "tsnd runs the reloaded file"
+	nc get-config running
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	[[ $got == "$want" ]] || it_fail "get-config after a reload differs from tsnctl config show: $(diff <(echo "$want") <(echo "$got") | head -n 8 | tr '\n' '|')"
 }
 
 test_get_state() {
@@ -366,6 +375,31 @@ test_edit_operations() {
 	expect_json "$OUT" '(.ports | length) == 1 and .ports[0].name == "sw0p1" and .streams == []' "tsnd runs the replacement"
 }
 
+# The commit sends what the last edit's check made of the candidate; an edit with
+# test-option "set" skips that check, so its commit must check the candidate itself
+# and not send the earlier edit's result.
+test_commit_after_set() {
+	nc_start set
+	local f gen
+	gen=$(generation)
+	f=$(edit_file '<classification><default-priority>3</default-priority></classification>')
+	nc edit "$f"
+	expect_json "$OUT" '.ok' "a checked edit"
+	# a class beyond num-tc: only tsnd's checks see it
+	local sched='<ports><name>sw0p1</name><gate-parameter-table><num-tc>2</num-tc>' i
+	for i in $(seq 0 15); do sched+="<map><priority>$i</priority><traffic-class>$((i % 2))</traffic-class></map>"; done
+	sched+="<queues><traffic-class>0</traffic-class><count>1</count><offset>0</offset></queues>"
+	sched+="<queues><traffic-class>1</traffic-class><count>1</count><offset>1</offset></queues>"
+	f=$(edit_file "$sched<admin-control-list><gate-control-entry><index>0</index><gate-states-value>8</gate-states-value><time-interval-value>1000</time-interval-value></gate-control-entry></admin-control-list></gate-parameter-table></ports>")
+	nc edit "$f" - set
+	expect_json "$OUT" '.ok' "test-option set takes it unchecked: ${OUT:0:300}"
+	nc commit
+	expect_json "$OUT" '.ok | not' "the commit checks the candidate: ${OUT:0:300}"
+	expect_match "$(jget "$OUT" '.errors[].path')" "gate-control-entry\\[index='0'\\]/gate-states-value" "error-path"
+	expect_eq "$(generation)" "$gen" "generation unchanged"
+	expect_eq "$(prio)" 0 "not even the first edit applied"
+}
+
 prio() {
 	expect_exit 0 tsnctl_sw -j config show
 	jget "$OUT" '.classification."default-priority"'
@@ -545,4 +579,5 @@ EOF
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state frer_state edit_commit invalid_edits lock read_only_user
-	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client}
+	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client
+	commit_after_set}

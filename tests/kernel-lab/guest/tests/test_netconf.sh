@@ -19,6 +19,11 @@
 #    drift) when tc changes swA's schedule behind tsnd's back.
 # Base times are absolute and in the past (1 s after the epoch), so a change becomes
 # operational at the next cycle boundary and swB's dump can be made for comparison.
+#
+# One set-up for all four cases (tsnd, tsn-netconfd, and one python process,
+# `nc.py serve`, whose ncclient sessions stay open): under emulation each python
+# start and SSH handshake cost seconds.  Each case first commits the schedule it
+# starts from (S1 unless said), so a failed case does not spoil the next.
 . /tsn/tests/kernel-lab/guest/lib.sh
 
 NETCONFD=$TSN/build/tsn-netconfd
@@ -42,7 +47,9 @@ sched() {
 }
 
 # nc_setup: ports swA and swB in namespace sw, tsnd with S1 (500/500 us) on swA,
-# tsn-netconfd on 127.0.0.1:830 there with an admin user.
+# tsn-netconfd on 127.0.0.1:830 there with an admin user, and the client process
+# (nc.py serve) reading requests on fd 7 and answering on fd 8.  Runs in the
+# script's shell: what it starts outlives each case's subshell.
 nc_setup() {
 	lab_ns_add sw
 	lab_ns_add peer
@@ -74,24 +81,37 @@ EOF
 	NC_LOG=$KL_WORK/netconfd.log
 	: >"$NC_LOG"
 	lab_spawn NC_PID sw "$NETCONFD" -c "$KL_WORK/netconfd.yaml" >>"$NC_LOG" 2>&1
-	# python and the SSH handshake take seconds under emulation: a bound in seconds,
-	# not in tries
-	local t0=$SECONDS
-	until nc_ok caps; do
-		lab_pid_alive "$NC_PID" || kl_fail "tsn-netconfd exited: $(kl_tail "$NC_LOG" 8)"
-		((SECONDS - t0 < 120)) || kl_fail "tsn-netconfd did not answer within 120 s: $(kl_tail "$NC_LOG" 8)"
-		sleep 0.5
+	rm -f "$KL_WORK/nc.in" "$KL_WORK/nc.out"
+	mkfifo "$KL_WORK/nc.in" "$KL_WORK/nc.out"
+	# python and the SSH handshake take seconds under emulation: the first session
+	# retries its connection for up to 120 s while tsn-netconfd starts
+	lab_spawn NCPY_PID sw env NC_CONNECT_WAIT=120 "$PY" "$NC_PY" --key "$NC_KEYS/admin" serve \
+		"$KL_WORK/nc.in" "$KL_WORK/nc.out" 2>"$KL_WORK/nc.err"
+	exec 7>"$KL_WORK/nc.in" 8<"$KL_WORK/nc.out"
+	nc_in a caps
+	jq -e .ok <<<"$OUT" >/dev/null ||
+		kl_fail "tsn-netconfd did not answer: ${OUT:0:300} $(kl_tail "$NC_LOG" 8)"
+}
+
+# nc_in SESSION CMD ARGS...: CMD (nc.py's commands) in the client's session SESSION,
+# opened at its first use; the answer's JSON in OUT.
+nc_in() {
+	local id=$RANDOM$RANDOM t0=$SECONDS
+	jq -cn --arg id "$id" '[{id: $id}] + $ARGS.positional' --args "$@" >&7 ||
+		kl_fail "the client process is gone: $(kl_tail "$KL_WORK/nc.err")"
+	# a bound on one answer: a confirmed commit's session, a notification's wait;
+	# an answer to an earlier request (a case that gave up on it) is skipped
+	while :; do
+		IFS= read -r -t $((300 - (SECONDS - t0))) -u 8 OUT ||
+			kl_fail "no answer from the client process to $*: $(kl_tail "$KL_WORK/nc.err") $(kl_tail "$NC_LOG")"
+		[[ $(jq -r .id <<<"$OUT") != "$id" ]] || break
 	done
+	[[ $OUT != *'"session_error"'* ]] || kl_fail "nc.py $*: ${OUT:0:400} $(kl_tail "$NC_LOG")"
 }
 
-nc_ok() {
-	ip netns exec sw "$PY" "$NC_PY" --key "$NC_KEYS/admin" "$@" 2>/dev/null | jq -e .ok >/dev/null
-}
-
-# nc CMD ARGS...: nc.py as admin in namespace sw; its JSON in OUT.
+# nc CMD ARGS...: CMD in the main session.
 nc() {
-	kl_run ip netns exec sw "$PY" "$NC_PY" --key "$NC_KEYS/admin" "$@"
-	((RC == 0)) || kl_fail "nc.py $*: exit $RC: ${OUT:0:300} ${ERR: -300}"
+	nc_in a "$@"
 }
 
 # edit_file XML: an <edit-config> body for swA's gate-parameter-table; prints its name.
@@ -144,9 +164,25 @@ file_intervals() {
 		jq -r '[.ports[] | select(.name == "swA") | .schedule.entries[].interval] | map(tostring) | join(" ")'
 }
 
+# start_from I1 I2: swA runs S(I1, I2), committed over NETCONF, in tsnd's file too.
+start_from() {
+	if [[ $(file_intervals) != "$1us $2us" ]] || ! swa_has "$1" "$2"; then
+		nc edit "$(intervals_edit "$1" "$2")"
+		jq -e .ok <<<"$OUT" >/dev/null || kl_fail "edit-config to start from $1/$2 us: $OUT"
+		nc commit
+		jq -e .ok <<<"$OUT" >/dev/null || kl_fail "commit to start from $1/$2 us: $OUT $(kl_tail "$NC_LOG")"
+	fi
+	swa_is "$1" "$2" "at the start of the case"
+	# and tsnd sees it applied (a notification case must not hear it arrive)
+	lab_wait_until 30 swa_applied || kl_fail "swA's schedule is not applied: $(kl_tsnctl -j status | jq -c '.ports')"
+}
+
+swa_applied() {
+	[[ $(kl_tsnctl -j status | jq -r '.ports[] | select(.name == "swA") | .schedule_state') == applied ]]
+}
+
 test_commit() {
-	nc_setup
-	swa_is 500 500 "at start"
+	start_from 500 500
 	nc edit "$(intervals_edit 300 700)"
 	jq -e .ok <<<"$OUT" >/dev/null || kl_fail "edit-config: $OUT"
 	swa_is 500 500 "after the edit of the candidate, before the commit"
@@ -180,7 +216,7 @@ invalid() {
 }
 
 test_invalid() {
-	nc_setup
+	start_from 500 500
 	local e="/tsnd:tsnd/ports\\[name='swA'\\]/gate-parameter-table/admin-control-list/gate-control-entry\\[index='0'\\]"
 	invalid "<admin-control-list><gate-control-entry><index>0</index><time-interval-value>0</time-interval-value></gate-control-entry></admin-control-list>" \
 		"$e/time-interval-value" "[Vv]alue .*0.*|range"
@@ -199,9 +235,10 @@ swa_has() {
 
 test_confirmed() {
 	local t_commit t_back timeout_s=15 n=0
-	nc_setup
-	# never confirmed: tsnd rolls taprio back
-	nc confirmed-drop "$timeout_s" "$(intervals_edit 300 700)" p1
+	start_from 500 500
+	# never confirmed: tsnd rolls taprio back (issued in a session of its own,
+	# which ends after the commit as a CNC's might)
+	nc_in c1 confirmed-drop "$timeout_s" "$(intervals_edit 300 700)" p1
 	jq -e .ok <<<"$OUT" >/dev/null || kl_fail "confirmed commit: $OUT $(kl_tail "$NC_LOG")"
 	t_commit=$(jq -r .t_commit_ns <<<"$OUT")
 	swa_has 300 700 || kl_fail "the confirmed commit is not in taprio: $(kl_root_qdisc sw swA)"
@@ -215,10 +252,11 @@ test_confirmed() {
 	kl_data "netconf: rollback seen on swA $(((t_back - t_commit) / 1000000)) ms after the confirmed commit (timeout ${timeout_s} s)"
 	[[ $(file_intervals) == "500us 500us" ]] || kl_fail "tsnd's file has $(file_intervals) after the rollback"
 	# confirmed from another session: kept past the timeout, written to the file
-	# (a longer timeout: the confirming session's python and SSH handshake took
-	# over 15 s under emulation on a busy host)
-	timeout_s=60
-	nc confirmed-drop "$timeout_s" "$(intervals_edit 300 700)" p2
+	# (the confirming session is open already: no python start nor SSH handshake
+	# between the commit and its confirmation, which took over 15 s under emulation
+	# on a busy host when each was a new process; 30 s leaves room for a slow VM)
+	timeout_s=30
+	nc_in c2 confirmed-drop "$timeout_s" "$(intervals_edit 300 700)" p2
 	jq -e .ok <<<"$OUT" >/dev/null || kl_fail "second confirmed commit: $OUT"
 	t_commit=$(jq -r .t_commit_ns <<<"$OUT")
 	nc confirm p2
@@ -234,7 +272,7 @@ test_confirmed() {
 # list, base time 20 ms later) is drift; a subscribed session hears of it.
 test_notify_drift() {
 	local handle x
-	nc_setup
+	start_from 500 500
 	handle=$(kl_root_qdisc sw swA | jq -r .handle)
 	nc notify 60 schedule-state-changed tc qdisc replace dev swA parent root handle "$handle" taprio \
 		num_tc 2 map $MAP queues 1@0 1@1 base-time 1020000000 \
@@ -245,6 +283,22 @@ test_notify_drift() {
 		kl_fail "the notification does not say swA went from applied to drift: $x"
 }
 
+SETUP_DONE=false
+setup_exit() {
+	$SETUP_DONE || echo "LAB FAIL netconf-setup: $(grep -m1 . "$KL_REASON_FILE" 2>/dev/null || echo 'see the console above')"
+	lab_cleanup
+}
+
+# Set-up in this shell (its processes and fds outlive each case's subshell);
+# kl_fail in it ends the script, and setup_exit reports why.
+KL_REASON_FILE=$KL_WORK/.reason-setup
+: >"$KL_REASON_FILE"
+LAB_CLEANUP_STACK=()
+trap setup_exit EXIT
+set -e
+nc_setup
+set +e
+SETUP_DONE=true
 kl_test netconf-commit test_commit
 kl_test netconf-invalid test_invalid
 kl_test netconf-confirmed test_confirmed
