@@ -24,6 +24,7 @@ PACKAGES=(
 	qemu-system-x86 cpio busybox-static	# kernel lab: Debian's kernel under QEMU/TCG (tests/kernel-lab)
 	xz-utils zstd kmod			# kernel lab: unpack the kernel package's modules
 	isochron gnuplot-nox			# make lab-latency: latency runs and their plots
+	ethtool					# kernel lab: cnc_line.sh, veth VLAN transmit offload off
 	libnetconf2-dev libyang2-dev libssh-dev	# tsn-netconfd (NETCONF over SSH, YANG)
 	libyuma-base openssh-client		# tsn-netconfd: IETF NETCONF YANG modules; test keys
 	libyang2-tools python3-ncclient		# tests: yanglint, a NETCONF client

@@ -41,6 +41,7 @@ REPO_TREES=(lab configs tests/kernel-lab/guest)
 # YANG modules, the IETF modules and ssh-keygen come with the NETCONF block below;
 # cnc_talk is test_cnc_latency.sh's talker and listener.
 TSN_BINS+=("$KL_BUILD/tsncnc" "$KL_BUILD/tests/tools/cnc_talk")
+HOST_BINS+=(ethtool)	# ethtool: cnc_line.sh turns the veth ports' VLAN transmit offload off
 
 # ---- NETCONF (issue 13) ------------------------------------------------------------
 # tsn-netconfd with its libraries (libnetconf2, libssh, libyang: ldd finds them),

@@ -12,9 +12,10 @@
  *	time it was sent; when it wakes up a period or more late it skips the slots
  *	already past (it goes on until COUNT frames are sent, for at most 60 s).
  *	Prints one JSON line: frames sent and skipped, the wake-up error (woken - planned).
- *   cnc_talk listen IFACE SECONDS
+ *   cnc_talk listen IFACE SECONDS [IDLE]
  *	stamps every such frame on arrival (software RX timestamp, converted to TAI)
- *	until SECONDS passed or 10 s went by without one after the first; prints one JSON
+ *	until SECONDS passed or IDLE s (default 10) went by without one after the
+ *	first (a count of sparse arrivals sets IDLE to SECONDS); prints one JSON
  *	line per stream ID: frames, lost (sequence gaps), latency (arrival - planned),
  *	transit (arrival - sent) and the talker's wake-up error, max and quantiles.
  */
@@ -179,7 +180,7 @@ struct stat_id {
 static int do_listen(char **a)
 {
 	const char *ifname = a[0];
-	int64_t secs = atoll(a[1]);
+	int64_t secs = atoll(a[1]), idle = a[2] ? atoll(a[2]) : 10;
 	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (s < 0)
 		die("socket");
@@ -199,7 +200,7 @@ static int do_listen(char **a)
 	int64_t end = now_ns(CLOCK_MONOTONIC) + secs * 1000000000, last = 0;
 	for (;;) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
-		if (now >= end || (last && now - last > 10000000000LL))
+		if (now >= end || (last && now - last > idle * 1000000000))
 			break;
 		struct pollfd pfd = { .fd = s, .events = POLLIN };
 		if (poll(&pfd, 1, 200) <= 0)
@@ -279,9 +280,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 11 && !strcmp(argv[1], "send"))
 		return do_send(argv + 2);
-	if (argc == 4 && !strcmp(argv[1], "listen"))
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "listen"))
 		return do_listen(argv + 2);
 	fprintf(stderr, "usage: cnc_talk send IFACE DST-MAC VID PCP FRAME-BYTES PERIOD-NS OFFSET-NS COUNT ID\n"
-			"       cnc_talk listen IFACE SECONDS\n");
+			"       cnc_talk listen IFACE SECONDS [IDLE]\n");
 	return 2;
 }

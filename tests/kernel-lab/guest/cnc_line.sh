@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # cnc_line.sh — the kernel lab's line of three switches for tsncnc (issue 14), sourced
-# by tests/test_cnc_line.sh, tests/test_cnc_latency.sh and demo_network.sh after lib.sh:
+# by tests/test_cnc_line.sh and tests/test_cnc_latency.sh after lib.sh:
 #
 #   talker1 ─ sw1p1 ┐                               ┌ sw3p2 ─ listener1
 #                   sw1 ─ sw1p3 ── sw2p1 sw2 sw2p2 ── sw3p1 sw3
@@ -9,7 +9,9 @@
 #
 # Each switch is a namespace with its own tsnd; the three tsn-netconfd run in the
 # namespace "mgmt" on 127.0.0.1:8301..8303, each on its switch's control socket, and
-# tsncnc reaches them there with key authentication.
+# tsncnc reaches them there with key authentication.  The switches forward by
+# what tsncnc deploys: each plan's `bridge` section (br0, VLAN filtering, one
+# static entry per stream) and tsnd's XDP fast path; no bridge is made by hand.
 # shellcheck shell=bash
 
 TSNCNC=$TSN/build/tsncnc
@@ -84,16 +86,65 @@ sw_tsnctl() {
 cnc_net() {
 	sed -e 's/address: 192\.0\.2\.1\([0-9]\), port: 830/address: 127.0.0.1, port: 830\1/' \
 		-e "s|key: /etc/tsncnc/id_ed25519|key: $KL_WORK/cnc|" /tsn/configs/networks/line3.yaml >"$KL_WORK/net.yaml"
+	rm -rf "$KL_WORK/plan"
 }
 
-# cnc_deploy: deploy $KL_WORK/net.yaml to the line; BASE is the deploy's base time
+# cnc_net_fwd N: the line's switches, stations and links with N (2 or 3) streams
+# that cross it under TCG, in $KL_WORK/net.yaml.  Emulated, a talker wakes up
+# hundreds of microseconds late and taprio opens a window late by as much, so
+# with line3.yaml's 1 us precision the stream gates (open +-precision around
+# each planned arrival) drop nearly every frame: here the precision is 1 ms, the
+# periods 10 and 20 ms and the links 10 Mbit/s, so that the windows (0.4 and
+# 0.8 ms) outlast taprio's late timers: a frame that misses its own window
+# leaves in the next stream's, and the next switch's stream gate drops it.
+# fwd-3 is the stream a re-plan adds; fwd-2 keeps its offset and windows.
+cnc_net_fwd() {
+	cnc_net
+	sed -i -e '/^streams:/,$d' -e 's/precision: 1us /precision: 1ms /' -e 's/link-speed: 1000/link-speed: 10/' \
+		"$KL_WORK/net.yaml"
+	cat >>"$KL_WORK/net.yaml" <<NET
+streams:
+  - { name: fwd-1, talker: talker1, listeners: [listener1], period: 10ms, frame-size: 1000B,
+      max-latency: 10ms, priority: 5, vlan: 100, dst-mac: "01:00:5e:7f:01:01" }
+  - { name: fwd-2, talker: talker2, listeners: [listener1, listener2], period: 10ms, frame-size: 500B,
+      max-latency: 10ms, priority: 5, vlan: 100, dst-mac: "01:00:5e:7f:01:02" }
+NET
+	(($1 < 3)) || cat >>"$KL_WORK/net.yaml" <<NET
+  - { name: fwd-3, talker: talker1, listeners: [listener2], period: 20ms, frame-size: 300B,
+      max-latency: 20ms, priority: 5, vlan: 100, dst-mac: "01:00:5e:7f:01:03" }
+NET
+}
+
+# cnc_deploy [LEAD]: deploy $KL_WORK/net.yaml to the line, bridge sections
+# included; BASE is the deploy's base time
 cnc_deploy() {
 	local s
-	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/net.yaml" --no-bridge --lead 20s --confirm-timeout 600 \
+	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/net.yaml" --lead "${1:-20s}" --confirm-timeout 600 \
 		--known-hosts "$KL_WORK/known_hosts"
 	((RC == 0)) || kl_fail "deploy: $ERR $(for s in "${SWITCHES[@]}"; do kl_tail "$KL_WORK/$s/tsnd.log" 3; done)"
 	BASE=$(sed -n 's/^base-time \([0-9]*\) .*/\1/p' <<<"$OUT")
 	[[ -n $BASE ]] || kl_fail "no base time in: $OUT"
+}
+
+# cnc_status: tsncnc status of $KL_WORK/net.yaml (bridges included) finds no drift
+cnc_status() {
+	kl_run ip netns exec mgmt "$TSNCNC" status "$KL_WORK/net.yaml" --known-hosts "$KL_WORK/known_hosts"
+	((RC == 0)) || kl_fail "status after the deploy ($1): $OUT $ERR"
+}
+
+# cnc_txvlan on|off: the VLAN transmit offload of every switch port.  With it on
+# (veth's default) a tag the kernel's bridge or tsnd's tc fast path
+# (bpf_skb_vlan_push) adds travels beside the frame (skb->vlan_tci) to the veth
+# peer, where XDP sees the frame untagged; off, the egress path writes it into
+# the frame's bytes (validate_xmit_vlan) and the next switch's XDP sees it.
+cnc_txvlan() {
+	local s p
+	for s in "${SWITCHES[@]}"; do
+		for p in ${SWPORTS[$s]}; do
+			ip netns exec "$s" ethtool -K "$p" txvlan "$1" ||
+				kl_fail "$s:$p: ethtool -K txvlan $1 failed"
+		done
+	done
 }
 
 # cnc_plan_out: the plan of $KL_WORK/net.yaml with each switch's fragment, in $KL_WORK/plan
@@ -124,29 +175,6 @@ cnc_streams() {
 			"$(grep -m1 "{ name: $name, max-sdu:" <<<"$frag" | sed 's/.*max-sdu: \([0-9]*\),.*/\1/')" \
 			"$period $offset $bound $listeners"
 	done <"$KL_WORK/plan/streams.txt"
-}
-
-# cnc_bridges: L2 forwarding of the streams in every switch, as the plan routes them
-# (tsnd has no bridging yet): a Linux bridge over the switch's ports, multicast
-# flooding off, one static L2 multicast entry per stream and egress port of its path
-cnc_bridges() {
-	local s p name mac
-	for s in "${SWITCHES[@]}"; do
-		ip -n "$s" link add br0 type bridge mcast_snooping 1
-		for p in ${SWPORTS[$s]}; do
-			ip -n "$s" link set "$p" master br0
-			ip -n "$s" link set "$p" type bridge_slave mcast_flood off
-		done
-		ip -n "$s" link set br0 up
-	done
-	cnc_plan_out
-	jq -r '.streams[] | .name as $n | .paths[].hops[].port | select(contains(":")) | split(":") |
-		select(.[1] != "eth0") | "\($n) \(.[0]) \(.[1])"' "$KL_WORK/plan/plan.json" | sort -u >"$KL_WORK/plan/mdb.txt"
-	while read -r name s p; do
-		mac=$(cat "$KL_WORK"/plan/sw*.yaml | grep -m1 "name: $name, identification" | sed 's/.*dst-mac: "\([^"]*\)".*/\1/')
-		bridge -n "$s" mdb add dev br0 port "$p" grp "$mac" permanent ||
-			kl_fail "$s: no L2 multicast entry for $name ($mac) on $p"
-	done <"$KL_WORK/plan/mdb.txt"
 }
 
 # shellcheck disable=SC2153  # FRAMES: set by the caller
@@ -182,6 +210,29 @@ cnc_report() {
 	done
 	kl_data "cnc-latency: $within of $rows stream-listener pairs within bound + the talker's p99 wake-up error (frames that arrived)"
 	[[ -z $bad ]] || kl_fail "$bad"
+}
+
+# cnc_counters SNAP: every switch's stream filters and bridge entries, as
+# $KL_WORK/SNAP.SW.{filters,fdb}.json
+cnc_counters() {
+	local s
+	for s in "${SWITCHES[@]}"; do
+		sw_tsnctl "$s" -j filter show >"$KL_WORK/$1.$s.filters.json" || kl_fail "$s: filter show failed"
+		sw_tsnctl "$s" -j fdb show >"$KL_WORK/$1.$s.fdb.json" || kl_fail "$s: fdb show failed"
+	done
+}
+
+# cnc_filter SNAP SW STREAM FIELD: a counter of STREAM's filter on SW (0: none)
+cnc_filter() {
+	jq -r --arg n "$3" --arg f "$4" '[.filters[] | select(.name == $n) | .counters[$f] // 0] | add // 0' \
+		"$KL_WORK/$1.$2.filters.json"
+}
+
+# cnc_fdb SNAP SW MAC: the fast-path packets of SW's static entry for MAC (the same
+# on each of a multicast entry's port rows; 0: none counted)
+cnc_fdb() {
+	jq -r --arg m "$3" '[.entries[] | select(.mac == $m and .configured) | .fast_path.packets // 0] | max // 0' \
+		"$KL_WORK/$1.$2.fdb.json"
 }
 
 kl_us() {

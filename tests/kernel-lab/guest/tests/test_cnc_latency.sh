@@ -8,11 +8,11 @@
 # stream and listener, the latency (arrival - planned send time) over CNC_FRAMES
 # frames (default 1000) is set next to the planned bound.
 #
-# Forwarding: tsnd identifies, polices and gates the streams, but has no bridging
-# yet and the streams are identified by multicast MAC and VLAN, so each switch gets
-# a Linux bridge over its ports with multicast flooding off and one static L2
-# multicast entry per stream and egress port of its planned path: frames go where
-# the plan sends them and nowhere else, through tsnd's XDP (identification, filters,
+# Forwarding: by what tsncnc deploys (cnc_line.sh): each switch's bridge section
+# (br0, VLAN filtering, one static entry per stream and egress port of its
+# planned path) and tsnd's XDP fast path, with the switch ports' VLAN transmit
+# offload off so that every switch's XDP sees the tag: frames go where the plan
+# sends them and nowhere else, through tsnd's XDP (identification, filters,
 # meters, stream gates) and each egress port's taprio.
 #
 # What must hold: sw1 identifies every frame the talkers sent as its stream, and no
@@ -41,7 +41,7 @@ test_latency() {
 	# with which the eight streams still fit (100 us: infeasible on sw1p3).
 	sed -i -e 's/precision: 1us /precision: 50us /' -e 's/max-latency: [0-9a-z]*,/max-latency: 2ms,/' \
 		"$KL_WORK/net.yaml"
-	cnc_bridges
+	cnc_txvlan off
 	cnc_deploy
 	cnc_streams >"$KL_WORK/streams.txt"
 	kl_data "cnc-latency: deployed, base-time $BASE; $FRAMES frames per stream"
@@ -74,6 +74,12 @@ test_latency() {
 	# where frames went: each switch's stream filters (passed, gate closed, red, ...)
 	for s in "${SWITCHES[@]}"; do
 		kl_info "$s filters: $(sw_tsnctl "$s" filter show 2>&1 | tr -s ' \n' ' ' | cut -c1-1500)"
+	done
+	# every switch identifies the streams (their tags visible to its XDP)
+	cnc_counters end
+	for ((n = 1; n <= id; n++)); do
+		read -r name _ <<<"${names[n]}"
+		kl_data "cnc-latency: $name: identified by sw1 $(cnc_filter end sw1 "$name" matched), sw2 $(cnc_filter end sw2 "$name" matched), sw3 $(cnc_filter end sw3 "$name" matched)"
 	done
 	# identification: sw1 matched every frame each talker sent as its stream
 	kl_run sw_tsnctl sw1 -j filter show

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# test_cnc_line.sh — issue 14, item 4 (first part): tsncnc plans the line of three
-# switches of configs/networks/line3.yaml (8 streams, periods 500 us, 1 ms, 2 ms) and
-# deploys it over NETCONF with the gate schedules on taprio; every switch runs the
-# plan and every gated port's taprio runs on the one base time of the deploy (read
-# back from tsnd's configuration and from the kernel).
+# test_cnc_line.sh — issue 14, item 4: tsncnc plans the line of three switches and
+# deploys it over NETCONF with the gate schedules on taprio and the bridge sections;
+# the streams' frames cross the line by what tsncnc deployed, and a re-plan is
+# deployed while a stream runs.
 #
 #   talker1 ─ sw1p1 ┐                               ┌ sw3p2 ─ listener1
 #                   sw1 ─ sw1p3 ── sw2p1 sw2 sw2p2 ── sw3p1 sw3
@@ -12,37 +11,215 @@
 #
 # Each switch is a namespace with its own tsnd; the three tsn-netconfd run in the
 # namespace "mgmt" on 127.0.0.1:8301..8303, each on its switch's control socket, and
-# tsncnc reaches them there with key authentication (cnc_line.sh).  Traffic at the
-# planned offsets and the measured latencies: test_cnc_latency.sh.
+# tsncnc reaches them there with key authentication (cnc_line.sh).  The network is
+# line3.yaml's with two streams sized for TCG (cnc_net_fwd: precision 1 ms).
+#
+# 1. Deploy: every switch runs the plan, every gated port's taprio runs on the one
+#    base time of the deploy (tsnd's configuration and the kernel), each switch's
+#    br0 is the plan's (VLAN filtering, the static entries) with no drift, and
+#    `tsncnc status` (bridge sections included) finds none.
+# 2. Forwarding: with the switch ports' VLAN transmit offload on (veth's default),
+#    a burst of fwd-1 shows whether sw2 identifies it (the tag beside the frame,
+#    not in it: reported).  With it off, every stream's frames cross the line:
+#    on every switch the static entry's fast-path counter equals the frames its
+#    stream filter passed, the next switch identifies every frame the previous
+#    one forwarded, each listener gets exactly what sw3 forwarded to it, at least
+#    one frame of each stream, and nothing the plan does not send it.
+# 3. Re-plan under traffic: while fwd-2 runs, a plan with a third stream (fwd-2
+#    keeps its offset and windows) is deployed; the switchover falls inside the
+#    traffic, frames keep arriving after it, and the losses are counted against
+#    what the switches' stream gates dropped (LAB DATA).
 . /tsn/tests/kernel-lab/guest/lib.sh
 # shellcheck source=../cnc_line.sh
 . /tsn/tests/kernel-lab/guest/cnc_line.sh
 
-test_deploy_line() {
-	local s p base b root kb n=0
-	line
-	cnc_net
-	cnc_deploy
-	# shellcheck disable=SC2153  # BASE: set by cnc_deploy
-	base=$BASE
-	kl_data "cnc-line: deployed to 3 switches, base-time $base"
+CNC_TALK=$TSN/build/tests/tools/cnc_talk
+FRAMES=${CNC_FWD_FRAMES:-500}
+
+# check_deploy: base times in tsnd and taprio, the bridges, status
+check_deploy() {
+	local s p b root kb n=0 what=$1
 	for s in "${SWITCHES[@]}"; do
 		kl_run sw_tsnctl "$s" -j config show
 		OUT=$(kl_exact_ints <<<"$OUT")
 		b=$(jq -r '[.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")' <<<"$OUT")
-		[[ $b == "$base" ]] || kl_fail "$s: configured base times $b, deployed $base"
+		[[ $b == "$BASE" ]] || kl_fail "$what: $s: configured base times $b, deployed $BASE"
 		for p in $(jq -r '.ports[] | select(.schedule) | .name' <<<"$OUT"); do
 			root=$(kl_root_qdisc "$s" "$p")
-			[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "$s:$p: no taprio: $root"
+			[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "$what: $s:$p: no taprio: $root"
 			kb=$(kl_sched_field "$root" base_time)
-			[[ $kb == "$base" ]] || kl_fail "$s:$p: the kernel's base time $kb, deployed $base"
+			[[ $kb == "$BASE" ]] || kl_fail "$what: $s:$p: the kernel's base time $kb, deployed $BASE"
 			n=$((n + 1))
 		done
+		[[ $(ip -n "$s" -j -d link show br0 | jq -r '.[0].linkinfo.info_data.vlan_filtering') == 1 ]] ||
+			kl_fail "$what: $s: br0 missing or not filtering VLANs"
+		kl_run sw_tsnctl "$s" -j bridge show
+		[[ $(jq -r '.present and (.drift | not)' <<<"$OUT") == true ]] || kl_fail "$what: $s: bridge: $OUT"
 	done
-	((n >= 4)) || kl_fail "only $n gated ports"
-	kl_data "cnc-line: $n gated ports, all on base-time $base in tsnd and in taprio"
-	kl_run ip netns exec mgmt "$TSNCNC" status "$KL_WORK/net.yaml" --no-bridge --known-hosts "$KL_WORK/known_hosts"
-	((RC == 0)) || kl_fail "status after the deploy: $OUT $ERR"
+	((n >= 4)) || kl_fail "$what: only $n gated ports"
+	kl_data "cnc-line: $what: $n gated ports, all on base-time $BASE in tsnd and in taprio; br0 on every switch, no drift"
+	cnc_status "$what"
 }
 
-kl_test cnc-line test_deploy_line
+# listen SECONDS TAG: both listeners for SECONDS (however sparse the arrivals),
+# output in $KL_WORK/LISTENER.TAG.json
+listen() {
+	local l pid
+	LPIDS=()
+	for l in listener1 listener2; do
+		lab_spawn pid "$l" "$CNC_TALK" listen eth0 "$1" "$1" >"$KL_WORK/$l.$2.json" 2>"$KL_WORK/$l.$2.err"
+		LPIDS+=("$pid")
+	done
+	sleep 1
+}
+
+listen_wait() {
+	local pid
+	for pid in "${LPIDS[@]}"; do
+		wait "$pid" || kl_fail "a listener failed: $(kl_tail "$KL_WORK/listener1.$1.err") $(kl_tail "$KL_WORK/listener2.$1.err")"
+	done
+}
+
+# rx L TAG ID: frames of stream ID listener L got (0: none)
+rx() {
+	jq -s -r "[.[] | select(.id == $3) | .frames] | add // 0" "$KL_WORK/$1.$2.json"
+}
+
+# chain SNAP0 SNAP1 NAME MAC SENT LISTENERS TAG: account for the SENT frames of
+# stream NAME between two counter snapshots, hop by hop: each switch identifies
+# every frame the previous hop forwarded (sw1: the talker's), its entry's
+# fast-path counter equals what its filter passed, and each listener got what
+# sw3 forwarded, at least one.  Appends to $bad, the figures to $line.
+chain() {
+	local s l m a c r pkts got prev=$5
+	line="$3: sent $5"
+	for s in "${SWITCHES[@]}"; do
+		m=$(($(cnc_filter "$2" "$s" "$3" matched) - $(cnc_filter "$1" "$s" "$3" matched)))
+		a=$(($(cnc_filter "$2" "$s" "$3" passed) - $(cnc_filter "$1" "$s" "$3" passed)))
+		c=$(($(cnc_filter "$2" "$s" "$3" gate_closed) - $(cnc_filter "$1" "$s" "$3" gate_closed)))
+		r=$(($(cnc_filter "$2" "$s" "$3" red) - $(cnc_filter "$1" "$s" "$3" red)))
+		pkts=$(($(cnc_fdb "$2" "$s" "$4") - $(cnc_fdb "$1" "$s" "$4")))
+		line+="; $s identified $m, gate closed $c, red $r, passed $a, fast path $pkts"
+		((m == prev)) || bad+="$3: $s identified $m of the $prev frames the previous hop forwarded; "
+		((pkts == a)) || bad+="$3: $s's entry forwarded $pkts, its filter passed $a; "
+		prev=$pkts
+	done
+	for l in ${6//,/ }; do
+		got=$(rx "$l" "$7" "$(jq -r --arg n "$3" 'select(.name == $n) | .id' "$KL_WORK/ids.json")")
+		line+="; $l got $got"
+		((got == prev)) || bad+="$3: $l got $got of the $prev frames sw3 forwarded; "
+		((got > 0)) || bad+="$3: nothing reached $l; "
+	done
+}
+
+test_line() {
+	local s l n name talker mac vid pcp frame period offset bound listeners id=0 pid bad="" line
+	local sent a f m x0 x1 y0 y1 off2 t0 t1 base1 post
+	local -a names=() macs=() talkers=() first=()
+	line
+	cnc_net_fwd 2
+	cnc_deploy
+	base1=$BASE
+	check_deploy "deploy"
+
+	cnc_streams >"$KL_WORK/streams.txt"
+	kl_wait_base "$BASE"
+
+	# 2a. VLAN transmit offload on: does sw2 see fwd-1's tag?
+	cnc_counters c0
+	x0=$(ip -n sw2 -s -j link show sw2p1 | jq '.[0].stats64.rx.packets')
+	y0=$(ip -n listener1 -s -j link show eth0 | jq '.[0].stats64.rx.packets')
+	read -r name talker mac vid pcp frame period offset _ <<<"$(grep '^fwd-1 ' "$KL_WORK/streams.txt")"
+	ip netns exec "$talker" "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" 30 60 \
+		>"$KL_WORK/control.json" 2>&1 || kl_fail "control talker: $(cat "$KL_WORK/control.json")"
+	# until listener1 received what sw1's entry forwarded (taprio may hold it a
+	# while): none of it is still on the way when the offload goes off
+	f=0
+	for ((n = 0; n < 30; n++)); do
+		cnc_counters c1
+		f=$(($(cnc_fdb c1 sw1 "$mac") - $(cnc_fdb c0 sw1 "$mac")))
+		x1=$(ip -n sw2 -s -j link show sw2p1 | jq '.[0].stats64.rx.packets')
+		y1=$(ip -n listener1 -s -j link show eth0 | jq '.[0].stats64.rx.packets')
+		((f > 0 && x1 - x0 >= f && y1 - y0 >= f)) && break
+		sleep 1
+	done
+	m=$(($(cnc_filter c1 sw2 fwd-1 matched) - $(cnc_filter c0 sw2 fwd-1 matched)))
+	kl_data "cnc-line: txvlan on: fwd-1 sent 30, sw1 forwarded $f, sw2p1 received $((x1 - x0)) frames, sw2 identified $m as fwd-1$( ((f > 0 && m == 0)) && echo ' (the tag travels beside the frame: XDP on sw2 sees it untagged)')"
+
+	# 2b. offload off: every stream through the line
+	cnc_txvlan off
+	cnc_counters c0
+	listen 25 fwd
+	: >"$KL_WORK/talkers.json"
+	: >"$KL_WORK/ids.json"
+	while read -r name talker mac vid pcp frame period offset bound listeners; do
+		id=$((id + 1))
+		echo "{\"name\": \"$name\", \"id\": $id}" >>"$KL_WORK/ids.json"
+		names[id]="$name $bound $listeners"
+		macs[id]=$mac
+		lab_spawn pid "$talker" "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" \
+			"$FRAMES" "$id" >>"$KL_WORK/talkers.json" 2>>"$KL_WORK/talkers.err"
+		talkers+=("$pid")
+	done <"$KL_WORK/streams.txt"
+	((id == 2)) || kl_fail "$id streams in the plan, 2 written"
+	for pid in "${talkers[@]}"; do
+		wait "$pid" || kl_info "talker $pid: exit status $? $(kl_tail "$KL_WORK/talkers.err")"
+	done
+	listen_wait fwd
+	cnc_counters c1
+	for ((n = 1; n <= id; n++)); do
+		read -r name _ listeners <<<"${names[n]}"
+		sent=$(jq -r "select(.id == $n) | .sent" "$KL_WORK/talkers.json")
+		chain c0 c1 "$name" "${macs[n]}" "$sent" "$listeners" fwd
+		kl_data "cnc-line: $line"
+	done
+	[[ -z $bad ]] || kl_fail "$bad"
+	for l in listener1 listener2; do
+		cp "$KL_WORK/$l.fwd.json" "$KL_WORK/$l.json"
+	done
+	cnc_report "${names[@]}"
+
+	# 3. re-plan while fwd-2 runs (under its id of part 2)
+	read -r name talker mac vid pcp frame period offset _ listeners <<<"$(grep '^fwd-2 ' "$KL_WORK/streams.txt")"
+	cnc_net_fwd 3
+	cnc_streams >"$KL_WORK/streams3.txt"
+	off2=$(awk '$1 == "fwd-2" { print $8 }' "$KL_WORK/streams3.txt")
+	[[ $off2 == "$offset" ]] || kl_fail "the re-plan moved fwd-2 from offset $offset to $off2"
+	cnc_counters r0
+	id=$(jq -r 'select(.name == "fwd-2") | .id' "$KL_WORK/ids.json")
+	listen 75 replan
+	t0=$(kl_now tai)
+	# 4000 frames: 40 s or more, past the switchover (deploy + its 20 s lead)
+	lab_spawn pid "$talker" "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" 4000 "$id" \
+		>"$KL_WORK/replan-talker.json" 2>"$KL_WORK/replan-talker.err"
+	cnc_deploy
+	((BASE > base1)) || kl_fail "re-plan: base time $BASE not after the first $base1"
+	kl_wait_base "$BASE"
+	cnc_counters rb
+	first=("${LPIDS[@]}")
+	# a second pair of listeners from the switchover on
+	listen 45 post
+	wait "$pid" || kl_info "re-plan talker: exit status $? $(kl_tail "$KL_WORK/replan-talker.err")"
+	t1=$(kl_now tai)
+	((BASE + 2000000000 < t1)) ||
+		kl_fail "re-plan: the switchover is not inside the traffic: $(((BASE - t0) / 1000000)) ms after its start, the talker stopped at $(((t1 - t0) / 1000000)) ms"
+	listen_wait post
+	LPIDS=("${first[@]}")
+	listen_wait replan
+	cnc_counters r1
+	sent=$(jq -r .sent "$KL_WORK/replan-talker.json")
+	((sent > 0)) || kl_fail "re-plan: the talker sent nothing: $(cat "$KL_WORK/replan-talker.json" "$KL_WORK/replan-talker.err")"
+	chain r0 r1 fwd-2 "$mac" "$sent" "$listeners" replan
+	kl_data "cnc-line: re-plan under traffic: $line"
+	a=$(($(cnc_filter r1 sw1 fwd-2 passed) - $(cnc_filter rb sw1 fwd-2 passed)))
+	post="sw1 forwarded $a after the switchover at $BASE ($(((BASE - t0) / 1000000)) ms into the traffic)"
+	for l in ${listeners//,/ }; do
+		post+=", $l got $(rx "$l" post "$id") of them and later ones, $(jq -s -r --argjson id "$id" '[.[] | select(.id == $id) | .lost] | add // 0' "$KL_WORK/$l.replan.json") sequence gaps in all"
+	done
+	kl_data "cnc-line: re-plan under traffic: $post"
+	((a > 0)) || bad+="re-plan: sw1 forwarded no frame of fwd-2 after the switchover; "
+	[[ -z $bad ]] || kl_fail "$bad"
+	check_deploy "re-plan"
+}
+
+kl_test cnc-line test_line
