@@ -286,6 +286,40 @@ struct {
 	__type(value, __u32);
 } tsn_br_tc_hook SEC(".maps");
 
+/* The last ingress port's configuration, per CPU: a NAPI poll brings a batch of
+ * frames from one port, and this spares each but the first a hash lookup in
+ * tsn_ports.  A copy, valid for one tsn_gen.serial: tsnd writes only the inactive
+ * generation, and every switch of generations bumps the serial. */
+struct port_cache {
+	__u32 ifindex;		/* 0: empty (no port has ifindex 0) */
+	__u32 serial;
+	struct tsn_port_conf conf;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct port_cache);
+} tsn_port_cache SEC(".maps");
+
+/* tsn_fib_route's key and entry: per-CPU scratch, because tsn_xdp and the
+ * function it calls share the 512-byte stack. */
+struct fib_scratch {
+	struct tsn_fib_key key;
+	struct tsn_fib_val val;
+	struct tsn_port_key pk;
+	__u32 dev_mtu;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fib_scratch);
+} tsn_fib_scratch SEC(".maps");
+
 /* ---- parsing ---- */
 
 /* A read position in the frame; every read goes through cursor_take so the
@@ -488,6 +522,29 @@ static __always_inline void parse(struct frame *f)
 	default:
 		f->kind = f->n_tags ? TSN_KIND_VLAN : TSN_KIND_OTHER;
 	}
+}
+
+/* The ingress port's configuration in generation gen, NULL if tsnd has none. */
+static __always_inline struct tsn_port_conf *ingress_conf(__u32 ifindex, __u32 gen, __u32 serial)
+{
+	struct tsn_port_key pk = { .ifindex = ifindex, .gen = gen };
+	struct tsn_port_conf *in;
+	struct port_cache *pc;
+	__u32 zero = 0;
+
+	pc = bpf_map_lookup_elem(&tsn_port_cache, &zero);
+	if (pc && pc->ifindex == ifindex && pc->serial == serial)
+		return &pc->conf;
+	in = bpf_map_lookup_elem(&tsn_ports, &pk);
+	if (!in || !pc)
+		return in;
+	/* Three 8-byte words: a struct assignment costs the stack a copy. */
+	((__u64 *)&pc->conf)[0] = ((__u64 *)in)[0];
+	((__u64 *)&pc->conf)[1] = ((__u64 *)in)[1];
+	((__u64 *)&pc->conf)[2] = ((__u64 *)in)[2];
+	pc->ifindex = ifindex;
+	pc->serial = serial;
+	return &pc->conf;
 }
 
 /* ---- classification ---- */
@@ -942,92 +999,91 @@ static __always_inline __u32 fib_reason(long rc)
 	}
 }
 
-/* bpf_fib_lookup, through the FIB cache when tsnd has turned it on.  fib holds
- * the lookup's parameters; the FIB's code is returned, and on success fib's
- * ifindex, smac and dmac are filled in (nothing else the caller reads).
+/* Where a frame route() accepted leaves, by the FIB (fib holds the lookup's
+ * parameters).  rules: TSN_RULES_VLANS of the generation | priority << 8 |
+ * generation << 16; in_vid: the frame's VID; serial: tsn_gen.serial.  Returns the
+ * reason (enum tsn_fwd_reason) | the VID to tag with << 16 (TSN_VID_UNTAGGED:
+ * none); for a forward, fib's ifindex is the physical egress port and smac, dmac
+ * the MACs to write.
  *
- * Only successes are cached, and a hit must pass the test the FIB makes after
- * finding the route: a frame longer than the route's MTU misses and gets the
- * FIB's own answer (FRAG_NEEDED).  The generation is read before the lookup, so
- * an entry made from a FIB that changed meanwhile carries the old generation: a
- * miss as soon as tsnd has seen the change. */
-static __always_inline long fib_cached(struct xdp_md *ctx, struct bpf_fib_lookup *fib)
+ * bpf_fib_lookup goes through the FIB cache when tsnd has turned it on.  Only
+ * successes are cached, and a hit must pass the test the FIB makes after finding
+ * the route: a frame longer than the route's MTU misses and gets the FIB's own
+ * answer (FRAG_NEEDED).  The FIB's generation is read before the lookup, so an
+ * entry made from a FIB that changed meanwhile carries the old generation: a miss
+ * as soon as tsnd has seen the change.  An entry also keeps what the egress port
+ * made of the flow (which priorities its schedule gates) for the tables of one
+ * tsn_gen.serial: a hit then needs no lookup of the egress port.
+ *
+ * A global function: the verifier checks it once, on its own, and tsn_xdp sees
+ * its answer as one unknown value instead of one path per FIB answer (tsn_xdp is
+ * close to the verifier's limit of 1M instructions). */
+__noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 rules,
+			     __u32 in_vid, __u32 serial)
 {
-	struct tsn_fib_key key;
-	struct tsn_fib_val val;
-	struct tsn_fib_val *hit;
+	struct tsn_fib_val *hit = NULL;
+	struct fib_scratch *sc;
 	struct tsn_fib_ctl *ctl;
-	__u32 zero = 0, gen, mtu, dev_mtu = 0;
+	struct tsn_port_conf *eg;
+	struct tsn_egress *egv;
+	__u32 zero = 0, fgen = 0, mtu, gen = (rules >> 16) & 1, on = 0;
+	__u32 egress, out_vid = TSN_VID_UNTAGGED, prio = (rules >> 8) & 7, reason;
+	__u8 decided, gated = 0;
 	__u16 tot_len;
 	long rc;
 
-	ctl = bpf_map_lookup_elem(&tsn_fib_ctl, &zero);
-	if (!ctl || !ctl->on)
-		return (int)bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-
-	gen = *(volatile __u32 *)&ctl->gen;
+	sc = bpf_map_lookup_elem(&tsn_fib_scratch, &zero);
+	if (!fib || !sc)
+		return TSN_PASS_OTHER | TSN_VID_UNTAGGED << 16;
 	tot_len = fib->tot_len;
-	key.ifindex = fib->ifindex;
-	__builtin_memcpy(key.saddr, fib->ipv6_src, 16);
-	__builtin_memcpy(key.daddr, fib->ipv6_dst, 16);
-	key.flowinfo = fib->flowinfo;
-	key.sport = fib->sport;
-	key.dport = fib->dport;
-	key.l4_protocol = fib->l4_protocol;
-	key.pad[0] = key.pad[1] = key.pad[2] = 0;
-	hit = bpf_map_lookup_elem(&tsn_fib_cache, &key);
-	if (hit && hit->gen == gen && tot_len <= hit->mtu) {
+	ctl = bpf_map_lookup_elem(&tsn_fib_ctl, &zero);
+	/* Read once: every later test of it must take the same branch. */
+	if (ctl)
+		on = *(volatile __u32 *)&ctl->on;
+	if (on) {
+		fgen = *(volatile __u32 *)&ctl->gen;
+		sc->key.ifindex = fib->ifindex;
+		__builtin_memcpy(sc->key.saddr, fib->ipv6_src, 16);
+		__builtin_memcpy(sc->key.daddr, fib->ipv6_dst, 16);
+		sc->key.flowinfo = fib->flowinfo;
+		sc->key.sport = fib->sport;
+		sc->key.dport = fib->dport;
+		sc->key.l4_protocol = fib->l4_protocol;
+		sc->key.pad[0] = sc->key.pad[1] = sc->key.pad[2] = 0;
+		hit = bpf_map_lookup_elem(&tsn_fib_cache, &sc->key);
+		if (hit && (hit->gen != fgen || tot_len > hit->mtu))
+			hit = NULL;
+	}
+	if (hit) {
 		fib->ifindex = hit->ifindex;
 		__builtin_memcpy(fib->smac, hit->smac, 6);
 		__builtin_memcpy(fib->dmac, hit->dmac, 6);
-		return BPF_FIB_LKUP_RET_SUCCESS;
+		if (hit->decided && hit->serial == serial && !(rules & TSN_RULES_VLANS))
+			return (int)((((hit->gated >> prio) & 1) ? TSN_FWD_TO_QDISC : TSN_FWD_REDIRECT) |
+				     TSN_VID_UNTAGGED << 16);
+		/* The tables changed since: decide again, and keep the decision. */
+		sc->val = *hit;
+	} else {
+		rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+			return (int)((rc < 0 ? TSN_PASS_OTHER : fib_reason(rc)) | TSN_VID_UNTAGGED << 16);
+		if (on) {
+			/* The MTU the FIB checked this frame against (it reports it on
+			 * success), and the egress device's, should the route's be the
+			 * larger. */
+			mtu = fib->mtu_result;
+			sc->dev_mtu = 0;
+			if (bpf_check_mtu(ctx, fib->ifindex, &sc->dev_mtu, 0, 0) >= 0 && sc->dev_mtu &&
+			    sc->dev_mtu < mtu)
+				mtu = sc->dev_mtu;
+			sc->val.gen = fgen;
+			sc->val.ifindex = fib->ifindex;
+			sc->val.mtu = (__u16)mtu;
+			__builtin_memcpy(sc->val.smac, fib->smac, 6);
+			__builtin_memcpy(sc->val.dmac, fib->dmac, 6);
+		}
+		fib->tot_len = tot_len;
 	}
-
-	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return (int)rc;
-
-	/* The MTU the FIB checked this frame against (it reports it on success),
-	 * and the egress device's, should the route's be the larger. */
-	mtu = fib->mtu_result;
-	if (bpf_check_mtu(ctx, fib->ifindex, &dev_mtu, 0, 0) >= 0 && dev_mtu && dev_mtu < mtu)
-		mtu = dev_mtu;
-	val.gen = gen;
-	val.ifindex = fib->ifindex;
-	val.mtu = (__u16)mtu;
-	__builtin_memcpy(val.smac, fib->smac, 6);
-	__builtin_memcpy(val.dmac, fib->dmac, 6);
-	val.pad[0] = val.pad[1] = 0;
-	fib->tot_len = tot_len;
-	if (val.mtu >= tot_len)
-		bpf_map_update_elem(&tsn_fib_cache, &key, &val, BPF_ANY);
-	return BPF_FIB_LKUP_RET_SUCCESS;
-}
-
-/* Where a frame route() accepted leaves, by the FIB (fib holds the lookup's
- * parameters).  rules: the generation's TSN_RULES_VLANS | priority << 8; in_vid:
- * the frame's VID.  Returns the reason (enum tsn_fwd_reason) | the VID to tag
- * with << 16 (TSN_VID_UNTAGGED: none); for a forward, fib's ifindex is the
- * physical egress port and smac, dmac the MACs to write.
- *
- * A global function: the verifier checks it once, on its own, and tsn_xdp sees
- * its answer as one unknown value instead of one path per FIB answer.  tsn_xdp
- * is close to the verifier's limit of 1M instructions; this way the cache cost
- * it none (on 6.18: 922k instructions processed with it, 929k before it). */
-__noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 gen, __u32 rules,
-			     __u32 in_vid)
-{
-	struct tsn_port_conf *eg;
-	struct tsn_egress *egv;
-	struct tsn_port_key pk;
-	__u32 egress, out_vid = TSN_VID_UNTAGGED, prio = (rules >> 8) & 7;
-	long rc;
-
-	if (!fib)
-		return TSN_PASS_OTHER | TSN_VID_UNTAGGED << 16;
-	rc = fib_cached(ctx, fib);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return (int)((rc < 0 ? TSN_PASS_OTHER : fib_reason(rc)) | TSN_VID_UNTAGGED << 16);
 
 	/* A VLAN sub-interface leaves through its physical port, tagged. */
 	egress = fib->ifindex;
@@ -1037,24 +1093,42 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 		out_vid = egv->vid & VLAN_VID_MASK;
 	}
 	fib->ifindex = egress;
-	pk.ifindex = egress;
-	pk.gen = gen;
-	eg = bpf_map_lookup_elem(&tsn_ports, &pk);
+	sc->pk.ifindex = egress;
+	sc->pk.gen = gen;
+	eg = bpf_map_lookup_elem(&tsn_ports, &sc->pk);
 	/* The same L3 interface out as in: the kernel sends an ICMPv6 redirect. */
-	if (!eg || (egress == ctx->ingress_ifindex && out_vid == in_vid))
-		return TSN_PASS_EGRESS | out_vid << 16;
-	/* The egress qdisc's gates decide when a scheduled class may leave. */
-	if ((eg->sched_mask >> (eg->prio_tc[prio] & 7)) & 1)
-		return TSN_FWD_TO_QDISC | out_vid << 16;
-	return TSN_FWD_REDIRECT | out_vid << 16;
+	if (!eg || (egress == ctx->ingress_ifindex && out_vid == in_vid)) {
+		reason = TSN_PASS_EGRESS;
+	} else {
+		/* The egress qdisc's gates decide when a scheduled class may leave. */
+#pragma unroll
+		for (int p = 0; p < TSN_NUM_PRIO_MAX; p++)
+			gated |= (__u8)(((eg->sched_mask >> (eg->prio_tc[p] & 7)) & 1) << p);
+		reason = ((gated >> prio) & 1) ? TSN_FWD_TO_QDISC : TSN_FWD_REDIRECT;
+	}
+	/* Decisions only where no VLAN sub-interface is involved: the egress then
+	 * follows from the entry alone.  An entry is written when it is new or its
+	 * decision changed, not on every frame. */
+	decided = reason != TSN_PASS_EGRESS && !(rules & TSN_RULES_VLANS);
+	if (!decided)
+		gated = 0;
+	if (on && (hit ? sc->val.decided != decided || sc->val.gated != gated ||
+			 sc->val.serial != serial : sc->val.mtu >= tot_len)) {
+		sc->val.decided = decided;
+		sc->val.gated = gated;
+		sc->val.serial = serial;
+		sc->val.pad = 0;
+		bpf_map_update_elem(&tsn_fib_cache, &sc->key, &sc->val, BPF_ANY);
+	}
+	return (int)(reason | out_vid << 16);
 }
 
 /* Decide whether the fast path forwards the frame, and where.  Nothing in the
  * frame changes here; on any reason other than a forward, the kernel gets the
  * frame exactly as it arrived. */
 static __always_inline void route(struct xdp_md *ctx, const struct frame *f, const struct cls *c,
-				  const struct tsn_port_conf *in, __u32 gen, const struct tsn_rules *r,
-				  struct fwd *out, struct bpf_fib_lookup *fib)
+				  const struct tsn_port_conf *in, __u32 gen, __u32 serial,
+				  const struct tsn_rules *r, struct fwd *out, struct bpf_fib_lookup *fib)
 {
 	struct ipv6hdr *ip6 = f->ip6;
 	__u32 l3_ifindex = ctx->ingress_ifindex;
@@ -1114,8 +1188,9 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 	fib->ifindex = l3_ifindex;
 	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
-	ret = tsn_fib_route(ctx, fib, gen, (r->flags & TSN_RULES_VLANS) | (__u32)(c->priority & 7) << 8,
-			    f->vid);
+	ret = tsn_fib_route(ctx, fib,
+			    (r->flags & TSN_RULES_VLANS) | (__u32)(c->priority & 7) << 8 | (gen & 1) << 16,
+			    f->vid, serial);
 	/* Everything tsn_xdp branches on comes back in the return value: what the
 	 * verifier assumes about stack a global function wrote to is not something
 	 * to rely on (it could prune a path as dead).  fib's MACs and ifindex are
@@ -1229,7 +1304,7 @@ int tsn_xdp(struct xdp_md *ctx)
 	struct tsn_gen *g;
 	struct fwd fw = { .reason = TSN_PASS_NOT_IPV6 };
 	struct cls c = {};
-	__u32 zero = 0, gen;
+	__u32 zero = 0, gen, serial;
 	int verdict = XDP_PASS;
 
 	f.len = (__u32)(f.end - f.data);
@@ -1238,11 +1313,10 @@ int tsn_xdp(struct xdp_md *ctx)
 	/* One generation for every lookup of this frame. */
 	g = bpf_map_lookup_elem(&tsn_gen, &zero);
 	gen = g ? g->active & 1 : 0;
+	serial = g ? g->serial : 0;
 	r = bpf_map_lookup_elem(&tsn_rules, &gen);
 	if (r) {
-		struct tsn_port_key pk = { .ifindex = ctx->ingress_ifindex, .gen = gen };
-
-		in = bpf_map_lookup_elem(&tsn_ports, &pk);
+		in = ingress_conf(ctx->ingress_ifindex, gen, serial);
 		classify(&f, gen, r, &c);
 	}
 	c.tc = in ? in->prio_tc[c.priority & 7] & 7 : c.priority;
@@ -1289,7 +1363,7 @@ int tsn_xdp(struct xdp_md *ctx)
 
 	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on. */
 	if (verdict == XDP_PASS && r && !c.frer && !f.rtag)
-		route(ctx, &f, &c, in, gen, r, &fw, &fib);
+		route(ctx, &f, &c, in, gen, serial, r, &fw, &fib);
 
 	if (fw.reason == TSN_FWD_TO_QDISC || fw.reason == TSN_FWD_REDIRECT) {
 		if (fw.to_qdisc && reserve_meta(ctx)) {

@@ -402,7 +402,13 @@ struct tsn_fib_val {
 	__u16 mtu;		/* the route's MTU: longer frames miss (the kernel sends PTB) */
 	__u8 smac[6];
 	__u8 dmac[6];
-	__u8 pad[2];
+	/* The data plane's own decision for this flow, so that a hit needs no
+	 * lookup of the egress port: valid while tsn_gen.serial is still serial
+	 * (a switch of generations may change the egress port's schedule). */
+	__u8 decided;		/* 1: gated is valid (a forward from an untagged L3 port) */
+	__u8 gated;		/* bit p: priority p leaves through the egress qdisc */
+	__u32 serial;		/* tsn_gen.serial the decision was made under */
+	__u32 pad;
 };
 
 /* ---- XDP -> tc metadata ---- */

@@ -239,6 +239,55 @@ static void test_new_generation_misses(void)
 	EXPECT_REDIRECT(&f, &want);
 }
 
+/* An entry keeps the egress port's decision for the tables of one tsn_gen
+ * serial; under another serial it is decided again from the tables. */
+static void test_decision_follows_serial(void)
+{
+	struct tsn_fib_key k;
+	struct tsn_fib_val v;
+	struct tsn_gen g = { 0 };
+	struct fb f, want;
+	__u32 zero = 0;
+
+	udp_to(&f, "2001:db8:9::7", 64, 100);
+	fb_routed(&f, &want, mac_host2, mac_b);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_gen"), &zero, &g), 0);
+	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
+	CU_ASSERT_EQUAL(v.decided, 1);
+	CU_ASSERT_EQUAL(v.gated, 0);		/* no schedule on fb0 */
+	CU_ASSERT_EQUAL(v.serial, g.serial);
+	/* Every priority gated, under an older serial: not believed. */
+	key_of(&f, &k);
+	v.gated = 0xff;
+	v.serial = g.serial - 1;
+	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
+	CU_ASSERT_EQUAL(v.gated, 0);
+	CU_ASSERT_EQUAL(v.serial, g.serial);
+	/* Under the current serial it is believed: the frame goes to the qdisc
+	 * (XDP_PASS with metadata), the bytes rewritten as for a forward. */
+	v.gated = 0xff;
+	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
+	{
+		uint8_t out[FB_MAX + 64];
+		struct xdp_md ctx = { .data_end = (__u32)f.len, .ingress_ifindex = (__u32)if_a };
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.b, .data_size_in = (__u32)f.len,
+			    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx));
+
+		CU_ASSERT_EQUAL(bpf_prog_test_run_opts(dataplane_xdp_fd(dp), &o), 0);
+		CU_ASSERT_EQUAL(o.retval, XDP_PASS);
+		/* The output starts with tsn_xdp's metadata for tc. */
+		CU_ASSERT_EQUAL_FATAL(o.data_size_out, want.len + sizeof(struct tsn_xdp_meta));
+		CU_ASSERT_EQUAL(((struct tsn_xdp_meta *)out)->flags & TSN_META_TO_QDISC,
+				TSN_META_TO_QDISC);
+		CU_ASSERT_EQUAL(((struct tsn_xdp_meta *)out)->egress_ifindex, (__u32)if_b);
+		CU_ASSERT_EQUAL(memcmp(out + sizeof(struct tsn_xdp_meta), want.b, want.len), 0);
+	}
+}
+
 static void test_too_long_goes_to_kernel(void)
 {
 	struct tsn_fib_val v;
@@ -440,6 +489,8 @@ int main(void)
 	if (!suite ||
 	    !CU_add_test(suite, "a hit gives the bytes of a lookup", test_hit_same_bytes) ||
 	    !CU_add_test(suite, "a new generation misses", test_new_generation_misses) ||
+	    !CU_add_test(suite, "the egress decision follows the tables' serial",
+			 test_decision_follows_serial) ||
 	    !CU_add_test(suite, "too long for the cached MTU: to the kernel",
 			 test_too_long_goes_to_kernel) ||
 	    !CU_add_test(suite, "every MTU: cached as uncached", test_mtu_matches_uncached) ||
