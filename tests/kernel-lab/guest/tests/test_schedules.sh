@@ -353,9 +353,58 @@ case_launch_time() {
 		"num_tc 2 map 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 sched-entry S 03 1000000 clockid CLOCK_TAI"
 }
 
+# Rollback of changed children (issue 17, 3): tsnd built with fault injection fails
+# the reload at its ptp step, after the schedules step has changed swA's children:
+# class 1's etf gets another delta (etf has no change operation) and class 2's cbs
+# becomes an etf (another kind under the same handle).  The rollback must give swA
+# exactly the tree it had; the next reload of the same file installs the new one.
+children_config() {
+	local lt=$1 sh=$2
+	kl_config "$KL_WORK/case.yaml" "  - name: swA
+    schedule:
+      num-tc: 3
+      map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\", \"1@2\"]
+      base-time: 1000000000
+      entries:
+        - { gates: [0-2], interval: 1ms }
+      launch-time:$lt${sh:+
+      shapers:$sh}"
+}
+
+case_children_rollback() {
+	local before after kids
+	local TSND=$TSN/build/tests/tsnd-fault
+	lab_ns_add sw
+	lab_ns_add peer
+	kl_ports sw peer swA
+	children_config "
+        - { class: 1, delta: 300us }" "
+        - { class: 2, idle-slope: 100Mbit }"
+	export TSND_FAULT=ptp
+	kl_tsnd_start sw "$KL_WORK/case.yaml"
+	before=$(kl_qdisc_json sw swA | jq -S -c 'map(del(.refcnt)) | sort_by(.parent, .handle)')
+	[[ $(jq '[.[] | select(.kind == "etf" or .kind == "cbs")] | length' <<<"$before") == 2 ]] ||
+		kl_fail "not the etf and the cbs at start: $before"
+	children_config "
+        - { class: 1, delta: 500us }
+        - { class: 2, delta: 200us }" ""
+	kl_run kl_tsnctl config reload
+	((RC == 1)) || kl_fail "the reload exited $RC, expected 1: $OUT $ERR"
+	grep -q "fault injected at step ptp" <<<"$OUT$ERR" || kl_fail "no fault named: $OUT $ERR"
+	after=$(kl_qdisc_json sw swA | jq -S -c 'map(del(.refcnt)) | sort_by(.parent, .handle)')
+	[[ $before == "$after" ]] || kl_fail "the rollback left swA's qdiscs changed: $(kl_json_diff "$before" "$after")"
+	kl_run kl_tsnctl config reload
+	((RC == 0)) || kl_fail "the reload after the fault failed: $OUT $ERR"
+	kids=$(kl_qdisc_json sw swA | jq -c '[.[] | select(.kind == "etf" or .kind == "cbs") | [.parent, .kind, .options.delta]] | sort')
+	[[ $kids == '[["7473:2","etf",500000],["7473:3","etf",200000]]' ]] || kl_fail "after the second reload: $kids"
+	unset TSND_FAULT
+	kl_tsnd_stop
+}
+
 CASES=(one_entry three_entries eight_classes entries_128 entries_256 set_and_hold set_and_release
 	max_sdu txtime_assist txtime_shared_queues cycle_extension cycle_longer base_auto base_future
-	clock_realtime shapers launch_time)
+	clock_realtime shapers launch_time children_rollback)
 
 # lab.cases=a,b on the kernel command line (run.sh --append) runs only those cases.
 only=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lab\.cases=//p' | tail -n1)
