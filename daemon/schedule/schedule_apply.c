@@ -172,6 +172,13 @@ static int replay_snapshot(struct schedules *s, const char *port, const struct s
 			 tc_handle_format(sn->root_q.handle, h, sizeof(h)), ext[0] ? ext : "-", strerror(-rc));
 		return rc;
 	}
+	if (sn->n_children && strcmp(sn->root_q.kind, "taprio") == 0 &&
+	    !(sn->root_q.has_flags && (sn->root_q.flags & TCA_TAPRIO_ATTR_FLAG_TXTIME_ASSIST))) {
+		/* the children's grafts stopped its gate timer (see restart_gates) */
+		size_t none;
+		if (qdisc_tree_replay(s->nl, (const struct nlmsghdr *)sn->root, NULL, 0, &none, ext, sizeof(ext)) < 0)
+			log_err("schedule: port %s: cannot restart the gates of its taprio: %s", port, ext);
+	}
 	if (lost)
 		log_err("schedule: port %s: its %s %s is back, but %zu qdisc%s under it could not be put back",
 			port, sn->root_q.kind, tc_handle_format(sn->root_q.handle, h, sizeof(h)), lost,
@@ -394,6 +401,27 @@ next:;
 	return 0;
 }
 
+/* Linux 6.1's software taprio stops its gate timer whenever a qdisc is grafted
+ * under it (the graft deactivates the device, taprio_reset cancels the timer and
+ * nothing starts it again; docs/schedules.md, "Link flaps", is the same fault):
+ * the gates freeze where they were — or open for good if the schedule had not
+ * started — and cbs and etf see no dequeue.  A change of the schedule starts the
+ * timer again, so after its children the taprio is sent once more, unchanged.
+ * Not in txtime-assist mode: there taprio dequeues without looking at the gates
+ * (the launch times it stamps at enqueue do the gating), and a change stays
+ * pending as admin schedule until a frame comes. */
+static int restart_gates(struct schedules *s, struct journal_item *it, const char *port,
+			 const struct taprio_qdisc *want, char *err, size_t errlen)
+{
+	struct taprio_qdisc change = *want;
+
+	if (!it->n_touched || (want->has_flags && (want->flags & TCA_TAPRIO_ATTR_FLAG_TXTIME_ASSIST)))
+		return 0;
+	change.has_priomap = false;	/* the kernel refuses a map on a running schedule */
+	return request(s, taprio_build(RTM_NEWQDISC, NLM_REPLACE, &change), port,
+		       "the kernel refused to restart the gates after the cbs/etf qdiscs", err, errlen);
+}
+
 /* Apply `want` to a port whose root is `r`: the change path if tsnd's taprio is
  * there with the same layout, flags and clock, else a new root; then its
  * children `kids`. */
@@ -421,7 +449,8 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 		it->changed = true;
 		log_notice("schedule: port %s: new schedule sent through the change path; it takes over at base "
 			   "time %s", port, tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
-		return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+		rc = apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+		return rc < 0 ? rc : restart_gates(s, it, port, want, err, errlen);
 	}
 	if (!snapshot_is_default(&it->snap) && (strcmp(k->kind, "taprio") == 0 || strcmp(k->kind, "mqprio") == 0)) {
 		it->act = ACT_DELETE_CREATE;
@@ -442,7 +471,8 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 	log_notice("schedule: port %s: taprio %s installed as root qdisc (was %s %s); base time %s", port,
 		   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
 		   tc_handle_format(k->handle, was, sizeof(was)), tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
-	return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+	rc = apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+	return rc < 0 ? rc : restart_gates(s, it, port, want, err, errlen);
 }
 
 /* tsnd's taprio leaves the port, which gets back the root it had before
