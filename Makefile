@@ -210,6 +210,7 @@ LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/
 # isochron's LD_PRELOAD shim for veth (tests/latency/isochron_shim.c), in the lab's initramfs.
 LATENCY_SHIM := $(BUILD)/tests/latency/isochron-shim.so
 LAB_TOOLS += $(LATENCY_SHIM)
+LAB_TOOLS += $(BUILD)/tests/tools/shaper_probe	# test_schedules.sh: shaper_rate, launch_time_tx
 tests-build: $(LATENCY_SHIM)
 
 # Preloaded into a program built without sanitizers: never built with them.

@@ -37,6 +37,8 @@ struct journal_item {
 	enum action act;
 	bool deleted, created, changed;	/* what actually happened */
 	bool children;			/* cbs/etf children were (re)placed under a kept root */
+	uint32_t touched[TSN_ETF_MAX];	/* ... under these queue classes */
+	size_t n_touched;
 	uint32_t restored;		/* ACT_DELETE: the handle of the earlier root put back, 0: none */
 	struct snapshot snap;
 };
@@ -170,11 +172,88 @@ static int replay_snapshot(struct schedules *s, const char *port, const struct s
 			 tc_handle_format(sn->root_q.handle, h, sizeof(h)), ext[0] ? ext : "-", strerror(-rc));
 		return rc;
 	}
+	if (sn->n_children && strcmp(sn->root_q.kind, "taprio") == 0 &&
+	    !(sn->root_q.has_flags && (sn->root_q.flags & TCA_TAPRIO_ATTR_FLAG_TXTIME_ASSIST))) {
+		/* the children's grafts stopped its gate timer (see restart_gates) */
+		size_t none;
+		if (qdisc_tree_replay(s->nl, (const struct nlmsghdr *)sn->root, NULL, 0, &none, ext, sizeof(ext)) < 0)
+			log_err("schedule: port %s: cannot restart the gates of its taprio: %s", port, ext);
+	}
 	if (lost)
 		log_err("schedule: port %s: its %s %s is back, but %zu qdisc%s under it could not be put back",
 			port, sn->root_q.kind, tc_handle_format(sn->root_q.handle, h, sizeof(h)), lost,
 			lost == 1 ? "" : "s");
 	return 0;
+}
+
+/* A rollback of a kept root: the queues whose child the transaction replaced get
+ * a plain pfifo first, so that the snapshot's child is created anew — etf has no
+ * change operation (a replace with its own handle is refused) and a replace
+ * cannot turn one kind into another — then the root and the snapshot's children
+ * under those queues (and what hangs below them) come back.  The other queues were
+ * not touched: replaying their etf would be refused the same way.  A queue that
+ * had no child of tsnd's keeps the pfifo: the kernel's default child cannot be
+ * made again, and deleting a child under taprio leaves noop, which drops all. */
+static int revert_children(struct schedules *s, struct journal_item *it, char *err, size_t errlen)
+{
+	const struct snapshot *sn = &it->snap;
+	unsigned char **keep = calloc(sn->n_children + 1, sizeof(*keep));
+	uint32_t *majors = calloc(sn->n_children + 1, sizeof(*majors));
+	struct snapshot part = *sn;
+	char h[16], what[96], e[256];
+	size_t n_keep = 0, n_majors = 0;
+	int rc;
+
+	if (!keep || !majors) {
+		free(keep);
+		free(majors);
+		snprintf(err, errlen, "port %s: out of memory", it->port);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < it->n_touched; i++) {
+		struct child_qdisc plain = { .ifindex = it->ifindex, .parent = it->touched[i], .kind = "pfifo" };
+		snprintf(what, sizeof(what), "cannot clear queue class %s",
+			 tc_handle_format(it->touched[i], h, sizeof(h)));
+		if (request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &plain), it->port, what, e, sizeof(e)) < 0)
+			log_err("schedule: rollback: %s", e);
+	}
+	/* the snapshot's children under the touched queues, then, pass by pass, the
+	 * qdiscs under those */
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t i = 0; i < sn->n_children; i++) {
+			unsigned char *c = sn->children[i];
+			const struct tcmsg *tcm = sched_tcm_of((const struct nlmsghdr *)c);
+			bool take = false, have = false;
+			for (size_t k = 0; k < n_keep; k++)
+				have |= keep[k] == c;
+			for (size_t k = 0; k < it->n_touched && !have; k++)
+				take |= tcm->tcm_parent == it->touched[k];
+			for (size_t k = 0; k < n_majors && !have; k++)
+				take |= TC_H_MAJ(tcm->tcm_parent) == majors[k];
+			if (have || !take)
+				continue;
+			keep[n_keep++] = c;
+			majors[n_majors++] = TC_H_MAJ(tcm->tcm_handle);
+			more = true;
+		}
+	}
+	part.children = keep;
+	part.n_children = n_keep;
+	rc = replay_snapshot(s, it->port, &part, err, errlen);
+	free(keep);
+	free(majors);
+	return rc;
+}
+
+/* Note that the transaction replaces the child under queue class `parent`. */
+static void touch(struct journal_item *it, uint32_t parent)
+{
+	for (size_t i = 0; i < it->n_touched; i++)
+		if (it->touched[i] == parent)
+			return;
+	if (it->n_touched < TSN_ETF_MAX)
+		it->touched[it->n_touched++] = parent;
 }
 
 static struct journal_item *journal_add(struct journal *j, const char *port, int ifindex, enum action act)
@@ -201,7 +280,7 @@ static int revert_item(struct schedules *s, struct journal_item *it, char *err, 
 	case ACT_CHANGE:
 		/* The old list goes in as the admin schedule with its old base time, so it
 		 * continues on its own cycle grid, and the pending new one is dropped. */
-		return it->changed || it->children ? replay_snapshot(s, it->port, &it->snap, err, errlen) : 0;
+		return it->changed || it->children ? revert_children(s, it, err, errlen) : 0;
 	case ACT_CREATE:
 		if (!it->created)
 			return 0;
@@ -277,14 +356,16 @@ static int apply_children(struct schedules *s, struct journal_item *it, const ch
 		snprintf(what, sizeof(what), "cannot give queue class %s its pfifo back",
 			 tc_handle_format(tcm->tcm_parent, h, sizeof(h)));
 		it->children = true;
+		touch(it, plain.parent);
 		rc = request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &plain), port, what, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
 	for (size_t i = 0; i < n_kids; i++) {
 		/* On a kept root the queue may hold this child already: as it is, nothing to
-		 * do; a different etf must go first (etf has no change operation: a replace
-		 * with its own handle is refused), a cbs changes in place. */
+		 * do; a different etf, or a child of the other kind, must go first (etf has
+		 * no change operation, and a replace with the child's own handle cannot
+		 * change its kind: both are refused); a cbs changes in place. */
 		for (size_t k = 0; it->act == ACT_CHANGE && k < it->snap.n_children; k++) {
 			struct child_qdisc have;
 			char e[128];
@@ -293,11 +374,12 @@ static int apply_children(struct schedules *s, struct journal_item *it, const ch
 				continue;
 			if (child_qdisc_equal(&have, &kids[i]))
 				goto next;
-			if (strcmp(have.kind, "etf") == 0) {
+			if (strcmp(have.kind, "etf") == 0 || strcmp(have.kind, kids[i].kind) != 0) {
 				struct child_qdisc plain = { .ifindex = ifindex, .parent = have.parent, .kind = "pfifo" };
-				snprintf(what, sizeof(what), "cannot replace the etf under %s",
+				snprintf(what, sizeof(what), "cannot replace the %s under %s", have.kind,
 					 tc_handle_format(have.parent, h, sizeof(h)));
 				it->children = true;
+				touch(it, plain.parent);
 				rc = request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &plain), port, what, err,
 					     errlen);
 				if (rc < 0)
@@ -307,6 +389,7 @@ static int apply_children(struct schedules *s, struct journal_item *it, const ch
 		snprintf(what, sizeof(what), "the kernel refused the %s qdisc under %s", kids[i].kind,
 			 tc_handle_format(kids[i].parent, h, sizeof(h)));
 		it->children = true;
+		touch(it, kids[i].parent);
 		rc = request(s, child_qdisc_build(RTM_NEWQDISC, NLM_REPLACE, &kids[i]), port, what, err, errlen);
 		if (rc < 0)
 			return rc;
@@ -316,6 +399,27 @@ next:;
 		log_notice("schedule: port %s: %zu cbs/etf qdisc%s installed under taprio", port, n_kids,
 			   n_kids == 1 ? "" : "s");
 	return 0;
+}
+
+/* Linux 6.1's software taprio stops its gate timer whenever a qdisc is grafted
+ * under it (the graft deactivates the device, taprio_reset cancels the timer and
+ * nothing starts it again; docs/schedules.md, "Link flaps", is the same fault):
+ * the gates freeze where they were — or open for good if the schedule had not
+ * started — and cbs and etf see no dequeue.  A change of the schedule starts the
+ * timer again, so after its children the taprio is sent once more, unchanged.
+ * Not in txtime-assist mode: there taprio dequeues without looking at the gates
+ * (the launch times it stamps at enqueue do the gating), and a change stays
+ * pending as admin schedule until a frame comes. */
+static int restart_gates(struct schedules *s, struct journal_item *it, const char *port,
+			 const struct taprio_qdisc *want, char *err, size_t errlen)
+{
+	struct taprio_qdisc change = *want;
+
+	if (!it->n_touched || (want->has_flags && (want->flags & TCA_TAPRIO_ATTR_FLAG_TXTIME_ASSIST)))
+		return 0;
+	change.has_priomap = false;	/* the kernel refuses a map on a running schedule */
+	return request(s, taprio_build(RTM_NEWQDISC, NLM_REPLACE, &change), port,
+		       "the kernel refused to restart the gates after the cbs/etf qdiscs", err, errlen);
 }
 
 /* Apply `want` to a port whose root is `r`: the change path if tsnd's taprio is
@@ -345,7 +449,8 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 		it->changed = true;
 		log_notice("schedule: port %s: new schedule sent through the change path; it takes over at base "
 			   "time %s", port, tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
-		return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+		rc = apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+		return rc < 0 ? rc : restart_gates(s, it, port, want, err, errlen);
 	}
 	if (!snapshot_is_default(&it->snap) && (strcmp(k->kind, "taprio") == 0 || strcmp(k->kind, "mqprio") == 0)) {
 		it->act = ACT_DELETE_CREATE;
@@ -366,7 +471,8 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 	log_notice("schedule: port %s: taprio %s installed as root qdisc (was %s %s); base time %s", port,
 		   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
 		   tc_handle_format(k->handle, was, sizeof(was)), tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
-	return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+	rc = apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+	return rc < 0 ? rc : restart_gates(s, it, port, want, err, errlen);
 }
 
 /* tsnd's taprio leaves the port, which gets back the root it had before

@@ -42,6 +42,8 @@ REPO_TREES=(lab configs tests/kernel-lab/guest)
 # cnc_talk is test_cnc_latency.sh's talker and listener.
 TSN_BINS+=("$KL_BUILD/tsncnc" "$KL_BUILD/tests/tools/cnc_talk")
 HOST_BINS+=(ethtool)	# ethtool: cnc_line.sh turns the veth ports' VLAN transmit offload off
+# shaper_probe: test_schedules.sh's shaper_rate and launch_time_tx cases (issue 17)
+TSN_BINS+=("$KL_BUILD/tests/tools/shaper_probe")
 
 # ---- NETCONF (issue 13) ------------------------------------------------------------
 # tsn-netconfd with its libraries (libnetconf2, libssh, libyang: ldd finds them),
