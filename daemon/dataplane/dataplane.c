@@ -28,6 +28,7 @@
 #include "bridge_fast.h"
 #include "dataplane_priv.h"
 #include "pins.h"
+#include "startup_probe.h"
 #include "tsn/log.h"
 
 _Static_assert(sizeof(struct port_counters) % 8 == 0, "per-CPU values need 8-byte sizes");
@@ -114,6 +115,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	const char *want_dir = cfg->dataplane.pin_dir;
 	bool moved_pins = false;
 	__u32 old_gen, new_gen;
+	struct sprobe pr;
 	int rc = 0;
 
 	err[0] = '\0';
@@ -128,6 +130,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		rc = pin_all(dp, want_dir, err, errlen);
 		moved_pins = rc == 0;
 	}
+	sprobe_start(&pr);
 	for (size_t i = 0; i < cfg->n_ports && rc == 0; i++) {
 		const struct tsn_cfg_port *p = &cfg->ports[i];
 
@@ -145,6 +148,8 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	for (size_t i = 0; i < dp->n_ports && rc == 0; i++)
 		if (!cfg_wants(cfg, dp->ports[i].name))
 			rc = dp_release_port(dp, &j, &dp->ports[i], err, errlen);
+	sprobe_end(&pr, "dp_attach");
+	sprobe_start(&pr);
 
 	/* Kernel facts the tables depend on, then the tables: the inactive
 	 * generation, then the switch. */
@@ -183,6 +188,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 				 strerror(-rc));
 	}
 
+	sprobe_end(&pr, "dp_tables");
 	if (rc < 0) {
 		log_err("dataplane: %s; undoing %zu port change(s)", err, dp_journal_changes(&j));
 		for (size_t i = 0; i < n_added; i++)
@@ -202,6 +208,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	}
 
 	/* Committed.  Clean up once no frame can still read the old generation. */
+	sprobe_start(&pr);
 	free(added);
 	dp_vlans_undo_free(&vlan_undo);
 	dp_journal_finish(dp, &j, false);
@@ -239,6 +246,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	/* Routes (routes_apply runs first), ports and VLANs may have changed. */
 	dp->fib_cache = cfg->dataplane.fib_cache;
 	dataplane_fib_invalidate(dp);
+	sprobe_end(&pr, "dp_commit");
 	log_debug("dataplane: tables generation %u active: %zu stream(s), %zu port(s)", new_gen,
 		  cfg->n_streams, n_next);
 	return 0;
@@ -267,6 +275,7 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 {
 	struct dataplane *dp = calloc(1, sizeof(*dp));
 	const char *dir = cfg ? cfg->dataplane.pin_dir : "";
+	struct sprobe pr;
 	int rc;
 
 	if (!dp) {
@@ -274,18 +283,24 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		return NULL;
 	}
 	libbpf_set_print(dp_libbpf_log);
+	sprobe_start(&pr);
 	dp->skel = dataplane_bpf__open();
 	if (!dp->skel) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-rc));
 		goto fail;
 	}
+	sprobe_end(&pr, "dp_open");
+	sprobe_start(&pr);
 	if (dir[0]) {
 		rc = pins_prepare(dp->skel->obj, dir, err, errlen);
 		if (rc < 0)
 			goto fail;
 	}
+	sprobe_end(&pr, "dp_pins");
+	sprobe_start(&pr);
 	rc = dataplane_bpf__load(dp->skel);
+	sprobe_end(&pr, "dp_load");
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot load the BPF programs %s and %s: %s (the verifier log "
 			 "is printed at log level debug; BPF needs CAP_BPF and CAP_NET_ADMIN)",
@@ -329,8 +344,10 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 	{
 		char berr[256];
 
+		sprobe_start(&pr);
 		dp->bf = bridge_fast_new(dp->maps.gen, bpf_map__fd(dp->skel->maps.tsn_br_hook),
 					 bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), berr, sizeof(berr));
+		sprobe_end(&pr, "br_load");
 		if (!dp->bf)
 			log_warn("dataplane: %s; the kernel's bridge forwards every frame", berr);
 	}

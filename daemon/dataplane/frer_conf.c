@@ -22,6 +22,7 @@
 #include "evloop.h"
 #include "frer.h"
 #include "ports.h"
+#include "startup_probe.h"
 #include "tsn/log.h"
 
 struct frer_plane {
@@ -205,7 +206,11 @@ static int apply(struct frer_plane **fpp, struct dataplane *dp, struct evloop *l
 			snprintf(err, errlen, "frer: out of memory");
 			return -ENOMEM;
 		}
+		struct sprobe pr;
+
+		sprobe_start(&pr);
 		fp->f = frer_new(err, errlen);
+		sprobe_end(&pr, "frer_load");
 		if (!fp->f) {
 			free(fp);
 			return -EIO;
