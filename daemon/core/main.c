@@ -381,6 +381,8 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		goto fail;
 	}
 	sprobe_end(&pr, "netlink");
+	/* FRER's programs are verified beside tsn_xdp, on another CPU. */
+	frer_plane_preload(cfg);
 	sprobe_start(&pr);
 	d->dp = dataplane_create(cfg, dperr, sizeof(dperr));
 	sprobe_end(&pr, "dp_create");

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* startup_probe.c — phase timings of tsnd's start-up (startup_probe.h). */
+/* startup_probe.c — phase timings of tsnd's start-up (startup_probe.h).  Main
+ * thread only: a helper thread's time comes in through sprobe_add after it is
+ * joined. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +33,7 @@ void sprobe_start(struct sprobe *p)
 	p->cpu_ns = ns_of(CLOCK_PROCESS_CPUTIME_ID);
 }
 
-void sprobe_end(const struct sprobe *p, const char *name)
+void sprobe_add(const char *name, uint64_t wall_ns, uint64_t cpu_ns)
 {
 	size_t i;
 
@@ -43,8 +45,15 @@ void sprobe_end(const struct sprobe *p, const char *name)
 		return;
 	if (i == n_phases)
 		phases[n_phases++].name = name;
-	phases[i].wall_ns += ns_of(CLOCK_MONOTONIC) - p->wall_ns;
-	phases[i].cpu_ns += ns_of(CLOCK_PROCESS_CPUTIME_ID) - p->cpu_ns;
+	phases[i].wall_ns += wall_ns;
+	phases[i].cpu_ns += cpu_ns;
+}
+
+/* The process's CPU time: a phase that overlaps another thread's work counts
+ * that work too (sprobe_add reports the thread's own). */
+void sprobe_end(const struct sprobe *p, const char *name)
+{
+	sprobe_add(name, ns_of(CLOCK_MONOTONIC) - p->wall_ns, ns_of(CLOCK_PROCESS_CPUTIME_ID) - p->cpu_ns);
 }
 
 /* When the process started, on CLOCK_BOOTTIME: field 22 of /proc/self/stat, in

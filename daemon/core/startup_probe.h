@@ -20,6 +20,8 @@ struct sprobe {
 void sprobe_start(struct sprobe *p);
 /* Add the time since sprobe_start(p) to phase name (a string literal). */
 void sprobe_end(const struct sprobe *p, const char *name);
+/* Add a phase measured elsewhere (another thread): wall and CPU nanoseconds. */
+void sprobe_add(const char *name, uint64_t wall_ns, uint64_t cpu_ns);
 /* Log the two lines (total: since the process started) and stop probing. */
 void sprobe_report(void);
 

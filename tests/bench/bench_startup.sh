@@ -43,7 +43,8 @@ lab_tmpdir_var DIR
 
 # ---- the binaries -------------------------------------------------------------
 
-names=(new) tsnds=("$ROOT/$BUILD/tsnd") ctls=("$ROOT/$BUILD/tsnctl")
+[[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
+names=(new) tsnds=("$BUILD/tsnd") ctls=("$BUILD/tsnctl")
 if [[ -n $old ]]; then
 	rev=$(git rev-parse --short "$old")
 	echo "bench_startup: building tsnd $rev in $DIR/old (a few minutes)" >&2
