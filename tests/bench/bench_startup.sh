@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# bench_startup.sh [--runs N] [--old REV] [--config KIND] [--json FILE] —
+# bench_startup.sh [--runs N] [--old REV | --old-build DIR] [--config KIND]
+# [--json FILE] —
 # how long tsnd takes to be ready: from exec to the first `tsnctl status` that
 # answers (programs loaded, ports attached, the control socket served), the
 # median of N starts (default 11), with the phases tsnd's own probes report
@@ -13,21 +14,23 @@
 #
 # --old REV builds tsnd and tsnctl of git revision REV in a temporary directory
 # and measures both binaries in the same run, starts interleaved, so that both
-# see the same load (docs/benchmarks.md, "Start-up").
+# see the same load (docs/benchmarks.md, "Start-up"); --old-build DIR takes
+# DIR/tsnd and DIR/tsnctl, built before, instead.
 # BENCH_KEEP=DIR copies the configuration and every tsnd log to DIR.
 # Needs root (network namespaces, BPF).  Leaves nothing behind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 BUILD=${BUILD:-build}
-runs=11 old="" kind=full json=""
+runs=11 old="" old_build="" kind=full json=""
 while (($#)); do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
 	--old) old=$2; shift 2 ;;
+	--old-build) old_build=$2; shift 2 ;;
 	--config) kind=$2; shift 2 ;;
 	--json) json=$2; shift 2 ;;
-	*) echo "usage: $0 [--runs N] [--old REV] [--config full|minimal] [--json FILE]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--runs N] [--old REV | --old-build DIR] [--config full|minimal] [--json FILE]" >&2; exit 2 ;;
 	esac
 done
 [[ $kind == full || $kind == minimal ]] || { echo "bench_startup: --config full or minimal" >&2; exit 2; }
@@ -53,6 +56,8 @@ if [[ -n $old ]]; then
 	make -C "$DIR/old" -j2 "BUILD=build" build/tsnd build/tsnctl >"$DIR/old-build.log" 2>&1 ||
 		{ tail -20 "$DIR/old-build.log" >&2; exit 1; }
 	names+=("old $rev") tsnds+=("$DIR/old/build/tsnd") ctls+=("$DIR/old/build/tsnctl")
+elif [[ -n $old_build ]]; then
+	names+=(old) tsnds+=("$old_build/tsnd") ctls+=("$old_build/tsnctl")
 fi
 
 # ---- the switch -----------------------------------------------------------------
@@ -137,10 +142,18 @@ ns_us() { # microseconds since the epoch
 	echo $((${t%.*} * 1000000 + 10#${t#*.}))
 }
 
+# CPU time (microseconds) the live threads of PID have run: the scheduler's
+# own sum, so waiting for a CPU on a loaded host does not count.
+task_cpu_us() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s / 1000 }'
+}
+
 # start_once I LOG: start binary I, wait for its first answer, stop it; prints
-# the microseconds from exec to the answer.
+# the microseconds from exec to the answer, and the CPU microseconds tsnd used
+# until then: its own "start-up cpu: total" (threads that ended included), or
+# for a tsnd without the probe (single-threaded) the scheduler's figure.
 start_once() {
-	local i=$1 log=$2 t0 t1 pid n
+	local i=$1 log=$2 t0 t1 pid n cpu
 	t0=$(ns_us)
 	ip netns exec "$(lab_ns sw)" "${tsnds[i]}" -f --stderr -c "$cfg" >"$log" 2>&1 &
 	pid=$!
@@ -150,8 +163,10 @@ start_once() {
 		lab_pid_alive "$pid" || { echo "bench_startup: ${names[i]} exited; log:" >&2; tail "$log" >&2; exit 1; }
 	done
 	t1=$(ns_us)
+	cpu=$(task_cpu_us "$pid")
 	lab_stop_pid "$pid" 10 || { echo "bench_startup: ${names[i]} did not stop on SIGTERM" >&2; exit 1; }
-	echo $((t1 - t0))
+	n=$(phases "$log" " cpu" | sed -n 's/^total=\([0-9]*\).*/\1/p')
+	echo "$((t1 - t0)) ${n:-$cpu}"
 }
 
 median() {
@@ -177,12 +192,13 @@ phase_medians() {
 	[[ -z $line ]] || echo "  phases, $label (medians):$line"
 }
 
-declare -A times=() phase_log=() cpu_log=()
+declare -A times=() cpus=() phase_log=() cpu_log=()
 start_once 0 "$DIR/warm.log" >/dev/null	# page cache, bpffs mount, BTF
 for ((r = 0; r < runs; r++)); do
 	for i in "${!names[@]}"; do
-		us=$(start_once "$i" "$DIR/run-$i-$r.log")
+		read -r us cpu < <(start_once "$i" "$DIR/run-$i-$r.log")
 		times[$i]+="$us "
+		cpus[$i]+="$cpu "
 		phase_log[$i,$r]=$(phases "$DIR/run-$i-$r.log")
 		cpu_log[$i,$r]=$(phases "$DIR/run-$i-$r.log" " cpu")
 	done
@@ -195,10 +211,13 @@ for i in "${!names[@]}"; do
 	printf 'startup %-12s median %6.1f ms over %d runs (%s ms)\n' "${names[i]}" \
 		"$(awk -v u="$med" 'BEGIN { print u / 1000 }')" "$runs" \
 		"$(for t in ${times[$i]}; do awk -v u="$t" 'BEGIN { printf "%.0f ", u / 1000 }'; done | sed 's/ $//')"
+	# shellcheck disable=SC2086
+	cmed=$(median ${cpus[$i]})
+	printf '  CPU until ready: median %.1f ms\n' "$(awk -v u="$cmed" 'BEGIN { print u / 1000 }')"
 	phase_medians "$i" phase_log "wall ms"
 	phase_medians "$i" cpu_log "CPU ms "
-	out+="$(printf '{"binary":"%s","config":"%s","runs":%d,"median_us":%d,"runs_us":[%s]}' "${names[i]}" "$kind" \
-		"$runs" "$med" "$(sed 's/ $//; s/ /,/g' <<<"${times[$i]}")"),"
+	out+="$(printf '{"binary":"%s","config":"%s","runs":%d,"median_us":%d,"cpu_median_us":%d,"runs_us":[%s]}' \
+		"${names[i]}" "$kind" "$runs" "$med" "$cmed" "$(sed 's/ $//; s/ /,/g' <<<"${times[$i]}")"),"
 done
 if [[ -n $json ]]; then
 	echo "[${out%,}]" >"$json"
