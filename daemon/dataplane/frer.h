@@ -95,6 +95,8 @@ int frer_plane_apply(struct frer_plane **fp, struct dataplane *dp, struct evloop
  * while the data plane's own programs are verified; the first frer_plane_apply
  * takes it (or its error) instead of loading it then. */
 void frer_plane_preload(const struct tsn_config *cfg);
+/* For tests: an object is being loaded or waits to be taken. */
+bool frer_plane_test_preloaded(void);
 /* Off the hook and off the ports, then freed (before dataplane_destroy); an
  * object preloaded and never taken is freed too. */
 void frer_plane_free(struct frer_plane *fp, struct dataplane *dp);

@@ -76,6 +76,11 @@ void frer_plane_preload(const struct tsn_config *cfg)
 		preload.running = true;
 }
 
+bool frer_plane_test_preloaded(void)
+{
+	return preload.running || preload.f;
+}
+
 /* The preloaded object, else a new one; NULL with err on failure. */
 static struct frer *take_frer(char *err, size_t errlen)
 {
