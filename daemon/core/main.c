@@ -5,8 +5,10 @@
  * control socket; daemonize (the first process waits until the daemon reports
  * that it is ready, so that its exit status tells whether tsnd started); pid file;
  * create the subsystems (control socket, metrics listener, ports, routes, data
- * plane, schedules, time sync, telemetry); then one transaction from the empty
- * configuration to the file's, the same table a reload runs (txn.c); run the loop.
+ * plane — FRER's programs load in a thread meanwhile —, schedules, time sync,
+ * telemetry); then one transaction from the empty configuration to the file's,
+ * the same table a reload runs (txn.c); log where the time went
+ * (startup_probe.h); run the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
