@@ -235,7 +235,7 @@ test-lab: deps
 	tests/kernel-lab/run.sh $(TESTS)
 
 # Benchmarks: figures in docs/benchmarks.md.
-bench: bench-schedules bench-dataplane bench-telemetry bench-frer bench-bridge
+bench: bench-schedules bench-dataplane bench-telemetry bench-frer bench-bridge bench-startup
 
 # The data plane on this host: classifier cost, forwarding rates (tests/bench/bench_dataplane.c).
 bench-dataplane: deps
@@ -264,6 +264,16 @@ bench-bridge: deps
 	$(MAKE) all $(BUILD)/bench/bench_bridge
 	@mkdir -p tests/out
 	$(BUILD)/bench/bench_bridge --json tests/out/bench-bridge.json | tee tests/out/bench-bridge.log
+
+# tsnd's start-up: exec to the first `tsnctl status` answer, median of 11, with
+# the phases tsnd logs (tests/bench/bench_startup.sh, docs/benchmarks.md,
+# "Start-up").  STARTUP_OLD=REV measures tsnd of git revision REV beside it.
+.PHONY: bench-startup
+bench-startup: deps
+	$(MAKE) all
+	@mkdir -p tests/out
+	BUILD=$(BUILD) tests/bench/bench_startup.sh $(if $(STARTUP_OLD),--old $(STARTUP_OLD)) \
+		--json tests/out/bench-startup.json | tee tests/out/bench-startup.log
 
 $(BUILD)/bench/%: tests/bench/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
 	@mkdir -p $(dir $@)

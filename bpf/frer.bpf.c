@@ -31,9 +31,13 @@
 #define VLAN_VID_MASK 0x0fff
 #define MAX_VLAN_TAGS 2
 
+/* Tables written by tsnd only are not preallocated: a preallocated hash of
+ * 65536 entries costs 15-60 ms to create at every start, and an element
+ * allocated when tsnd writes it costs no more to look up. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TSN_FRER_MAX_STREAMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct tsn_frer_stream);
 } frer_streams SEC(".maps");
@@ -57,6 +61,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TSN_FRER_MAX_STREAMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct tsn_frer_split);
 } frer_split SEC(".maps");
@@ -64,6 +69,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TSN_FRER_MAX_STREAMS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct tsn_frer_ident_key);
 	__type(value, __u32);
 } frer_ident SEC(".maps");

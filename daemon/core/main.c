@@ -5,8 +5,10 @@
  * control socket; daemonize (the first process waits until the daemon reports
  * that it is ready, so that its exit status tells whether tsnd started); pid file;
  * create the subsystems (control socket, metrics listener, ports, routes, data
- * plane, schedules, time sync, telemetry); then one transaction from the empty
- * configuration to the file's, the same table a reload runs (txn.c); run the loop.
+ * plane — FRER's programs load in a thread meanwhile —, schedules, time sync,
+ * telemetry); then one transaction from the empty configuration to the file's,
+ * the same table a reload runs (txn.c); log where the time went
+ * (startup_probe.h); run the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +39,7 @@
 #include "ptp.h"
 #include "reload.h"
 #include "schedule.h"
+#include "startup_probe.h"
 #include "telemetry.h"
 #include "tsn/config.h"
 #include "tsn/log.h"
@@ -317,6 +320,7 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 	struct tsn_config *cfg = d->cfg;	/* the file's, loaded by prepare() */
 	struct tsnd_groups groups = d->groups;
 	struct ctl_limits limits;
+	struct sprobe pr;
 	char dperr[512];
 
 	d->cfg = tsn_config_defaults();
@@ -326,6 +330,7 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	sprobe_start(&pr);
 	/* daemon.pid-file: "" means no pid file. */
 	if (d->pid_path[0]) {
 		d->pidfile = pidfile_acquire(d->pid_path, err, errlen);
@@ -354,6 +359,8 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up the metrics listener: %s", strerror(errno));
 		goto fail;
 	}
+	sprobe_end(&pr, "control");
+	sprobe_start(&pr);
 	d->ports = ports_open();
 	if (!d->ports) {
 		snprintf(err, errlen, "cannot open a route netlink socket to watch ports: %s",
@@ -375,7 +382,13 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up bridging: %s", dperr);
 		goto fail;
 	}
+	sprobe_end(&pr, "netlink");
+	/* FRER's programs are verified beside tsn_xdp, on another CPU. */
+	frer_plane_preload(cfg);
+	sprobe_start(&pr);
 	d->dp = dataplane_create(cfg, dperr, sizeof(dperr));
+	sprobe_end(&pr, "dp_create");
+	sprobe_start(&pr);
 	if (d->dp) {
 		d->dp_state = TSND_DP_LOADED;
 	} else if (tsnd_config_needs_xdp(cfg)) {
@@ -403,10 +416,13 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 	ptp_set_lock_callback(d->ptp, on_ptp_lock, d);
 	/* Before privs_drop: loading tracing programs needs CAP_PERFMON (telemetry.h). */
 	d->tele = telemetry_new();
+	sprobe_end(&pr, "subsystems");
 
 	/* Taprio a previous tsnd left that matches is kept as it runs (schedule.h). */
+	sprobe_start(&pr);
 	if (txn_run(d, cfg, &groups, true, NULL, err, errlen) < 0)
 		goto fail;
+	sprobe_end(&pr, "txn");
 	schedules_sync_changed(d->sched);
 	return 0;
 fail:
@@ -527,10 +543,13 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.overrides = opts.overrides;
 	d.log_target = TSN_LOG_STDERR;
+	struct sprobe pr;
+	sprobe_start(&pr);
 	if (prepare(&d, &opts) != 0) {
 		tsn_config_free(d.cfg);
 		return 1;
 	}
+	sprobe_end(&pr, "config");
 
 	/* Hold the stop and reload signals from here on: the signalfd picks up any that
 	 * arrive during start-up, so a SIGTERM then still shuts down cleanly. */
@@ -563,12 +582,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Start-up is over: keep only the capabilities running needs (privs.c). */
+	sprobe_start(&pr);
 	if (privs_drop(d.cfg, err, sizeof(err)) < 0) {
 		log_err("not starting: %s", err);
 		report_start(&ready_fd, err);
 		shutdown_daemon(&d);
 		return 1;
 	}
+	sprobe_end(&pr, "privs");
+	sprobe_report();
 	log_notice("tsnd %s started: pid %d, configuration %s, control socket %s", TSN_VERSION,
 		   (int)getpid(), d.config_path, d.socket_path);
 	report_start(&ready_fd, "ready");

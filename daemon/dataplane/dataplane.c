@@ -28,6 +28,7 @@
 #include "bridge_fast.h"
 #include "dataplane_priv.h"
 #include "pins.h"
+#include "startup_probe.h"
 #include "tsn/log.h"
 
 _Static_assert(sizeof(struct port_counters) % 8 == 0, "per-CPU values need 8-byte sizes");
@@ -81,6 +82,38 @@ static int test_fault(const struct dataplane *dp, const char *step, char *err, s
 	return -EIO;
 }
 
+/* The bridge's fast path, loaded when a configuration first has a bridge
+ * section (start-up without one verifies no bridge program).  It is optional:
+ * without it the kernel's bridge forwards every frame.  True if this call
+ * loaded it, so that a failed apply can unload it again. */
+static bool bridge_load(struct dataplane *dp, const struct tsn_config *cfg)
+{
+	char berr[256];
+	struct sprobe pr;
+
+	if (dp->bf || !cfg->bridge.enabled)
+		return false;
+	sprobe_start(&pr);
+	dp->bf = bridge_fast_new(dp->maps.gen, bpf_map__fd(dp->skel->maps.tsn_br_hook),
+				 bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), berr, sizeof(berr));
+	sprobe_end(&pr, "br_load");
+	if (!dp->bf)
+		log_warn("dataplane: %s; the kernel's bridge forwards every frame", berr);
+	return dp->bf != NULL;
+}
+
+/* Empty tsn_xdp's and tsn_tc_ingress's bridge hooks: no bridge section (a
+ * predecessor's program may still sit there, pinned with the maps). */
+static void bridge_unload(struct dataplane *dp)
+{
+	__u32 zero = 0;
+
+	bridge_fast_free(dp->bf, true);
+	dp->bf = NULL;
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.tsn_br_hook), &zero);
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), &zero);
+}
+
 /* The bridge's fast path tables for generation gen, over the attached ports. */
 static int bridge_write(struct dataplane *dp, const struct tsn_config *cfg, const struct dp_port *ports,
 			size_t n, uint32_t gen, char *err, size_t errlen)
@@ -112,8 +145,9 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	struct vlan_entry *vlans = NULL;
 	size_t n_next = 0, n_added = 0, n_vlans = 0;
 	const char *want_dir = cfg->dataplane.pin_dir;
-	bool moved_pins = false;
+	bool moved_pins = false, bf_loaded = false;
 	__u32 old_gen, new_gen;
+	struct sprobe pr;
 	int rc = 0;
 
 	err[0] = '\0';
@@ -128,6 +162,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		rc = pin_all(dp, want_dir, err, errlen);
 		moved_pins = rc == 0;
 	}
+	sprobe_start(&pr);
 	for (size_t i = 0; i < cfg->n_ports && rc == 0; i++) {
 		const struct tsn_cfg_port *p = &cfg->ports[i];
 
@@ -145,6 +180,8 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	for (size_t i = 0; i < dp->n_ports && rc == 0; i++)
 		if (!cfg_wants(cfg, dp->ports[i].name))
 			rc = dp_release_port(dp, &j, &dp->ports[i], err, errlen);
+	sprobe_end(&pr, "dp_attach");
+	sprobe_start(&pr);
 
 	/* Kernel facts the tables depend on, then the tables: the inactive
 	 * generation, then the switch. */
@@ -164,8 +201,10 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	if (rc == 0)
 		rc = cls_write(&dp->maps, cfg, cports, n_next, n_vlans ? TSN_RULES_VLANS : 0, new_gen,
 			       err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
+		bf_loaded = bridge_load(dp, cfg);
 		rc = bridge_write(dp, cfg, next, n_next, new_gen, err, errlen);
+	}
 	if (rc == 0)
 		rc = test_fault(dp, "tables", err, errlen);
 	if (rc == 0) {
@@ -183,6 +222,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 				 strerror(-rc));
 	}
 
+	sprobe_end(&pr, "dp_tables");
 	if (rc < 0) {
 		log_err("dataplane: %s; undoing %zu port change(s)", err, dp_journal_changes(&j));
 		for (size_t i = 0; i < n_added; i++)
@@ -192,6 +232,10 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		dp_journal_finish(dp, &j, true);
 		cls_clear(&dp->maps, new_gen);
 		bridge_fast_clear(dp->bf, new_gen);
+		if (bf_loaded) {	/* loaded for this apply: unloaded again */
+			bridge_fast_free(dp->bf, true);
+			dp->bf = NULL;
+		}
 		if (moved_pins)
 			unpin_all(dp, want_dir);
 		/* New ports whose clsact qdisc came and went leave nothing behind. */
@@ -202,6 +246,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	}
 
 	/* Committed.  Clean up once no frame can still read the old generation. */
+	sprobe_start(&pr);
 	free(added);
 	dp_vlans_undo_free(&vlan_undo);
 	dp_journal_finish(dp, &j, false);
@@ -219,7 +264,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	bridge_fast_clear(dp->bf, old_gen);
 	bridge_fast_prune_counters(dp->bf, cfg);
 	if (!cfg->bridge.enabled)
-		bridge_fast_hook(dp->bf, false);
+		bridge_unload(dp);
 	if (cls_prune_stream_stats(&dp->maps, cfg) < 0)
 		log_warn("dataplane: cannot delete the counters of removed streams");
 	if (dp_prune_ifindex_map(bpf_map__fd(dp->skel->maps.tsn_tx_ports), keep_attached_port, dp) < 0)
@@ -239,6 +284,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	/* Routes (routes_apply runs first), ports and VLANs may have changed. */
 	dp->fib_cache = cfg->dataplane.fib_cache;
 	dataplane_fib_invalidate(dp);
+	sprobe_end(&pr, "dp_commit");
 	log_debug("dataplane: tables generation %u active: %zu stream(s), %zu port(s)", new_gen,
 		  cfg->n_streams, n_next);
 	return 0;
@@ -267,6 +313,7 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 {
 	struct dataplane *dp = calloc(1, sizeof(*dp));
 	const char *dir = cfg ? cfg->dataplane.pin_dir : "";
+	struct sprobe pr;
 	int rc;
 
 	if (!dp) {
@@ -274,18 +321,24 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		return NULL;
 	}
 	libbpf_set_print(dp_libbpf_log);
+	sprobe_start(&pr);
 	dp->skel = dataplane_bpf__open();
 	if (!dp->skel) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-rc));
 		goto fail;
 	}
+	sprobe_end(&pr, "dp_open");
+	sprobe_start(&pr);
 	if (dir[0]) {
 		rc = pins_prepare(dp->skel->obj, dir, err, errlen);
 		if (rc < 0)
 			goto fail;
 	}
+	sprobe_end(&pr, "dp_pins");
+	sprobe_start(&pr);
 	rc = dataplane_bpf__load(dp->skel);
+	sprobe_end(&pr, "dp_load");
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot load the BPF programs %s and %s: %s (the verifier log "
 			 "is printed at log level debug; BPF needs CAP_BPF and CAP_NET_ADMIN)",
@@ -323,16 +376,6 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 			goto fail;
 		}
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", dir);
-	}
-	/* The bridge's fast path is optional: without it the kernel's bridge
-	 * forwards every frame. */
-	{
-		char berr[256];
-
-		dp->bf = bridge_fast_new(dp->maps.gen, bpf_map__fd(dp->skel->maps.tsn_br_hook),
-					 bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), berr, sizeof(berr));
-		if (!dp->bf)
-			log_warn("dataplane: %s; the kernel's bridge forwards every frame", berr);
 	}
 	/* An inactive generation left by a predecessor (pinned maps) is stale, and
 	 * so is its FIB cache: nobody watched the kernel in between. */

@@ -91,7 +91,14 @@ struct frer_plane;
  * calls this again with the old configuration. */
 int frer_plane_apply(struct frer_plane **fp, struct dataplane *dp, struct evloop *loop,
 		     const struct tsn_config *cfg, char *err, size_t errlen);
-/* Off the hook and off the ports, then freed (before dataplane_destroy). */
+/* Start-up: when cfg has FRER entries, load bpf/frer.bpf.o in a thread now,
+ * while the data plane's own programs are verified; the first frer_plane_apply
+ * takes it (or its error) instead of loading it then. */
+void frer_plane_preload(const struct tsn_config *cfg);
+/* For tests: an object is being loaded or waits to be taken. */
+bool frer_plane_test_preloaded(void);
+/* Off the hook and off the ports, then freed (before dataplane_destroy); an
+ * object preloaded and never taken is freed too. */
 void frer_plane_free(struct frer_plane *fp, struct dataplane *dp);
 struct frer *frer_plane_frer(const struct frer_plane *fp);
 uint64_t frer_plane_latent_events(const struct frer_plane *fp);

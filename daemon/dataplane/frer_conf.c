@@ -3,17 +3,21 @@
  * (docs/frer.md "How FRER joins the pipeline").
  *
  * One call, frer_plane_apply, takes FRER from whatever it is to what a
- * configuration says: bpf/frer.bpf.o loaded at the first entry, its tables written
+ * configuration says: bpf/frer.bpf.o loaded at the first entry (at start-up by
+ * a thread, beside the data plane's own load: frer_plane_preload), its tables written
  * (frer_apply: all or nothing, state kept for unchanged streams), frer_tc on the
  * tc ingress hook of every XDP port (in front of tsn_tc_ingress), frer_xdp in
  * tsn_xdp's tail-call slot.  The reload transaction's abort is the same call with
  * the old configuration. */
 #include <errno.h>
 #include <net/if.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -22,6 +26,7 @@
 #include "evloop.h"
 #include "frer.h"
 #include "ports.h"
+#include "startup_probe.h"
 #include "tsn/log.h"
 
 struct frer_plane {
@@ -32,6 +37,82 @@ struct frer_plane {
 	bool slot;			/* frer_xdp is in tsn_frer_prog */
 	uint64_t latent_events;		/* latent-error events read (and logged) */
 };
+
+/* The object loaded ahead at start-up (frer_plane_preload): one thread, joined
+ * by the first apply or by frer_plane_free. */
+static struct {
+	pthread_t thread;
+	bool running;
+	struct frer *f;
+	uint64_t wall_ns, cpu_ns;	/* the load's own time, for the start-up probe */
+	char err[256];
+} preload;
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *preload_main(void *arg)
+{
+	uint64_t w = clock_ns(CLOCK_MONOTONIC), c = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+	(void)arg;
+	preload.f = frer_new(preload.err, sizeof(preload.err));
+	preload.wall_ns = clock_ns(CLOCK_MONOTONIC) - w;
+	preload.cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c;
+	return NULL;
+}
+
+void frer_plane_preload(const struct tsn_config *cfg)
+{
+	if (preload.running || preload.f || !cfg->n_frer)
+		return;
+	/* Without the thread, the first apply loads the object itself. */
+	if (pthread_create(&preload.thread, NULL, preload_main, NULL) == 0)
+		preload.running = true;
+}
+
+bool frer_plane_test_preloaded(void)
+{
+	return preload.running || preload.f;
+}
+
+/* The preloaded object, else a new one; NULL with err on failure. */
+static struct frer *take_frer(char *err, size_t errlen)
+{
+	struct frer *f;
+	struct sprobe pr;
+
+	sprobe_start(&pr);
+	if (!preload.running) {
+		f = frer_new(err, errlen);
+		sprobe_end(&pr, "frer_load");
+		return f;
+	}
+	pthread_join(preload.thread, NULL);
+	preload.running = false;
+	sprobe_end(&pr, "frer_wait");
+	sprobe_add("frer_load", preload.wall_ns, preload.cpu_ns);
+	f = preload.f;
+	preload.f = NULL;
+	if (!f)
+		snprintf(err, errlen, "%s", preload.err);
+	return f;
+}
+
+static void preload_drop(void)
+{
+	if (preload.running) {
+		pthread_join(preload.thread, NULL);
+		preload.running = false;
+	}
+	frer_free(preload.f);
+	preload.f = NULL;
+}
 
 static void on_latent(const struct tsn_frer_event *ev, void *ctx)
 {
@@ -205,7 +286,7 @@ static int apply(struct frer_plane **fpp, struct dataplane *dp, struct evloop *l
 			snprintf(err, errlen, "frer: out of memory");
 			return -ENOMEM;
 		}
-		fp->f = frer_new(err, errlen);
+		fp->f = take_frer(err, errlen);
 		if (!fp->f) {
 			free(fp);
 			return -EIO;
@@ -273,6 +354,7 @@ void frer_plane_free(struct frer_plane *fp, struct dataplane *dp)
 {
 	char err[256];
 
+	preload_drop();
 	if (!fp)
 		return;
 	/* Off the hook first, then off the ports: no frame meets half of FRER. */

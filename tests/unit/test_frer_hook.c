@@ -38,21 +38,29 @@ static const char *const base_yaml =
 	"  - { id: 6, name: mac, identification: dst-mac-vlan, dst-mac: \"02:00:00:00:00:66\", vlan: 100,"
 	" priority: 2 }\n";
 
-/* Apply base_yaml plus `frer` (a frer section, or "") to the data plane and FRER. */
-static int apply(const char *frer)
+/* base_yaml plus `frer` (a frer section, or ""), parsed; NULL if invalid. */
+static struct tsn_config *parse(const char *frer)
 {
-	char yaml[2048], err[512];
+	char yaml[2048];
 	struct tsn_diags d;
 
 	snprintf(yaml, sizeof(yaml), "%s%s", base_yaml, frer);
 	tsn_diags_init(&d, "hook.yaml");
 	struct tsn_config *cfg = tsn_config_parse(yaml, strlen(yaml), "hook.yaml", &d);
-	if (!cfg) {
+	if (!cfg)
 		tsn_diags_print(&d, stderr);
-		tsn_diags_free(&d);
-		return -1;
-	}
 	tsn_diags_free(&d);
+	return cfg;
+}
+
+/* Apply base_yaml plus `frer` (a frer section, or "") to the data plane and FRER. */
+static int apply(const char *frer)
+{
+	char err[512];
+	struct tsn_config *cfg = parse(frer);
+
+	if (!cfg)
+		return -1;
 	int rc = dataplane_apply(dp, cfg, err, sizeof(err));
 	if (rc == 0)
 		rc = frer_plane_apply(&fp, dp, NULL, cfg, err, sizeof(err));
@@ -98,6 +106,30 @@ static uint64_t frer_counter(uint32_t sid, const char *key)
 		n = json_object_get_uint64(v);
 	json_object_put(o);
 	return n;
+}
+
+/* Start-up's preload (frer_plane_preload): only for a frer section, one
+ * object at a time, taken by the first apply, freed by frer_plane_free when
+ * start-up fails before the FRER step (ASan and valgrind see a leak). */
+static void test_preload(void)
+{
+	struct tsn_config *none = parse(""), *some = parse("frer:\n  - { stream: ip, role: recovery }\n");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(none);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(some);
+	frer_plane_preload(none);
+	CU_ASSERT_FALSE(frer_plane_test_preloaded());
+	frer_plane_preload(some);
+	frer_plane_preload(some);
+	CU_ASSERT_TRUE(frer_plane_test_preloaded());
+	frer_plane_free(NULL, dp);
+	CU_ASSERT_FALSE(frer_plane_test_preloaded());
+	frer_plane_preload(some);
+	CU_ASSERT_EQUAL(apply("frer:\n  - { stream: ip, role: recovery }\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(fp);
+	CU_ASSERT_FALSE(frer_plane_test_preloaded());
+	tsn_config_free(none);
+	tsn_config_free(some);
 }
 
 static void test_recovery_through_the_hook(void)
@@ -183,6 +215,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	CU_pSuite s = CU_add_suite("frer_hook", suite_init, suite_cleanup);
+	CU_add_test(s, "start-up preload: taken by the first apply, or freed", test_preload);
 	CU_add_test(s, "R-tagged ipv6 stream: identified, recovered, duplicate dropped", test_recovery_through_the_hook);
 	CU_add_test(s, "section removed: slot empty, frame untouched, frer_tc gone", test_section_removed);
 	return tu_run_tests();

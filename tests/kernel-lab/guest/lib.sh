@@ -183,6 +183,8 @@ kl_tsnd_start() {
 		kl_fail "tsnd did not come up: $(kl_tail "$KL_TSND_LOG" 8)"
 	fi
 	lab_pid_alive "$KL_TSND_PID" || kl_fail "tsnd exited at start: $(kl_tail "$KL_TSND_LOG" 8)"
+	# Where its start-up went, per phase (docs/benchmarks.md, "Start-up").
+	kl_info "tsnd $(sed -n 's/.*\]: \(start-up.*\)/\1/p' "$KL_TSND_LOG" | tail -2 | tr '\n' ';')"
 }
 
 kl_tsnd_answers() {
