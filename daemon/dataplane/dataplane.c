@@ -82,38 +82,6 @@ static int test_fault(const struct dataplane *dp, const char *step, char *err, s
 	return -EIO;
 }
 
-/* The bridge's fast path, loaded when a configuration first has a bridge
- * section (start-up without one verifies no bridge program).  It is optional:
- * without it the kernel's bridge forwards every frame.  True if this call
- * loaded it, so that a failed apply can unload it again. */
-static bool bridge_load(struct dataplane *dp, const struct tsn_config *cfg)
-{
-	char berr[256];
-	struct sprobe pr;
-
-	if (dp->bf || !cfg->bridge.enabled)
-		return false;
-	sprobe_start(&pr);
-	dp->bf = bridge_fast_new(dp->maps.gen, bpf_map__fd(dp->skel->maps.tsn_br_hook),
-				 bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), berr, sizeof(berr));
-	sprobe_end(&pr, "br_load");
-	if (!dp->bf)
-		log_warn("dataplane: %s; the kernel's bridge forwards every frame", berr);
-	return dp->bf != NULL;
-}
-
-/* Empty tsn_xdp's and tsn_tc_ingress's bridge hooks: no bridge section (a
- * predecessor's program may still sit there, pinned with the maps). */
-static void bridge_unload(struct dataplane *dp)
-{
-	__u32 zero = 0;
-
-	bridge_fast_free(dp->bf, true);
-	dp->bf = NULL;
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.tsn_br_hook), &zero);
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), &zero);
-}
-
 /* The bridge's fast path tables for generation gen, over the attached ports. */
 static int bridge_write(struct dataplane *dp, const struct tsn_config *cfg, const struct dp_port *ports,
 			size_t n, uint32_t gen, char *err, size_t errlen)
@@ -145,7 +113,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	struct vlan_entry *vlans = NULL;
 	size_t n_next = 0, n_added = 0, n_vlans = 0;
 	const char *want_dir = cfg->dataplane.pin_dir;
-	bool moved_pins = false, bf_loaded = false;
+	bool moved_pins = false;
 	__u32 old_gen, new_gen;
 	struct sprobe pr;
 	int rc = 0;
@@ -201,10 +169,8 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	if (rc == 0)
 		rc = cls_write(&dp->maps, cfg, cports, n_next, n_vlans ? TSN_RULES_VLANS : 0, new_gen,
 			       err, errlen);
-	if (rc == 0) {
-		bf_loaded = bridge_load(dp, cfg);
+	if (rc == 0)
 		rc = bridge_write(dp, cfg, next, n_next, new_gen, err, errlen);
-	}
 	if (rc == 0)
 		rc = test_fault(dp, "tables", err, errlen);
 	if (rc == 0) {
@@ -232,10 +198,6 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		dp_journal_finish(dp, &j, true);
 		cls_clear(&dp->maps, new_gen);
 		bridge_fast_clear(dp->bf, new_gen);
-		if (bf_loaded) {	/* loaded for this apply: unloaded again */
-			bridge_fast_free(dp->bf, true);
-			dp->bf = NULL;
-		}
 		if (moved_pins)
 			unpin_all(dp, want_dir);
 		/* New ports whose clsact qdisc came and went leave nothing behind. */
@@ -264,7 +226,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	bridge_fast_clear(dp->bf, old_gen);
 	bridge_fast_prune_counters(dp->bf, cfg);
 	if (!cfg->bridge.enabled)
-		bridge_unload(dp);
+		bridge_fast_hook(dp->bf, false);
 	if (cls_prune_stream_stats(&dp->maps, cfg) < 0)
 		log_warn("dataplane: cannot delete the counters of removed streams");
 	if (dp_prune_ifindex_map(bpf_map__fd(dp->skel->maps.tsn_tx_ports), keep_attached_port, dp) < 0)
@@ -376,6 +338,18 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 			goto fail;
 		}
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", dir);
+	}
+	/* The bridge's fast path is optional: without it the kernel's bridge
+	 * forwards every frame. */
+	{
+		char berr[256];
+
+		sprobe_start(&pr);
+		dp->bf = bridge_fast_new(dp->maps.gen, bpf_map__fd(dp->skel->maps.tsn_br_hook),
+					 bpf_map__fd(dp->skel->maps.tsn_br_tc_hook), berr, sizeof(berr));
+		sprobe_end(&pr, "br_load");
+		if (!dp->bf)
+			log_warn("dataplane: %s; the kernel's bridge forwards every frame", berr);
 	}
 	/* An inactive generation left by a predecessor (pinned maps) is stale, and
 	 * so is its FIB cache: nobody watched the kernel in between. */
