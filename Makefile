@@ -122,7 +122,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS) $(TEST_LIBS)
+$(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/shaper_probe: tests/tools/probe_util.h
 
 # tsnd with the transaction's fault-injection hook (daemon/core/txn.h), for the
 # tests/*/test_txn.sh tests only; never installed.

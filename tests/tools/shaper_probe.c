@@ -73,38 +73,7 @@ struct probe_hdr {
 } __attribute__((packed));
 
 static const char *prog = "shaper_probe";
-
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* CLOCK_TAI - CLOCK_REALTIME, whole seconds as the kernel keeps it. */
-static int64_t tai_offset_ns(void)
-{
-	int64_t r1 = now_ns(CLOCK_REALTIME);
-	int64_t tai = now_ns(CLOCK_TAI);
-	int64_t r2 = now_ns(CLOCK_REALTIME);
-	int64_t d = tai - (r1 + (r2 - r1) / 2);
-	int64_t s = (d >= 0 ? d + 500000000 : d - 500000000) / 1000000000;
-
-	return s * 1000000000;
-}
+#include "probe_util.h"
 
 static int64_t need_i64(const char *opt, const char *s, int64_t min, int64_t max)
 {
