@@ -135,12 +135,18 @@ scenario() {
 	# arrival (two priorities, round robin); gap = the longest time between two
 	# arrivals; last2 = priority 2's last arrival.
 	# (no process substitution: the guest's /dev has no /dev/fd)
-	read -r LOST2 GAP2 LOST3 GAP3 last2 <<<"$(awk '
+	# Lost counts distinct numbers up to the highest seen (a frame overtaken by
+	# another is late, not lost); a number seen twice is a duplicate (DUP2, DUP3).
+	read -r LOST2 GAP2 LOST3 GAP3 last2 DUP2 DUP3 <<<"$(awk '
 		{ p = $1; t = $2; s = $3
-		  if (!(p in n)) { first[p] = s; n[p] = 0; gap[p] = 0 } else if (t - last[p] > gap[p]) gap[p] = t - last[p]
-		  n[p]++; lastseq[p] = s; last[p] = t }
-		END { for (p = 2; p <= 3; p++) printf "%d %.1f ", (p in n) ? (lastseq[p] - first[p]) / 2 + 1 - n[p] : -1, gap[p] / 1e6
-		      printf "%.0f\n", (2 in n) ? last[2] : 0 }' "$out")"
+		  if (!(p in n)) { lo[p] = s; hi[p] = s; n[p] = 0; dup[p] = 0; gap[p] = 0 } else if (t - last[p] > gap[p]) gap[p] = t - last[p]
+		  k = p " " s
+		  if (k in seen) dup[p]++; else { seen[k] = 1; n[p]++ }
+		  if (s > hi[p]) hi[p] = s
+		  if (s < lo[p]) lo[p] = s
+		  last[p] = t }
+		END { for (p = 2; p <= 3; p++) printf "%d %.1f ", (p in n) ? (hi[p] - lo[p]) / 2 + 1 - n[p] : -1, gap[p] / 1e6
+		      printf "%.0f %d %d\n", (2 in n) ? last[2] : 0, dup[2] + 0, dup[3] + 0 }' "$out")"
 	((last2 > RESTART_T1)) || kl_fail "$label: no scheduled frame arrived after the restart"
 	root=$(kl_root_qdisc sw sw0p2)
 	BASE_AFTER=$(kl_sched_field "$root" base_time)
@@ -212,6 +218,7 @@ test_restart_keep() {
 			scenario "$label" "$how"
 		fi
 		((LOST2 == 0)) || kl_fail "$label: $LOST2 scheduled frames lost across the restart"
+		((DUP2 == 0 && DUP3 == 0)) || kl_fail "$label: frames delivered twice across the restart: $DUP2 scheduled, $DUP3 best effort"
 		((LOST3 == 0)) || kl_fail "$label: $LOST3 best-effort frames lost across the restart"
 		((SHARE >= THRESHOLD_PPM)) || kl_fail "$label: only $(kl_pct "$SHARE") of the scheduled frames in their window"
 		((FRAMES >= 500)) || kl_fail "$label: only $FRAMES scheduled frames arrived"
