@@ -280,3 +280,22 @@ it_main() {
 	done
 	exit "$IT_FAILED"
 }
+
+# frer_run_cut N LISTENER-IF TALKER-IF SWITCH LINK: frer_probe sends N frames at
+# RATE from tlk to lst (DST) for SECONDS_RUN; LINK on SWITCH goes down halfway.
+# Every frame must arrive exactly once and in order.
+frer_run_cut() {
+	local n=$1 out=$IT_DIR/recv.out recv_pid send_pid res
+	lab_spawn recv_pid lst "$PROBE" recv "$2" -n "$n" -w 3000 >"$out"
+	lab_wait_until 5 grep -q ready "$out" || it_fail "listener did not start"
+	lab_spawn send_pid tlk "$PROBE" send "$3" "$DST" -n "$n" -r "$RATE" >"$IT_DIR/send.out"
+	sleep "$(awk -v s="$SECONDS_RUN" 'BEGIN { print s / 2 }')"
+	lab_exec "$4" ip link set "$5" down
+	lab_wait_until $((SECONDS_RUN + 30)) bash -c "! kill -0 $send_pid 2>/dev/null" ||
+		it_fail "the talker did not finish"
+	lab_wait_until 30 bash -c "! kill -0 $recv_pid 2>/dev/null" || it_fail "the listener did not finish"
+	expect_eq "$(jget "$(cat "$IT_DIR/send.out")" .sent)" "$n" "frames sent"
+	res=$(tail -n 1 "$out")
+	expect_json "$res" ".unique == $n and .missing == 0" "every frame arrived ($res)"
+	expect_json "$res" '.duplicates == 0 and .out_of_order == 0' "once each, in order ($res)"
+}

@@ -131,7 +131,7 @@ ctl() {
 }
 
 test_cut_path() {
-	local n=$((RATE * SECONDS_RUN)) out sw j1 j3 res sent recv_pid send_pid a b
+	local n=$((RATE * SECONDS_RUN)) sw j1 j3 a b
 	cnc_frer_network "$IT_DIR/net.yaml"
 	expect_exit 0 "$TSNCNC" plan "$IT_DIR/net.yaml" --out "$IT_DIR/plan"
 	cnc_frer_topology
@@ -153,20 +153,7 @@ test_cut_path() {
 		expect_json "$(ctl "$sw" -j frer show)" '(.streams | length) == 0' "$sw relays"
 	done
 
-	out=$IT_DIR/recv.out
-	lab_spawn recv_pid lst "$PROBE" recv eth0 -n "$n" -w 3000 >"$out"
-	lab_wait_until 5 grep -q ready "$out" || it_fail "listener did not start"
-	lab_spawn send_pid tlk "$PROBE" send eth0 "$DST" -n "$n" -r "$RATE" >"$IT_DIR/send.out"
-	sleep "$(awk -v s="$SECONDS_RUN" 'BEGIN { print s / 2 }')"
-	lab_exec sw2 ip link set p2 down	# path a: sw2 -> sw3 cut
-	lab_wait_until $((SECONDS_RUN + 30)) bash -c "! kill -0 $send_pid 2>/dev/null" ||
-		it_fail "the talker did not finish"
-	lab_wait_until 30 bash -c "! kill -0 $recv_pid 2>/dev/null" || it_fail "the listener did not finish"
-	sent=$(jget "$(cat "$IT_DIR/send.out")" .sent)
-	expect_eq "$sent" "$n" "frames sent"
-	res=$(tail -n 1 "$out")
-	expect_json "$res" ".unique == $n and .missing == 0" "every frame arrived ($res)"
-	expect_json "$res" '.duplicates == 0 and .out_of_order == 0' "once each, in order ($res)"
+	frer_run_cut "$n" eth0 eth0 sw2 p2	# path a: sw2 -> sw3 cut
 
 	j1=$(ctl sw1 -j frer show)
 	j3=$(ctl sw3 -j frer show)

@@ -109,7 +109,7 @@ ctl() {
 }
 
 test_redundant() {
-	local n=$((RATE * SECONDS_RUN)) out recv_pid send_pid j1 j4 res sent
+	local n=$((RATE * SECONDS_RUN)) j1 j4
 	frer_topology
 	frer_config "$IT_DIR/sw1.yaml" sw1 "$SW1_PORTS" "$SW1_FRER"
 	frer_config "$IT_DIR/sw4.yaml" sw4 "$SW4_PORTS" "$SW4_FRER"
@@ -122,20 +122,7 @@ test_redundant() {
 	expect_json "$j1" '[.streams[0].paths[].port] == ["s1a", "s1b"]' "sw1 paths by name"
 	expect_match "$(lab_exec sw4 tc filter show dev s4a ingress)" "frer_tc" "frer_tc on s4a"
 
-	out=$IT_DIR/recv.out
-	lab_spawn recv_pid lst "$PROBE" recv lst0 -n "$n" -w 3000 >"$out"
-	lab_wait_until 5 grep -q ready "$out" || it_fail "listener did not start"
-	lab_spawn send_pid tlk "$PROBE" send tlk0 "$DST" -n "$n" -r "$RATE" >"$IT_DIR/send.out"
-	sleep "$(awk -v s="$SECONDS_RUN" 'BEGIN { print s / 2 }')"
-	lab_exec sw2 ip link set s2b down	# path a: sw2 -> sw4 cut
-	lab_wait_until $((SECONDS_RUN + 30)) bash -c "! kill -0 $send_pid 2>/dev/null" ||
-		it_fail "the talker did not finish"
-	lab_wait_until 30 bash -c "! kill -0 $recv_pid 2>/dev/null" || it_fail "the listener did not finish"
-	sent=$(jget "$(cat "$IT_DIR/send.out")" .sent)
-	expect_eq "$sent" "$n" "frames sent"
-	res=$(tail -n 1 "$out")
-	expect_json "$res" ".unique == $n and .missing == 0" "every frame arrived ($res)"
-	expect_json "$res" '.duplicates == 0 and .out_of_order == 0' "once each, in order ($res)"
+	frer_run_cut "$n" lst0 tlk0 sw2 s2b	# path a: sw2 -> sw4 cut
 
 	j1=$(ctl sw1 -j frer show)
 	j4=$(ctl sw4 -j frer show)
