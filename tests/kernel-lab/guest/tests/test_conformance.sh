@@ -17,10 +17,48 @@
 # [20, 30) and [30, 40), at least 10 ms from any window tsnd knows of, so every
 # frame of theirs must be counted.  Residence times and their bounds are not
 # asserted: under TCG on a shared host they stretch with the host's load.
+#
+# NETCONF (issue 13, notifications): a tsn-netconfd beside tsnd and a subscribed
+# ncclient session get `gate-conformance-violation` when the mis-timed frames are
+# counted (the subscription and its baseline are in place before the mis-timing).
 . /tsn/tests/kernel-lab/guest/lib.sh
 
 UDP6=$TSN/build/tests/tools/udp6
 SEND_MS=2000
+NETCONFD=$TSN/build/tsn-netconfd
+NC_PY=$TSN/tests/netconf/nc.py
+
+# nc_subscribe: tsn-netconfd in namespace sw on 127.0.0.1:830 with an admin key,
+# and a client (nc.py notify, in the background) that subscribes, touches
+# $KL_WORK/subscribed once tsn-netconfd has taken its baseline, then waits for
+# gate-conformance-violation.  Its answer goes to
+# $KL_WORK/notify.json.
+nc_subscribe() {
+	local keys=$KL_WORK/nckeys
+	rm -rf "$keys" "$KL_WORK/subscribed"
+	mkdir -p "$keys"
+	ssh-keygen -q -t ed25519 -N '' -f "$keys/host" >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$keys/admin" >/dev/null
+	cat >"$KL_WORK/netconfd.yaml" <<EOF
+listen: 127.0.0.1
+port: 830
+host-key: $keys/host
+tsnd-socket: $KL_WORK/tsnd.sock
+yang-dir: $TSN/netconf/yang
+auth-timeout: 120s
+hello-timeout: 120s
+users:
+  - name: admin
+    role: admin
+    keys: [$keys/admin.pub]
+EOF
+	NC_LOG=$KL_WORK/netconfd.log
+	lab_spawn NC_PID sw "$NETCONFD" -c "$KL_WORK/netconfd.yaml" >"$NC_LOG" 2>&1
+	lab_wait_until 60 grep -q 'listening on' "$NC_LOG" ||
+		kl_fail "tsn-netconfd does not listen: $(kl_tail "$NC_LOG" 5)"
+	lab_spawn NOTIFY_PID sw /usr/bin/python3 "$NC_PY" --key "$keys/admin" notify 240 \
+		gate-conformance-violation touch "$KL_WORK/subscribed" >"$KL_WORK/notify.json" 2>"$KL_WORK/notify.err"
+}
 
 test_conformance() {
 	local root base n closed
@@ -67,7 +105,23 @@ CFG
 	kl_run kl_tsnctl -j status
 	closed=$(jq .subsystems.telemetry.sent_while_closed <<<"$OUT")
 	kl_data "conformance: correct schedule: sent_while_closed $closed, waited_over_cycle $(jq .subsystems.telemetry.waited_over_cycle <<<"$OUT")"
-	((closed == 0)) || kl_fail "correct schedule: $closed frames counted as sent while closed: $(jq -c .subsystems.telemetry <<<"$OUT")"
+	# At most 1 %: on a loaded host TCG now and then stretches the step from
+	# taprio's dequeue to the driver past the 5 ms tolerance (measured: 1 of 7302
+	# frames at a host load average of 8; 0 on a quiet host).  The mis-timed run
+	# below must count >= 90 %: the two stay apart by two orders of magnitude.
+	((closed * 100 <= n)) || kl_fail "correct schedule: $closed of $n frames counted as sent while closed: $(jq -c .subsystems.telemetry <<<"$OUT")"
+
+	# The subscription's baseline is in place before anything is mis-timed.  Not
+	# earlier: python's start and the SSH handshake load the emulated CPUs enough
+	# to delay the correct run's frames past the tolerance (30 counted, once).
+	local t_sub=$SECONDS
+	nc_subscribe
+	lab_wait_until 180 test -e "$KL_WORK/subscribed" ||
+		kl_fail "the NETCONF client did not subscribe: $(cat "$KL_WORK/notify.json") $(kl_tail "$KL_WORK/notify.err" 5) $(kl_tail "$NC_LOG" 5)"
+	[[ ! -s $KL_WORK/notify.json ]] ||
+		kl_fail "a notification before any frame was mis-timed: $(cat "$KL_WORK/notify.json")"
+	kl_data "conformance: tsn-netconfd up and the NETCONF client subscribed in $((SECONDS - t_sub)) s"
+	sleep 1	# tsn-netconfd's next look at tsnd's counters: the python client's work is done
 
 	# Mis-timed: behind tsnd's back the kernel gets the list 20 ms later.
 	kl_run ip netns exec sw tc qdisc replace dev sw0p2 parent root handle 7473: taprio \
@@ -97,6 +151,17 @@ CFG
 	kl_run kl_tsnctl status
 	grep -q "gate conformance: [1-9][0-9]* sent while closed" <<<"$OUT" ||
 		kl_fail "status text lacks the conformance line: $OUT"
+
+	# NETCONF: the subscribed session was told (tsn-netconfd looks once a second).
+	lab_wait_until 30 eval "! kill -0 $NOTIFY_PID" ||
+		kl_fail "no gate-conformance-violation notification within 30 s of the count: $(kl_tail "$NC_LOG" 5)"
+	local x
+	jq -e .ok "$KL_WORK/notify.json" >/dev/null ||
+		kl_fail "no gate-conformance-violation notification: $(head -c 600 "$KL_WORK/notify.json") $(kl_tail "$KL_WORK/notify.err" 5)"
+	x=$(jq -r .xml "$KL_WORK/notify.json")
+	kl_data "conformance: NETCONF notification: $(tr -d '\n' <<<"$x" | cut -c1-400)"
+	[[ $x =~ \<sent-while-closed\>([0-9]+)\</sent-while-closed\> ]] && ((BASH_REMATCH[1] > 0)) ||
+		kl_fail "the notification does not carry a sent-while-closed count above 0: $x"
 }
 
 kl_test conformance test_conformance
