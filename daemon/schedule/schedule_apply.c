@@ -369,7 +369,7 @@ static int journal_revert(struct schedules *s, struct journal *j, char *err, siz
 			log_err("schedule: rollback: %s", e);
 			if (!failed++)
 				snprintf(err, errlen, "%s", e);
-		} else if (j->items[i].changed || j->items[i].created || j->items[i].deleted) {
+		} else if (j->items[i].changed || j->items[i].created || j->items[i].deleted || j->items[i].children) {
 			log_info("schedule: port %s: previous root qdisc restored", j->items[i].port);
 		}
 	}
@@ -816,7 +816,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		bool touched = false;
 		for (size_t i = 0; i < t->journal.n; i++)
 			touched |= t->journal.items[i].changed || t->journal.items[i].created ||
-				   t->journal.items[i].deleted;
+				   t->journal.items[i].deleted || t->journal.items[i].children;
 		if (journal_revert(s, &t->journal, rerr, sizeof(rerr)) < 0)
 			snprintf(err + used, errlen - used, "; rolling back failed too: %s", rerr);
 		else if (touched)
