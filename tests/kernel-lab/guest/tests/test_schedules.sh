@@ -665,6 +665,11 @@ $MQ_BAD"
 	kl_run kl_tsnctl -j schedule show
 	k=$(jq -c '.ports[0] | [.state, .drift]' <<<"$OUT")
 	[[ $k == '["drift",["cbs under 7473:3: idleslope 100000 -> 50000, sendslope -9900000 -> -9950000"]]' ]] || kl_fail "after a hand change: $k"
+	ip netns exec sw tc qdisc del dev swA root
+	kl_run kl_tsnctl -j schedule show
+	k=$(jq -c '.ports[0] | [.state, .drift[0]]' <<<"$OUT")
+	[[ $k == '["drift","the root qdisc is noqueue 0:, not the mqprio 7473: tsnd applied"]' ]] ||
+		kl_fail "after the mqprio was deleted: $k"
 	kl_config "$cfg" "$(mq_port swA '"1@0", "1@1", "1@2"' "$MQ_KIDS")"
 	kl_run kl_tsnctl config reload
 	((RC == 0)) || kl_fail "the reload after drift failed: $OUT $ERR"
@@ -695,6 +700,8 @@ $MQ_KIDS"
 	[[ $(mq_tree swA) == "$pre" ]] || kl_fail "after the schedule went: $(kl_json_diff "$pre" "$(mq_tree swA)")"
 
 	launch_time_run "      mode: mqprio" 1200 2800 reload
+	# tsnd stopped (no keep-on-exit): the root from before tsnd again
+	[[ $(mq_tree swA) == "$pre" ]] || kl_fail "after tsnd stopped: $(kl_json_diff "$pre" "$(mq_tree swA)")"
 }
 
 CASES=(one_entry three_entries eight_classes entries_128 entries_256 set_and_hold set_and_release
