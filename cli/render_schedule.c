@@ -114,6 +114,13 @@ static void sched_kernel(FILE *out, json_object *k)
 	bool any_sdu = false;
 	int64_t flags = 0, delay = 0;
 
+	if (strcmp(or_dash(jstr(k, "kind")), "mqprio") == 0) {	/* mode mqprio: a layout, no gates */
+		sched_kv(out, "qdisc", "mqprio %s, %s classes, no gate schedule", or_dash(jstr(k, "handle")),
+			 jtext(k, "num_tc", b, sizeof(b)));
+		sched_kv(out, "map", "%s", words(jget(k, "map"), a, sizeof(a)));
+		sched_kv(out, "queues", "%s", words(jget(k, "queues"), a, sizeof(a)));
+		return;
+	}
 	jint(k, "flags", &flags);
 	jint(k, "txtime_delay_ns", &delay);
 	sched_kv(out, "qdisc", "%s %s, %s classes, clock %s, flags 0x%" PRIx64 " (%s)%s%s", or_dash(jstr(k, "kind")),

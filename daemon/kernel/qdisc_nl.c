@@ -185,3 +185,20 @@ struct nl_msg *mqprio_build(int type, int flags, int ifindex, uint32_t handle, c
 	}
 	return msg;
 }
+
+int mqprio_parse(const struct nlmsghdr *nlh, struct tc_mqprio_qopt *qopt, char *err, size_t errlen)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+
+	memset(qopt, 0, sizeof(*qopt));
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)) ||
+	    nlmsg_parse((struct nlmsghdr *)nlh, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0)
+		return qdisc_parse_error(err, errlen, "truncated or malformed qdisc message (%u bytes)", nlh->nlmsg_len);
+	if (!tb[TCA_KIND] || nla_strcmp(tb[TCA_KIND], "mqprio") != 0 || !tb[TCA_OPTIONS])
+		return 0;
+	if ((size_t)nla_len(tb[TCA_OPTIONS]) < sizeof(*qopt))
+		return qdisc_parse_error(err, errlen, "mqprio: options of %d bytes, expected at least %zu",
+					 nla_len(tb[TCA_OPTIONS]), sizeof(*qopt));
+	memcpy(qopt, nla_data(tb[TCA_OPTIONS]), sizeof(*qopt));
+	return 1;
+}

@@ -64,5 +64,10 @@ json_object *child_qdisc_to_json(const struct child_qdisc *q);
 
 /* An mqprio root (hw 0) with the given layout. */
 struct nl_msg *mqprio_build(int type, int flags, int ifindex, uint32_t handle, const struct tc_mqprio_qopt *qopt);
+/* The layout of a dumped (or built) mqprio qdisc message: 1 and *qopt filled; 0 if
+ * the message is of another kind or carries no options; -EINVAL with err if it is
+ * malformed.  The kernel appends its mode and shaper attributes after the
+ * structure inside TCA_OPTIONS; they are not read. */
+int mqprio_parse(const struct nlmsghdr *nlh, struct tc_mqprio_qopt *qopt, char *err, size_t errlen);
 
 #endif

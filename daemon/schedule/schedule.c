@@ -200,7 +200,8 @@ void sched_port_check(struct sched_port *p, const struct kroot *r)
 	sched_diff_children(p->children, p->n_children, r, &diffs);
 	if (!diffs.total) {
 		if (p->state == SCHED_DRIFT)
-			log_notice("schedule: port %s: the kernel's taprio matches the applied schedule again", p->name);
+			log_notice("schedule: port %s: the kernel's %s matches the applied schedule again", p->name,
+				   p->expected.kind);
 		p->state = SCHED_APPLIED;
 		p->message[0] = '\0';
 		sched_sl_free(&p->drift);
@@ -209,8 +210,9 @@ void sched_port_check(struct sched_port *p, const struct kroot *r)
 		return;
 	}
 	p->state = SCHED_DRIFT;
-	snprintf(p->message, sizeof(p->message), "the kernel's taprio differs from the applied schedule (%zu "
-		 "difference%s); a reload or restart applies it again", diffs.total, diffs.total == 1 ? "" : "s");
+	snprintf(p->message, sizeof(p->message), "the kernel's %s differs from the applied schedule (%zu "
+		 "difference%s); a reload or restart applies it again", p->expected.kind, diffs.total,
+		 diffs.total == 1 ? "" : "s");
 	if (!p->drift_logged || !sched_sl_equal(&diffs, &p->drift)) {
 		sched_sl_join(&diffs, text, sizeof(text));
 		if (!p->drift_logged)

@@ -13,6 +13,9 @@
  *   layout in the net device, and destroying one clears it, so a root holding one
  *   is deleted first and the new taprio created after.
  * - Deleting the root brings the kernel's default qdisc back.
+ * - mqprio (Linux 6.1) has no change operation: a replace with its own handle and
+ *   options is refused.  tsnd keeps an mqprio root whose layout is right as it is
+ *   and only (re)places the children; another layout is delete-then-create.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -123,6 +126,52 @@ static int snapshot_take(const struct kroot *r, struct snapshot *sn)
 static bool snapshot_is_default(const struct snapshot *sn)
 {
 	return !sn->root || sn->root_q.handle == 0;
+}
+
+static int request(struct schedules *s, struct nl_msg *msg, const char *port, const char *what, char *err,
+		   size_t errlen);
+
+/* tsnd's root: its taprio, or the mqprio of a port in mode mqprio (same handle). */
+static bool root_is_ours(const struct taprio_qdisc *k)
+{
+	return (strcmp(k->kind, "taprio") == 0 || strcmp(k->kind, "mqprio") == 0) && k->handle == TSND_TAPRIO_HANDLE;
+}
+
+static bool is_mqprio(const struct taprio_qdisc *q)
+{
+	return strcmp(q->kind, "mqprio") == 0;
+}
+
+/* The RTM_NEWQDISC of the root tsnd wants. */
+static struct nl_msg *root_build(int flags, const struct taprio_qdisc *q)
+{
+	if (is_mqprio(q))
+		return mqprio_build(RTM_NEWQDISC, flags, q->ifindex, q->handle, &q->priomap);
+	return taprio_build(RTM_NEWQDISC, flags, q);
+}
+
+/* Put back dumped children one by one under a root that stayed (mqprio, which
+ * cannot be replayed over itself); parents come before what hangs below them. */
+static int replay_children(struct schedules *s, const char *port, unsigned char *const *kids, size_t n, char *err,
+			   size_t errlen)
+{
+	char e[512];
+	int failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct nl_msg *msg = qdisc_replay_msg((const struct nlmsghdr *)kids[i], NLM_REPLACE, e, sizeof(e));
+		if (!msg) {
+			log_err("schedule: port %s: cannot rebuild a qdisc to put back: %s", port, e);
+			failed++;
+			continue;
+		}
+		if (request(s, msg, port, "cannot put back a qdisc under its mqprio", e, sizeof(e)) < 0) {
+			log_err("schedule: rollback: %s", e);
+			if (!failed++)
+				snprintf(err, errlen, "%s", e);
+		}
+	}
+	return failed ? -EIO : 0;
 }
 
 /* Send one request; on refusal err gets "port P: WHAT: <kernel text> (<errno>)". */
@@ -240,7 +289,10 @@ static int revert_children(struct schedules *s, struct journal_item *it, char *e
 	}
 	part.children = keep;
 	part.n_children = n_keep;
-	rc = replay_snapshot(s, it->port, &part, err, errlen);
+	if (is_mqprio(&sn->root_q))
+		rc = replay_children(s, it->port, keep, n_keep, err, errlen);
+	else
+		rc = replay_snapshot(s, it->port, &part, err, errlen);
 	free(keep);
 	free(majors);
 	return rc;
@@ -317,7 +369,7 @@ static int journal_revert(struct schedules *s, struct journal *j, char *err, siz
 			log_err("schedule: rollback: %s", e);
 			if (!failed++)
 				snprintf(err, errlen, "%s", e);
-		} else if (j->items[i].changed || j->items[i].created || j->items[i].deleted) {
+		} else if (j->items[i].changed || j->items[i].created || j->items[i].deleted || j->items[i].children) {
 			log_info("schedule: port %s: previous root qdisc restored", j->items[i].port);
 		}
 	}
@@ -396,8 +448,9 @@ static int apply_children(struct schedules *s, struct journal_item *it, const ch
 next:;
 	}
 	if (n_kids)
-		log_notice("schedule: port %s: %zu cbs/etf qdisc%s installed under taprio", port, n_kids,
-			   n_kids == 1 ? "" : "s");
+		log_notice("schedule: port %s: %zu cbs/etf qdisc%s installed under %s", port, n_kids,
+			   n_kids == 1 ? "" : "s", it->snap.root_q.kind[0] && it->act == ACT_CHANGE ?
+			   it->snap.root_q.kind : "the new root");
 	return 0;
 }
 
@@ -415,7 +468,7 @@ static int restart_gates(struct schedules *s, struct journal_item *it, const cha
 {
 	struct taprio_qdisc change = *want;
 
-	if (!it->n_touched || (want->has_flags && (want->flags & TCA_TAPRIO_ATTR_FLAG_TXTIME_ASSIST)))
+	if (!it->n_touched || is_mqprio(want) || (want->has_flags && (want->flags & TCA_TAPRIO_ATTR_FLAG_TXTIME_ASSIST)))
 		return 0;
 	change.has_priomap = false;	/* the kernel refuses a map on a running schedule */
 	return request(s, taprio_build(RTM_NEWQDISC, NLM_REPLACE, &change), port,
@@ -438,6 +491,10 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 		return -ENOMEM;
 	}
 	const struct taprio_qdisc *k = &it->snap.root_q;
+	if (sched_same_structure(k, want) && is_mqprio(want)) {
+		it->act = ACT_CHANGE;	/* the root stays; only its children change */
+		return apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
+	}
 	if (sched_same_structure(k, want)) {
 		struct taprio_qdisc change = *want;
 		it->act = ACT_CHANGE;
@@ -462,15 +519,22 @@ static int apply_port(struct schedules *s, struct journal *j, const char *port, 
 			return rc;
 		it->deleted = true;
 	}
-	rc = request(s, taprio_build(RTM_NEWQDISC, NLM_REPLACE, want), port,
-		     "the kernel refused the taprio schedule", err, errlen);
+	rc = request(s, root_build(NLM_REPLACE, want), port,
+		     is_mqprio(want) ? "the kernel refused the mqprio root" : "the kernel refused the taprio schedule",
+		     err, errlen);
 	if (rc < 0)
 		return rc;
 	it->created = true;
 	char was[16];
-	log_notice("schedule: port %s: taprio %s installed as root qdisc (was %s %s); base time %s", port,
-		   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
-		   tc_handle_format(k->handle, was, sizeof(was)), tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
+	if (is_mqprio(want))
+		log_notice("schedule: port %s: mqprio %s installed as root qdisc (was %s %s); no gate schedule", port,
+			   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
+			   tc_handle_format(k->handle, was, sizeof(was)));
+	else
+		log_notice("schedule: port %s: taprio %s installed as root qdisc (was %s %s); base time %s", port,
+			   tc_handle_format(want->handle, h, sizeof(h)), k->kind[0] ? k->kind : "none",
+			   tc_handle_format(k->handle, was, sizeof(was)),
+			   tsn_basetime_format(want->oper.base_time, a, sizeof(a)));
 	rc = apply_children(s, it, port, want->ifindex, kids, n_kids, err, errlen);
 	return rc < 0 ? rc : restart_gates(s, it, port, want, err, errlen);
 }
@@ -510,7 +574,7 @@ static int remove_port(struct schedules *s, struct journal *j, const char *port,
 static int remember_before(struct sched_port *next, const struct sched_port *prev, const struct journal_item *it)
 {
 	const struct snapshot *src = NULL;
-	bool ours = strcmp(it->snap.root_q.kind, "taprio") == 0 && it->snap.root_q.handle == TSND_TAPRIO_HANDLE;
+	bool ours = root_is_ours(&it->snap.root_q);
 
 	if (next->before)
 		return 0;	/* carried over already */
@@ -538,8 +602,8 @@ static int base_time_for(struct clocks *ck, const struct tsn_cfg_port *cp, int64
 	const struct tsn_cfg_schedule *cs = &cp->schedule;
 	int c = cs->clock, rc;
 
-	if (!cs->base_time_auto) {
-		*base = cs->base_time_ns;
+	if (!cs->base_time_auto || cs->mode == TSN_SCHED_MQPRIO) {
+		*base = cs->mode == TSN_SCHED_MQPRIO ? 0 : cs->base_time_ns;	/* mqprio: no cycle */
 		return 0;
 	}
 	if (!ck->read[c]) {
@@ -657,8 +721,8 @@ static int txn_port(struct schedules *s, struct txn *t, struct kview *kv, struct
 			rc = sched_port_track(next, &want);
 			free(entries);
 			if (rc == 0)
-				log_notice("schedule: port %s: the running taprio 7473: already matches the "
-					   "schedule; kept as it is", cp->name);
+				log_notice("schedule: port %s: the running %s 7473: already matches the "
+					   "schedule; kept as it is", cp->name, want.kind);
 			else
 				snprintf(err, errlen, "port %s: out of memory", cp->name);
 			return rc;
@@ -727,7 +791,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		if (has || !r)
 			continue;
 		kroot_decode_layout(r, &k);
-		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
+		if (root_is_ours(&k))
 			rc = remove_port(s, &t->journal, p->name, r, p->before, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
@@ -740,7 +804,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		if (cp->has_schedule || !r)
 			continue;
 		kroot_decode_layout(r, &k);
-		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE)
+		if (root_is_ours(&k))
 			rc = remove_port(s, &t->journal, cp->name, r, NULL, err, errlen);
 		taprio_qdisc_clear(&k);
 	}
@@ -752,7 +816,7 @@ int schedules_apply(struct schedules *s, const struct tsn_config *old, const str
 		bool touched = false;
 		for (size_t i = 0; i < t->journal.n; i++)
 			touched |= t->journal.items[i].changed || t->journal.items[i].created ||
-				   t->journal.items[i].deleted;
+				   t->journal.items[i].deleted || t->journal.items[i].children;
 		if (journal_revert(s, &t->journal, rerr, sizeof(rerr)) < 0)
 			snprintf(err + used, errlen - used, "; rolling back failed too: %s", rerr);
 		else if (touched)
@@ -812,7 +876,7 @@ void schedules_release(struct schedules *s)
 		if (!p->tracked || !r)
 			continue;
 		kroot_decode_layout(r, &k);
-		if (strcmp(k.kind, "taprio") == 0 && k.handle == TSND_TAPRIO_HANDLE &&
+		if (root_is_ours(&k) &&
 		    remove_port(s, &j, p->name, r, p->before, err, sizeof(err)) < 0)
 			log_err("schedule: %s", err);
 		else

@@ -101,8 +101,9 @@ static void check_port_kernel(struct vctx *v, const struct tsn_cfg_port *cp, con
 	uint32_t txq = info->num_tx_queues;
 
 	if (txq < 2) {
-		VERR(v, &s->n_queues, "taprio needs a multi-queue interface, but %s has %u TX queue (the kernel "
-		     "says: Multi-queue device is required)", cp->name, txq);
+		VERR(v, &s->n_queues, "%s needs a multi-queue interface, but %s has %u TX queue (the kernel "
+		     "says: Multi-queue device is required)", s->mode == TSN_SCHED_MQPRIO ? "mqprio" : "taprio",
+		     cp->name, txq);
 	} else {
 		if (s->num_tc > txq)
 			VERR(v, &s->num_tc, "%u traffic classes are more than the %u TX queues of %s (the kernel "
@@ -122,7 +123,7 @@ static void check_port_kernel(struct vctx *v, const struct tsn_cfg_port *cp, con
 		VERR(v, &s->mode, "full-offload runs the schedule on the port's PTP hardware clock, and %s has "
 		     "none (the kernel says: Device does not have a PTP clock); use software or txtime-assist",
 		     cp->name);
-	if (!info->speed_mbps) {
+	if (!info->speed_mbps && s->mode != TSN_SCHED_MQPRIO) {	/* mqprio has no guard bands */
 		char a[32];
 		uint64_t kmin = sched_wire_ns(KERNEL_MIN_FRAME, KERNEL_DEFAULT_MBPS);
 		size_t shorter = 0;
@@ -230,11 +231,6 @@ static void check_qos(struct vctx *v, const struct tsn_cfg_port *cp, uint32_t sp
 	struct tsn_cbs_params cbs[TSN_MAX_TC];
 	struct tsn_shaper_error err;
 
-	if (s->mode == TSN_SCHED_MQPRIO) {
-		VERR(v, &s->mode, "mode mqprio is checked but not yet installed by this tsnd; give the port a gate "
-		     "list (its shapers and launch-time go under taprio)");
-		return;
-	}
 	if (cp->link_speed_mbps || tsn_shaper_plan(s, (uint64_t)speed * 1000000, cbs, &err) >= 0)
 		return;
 	/* at an assumed speed (no such interface here, or a driver that does not say)

@@ -105,7 +105,10 @@ static json_object *port_show(const struct schedules *s, struct kview *kv, const
 	}
 	json_object_object_add(o, "message", json_object_new_string(msg));
 	json_object_object_add(o, "config", cp->has_schedule && sched_json ? json_object_get(sched_json) : NULL);
-	json_object_object_add(o, "kernel", strcmp(k.kind, "taprio") == 0 ? taprio_to_json(&k) : NULL);
+	/* an mqprio root only when it is tsnd's (mode mqprio): its layout, no lists */
+	bool shown = strcmp(k.kind, "taprio") == 0 ||
+		     (strcmp(k.kind, "mqprio") == 0 && cp->has_schedule && cp->schedule.mode == TSN_SCHED_MQPRIO);
+	json_object_object_add(o, "kernel", shown ? taprio_to_json(&k) : NULL);
 	json_object_object_add(o, "children", children_json(r));
 	json_object_object_add(o, "base_time_ns", p && p->tracked ? json_object_new_int64(p->expected.oper.base_time)
 								: NULL);

@@ -105,6 +105,21 @@ int kview_load(struct schedules *s, struct kview *kv, char *err, size_t errlen)
 	return 0;
 }
 
+/* taprio_parse reads the kind of any root, the layout of taprio only: an mqprio
+ * root's layout (tsnd's own for mode mqprio, or one it replaces) comes from here. */
+static void decode_mqprio(const struct kroot *r, struct taprio_qdisc *q)
+{
+	char err[128];
+	int rc;
+
+	if (!r || !r->root || strcmp(q->kind, "mqprio") != 0)
+		return;
+	rc = mqprio_parse(r->root, &q->priomap, err, sizeof(err));
+	if (rc < 0)
+		log_warn("schedule: cannot read the mqprio root of ifindex %d: %s", r->ifindex, err);
+	q->has_priomap = rc > 0;
+}
+
 /* The port's root decoded (kind "" if none is listed). */
 void kroot_decode(const struct kroot *r, struct taprio_qdisc *q)
 {
@@ -113,6 +128,7 @@ void kroot_decode(const struct kroot *r, struct taprio_qdisc *q)
 	memset(q, 0, sizeof(*q));
 	if (r && r->root && taprio_parse(r->root, q, err, sizeof(err)) < 0)
 		log_warn("schedule: cannot read the root qdisc of ifindex %d: %s", r->ifindex, err);
+	decode_mqprio(r, q);
 }
 
 /* The same without the gate control lists: kind, handle, layout, flags, clock. */
@@ -123,6 +139,7 @@ void kroot_decode_layout(const struct kroot *r, struct taprio_qdisc *q)
 	memset(q, 0, sizeof(*q));
 	if (r && r->root && taprio_parse_layout(r->root, q, err, sizeof(err)) < 0)
 		log_warn("schedule: cannot read the root qdisc of ifindex %d: %s", r->ifindex, err);
+	decode_mqprio(r, q);
 }
 
 /* ---- desired state, comparison ---- */
@@ -173,6 +190,19 @@ void sched_desired_taprio(const struct tsn_cfg_schedule *cs, int ifindex, int64_
 		entries[i].gate_mask = cs->entries[i].gates;
 		entries[i].interval = (uint32_t)cs->entries[i].interval_ns;
 	}
+	if (cs->mode == TSN_SCHED_MQPRIO) {
+		/* only the layout: no clock, flags, max-SDU or gate list (hw 0: the kernel's
+		 * software classes; mqprio takes no other options then) */
+		struct tc_mqprio_qopt layout = q->priomap;
+		memset(q, 0, sizeof(*q));
+		q->ifindex = ifindex;
+		q->handle = TSND_TAPRIO_HANDLE;
+		q->parent = TC_H_ROOT;
+		snprintf(q->kind, sizeof(q->kind), "mqprio");
+		q->has_priomap = true;
+		q->priomap = layout;
+		q->priomap.hw = 0;
+	}
 }
 
 int64_t sched_cycle(const struct taprio_sched *s)
@@ -189,7 +219,8 @@ int64_t sched_cycle(const struct taprio_sched *s)
  * a new schedule without touching them. */
 bool sched_same_structure(const struct taprio_qdisc *k, const struct taprio_qdisc *d)
 {
-	if (strcmp(k->kind, "taprio") != 0 || k->handle != d->handle || !k->has_priomap)
+	if ((strcmp(d->kind, "taprio") != 0 && strcmp(d->kind, "mqprio") != 0) || strcmp(k->kind, d->kind) != 0 ||
+	    k->handle != d->handle || !k->has_priomap)
 		return false;
 	if (k->priomap.num_tc != d->priomap.num_tc ||
 	    memcmp(k->priomap.prio_tc_map, d->priomap.prio_tc_map, sizeof(k->priomap.prio_tc_map)) != 0)
@@ -219,13 +250,14 @@ void sched_diff_taprio(const struct taprio_qdisc *want, const struct taprio_qdis
 {
 	char a[48], b[48];
 
-	if (strcmp(have->kind, "taprio") != 0 || have->handle != want->handle) {
+	if (strcmp(have->kind, want->kind) != 0 || have->handle != want->handle) {
 		if (!have->kind[0])
-			sched_sl_add(out, "the port lists no root qdisc, tsnd applied taprio %s",
+			sched_sl_add(out, "the port lists no root qdisc, tsnd applied %s %s", want->kind,
 			       tc_handle_format(want->handle, a, sizeof(a)));
 		else
-			sched_sl_add(out, "the root qdisc is %s %s, not the taprio %s tsnd applied", have->kind,
-			       tc_handle_format(have->handle, a, sizeof(a)), tc_handle_format(want->handle, b, sizeof(b)));
+			sched_sl_add(out, "the root qdisc is %s %s, not the %s %s tsnd applied", have->kind,
+			       tc_handle_format(have->handle, a, sizeof(a)), want->kind,
+			       tc_handle_format(want->handle, b, sizeof(b)));
 		return;
 	}
 	if (!have->has_priomap) {
@@ -243,6 +275,8 @@ void sched_diff_taprio(const struct taprio_qdisc *want, const struct taprio_qdis
 				sched_sl_add(out, "class %u has queues %u@%u, applied %u@%u", tc, have->priomap.count[tc],
 				       have->priomap.offset[tc], want->priomap.count[tc], want->priomap.offset[tc]);
 	}
+	if (strcmp(want->kind, "mqprio") == 0)
+		return;	/* the layout is all an mqprio root has */
 	if (have->has_clockid != want->has_clockid || (want->has_clockid && have->clockid != want->clockid))
 		sched_sl_add(out, "clockid is %s, applied %s", clock_text(have->has_clockid, have->clockid, a, sizeof(a)),
 		       clock_text(want->has_clockid, want->clockid, b, sizeof(b)));

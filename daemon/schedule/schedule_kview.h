@@ -46,11 +46,13 @@ void kroot_decode(const struct kroot *r, struct taprio_qdisc *q);
 void kroot_decode_layout(const struct kroot *r, struct taprio_qdisc *q);
 
 /* The taprio 7473: for schedule cs at base time `base`; entries has room for
- * cs->n_entries. */
+ * cs->n_entries.  With mode mqprio: the mqprio 7473: root (kind "mqprio", the
+ * layout only; base and entries unused). */
 void sched_desired_taprio(const struct tsn_cfg_schedule *cs, int ifindex, int64_t base, struct taprio_entry *entries,
 			  struct taprio_qdisc *q);
 int64_t sched_cycle(const struct taprio_sched *s);
-/* Same layout, flags and clock: the change path can take the new schedule. */
+/* Same kind (taprio or mqprio), layout, flags and clock: the change path can take
+ * the new schedule (an mqprio root is kept as it is). */
 bool sched_same_structure(const struct taprio_qdisc *k, const struct taprio_qdisc *d);
 /* Each difference of `have` from `want`, as text, into out. */
 void sched_diff_taprio(const struct taprio_qdisc *want, const struct taprio_qdisc *have, bool ignore_base,

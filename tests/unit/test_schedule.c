@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <linux/rtnetlink.h>
+#include <netlink/msg.h>
 
 #include "nlio.h"
 #include "ports.h"
@@ -684,6 +685,156 @@ static void test_held_until_sync(void)
 	tsn_diags_free(&d);
 }
 
+/* ---- mode mqprio: no gate list, an mqprio root for shapers and etf ---- */
+
+static bool kernel_has_mqprio;
+
+static struct tsn_config *load_mqprio(const char *port, const char *queues, struct tsn_diags *d)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "ports:\n"
+		 "  - name: %s\n"
+		 "    link-speed: 1000\n"
+		 "    schedule:\n"
+		 "      mode: mqprio\n"
+		 "      num-tc: 3\n"
+		 "      map: [0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]\n"
+		 "      queues: [%s]\n"
+		 "      shapers:\n"
+		 "        - { class: 1, idle-slope: 20Mbit }\n"
+		 "      launch-time:\n"
+		 "        - { class: 2, delta: 300us }\n", port, queues);
+	tsn_diags_init(d, "t.yaml");
+	struct tsn_config *cfg = tsn_config_parse(text, strlen(text), "t.yaml", d);
+	if (!cfg)
+		tsn_diags_print(d, stderr);
+	return cfg;
+}
+
+/* Accepted with a shaper and an etf on a multi-queue port; on a single-queue one
+ * the error names mqprio and sits at the queues line. */
+static void test_mqprio_check(void)
+{
+	struct tsn_diags d;
+	struct tsn_config *cfg = load_mqprio("sp0", "\"1@0\", \"1@1\", \"2@2\"", &d);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_TRUE(schedule_validate(cfg, NULL, &d, SCHEDULE_CHECK_DAEMON));
+	CU_ASSERT_EQUAL(count_sev(&d, TSN_DIAG_ERROR, NULL), 0);
+	if (count_sev(&d, TSN_DIAG_ERROR, NULL))
+		print_diags(&d);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+
+	cfg = load_mqprio("sp1", "\"1@0\", \"1@1\", \"2@2\"", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_FALSE(schedule_validate(cfg, NULL, &d, SCHEDULE_CHECK_DAEMON));
+	EXPECT(&d, TSN_DIAG_ERROR, "ports[0].schedule.queues", "mqprio needs a multi-queue interface", 8);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+}
+
+/* The root tsnd wants for mode mqprio, compared with roots as the kernel dumps
+ * them: the same layout is no difference (and the change path keeps the root),
+ * another layout or a taprio in its place is named. */
+static void test_mqprio_desired_and_diff(void)
+{
+	struct tsn_diags d;
+	struct tsn_config *cfg = load_mqprio("sp0", "\"1@0\", \"1@1\", \"2@2\"", &d);
+	struct taprio_qdisc want, have;
+	struct strlist diffs = { 0 };
+	char text[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	sched_desired_taprio(&cfg->ports[0].schedule, 7, 0, NULL, &want);
+	CU_ASSERT_STRING_EQUAL(want.kind, "mqprio");
+	CU_ASSERT_EQUAL(want.handle, TSND_TAPRIO_HANDLE);
+	CU_ASSERT_EQUAL(want.priomap.num_tc, 3);
+	CU_ASSERT_EQUAL(want.priomap.count[2], 2);
+	CU_ASSERT_EQUAL(want.priomap.offset[2], 2);
+	CU_ASSERT_EQUAL(want.priomap.prio_tc_map[3], 1);
+	CU_ASSERT_EQUAL(want.priomap.hw, 0);
+	CU_ASSERT_FALSE(want.oper.has_entries);
+
+	struct nl_msg *msg = mqprio_build(RTM_NEWQDISC, 0, 7, TSND_TAPRIO_HANDLE, &want.priomap);
+	struct kroot r = { .ifindex = 7, .root = nlmsg_hdr(msg) };
+	kroot_decode(&r, &have);
+	CU_ASSERT_TRUE(sched_same_structure(&have, &want));
+	sched_diff_taprio(&want, &have, false, &diffs);
+	CU_ASSERT_EQUAL(diffs.total, 0);
+	taprio_qdisc_clear(&have);
+	nlmsg_free(msg);
+
+	struct tc_mqprio_qopt other = want.priomap;
+	other.count[2] = 1;
+	msg = mqprio_build(RTM_NEWQDISC, 0, 7, TSND_TAPRIO_HANDLE, &other);
+	r.root = nlmsg_hdr(msg);
+	kroot_decode_layout(&r, &have);
+	CU_ASSERT_FALSE(sched_same_structure(&have, &want));
+	sched_diff_taprio(&want, &have, false, &diffs);
+	sched_sl_join(&diffs, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "class 2 has queues 1@2, applied 2@2");
+	sched_sl_free(&diffs);
+	taprio_qdisc_clear(&have);
+	nlmsg_free(msg);
+
+	struct taprio_qdisc tap = want;
+	snprintf(tap.kind, sizeof(tap.kind), "taprio");
+	msg = taprio_build(RTM_NEWQDISC, 0, &tap);
+	r.root = nlmsg_hdr(msg);
+	kroot_decode(&r, &have);
+	CU_ASSERT_FALSE(sched_same_structure(&have, &want));
+	sched_diff_taprio(&want, &have, false, &diffs);
+	sched_sl_join(&diffs, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "the root qdisc is taprio 7473:, not the mqprio 7473: tsnd applied");
+	sched_sl_free(&diffs);
+	taprio_qdisc_clear(&have);
+	nlmsg_free(msg);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+}
+
+/* Applied in a transaction: without mqprio the kernel refuses the root with its
+ * own words and the port keeps exactly what it had; with mqprio the root and its
+ * cbs and etf are there, and a revert puts the port back exactly. */
+static void test_mqprio_apply_and_put_back(void)
+{
+	struct tsn_diags d;
+	char err[1024] = "";
+	struct tsn_config *cfg = load_mqprio("sp0", "\"1@0\", \"1@1\", \"2@2\"", &d);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL_FATAL(tu_sh("tc qdisc replace dev sp0 root handle 1: bfifo limit 30000"), 0);
+	char *before = qdiscs("sp0");
+	struct schedules *s = schedules_new(NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	int rc = schedules_apply(s, NULL, cfg, err, sizeof(err));
+	if (!kernel_has_mqprio) {
+		CU_ASSERT_EQUAL(rc, -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "port sp0: the kernel refused the mqprio root: "
+						   "Specified qdisc kind is unknown"));
+		if (!strstr(err, "mqprio root"))
+			fprintf(stderr, "\n  err: %s\n", err);
+	} else {
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_EQUAL(tu_sh("tc qdisc show dev sp0 | grep -q '^qdisc mqprio 7473: root' && "
+				      "tc qdisc show dev sp0 | grep -q '^qdisc cbs 7481: parent 7473:2' && "
+				      "tc qdisc show dev sp0 | grep -q '^qdisc etf 7482: parent 7473:3'"), 0);
+		schedules_revert(s);
+	}
+	char *after = qdiscs("sp0");
+	CU_ASSERT_STRING_EQUAL(after, before);
+	if (strcmp(after, before))
+		fprintf(stderr, "\n  before:\n%s  after:\n%s", before, after);
+	free(before);
+	free(after);
+	schedules_free(s);
+	tsn_config_free(cfg);
+	tsn_diags_free(&d);
+	tu_sh("tc qdisc del dev sp0 root");
+}
+
 /* ---- with taprio in the kernel (the kernel lab, a TSN switch) ---- */
 
 static json_object *show_port(struct schedules *s, const struct tsn_config *cfg, const char *dev)
@@ -831,6 +982,12 @@ int main(void)
 	CU_add_test(s, "show and status", test_show_without_schedule_applied);
 	CU_add_test(s, "one qdisc dump per request", test_one_dump_per_request);
 	CU_add_test(s, "require-sync: held, then applied or refused", test_held_until_sync);
+	CU_add_test(s, "mqprio: checked with shapers and etf", test_mqprio_check);
+	CU_add_test(s, "mqprio: the root wanted, compared with dumped roots", test_mqprio_desired_and_diff);
+	kernel_has_mqprio = system("ip link add tp0 numtxqueues 2 type veth peer tp1 && "
+				   "tc qdisc add dev tp0 root mqprio num_tc 1 map 0 queues 1@0 hw 0 >/dev/null 2>&1; "
+				   "rc=$?; ip link del tp0 2>/dev/null; exit $rc") == 0;
+	CU_add_test(s, "mqprio: refused or applied, then put back", test_mqprio_apply_and_put_back);
 	/* Only where the kernel has taprio; on the host the lifecycle cannot run. */
 	kernel_has_taprio = system("ip link add tp0 numtxqueues 2 type veth peer tp1 && "
 				   "tc qdisc add dev tp0 root taprio num_tc 1 map 0 queues 1@0 base-time 0 "

@@ -144,6 +144,52 @@ static void test_mqprio_message(void)
 	nlmsg_free(msg);
 }
 
+/* mqprio_parse reads back what mqprio_build wrote, and the kernel's dump, which
+ * appends its mode and shaper attributes inside TCA_OPTIONS after the structure. */
+static void test_mqprio_parse(void)
+{
+	struct tc_mqprio_qopt qopt = { .num_tc = 3, .prio_tc_map = { 0, 0, 1, 1, 2, 2, 2, 2 },
+				       .count = { 1, 1, 2 }, .offset = { 0, 1, 2 } }, back;
+	char err[128] = "";
+	struct nl_msg *msg = mqprio_build(RTM_NEWQDISC, NLM_F_CREATE, 4, 0x74730000u, &qopt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(mqprio_parse(nlmsg_hdr(msg), &back, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(memcmp(&back, &qopt, sizeof(qopt)), 0);
+	nlmsg_free(msg);
+
+	/* as dumped: the structure, then TCA_MQPRIO_MODE inside the same attribute */
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 4, .tcm_handle = 0x74730000u,
+			     .tcm_parent = TC_H_ROOT };
+	msg = nlmsg_alloc_simple(RTM_NEWQDISC, 0);
+	nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO);
+	nla_put_string(msg, TCA_KIND, "mqprio");
+	struct nlattr *o = nla_nest_start(msg, TCA_OPTIONS);
+	void *room = nlmsg_reserve(msg, sizeof(qopt), NLA_ALIGNTO);
+	memcpy(room, &qopt, sizeof(qopt));
+	nla_put_u16(msg, TCA_MQPRIO_MODE, TC_MQPRIO_MODE_DCB);
+	nla_nest_end(msg, o);
+	memset(&back, 0xff, sizeof(back));
+	CU_ASSERT_EQUAL(mqprio_parse(nlmsg_hdr(msg), &back, err, sizeof(err)), 1);
+	CU_ASSERT_EQUAL(memcmp(&back, &qopt, sizeof(qopt)), 0);
+	nlmsg_free(msg);
+
+	/* options shorter than the structure: refused with the reason */
+	msg = nlmsg_alloc_simple(RTM_NEWQDISC, 0);
+	nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO);
+	nla_put_string(msg, TCA_KIND, "mqprio");
+	nla_put_u32(msg, TCA_OPTIONS, 2);
+	CU_ASSERT_EQUAL(mqprio_parse(nlmsg_hdr(msg), &back, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mqprio: options of 4 bytes, expected at least"));
+	nlmsg_free(msg);
+
+	/* another kind: nothing to read */
+	struct child_qdisc c = { .ifindex = 4, .handle = 0x74810000u, .parent = 0x74730002u, .kind = "cbs" };
+	msg = child_qdisc_build(RTM_NEWQDISC, NLM_F_CREATE, &c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(mqprio_parse(nlmsg_hdr(msg), &back, err, sizeof(err)), 0);
+	nlmsg_free(msg);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -153,5 +199,6 @@ int main(void)
 	CU_add_test(s, "etf message", test_etf_message);
 	CU_add_test(s, "short parameters refused", test_parse_refuses_short_parameters);
 	CU_add_test(s, "mqprio message", test_mqprio_message);
+	CU_add_test(s, "mqprio message parsed back", test_mqprio_parse);
 	return tu_run_tests();
 }

@@ -468,10 +468,22 @@ UNSHAPED_P50_SLACK_NS=1000000
 ETF_DELTA_NS=2000000
 ETF_LEAD_NS=8000000
 case_launch_time_tx() {
+	launch_time_run "      base-time: 1000000000
+      entries:
+        - { gates: [0-1], interval: 1ms }" 3000 5000
+}
+
+# launch_time_run SCHEDULE_KEYS SEND_MS CAPTURE_MS [reload]: swA with 2 classes,
+# etf under class 1, SCHEDULE_KEYS (6 spaces indented) the rest of its schedule;
+# with `reload`, swA exists and the running tsnd takes the schedule by a reload
+# (a tsnd start costs about 19 s of the suite under emulation).
+launch_time_run() {
 	local cap=$KL_WORK/etf.txt sent past lt inv missed other early n drops ontime stale
-	lab_ns_add sw
-	lab_ns_add peer
-	kl_ports sw peer swA
+	if [[ ${4:-} != reload ]]; then
+		lab_ns_add sw
+		lab_ns_add peer
+		kl_ports sw peer swA
+	fi
 	ip -n sw addr add 10.78.0.1/24 dev swA
 	ip -n sw neigh replace 10.78.0.2 lladdr "$(ip -n peer -j link show pswA | jq -r '.[0].address')" dev swA
 	kl_config "$KL_WORK/case.yaml" "  - name: swA
@@ -479,19 +491,22 @@ case_launch_time_tx() {
       num-tc: 2
       map: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
       queues: [\"1@0\", \"1@1\"]
-      base-time: 1000000000
-      entries:
-        - { gates: [0-1], interval: 1ms }
+$1
       launch-time:
         - { class: 1, delta: $((ETF_DELTA_NS / 1000))us }"
-	kl_tsnd_start sw "$KL_WORK/case.yaml"
+	if [[ ${4:-} == reload ]]; then
+		kl_run kl_tsnctl config reload
+		((RC == 0)) || kl_fail "the reload to the launch-time schedule failed: $OUT $ERR"
+	else
+		kl_tsnd_start sw "$KL_WORK/case.yaml"
+	fi
 	[[ $(kl_qdisc_json sw swA | jq -c '[.[] | select(.kind == "etf") | [.parent, .options.delta]]') == "[[\"7473:2\",$ETF_DELTA_NS]]" ]] ||
 		kl_fail "no etf under 7473:2: $(kl_qdisc_json sw swA)"
 
-	kl_probe_capture sw swA 5000 "$cap"
+	kl_probe_capture sw swA "$3" "$cap"
 	# (timeout: a sender whose frames never leave blocks on its full send buffer)
 	kl_run ip netns exec sw timeout 30 "$SHAPER_PROBE" send --dst 10.78.0.2 --port 7500 --prio 1 --size 100 \
-		--duration 3000 --interval 2000 --txtime $((ETF_LEAD_NS / 1000)) --period 1000 --phase 500 --past 5 --errwait 1000
+		--duration "$2" --interval 2000 --txtime $((ETF_LEAD_NS / 1000)) --period 1000 --phase 500 --past 5 --errwait 1000
 	((RC == 0)) || kl_fail "sender failed ($RC): $ERR $OUT; $(ip netns exec sw tc -s qdisc show dev swA | tr '\n' ' ')"
 	wait "$CAPTURE_PID" || kl_fail "capture failed: $(kl_tail "$KL_WORK/capture.txt")"
 	lt=$("$SHAPER_PROBE" launch --in "$cap" --prio 1 --delta "$ETF_DELTA_NS")
@@ -573,15 +588,133 @@ case_children_rollback() {
 	kl_tsnd_stop
 }
 
+# ---- mode mqprio: shapers and launch time without gates (issue 17) ------------------
+
+# mq_port NAME LAYOUT CHILDREN: a port block with mode mqprio, 3 classes; LAYOUT
+# is its queues, CHILDREN its shapers/launch-time keys (6 spaces indented).
+mq_port() {
+	printf '  - name: %s\n    schedule:\n      mode: mqprio\n      num-tc: 3\n' "$1"
+	printf '      map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n      queues: [%s]\n%s\n' "$2" "$3"
+}
+MQ_KIDS='      launch-time:
+        - { class: 1, delta: 300us }
+      shapers:
+        - { class: 2, idle-slope: 100Mbit }'
+# an etf with offload, which veth cannot do: the kernel refuses it in the
+# schedules step, after the ports before swB were changed
+MQ_BAD=$(mq_port swB '"1@0", "1@1", "1@2"' '      launch-time:
+        - { class: 1, delta: 300us, offload: true }')
+
+mq_tree() {
+	kl_qdisc_json sw "$1" | jq -S -c 'map(del(.refcnt)) | sort_by(.parent, .handle)'
+}
+
+# The tree tsnd builds equals tc's from the same numbers (cbs at veth's 10 Gbit/s
+# as in case_shapers); two reloads the kernel refuses on swB give swA its tree
+# back exactly — one that changes only the children under the kept mqprio (etf's
+# delta, cbs -> etf), one that changes the layout (delete-then-create); a changed
+# child is drift until a reload; taprio <-> mqprio by reload; removing the
+# schedule gives swA its root from before tsnd.  Then launch_time_tx's checks with
+# the etf under mqprio (issue 17, 2), sending for 1.2 s, in the same tsnd.
+case_mqprio_tree() {
+	local cfg=$KL_WORK/case.yaml pre a b before after k
+	lab_ns_add sw
+	lab_ns_add peer
+	kl_ports sw peer swA swB
+	pre=$(mq_tree swA)
+	kl_config "$cfg" "$(mq_port swA '"1@0", "1@1", "1@2"' "$MQ_KIDS")"
+	kl_tsnd_start sw "$cfg"
+	kl_run ip netns exec sw tc qdisc replace dev swB root handle 7473: mqprio num_tc 3 \
+		map 0 1 2 0 0 0 0 0 0 0 0 0 0 0 0 0 queues 1@0 1@1 1@2 hw 0
+	((RC == 0)) || kl_fail "tc refused the mqprio: $ERR"
+	kl_run ip netns exec sw tc qdisc replace dev swB parent 7473:2 handle 7481: etf clockid CLOCK_TAI delta 300000
+	((RC == 0)) || kl_fail "tc refused the etf: $ERR"
+	kl_run ip netns exec sw tc qdisc replace dev swB parent 7473:3 handle 7482: cbs idleslope 100000 \
+		sendslope -9900000 hicredit 16 locredit -1507
+	((RC == 0)) || kl_fail "tc refused the cbs: $ERR"
+	a=$(mq_tree swA)
+	b=$(mq_tree swB)
+	[[ $(jq -r '[.[] | select(.root)][0].kind' <<<"$a") == mqprio ]] || kl_fail "no mqprio root on swA: $a"
+	[[ $a == "$b" ]] || kl_fail "tsnd's mqprio tree differs from tc's: $(kl_json_diff "$b" "$a")"
+	kl_run kl_tsnctl -j schedule show
+	k=$(jq -c '.ports[0] | [.state, .kernel.kind, .kernel.handle, (.kernel.queues | join(" ")), (.children | length)]' <<<"$OUT")
+	[[ $k == '["applied","mqprio","7473:","1@0 1@1 1@2",2]' ]] || kl_fail "schedule show: $k"
+	ip netns exec sw tc qdisc del dev swB root
+
+	# refused reloads: swA's children only, then swA's layout
+	before=$(mq_tree swA)
+	b=$(mq_tree swB)
+	for k in '"1@0", "1@1", "1@2"' '"1@0", "1@1", "2@2"'; do
+		kl_config "$cfg" "$(mq_port swA "$k" '      launch-time:
+        - { class: 1, delta: 500us }
+        - { class: 2, delta: 200us }')
+$MQ_BAD"
+		kl_run kl_tsnctl config reload
+		((RC == 1)) || kl_fail "the reload ($k) exited $RC, expected 1: $OUT $ERR"
+		grep -q "port swB: the kernel refused the etf qdisc under 7473:2" <<<"$OUT$ERR" ||
+			kl_fail "not the kernel refusing the etf: $OUT $ERR"
+		grep -q "the ports changed before were restored" <<<"$OUT$ERR" || kl_fail "no rollback said: $OUT $ERR"
+		after=$(mq_tree swA)
+		[[ $before == "$after" ]] || kl_fail "the rollback ($k) left swA changed: $(kl_json_diff "$before" "$after")"
+		[[ $b == "$(mq_tree swB)" ]] || kl_fail "the rollback ($k) left swB changed: $(mq_tree swB)"
+	done
+
+	# a changed child is drift; a reload applies the schedule again
+	ip netns exec sw tc qdisc replace dev swA parent 7473:3 handle 7482: cbs idleslope 50000 \
+		sendslope -9950000 hicredit 16 locredit -1507
+	kl_run kl_tsnctl -j schedule show
+	k=$(jq -c '.ports[0] | [.state, .drift]' <<<"$OUT")
+	[[ $k == '["drift",["cbs under 7473:3: idleslope 100000 -> 50000, sendslope -9900000 -> -9950000"]]' ]] || kl_fail "after a hand change: $k"
+	ip netns exec sw tc qdisc del dev swA root
+	kl_run kl_tsnctl -j schedule show
+	k=$(jq -c '.ports[0] | [.state, .drift[0]]' <<<"$OUT")
+	[[ $k == '["drift","the root qdisc is noqueue 0:, not the mqprio 7473: tsnd applied"]' ]] ||
+		kl_fail "after the mqprio was deleted: $k"
+	kl_config "$cfg" "$(mq_port swA '"1@0", "1@1", "1@2"' "$MQ_KIDS")"
+	kl_run kl_tsnctl config reload
+	((RC == 0)) || kl_fail "the reload after drift failed: $OUT $ERR"
+	[[ $(mq_tree swA) == "$before" ]] || kl_fail "the reload did not restore the tree: $(kl_json_diff "$before" "$(mq_tree swA)")"
+
+	# taprio and back: delete-then-create, logged
+	kl_config "$cfg" "  - name: swA
+    schedule:
+      num-tc: 3
+      map: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+      queues: [\"1@0\", \"1@1\", \"1@2\"]
+      entries:
+        - { gates: [0-2], interval: 1ms }
+$MQ_KIDS"
+	kl_run kl_tsnctl config reload
+	((RC == 0)) || kl_fail "the reload to taprio failed: $OUT $ERR"
+	[[ $(kl_root_qdisc sw swA | jq -r .kind) == taprio ]] || kl_fail "no taprio after the reload: $(mq_tree swA)"
+	grep -q "replacing root mqprio 7473:" "$KL_WORK/tsnd.log" || kl_fail "the rebuild is not logged"
+	kl_config "$cfg" "$(mq_port swA '"1@0", "1@1", "1@2"' "$MQ_KIDS")"
+	kl_run kl_tsnctl config reload
+	((RC == 0)) || kl_fail "the reload back to mqprio failed: $OUT $ERR"
+	[[ $(mq_tree swA) == "$before" ]] || kl_fail "back to mqprio: $(kl_json_diff "$before" "$(mq_tree swA)")"
+
+	# the schedule removed: the root from before tsnd
+	kl_config "$cfg" "  - name: swA"
+	kl_run kl_tsnctl config reload
+	((RC == 0)) || kl_fail "the reload without a schedule failed: $OUT $ERR"
+	[[ $(mq_tree swA) == "$pre" ]] || kl_fail "after the schedule went: $(kl_json_diff "$pre" "$(mq_tree swA)")"
+
+	launch_time_run "      mode: mqprio" 1200 2800 reload
+	# tsnd stopped (no keep-on-exit): the root from before tsnd again
+	[[ $(mq_tree swA) == "$pre" ]] || kl_fail "after tsnd stopped: $(kl_json_diff "$pre" "$(mq_tree swA)")"
+}
+
 CASES=(one_entry three_entries eight_classes entries_128 entries_256 set_and_hold set_and_release
 	max_sdu txtime_assist txtime_shared_queues cycle_extension cycle_longer base_auto base_future
-	clock_realtime shapers launch_time children_rollback launch_time_tx shaper_rate)
+	clock_realtime shapers launch_time children_rollback launch_time_tx shaper_rate mqprio_tree)
 
 # lab.cases=a,b on the kernel command line (run.sh --append) runs only those cases.
 only=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lab\.cases=//p' | tail -n1)
 [[ -z $only ]] || IFS=, read -ra CASES <<<"$only"
 
 for c in "${CASES[@]}"; do
+	t0=$SECONDS
 	kl_test "schedule-${c//_/-}" "case_$c"
+	kl_info "schedule-${c//_/-}: $((SECONDS - t0)) s"	# each case's share of the suite's time
 	rm -f "$KL_WORK/tsnd.log"
 done
