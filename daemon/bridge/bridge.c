@@ -1003,6 +1003,14 @@ static void find_drift(struct bridge *b, char *why, size_t len)
 			}
 		}
 	}
+	/* the offload tsnd turned off must stay off, or tags travel beside the frame again */
+	for (size_t i = 0; i < b->own.n_txvlan_off; i++) {
+		bool on, fixed;
+		if (ethtool_feature_get(b->own.txvlan_off[i], ETHTOOL_F_TXVLAN, &on, &fixed) == 0 && on) {
+			snprintf(why, len, "port %s has %s on again", b->own.txvlan_off[i], ETHTOOL_F_TXVLAN);
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < c->n_fdb; i++) {
 		const struct tsn_cfg_bridge_fdb *e = &c->fdb[i];
 		for (size_t j = 0; j < e->n_ports; j++) {

@@ -271,6 +271,13 @@ test_txvlan() {
 		"port show -j: a port outside the bridge is not tsnd's"
 	expect_exit 0 tsnctl_sw port show
 	expect_match "$OUT" "^b18p1 .* off \\(tsnd\\)$" "port show text"
+	# turned on behind tsnd's back: drift
+	ip netns exec "$(br_ns)" ethtool -K b18p2 txvlan on
+	expect_exit 0 tsnctl_sw -j bridge show
+	expect_json "$OUT" '.drift == true and .drift_reason == "port b18p2 has tx-vlan-hw-insert on again"' "the offload on again is drift"
+	ip netns exec "$(br_ns)" ethtool -K b18p2 txvlan off
+	expect_exit 0 tsnctl_sw -j bridge show
+	expect_json "$OUT" '.drift == false' "off again: no drift"
 	# b18p3 leaves the bridge: its offload is back
 	br_config_ports "$IT_DIR/b.yaml" b18p1 b18p2
 	expect_exit 0 tsnctl_sw config reload
