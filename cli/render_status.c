@@ -142,6 +142,16 @@ static const char *rx_packets_text(json_object *xdp, char *buf, size_t len)
 	return buf;
 }
 
+/* The VLAN transmit offload: on, off, "off (tsnd)" when tsnd turned it off, "-" unknown. */
+static const char *txvlan_text(json_object *p)
+{
+	int on = jbool(p, "tx_vlan_offload");
+
+	if (on < 0)
+		return "-";
+	return on ? "on" : jbool(p, "tx_vlan_offload_off_by_tsnd") == 1 ? "off (tsnd)" : "off";
+}
+
 int render_port_show(const struct output *o, json_object *data)
 {
 	json_object *ports = jget(data, "ports");
@@ -149,7 +159,7 @@ int render_port_show(const struct output *o, json_object *data)
 	char a[32], b[64];
 
 	table_add_columns(t, "PORT", "STATE", "SPEED", "MTU", "TXQ", "QDISC", "XDP", "RX-PKTS",
-			  NULL);
+			  "TXVLAN", NULL);
 	for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
 		json_object *p = json_object_array_get_idx(ports, i);
 		json_object *xdp = jget(p, "xdp");
@@ -162,6 +172,7 @@ int render_port_show(const struct output *o, json_object *data)
 		table_add_cell(t, "%s", port_field(p, "qdisc", a, sizeof(a)));
 		table_add_cell(t, "%s", xdp_text(xdp, b, sizeof(b)));
 		table_add_cell(t, "%s", rx_packets_text(xdp, a, sizeof(a)));
+		table_add_cell(t, "%s", txvlan_text(p));
 	}
 	table_print(t, o->out);
 	table_free(t);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ struct sw {
 	struct nc_session *s;
 	bool locked, committed, confirmed;
 	json_object *running;	/* tsnd's normalized config, as read */
-	json_object *state;	/* status: /tsnd:tsnd/state/ports as the switch reports it */
+	json_object *state;	/* status: /tsnd:tsnd/state as the switch reports it */
 	json_object *want;	/* the planned one, normalized */
 	char err[1024];		/* first problem with this switch */
 };
@@ -588,6 +589,55 @@ static void state_drift(json_object *want, json_object *state, struct dlist *d)
 	}
 }
 
+/* Kernel-side bridge drift: the planned bridge (want's `bridge` section) against
+ * the bridge the switch reads back from its kernel (state/bridge): tsnd's own
+ * drift verdict, and each planned static entry (one per port) the kernel lacks. */
+static void bridge_drift(json_object *want, json_object *state, struct dlist *d)
+{
+	json_object *wb, *top, *st, *b = NULL, *v, *fdb, *have = NULL;
+	if (!json_object_object_get_ex(want, "bridge", &wb) || !json_object_object_get_ex(wb, "name", &v))
+		return;
+	const char *name = json_object_get_string(v);
+	if (!json_object_object_get_ex(state, YM_MODULE ":" YM_TOP, &top) ||
+	    !json_object_object_get_ex(top, "state", &st) || !json_object_object_get_ex(st, "bridge", &b)) {
+		dadd(d, "! state: bridge %s: the switch reports no bridge state", name);
+		return;
+	}
+	if (!json_object_object_get_ex(b, "present", &v) || !json_object_get_boolean(v)) {
+		dadd(d, "! state: bridge %s is not in the switch's kernel", name);
+		return;
+	}
+	if (json_object_object_get_ex(b, "drift", &v) && json_object_get_boolean(v)) {
+		json_object *r = NULL;
+		json_object_object_get_ex(b, "drift-reason", &r);
+		dadd(d, "! state: bridge %s: drift: %s", name, r ? json_object_get_string(r) : "(no reason)");
+	}
+	json_object_object_get_ex(b, "static-entries", &have);
+	if (!json_object_object_get_ex(wb, "fdb", &fdb))
+		return;
+	for (size_t i = 0; i < json_object_array_length(fdb); i++) {
+		json_object *e = json_object_array_get_idx(fdb, i), *mac, *vid = NULL, *ports;
+		if (!json_object_object_get_ex(e, "mac", &mac) || !json_object_object_get_ex(e, "ports", &ports))
+			continue;
+		json_object_object_get_ex(e, "vid", &vid);
+		int64_t wv = vid ? json_object_get_int64(vid) : 0;
+		for (size_t k = 0; k < json_object_array_length(ports); k++) {
+			const char *port = json_object_get_string(json_object_array_get_idx(ports, k));
+			bool found = false;
+			for (size_t h = 0; !found && have && h < json_object_array_length(have); h++) {
+				json_object *x = json_object_array_get_idx(have, h), *hm, *hv, *hp;
+				found = json_object_object_get_ex(x, "mac", &hm) && json_object_object_get_ex(x, "vid", &hv) &&
+					json_object_object_get_ex(x, "port", &hp) &&
+					!strcasecmp(json_object_get_string(hm), json_object_get_string(mac)) &&
+					json_object_get_int64(hv) == wv && !strcmp(json_object_get_string(hp), port);
+			}
+			if (!found)
+				dadd(d, "! state: bridge %s: static entry %s vid %lld to %s is not in the kernel", name,
+				     json_object_get_string(mac), (long long)wv, port);
+		}
+	}
+}
+
 /* ---- sessions ---- */
 
 static int sw_connect(struct sw *w)
@@ -743,7 +793,7 @@ static void *phase_prepare(void *arg)
 	if (read_running(w) || build_want(w, j->net, j->plan, -1))
 		return NULL;
 	if (j->mode == M_STATUS &&
-	    call(w, nc_rpc_get("/" YM_MODULE ":" YM_TOP "/state/ports", NC_WD_UNKNOWN, NC_PARAMTYPE_CONST), "get state",
+	    call(w, nc_rpc_get("/" YM_MODULE ":" YM_TOP "/state", NC_WD_UNKNOWN, NC_PARAMTYPE_CONST), "get state",
 		 &w->state))
 		return NULL;
 	j->rc = 0;
@@ -928,8 +978,10 @@ int cnc_cmd_remote(const char *cmd, int argc, char **argv)
 		for (size_t i = 0; i < nsw; i++) {
 			struct dlist d = { 0 };
 			jdiff("", sw[i].running, sw[i].want, &d);
-			if (mode == M_STATUS)
+			if (mode == M_STATUS) {
 				state_drift(sw[i].want, sw[i].state, &d);
+				bridge_drift(sw[i].want, sw[i].state, &d);
+			}
 			int64_t b = running_base(sw[i].running);
 			json_object *js = json_object_new_object(), *jl = json_object_new_array();
 			for (size_t k = 0; k < d.n; k++)

@@ -296,9 +296,10 @@ static struct lyd_node *running_tree(struct nc_server_reply **err)
  * a command tsnd refuses leaves its part out). */
 static void add_state(struct lyd_node **tree)
 {
-	static const char *const cmds[] = { "status", "schedule.show", "ptp.status", "stream.show", "frer.show" };
-	json_object *ans[5] = { 0 };
-	for (size_t i = 0; i < 5; i++) {
+	static const char *const cmds[] = { "status", "schedule.show", "ptp.status", "stream.show", "frer.show",
+					    "bridge.show", "fdb.show" };
+	json_object *ans[7] = { 0 };
+	for (size_t i = 0; i < 7; i++) {
 		struct tsn_ctl_response resp;
 		char msg[256];
 		if (tsnd_call(cmds[i], NULL, &resp, msg, sizeof(msg)))
@@ -308,7 +309,8 @@ static void add_state(struct lyd_node **tree)
 		tsn_ctl_response_release(&resp);
 	}
 	json_object *y = ym_state_to_yang(ans[0], ans[1], ans[2], ans[3], ans[4]);
-	for (size_t i = 0; i < 5; i++)
+	ym_state_add_bridge(y, ans[5], ans[6]);
+	for (size_t i = 0; i < 7; i++)
 		json_object_put(ans[i]);
 	char msg[512];
 	struct lyd_node *st = tree_from_json(y, true, msg, sizeof(msg));

@@ -1485,11 +1485,55 @@ static void gen_frer_state(struct gen *g)
 	close_(g);
 }
 
+/* 802.1Q bridging's slow path (docs/bridge.md): the kernel bridge as tsnd reads
+ * it back, with tsnd's drift against the running configuration. */
+static void gen_bridge_state(struct gen *g)
+{
+	open_(g, "container %s", "bridge");
+	description(g, "the kernel bridge as tsnd reads it back (bridge.show, fdb.show)");
+	st_leaf(g, "enabled", "boolean", NULL);
+	st_leaf(g, "name", "string", NULL);
+	st_leaf(g, "present", "boolean", NULL);
+	st_leaf(g, "created", "boolean", NULL);
+	st_leaf(g, "up", "boolean", NULL);
+	st_leaf(g, "vlan-filtering", "boolean", NULL);
+	st_leaf(g, "ageing-time", "uint32", "seconds");
+	st_leaf(g, "drift", "boolean", NULL);
+	st_leaf(g, "drift-reason", "string", NULL);
+	st_leaf(g, "drift-events", "uint64", NULL);
+	open_(g, "list %s", "ports");
+	line(g, "key \"name\";");
+	description(g, "the configured bridge ports");
+	st_leaf(g, "name", "string", NULL);
+	st_leaf(g, "member", "boolean", NULL);
+	st_leaf(g, "pvid", "uint32", NULL);
+	open_(g, "list %s", "vlans");
+	line(g, "key \"vid\";");
+	description(g, "the port's VLAN memberships in the kernel");
+	st_leaf(g, "vid", "uint32", NULL);
+	st_leaf(g, "pvid", "boolean", NULL);
+	st_leaf(g, "untagged", "boolean", NULL);
+	close_(g);
+	close_(g);
+	open_(g, "list %s", "static-entries");
+	line(g, "key \"mac vid port\";");
+	description(g, "static filtering entries in the kernel: FDB (kind static) and layer-2 MDB (kind multicast), "
+		    "one per port; learnt and local entries are left out");
+	st_leaf(g, "mac", "yang:mac-address", NULL);
+	st_leaf(g, "vid", "uint32", NULL);
+	st_leaf(g, "port", "string", NULL);
+	st_leaf(g, "kind", "string", NULL);
+	st_leaf(g, "configured", "boolean", NULL);
+	close_(g);
+	close_(g);
+}
+
 static void gen_state(struct gen *g)
 {
 	open_(g, "container %s", "state");
 	line(g, "config false;");
-	description(g, "What tsnd reports (status, schedule.show, ptp.status, stream.show, frer.show).");
+	description(g, "What tsnd reports (status, schedule.show, ptp.status, stream.show, frer.show, bridge.show, "
+		    "fdb.show).");
 	open_(g, "container %s", "daemon");
 	st_leaf(g, "version", "string", NULL);
 	st_leaf(g, "pid", "uint32", NULL);
@@ -1547,6 +1591,7 @@ static void gen_state(struct gen *g)
 	st_leaf(g, "sent-while-closed", "uint64", NULL);
 	st_leaf(g, "waited-over-cycle", "uint64", NULL);
 	close_(g);
+	gen_bridge_state(g);
 	close_(g);
 }
 
@@ -1860,4 +1905,71 @@ json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_
 	json_object_object_add(inner, "state", st);
 	json_object_object_add(top, YM_MODULE ":" YM_TOP, inner);
 	return top;
+}
+
+void ym_state_add_bridge(json_object *top, json_object *bridge, json_object *fdb)
+{
+	json_object *inner = jget(top, YM_MODULE ":" YM_TOP), *st = jget(inner, "state");
+	json_object *b, *list, *ports = jget(bridge, "ports"), *entries = jget(fdb, "entries");
+
+	if (!st || !bridge)
+		return;
+	b = json_object_new_object();
+	put(b, "enabled", bridge, "enabled", 'b');
+	put(b, "name", bridge, "name", 's');
+	put(b, "present", bridge, "present", 'b');
+	put(b, "created", bridge, "created", 'b');
+	put(b, "up", bridge, "up", 'b');
+	put(b, "vlan-filtering", bridge, "vlan_filtering", 'b');
+	put(b, "ageing-time", bridge, "ageing_time_s", 'u');
+	put(b, "drift", bridge, "drift", 'b');
+	put(b, "drift-reason", bridge, "drift_reason", 's');
+	put(b, "drift-events", bridge, "drift_events", 'U');
+	list = json_object_new_array();
+	for (size_t i = 0; json_object_is_type(ports, json_type_array) && i < json_object_array_length(ports); i++) {
+		json_object *p = json_object_array_get_idx(ports, i), *y = json_object_new_object();
+		json_object *vl = jget(p, "vlans"), *vy = json_object_new_array();
+		put(y, "name", p, "name", 's');
+		if (!json_object_object_get_ex(y, "name", NULL)) {
+			json_object_put(y);
+			json_object_put(vy);
+			continue;
+		}
+		put(y, "member", p, "member", 'b');
+		put(y, "pvid", p, "pvid", 'u');
+		for (size_t k = 0; json_object_is_type(vl, json_type_array) && k < json_object_array_length(vl); k++) {
+			json_object *v = json_object_array_get_idx(vl, k), *z = json_object_new_object();
+			put(z, "vid", v, "vid", 'u');
+			put(z, "pvid", v, "pvid", 'b');
+			put(z, "untagged", v, "untagged", 'b');
+			if (json_object_object_get_ex(z, "vid", NULL))
+				json_object_array_add(vy, z);
+			else
+				json_object_put(z);
+		}
+		add_list(y, "vlans", vy);
+		json_object_array_add(list, y);
+	}
+	add_list(b, "ports", list);
+	/* static and multicast entries only: learnt ones come and go with traffic */
+	list = json_object_new_array();
+	for (size_t i = 0; json_object_is_type(entries, json_type_array) && i < json_object_array_length(entries); i++) {
+		json_object *e = json_object_array_get_idx(entries, i), *kind = jget(e, "kind"), *y;
+		const char *k = kind && json_object_is_type(kind, json_type_string) ? json_object_get_string(kind) : "";
+		if (strcmp(k, "static") && strcmp(k, "multicast"))
+			continue;
+		y = json_object_new_object();
+		put(y, "mac", e, "mac", 's');
+		put(y, "vid", e, "vid", 'u');
+		put(y, "port", e, "port", 's');
+		put(y, "kind", e, "kind", 's');
+		put(y, "configured", e, "configured", 'b');
+		if (json_object_object_get_ex(y, "mac", NULL) && json_object_object_get_ex(y, "vid", NULL) &&
+		    json_object_object_get_ex(y, "port", NULL))
+			json_object_array_add(list, y);
+		else
+			json_object_put(y);
+	}
+	add_list(b, "static-entries", list);
+	add_obj(st, "bridge", b);
 }

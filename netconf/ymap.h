@@ -47,6 +47,9 @@ bool ym_field_path_to_yang(json_object *tsnd, const char *field, char *buf, size
  * status, schedule.show, ptp.status, stream.show and frer.show (`data`; any may be NULL). */
 json_object *ym_state_to_yang(json_object *status, json_object *schedules, json_object *ptp, json_object *streams,
 			      json_object *frer);
+/* Adds the bridge container (bridge.show and fdb.show's answers; either may be
+ * NULL: without bridge.show nothing is added) to the state tree ym_state_to_yang made. */
+void ym_state_add_bridge(json_object *top, json_object *bridge, json_object *fdb);
 
 /* The IEEE mapping as a Markdown table (docs/netconf.md). */
 void ym_write_mapping_markdown(FILE *out);

@@ -24,6 +24,7 @@
 #include "bridge.h"
 #include "bridge_nl.h"
 #include "bridge_fast.h"
+#include "ethtool.h"
 #include "evloop.h"
 #include "nlio.h"
 #include "tsn/log.h"
@@ -32,11 +33,12 @@
 /* A burst of notifications (a flushed FDB) is one look, this long after the first. */
 #define DRIFT_SETTLE_NS (100ull * 1000000ull)
 
-enum op_kind { OP_CREATE, OP_DELETE, OP_SETTINGS, OP_UP, OP_MASTER, OP_VLAN, OP_FDB, OP_MDB };
+enum op_kind { OP_CREATE, OP_DELETE, OP_SETTINGS, OP_UP, OP_MASTER, OP_VLAN, OP_FDB, OP_MDB, OP_TXVLAN };
 
 struct op {
 	enum op_kind kind;
-	bool add;			/* OP_VLAN, OP_FDB, OP_MDB: add, else delete; OP_UP: up; OP_CREATE: and up */
+	bool add;			/* OP_VLAN, OP_FDB, OP_MDB: add, else delete; OP_UP: up; OP_CREATE: and up;
+					 * OP_TXVLAN: the VLAN transmit offload on, else off */
 	char dev[IFNAMSIZ];		/* the bridge (link ops) or the port */
 	char master[IFNAMSIZ];		/* OP_MASTER: the new master, "" for none; OP_MDB: the bridge */
 	bool set_vf, vf, set_age;
@@ -59,6 +61,9 @@ struct owner {
 	uint32_t orig_age_cs;
 	char (*orig_ports)[IFNAMSIZ];	/* its ports before tsnd came */
 	size_t n_orig_ports;
+	/* ports whose VLAN transmit offload tsnd turned off: on again when it lets go */
+	char (*txvlan_off)[IFNAMSIZ];
+	size_t n_txvlan_off;
 };
 
 struct bridge {
@@ -83,19 +88,57 @@ struct bridge {
 static void owner_free(struct owner *o)
 {
 	free(o->orig_ports);
+	free(o->txvlan_off);
 	memset(o, 0, sizeof(*o));
+}
+
+static bool owner_txvlan_has(const struct owner *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_txvlan_off; i++)
+		if (strcmp(o->txvlan_off[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int owner_txvlan_add(struct owner *o, const char *name)
+{
+	char (*p)[IFNAMSIZ];
+
+	if (owner_txvlan_has(o, name))
+		return 0;
+	p = reallocarray(o->txvlan_off, o->n_txvlan_off + 1, IFNAMSIZ);
+	if (!p)
+		return -ENOMEM;
+	o->txvlan_off = p;
+	snprintf(p[o->n_txvlan_off++], IFNAMSIZ, "%s", name);
+	return 0;
+}
+
+static void owner_txvlan_del(struct owner *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_txvlan_off; i++)
+		if (strcmp(o->txvlan_off[i], name) == 0) {
+			memmove(o->txvlan_off[i], o->txvlan_off[i + 1], (o->n_txvlan_off - i - 1) * IFNAMSIZ);
+			o->n_txvlan_off--;
+			return;
+		}
 }
 
 static int owner_copy(struct owner *dst, const struct owner *src)
 {
 	*dst = *src;
 	dst->orig_ports = NULL;
+	dst->txvlan_off = NULL;
+	dst->n_txvlan_off = 0;
 	if (src->n_orig_ports) {
 		dst->orig_ports = malloc(src->n_orig_ports * IFNAMSIZ);
 		if (!dst->orig_ports)
 			return -ENOMEM;
 		memcpy(dst->orig_ports, src->orig_ports, src->n_orig_ports * IFNAMSIZ);
 	}
+	for (size_t i = 0; i < src->n_txvlan_off; i++)
+		if (owner_txvlan_add(dst, src->txvlan_off[i]) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -387,6 +430,70 @@ static int plan_release_port(struct bridge *b, const char *port, const char *br,
 	return plan_add(b, &run, &undo);
 }
 
+/* ---- the VLAN transmit offload ---- */
+
+/* Whether port's driver hands a tag its VLAN transmit offload keeps beside the
+ * frame (skb->vlan_tci) to another device as it is: veth gives the skb to its
+ * peer, where XDP sees the frame untagged (docs/bridge.md, "The VLAN tag over
+ * veth").  A NIC inserts the tag into what it puts on the wire, and tap writes
+ * it into the frame user space reads: for those the offload is harmless. */
+static bool tag_beside_frame(const char *port)
+{
+	char drv[32];
+
+	return ethtool_driver(port, drv, sizeof(drv)) == 0 && strcmp(drv, "veth") == 0;
+}
+
+static struct op op_txvlan(const char *port, bool on, const void *field)
+{
+	struct op o = { .kind = OP_TXVLAN, .add = on, .field = field };
+	snprintf(o.dev, sizeof(o.dev), "%s", port);
+	return o;
+}
+
+/* The offload tsnd turned off on port goes on again (port leaves tsnd's bridge). */
+static int plan_txvlan_restore(struct bridge *b, const char *port)
+{
+	if (!owner_txvlan_has(&b->next, port))
+		return 0;
+	owner_txvlan_del(&b->next, port);
+	if (!ifindex_of(port))
+		return 0;	/* the port is gone, and its setting with it */
+	struct op run = op_txvlan(port, true, NULL), undo = op_txvlan(port, false, NULL);
+	return plan_add(b, &run, &undo);
+}
+
+/* Off on every configured port whose driver keeps the tag beside the frame. */
+static int plan_txvlan_off(struct bridge *b, const struct tsn_cfg_bridge *c)
+{
+	for (size_t i = 0; i < c->n_ports; i++) {
+		const char *port = c->ports[i].name;
+		bool on, fixed;
+		int rc;
+		if (!tag_beside_frame(port))
+			continue;
+		rc = ethtool_feature_get(port, ETHTOOL_F_TXVLAN, &on, &fixed);
+		if (rc < 0) {
+			log_warn("bridge: cannot read %s's %s: %s", port, ETHTOOL_F_TXVLAN, strerror(-rc));
+			continue;
+		}
+		/* a teardown earlier in this plan turns it on again */
+		if (owner_txvlan_has(&b->own, port) && !owner_txvlan_has(&b->next, port))
+			on = true;
+		if (!on)
+			continue;
+		if (fixed) {
+			log_warn("bridge: %s's %s is fixed on: VLAN tags it sends travel beside the frame", port,
+				 ETHTOOL_F_TXVLAN);
+			continue;
+		}
+		struct op run = op_txvlan(port, false, port), undo = op_txvlan(port, true, NULL);
+		if (plan_add(b, &run, &undo) < 0 || owner_txvlan_add(&b->next, port) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* tsnd lets go of old's bridge: a created one goes, an adopted one gets back
  * its settings and keeps the ports it had. */
 static int plan_teardown(struct bridge *b, const struct tsn_cfg_bridge *old, char *err, size_t errlen)
@@ -401,6 +508,8 @@ static int plan_teardown(struct bridge *b, const struct tsn_cfg_bridge *old, cha
 		return 0;
 	}
 	rc = plan_stale_entries(b, old, NULL, &k);
+	for (size_t i = 0; rc == 0 && i < b->own.n_txvlan_off; i++)
+		rc = plan_txvlan_restore(b, b->own.txvlan_off[i]);
 	for (size_t i = 0; rc == 0 && i < old->n_ports; i++)
 		if (b->own.created || !owner_had_port(&b->own, old->ports[i].name))
 			rc = plan_release_port(b, old->ports[i].name, old->name, &k);
@@ -519,6 +628,9 @@ static int plan_setup(struct bridge *b, const struct tsn_config *cfg, const stru
 			goto oom;
 	}
 
+	if (plan_txvlan_off(b, c) < 0)
+		goto oom;
+
 	/* VLAN memberships (with vlan-filtering; without it the kernel's stay). */
 	for (size_t i = 0; c->vlan_filtering && i < c->n_ports; i++) {
 		const struct tsn_cfg_bridge_port *p = &c->ports[i];
@@ -611,6 +723,9 @@ static int plan_setup(struct bridge *b, const struct tsn_config *cfg, const stru
 			    plan_release_port(b, old->ports[i].name, c->name, &k) < 0)
 				goto oom;
 	}
+	for (size_t i = 0; i < b->own.n_txvlan_off; i++)
+		if (!port_in(c, b->own.txvlan_off[i]) && plan_txvlan_restore(b, b->own.txvlan_off[i]) < 0)
+			goto oom;
 	bnl_snapshot_free(&k.s);
 	return 0;
 oom:
@@ -656,6 +771,8 @@ static int op_do(struct bridge *b, const struct op *o, char *ext, size_t extlen)
 {
 	int dev = ifindex_of(o->dev);
 
+	if (extlen)
+		ext[0] = '\0';
 	if (!dev && o->kind != OP_CREATE)
 		return -ENODEV;
 	switch (o->kind) {
@@ -687,6 +804,8 @@ static int op_do(struct bridge *b, const struct op *o, char *ext, size_t extlen)
 			return -ENODEV;
 		return bnl_mdb(b->nl, br, dev, o->mac, o->vid, o->add, ext, extlen);
 	}
+	case OP_TXVLAN:
+		return ethtool_feature_set(o->dev, ETHTOOL_F_TXVLAN, o->add);
 	}
 	return -EINVAL;
 }
@@ -716,6 +835,9 @@ static const char *op_what(const struct op *o, char *buf, size_t len)
 		snprintf(buf, len, "%s %s entry %s vid %u on %s", o->add ? "add" : "delete",
 			 o->kind == OP_FDB ? "FDB" : "MDB", m, o->vid, o->dev);
 		break;
+	case OP_TXVLAN:
+		snprintf(buf, len, "turn %s %s on %s", ETHTOOL_F_TXVLAN, o->add ? "on" : "off", o->dev);
+		break;
 	}
 	return buf;
 }
@@ -730,6 +852,8 @@ static void journal_undo(struct bridge *b)
 		if (rc < 0)
 			log_err("bridge: cannot undo (%s): %s%s%s", op_what(u, what, sizeof(what)), strerror(-rc),
 				ext[0] ? ": " : "", ext);
+		else if (u->kind == OP_TXVLAN)
+			log_info("bridge: undone: %s", op_what(u, what, sizeof(what)));
 	}
 }
 
@@ -760,7 +884,11 @@ int bridge_apply(struct bridge *b, char *err, size_t errlen)
 			return -1;
 		}
 		b->journal[b->n_journal++] = b->plan[i].undo;
-		log_debug("bridge: %s", op_what(o, what, sizeof(what)));
+		if (o->kind == OP_TXVLAN)
+			log_info("bridge: %s%s", op_what(o, what, sizeof(what)),
+				 o->add ? "" : " (VLAN tags go in the frame's bytes, where the next switch's XDP sees them)");
+		else
+			log_debug("bridge: %s", op_what(o, what, sizeof(what)));
 	}
 	return 0;
 }
@@ -809,6 +937,11 @@ void bridge_release(struct bridge *b, const struct tsn_config *running, bool kee
 		bridge_commit(b, none);
 	b->running = NULL;
 	tsn_config_free(none);
+}
+
+bool bridge_txvlan_off(const struct bridge *b, const char *port)
+{
+	return b && owner_txvlan_has(&b->own, port);
 }
 
 /* ---- read-back and drift ---- */
@@ -868,6 +1001,14 @@ static void find_drift(struct bridge *b, char *why, size_t len)
 				snprintf(why, len, "port %s has VLAN %u, which is not configured", p->name, k.s.vlans[v].vid);
 				goto out;
 			}
+		}
+	}
+	/* the offload tsnd turned off must stay off, or tags travel beside the frame again */
+	for (size_t i = 0; i < b->own.n_txvlan_off; i++) {
+		bool on, fixed;
+		if (ethtool_feature_get(b->own.txvlan_off[i], ETHTOOL_F_TXVLAN, &on, &fixed) == 0 && on) {
+			snprintf(why, len, "port %s has %s on again", b->own.txvlan_off[i], ETHTOOL_F_TXVLAN);
+			goto out;
 		}
 	}
 	for (size_t i = 0; i < c->n_fdb; i++) {

@@ -45,6 +45,11 @@ void bridge_commit(struct bridge *b, const struct tsn_config *cfg);
 /* Shutdown: remove what tsnd made (as if the section went), unless keep. */
 void bridge_release(struct bridge *b, const struct tsn_config *running, bool keep);
 
+/* Whether tsnd turned port's VLAN transmit offload off (a veth bridge port:
+ * docs/bridge.md, "The VLAN tag over veth"); it goes on again when the port
+ * leaves tsnd's bridge. */
+bool bridge_txvlan_off(const struct bridge *b, const char *port);
+
 /* Read back now and update the drift state.  0, or a negative errno. */
 int bridge_refresh(struct bridge *b);
 

@@ -273,6 +273,9 @@ static json_object *port_json(const struct tsnd *d, const struct tsn_cfg_port *c
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "configured", json_object_new_boolean(true));
+	/* off by tsnd: a veth bridge port (docs/bridge.md, "The VLAN tag over veth") */
+	json_object_object_add(o, "tx_vlan_offload_off_by_tsnd",
+			       json_object_new_boolean(bridge_txvlan_off(d->bridge, cp->name)));
 	json_object *xdp = d->dp ? dataplane_port_json(d->dp, cp->name) : NULL;
 	if (!xdp) {
 		xdp = json_object_new_object();

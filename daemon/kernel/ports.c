@@ -27,6 +27,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
 
+#include "ethtool.h"
 #include "nlio.h"
 #include "ports.h"
 #include "tsn/log.h"
@@ -239,8 +240,12 @@ static int query(struct ports *p, const char *name, struct port_info *out, bool 
 	}
 	out->present = true;
 	out->speed_mbps = link_speed(p, name);
+	out->tx_vlan = -1;
 	if (!with_qdisc)
 		return 0;
+	bool on, fixed;
+	if (ethtool_feature_get(name, ETHTOOL_F_TXVLAN, &on, &fixed) == 0)
+		out->tx_vlan = on;
 	/* Inside an nlio scope every query reads the same dump. */
 	struct nlio_qdiscs q;
 	char ext[256];
@@ -423,5 +428,7 @@ json_object *port_info_to_json(const struct port_info *info)
 	json_object_object_add(o, "rx_queues", json_object_new_int64(info->num_rx_queues));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	json_object_object_add(o, "qdisc", json_object_new_string(info->qdisc));
+	json_object_object_add(o, "tx_vlan_offload",
+			       info->present && info->tx_vlan >= 0 ? json_object_new_boolean(info->tx_vlan) : NULL);
 	return o;
 }

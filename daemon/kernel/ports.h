@@ -26,6 +26,8 @@ struct port_info {
 	uint32_t num_rx_queues;
 	uint8_t mac[6];
 	char qdisc[16];			/* root qdisc kind, "" if unknown */
+	int8_t tx_vlan;			/* VLAN transmit offload (tx-vlan-hw-insert): 1 on, 0 off,
+					 * -1 unknown; ports_query only */
 };
 
 struct ports *ports_open(void);
@@ -49,7 +51,7 @@ struct port_ts_info {
  * configuration checks call it before the daemon has one. */
 int ports_ts_info(const char *name, struct port_ts_info *out);
 /* {"name","present","ifindex","oper_state","admin_up","carrier","speed_mbps",
- *  "mtu","tx_queues","rx_queues","mac","qdisc"} */
+ *  "mtu","tx_queues","rx_queues","mac","qdisc","tx_vlan_offload" (null: unknown)} */
 json_object *port_info_to_json(const struct port_info *info);
 
 /* The MAC address of `name` (SIOCGIFHWADDR).  0 or a negative errno.  Like

@@ -7,7 +7,8 @@
 # switch with one base time, status shows no drift, diff is empty; a changed plan
 # shows in diff and deploys everywhere; a switch that refuses (a planned port it does
 # not have), one that cannot be reached, and a wrong key each leave every switch on
-# its previous configuration (read back with tsnctl).
+# its previous configuration (read back with tsnctl); a static entry deleted from a
+# switch's kernel bridge behind tsnd's back is drift in status.
 #
 # Run: TSN_BUILD=build bash tests/cnc/test_deploy.sh  (root; needs tsnd, tsnctl,
 # tsn-netconfd and tsncnc built).  The host kernel has no taprio: tsnd keeps a gate
@@ -319,7 +320,46 @@ test_refusal_unreachable_wrong_key() {
 	expect_eq "$RC" 0 "still as planned: ${OUT:0:400} ${ERR:0:300}"
 }
 
+# Kernel-side bridge drift: a plan whose streams carry no VLAN gives each switch a
+# VLAN-unaware bridge (this kernel refuses VLAN filtering) with static entries;
+# an entry deleted behind tsnd's back (bridge fdb del / bridge mdb del) leaves
+# tsnd's running configuration as planned, and status still reports the switch
+# as drift (exit 1), naming the entry, from the bridge state the switch serves.
+test_bridge_drift() {
+	line_fixture
+	network "$IT_DIR/net.yaml" "" '  - { name: u5, talker: ta, listeners: [lb], period: 2ms, frame-size: 64B, max-latency: 1ms,
+      priority: 5, dst-mac: "02:00:00:00:0b:05" }'
+	sed -i 's/ vlan: 100,//' "$IT_DIR/net.yaml"
+	cnc_bridge deploy "$IT_DIR/net.yaml" --lead 2s
+	expect_eq "$RC" 0 "deploy with the bridge: ${ERR:0:600}"
+	cnc_bridge status "$IT_DIR/net.yaml"
+	expect_eq "$RC" 0 "status after the deploy: ${OUT:0:600} ${ERR:0:300}"
+	expect_match "$OUT" "^sw1: as planned" "sw1 as planned"
+	local ns1 ns2
+	ns1=$(lab_ns sw1)
+	ns2=$(lab_ns sw2)
+	[[ $(bridge -n "$ns1" -j fdb show br br0 | jq -r '[.[] | select(.mac == "02:00:00:00:0b:05" and .state == "static")][0].ifname') == s1b ]] ||
+		it_fail "sw1 has no static entry for u5 on s1b: $(bridge -n "$ns1" fdb show br br0 | head -c 600)"
+	# behind tsnd's back: u5's unicast entry on sw1, m1's multicast entry on sw2
+	bridge -n "$ns1" fdb del 02:00:00:00:0b:05 dev s1b master || it_fail "bridge fdb del failed"
+	bridge -n "$ns2" mdb del dev br0 port s2b grp 01:00:5e:7f:00:01 || it_fail "bridge mdb del failed"
+	cnc_bridge status "$IT_DIR/net.yaml"
+	expect_eq "$RC" 1 "status with entries gone from the kernel: ${OUT:0:800} ${ERR:0:300}"
+	expect_match "$OUT" "^sw1: DRIFT" "drift on sw1"
+	expect_match "$OUT" "! state: bridge br0: static entry 02:00:00:00:0b:05 vid 0 to s1b is not in the kernel" "sw1's entry named"
+	expect_match "$OUT" "! state: bridge br0: drift: static entry" "tsnd's own drift reason"
+	expect_match "$OUT" "^sw2: DRIFT" "drift on sw2"
+	expect_match "$OUT" "! state: bridge br0: static entry 01:00:5e:7f:00:01 vid 0 to s2b is not in the kernel" "sw2's entry named"
+	expect_match "$OUT" "^sw3: as planned" "sw3 as planned"
+	# tsnd's running configuration is still the plan: only the kernel says otherwise
+	expect_no_match "$OUT" "^  [^!]" "no configuration difference"
+	cnc_bridge status "$IT_DIR/net.yaml" -j
+	expect_eq "$RC" 1 "status -j: exit 1"
+	expect_json "$OUT" '.drift == true and (.switches.sw3.changes | length == 0) and
+		([.switches.sw1.changes[] | select(test("static entry 02:00:00:00:0b:05 vid 0 to s1b is not in the kernel"))] | length == 1)' "status -j"
+}
+
 # Sourced (tests/cnc/bench_deploy.sh): the functions only.
 [[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 [[ -x $TSNCNC && -x $NETCONFD ]] || { echo "FAIL setup: build tsncnc and tsn-netconfd first"; exit 1; }
-it_main deploy_status_diff refusal_unreachable_wrong_key
+it_main ${ONLY:-deploy_status_diff refusal_unreachable_wrong_key bridge_drift}

@@ -8,7 +8,9 @@
 # injection in the bridge step, and in the step after it) leaves the bridge
 # exactly as it was; removing the section removes what tsnd created; an adopted
 # bridge keeps its settings and ports; drift is seen; the host kernel's refusal
-# of VLAN filtering is reported at the field.  ONLY="NAME..." runs only those.
+# of VLAN filtering is reported at the field; veth ports' VLAN transmit offload
+# is off while they are tsnd's bridge ports, and back on after (and on a
+# rollback).  ONLY="NAME..." runs only those.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TSND_FAULT_BIN=$IT_BUILD/tests/tsnd-fault
@@ -222,6 +224,89 @@ test_drift() {
 	expect_json "$OUT" '.drift == true' "a reload of the same file does not hide drift"
 }
 
+# txvlan PORT: "on" or "off", the port's VLAN transmit offload (tx-vlan-hw-insert,
+# which ethtool -k calls tx-vlan-offload).
+txvlan() {
+	ip netns exec "$(br_ns)" ethtool -k "$1" | awk '$1 == "tx-vlan-offload:" { print $2 }'
+}
+
+# br_config_ports FILE PORT...: a bridge over PORTs (one static entry on the
+# first), every port also a configured port (for `tsnctl port show`).
+br_config_ports() {
+	local file=$1 p
+	shift
+	it_config "$file" xdp=off
+	for p in "$@"; do
+		sed -i "/^ports:\$/a\  - { name: $p, xdp: off }" "$file"
+	done
+	{
+		printf 'bridge:\n  name: %s\n  ports:\n' "$BR"
+		for p in "$@"; do printf '    - name: %s\n' "$p"; done
+		printf '  fdb:\n    - { mac: "%s", ports: [%s] }\n' "$UC_MAC" "$1"
+	} >>"$file"
+}
+
+# veth keeps a VLAN tag its transmit offload adds beside the frame, where the
+# next switch's XDP does not see it: tsnd turns the offload off on its veth
+# bridge ports, shows it, and turns it on again when a port leaves the bridge
+# and when tsnd stops.
+test_txvlan() {
+	br_hosts
+	local p
+	for p in b18p1 b18p2 b18p3; do
+		expect_eq "$(txvlan $p)" on "$p: veth's default"
+	done
+	br_config_ports "$IT_DIR/b.yaml" b18p1 b18p2 b18p3
+	it_start_tsnd "$IT_DIR/b.yaml"
+	for p in b18p1 b18p2 b18p3; do
+		expect_eq "$(txvlan $p)" off "$p: off once bridged"
+	done
+	expect_eq "$(ip netns exec "$(lab_ns h1)" ethtool -k eth0 | awk '$1 == "tx-vlan-offload:" { print $2 }')" on \
+		"a host's end of the link keeps its offload"
+	grep -q "turn tx-vlan-hw-insert off on b18p1" "$IT_LOG" || it_fail "no log line for b18p1's offload"
+	expect_exit 0 tsnctl_sw -j port show
+	expect_json "$OUT" '[.ports[] | select(.name == "b18p1")][0] | .tx_vlan_offload == false and .tx_vlan_offload_off_by_tsnd' \
+		"port show -j: off by tsnd"
+	expect_json "$OUT" '[.ports[] | select(.name == "sw0p1")][0] | .tx_vlan_offload_off_by_tsnd == false' \
+		"port show -j: a port outside the bridge is not tsnd's"
+	expect_exit 0 tsnctl_sw port show
+	expect_match "$OUT" "^b18p1 .* off \\(tsnd\\)$" "port show text"
+	# turned on behind tsnd's back: drift
+	ip netns exec "$(br_ns)" ethtool -K b18p2 txvlan on
+	expect_exit 0 tsnctl_sw -j bridge show
+	expect_json "$OUT" '.drift == true and .drift_reason == "port b18p2 has tx-vlan-hw-insert on again"' "the offload on again is drift"
+	ip netns exec "$(br_ns)" ethtool -K b18p2 txvlan off
+	expect_exit 0 tsnctl_sw -j bridge show
+	expect_json "$OUT" '.drift == false' "off again: no drift"
+	# b18p3 leaves the bridge: its offload is back
+	br_config_ports "$IT_DIR/b.yaml" b18p1 b18p2
+	expect_exit 0 tsnctl_sw config reload
+	expect_eq "$(txvlan b18p3)" on "b18p3: back on when it leaves the bridge"
+	expect_eq "$(txvlan b18p1)" off "b18p1: still off"
+	lab_stop_pid "$TSND_PID" 5 || it_fail "tsnd did not stop on SIGTERM"
+	for p in b18p1 b18p2 b18p3; do
+		expect_eq "$(txvlan $p)" on "$p: back on after tsnd's exit"
+	done
+}
+
+# A reload that brings a port into the bridge and fails at the step after the
+# bridge's leaves the port's offload as it was; the same reload then turns it off.
+test_txvlan_rollback() {
+	br_hosts
+	br_config_ports "$IT_DIR/b.yaml" b18p1 b18p2
+	lab_spawn TSND_PID "$IT_NS" env TSND_FAULT=dataplane "$TSND_FAULT_BIN" -f --stderr -c "$IT_DIR/b.yaml" >>"$IT_LOG" 2>&1
+	IT_SOCK=$IT_DIR/tsnd.sock
+	lab_wait_until 10 tsnctl_sw status || it_fail "tsnd-fault did not start; log: $(it_tail "$IT_LOG")"
+	expect_eq "$(txvlan b18p3)" on "b18p3: not a bridge port yet"
+	br_config_ports "$IT_DIR/b.yaml" b18p1 b18p2 b18p3
+	expect_exit 1 tsnctl_sw config reload
+	expect_match "$ERR$OUT" "fault injected at step dataplane" "the reload failed after the bridge step"
+	expect_eq "$(txvlan b18p3)" on "b18p3: the rollback put the offload back"
+	grep -q "undone: turn tx-vlan-hw-insert on on b18p3" "$IT_LOG" || it_fail "no log line for the undo"
+	expect_exit 0 tsnctl_sw config reload
+	expect_eq "$(txvlan b18p3)" off "b18p3: off once the reload applies"
+}
+
 # The host kernel refuses VLAN filtering: the error names the field's line.
 test_vlan_filtering_refused() {
 	local ns
@@ -251,4 +336,4 @@ EOF
 }
 
 it_main ${ONLY:-create_entries flood_learn reload_moves_entry fault_bridge fault_after_bridge remove_created \
-	adopt_and_leave drift vlan_filtering_refused}
+	adopt_and_leave drift vlan_filtering_refused txvlan txvlan_rollback}

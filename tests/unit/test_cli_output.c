@@ -288,10 +288,12 @@ static const char port_data[] =
 	"{\"name\":\"sw0p1\",\"present\":true,\"ifindex\":5,\"oper_state\":\"up\",\"admin_up\":true,"
 	"\"carrier\":true,\"speed_mbps\":10000,\"mtu\":1500,\"tx_queues\":4,\"rx_queues\":4,"
 	"\"mac\":\"02:00:00:00:00:01\",\"qdisc\":\"noqueue\",\"configured\":true,"
+	"\"tx_vlan_offload\":false,\"tx_vlan_offload_off_by_tsnd\":true,"
 	"\"xdp\":{\"mode\":\"generic\",\"attached\":true,\"prog_id\":17,"
 	"\"counters\":{\"ipv6\":{\"packets\":1200,\"bytes\":99},\"other\":{\"packets\":34,\"bytes\":1}}}},"
 	"{\"name\":\"sw0p2\",\"present\":true,\"ifindex\":6,\"oper_state\":\"lowerlayerdown\","
 	"\"speed_mbps\":0,\"mtu\":9000,\"tx_queues\":1,\"qdisc\":\"\",\"configured\":true,"
+	"\"tx_vlan_offload\":true,"
 	"\"xdp\":{\"mode\":\"native\",\"attached\":false}},"
 	"{\"name\":\"sw0p3\",\"present\":false,\"ifindex\":0,\"oper_state\":\"\",\"mtu\":0,"
 	"\"tx_queues\":0,\"qdisc\":\"\",\"configured\":true,"
@@ -304,10 +306,10 @@ static void test_render_port_show(void)
 
 	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
 	ASSERT_TEXT(c.out,
-		    "PORT   STATE           SPEED   MTU   TXQ  QDISC    XDP                RX-PKTS\n"
-		    "sw0p1  up              10000M  1500  4    noqueue  generic            1234\n"
-		    "sw0p2  lowerlayerdown  -       9000  1    -        native (detached)  -\n"
-		    "sw0p3  absent          -       -     -    -        off                -\n");
+		    "PORT   STATE           SPEED   MTU   TXQ  QDISC    XDP                RX-PKTS  TXVLAN\n"
+		    "sw0p1  up              10000M  1500  4    noqueue  generic            1234     off (tsnd)\n"
+		    "sw0p2  lowerlayerdown  -       9000  1    -        native (detached)  -        on\n"
+		    "sw0p3  absent          -       -     -    -        off                -        -\n");
 	ASSERT_TEXT(c.err, "");
 	capture_free(&c);
 }
@@ -369,7 +371,7 @@ static void test_render_port_show_empty(void)
 {
 	struct capture c;
 	render(&c, false, false, "port.show", TSN_CTL_OK, "", "{\"ports\":[]}");
-	ASSERT_TEXT(c.out, "PORT  STATE  SPEED  MTU  TXQ  QDISC  XDP  RX-PKTS\n");
+	ASSERT_TEXT(c.out, "PORT  STATE  SPEED  MTU  TXQ  QDISC  XDP  RX-PKTS  TXVLAN\n");
 	capture_free(&c);
 }
 

@@ -20,6 +20,7 @@
 #include <linux/net_tstamp.h>
 #include <linux/rtnetlink.h>
 
+#include "ethtool.h"
 #include "nlio.h"
 #include "ports.h"
 #include "test_util.h"
@@ -186,7 +187,7 @@ static void test_json(void)
 {
 	static const char *const keys[] = {
 		"name", "present", "ifindex", "oper_state", "admin_up", "carrier",
-		"speed_mbps", "mtu", "tx_queues", "rx_queues", "mac", "qdisc",
+		"speed_mbps", "mtu", "tx_queues", "rx_queues", "mac", "qdisc", "tx_vlan_offload",
 	};
 	struct port_info pi;
 	json_object *o;
@@ -210,6 +211,7 @@ static void test_json(void)
 	CU_ASSERT_EQUAL(json_object_get_int64(tu_jget(o, "rx_queues")), 2);
 	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "mac")), PORT_MAC);
 	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "qdisc")), "noqueue");
+	CU_ASSERT_TRUE(json_object_get_boolean(tu_jget(o, "tx_vlan_offload")));	/* veth's default */
 	json_object_put(o);
 
 	CU_ASSERT_EQUAL(ports_query(ports, "nosuch0", &pi), 0);
@@ -217,6 +219,61 @@ static void test_json(void)
 	CU_ASSERT_FALSE(json_object_get_boolean(tu_jget(o, "present")));
 	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(o, "name")), "nosuch0");
 	json_object_put(o);
+}
+
+/* "on" or "off": what `ethtool -k` says of the VLAN transmit offload (its
+ * legacy name tx-vlan-offload), for a view independent of ethtool.c. */
+static void ethtool_k_txvlan(const char *dev, char *out, size_t len)
+{
+	char cmd[160];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ethtool -k %s | awk '$1 == \"tx-vlan-offload:\" { print $2 }'", dev);
+	out[0] = '\0';
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = '\0';
+	pclose(f);
+}
+
+/* ethtool.c: the driver's name, and tx-vlan-hw-insert read, turned off and on
+ * again as ethtool -k sees it (the bridge step's use, docs/bridge.md). */
+static void test_ethtool_features(void)
+{
+	struct port_info pi;
+	char drv[32], k[16];
+	bool on = false, fixed = true;
+
+	CU_ASSERT_EQUAL(ethtool_driver(PORT, drv, sizeof(drv)), 0);
+	CU_ASSERT_STRING_EQUAL(drv, "veth");
+	CU_ASSERT_EQUAL(ethtool_driver("nosuch0", drv, sizeof(drv)), -ENODEV);
+	CU_ASSERT_EQUAL(ethtool_feature_get(PORT, ETHTOOL_F_TXVLAN, &on, &fixed), 0);
+	CU_ASSERT_TRUE(on);
+	CU_ASSERT_FALSE(fixed);
+	CU_ASSERT_EQUAL(ethtool_feature_get(PORT, "no-such-feature", &on, &fixed), -ENOENT);
+	CU_ASSERT_EQUAL(ethtool_feature_get("nosuch0", ETHTOOL_F_TXVLAN, &on, &fixed), -ENODEV);
+
+	CU_ASSERT_EQUAL(ethtool_feature_set(PORT, ETHTOOL_F_TXVLAN, false), 0);
+	ethtool_k_txvlan(PORT, k, sizeof(k));
+	CU_ASSERT_STRING_EQUAL(k, "off");
+	CU_ASSERT_EQUAL(ethtool_feature_get(PORT, ETHTOOL_F_TXVLAN, &on, &fixed), 0);
+	CU_ASSERT_FALSE(on);
+	CU_ASSERT_EQUAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_EQUAL(pi.tx_vlan, 0);
+	ethtool_k_txvlan(PEER, k, sizeof(k));
+	CU_ASSERT_STRING_EQUAL(k, "on");	/* the peer keeps its own */
+
+	CU_ASSERT_EQUAL(ethtool_feature_set(PORT, ETHTOOL_F_TXVLAN, true), 0);
+	ethtool_k_txvlan(PORT, k, sizeof(k));
+	CU_ASSERT_STRING_EQUAL(k, "on");
+	CU_ASSERT_EQUAL(ports_query(ports, PORT, &pi), 0);
+	CU_ASSERT_EQUAL(pi.tx_vlan, 1);
+	/* a feature the driver never lets change: refused */
+	CU_ASSERT_EQUAL(ethtool_feature_get(PORT, "vlan-challenged", &on, &fixed), 0);
+	CU_ASSERT_TRUE(fixed);
+	CU_ASSERT_NOT_EQUAL(ethtool_feature_set(PORT, "vlan-challenged", true), 0);
 }
 
 /* A listing of N ports takes one qdisc dump inside an nlio scope, not one per port;
@@ -362,6 +419,7 @@ int main(void)
 	    !CU_add_test(suite, "root qdisc", test_root_qdisc) ||
 	    !CU_add_test(suite, "missing interface", test_missing_interface) ||
 	    !CU_add_test(suite, "port_info_to_json", test_json) ||
+	    !CU_add_test(suite, "ethtool features", test_ethtool_features) ||
 	    !CU_add_test(suite, "one qdisc dump per request", test_one_dump_per_request) ||
 	    !CU_add_test(suite, "timestamping and PHC", test_ts_info) ||
 	    !CU_add_test(suite, "MAC address", test_mac) ||
