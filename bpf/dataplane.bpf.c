@@ -1143,7 +1143,7 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
  * frame changes here; on any reason other than a forward, the kernel gets the
  * frame exactly as it arrived. */
 static __always_inline void route(struct xdp_md *ctx, const struct frame *f, const struct cls *c,
-				  const struct tsn_port_conf *in, __u32 gen, __u32 serial,
+				  const struct tsn_port_conf *in, __u8 has_in, __u32 gen, __u32 serial,
 				  const struct tsn_rules *r, struct fwd *out, struct bpf_fib_lookup *fib)
 {
 	struct ipv6hdr *ip6 = f->ip6;
@@ -1154,7 +1154,7 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 		out->reason = TSN_PASS_NOT_IPV6;
 		return;
 	}
-	if (!in || !mac_equal(f->eth->h_dest, in->mac)) {
+	if (!has_in || !f->eth || !mac_equal(f->eth->h_dest, in->mac)) {
 		out->reason = TSN_PASS_NOT_ROUTED;
 		return;
 	}
@@ -1417,22 +1417,27 @@ __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
 	struct tsn_rules *r;
 	struct frame f;
 	__u32 gen;
+	__u8 has_in;
 
 	if (!st)
 		return XDP_PASS;
+	/* The port's configuration by a flag beside a pointer that is never NULL:
+	 * 6.1's verifier loses the link between a flag and a pointer made NULL
+	 * from it (clang tests the flag again in place of the pointer). */
+	has_in = st->has_in;
+	in = &st->in;
 	gen = st->gen & 1;
-	in = st->has_in ? &st->in : NULL;
-	r = st->has_rules ? bpf_map_lookup_elem(&tsn_rules, &gen) : NULL;
+	r = bpf_map_lookup_elem(&tsn_rules, &gen);
 	frame_load(ctx, &f, &st->f);
 
 	/* The port's access list comes first: a frame it refuses is no one's. */
-	if (in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
+	if (has_in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
 		st->fw.reason = TSN_FWD_ACL;
 		return XDP_DROP;
 	}
 
 	/* The storm guard: broadcast, multicast and unknown unicast at most at their rates. */
-	if (in && in->storm && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
+	if (has_in && in->storm && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
 		st->fw.reason = TSN_FWD_STORM;
 		return XDP_DROP;
 	}
@@ -1447,12 +1452,12 @@ __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
 			return XDP_DROP;
 		} else if (pv == POLICE_DEMOTE) {
 			st->c.priority = demote_prio & 7;
-			st->c.tc = in ? in->prio_tc[st->c.priority & 7] & 7 : st->c.priority;
+			st->c.tc = has_in ? in->prio_tc[st->c.priority & 7] & 7 : st->c.priority;
 		}
 	}
 
 	/* Frames of no stream that carry a gated priority in their own PCP/DSCP. */
-	if (r && in && !st->c.stream_id && st->c.marked &&
+	if (r && has_in && !st->c.stream_id && st->c.marked &&
 	    in->unmatched != TSN_BPF_UNMATCHED_PASS &&
 	    ((r->protected_prios >> (st->c.priority & 7)) & 1)) {
 		if (in->unmatched == TSN_BPF_UNMATCHED_DROP) {
@@ -1479,7 +1484,7 @@ __noinline int tsn_xdp_route(struct xdp_md *ctx, struct xstate *st)
 	if (!r)
 		return 0;
 	frame_load(ctx, &f, &st->f);
-	route(ctx, &f, &st->c, st->has_in ? &st->in : NULL, gen, st->serial, r, &st->fw, &st->fib);
+	route(ctx, &f, &st->c, &st->in, st->has_in, gen, st->serial, r, &st->fw, &st->fib);
 	return 0;
 }
 
