@@ -1369,17 +1369,13 @@ static __always_inline void frame_load(struct xdp_md *ctx, struct frame *f, stru
  * frame's head would invalidate the caller's packet pointers without 6.1's
  * verifier knowing: no stage does, rewrite and the metadata stay in tsn_xdp. */
 
-/* Parse, find the generation and the ingress port, classify. */
-__noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
+/* Parse the frame into st->f (the state cleared first). */
+__noinline int tsn_xdp_parse(struct xdp_md *ctx, struct xstate *st)
 {
 	struct frame f = {
 		.data = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct tsn_port_conf *in;
-	struct tsn_rules *r;
-	struct tsn_gen *g;
-	__u32 zero = 0, gen;
 
 	if (!st)
 		return 0;
@@ -1387,7 +1383,20 @@ __noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
 	f.i = &st->f;
 	st->f.len = (__u32)(f.end - f.data);
 	parse(&f);
+	return 0;
+}
 
+/* Find the generation and the ingress port, classify. */
+__noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
+{
+	struct tsn_port_conf *in;
+	struct tsn_rules *r;
+	struct tsn_gen *g;
+	struct frame f;
+	__u32 zero = 0, gen;
+
+	if (!st)
+		return 0;
 	/* One generation for every lookup of this frame. */
 	g = bpf_map_lookup_elem(&tsn_gen, &zero);
 	gen = g ? g->active & 1 : 0;
@@ -1403,6 +1412,7 @@ __noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
 			((__u64 *)&st->in)[1] = ((__u64 *)in)[1];
 			((__u64 *)&st->in)[2] = ((__u64 *)in)[2];
 		}
+		frame_load(ctx, &f, &st->f);
 		classify(&f, gen, r, &st->c);
 	}
 	st->c.tc = st->has_in ? st->in.prio_tc[st->c.priority & 7] & 7 : st->c.priority;
@@ -1500,6 +1510,7 @@ int tsn_xdp(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&tsn_xstate, &zero);
 	if (!st)
 		return XDP_PASS;
+	tsn_xdp_parse(ctx, st);
 	tsn_xdp_classify(ctx, st);
 	st->fw.reason = TSN_PASS_NOT_IPV6;
 	verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
