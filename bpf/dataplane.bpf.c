@@ -17,6 +17,10 @@
  *              leaves by XDP_REDIRECT.  Everything else is passed to the kernel
  *              unchanged (enum tsn_fwd_reason says why).
  *
+ * Steps 1, 2 and the filters run as global functions (tsn_xdp_parse,
+ * tsn_xdp_classify, tsn_xdp_filter, tsn_xdp_route) that the verifier checks once
+ * each; docs/dataplane.md "Verifier cost".
+ *
  * tsn_tc_ingress (tc clsact ingress, direct action): reads the metadata the XDP
  * program left in front of the frame, sets skb->priority (the egress qdisc's
  * priority map picks the traffic class from it) and redirects frames marked
@@ -796,8 +800,7 @@ static __always_inline __u64 clock_now(__u8 clock)
 
 /* tsn_gate_state and tsn_meter_color are global functions: the verifier checks
  * each once, on its own, instead of once for every path of tsn_xdp that reaches
- * it (tsn_xdp is close to the verifier's limit of 1M instructions processed).
- * Their arguments and results are plain integers. */
+ * it (as tsn_xdp's stages are, below).  Their arguments and results are plain integers. */
 #define GATE_OPEN	0x100	/* tsn_gate_state: open; low byte the entry's priority */
 
 /* The stream gate's state now: GATE_OPEN if open, or'ed with the entry's internal
@@ -1032,8 +1035,7 @@ static __always_inline __u32 fib_reason(long rc)
  * tsn_gen.serial: a hit then needs no lookup of the egress port.
  *
  * A global function: the verifier checks it once, on its own, and tsn_xdp sees
- * its answer as one unknown value instead of one path per FIB answer (tsn_xdp is
- * close to the verifier's limit of 1M instructions). */
+ * its answer as one unknown value instead of one path per FIB answer. */
 __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 rules,
 			     __u32 in_vid, __u32 serial)
 {
@@ -1310,7 +1312,7 @@ static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, c
 /* What the stages of one frame share: per CPU, because a packet pointer cannot
  * cross into a global function's memory argument and a stack of this size would
  * not fit beside the stages' own.  Every field is written for each frame before
- * it is read (tsn_xdp_classify clears the lot). */
+ * it is read (tsn_xdp_parse clears the lot). */
 struct xstate {
 	struct frame_info f;
 	struct cls c;
