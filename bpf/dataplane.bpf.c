@@ -17,6 +17,10 @@
  *              leaves by XDP_REDIRECT.  Everything else is passed to the kernel
  *              unchanged (enum tsn_fwd_reason says why).
  *
+ * Steps 1, 2 and the filters run as global functions (tsn_xdp_parse,
+ * tsn_xdp_classify, tsn_xdp_filter, tsn_xdp_route) that the verifier checks once
+ * each; docs/dataplane.md "Verifier cost".
+ *
  * tsn_tc_ingress (tc clsact ingress, direct action): reads the metadata the XDP
  * program left in front of the frame, sets skb->priority (the egress qdisc's
  * priority map picks the traffic class from it) and redirects frames marked
@@ -345,16 +349,14 @@ static __always_inline int is_vlan_proto(__be16 proto)
 	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
 }
 
-/* What parsing found out about one frame. */
-struct frame {
-	void *data;
-	void *end;
-	struct ethhdr *eth;
-	struct vlan_tag *tag;	/* the outer tag, NULL if untagged */
-	struct ipv6hdr *ip6;	/* NULL unless the fixed IPv6 header is complete */
+/* What parsing found out about one frame, as plain numbers: it lives in the
+ * per-CPU frame state (struct xstate) that the stages of tsn_xdp share, which a
+ * packet pointer cannot enter. */
+struct frame_info {
 	__u32 len;
 	__u16 vid;		/* outer VID, TSN_VID_UNTAGGED */
 	__be16 proto;		/* EtherType after the tags */
+	__u16 ip6_off;		/* offset of the complete IPv6 header, 0: none */
 	__u8 kind;		/* enum tsn_frame_kind */
 	__u8 n_tags;
 	__u8 pcp;		/* outer tag's PCP */
@@ -369,6 +371,18 @@ struct frame {
 	__u8 rtag;		/* an 802.1CB R-TAG follows the tags */
 	__be16 sport;
 	__be16 dport;
+	__u16 pad;
+};
+
+/* One frame as a stage sees it: packet pointers (derived from ctx in each stage)
+ * and what parsing found out. */
+struct frame {
+	void *data;
+	void *end;
+	struct ethhdr *eth;
+	struct vlan_tag *tag;	/* the outer tag, NULL if untagged */
+	struct ipv6hdr *ip6;	/* NULL unless the fixed IPv6 header is complete */
+	struct frame_info *i;
 };
 
 static __always_inline int is_ext_hdr(__u8 nh)
@@ -389,9 +403,9 @@ static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
 	__u32 have = (__u32)(f->end - (void *)(ip6 + 1));
 	__u8 nh = ip6->nexthdr;
 
-	f->dscp = (__u8)(((ip6->priority << 4) | (ip6->flow_lbl[0] >> 4)) >> 2);
+	f->i->dscp = (__u8)(((ip6->priority << 4) | (ip6->flow_lbl[0] >> 4)) >> 2);
 	/* Equal, or a short frame padded up to the Ethernet minimum. */
-	f->len_ok = plen == have || (plen < have && f->len <= ETH_MIN_FRAME);
+	f->i->len_ok = plen == have || (plen < have && f->i->len <= ETH_MIN_FRAME);
 
 #pragma unroll
 	for (int i = 0; i < TSN_MAX_EXT_HDRS; i++) {
@@ -401,7 +415,7 @@ static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
 			if (nh == NH_HOPOPTS) {
 				if (i != 0)
 					return;		/* only allowed first */
-				f->hbh = 1;
+				f->i->hbh = 1;
 			}
 			if ((void *)(h + 1) > c->end)
 				return;
@@ -413,7 +427,7 @@ static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
 
 			if (!fh)
 				return;
-			f->frag = 1;
+			f->i->frag = 1;
 			nh = fh->nexthdr;
 			/* What follows the fragment header is payload in every fragment
 			 * but the first: the walk ends here for all of them, so the
@@ -426,20 +440,20 @@ static __always_inline void parse_ipv6(struct frame *f, struct hdr_cursor *c)
 	}
 	if (is_ext_hdr(nh))
 		return;
-	f->nexthdr = nh;
-	f->walked = 1;
+	f->i->nexthdr = nh;
+	f->i->walked = 1;
 	/* Fragments carry no ports after the first, so no fragment is matched on
 	 * ports, not even the first: all fragments of a packet classify alike. */
-	if ((nh == IPPROTO_UDP || nh == IPPROTO_TCP) && !f->frag) {
+	if ((nh == IPPROTO_UDP || nh == IPPROTO_TCP) && !f->i->frag) {
 		__be16 *ports = cursor_take(c, 2 * sizeof(__be16));
 
 		if (!ports) {
-			f->l4_short = 1;
+			f->i->l4_short = 1;
 			return;
 		}
-		f->sport = ports[0];
-		f->dport = ports[1];
-		f->ports_ok = 1;
+		f->i->sport = ports[0];
+		f->i->dport = ports[1];
+		f->i->ports_ok = 1;
 	}
 }
 
@@ -447,11 +461,12 @@ static __always_inline void parse(struct frame *f)
 {
 	struct hdr_cursor c = { .pos = f->data, .end = f->end };
 	struct ethhdr *eth = cursor_take(&c, sizeof(*eth));
+	__u32 l3_off = ETH_HLEN;
 	__be16 proto;
 
-	f->vid = TSN_VID_UNTAGGED;
+	f->i->vid = TSN_VID_UNTAGGED;
 	if (!eth) {
-		f->kind = TSN_KIND_MALFORMED;
+		f->i->kind = TSN_KIND_MALFORMED;
 		return;
 	}
 	f->eth = eth;
@@ -465,18 +480,19 @@ static __always_inline void parse(struct frame *f)
 			break;
 		tag = cursor_take(&c, sizeof(*tag));
 		if (!tag) {
-			f->kind = TSN_KIND_MALFORMED;
+			f->i->kind = TSN_KIND_MALFORMED;
 			return;
 		}
 		if (i == 0) {
 			__u16 tci = bpf_ntohs(tag->tci);
 
 			f->tag = tag;
-			f->vid = tci & VLAN_VID_MASK;
-			f->pcp = (__u8)(tci >> 13);
+			f->i->vid = tci & VLAN_VID_MASK;
+			f->i->pcp = (__u8)(tci >> 13);
 		}
 		proto = tag->encap_proto;
-		f->n_tags++;
+		f->i->n_tags++;
+		l3_off += VLAN_HLEN;
 	}
 	/* An R-TAG (reserved, sequence number, EtherType) behind the tags: what it
 	 * carries is classified, so every identification kind works at recovery. */
@@ -484,43 +500,45 @@ static __always_inline void parse(struct frame *f)
 		__be16 *rt = cursor_take(&c, TSN_FRER_RTAG_LEN);
 
 		if (!rt) {
-			f->kind = TSN_KIND_MALFORMED;
+			f->i->kind = TSN_KIND_MALFORMED;
 			return;
 		}
-		f->rtag = 1;
+		f->i->rtag = 1;
 		proto = rt[2];
+		l3_off += TSN_FRER_RTAG_LEN;
 	}
-	f->proto = proto;
+	f->i->proto = proto;
 
 	/* A third tag is left unparsed: the frame counts as tagged "other". */
 	switch (proto) {
 	case bpf_htons(ETH_P_1588):
-		f->kind = cursor_take(&c, PTP_HEADER_LEN) ? TSN_KIND_PTP : TSN_KIND_MALFORMED;
+		f->i->kind = cursor_take(&c, PTP_HEADER_LEN) ? TSN_KIND_PTP : TSN_KIND_MALFORMED;
 		return;
 	case bpf_htons(ETH_P_IPV6):
 		f->ip6 = cursor_take(&c, sizeof(struct ipv6hdr));
 		if (!f->ip6) {
-			f->kind = TSN_KIND_MALFORMED;
+			f->i->kind = TSN_KIND_MALFORMED;
 			return;
 		}
 		/* A version other than 6 is no IPv6 header: malformed, like the
 		 * kernel, which drops it (ipv6_rcv); nothing of it is classified. */
 		if ((*(__u8 *)f->ip6 >> 4) != 6) {
 			f->ip6 = NULL;
-			f->kind = TSN_KIND_MALFORMED;
+			f->i->kind = TSN_KIND_MALFORMED;
 			return;
 		}
-		f->kind = TSN_KIND_IPV6;
+		f->i->kind = TSN_KIND_IPV6;
+		f->i->ip6_off = (__u16)l3_off;
 		parse_ipv6(f, &c);
 		return;
 	case bpf_htons(ETH_P_IP):
-		f->kind = cursor_take(&c, 20) ? TSN_KIND_IPV4 : TSN_KIND_MALFORMED;
+		f->i->kind = cursor_take(&c, 20) ? TSN_KIND_IPV4 : TSN_KIND_MALFORMED;
 		return;
 	case bpf_htons(ETH_P_ARP):
-		f->kind = cursor_take(&c, ARP_HEADER_LEN) ? TSN_KIND_ARP : TSN_KIND_MALFORMED;
+		f->i->kind = cursor_take(&c, ARP_HEADER_LEN) ? TSN_KIND_ARP : TSN_KIND_MALFORMED;
 		return;
 	default:
-		f->kind = f->n_tags ? TSN_KIND_VLAN : TSN_KIND_OTHER;
+		f->i->kind = f->i->n_tags ? TSN_KIND_VLAN : TSN_KIND_OTHER;
 	}
 }
 
@@ -572,9 +590,9 @@ static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, _
 		if (i >= r->n_ip6_masks)
 			break;
 		m = r->ip6_masks[i];
-		if ((m & TSN_IP6F_PORTS) && !f->ports_ok)
+		if ((m & TSN_IP6F_PORTS) && !f->i->ports_ok)
 			continue;
-		if ((m & TSN_IP6F_NH) && !f->walked)
+		if ((m & TSN_IP6F_NH) && !f->i->walked)
 			continue;
 		__builtin_memset(&k, 0, sizeof(k));
 		if (m & TSN_IP6F_SRC)
@@ -582,15 +600,15 @@ static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, _
 		if (m & TSN_IP6F_DST)
 			__builtin_memcpy(k.dst, &ip6->daddr, 16);
 		if (m & TSN_IP6F_DSCP)
-			k.dscp = f->dscp;
+			k.dscp = f->i->dscp;
 		if (m & TSN_IP6F_NH)
-			k.nexthdr = f->nexthdr;
+			k.nexthdr = f->i->nexthdr;
 		if (m & TSN_IP6F_SPORT)
-			k.sport = f->sport;
+			k.sport = f->i->sport;
 		if (m & TSN_IP6F_DPORT)
-			k.dport = f->dport;
+			k.dport = f->i->dport;
 		if (m & TSN_IP6F_VLAN)
-			k.vid = f->vid;
+			k.vid = f->i->vid;
 		k.mask = m;
 		k.gen = (__u8)gen;
 		v = bpf_map_lookup_elem(&tsn_ip6_strm, &k);
@@ -606,7 +624,7 @@ static __always_inline struct tsn_stream_val *match_mac(const struct frame *f, _
 
 	__builtin_memset(&k, 0, sizeof(k));
 	__builtin_memcpy(k.mac, kind == TSN_MAC_DST ? f->eth->h_dest : f->eth->h_source, 6);
-	k.vid = f->vid;
+	k.vid = f->i->vid;
 	k.kind = kind;
 	k.gen = (__u8)gen;
 	return bpf_map_lookup_elem(&tsn_mac_strm, &k);
@@ -619,7 +637,9 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 {
 	struct tsn_stream_val *sv = NULL;
 
-	if (f->kind == TSN_KIND_MALFORMED) {
+	/* No Ethernet header is malformed too (said again for the verifier, which
+	 * does not see the kind parse() stored). */
+	if (f->i->kind == TSN_KIND_MALFORMED || !f->eth) {
 		out->priority = r->default_priority & 7;
 		return;
 	}
@@ -637,8 +657,8 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 		return;
 	}
 	if ((r->flags & TSN_RULES_ETHERTYPE) &&
-	    ((r->ethertype_hint[(bpf_ntohs(f->proto) >> 3) & 31] >> (bpf_ntohs(f->proto) & 7)) & 1)) {
-		__u32 key = TSN_ETHERTYPE_KEY(gen, bpf_ntohs(f->proto));
+	    ((r->ethertype_hint[(bpf_ntohs(f->i->proto) >> 3) & 31] >> (bpf_ntohs(f->i->proto) & 7)) & 1)) {
+		__u32 key = TSN_ETHERTYPE_KEY(gen, bpf_ntohs(f->i->proto));
 		__u32 *prio = bpf_map_lookup_elem(&tsn_ethertype, &key);
 
 		if (prio) {
@@ -646,13 +666,13 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 			return;
 		}
 	}
-	if (f->ip6 && r->dscp_prio[f->dscp & 63] != TSN_NO_RULE) {
-		out->priority = r->dscp_prio[f->dscp & 63] & 7;
+	if (f->ip6 && r->dscp_prio[f->i->dscp & 63] != TSN_NO_RULE) {
+		out->priority = r->dscp_prio[f->i->dscp & 63] & 7;
 		out->marked = 1;
 		return;
 	}
-	if (f->n_tags && r->pcp_prio[f->pcp & 7] != TSN_NO_RULE) {
-		out->priority = r->pcp_prio[f->pcp & 7] & 7;
+	if (f->i->n_tags && r->pcp_prio[f->i->pcp & 7] != TSN_NO_RULE) {
+		out->priority = r->pcp_prio[f->i->pcp & 7] & 7;
 		out->marked = 1;
 		return;
 	}
@@ -684,7 +704,7 @@ static __always_inline int acl_allows(const struct frame *f, const struct tsn_po
 		k.ifindex = ifindex;
 		k.gen = (__u8)gen;
 		k.kind = TSN_ACL_KIND_ETHERTYPE;
-		__builtin_memcpy(k.val, &f->proto, 2);
+		__builtin_memcpy(k.val, &f->i->proto, 2);
 		if (bpf_map_lookup_elem(&tsn_acl, &k))
 			return 1;
 	}
@@ -746,7 +766,7 @@ static __always_inline int storm_over(const struct frame *f, const struct tsn_po
 	now = police_now();
 	bpf_spin_lock(&st->lock);
 	color = tsn_meter_mark(&st->tokens[k], &excess, &st->last_ns[k], rate, burst, 0, 0, now,
-			       f->len);
+			       f->i->len);
 	bpf_spin_unlock(&st->lock);
 	return color == TSN_METER_RED;
 }
@@ -780,8 +800,7 @@ static __always_inline __u64 clock_now(__u8 clock)
 
 /* tsn_gate_state and tsn_meter_color are global functions: the verifier checks
  * each once, on its own, instead of once for every path of tsn_xdp that reaches
- * it (tsn_xdp is close to the verifier's limit of 1M instructions processed).
- * Their arguments and results are plain integers. */
+ * it (as tsn_xdp's stages are, below).  Their arguments and results are plain integers. */
 #define GATE_OPEN	0x100	/* tsn_gate_state: open; low byte the entry's priority */
 
 /* The stream gate's state now: GATE_OPEN if open, or'ed with the entry's internal
@@ -861,7 +880,7 @@ __attribute__((noinline)) int tsn_meter_color(__u32 idx, __u32 len, __u32 in_col
 static __always_inline int police(__u32 gen, const struct cls *c, const struct frame *f,
 				  __u8 *demote_prio)
 {
-	__u32 len = f->len;
+	__u32 len = f->i->len;
 	__u32 fid = c->filter_id;
 	__u32 idx = (gen & 1) * TSN_FILTER_SLOTS + fid;
 	struct tsn_filter_counters *fc;
@@ -1016,8 +1035,7 @@ static __always_inline __u32 fib_reason(long rc)
  * tsn_gen.serial: a hit then needs no lookup of the egress port.
  *
  * A global function: the verifier checks it once, on its own, and tsn_xdp sees
- * its answer as one unknown value instead of one path per FIB answer (tsn_xdp is
- * close to the verifier's limit of 1M instructions). */
+ * its answer as one unknown value instead of one path per FIB answer. */
 __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 rules,
 			     __u32 in_vid, __u32 serial)
 {
@@ -1127,7 +1145,7 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
  * frame changes here; on any reason other than a forward, the kernel gets the
  * frame exactly as it arrived. */
 static __always_inline void route(struct xdp_md *ctx, const struct frame *f, const struct cls *c,
-				  const struct tsn_port_conf *in, __u32 gen, __u32 serial,
+				  const struct tsn_port_conf *in, __u8 has_in, __u32 gen, __u32 serial,
 				  const struct tsn_rules *r, struct fwd *out, struct bpf_fib_lookup *fib)
 {
 	struct ipv6hdr *ip6 = f->ip6;
@@ -1138,16 +1156,16 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 		out->reason = TSN_PASS_NOT_IPV6;
 		return;
 	}
-	if (!in || !mac_equal(f->eth->h_dest, in->mac)) {
+	if (!has_in || !f->eth || !mac_equal(f->eth->h_dest, in->mac)) {
 		out->reason = TSN_PASS_NOT_ROUTED;
 		return;
 	}
-	if (f->n_tags > 1 || (f->n_tags && f->eth->h_proto != bpf_htons(ETH_P_8021Q))) {
+	if (f->i->n_tags > 1 || (f->i->n_tags && f->eth->h_proto != bpf_htons(ETH_P_8021Q))) {
 		out->reason = TSN_PASS_VLAN;
 		return;
 	}
-	if (f->n_tags) {
-		struct tsn_vlan_key vk = { .ifindex = ctx->ingress_ifindex, .vid = f->vid };
+	if (f->i->n_tags) {
+		struct tsn_vlan_key vk = { .ifindex = ctx->ingress_ifindex, .vid = f->i->vid };
 		__u32 *sub = (r->flags & TSN_RULES_VLANS) ? bpf_map_lookup_elem(&tsn_vlan_in, &vk) : NULL;
 
 		if (!sub) {
@@ -1156,15 +1174,15 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 		}
 		l3_ifindex = *sub;
 	}
-	if (!f->len_ok || f->l4_short) {
+	if (!f->i->len_ok || f->i->l4_short) {
 		out->reason = TSN_PASS_LENGTH;
 		return;
 	}
-	if (f->hbh || !f->walked) {
+	if (f->i->hbh || !f->i->walked) {
 		out->reason = TSN_PASS_EXT_HDR;
 		return;
 	}
-	if (f->frag && (r->flags & TSN_RULES_PORTS_NEEDED)) {
+	if (f->i->frag && (r->flags & TSN_RULES_PORTS_NEEDED)) {
 		out->reason = TSN_PASS_FRAGMENT;
 		return;
 	}
@@ -1181,16 +1199,16 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 	fib->family = AF_INET6;
 	/* Traffic class and flow label: 32 bits, not 16 (an xdp-forward pitfall). */
 	fib->flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0fffffff);
-	fib->l4_protocol = f->nexthdr;
-	fib->sport = f->ports_ok ? f->sport : 0;
-	fib->dport = f->ports_ok ? f->dport : 0;
+	fib->l4_protocol = f->i->nexthdr;
+	fib->sport = f->i->ports_ok ? f->i->sport : 0;
+	fib->dport = f->i->ports_ok ? f->i->dport : 0;
 	fib->tot_len = (__u16)(bpf_ntohs(ip6->payload_len) + sizeof(struct ipv6hdr));
 	fib->ifindex = l3_ifindex;
 	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
 	ret = tsn_fib_route(ctx, fib,
 			    (r->flags & TSN_RULES_VLANS) | (__u32)(c->priority & 7) << 8 | (gen & 1) << 16,
-			    f->vid, serial);
+			    f->i->vid, serial);
 	/* Everything tsn_xdp branches on comes back in the return value: what the
 	 * verifier assumes about stack a global function wrote to is not something
 	 * to rely on (it could prune a path as dead).  fib's MACs and ifindex are
@@ -1289,135 +1307,277 @@ static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, c
 	m->rx_tstamp = rx_tstamp;
 }
 
-SEC("xdp")
-int tsn_xdp(struct xdp_md *ctx)
+/* ---- the stages of tsn_xdp ---- */
+
+/* What the stages of one frame share: per CPU, because a packet pointer cannot
+ * cross into a global function's memory argument and a stack of this size would
+ * not fit beside the stages' own.  Every field is written for each frame before
+ * it is read (tsn_xdp_parse clears the lot). */
+struct xstate {
+	struct frame_info f;
+	struct cls c;
+	struct fwd fw;
+	struct tsn_port_conf in;	/* the ingress port's, valid if has_in */
+	__u32 gen;
+	__u32 serial;
+	__u8 has_rules;			/* tsn_rules of gen found */
+	__u8 has_in;
+	__u8 pad[6];
+	struct bpf_fib_lookup fib;	/* route's lookup; its MACs for rewrite */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xstate);
+} tsn_xstate SEC(".maps");
+
+/* The frame's packet pointers again, from ctx and the offsets parsing found:
+ * each stage derives its own (none crosses a global function). */
+static __always_inline void frame_load(struct xdp_md *ctx, struct frame *f, struct frame_info *fi)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 off = fi->ip6_off & 63;	/* at most 14 + 2 tags + an R-TAG = 28 */
+
+	f->data = data;
+	f->end = end;
+	f->i = fi;
+	f->eth = NULL;
+	f->tag = NULL;
+	f->ip6 = NULL;
+	if (data + ETH_HLEN > end)
+		return;
+	f->eth = data;
+	if (fi->n_tags && data + ETH_HLEN + sizeof(struct vlan_tag) <= end)
+		f->tag = data + ETH_HLEN;
+	if (off) {
+		struct ipv6hdr *ip6 = data + off;
+
+		/* The bound checked on the pointer itself, not on data + (off + 40):
+		 * the verifier ties the range to the register it compares. */
+		barrier_var(ip6);
+		if ((void *)(ip6 + 1) <= end)
+			f->ip6 = ip6;
+	}
+}
+
+/* Global functions: the verifier checks each once, on its own, with ctx and the
+ * frame state as unknown memory, instead of once for every path of the stages
+ * before it (the paths multiply: tsn_xdp inline reached 814 000 of the 1M
+ * instructions the verifier processes at most).  Arguments: ctx and the state;
+ * results go to the state and the return value.  A stage that may move the
+ * frame's head would invalidate the caller's packet pointers without 6.1's
+ * verifier knowing: no stage does, rewrite and the metadata stay in tsn_xdp. */
+
+/* Parse the frame into st->f (the state cleared first). */
+__noinline int tsn_xdp_parse(struct xdp_md *ctx, struct xstate *st)
 {
 	struct frame f = {
 		.data = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct bpf_fib_lookup fib;
-	struct tsn_port_conf *in = NULL;
-	struct tsn_stream_counters *sc;
-	struct port_counters *pc;
+
+	if (!st)
+		return 0;
+	__builtin_memset(st, 0, offsetof(struct xstate, fib));
+	f.i = &st->f;
+	st->f.len = (__u32)(f.end - f.data);
+	parse(&f);
+	return 0;
+}
+
+/* Find the generation and the ingress port, classify. */
+__noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
+{
+	struct tsn_port_conf *in;
 	struct tsn_rules *r;
 	struct tsn_gen *g;
-	struct fwd fw = { .reason = TSN_PASS_NOT_IPV6 };
-	struct cls c = {};
-	__u32 zero = 0, gen, serial;
-	int verdict = XDP_PASS;
+	struct frame f;
+	__u32 zero = 0, gen;
 
-	f.len = (__u32)(f.end - f.data);
-	parse(&f);
-
+	if (!st)
+		return 0;
 	/* One generation for every lookup of this frame. */
 	g = bpf_map_lookup_elem(&tsn_gen, &zero);
 	gen = g ? g->active & 1 : 0;
-	serial = g ? g->serial : 0;
+	st->gen = gen;
+	st->serial = g ? g->serial : 0;
 	r = bpf_map_lookup_elem(&tsn_rules, &gen);
 	if (r) {
-		in = ingress_conf(ctx->ingress_ifindex, gen, serial);
-		classify(&f, gen, r, &c);
+		st->has_rules = 1;
+		in = ingress_conf(ctx->ingress_ifindex, gen, st->serial);
+		if (in) {
+			st->has_in = 1;
+			((__u64 *)&st->in)[0] = ((__u64 *)in)[0];
+			((__u64 *)&st->in)[1] = ((__u64 *)in)[1];
+			((__u64 *)&st->in)[2] = ((__u64 *)in)[2];
+		}
+		frame_load(ctx, &f, &st->f);
+		classify(&f, gen, r, &st->c);
 	}
-	c.tc = in ? in->prio_tc[c.priority & 7] & 7 : c.priority;
+	st->c.tc = st->has_in ? st->in.prio_tc[st->c.priority & 7] & 7 : st->c.priority;
+	return 0;
+}
+
+/* Access list, storm guard, 802.1Qci filter, unmatched marked frames: XDP_DROP
+ * (st->fw.reason says why) or XDP_PASS, st->c's priority possibly changed. */
+__noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
+{
+	struct tsn_port_conf *in;
+	struct tsn_rules *r;
+	struct frame f;
+	__u32 gen;
+	__u8 has_in;
+
+	if (!st)
+		return XDP_PASS;
+	/* The port's configuration by a flag beside a pointer that is never NULL:
+	 * 6.1's verifier loses the link between a flag and a pointer made NULL
+	 * from it (clang tests the flag again in place of the pointer). */
+	has_in = st->has_in;
+	in = &st->in;
+	gen = st->gen & 1;
+	r = bpf_map_lookup_elem(&tsn_rules, &gen);
+	frame_load(ctx, &f, &st->f);
 
 	/* The port's access list comes first: a frame it refuses is no one's. */
-	if (in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
-		fw.reason = TSN_FWD_ACL;
-		verdict = XDP_DROP;
+	if (has_in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
+		st->fw.reason = TSN_FWD_ACL;
+		return XDP_DROP;
 	}
 
 	/* The storm guard: broadcast, multicast and unknown unicast at most at their rates. */
-	if (verdict == XDP_PASS && in && in->storm && f.eth &&
-	    storm_over(&f, in, ctx->ingress_ifindex, gen)) {
-		fw.reason = TSN_FWD_STORM;
-		verdict = XDP_DROP;
+	if (has_in && in->storm && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
+		st->fw.reason = TSN_FWD_STORM;
+		return XDP_DROP;
 	}
 
 	/* 802.1Qci: the stream's filter may drop the frame or demote it. */
-	if (verdict == XDP_PASS && r && c.filter_id) {
+	if (r && st->c.filter_id) {
 		__u8 demote_prio = 0;
-		int pv = police(gen, &c, &f, &demote_prio);
+		int pv = police(gen, &st->c, &f, &demote_prio);
 
 		if (pv == POLICE_DROP) {
-			fw.reason = TSN_FWD_DROP;
-			verdict = XDP_DROP;
+			st->fw.reason = TSN_FWD_DROP;
+			return XDP_DROP;
 		} else if (pv == POLICE_DEMOTE) {
-			c.priority = demote_prio;
-			c.tc = in ? in->prio_tc[c.priority & 7] & 7 : c.priority;
+			st->c.priority = demote_prio & 7;
+			st->c.tc = has_in ? in->prio_tc[st->c.priority & 7] & 7 : st->c.priority;
 		}
 	}
 
 	/* Frames of no stream that carry a gated priority in their own PCP/DSCP. */
-	if (verdict == XDP_PASS && r && in && !c.stream_id && c.marked &&
+	if (r && has_in && !st->c.stream_id && st->c.marked &&
 	    in->unmatched != TSN_BPF_UNMATCHED_PASS &&
-	    ((r->protected_prios >> c.priority) & 1)) {
+	    ((r->protected_prios >> (st->c.priority & 7)) & 1)) {
 		if (in->unmatched == TSN_BPF_UNMATCHED_DROP) {
-			fw.reason = TSN_FWD_DROP;
-			verdict = XDP_DROP;
-		} else {
-			c.priority = r->default_priority & 7;
-			c.tc = in->prio_tc[c.priority & 7] & 7;
+			st->fw.reason = TSN_FWD_DROP;
+			return XDP_DROP;
 		}
+		st->c.priority = r->default_priority & 7;
+		st->c.tc = in->prio_tc[st->c.priority & 7] & 7;
 	}
+	return XDP_PASS;
+}
+
+/* The fast path's decision (route()): st->fw and, for a forward, st->fib. */
+__noinline int tsn_xdp_route(struct xdp_md *ctx, struct xstate *st)
+{
+	struct tsn_rules *r;
+	struct frame f;
+	__u32 gen;
+
+	if (!st)
+		return 0;
+	gen = st->gen & 1;
+	r = bpf_map_lookup_elem(&tsn_rules, &gen);
+	if (!r)
+		return 0;
+	frame_load(ctx, &f, &st->f);
+	route(ctx, &f, &st->c, &st->in, st->has_in, gen, st->serial, r, &st->fw, &st->fib);
+	return 0;
+}
+
+SEC("xdp")
+int tsn_xdp(struct xdp_md *ctx)
+{
+	struct tsn_stream_counters *sc;
+	struct port_counters *pc;
+	struct xstate *st;
+	__u32 zero = 0, len;
+	int verdict;
+
+	st = bpf_map_lookup_elem(&tsn_xstate, &zero);
+	if (!st)
+		return XDP_PASS;
+	tsn_xdp_parse(ctx, st);
+	tsn_xdp_classify(ctx, st);
+	st->fw.reason = TSN_PASS_NOT_IPV6;
+	verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
 
 	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on. */
-	if (verdict == XDP_PASS && r && !c.frer && !f.rtag)
-		route(ctx, &f, &c, in, gen, serial, r, &fw, &fib);
+	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag)
+		tsn_xdp_route(ctx, st);
 
-	if (fw.reason == TSN_FWD_TO_QDISC || fw.reason == TSN_FWD_REDIRECT) {
-		if (fw.to_qdisc && reserve_meta(ctx)) {
+	if (st->fw.reason == TSN_FWD_TO_QDISC || st->fw.reason == TSN_FWD_REDIRECT) {
+		if (st->fw.to_qdisc && reserve_meta(ctx)) {
 			/* No metadata on this driver: tc could not find the frame's
 			 * egress, so the kernel forwards it, unchanged. */
-			fw.reason = TSN_PASS_OTHER;
-			fw.to_qdisc = 0;
-		} else if (rewrite(ctx, f.n_tags, &c, &fw, &fib)) {
-			fw.reason = TSN_FWD_DROP;
+			st->fw.reason = TSN_PASS_OTHER;
+			st->fw.to_qdisc = 0;
+		} else if (rewrite(ctx, st->f.n_tags, &st->c, &st->fw, &st->fib)) {
+			st->fw.reason = TSN_FWD_DROP;
 			verdict = XDP_DROP;
-		} else if (fw.to_qdisc) {
-			fill_meta(ctx, &c, &fw);
+		} else if (st->fw.to_qdisc) {
+			fill_meta(ctx, &st->c, &st->fw);
 			verdict = XDP_PASS;
 		} else {
-			verdict = (int)bpf_redirect_map(&tsn_tx_ports, fw.egress, 0);
+			verdict = (int)bpf_redirect_map(&tsn_tx_ports, st->fw.egress, 0);
 		}
 	} else if (verdict == XDP_PASS && reserve_meta(ctx) == 0) {
-		fill_meta(ctx, &c, &fw);
+		fill_meta(ctx, &st->c, &st->fw);
 	}
 
+	len = st->f.len;
 	pc = port_slot(ctx->ingress_ifindex);
 	if (pc) {
 		/* Per-CPU values: no other CPU writes this slot, plain adds suffice. */
-		if (f.kind < TSN_KIND_COUNT) {
-			pc->kind[f.kind].packets++;
-			pc->kind[f.kind].bytes += f.len;
+		__u32 kind = st->f.kind, tc = st->c.tc & 7, reason = st->fw.reason;
+
+		if (kind < TSN_KIND_COUNT) {
+			pc->kind[kind].packets++;
+			pc->kind[kind].bytes += len;
 		}
-		pc->tc[c.tc & 7].packets++;
-		pc->tc[c.tc & 7].bytes += f.len;
+		pc->tc[tc].packets++;
+		pc->tc[tc].bytes += len;
 		if (verdict == XDP_DROP)
-			pc->tc[c.tc & 7].drops++;
-		if (fw.reason < TSN_FWD_COUNT)
-			pc->fwd[fw.reason]++;
+			pc->tc[tc].drops++;
+		if (reason < TSN_FWD_COUNT)
+			pc->fwd[reason]++;
 	}
-	if (c.stream_id) {
-		sc = bpf_map_lookup_elem(&tsn_strm_stats, &c.stream_id);
+	if (st->c.stream_id) {
+		sc = bpf_map_lookup_elem(&tsn_strm_stats, &st->c.stream_id);
 		if (sc) {
 			sc->packets++;
-			sc->bytes += f.len;
+			sc->bytes += len;
 			if (verdict == XDP_DROP)
 				sc->drops++;
 		}
 	}
 	/* FRER last, after the counting: its own counters say why it drops.
 	 * With no FRER program loaded the tail call falls through to the bridge. */
-	if (verdict == XDP_PASS && (c.frer || f.rtag))
+	if (verdict == XDP_PASS && (st->c.frer || st->f.rtag))
 		bpf_tail_call(ctx, &tsn_frer_prog, 0);
 	/* Not for this port's own MAC, and not routed: the bridge's static entries
 	 * may forward it (no program in the hook: the tail call falls through).
 	 * The frame is read afresh: helpers above may have moved it. */
-	if (verdict == XDP_PASS && in && fw.reason != TSN_FWD_TO_QDISC) {
+	if (verdict == XDP_PASS && st->has_in && st->fw.reason != TSN_FWD_TO_QDISC) {
 		__u8 *dst = (void *)(long)ctx->data;
 
-		if ((void *)(dst + ETH_HLEN) <= (void *)(long)ctx->data_end && !mac_equal(dst, in->mac))
+		if ((void *)(dst + ETH_HLEN) <= (void *)(long)ctx->data_end &&
+		    !mac_equal(dst, st->in.mac))
 			bpf_tail_call(ctx, &tsn_br_hook, 0);
 	}
 	return verdict;
