@@ -13,14 +13,16 @@ NC_PY=$IT_REPO/tests/netconf/nc.py
 YANG_DIR=$IT_REPO/netconf/yang
 PY=/usr/bin/python3
 
-# nc_start [TSND-CONFIG-KEYS...]: tsnd and tsn-netconfd (port 830 inside the switch
-# namespace) with users admin (role admin) and reader (role read).
+# nc_start NAME: tsnd and tsn-netconfd (port 830 inside the switch namespace) with
+# users admin (role admin) and reader (role read), and the test's client process.
+# tsn-netconfd needs tsnd only for its first RPC: it and the client start while
+# tsnd loads its BPF programs (seconds on a busy host).
 nc_start() {
 	local conf=$IT_DIR/tsnd-$1.yaml
 	it_config "$conf"
 	# NC_EXTRA: more top-level sections for tsnd's configuration
 	[[ -z ${NC_EXTRA:-} ]] || printf '%s\n' "$NC_EXTRA" >>"$conf"
-	it_start_tsnd "$conf"
+	IT_SOCK=$(awk '$1 == "socket:" { print $2; exit }' "$conf")
 	NC_KEYS=$IT_DIR/keys-$1
 	mkdir -p "$NC_KEYS"
 	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/host" <<<y >/dev/null
@@ -53,6 +55,7 @@ EOF
 	mkfifo "$fifo.in" "$fifo.out"
 	exec 7<>"$fifo.in" 8<>"$fifo.out"
 	lab_spawn NCPY_PID "$IT_NS" "$PY" "$NC_PY" serve "$fifo.in" "$fifo.out" 2>>"$NC_ERR"
+	it_start_tsnd "$conf"
 	# the first session retries while tsn-netconfd starts
 	nc_req --wait 10 caps
 	jq -e .ok <<<"$OUT" >/dev/null 2>&1 ||
