@@ -170,10 +170,10 @@ def run_in(m, cmd, args):
         return {"ok": True}
     if cmd == "notify":
         # subscribe, run the command, wait for the notification named args[1]
-        m.create_subscription()
         # tsn-netconfd compares tsnd's status once a second with the last one; the
-        # first look after a subscription is the baseline: let it happen first
-        time.sleep(2.5)
+        # <create-subscription> takes the first (op_subscribe) before it answers, so
+        # a change made after the answer is a change
+        m.create_subscription()
         subprocess.run(args[2:], check=True, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + float(args[0])
         seen = []
