@@ -47,15 +47,17 @@ EOF
 	lab_spawn NC_PID "$IT_NS" "$NETCONFD" -c "$NC_CONF" >>"$NC_LOG" 2>&1
 	# the test's client: one python process (nc.py serve) whose ncclient sessions
 	# stay open (python's start and each SSH handshake cost a second or more),
-	# requests on fd 7, answers on fd 8.  Opened read-write, a FIFO does not wait for
-	# its other end: a client that dies at start cannot hang the test.
+	# requests on fd 7, answers on fd 8
 	local fifo=$IT_DIR/nc-$1
 	NC_ERR=$fifo.err
 	rm -f "$fifo.in" "$fifo.out"
 	mkfifo "$fifo.in" "$fifo.out"
-	exec 7<>"$fifo.in" 8<>"$fifo.out"
 	lab_spawn NCPY_PID "$IT_NS" "$PY" "$NC_PY" serve "$fifo.in" "$fifo.out" 2>>"$NC_ERR"
 	it_start_tsnd "$conf"
+	# opened after the spawns (a process that inherits them keeps the FIFOs open)
+	# and read-write: a FIFO so opened does not wait for its other end, and a client
+	# that died at its start cannot hang the test
+	exec 7<>"$fifo.in" 8<>"$fifo.out"
 	# the first session retries while tsn-netconfd starts
 	nc_req --wait 10 caps
 	jq -e .ok <<<"$OUT" >/dev/null 2>&1 ||
@@ -345,7 +347,7 @@ test_stalled_client() {
 	# clients that stop in the middle of a message and keep the connection open
 	# hold up a poll thread each (libnetconf2 waits for the rest); others go on
 	for i in 1 2; do
-		lab_spawn STALL_PID "$IT_NS" "$PY" -c "$STALL_PY" "$NC_KEYS/admin" "$IT_DIR/stalled-$i"
+		lab_spawn STALL_PID "$IT_NS" "$PY" -c "$STALL_PY" "$NC_KEYS/admin" "$IT_DIR/stalled-$i" 7>&- 8>&-
 	done
 	lab_wait_until 10 test -e "$IT_DIR/stalled-1" -a -e "$IT_DIR/stalled-2" || it_fail "the stalled clients did not start"
 	# a session opened while they stall, as the 10 below
