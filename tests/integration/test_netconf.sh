@@ -571,7 +571,6 @@ test_many_sessions() {
 
 test_garbage() {
 	nc_start garbage
-	local port_open
 	# raw garbage where SSH is expected, then a connection that stops after a partial banner
 	it_run lab_exec "$IT_NS" "$PY" -c '
 import socket, time
