@@ -13,14 +13,16 @@ NC_PY=$IT_REPO/tests/netconf/nc.py
 YANG_DIR=$IT_REPO/netconf/yang
 PY=/usr/bin/python3
 
-# nc_start [TSND-CONFIG-KEYS...]: tsnd and tsn-netconfd (port 830 inside the switch
-# namespace) with users admin (role admin) and reader (role read).
+# nc_start NAME: tsnd and tsn-netconfd (port 830 inside the switch namespace) with
+# users admin (role admin) and reader (role read), and the test's client process.
+# tsn-netconfd needs tsnd only for its first RPC: it and the client start while
+# tsnd loads its BPF programs (seconds on a busy host).
 nc_start() {
 	local conf=$IT_DIR/tsnd-$1.yaml
 	it_config "$conf"
 	# NC_EXTRA: more top-level sections for tsnd's configuration
 	[[ -z ${NC_EXTRA:-} ]] || printf '%s\n' "$NC_EXTRA" >>"$conf"
-	it_start_tsnd "$conf"
+	IT_SOCK=$(awk '$1 == "socket:" { print $2; exit }' "$conf")
 	NC_KEYS=$IT_DIR/keys-$1
 	mkdir -p "$NC_KEYS"
 	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/host" <<<y >/dev/null
@@ -43,29 +45,72 @@ users:
 EOF
 	NC_LOG=$IT_DIR/netconfd-$1.log
 	lab_spawn NC_PID "$IT_NS" "$NETCONFD" -c "$NC_CONF" >>"$NC_LOG" 2>&1
-	lab_wait_until 10 nc_ok caps ||
-		it_fail "tsn-netconfd did not answer; log: $(it_tail "$NC_LOG")"
+	# the test's client: one python process (nc.py serve) whose ncclient sessions
+	# stay open (python's start and each SSH handshake cost a second or more),
+	# requests on fd 7, answers on fd 8
+	local fifo=$IT_DIR/nc-$1
+	NC_ERR=$fifo.err
+	rm -f "$fifo.in" "$fifo.out"
+	mkfifo "$fifo.in" "$fifo.out"
+	lab_spawn NCPY_PID "$IT_NS" "$PY" "$NC_PY" serve "$fifo.in" "$fifo.out" 2>>"$NC_ERR"
+	it_start_tsnd "$conf"
+	# opened after the spawns (a process that inherits them keeps the FIFOs open)
+	# and read-write: a FIFO so opened does not wait for its other end, and a client
+	# that died at its start cannot hang the test
+	exec 7<>"$fifo.in" 8<>"$fifo.out"
+	# the first session retries while tsn-netconfd starts
+	nc_req --wait 10 caps
+	jq -e .ok <<<"$OUT" >/dev/null 2>&1 ||
+		it_fail "tsn-netconfd did not answer: ${OUT:0:300}; log: $(it_tail "$NC_LOG")"
+	# now that the client holds the answers' FIFO open, read it read-only: should
+	# the client die, the next read ends at once instead of waiting out its bound
+	exec 8<"$fifo.out"
 }
 
-# nc [--user U] CMD ARGS...: nc.py as admin (or U) in the switch namespace; JSON in OUT.
-nc() {
-	local user=admin
-	if [[ $1 == --user ]]; then
-		user=$2
+# nc_req [--user U] [--session S] [--wait SECONDS] CMD ARGS...: CMD (nc.py's commands)
+# in the session S (default: U's, opened at its first use, as admin or U) of the
+# test's client process; its JSON answer in OUT.
+nc_req() {
+	local user=admin s="" wait=0 id=$RANDOM$RANDOM t0=$SECONDS
+	while [[ $1 == --* ]]; do
+		case $1 in
+		--user) user=$2 ;;
+		--session) s=$2 ;;
+		--wait) wait=$2 ;;
+		esac
 		shift 2
-	fi
-	it_run lab_exec "$IT_NS" "$PY" "$NC_PY" --user "$user" --key "$NC_KEYS/$user" "$@"
-	[[ $RC == 0 ]] || it_fail "nc.py $*: exit $RC: ${OUT:0:300} ${ERR: -300}"
+	done
+	jq -cn --arg id "$id" --arg user "$user" --arg key "$NC_KEYS/$user" --argjson wait "$wait" \
+		'[{id: $id, user: $user, key: $key, wait: $wait}] + $ARGS.positional' --args -- "${s:-$user}" "$@" >&7
+	# a bound on one answer (100 sessions, a notification's wait); an answer to an
+	# earlier request is skipped
+	while :; do
+		IFS= read -r -t $((300 - (SECONDS - t0))) -u 8 OUT ||
+			it_fail "no answer from nc.py serve to $*: $(it_tail "$NC_ERR") log: $(it_tail "$NC_LOG")"
+		[[ $OUT != *"\"id\": \"$id\""* ]] || break
+	done
 }
 
-nc_ok() {
-	lab_exec "$IT_NS" "$PY" "$NC_PY" --key "$NC_KEYS/admin" "$@" 2>/dev/null | jq -e .ok >/dev/null
+# nc [--user U] [--session S] CMD ARGS...: nc_req, and the test fails when the
+# session itself failed (not for an <rpc-error>).
+nc() {
+	nc_req "$@"
+	[[ $OUT != *'"session_error"'* ]] || it_fail "nc.py $*: ${OUT:0:300} $(it_tail "$NC_ERR")"
+}
+
+# nc_fresh CMD ARGS...: CMD in a session of its own, opened for it and closed.
+nc_fresh() {
+	local s=fresh-$RANDOM$RANDOM
+	nc --session "$s" "$@"
+	local out=$OUT
+	nc --session "$s" close
+	OUT=$out
 }
 
 expect_alive() {
 	lab_pid_alive "$NC_PID" || it_fail "tsn-netconfd died: $(it_tail "$NC_LOG")"
 	lab_pid_alive "$TSND_PID" || it_fail "tsnd died"
-	nc caps
+	nc_fresh caps
 	expect_json "$OUT" '.ok' "a new session works"
 }
 
@@ -302,10 +347,11 @@ test_stalled_client() {
 	# clients that stop in the middle of a message and keep the connection open
 	# hold up a poll thread each (libnetconf2 waits for the rest); others go on
 	for i in 1 2; do
-		lab_spawn STALL_PID "$IT_NS" "$PY" -c "$STALL_PY" "$NC_KEYS/admin" "$IT_DIR/stalled-$i"
+		lab_spawn STALL_PID "$IT_NS" "$PY" -c "$STALL_PY" "$NC_KEYS/admin" "$IT_DIR/stalled-$i" 7>&- 8>&-
 	done
 	lab_wait_until 10 test -e "$IT_DIR/stalled-1" -a -e "$IT_DIR/stalled-2" || it_fail "the stalled clients did not start"
-	nc get-config running
+	# a session opened while they stall, as the 10 below
+	nc_fresh get-config running
 	expect_json "$OUT" '.ok' "get-config while two clients stall mid-message"
 	nc sessions 10
 	expect_json "$OUT" '.good == 10' "new sessions while two clients stall: $OUT"
@@ -424,7 +470,7 @@ test_confirmed_commit() {
 		it_fail "the session's end did not roll back"
 	# persisted and confirmed from another session: kept, and written to tsnd's file
 	nc confirmed-drop 60 "$f" p2
-	nc confirm p2
+	nc --session other confirm p2
 	expect_json "$OUT" '.ok' "confirming commit: ${OUT:0:300}"
 	expect_eq "$(prio)" 4 "kept after the confirmation"
 	expect_match "$(cat "$IT_DIR/tsnd-confirm.yaml")" 'default-priority: 4' "written to tsnd's configuration file"
@@ -436,7 +482,7 @@ test_notifications() {
 	nc_start notif
 	nc caps
 	expect_json "$OUT" '[.caps[] | startswith("urn:ietf:params:netconf:capability:notification:1.0")] | any' "notification capability"
-	nc notify 20 config-applied "$TSNCTL" -s "$IT_SOCK" config reload
+	nc_fresh notify 20 config-applied "$TSNCTL" -s "$IT_SOCK" config reload
 	expect_json "$OUT" '.ok' "config-applied after a reload: ${OUT:0:400}"
 	expect_match "$(jget "$OUT" .xml)" '<generation>2</generation>' "the new generation"
 	expect_match "$(jget "$OUT" .xml)" '<result>ok</result>' "the reload's result"
@@ -453,7 +499,7 @@ test_notify_sync_state() {
 			print "  ports:\n    - { name: sw0p1 }\n    - { name: sw0p2 }"; next }
 		{ print }' "$conf" >"$new"
 	grep -q 'enabled: true' "$new" || it_fail "could not write the PTP configuration"
-	nc notify 30 sync-state-changed bash -c "cp '$new' '$conf' && '$TSNCTL' -s '$IT_SOCK' config reload"
+	nc_fresh notify 30 sync-state-changed bash -c "cp '$new' '$conf' && '$TSNCTL' -s '$IT_SOCK' config reload"
 	expect_json "$OUT" '.ok' "sync-state-changed after PTP was enabled: ${OUT:0:400}"
 	expect_match "$(jget "$OUT" .xml)" '<previous>disabled</previous>' "the previous sync state"
 	expect_match "$(jget "$OUT" .xml)" '<sync-state>[a-z-]+</sync-state>' "the new sync state"
@@ -489,7 +535,7 @@ test_read_only_user() {
 	nc --user reader lock running
 	expect_json "$OUT" '.tag == "access-denied"' "reader cannot lock"
 	expect_match "$(cat "$NC_LOG")" 'audit: user=reader session=[0-9]+ rpc=edit-config result=denied' "refusal audited"
-	# an unknown key is no user at all
+	# an unknown key is no user at all (nc.py alone: its exit status says the session failed)
 	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/stranger" <<<y >/dev/null
 	it_run lab_exec "$IT_NS" "$PY" "$NC_PY" --user admin --key "$NC_KEYS/stranger" caps
 	expect_eq "$RC" 2 "a key nobody configured is refused"
@@ -525,7 +571,6 @@ test_many_sessions() {
 
 test_garbage() {
 	nc_start garbage
-	local port_open
 	# raw garbage where SSH is expected, then a connection that stops after a partial banner
 	it_run lab_exec "$IT_NS" "$PY" -c '
 import socket, time

@@ -64,10 +64,12 @@ def data_children(reply):
     return "".join(to_xml(c) for c in data)
 
 
-def connect_wait():
-    """connect(), retried for NC_CONNECT_WAIT seconds (default: one try) while the
-    server is not up yet."""
-    deadline = time.monotonic() + float(os.environ.get("NC_CONNECT_WAIT", "0"))
+def connect_wait(wait=None):
+    """connect(), retried for WAIT seconds (default NC_CONNECT_WAIT, else one try)
+    while the server is not up yet."""
+    if wait is None:
+        wait = os.environ.get("NC_CONNECT_WAIT", "0")
+    deadline = time.monotonic() + float(wait)
     while True:
         try:
             return connect()
@@ -168,10 +170,10 @@ def run_in(m, cmd, args):
         return {"ok": True}
     if cmd == "notify":
         # subscribe, run the command, wait for the notification named args[1]
-        m.create_subscription()
         # tsn-netconfd compares tsnd's status once a second with the last one; the
-        # first look after a subscription is the baseline: let it happen first
-        time.sleep(2.5)
+        # <create-subscription> takes the first (op_subscribe) before it answers, so
+        # a change made after the answer is a change
+        m.create_subscription()
         subprocess.run(args[2:], check=True, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + float(args[0])
         seen = []
@@ -233,27 +235,34 @@ def run_in(m, cmd, args):
 def serve(args):
     """serve [IN OUT]: one process and its sessions for a whole test script.  Each
     line on stdin (or the file or FIFO IN; answers go to OUT) is a JSON array
-    [{"id": ID}, SESSION, CMD, ARGS...]: CMD (as above) runs in the session named
-    SESSION, opened at its first use (retried for NC_CONNECT_WAIT seconds) and kept
-    open; ["S", "close"] closes it; confirmed-drop ends its session as it does alone.
-    Each answer is one JSON line, as the commands print alone, with the request's
-    ID (optional) so that a caller that gave up waiting can skip a late answer;
-    session_error when the session failed (it is then forgotten).  Under the kernel
-    lab's emulation, starting python and an SSH handshake cost seconds: one process
-    pays them once (docs/netconf.md, Tests)."""
+    [{"id": ID, "user": U, "key": FILE, "wait": S}, SESSION, CMD, ARGS...]: CMD (as
+    above) runs in the session named SESSION, opened at its first use (retried for
+    S seconds, default NC_CONNECT_WAIT) as user U with key FILE (default: the
+    command line's; also for the sessions CMD opens itself) and kept open; ["S",
+    "close"] closes it; confirmed-drop ends its session as it does alone.  The first
+    element is optional, and so is each of its keys.  Each answer is one JSON line,
+    as the commands print alone, with the request's ID so that a caller that gave
+    up waiting can skip a late answer; session_error when the session failed (it is
+    then forgotten).  Starting python (ncclient's import) and an SSH handshake cost
+    a second or more on the host and many under the kernel lab's emulation: one
+    process pays them once (docs/netconf.md, Tests)."""
     # FIFOs are opened here, not by the shell that starts this process: a shell
     # opening a FIFO waits for its other end
     rd = open(args[0]) if args else sys.stdin
     wr = open(args[1], "w") if len(args) > 1 else sys.stdout
     sessions = {}
+    base = dict(ARGS)
     for line in rd:
         if not line.strip():
             continue
-        name, rid = None, None
+        name, rid, wait = None, None, None
+        ARGS.update(base)
         try:
             req = json.loads(line)
             if req and isinstance(req[0], dict):
-                rid = req.pop(0).get("id")
+                opt = req.pop(0)
+                rid, wait = opt.get("id"), opt.get("wait")
+                ARGS.update({k: str(opt[k]) for k in ("user", "key") if k in opt})
             name, cmd, args = req[0], req[1], [str(a) for a in req[2:]]
             if cmd == "close":
                 m = sessions.pop(name, None)
@@ -263,7 +272,7 @@ def serve(args):
             else:
                 m = sessions.get(name)
                 if m is None or not m.connected:
-                    m = sessions[name] = connect_wait()
+                    m = sessions[name] = connect_wait(wait)
                 out = run_in(m, cmd, args)
                 if cmd == "confirmed-drop":
                     sessions.pop(name).close_session()
