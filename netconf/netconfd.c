@@ -1225,7 +1225,10 @@ static void *accept_thread(void *arg)
 	(void)arg;
 	while (!G.stop) {
 		struct nc_session *s = NULL;
-		NC_MSG_TYPE m = nc_accept(500, &s);
+		/* The accept threads take turns at libnetconf2's listening sockets
+		 * (one lock), so a stop waits for each one's timeout in turn: short,
+		 * or four of them took 2 s to let tsn-netconfd exit. */
+		NC_MSG_TYPE m = nc_accept(100, &s);
 		if (m != NC_MSG_HELLO) {
 			if (m == NC_MSG_BAD_HELLO)
 				logmsg(LOG_INFO, "a client sent a bad <hello>");
