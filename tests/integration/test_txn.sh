@@ -61,8 +61,9 @@ EOF
 }
 
 # What the kernel holds that a transaction may change, as one text.  Counters
-# (maps whose name says stats or counters) and the data plane's caches (filled by
-# the frames that pass) move with traffic and are left out.
+# (maps whose name says stats or counters), the data plane's caches (filled by
+# the frames that pass) and its per-frame scratch state (tsn_xstate: each frame's
+# parse, shared by tsn_xdp's stages) move with traffic and are left out.
 snapshot() {
 	local ns pin m
 	ns=$(lab_ns "$IT_NS")
@@ -91,7 +92,7 @@ snapshot() {
 		for m in $(nsenter -t "$TSND_PID" -m find "$pin" -maxdepth 2 ! -type d | sort); do
 			local filter='.[] | select((.formatted.key | type) != "object" or (.formatted.key.gen // $a) == $a)'
 			case ${m##*/} in
-			*stats* | *count* | *fib* | *cache* | tsn_xdp | tsn_tc* | tsn_gen) continue ;;
+			*stats* | *count* | *fib* | *cache* | *xstate* | tsn_xdp | tsn_tc* | tsn_gen) continue ;;
 			tsn_rules) filter='.[] | select(.formatted.key == $a)' ;;
 			tsn_ethertype) filter='.[] | select((.formatted.key / 65536 | floor) == $a)' ;;
 			tsn_filters | tsn_gates | tsn_gate_ents)
