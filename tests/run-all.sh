@@ -201,18 +201,37 @@ run_integration() {
 	fi
 }
 
-# run_fuzz BINARY: a brief libFuzzer run from the target's seeds; one test.
-run_fuzz() {
-	local bin=$1 name log
-	name=$(basename "$bin")
-	log=$OUT/fuzz-$name.out
-	run_timed 300 "$log" tests/fuzz/run.sh --runs "${TSN_FUZZ_RUNS:-2000000}" "$bin"
-	if ((RC == 0)); then
-		record "fuzz $name" 1 0 "$(sed -n 's/^PASS [^:]*: //p' "$log")"
-	else
-		record "fuzz $name" 0 1 "$(exit_reason "$RC"); crashing input in tests/out/fuzz/"
-		show_log_tail "$log"
-	fi
+# run_fuzzers BINARY...: a brief libFuzzer run of each target from its seeds; one
+# test each.  FUZZ_JOBS (default 2, the machine's cores) run at once: each target
+# is one process and nothing else runs meanwhile, so the time cap each gets is
+# the same CPU time as when they ran one after the other.  Recorded in order.
+run_fuzzers() {
+	local bin name log rc running=()
+	for bin in "$@"; do
+		name=$(basename "$bin")
+		(
+			timeout --kill-after=20 300 tests/fuzz/run.sh --runs "${TSN_FUZZ_RUNS:-2000000}" "$bin" \
+				>"$OUT/fuzz-$name.out" 2>&1 </dev/null
+			echo $? >"$OUT/fuzz-$name.rc"
+		) &
+		running+=($!)
+		if ((${#running[@]} >= ${FUZZ_JOBS:-2})); then
+			wait "${running[0]}"
+			running=("${running[@]:1}")
+		fi
+	done
+	wait "${running[@]}"
+	for bin in "$@"; do
+		name=$(basename "$bin")
+		log=$OUT/fuzz-$name.out
+		rc=$(cat "$OUT/fuzz-$name.rc" 2>/dev/null || echo 1)
+		if ((rc == 0)); then
+			record "fuzz $name" 1 0 "$(sed -n 's/^PASS [^:]*: //p' "$log")"
+		else
+			record "fuzz $name" 0 1 "$(exit_reason "$rc"); crashing input in tests/out/fuzz/"
+			show_log_tail "$log"
+		fi
+	done
 }
 
 # run_kernel_lab: the kernel lab; count its PASS/FAIL lines like an integration script.
@@ -318,9 +337,7 @@ if [[ $BUILD != "$ASAN_BUILD" ]]; then
 	fuzzers=("$BUILD"/fuzz/fuzz_*)
 	if ((${#fuzzers[@]})); then
 		echo "== fuzz targets, brief (make fuzz runs them longer)"
-		for bin in "${fuzzers[@]}"; do
-			run_fuzz "$bin"
-		done
+		run_fuzzers "${fuzzers[@]}"
 	fi
 fi
 

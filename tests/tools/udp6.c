@@ -264,9 +264,14 @@ static int cmd_gate(int argc, char **argv)
 
 		prios[n] = prio;
 		fds[n] = socket(AF_INET6, SOCK_DGRAM, 0);
+		/* Not connected: a connected socket caches a TX queue (sk_tx_queue_mapping),
+		 * and a frame crossing a veth keeps its socket, so 6.1's egress on the
+		 * switch's port took that cached queue instead of one of its priority's
+		 * class.  Two priorities whose sockets had cached the same queue then
+		 * shared one FIFO under taprio, each blocking the other's head until
+		 * its own gate opened (lab frer-gates and bridge-gates, 1 run in 5). */
 		if (fds[n] < 0 || setsockopt(fds[n], IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass)) < 0 ||
-		    setsockopt(fds[n], SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio)) < 0 ||
-		    connect(fds[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		    setsockopt(fds[n], SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio)) < 0) {
 			perror("udp6 gate: socket");
 			return 1;
 		}
@@ -287,7 +292,7 @@ static int cmd_gate(int argc, char **argv)
 
 			clock_gettime(CLOCK_TAI, &tai);
 			f.tx_tai_ns = (int64_t)tai.tv_sec * 1000000000 + tai.tv_nsec;
-			if (send(fds[i], &f, sizeof(f), 0) < 0 && errno != ENOBUFS)
+			if (sendto(fds[i], &f, sizeof(f), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != ENOBUFS)
 				perror("udp6 gate: send");
 		}
 		next.tv_nsec += interval_us * 1000;

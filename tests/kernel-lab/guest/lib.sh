@@ -120,6 +120,24 @@ kl_root_qdisc() {
 	kl_qdisc_json "$1" "$2" | jq -c '[.[] | select(.root == true)][0]'
 }
 
+# kl_port_diag LABEL NS DEV...: where frames that did not arrive may be, for a
+# failure's log: each DEV's qdiscs with drops or a backlog (and its root, with
+# taprio's current entry), its link counters, and the receive backlogs' drops.
+kl_port_diag() {
+	local label=$1 ns=$2 dev
+	shift 2
+	for dev in "$@"; do
+		kl_info "$label: $dev qdiscs: $(ip netns exec "$ns" tc -s -j qdisc show dev "$dev" |
+			jq -c '[.[] | select(.root or .drops > 0 or .backlog > 0 or .qlen > 0) | del(.options.schedule)]')"
+		kl_info "$label: $dev link: $(ip -n "$ns" -s -j link show "$dev" | jq -c '.[0].stats64')"
+	done
+	local p d q rest line=""
+	while read -r p d q rest; do
+		line+="$((16#$p)) $((16#$d)) $((16#$q)); "
+	done </proc/net/softnet_stat
+	kl_info "$label: softnet_stat (processed dropped squeezed, per CPU): $line"
+}
+
 # kl_normalize: the parts of a `tc -j qdisc show` array that describe the
 # configuration: everything but the counters of references.
 kl_normalize() {

@@ -153,18 +153,11 @@ bg_settle() {
 	done
 }
 
-# bg_diag: where the missing copies went (the egress qdiscs' drops and backlog,
-# the links' drop counters, the receive backlogs), for the failure's log.
+# bg_diag: where the missing copies went, for the failure's log.
 bg_diag() {
 	kl_info "bridge-gates: softnet drops during the stream: $(($(softnet_drops) - n0))"
-	for dev in swA swB; do
-		kl_info "bridge-gates: $dev qdiscs: $(ip netns exec sw tc -s -j qdisc show dev "$dev" |
-			jq -c '[.[] | select(.drops > 0 or .backlog > 0 or .kind == "taprio") | {kind, handle, parent, packets, drops, backlog, qlen}]')"
-		kl_info "bridge-gates: $dev link: $(ip -n sw -s -j link show "$dev" | jq -c '.[0].stats64')"
-	done
-	for dev in l0 l1; do
-		kl_info "bridge-gates: $dev link: $(ip -n listener -s -j link show "$dev" | jq -c '.[0].stats64')"
-	done
+	kl_port_diag bridge-gates sw swA swB
+	kl_port_diag bridge-gates listener l0 l1
 }
 
 bridge_gates() {

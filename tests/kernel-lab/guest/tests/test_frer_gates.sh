@@ -73,7 +73,10 @@ CFG
 	kl_data "frer-gates: FRER passed $sent frames, replicated $(jq '[.streams[].counters.replicated_packets] | add' <<<"$j"); $FRAMES copies arrived"
 	jq -e '[.streams[].counters | .replicated_packets == 2 * .passed_packets and .replicate_errors == 0] | all' \
 		<<<"$j" >/dev/null || kl_fail "not two copies per frame: $j"
-	((FRAMES * 10 >= sent * 2 * 9)) || kl_fail "only $FRAMES of $((sent * 2)) copies arrived"
+	((FRAMES * 10 >= sent * 2 * 9)) || {
+		kl_port_diag frer-gates sw sw0p2 sw0p3
+		kl_fail "only $FRAMES of $((sent * 2)) copies arrived"
+	}
 	kl_data "frer-gates: in window $(kl_pct "$in_win") (threshold $(kl_pct $THRESHOLD_PPM)); swapped windows $(kl_pct "$swapped")"
 	((in_win >= THRESHOLD_PPM)) || kl_fail "only $(kl_pct "$in_win") of the copies arrived in their class's window"
 	((swapped <= 1000000 - THRESHOLD_PPM)) || kl_fail "control: $(kl_pct "$swapped") in the swapped windows"
