@@ -1226,9 +1226,12 @@ static void *accept_thread(void *arg)
 	while (!G.stop) {
 		struct nc_session *s = NULL;
 		/* The accept threads take turns at libnetconf2's listening sockets
-		 * (one lock), so a stop waits for each one's timeout in turn: short,
-		 * or four of them took 2 s to let tsn-netconfd exit. */
-		NC_MSG_TYPE m = nc_accept(100, &s);
+		 * (one lock), so a stop waits for each one's timeout in turn: about
+		 * 2 s.  100 ms made a stop take 0.35 s, but the one full run with it
+		 * lost a session in the kernel lab to libnetconf2's "inactive read
+		 * timeout" during its handshake (docs/netconf.md, Limits): kept at
+		 * 500 ms until that is understood. */
+		NC_MSG_TYPE m = nc_accept(500, &s);
 		if (m != NC_MSG_HELLO) {
 			if (m == NC_MSG_BAD_HELLO)
 				logmsg(LOG_INFO, "a client sent a bad <hello>");
