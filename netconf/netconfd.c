@@ -64,10 +64,16 @@ static struct {
 	 * edit skipped the check (test-option set) */
 	char *cand_yaml;
 	json_object *cand_tsnd;		/* its tsnd JSON, for error paths */
+	struct tsn_config *cand_cfg;	/* libtsn's parse of it: running's tree after a commit */
 	/* running as a tree, kept while tsnd runs the same configuration: fetching
 	 * and converting it costs more than an edit (docs/netconf.md, Benchmark) */
 	struct lyd_node *run_tree;
 	bool run_valid;
+	/* the configuration the last commit sent, and the key tsnd runs it under
+	 * (running_seed); check_seed: compare each tree made from it with a fetch */
+	struct tsn_config *seed_cfg;
+	char seed_key[160];
+	bool check_seed;
 	char run_key[160];		/* tsnd's pid, start time and configuration generation */
 	uint32_t lock_running, lock_candidate;	/* holder's session id, 0: none */
 	/* a confirmed commit waiting for its confirmation */
@@ -205,6 +211,25 @@ static struct lyd_node *tree_from_json(json_object *yang, bool state, char *msg,
 	return tree;
 }
 
+/* tsnd's normalized configuration JSON (config.show's "config", which is
+ * tsn_config_to_json of tsnd's configuration) as a validated data tree. */
+static struct lyd_node *tree_from_tsnd(json_object *cfg, struct nc_server_reply **err)
+{
+	char msg[512];
+	struct ym_error yerr;
+	json_object *y = ym_to_yang(cfg, &yerr);
+	struct lyd_node *tree = NULL;
+	if (!y) {
+		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
+				 yerr.msg);
+	} else if (!(tree = tree_from_json(y, false, msg, sizeof(msg)))) {
+		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
+	}
+	json_object_put(y);
+	phase("running: converted to a tree");
+	return tree;
+}
+
 /* tsnd's running configuration as a data tree, fetched and converted now. */
 static struct lyd_node *running_fetch(struct nc_server_reply **err)
 {
@@ -221,17 +246,8 @@ static struct lyd_node *running_fetch(struct nc_server_reply **err)
 		tsn_ctl_response_release(&resp);
 		return NULL;
 	}
-	struct ym_error yerr;
-	json_object *y = ym_to_yang(cfg, &yerr);
-	struct lyd_node *tree = NULL;
-	phase("running: fetched from tsnd, converted");
-	if (!y) {
-		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
-				 yerr.msg);
-	} else if (!(tree = tree_from_json(y, false, msg, sizeof(msg)))) {
-		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
-	}
-	json_object_put(y);
+	phase("running: fetched from tsnd");
+	struct lyd_node *tree = tree_from_tsnd(cfg, err);
 	tsn_ctl_response_release(&resp);
 	return tree;
 }
@@ -258,6 +274,59 @@ static int running_key(char *key, size_t len)
 	return r;
 }
 
+/* A seeded tree against a fresh fetch of the same generation (TSN_NETCONFD_CHECK_SEED,
+ * the tests): an exact match, default flags and order included, or an error in the
+ * log naming the first difference, and the fetched tree wins. */
+static void seed_check(void)
+{
+	struct nc_server_reply *err = NULL;
+	struct lyd_node *f = running_fetch(&err), *diff = NULL;
+	if (err) {
+		nc_server_reply_free(err);
+		logmsg(LOG_ERR, "seed: running could not be fetched to check it");
+		return;
+	}
+	if (lyd_compare_siblings(G.run_tree, f, LYD_COMPARE_FULL_RECURSION | LYD_COMPARE_DEFAULTS) == LY_SUCCESS) {
+		logmsg(LOG_INFO, "seed: verified, the committed tree equals tsnd's running configuration");
+		lyd_free_siblings(f);
+		return;
+	}
+	char path[512] = "(order or default flags)";
+	if (lyd_diff_siblings(G.run_tree, f, LYD_DIFF_DEFAULTS, &diff) == LY_SUCCESS && diff) {
+		/* down the "none" parents of the diff to the first changed node */
+		const struct lyd_node *n = diff;
+		for (;;) {
+			struct lyd_meta *m = lyd_find_meta(n->meta, NULL, "yang:operation");
+			if ((m && strcmp(lyd_get_meta_value(m), "none")) || !lyd_child(n))
+				break;
+			n = lyd_child(n);
+		}
+		lyd_path(n, LYD_PATH_STD, path, sizeof(path));
+	}
+	lyd_free_siblings(diff);
+	logmsg(LOG_ERR, "seed: differs from tsnd's running configuration at %s", path);
+	lyd_free_siblings(G.run_tree);
+	G.run_tree = f;
+}
+
+/* running's tree made from the configuration a commit sent (running_seed), when
+ * tsnd still runs it; NULL (and the configuration dropped) when not. */
+static struct lyd_node *running_from_seed(const char *key)
+{
+	struct lyd_node *t = NULL;
+	if (G.seed_cfg && !strcmp(key, G.seed_key)) {
+		struct nc_server_reply *err = NULL;
+		json_object *j = tsn_config_to_json(G.seed_cfg);
+		t = j ? tree_from_tsnd(j, &err) : NULL;
+		json_object_put(j);
+		if (err)
+			nc_server_reply_free(err);	/* a fetch says it again */
+	}
+	tsn_config_free(G.seed_cfg);
+	G.seed_cfg = NULL;
+	return t;
+}
+
 /* Running as a tree, owned by the cache: fetched again only when tsnd's
  * configuration changed since (the key is read before the fetch, so a change
  * in between makes the next look fetch again, never keeps a stale tree). */
@@ -268,14 +337,40 @@ static const struct lyd_node *running_cached(struct nc_server_reply **err)
 	if (keyed && G.run_valid && !strcmp(key, G.run_key))
 		return G.run_tree;
 	*err = NULL;
-	struct lyd_node *t = running_fetch(err);
-	if (*err)
+	struct lyd_node *t = keyed ? running_from_seed(key) : NULL;
+	bool seeded = t != NULL;
+	if (!t && !(t = running_fetch(err)))
 		return NULL;
 	lyd_free_siblings(G.run_tree);
 	G.run_tree = t;
 	G.run_valid = keyed;
 	snprintf(G.run_key, sizeof(G.run_key), "%s", keyed ? key : "");
-	return t;
+	if (seeded && G.check_seed)
+		seed_check();
+	return G.run_tree;
+}
+
+/* A commit put `cfg` into tsnd at generation `gen` (config.apply's answer): kept
+ * (owned here) with that generation, running's tree is made from it at the next
+ * look if tsnd still runs that generation, instead of asking tsnd for what this
+ * server just sent.  It is made as a fetch makes it, from tsn_config_to_json of
+ * the configuration (config.show's answer is tsnd's), here of libtsn's parse of
+ * the YAML that tsnd parsed: the seed check proves the two equal over the tests'
+ * commits.  Any other change of tsnd (a reload, a rollback, a restart) moves the
+ * generation or the process, and the next look fetches. */
+static void running_seed(struct tsn_config *cfg, const char *gen)
+{
+	const char *sp = strrchr(G.run_key, ' ');
+	G.run_valid = false;	/* running changed: made or fetched at the next look */
+	tsn_config_free(G.seed_cfg);
+	G.seed_cfg = NULL;
+	if (!cfg || !sp || !gen[0] ||
+	    snprintf(G.seed_key, sizeof(G.seed_key), "%.*s %s", (int)(sp - G.run_key), G.run_key, gen) >=
+		    (int)sizeof(G.seed_key)) {
+		tsn_config_free(cfg);
+		return;
+	}
+	G.seed_cfg = cfg;
 }
 
 /* A copy of running for the caller to change or consume. */
@@ -449,12 +544,14 @@ static struct lyd_node *candidate_copy(struct nc_server_reply **err)
 	return dup;
 }
 
-static void candidate_checked(char *yaml, json_object *tsnd)
+static void candidate_checked(char *yaml, json_object *tsnd, struct tsn_config *cfg)
 {
 	free(G.cand_yaml);
 	json_object_put(G.cand_tsnd);
+	tsn_config_free(G.cand_cfg);
 	G.cand_yaml = yaml;
 	G.cand_tsnd = tsnd;
+	G.cand_cfg = cfg;
 }
 
 static void candidate_reset(void)
@@ -462,7 +559,7 @@ static void candidate_reset(void)
 	lyd_free_siblings(G.candidate);
 	G.candidate = NULL;
 	G.cand_modified = false;
-	candidate_checked(NULL, NULL);
+	candidate_checked(NULL, NULL, NULL);
 }
 
 /* ---- the tsnd configuration behind a data tree ---- */
@@ -517,8 +614,10 @@ static struct nc_server_reply *diags_reply(json_object *diags, json_object *tsnd
 
 /* tsnd's parser and checks (libtsn, the same code tsnd runs) on the text.  With
  * `yaml`, an accepted configuration comes back as tsnd's normalized YAML: what tsnd
- * writes to its file on a confirmed commit, readable like any tsnd.yaml. */
-static struct nc_server_reply *check_local_yaml(const char *text, json_object *tsnd, char **yaml)
+ * writes to its file on a confirmed commit, readable like any tsnd.yaml; with
+ * `keep`, the parsed configuration too (the caller frees it). */
+static struct nc_server_reply *check_local_yaml(const char *text, json_object *tsnd, char **yaml,
+						struct tsn_config **keep)
 {
 	struct tsn_diags d;
 	tsn_diags_init(&d, "candidate");
@@ -530,6 +629,9 @@ static struct nc_server_reply *check_local_yaml(const char *text, json_object *t
 		json_object_put(dj);
 	} else if (yaml && !(*yaml = tsn_config_to_yaml(cfg))) {
 		r = err_reply(NC_ERR_OP_FAILED, NULL, "out of memory");
+	} else if (keep) {
+		*keep = cfg;
+		cfg = NULL;
 	}
 	tsn_config_free(cfg);
 	tsn_diags_free(&d);
@@ -538,7 +640,7 @@ static struct nc_server_reply *check_local_yaml(const char *text, json_object *t
 
 static struct nc_server_reply *check_local(const char *text, json_object *tsnd)
 {
-	return check_local_yaml(text, tsnd, NULL);
+	return check_local_yaml(text, tsnd, NULL, NULL);
 }
 
 /* An answer of tsnd to config.apply/check/confirm/cancel -> NULL (ok) or an rpc-error. */
@@ -590,6 +692,10 @@ static struct nc_server_reply *op_get(const struct lyd_node *rpc, bool config_on
 	return data_reply(rpc, data);
 }
 
+static const struct lyd_node *edit_tree(const struct lyd_node *cfg);
+static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct lyd_node *owned, enum nce_op dop,
+					  bool test_only, bool set_only, struct nc_session *s);
+
 static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_session *s)
 {
 	const char *target = datastore(rpc, "target");
@@ -614,9 +720,16 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 	if (!cfg)
 		return err_reply(NC_ERR_OP_NOT_SUPPORTED, NULL, "only an inline <config> is supported (no :url)");
 
-	/* the anyxml's XML, parsed against the modules with its operation attributes */
-	char *xml = NULL;
+	/* libyang parsed the anyxml's content already, with the schema where it
+	 * fits: use that tree when every node of it is configuration of the modules;
+	 * otherwise print it and parse it strictly, for the error that names the node */
 	struct lyd_node *edit = NULL;
+	const struct lyd_node *direct = edit_tree(cfg);
+	if (direct) {
+		phase("edit-config: <config> taken as libyang parsed it");
+		return edit_apply(direct, NULL, dop, test_only, set_only, s);
+	}
+	char *xml = NULL;
 	lyd_any_value_str(cfg, &xml);
 	if (xml && *xml &&
 	    lyd_parse_data_mem(G.ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, 0, &edit)) {
@@ -627,24 +740,59 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 	}
 	free(xml);
 	phase("edit-config: <config> parsed");
+	return edit_apply(edit, edit, dop, test_only, set_only, s);
+}
 
+/* The anyxml <config>'s value as libyang's RPC parser left it, when it can be the
+ * edit as it is: a tree of schema nodes (no opaque node: an unknown element or an
+ * invalid value), all configuration, with only ietf-netconf metadata. */
+static bool edit_node_ok(const struct lyd_node *n)
+{
+	for (; n; n = n->next) {
+		if (!n->schema || !(n->schema->flags & LYS_CONFIG_W))
+			return false;
+		for (const struct lyd_meta *m = n->meta; m; m = m->next)
+			if (strcmp(m->annotation->module->name, "ietf-netconf"))
+				return false;
+		if (!(n->schema->nodetype & LYD_NODE_TERM) && !edit_node_ok(lyd_child(n)))
+			return false;
+	}
+	return true;
+}
+
+static const struct lyd_node *edit_tree(const struct lyd_node *cfg)
+{
+	if (!cfg || !cfg->schema || !(cfg->schema->nodetype & LYD_NODE_ANY))
+		return NULL;
+	const struct lyd_node_any *a = (const struct lyd_node_any *)cfg;
+	if (a->value_type != LYD_ANYDATA_DATATREE || !a->value.tree || !edit_node_ok(a->value.tree))
+		return NULL;
+	return a->value.tree;
+}
+
+/* The edit (top-level siblings) applied to a copy of the candidate, checked unless
+ * `set_only`, kept unless `test_only`; `owned` (the edit, or NULL) is freed. */
+static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct lyd_node *owned, enum nce_op dop,
+					  bool test_only, bool set_only, struct nc_session *s)
+{
 	struct nc_server_reply *err = NULL;
 	struct lyd_node *work = candidate_copy(&err);
 	phase("edit-config: candidate copied");
 	if (err) {
-		lyd_free_siblings(edit);
+		lyd_free_siblings(owned);
 		return err;
 	}
 	struct nce_error ee;
 	if (nce_apply(&work, edit, dop, &ee)) {
-		lyd_free_siblings(edit);
+		lyd_free_siblings(owned);
 		lyd_free_siblings(work);
 		return err_reply(ee.tag, ee.path, "%s", ee.msg);
 	}
-	lyd_free_siblings(edit);
+	lyd_free_siblings(owned);
 	phase("edit-config: edit applied");
 	char *text, *yaml = NULL;
 	json_object *tj = NULL;
+	struct tsn_config *cfg = NULL;
 	if (!set_only) {
 		/* test-then-set: the module's rules, then tsnd's own parser and checks */
 		if (lyd_validate_all(&work, G.ctx, LYD_VALIDATE_NO_STATE, NULL)) {
@@ -658,7 +806,7 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 		text = tree_to_tsnd(work, &tj, &err);
 		phase("edit-config: converted to tsnd's form");
 		if (!err)
-			err = check_local_yaml(text, tj, &yaml);
+			err = check_local_yaml(text, tj, &yaml, test_only ? NULL : &cfg);
 		phase("edit-config: tsnd's parser and checks");
 		free(text);
 		if (err) {
@@ -676,7 +824,7 @@ static struct nc_server_reply *op_edit(const struct lyd_node *rpc, struct nc_ses
 	lyd_free_siblings(G.candidate);
 	G.candidate = work;
 	G.cand_modified = true;
-	candidate_checked(yaml, tj);	/* NULL after a "set": the commit checks */
+	candidate_checked(yaml, tj, cfg);	/* NULL after a "set": the commit checks */
 	audit(s, "edit-config", "ok", "target=candidate");
 	return nc_server_reply_ok();
 }
@@ -796,7 +944,8 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 
 	struct nc_server_reply *err = NULL;
 	json_object *tj = NULL;
-	char *yaml = NULL;
+	char *yaml = NULL, gen[32] = "";
+	struct tsn_config *cfg = NULL;		/* what tsnd will run */
 	if (G.cand_modified && G.cand_yaml) {
 		/* checked by the edit that made it: send what that check gave */
 		yaml = strdup(G.cand_yaml);
@@ -810,7 +959,7 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		char *text = tree_to_tsnd(tree, &tj, &err);
 		lyd_free_siblings(tree);
 		if (!err)
-			err = check_local_yaml(text, tj, &yaml);
+			err = check_local_yaml(text, tj, &yaml, &cfg);
 		free(text);
 	}
 	phase("commit: candidate converted and checked");
@@ -825,6 +974,8 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 			err = err_reply(NC_ERR_OP_FAILED, NULL, "%s", msg);
 		else {
 			err = tsnd_result("config.apply", &resp, tj);
+			const char *g = err ? NULL : jstr(resp.data, "generation", NULL, NULL);
+			snprintf(gen, sizeof(gen), "%s", g ? g : "");
 			tsn_ctl_response_release(&resp);
 		}
 		json_object_put(args);
@@ -833,9 +984,15 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 	free(yaml);
 	json_object_put(tj);
 	if (err) {
+		tsn_config_free(cfg);
 		audit(s, "commit", "refused", NULL);
 		return err;
 	}
+	if (!cfg) {	/* the edit's check made it */
+		cfg = G.cand_cfg;
+		G.cand_cfg = NULL;
+	}
+	running_seed(cfg, gen);
 	candidate_reset();
 	if (confirmed) {
 		G.confirm_pending = true;
@@ -1373,6 +1530,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* tests: prove each tree a commit seeded against a fresh fetch (running_seed) */
+	const char *cs = getenv("TSN_NETCONFD_CHECK_SEED");
+	G.check_seed = cs && *cs && strcmp(cs, "0");
 	char err[1024];
 	if (ncd_conf_load(config, &G.conf, err, sizeof(err))) {
 		fprintf(stderr, "tsn-netconfd: %s\n", err);
@@ -1455,6 +1615,7 @@ int main(int argc, char **argv)
 	nc_ps_free(G.ps);
 	candidate_reset();
 	lyd_free_siblings(G.run_tree);
+	tsn_config_free(G.seed_cfg);
 	json_object_put(G.last_status);
 	nc_server_destroy();
 	ly_ctx_destroy(G.ctx);

@@ -621,8 +621,64 @@ EOF
 	((hwm < 262144)) || it_fail "tsn-netconfd peaked at $hwm kB for a 50 MB RPC (refused at 16 MiB)"
 }
 
+# A commit makes the committed candidate running's tree (tsn-netconfd does not fetch
+# and convert what it just sent); TSN_NETCONFD_CHECK_SEED makes it compare that tree
+# with a fresh fetch at its first use, exactly (order, default flags), and log which.
+# Each commit here, of edits of many kinds, must be verified, none different, and
+# get-config must equal tsnctl's config show; a reload behind its back still shows.
+seeded_commit() {
+	local f
+	f=$(edit_file "$1")
+	nc edit "$f" ${2:-}
+	expect_json "$OUT" '.ok' "edit: ${OUT:0:300}"
+	nc commit
+	expect_json "$OUT" '.ok' "commit: ${OUT:0:300}"
+	local want got
+	want=$(running_normalized)
+	nc get-config running
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	[[ $got == "$want" ]] || it_fail "get-config after the commit differs from tsnctl config show: $(diff <(echo "$want") <(echo "$got") | head -n 8 | tr '\n' '|')"
+	SEEDS=$((SEEDS + 1))
+}
+
+test_seeded_running() {
+	TSN_NETCONFD_CHECK_SEED=1 nc_start seed
+	SEEDS=0
+	local i e="" map=""
+	# the cached tree first, so that the commits below can be seeded
+	nc get-config running
+	seeded_commit '<classification><default-priority>3</default-priority><pcp><pcp>5</pcp><priority>6</priority></pcp></classification>'
+	for i in $(seq 0 15); do map+="<map><priority>$i</priority><traffic-class>$((i % 2))</traffic-class></map>"; done
+	for i in $(seq 0 255); do
+		e+="<gate-control-entry><index>$i</index><gate-states-value>$((1 + i % 3))</gate-states-value><time-interval-value>$((100000 + i * 10))</time-interval-value></gate-control-entry>"
+	done
+	seeded_commit "<ports><name>sw0p1</name><gate-parameter-table><num-tc>2</num-tc>$map<queues><traffic-class>0</traffic-class><count>1</count><offset>0</offset></queues><queues><traffic-class>1</traffic-class><count>1</count><offset>1</offset></queues><admin-base-time><seconds>1</seconds><nanoseconds>0</nanoseconds></admin-base-time><require-sync>true</require-sync><admin-control-list>$e</admin-control-list></gate-parameter-table></ports>"
+	seeded_commit "<streams><handle>7</handle><identification>ipv6</identification><ip-destination>2001:db8::7</ip-destination><priority>3</priority></streams><control><max-clients>32</max-clients></control>"
+	seeded_commit "<streams $NCOP=\"delete\"><handle>7</handle></streams><classification><pcp $NCOP=\"remove\"><pcp>5</pcp></pcp></classification>"
+	# a confirmed commit is seeded too; its cancel (tsnd's rollback) is a new generation
+	nc edit "$(edit_file '<classification><default-priority>4</default-priority></classification>')"
+	nc commit 60
+	expect_json "$OUT" '.ok' "confirmed commit: ${OUT:0:300}"
+	nc get-config running
+	expect_match "$(jget "$OUT" .xml)" '<default-priority>4</default-priority>' "the pending commit is running"
+	SEEDS=$((SEEDS + 1))
+	nc cancel-commit
+	expect_json "$OUT" '.ok' "cancel-commit: ${OUT:0:300}"
+	nc get-config running
+	expect_match "$(jget "$OUT" .xml)" '<default-priority>3</default-priority>' "running is back after the cancel"
+	seeded_commit "<classification><default-priority>1</default-priority></classification><ports><name>sw0p1</name></ports>" replace
+	expect_eq "$(grep -c 'seed: verified' "$NC_LOG")" "$SEEDS" "every commit's tree was checked against a fresh fetch: $(grep 'seed:' "$NC_LOG" | tail -n 3 | tr '\n' '|')"
+	expect_no_match "$(cat "$NC_LOG")" 'seed: differs' "no committed tree differed from tsnd's running"
+	# a change behind tsn-netconfd's back after a seeded commit: the next look fetches
+	# (the commit wrote tsnd's file: default-priority 1 in it now)
+	sed -i -E 's/default-priority: [0-9]+/default-priority: 5/' "$IT_DIR/tsnd-seed.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	nc get-config running
+	expect_match "$(jget "$OUT" .xml)" '<default-priority>5</default-priority>' "a reload after a seeded commit shows"
+}
+
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state frer_state edit_commit invalid_edits lock read_only_user
 	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client
-	commit_after_set}
+	commit_after_set seeded_running}

@@ -107,7 +107,7 @@ test_bench() {
 	tm=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
 	em=$(median $(jq -r '.edit_us[]' <<<"$out"))
 	cm=$(median $(jq -r '.commit_us[]' <<<"$out"))
-	local -a ed co sums=()
+	local -a ed co ne sums=()
 	mapfile -t ed < <(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
 	mapfile -t co < <(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
 	for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
@@ -124,6 +124,27 @@ test_bench() {
 		sm=$(median "${sums[@]}")
 		echo "DATA netconf_server_4x${ENTRIES}_us $sm (edit ms: ${ed[*]}; commit ms: ${co[*]})"
 		echo "DATA ratio_netconf_server_over_tsnctl $(awk -v a="$sm" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')"
+		# the paths take turns first (N T, T N, N T, ...): an even round's edit (but
+		# the first) follows tsn-netconfd's own commit, which leaves running's tree
+		# to be made from what it sent; an odd round's follows a reload, so a fetch
+		local -a own=() oth=() own_e=() oth_e=()
+		mapfile -t ne < <(jq -r '.netconf_us[]' <<<"$out")
+		for ((r = 1; r < ${#sums[@]}; r++)); do
+			if ((r % 2 == 0)); then
+				own+=("${sums[r]}")
+				own_e+=("${ne[r]}")
+			else
+				oth+=("${sums[r]}")
+				oth_e+=("${ne[r]}")
+			fi
+		done
+		if ((${#own[@]} && ${#oth[@]})); then
+			local so sr
+			so=$(median "${own[@]}")
+			sr=$(median "${oth[@]}")
+			echo "DATA netconf_server_after_own_commit_us $so (ratio $(awk -v a="$so" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${own_e[@]}"), ratio $(awk -v a="$(median "${own_e[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
+			echo "DATA netconf_server_after_reload_us $sr (ratio $(awk -v a="$sr" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${oth_e[@]}"), ratio $(awk -v a="$(median "${oth_e[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
+		fi
 	fi
 	# what tsnd's answers cost by themselves (one process, no start-up): what a
 	# freshness check of tsn-netconfd's cached running tree can ask for
