@@ -219,6 +219,7 @@ static struct lyd_node *tree_from_tsnd(json_object *cfg, struct nc_server_reply 
 	struct ym_error yerr;
 	json_object *y = ym_to_yang(cfg, &yerr);
 	struct lyd_node *tree = NULL;
+	phase("running: translated to the module's JSON");
 	if (!y) {
 		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
 				 yerr.msg);
@@ -226,7 +227,7 @@ static struct lyd_node *tree_from_tsnd(json_object *cfg, struct nc_server_reply 
 		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
 	}
 	json_object_put(y);
-	phase("running: converted to a tree");
+	phase("running: parsed and validated by libyang");
 	return tree;
 }
 
@@ -317,6 +318,7 @@ static struct lyd_node *running_from_seed(const char *key)
 	if (G.seed_cfg && !strcmp(key, G.seed_key)) {
 		struct nc_server_reply *err = NULL;
 		json_object *j = tsn_config_to_json(G.seed_cfg);
+		phase("running: tsnd's JSON of the committed configuration");
 		t = j ? tree_from_tsnd(j, &err) : NULL;
 		json_object_put(j);
 		if (err)

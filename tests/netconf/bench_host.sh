@@ -128,7 +128,7 @@ test_bench() {
 		# the first) follows tsn-netconfd's own commit, which leaves running's tree
 		# to be made from what it sent; an odd round's follows a reload, so a fetch
 		local -a own=() oth=() own_e=() oth_e=()
-		mapfile -t ne < <(jq -r '.netconf_us[]' <<<"$out")
+		mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
 		for ((r = 1; r < ${#sums[@]}; r++)); do
 			if ((r % 2 == 0)); then
 				own+=("${sums[r]}")

@@ -327,7 +327,8 @@ bench_netconf() {
 	ssh-keygen -q -t ed25519 -N '' -f "$keys/admin" >/dev/null
 	printf 'listen: 127.0.0.1\nport: 830\nhost-key: %s\ntsnd-socket: %s\nyang-dir: %s\nauth-timeout: 120s\nhello-timeout: 120s\nusers:\n  - name: admin\n    role: admin\n    keys: [%s]\n' \
 		"$keys/host" "$SOCK" "$TSN/netconf/yang" "$keys/admin.pub" >"$KL_WORK/netconfd.yaml"
-	lab_spawn NC_PID sw "$TSN/build/tsn-netconfd" -c "$KL_WORK/netconfd.yaml" >"$KL_WORK/netconfd.log" 2>&1
+	# -v: its phase times per RPC, summed up below (the log lines cost little)
+	lab_spawn NC_PID sw "$TSN/build/tsn-netconfd" -v -c "$KL_WORK/netconfd.yaml" >"$KL_WORK/netconfd.log" 2>&1
 	local t0=$SECONDS
 	until ip netns exec sw /usr/bin/python3 "$TSN/tests/netconf/nc.py" --key "$keys/admin" caps 2>/dev/null | jq -e .ok >/dev/null; do
 		lab_pid_alive "$NC_PID" && ((SECONDS - t0 < 120)) ||
@@ -369,7 +370,7 @@ bench_netconf() {
 		# the first) follows tsn-netconfd's own commit, which leaves running's tree
 		# to be made from what it sent; an odd round's follows a reload, so a fetch
 		local -a ne own=() oth=() own_e=() oth_e=()
-		mapfile -t ne < <(jq -r '.netconf_us[]' <<<"$out")
+		mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
 		for ((r = 1; r < ${#sums[@]}; r++)); do
 			if ((r % 2 == 0)); then
 				own+=("${sums[r]}")
@@ -389,6 +390,20 @@ bench_netconf() {
 			kl_data "bench netconf_after_reload_4x${ENTRIES} server $(ms "$sr") ratio $(ratio "$sr" "$tm"), end to end $(ms "$er") ratio $(ratio "$er" "$tm")"
 		fi
 	fi
+	# where the time goes: each phase's median over the rounds, in ms
+	kl_data "bench netconf_phases $(awk '/ phase: / {
+			sub(/.* phase: /, ""); sub(/ ms$/, ""); v = $NF; $NF = ""; sub(/ +$/, "")
+			if (!($0 in n)) order[++k] = $0
+			vals[$0, ++n[$0]] = v
+		}
+		END {
+			for (i = 1; i <= k; i++) {
+				p = order[i]; m = n[p]
+				for (a = 1; a <= m; a++) x[a] = vals[p, a] + 0
+				for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (x[b] < x[a]) { t = x[a]; x[a] = x[b]; x[b] = t }
+				printf "%s%s %.1f (%d)", (i > 1 ? "; " : ""), p, x[int((m + 1) / 2)], m
+			}
+		}' "$KL_WORK/netconfd.log")"
 	kl_data "bench netconfd_vmhwm $(awk '$1 == "VmHWM:" { print $2 }' "/proc/$NC_PID/status") KiB"
 }
 
