@@ -14,7 +14,8 @@
 #   1. unit:     each CUnit binary ${TSN_BUILD:-build}/tests/test_*
 #   2. asan:     the same set from build/asan/tests/ when that build exists
 #   3. valgrind: each unit binary once under valgrind (one test per binary: no
-#                memory error, no definite leak); tests/valgrind.supp silences
+#                memory error, no definite leak), VALGRIND_JOBS (default 2) at a
+#                time; tests/valgrind.supp silences
 #                what valgrind misreads inside libbpf's bpf(2) and netlink calls
 #   4. integration: tests/integration/test_*.sh and tests/cnc/test_*.sh (skipped
 #                with --unit-only); those in INTEGRATION_POOLED (checked not to
@@ -124,6 +125,36 @@ run_timed() {
 	CURRENT_PID=""
 }
 
+# pool_run JOBS LAUNCH ITEM...: JOBS at a time, LAUNCH ITEM starts one in the
+# background (timeout(1) in front, so a SIGTERM reaches the test) and sets
+# LAUNCHED to its pid.  Each ITEM's exit status goes to POOL_STATUS[ITEM], its
+# seconds to POOL_TOOK[ITEM]; POOL_PIDS holds the running ones for on_signal.
+declare -A POOL_STATUS=() POOL_TOOK=()
+POOL_PIDS=()
+pool_run() {
+	local jobs=$1 launch=$2 item pid rc
+	local -A job=() began=()
+	shift 2
+	POOL_STATUS=() POOL_TOOK=()
+	for item in "$@" ""; do
+		# Room for the next one; after the last, until none runs.
+		while ((${#job[@]} >= (${#item} ? jobs : 1))); do
+			pid="" rc=0
+			wait -n -p pid "${!job[@]}" || rc=$?
+			[[ -n $pid ]] || break
+			POOL_STATUS[${job[$pid]}]=$rc
+			POOL_TOOK[${job[$pid]}]=$((SECONDS - ${began[$pid]}))
+			unset "job[$pid]" "began[$pid]"
+			POOL_PIDS=("${!job[@]}")
+		done
+		[[ -n $item ]] || break
+		"$launch" "$item"
+		job[$LAUNCHED]=$item
+		began[$LAUNCHED]=$SECONDS
+		POOL_PIDS=("${!job[@]}")
+	done
+}
+
 on_signal() {
 	if [[ -n $CURRENT_PID ]]; then
 		echo "run-all: interrupted; stopping the running test (it cleans up after itself)" >&2
@@ -174,15 +205,34 @@ run_cunit() {
 	fi
 }
 
-# run_valgrind BINARY: one test — the unit binary runs clean under valgrind.
+# run_valgrind BINARY...: one test each — the unit binary runs clean under
+# valgrind.  VALGRIND_JOBS (default 2, the machine's cores) run at once: one
+# valgrind uses one core, and the binaries share nothing (private network
+# namespaces, pid-named ones, mkdtemp directories).  Recorded in order, each
+# with its own seconds.
+VALGRIND_JOBS=${VALGRIND_JOBS:-2}
 run_valgrind() {
-	local bin=$1 name log rc
+	local bin wall=$SECONDS
+	pool_run "$VALGRIND_JOBS" launch_valgrind "$@"
+	echo "      ($# binaries, $VALGRIND_JOBS at a time: $((SECONDS - wall)) s)"
+	for bin in "$@"; do
+		last_mark=$((SECONDS - ${POOL_TOOK[$bin]:-0}))
+		valgrind_result "$bin" "${POOL_STATUS[$bin]:-1}"
+	done
+}
+
+launch_valgrind() {
+	timeout --kill-after=20 "$VALGRIND_TIMEOUT" valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=definite --error-exitcode=99 --suppressions="$VALGRIND_SUPP" \
+		"$1" >"$OUT/valgrind-$(basename "$1").log" 2>&1 </dev/null &
+	LAUNCHED=$!
+}
+
+# valgrind_result BINARY RC: record one valgrind run.
+valgrind_result() {
+	local bin=$1 rc=$2 name log
 	name=$(basename "$bin")
 	log=$OUT/valgrind-$name.log
-	run_timed "$VALGRIND_TIMEOUT" "$log" valgrind -q --leak-check=full \
-		--errors-for-leak-kinds=definite --error-exitcode=99 --suppressions="$VALGRIND_SUPP" \
-		"$bin"
-	rc=$RC
 	case $rc in
 	0) record "valgrind $name" 1 0 "no memory errors, no definite leaks" ;;
 	99)
@@ -215,38 +265,23 @@ INTEGRATION_POOLED=(test_txn test_netconf test_forwarding test_deploy test_cli t
 	test_daemon test_reload test_bridge test_schedule test_config_apply test_cnc
 	test_reload_dataplane test_spdx)
 INTEGRATION_JOBS=${INTEGRATION_JOBS:-2}
-POOL_PIDS=()
 
 # run_integration_pool SCRIPT...: INTEGRATION_JOBS of them at a time, each
 # under its own time cap; recorded in the given order, each with its own seconds.
 run_integration_pool() {
-	local script name pid rc t0 wall=$SECONDS
-	local -A pool_name=() pool_start=() took=() status=()
-	for script in "$@" ""; do
-		# Room for the next one (or, after the last, nothing left running).
-		while ((${#pool_name[@]} >= (${#script} ? INTEGRATION_JOBS : 1))); do
-			pid="" rc=0
-			wait -n -p pid "${!pool_name[@]}" || rc=$?
-			[[ -n $pid ]] || break
-			status[${pool_name[$pid]}]=$rc
-			took[${pool_name[$pid]}]=$((SECONDS - ${pool_start[$pid]}))
-			unset "pool_name[$pid]" "pool_start[$pid]"
-			POOL_PIDS=("${!pool_name[@]}")
-		done
-		[[ -n $script ]] || break
-		name=$(basename "$script" .sh)
-		TSN_BUILD=$BUILD timeout --kill-after=20 "$INTEGRATION_TIMEOUT" bash "$script" \
-			>"$OUT/integration-$name.log" 2>&1 </dev/null &
-		pool_name[$!]=$name
-		pool_start[$!]=$SECONDS
-		POOL_PIDS=("${!pool_name[@]}")
-	done
+	local script wall=$SECONDS
+	pool_run "$INTEGRATION_JOBS" launch_integration "$@"
 	echo "      ($# scripts, $INTEGRATION_JOBS at a time: $((SECONDS - wall)) s)"
 	for script in "$@"; do
-		name=$(basename "$script" .sh)
-		last_mark=$((SECONDS - ${took[$name]:-0}))
-		integration_result "$script" "${status[$name]:-1}"
+		last_mark=$((SECONDS - ${POOL_TOOK[$script]:-0}))
+		integration_result "$script" "${POOL_STATUS[$script]:-1}"
 	done
+}
+
+launch_integration() {
+	TSN_BUILD=$BUILD timeout --kill-after=20 "$INTEGRATION_TIMEOUT" bash "$1" \
+		>"$OUT/integration-$(basename "$1" .sh).log" 2>&1 </dev/null &
+	LAUNCHED=$!
 }
 
 # integration_result SCRIPT RC: record the PASS/FAIL lines of its log.
@@ -434,10 +469,8 @@ fi
 
 if [[ $BUILD != "$ASAN_BUILD" ]] && ((${#unit_bins[@]})); then
 	if command -v valgrind >/dev/null; then
-		echo "== unit tests under valgrind"
-		for bin in "${unit_bins[@]}"; do
-			run_valgrind "$bin"
-		done
+		echo "== unit tests under valgrind ($VALGRIND_JOBS at a time)"
+		run_valgrind "${unit_bins[@]}"
 	else
 		record "valgrind" 0 1 "valgrind is not installed (scripts/install-deps.sh installs it)"
 	fi
