@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# run-all.sh [--unit-only | --only BINARY...] — run every test of tsnd and print one verdict.
+# run-all.sh [--unit-only | --only BINARY... | --integration [NAME...]] — run every
+# test of tsnd and print one verdict.
+#
+# --integration [NAME...]: just the integration scripts (step 4), or those named
+# (test_txn test_ptp ...), with the pooling below; for trying a change of step 4.
 #
 # --only BINARY...: just these CUnit binaries, once each, with nothing around them
 # (no sanitizer build, valgrind, fuzz, integration or lab): `make check` runs the
@@ -10,9 +14,13 @@
 #   1. unit:     each CUnit binary ${TSN_BUILD:-build}/tests/test_*
 #   2. asan:     the same set from build/asan/tests/ when that build exists
 #   3. valgrind: each unit binary once under valgrind (one test per binary: no
-#                memory error, no definite leak); tests/valgrind.supp silences
+#                memory error, no definite leak), VALGRIND_JOBS (default 2) at a
+#                time; tests/valgrind.supp silences
 #                what valgrind misreads inside libbpf's bpf(2) and netlink calls
-#   4. integration: tests/integration/test_*.sh (skipped with --unit-only)
+#   4. integration: tests/integration/test_*.sh and tests/cnc/test_*.sh (skipped
+#                with --unit-only); those in INTEGRATION_POOLED (checked not to
+#                interfere) INTEGRATION_JOBS (default 2) at a time after the others,
+#                which run alone; INTEGRATION_JOBS=1 runs every one alone
 #   4a. fuzz:    each libFuzzer target in BUILD/fuzz for a fixed number of runs
 #                (tests/fuzz/run.sh; `make fuzz` runs them longer); one test each
 #   5. kernel lab: tests/kernel-lab/run.sh boots Debian's stock kernel under
@@ -42,9 +50,15 @@ LAB_TIMEOUT=${TSN_LAB_RUN_TIMEOUT:-2600}		# the VM's own limit is 2400 s
 VALGRIND_SUPP=tests/valgrind.supp
 
 unit_only=false
+integration_only=false
 only=()
 case ${1:-} in
 --unit-only) unit_only=true ;;
+--integration)
+	integration_only=true
+	shift
+	TSN_INTEGRATION_ONLY="$*"
+	;;
 --only)
 	shift
 	only=("$@")
@@ -55,7 +69,7 @@ case ${1:-} in
 	;;
 "") ;;
 *)
-	echo "usage: $0 [--unit-only | --only BINARY...]" >&2
+	echo "usage: $0 [--unit-only | --only BINARY... | --integration [NAME...]]" >&2
 	exit 2
 	;;
 esac
@@ -111,11 +125,46 @@ run_timed() {
 	CURRENT_PID=""
 }
 
+# pool_run JOBS LAUNCH ITEM...: JOBS at a time, LAUNCH ITEM starts one in the
+# background (timeout(1) in front, so a SIGTERM reaches the test) and sets
+# LAUNCHED to its pid.  Each ITEM's exit status goes to POOL_STATUS[ITEM], its
+# seconds to POOL_TOOK[ITEM]; POOL_PIDS holds the running ones for on_signal.
+declare -A POOL_STATUS=() POOL_TOOK=()
+POOL_PIDS=()
+pool_run() {
+	local jobs=$1 launch=$2 item pid rc
+	local -A job=() began=()
+	shift 2
+	POOL_STATUS=() POOL_TOOK=()
+	for item in "$@" ""; do
+		# Room for the next one; after the last, until none runs.
+		while ((${#job[@]} >= (${#item} ? jobs : 1))); do
+			pid="" rc=0
+			wait -n -p pid "${!job[@]}" || rc=$?
+			[[ -n $pid ]] || break
+			POOL_STATUS[${job[$pid]}]=$rc
+			POOL_TOOK[${job[$pid]}]=$((SECONDS - ${began[$pid]}))
+			unset "job[$pid]" "began[$pid]"
+			POOL_PIDS=("${!job[@]}")
+		done
+		[[ -n $item ]] || break
+		"$launch" "$item"
+		job[$LAUNCHED]=$item
+		began[$LAUNCHED]=$SECONDS
+		POOL_PIDS=("${!job[@]}")
+	done
+}
+
 on_signal() {
 	if [[ -n $CURRENT_PID ]]; then
 		echo "run-all: interrupted; stopping the running test (it cleans up after itself)" >&2
 		kill -TERM "$CURRENT_PID" 2>/dev/null
 		wait "$CURRENT_PID" 2>/dev/null
+	fi
+	if ((${#POOL_PIDS[@]})); then
+		echo "run-all: interrupted; stopping the running tests (they clean up after themselves)" >&2
+		kill -TERM "${POOL_PIDS[@]}" 2>/dev/null
+		wait "${POOL_PIDS[@]}" 2>/dev/null
 	fi
 	echo "$total_passed passed, $((total_failed + 1)) failed"
 	exit "$1"
@@ -156,15 +205,34 @@ run_cunit() {
 	fi
 }
 
-# run_valgrind BINARY: one test — the unit binary runs clean under valgrind.
+# run_valgrind BINARY...: one test each — the unit binary runs clean under
+# valgrind.  VALGRIND_JOBS (default 2, the machine's cores) run at once: one
+# valgrind uses one core, and the binaries share nothing (private network
+# namespaces, pid-named ones, mkdtemp directories).  Recorded in order, each
+# with its own seconds.
+VALGRIND_JOBS=${VALGRIND_JOBS:-2}
 run_valgrind() {
-	local bin=$1 name log rc
+	local bin wall=$SECONDS
+	pool_run "$VALGRIND_JOBS" launch_valgrind "$@"
+	echo "      ($# binaries, $VALGRIND_JOBS at a time: $((SECONDS - wall)) s)"
+	for bin in "$@"; do
+		last_mark=$((SECONDS - ${POOL_TOOK[$bin]:-0}))
+		valgrind_result "$bin" "${POOL_STATUS[$bin]:-1}"
+	done
+}
+
+launch_valgrind() {
+	timeout --kill-after=20 "$VALGRIND_TIMEOUT" valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=definite --error-exitcode=99 --suppressions="$VALGRIND_SUPP" \
+		"$1" >"$OUT/valgrind-$(basename "$1").log" 2>&1 </dev/null &
+	LAUNCHED=$!
+}
+
+# valgrind_result BINARY RC: record one valgrind run.
+valgrind_result() {
+	local bin=$1 rc=$2 name log
 	name=$(basename "$bin")
 	log=$OUT/valgrind-$name.log
-	run_timed "$VALGRIND_TIMEOUT" "$log" valgrind -q --leak-check=full \
-		--errors-for-leak-kinds=definite --error-exitcode=99 --suppressions="$VALGRIND_SUPP" \
-		"$bin"
-	rc=$RC
 	case $rc in
 	0) record "valgrind $name" 1 0 "no memory errors, no definite leaks" ;;
 	99)
@@ -180,11 +248,47 @@ run_valgrind() {
 
 # run_integration SCRIPT: count its PASS/FAIL lines.
 run_integration() {
-	local script=$1 name log rc passed failed detail
+	local script=$1 name
+	name=$(basename "$script" .sh)
+	TSN_BUILD=$BUILD run_timed "$INTEGRATION_TIMEOUT" "$OUT/integration-$name.log" bash "$script"
+	integration_result "$script" "$RC"
+}
+
+# Integration scripts that may run beside another one: each keeps to its own
+# namespaces (LAB_PREFIX has the script's pid), /sys/fs/bpf pin directory, temp
+# directory, sockets and ports inside its namespaces, touches no host-wide
+# state (packages, groups, sysctls of the host) and asserts nothing that a busy
+# second core could break (no rates, frame timing, memory peaks, sync
+# accuracy, or tsnd under valgrind).  Every other script, and any new one until
+# it is checked and listed here, runs alone.
+INTEGRATION_POOLED=(test_txn test_netconf test_forwarding test_deploy test_cli test_fib_cache
+	test_daemon test_reload test_bridge test_schedule test_config_apply test_cnc
+	test_reload_dataplane test_spdx)
+INTEGRATION_JOBS=${INTEGRATION_JOBS:-2}
+
+# run_integration_pool SCRIPT...: INTEGRATION_JOBS of them at a time, each
+# under its own time cap; recorded in the given order, each with its own seconds.
+run_integration_pool() {
+	local script wall=$SECONDS
+	pool_run "$INTEGRATION_JOBS" launch_integration "$@"
+	echo "      ($# scripts, $INTEGRATION_JOBS at a time: $((SECONDS - wall)) s)"
+	for script in "$@"; do
+		last_mark=$((SECONDS - ${POOL_TOOK[$script]:-0}))
+		integration_result "$script" "${POOL_STATUS[$script]:-1}"
+	done
+}
+
+launch_integration() {
+	TSN_BUILD=$BUILD timeout --kill-after=20 "$INTEGRATION_TIMEOUT" bash "$1" \
+		>"$OUT/integration-$(basename "$1" .sh).log" 2>&1 </dev/null &
+	LAUNCHED=$!
+}
+
+# integration_result SCRIPT RC: record the PASS/FAIL lines of its log.
+integration_result() {
+	local script=$1 rc=$2 name log passed failed detail
 	name=$(basename "$script" .sh)
 	log=$OUT/integration-$name.log
-	TSN_BUILD=$BUILD run_timed "$INTEGRATION_TIMEOUT" "$log" bash "$script"
-	rc=$RC
 	grep -E '^(PASS|FAIL|SKIP) ' "$log" | sed 's/^/      /'
 	passed=$(grep -c '^PASS ' "$log")
 	failed=$(grep -c '^FAIL ' "$log")
@@ -288,6 +392,45 @@ run_spdx() {
 	fi
 }
 
+# run_integration_all: step 4 (TSN_INTEGRATION_ONLY="NAME...": just those).
+run_integration_all() {
+	local scripts only_scripts pooled script name
+	echo "== integration tests (tests/integration)"
+	scripts=(tests/integration/test_*.sh tests/cnc/test_*.sh)
+	if [[ -n ${TSN_INTEGRATION_ONLY:-} ]]; then
+		only_scripts=()
+		for script in "${scripts[@]}"; do
+			[[ " $TSN_INTEGRATION_ONLY " == *" $(basename "$script" .sh) "* ]] && only_scripts+=("$script")
+		done
+		scripts=("${only_scripts[@]}")
+	fi
+	# The ones that must run alone first, one by one; then the pooled ones, the
+	# longest (test_txn, test_netconf) first so the pool ends evenly.
+	pooled=()
+	for name in "${INTEGRATION_POOLED[@]}"; do
+		for script in "${scripts[@]}"; do
+			[[ $(basename "$script" .sh) == "$name" ]] && pooled+=("$script")
+		done
+	done
+	for script in "${scripts[@]}"; do
+		[[ " ${INTEGRATION_POOLED[*]} " == *" $(basename "$script" .sh) "* ]] || run_integration "$script"
+	done
+	if ((${#pooled[@]})) && ((INTEGRATION_JOBS > 1)); then
+		echo "== integration tests that may run beside another one ($INTEGRATION_JOBS at a time)"
+		run_integration_pool "${pooled[@]}"
+	else
+		for script in "${pooled[@]}"; do
+			run_integration "$script"
+		done
+	fi
+	((${#scripts[@]})) || record "integration" 0 1 "no tests/integration/test_*.sh found"
+}
+
+if $integration_only; then
+	run_integration_all
+	summary
+fi
+
 if ((${#only[@]})); then
 	run_spdx
 	echo "== unit tests: ${only[*]##*/}"
@@ -326,10 +469,8 @@ fi
 
 if [[ $BUILD != "$ASAN_BUILD" ]] && ((${#unit_bins[@]})); then
 	if command -v valgrind >/dev/null; then
-		echo "== unit tests under valgrind"
-		for bin in "${unit_bins[@]}"; do
-			run_valgrind "$bin"
-		done
+		echo "== unit tests under valgrind ($VALGRIND_JOBS at a time)"
+		run_valgrind "${unit_bins[@]}"
 	else
 		record "valgrind" 0 1 "valgrind is not installed (scripts/install-deps.sh installs it)"
 	fi
@@ -344,12 +485,7 @@ if [[ $BUILD != "$ASAN_BUILD" ]]; then
 fi
 
 if ! $unit_only; then
-	echo "== integration tests (tests/integration)"
-	scripts=(tests/integration/test_*.sh tests/cnc/test_*.sh)
-	for script in "${scripts[@]}"; do
-		run_integration "$script"
-	done
-	((${#scripts[@]})) || record "integration" 0 1 "no tests/integration/test_*.sh found"
+	run_integration_all
 
 	echo "== kernel lab (tests/kernel-lab: Debian's kernel under QEMU/TCG)"
 	run_kernel_lab

@@ -225,7 +225,7 @@ expect_json() {
 # ---- runner -------------------------------------------------------------------
 
 it_test() {
-	local name=$1 rc
+	local name=$1 rc t0=$SECONDS
 	IT_REASON_FILE=$IT_DIR/.reason-$name
 	IT_LOG=$IT_DIR/tsnd-$name.log
 	: >"$IT_REASON_FILE"
@@ -243,11 +243,11 @@ it_test() {
 	)
 	rc=$?
 	if ((rc == 0)); then
-		echo "PASS $name"
+		echo "PASS $name ($((SECONDS - t0)) s)"
 	else
 		local reason
 		reason=$(head -n1 "$IT_REASON_FILE")
-		echo "FAIL $name: ${reason:-exit status $rc}"
+		echo "FAIL $name: ${reason:-exit status $rc} ($((SECONDS - t0)) s)"
 		if [[ -s $IT_LOG ]]; then
 			echo "    last lines of tsnd's log:"
 			tail -n 10 "$IT_LOG" | sed 's/^/    | /'

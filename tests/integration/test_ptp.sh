@@ -18,6 +18,8 @@ PMC=${PMC:-/usr/sbin/pmc}
 LOCK_THRESHOLD=200us	# well above software-timestamp noise on a loaded machine
 LOCK_TIME=2s
 SYNC_LOG=-2		# logSyncInterval of every instance: 4 Sync messages a second
+DELAY_REQ_LOG=-2	# logMinDelayReqInterval (E2E): 4 path delay measurements a
+			# second, not ptp4l's 1: a port locks about a second sooner
 TSND_TRANSPORT=l2	# ptp.transport of tsnd's ptp4l
 MASTER_TRANSPORT=L2	# network_transport of the plain ptp4l instances
 MASTER_DELAY=E2E	# their delay_mechanism
@@ -53,6 +55,7 @@ ptp:
   options:
     logAnnounceInterval: -1
     logSyncInterval: $SYNC_LOG
+    logMinDelayReqInterval: $DELAY_REQ_LOG
 EOF
 	for opt in "$@"; do
 		printf '    %s\n' "$opt" >>"$file"
@@ -74,6 +77,7 @@ free_running            1
 uds_address             $MASTER_SOCK
 logAnnounceInterval     -1
 logSyncInterval         $SYNC_LOG
+logMinDelayReqInterval  $DELAY_REQ_LOG
 verbose                 1
 use_syslog              0
 summary_interval        6
@@ -169,8 +173,9 @@ test_generated_config() {
 }
 
 test_sync_and_pmc_agree() {
-	# One Sync a second: tsnd polls once a second, so pmc often sees the same sample.
-	SYNC_LOG=0
+	# One Sync and one Delay_Req a second: tsnd polls once a second, so pmc often
+	# sees the same sample.
+	SYNC_LOG=0 DELAY_REQ_LOG=0
 	start_master gm p1 100
 	local gm_sock=$MASTER_SOCK gm_id
 	gm_id=$(clock_identity "$gm_sock")
@@ -516,9 +521,11 @@ test_p2p_master_never_locked() {
 	wait_status 20 '.ports[0].state == "UNCALIBRATED" and .offset_window.unmeasured_syncs >= 4' \
 		"Syncs arrive on sw0p1 without a measurement"
 	# Well past announce timeout + lock-time (2 s): a wrongly counted sample
-	# would have locked by now.
-	local n
-	for ((n = 0; n < 20; n++)); do
+	# would have locked by now.  10 s by the clock (SECONDS counts whole
+	# seconds, hence 11): 20 looks 0.5 s apart took 20 s and more on a loaded
+	# machine.
+	local n end=$((SECONDS + 11))
+	for ((n = 0; n == 0 || SECONDS < end; n++)); do
 		PTP_JSON=$(ptp_status)
 		expect_json "$PTP_JSON" '.sync.state == "locking"' "never locked ($n)" >/dev/null
 		sleep 0.5

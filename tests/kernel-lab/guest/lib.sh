@@ -214,6 +214,34 @@ kl_tsnd_stop() {
 	lab_stop_pid "$KL_TSND_PID" 10 || true
 }
 
+# kl_netconfd_start NS: tsn-netconfd in namespace NS on 127.0.0.1:830, talking to
+# the lab's tsnd, with fresh host and admin keys in NC_KEYS ($KL_WORK/nckeys).
+# Sets NC_PID and NC_LOG; the caller waits for it as its test needs.
+kl_netconfd_start() {
+	NC_KEYS=$KL_WORK/nckeys
+	rm -rf "$NC_KEYS"
+	mkdir -p "$NC_KEYS"
+	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/host" >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/admin" >/dev/null
+	cat >"$KL_WORK/netconfd.yaml" <<EOF
+listen: 127.0.0.1
+port: 830
+host-key: $NC_KEYS/host
+tsnd-socket: $KL_WORK/tsnd.sock
+yang-dir: $TSN/netconf/yang
+# an SSH handshake in python under emulation on a busy host took over the default 10 s
+auth-timeout: 120s
+hello-timeout: 120s
+users:
+  - name: admin
+    role: admin
+    keys: [$NC_KEYS/admin.pub]
+EOF
+	NC_LOG=$KL_WORK/netconfd.log
+	: >"$NC_LOG"
+	lab_spawn NC_PID "$1" "$TSN/build/tsn-netconfd" -c "$KL_WORK/netconfd.yaml" >>"$NC_LOG" 2>&1
+}
+
 # kl_tsnctl ARGS...: tsnctl on the lab's socket, in tsnd's namespace.
 kl_tsnctl() {
 	ip netns exec "$KL_TSND_NS" "$TSNCTL" -s "$KL_WORK/tsnd.sock" "$@"

@@ -25,7 +25,6 @@
 
 UDP6=$TSN/build/tests/tools/udp6
 SEND_MS=2000
-NETCONFD=$TSN/build/tsn-netconfd
 NC_PY=$TSN/tests/netconf/nc.py
 
 # nc_subscribe: tsn-netconfd in namespace sw on 127.0.0.1:830 with an admin key,
@@ -34,29 +33,11 @@ NC_PY=$TSN/tests/netconf/nc.py
 # gate-conformance-violation.  Its answer goes to
 # $KL_WORK/notify.json.
 nc_subscribe() {
-	local keys=$KL_WORK/nckeys
-	rm -rf "$keys" "$KL_WORK/subscribed"
-	mkdir -p "$keys"
-	ssh-keygen -q -t ed25519 -N '' -f "$keys/host" >/dev/null
-	ssh-keygen -q -t ed25519 -N '' -f "$keys/admin" >/dev/null
-	cat >"$KL_WORK/netconfd.yaml" <<EOF
-listen: 127.0.0.1
-port: 830
-host-key: $keys/host
-tsnd-socket: $KL_WORK/tsnd.sock
-yang-dir: $TSN/netconf/yang
-auth-timeout: 120s
-hello-timeout: 120s
-users:
-  - name: admin
-    role: admin
-    keys: [$keys/admin.pub]
-EOF
-	NC_LOG=$KL_WORK/netconfd.log
-	lab_spawn NC_PID sw "$NETCONFD" -c "$KL_WORK/netconfd.yaml" >"$NC_LOG" 2>&1
+	rm -f "$KL_WORK/subscribed"
+	kl_netconfd_start sw
 	lab_wait_until 60 grep -q 'listening on' "$NC_LOG" ||
 		kl_fail "tsn-netconfd does not listen: $(kl_tail "$NC_LOG" 5)"
-	lab_spawn NOTIFY_PID sw /usr/bin/python3 "$NC_PY" --key "$keys/admin" notify 240 \
+	lab_spawn NOTIFY_PID sw /usr/bin/python3 "$NC_PY" --key "$NC_KEYS/admin" notify 240 \
 		gate-conformance-violation touch "$KL_WORK/subscribed" >"$KL_WORK/notify.json" 2>"$KL_WORK/notify.err"
 }
 

@@ -26,11 +26,9 @@
 # starts from (S1 unless said), so a failed case does not spoil the next.
 . /tsn/tests/kernel-lab/guest/lib.sh
 
-NETCONFD=$TSN/build/tsn-netconfd
 TSN_YANG=$TSN/build/tsn-yang
 NC_PY=$TSN/tests/netconf/nc.py
 PY=/usr/bin/python3
-YANG_DIR=$TSN/netconf/yang
 MAP="0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
 NCOP='xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation'
 
@@ -59,28 +57,7 @@ nc_setup() {
 $(sched 500 500)"
 	kl_tsnd_start sw "$TSND_CONF"
 	[[ $(kl_root_qdisc sw swA | jq -r .kind) == taprio ]] || kl_fail "no taprio on swA at start"
-	NC_KEYS=$KL_WORK/nckeys
-	rm -rf "$NC_KEYS"
-	mkdir -p "$NC_KEYS"
-	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/host" >/dev/null
-	ssh-keygen -q -t ed25519 -N '' -f "$NC_KEYS/admin" >/dev/null
-	cat >"$KL_WORK/netconfd.yaml" <<EOF
-listen: 127.0.0.1
-port: 830
-host-key: $NC_KEYS/host
-tsnd-socket: $KL_WORK/tsnd.sock
-yang-dir: $YANG_DIR
-# an SSH handshake in python under emulation on a busy host took over the default 10 s
-auth-timeout: 120s
-hello-timeout: 120s
-users:
-  - name: admin
-    role: admin
-    keys: [$NC_KEYS/admin.pub]
-EOF
-	NC_LOG=$KL_WORK/netconfd.log
-	: >"$NC_LOG"
-	lab_spawn NC_PID sw "$NETCONFD" -c "$KL_WORK/netconfd.yaml" >>"$NC_LOG" 2>&1
+	kl_netconfd_start sw
 	rm -f "$KL_WORK/nc.in" "$KL_WORK/nc.out"
 	mkfifo "$KL_WORK/nc.in" "$KL_WORK/nc.out"
 	# python and the SSH handshake take seconds under emulation: the first session
