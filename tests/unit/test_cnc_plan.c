@@ -103,7 +103,9 @@ static void test_worked_example(void)
 }
 
 /* sw1's tsnd configuration in the worked example: s1's meter reserves one 128 B
- * frame per 1 ms (1024000 bit/s); its stream gate is open while its frame can be
+ * frame per 1 ms (1024000 bit/s), and its bucket holds what that rate adds over
+ * the span its stream gate admits a frame in (window 1184 ns + 2 x 1 us
+ * precision): ceil(128 * 3184 / 1e6) = 1 B more, 129 B; its stream gate is open while its frame can be
  * arriving from t: 0 + 100 ns cable - 1 us precision = -900 ns (999100 in the
  * cycle) to 0 + 1184 + 100 + 1000 = 2284 ns. */
 static void test_switch_config(void)
@@ -118,7 +120,7 @@ static void test_switch_config(void)
 		"  - { id: 1, name: s1, identification: dst-mac-vlan, dst-mac: \"01:00:5e:00:00:01\", vlan: 10, "
 		"priority: 5, filter: s1 }\n",
 		"  - { name: s1, max-sdu: 128, meter: s1, gate: s1 }\n",
-		"  - { name: s1, cir: 1024000bit, cbs: 128B }\n",
+		"  - { name: s1, cir: 1024000bit, cbs: 129B }\n",
 		"  - name: s1\n    base-time: auto\n    cycle-time: 1ms\n    entries:\n"
 		"      - { state: open, interval: 2284ns }\n      - { state: closed, interval: 996816ns }\n"
 		"      - { state: open, interval: 900ns }\n",
@@ -505,7 +507,7 @@ static void test_frer_ring4(void)
 		"frer:\n  - stream: safety\n    role: generator\n    paths: [ { port: p1 }, { port: p2 } ]\n",
 		/* the talker's frame: no R-TAG yet, one frame (not one per copy) */
 		"  - { name: safety, max-sdu: 100, meter: safety, gate: safety }\n",
-		"  - { name: safety, cir: 800000bit, cbs: 100B }\n",
+		"  - { name: safety, cir: 800000bit, cbs: 101B }\n",
 		"        - { gates: [1], interval: 1008ns }\n",	/* a copy's window, with its R-TAG */
 	};
 	expect_in(y, sw1, sizeof(sw1) / sizeof(sw1[0]), "sw1");
@@ -524,7 +526,7 @@ static void test_frer_ring4(void)
 		"    reset-timeout: 3ms\n    paths: [ { port: p3 } ]\n",
 		/* both copies arrive, tagged: 2 x 106 B per period */
 		"  - { name: safety, max-sdu: 106, meter: safety, gate: safety }\n",
-		"  - { name: safety, cir: 1696000bit, cbs: 212B }\n",
+		"  - { name: safety, cir: 1696000bit, cbs: 213B }\n",
 	};
 	expect_in(y, sw3, sizeof(sw3) / sizeof(sw3[0]), "sw3");
 	CU_ASSERT_PTR_NULL(strstr(y, "role: generator"));
@@ -536,7 +538,7 @@ static void test_frer_ring4(void)
 	const char *sw4[] = {
 		"frer: []\n",
 		"  - { name: safety, max-sdu: 106, meter: safety, gate: safety }\n",
-		"  - { name: safety, cir: 848000bit, cbs: 106B }\n",
+		"  - { name: safety, cir: 848000bit, cbs: 107B }\n",
 		/* class 1's largest frame: control's 200 B + 6 (R-TAG) - 22 (header, tag, FCS) */
 		"      max-sdu: [0, 184]\n",
 	};
