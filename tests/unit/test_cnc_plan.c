@@ -454,6 +454,29 @@ static char *switch_yaml(const struct cnc_network *net, const struct cnc_plan *p
 	return y;
 }
 
+/* configs/networks/line3-lab.yaml (the kernel lab's constants): motion-1, 800 B every
+ * 10 ms from talker1, whose window at 10 Mbit/s is (800 + 20) * 8 * 100 = 656000 ns.
+ * sw1's stream gate admits it over that window +- 700 us, so two frames may come
+ * 2056 us less than a period apart: the bucket holds 800 B + ceil(800 * 2056000 /
+ * 10000000) = 965 B (one frame's 800 B marked the second red in the lab). */
+static void test_meter_jitter(void)
+{
+	struct tsn_diags d;
+	tsn_diags_init(&d, "configs/networks/line3-lab.yaml");
+	struct cnc_network *net = cnc_network_load("configs/networks/line3-lab.yaml", &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	char *y = switch_yaml(net, plan, "sw1");
+	const char *want[] = { "  - { name: motion-1, cir: 640000bit, cbs: 965B }\n" };
+	expect_in(y, want, 1, "sw1");
+	free(y);
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
 /* configs/networks/ring4.yaml, stream safety (100 B every 1 ms, VLAN 200, redundant):
  * the talker sends one frame, sw1 numbers it and splits it onto p1 (to sw2) and p2
  * (to sw4), sw3 keeps the first copy and sends it to the listener.  By hand, at
@@ -888,5 +911,6 @@ int main(void)
 	CU_add_test(s, "bad: deadline below the path", test_bad_deadline_below_path);
 	CU_add_test(s, "bad: alias bomb", test_bad_alias_bomb);
 	CU_add_test(s, "infeasible: the reason", test_infeasible_reason);
+	CU_add_test(s, "meter: bucket for the gate's jitter", test_meter_jitter);
 	return tu_run_tests();
 }
