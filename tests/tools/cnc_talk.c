@@ -24,7 +24,8 @@
  *	stamps every such frame on arrival (software RX timestamp, converted to TAI;
  *	on a switch's port also the frames it sends, stamped as they leave its qdisc)
  *	until SECONDS passed or IDLE s (default 10) went by without one after the
- *	first (a count of sparse arrivals sets IDLE to SECONDS); prints one JSON
+ *	first (a count of sparse arrivals sets IDLE to SECONDS), or SIGTERM came;
+ *	what the kernel queued until then still counts.  Prints one JSON
  *	line per stream ID: frames, lost (sequence gaps), latency (arrival - planned),
  *	transit (arrival - sent) and the talker's send error, max and quantiles.
  *	DUMP: a file that gets one line per frame of an ID below 32 (the streams):
@@ -40,6 +41,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +263,14 @@ struct stat_id {
 	uint8_t *seen;
 };
 
+static volatile sig_atomic_t stop_listening;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_listening = 1;
+}
+
 static int do_listen(char **a)
 {
 	const char *ifname = a[0];
@@ -285,9 +295,14 @@ static int do_listen(char **a)
 	tai_off = (tai_off + 500000000) / 1000000000 * 1000000000;
 	static struct stat_id st[MAX_IDS];
 	int64_t end = now_ns(CLOCK_MONOTONIC) + secs * 1000000000, last = 0;
+	/* SIGTERM: the caller knows the traffic is over; report what arrived */
+	struct sigaction sa = { .sa_handler = on_term };
+	sigaction(SIGTERM, &sa, NULL);
 	int64_t drain = 0;
 	for (;;) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
+		if (stop_listening && !drain)
+			drain = now + 2000000000;
 		/* at the end, what the kernel already queued (stamped on arrival) still
 		 * counts: a listener the emulator starved reads it then (for 2 s at most) */
 		if (!drain && (now >= end || (last && now - last > idle * 1000000000)))
