@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # cnc_line.sh — the kernel lab's line of three switches for tsncnc (issue 14), sourced
-# by tests/test_cnc_line.sh and tests/test_cnc_latency.sh after lib.sh:
+# by tests/test_cnc_latency.sh after lib.sh (which builds it once for its tests
+# cnc-latency and cnc-line, cnc_forward.sh):
 #
 #   talker1 ─ sw1p1 ┐                               ┌ sw3p2 ─ listener1
 #                   sw1 ─ sw1p3 ── sw2p1 sw2 sw2p2 ── sw3p1 sw3

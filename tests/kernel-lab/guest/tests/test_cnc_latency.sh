@@ -28,9 +28,15 @@
 # LAB DATA: the timer lateness and send error of the talkers, per hop the gate
 # timing (leave - window open), the margin (window open - arrival) and the time in
 # the switch, p50/p99/p99.9/max, and per stream the bound next to the latency.
+#
+# Then, on the same line, the test "cnc-line" (cnc_forward.sh): deploy, hop-by-hop
+# forwarding and a re-plan under traffic.  The line is built once for both (three
+# tsnd and three tsn-netconfd take a minute and more under TCG).
 . /tsn/tests/kernel-lab/guest/lib.sh
 # shellcheck source=../cnc_line.sh
 . /tsn/tests/kernel-lab/guest/cnc_line.sh
+# shellcheck source=../cnc_forward.sh
+. /tsn/tests/kernel-lab/guest/cnc_forward.sh
 
 CNC_TALK=$TSN/build/tests/tools/cnc_talk
 FRAMES=${CNC_FRAMES:-1000}
@@ -229,7 +235,6 @@ check() {
 
 test_latency() {
 	local bad=""
-	line
 	cnc_net line3-lab.yaml
 	cnc_deploy
 	cnc_streams >"$KL_WORK/streams.txt"
@@ -246,4 +251,28 @@ test_latency() {
 	[[ -z $bad ]] || kl_fail "$bad"
 }
 
+# The line for both tests, outside their subshells (its processes and namespaces
+# outlive each test's cleanup; removed when this script exits).  If it cannot be
+# built, both tests fail with the reason.
+LINE_UP=""
+KL_REASON_FILE=$KL_WORK/.reason-cnc-line-up
+: >"$KL_REASON_FILE"
+# shellcheck disable=SC2317  # called by the trap
+line_exit() {
+	local r
+	if [[ -z $LINE_UP ]]; then
+		r=$(grep -m1 . "$KL_REASON_FILE")
+		echo "LAB FAIL cnc-latency: the line of three: ${r:-it could not be built}"
+		echo "LAB FAIL cnc-line: the line of three: ${r:-it could not be built}"
+	fi
+	lab_cleanup
+}
+trap line_exit EXIT
+set -eE
+shopt -s inherit_errexit
+line
+set +eE
+shopt -u inherit_errexit
+LINE_UP=1
 kl_test cnc-latency test_latency
+kl_test cnc-line test_line
