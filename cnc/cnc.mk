@@ -64,6 +64,6 @@ install-cnc: $(BUILD)/tsncnc
 # test_cnc_latency.sh; docs/cnc.md "Measured latency").
 .PHONY: demo-network
 demo-network: $(BUILD)/tsncnc $(BUILD)/tsn-netconfd $(BUILD)/tsnd $(BUILD)/tsnctl $(BUILD)/tests/tools/cnc_talk
-	$(BUILD)/tsncnc plan configs/networks/line3.yaml
+	$(BUILD)/tsncnc plan configs/networks/line3-lab.yaml
 	@mkdir -p tests/out
 	tests/kernel-lab/run.sh --timeout 1500 --log tests/out/demo-network.log cnc_latency

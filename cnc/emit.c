@@ -243,6 +243,7 @@ struct inflow {
 	unsigned copies;
 	uint64_t bytes;
 	uint32_t largest;
+	int64_t window; /* the longest window it comes from */
 };
 
 /* The stream gate of stream s at switch `node`: open while a frame of it can be
@@ -271,6 +272,8 @@ static size_t stream_gate(const struct cnc_network *net, const struct cnc_plan *
 			in->bytes += fr;
 			if (fr > in->largest)
 				in->largest = fr;
+			if (h->len > in->window)
+				in->window = h->len;
 			int64_t a = h->start + pt->prop - net->precision, e = h->start + h->len + pt->prop + net->precision;
 			for (int64_t k = 0; k < C; k += P) {
 				if (n + 2 > cap) {
@@ -581,8 +584,14 @@ char *cnc_switch_config(const struct cnc_network *net, const struct cnc_plan *pl
 		uint64_t bytes = in[s].copies ? in[s].bytes : st->frame;
 		uint64_t bits = bytes * 8u;
 		uint64_t cir = (bits * 1000000000u + (uint64_t)st->period - 1) / (uint64_t)st->period;
+		/* The stream gate admits a frame anywhere in its previous window +-
+		 * precision, so two frames may come that much less than a period apart:
+		 * the bucket holds what CIR adds over that span on top of one period's
+		 * bytes, else the meter marks a frame red that the plan allows. */
+		uint64_t jitter = (uint64_t)(in[s].window + 2 * net->precision);
+		uint64_t cbs = bytes + (bytes * jitter + (uint64_t)st->period - 1) / (uint64_t)st->period;
 		put(&b, "  - { name: %s, cir: %llubit, cbs: %lluB }\n", st->name, (unsigned long long)cir,
-		    (unsigned long long)bytes);
+		    (unsigned long long)cbs);
 	}
 	if (!any)
 		put(&b, "  []\n");

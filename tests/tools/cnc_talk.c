@@ -4,20 +4,33 @@
  * that stamps what arrives: the measurement of tsncnc's latency bounds (issue 14,
  * tests/kernel-lab/guest/tests/test_cnc_latency.sh, docs/cnc.md).
  *
- *   cnc_talk send IFACE DST-MAC VID PCP FRAME-BYTES PERIOD-NS OFFSET-NS COUNT ID
+ *   cnc_talk send IFACE DST-MAC VID PCP FRAME-BYTES PERIOD-NS OFFSET-NS COUNT ID [LEAD-NS]
  *	sends COUNT frames of FRAME-BYTES (on the wire, with tag and FCS) tagged VID/PCP,
  *	EtherType 0x88b5, at the TAI times k * PERIOD + OFFSET (the plan's grid is
  *	anchored at 0 TAI), sleeping to each with clock_nanosleep(TIMER_ABSTIME) on
  *	CLOCK_TAI; each frame carries ID, its sequence number, the planned time and the
  *	time it was sent; when it wakes up a period or more late it skips the slots
  *	already past (it goes on until COUNT frames are sent, for at most 60 s).
- *	Prints one JSON line: frames sent and skipped, the wake-up error (woken - planned).
- *   cnc_talk listen IFACE SECONDS [IDLE]
- *	stamps every such frame on arrival (software RX timestamp, converted to TAI)
+ *	With LEAD-NS it sleeps to LEAD-NS before each send time and spins on the clock
+ *	for the rest, as a NIC's launch time would send on time: the timer's lateness
+ *	(woken - asked) then only shows in the send time when it exceeds LEAD-NS.
+ *	Prints one JSON line: frames sent and skipped, the send error (sent - planned)
+ *	and the timer's lateness (woken - asked), quantiles and max.
+ *   cnc_talk flood IFACE DST-MAC VID FRAME-BYTES KBITS SECONDS ID
+ *	a best-effort flood: frames of FRAME-BYTES tagged VID with priority 0, paced at
+ *	KBITS kbit/s on the wire (FRAME-BYTES + 20 per frame) for SECONDS, as a link
+ *	of that speed would limit it (veth has none); prints the frames sent.
+ *   cnc_talk listen IFACE SECONDS [IDLE [DUMP]]
+ *	stamps every such frame on arrival (software RX timestamp, converted to TAI;
+ *	on a switch's port also the frames it sends, stamped as they leave its qdisc)
  *	until SECONDS passed or IDLE s (default 10) went by without one after the
- *	first (a count of sparse arrivals sets IDLE to SECONDS); prints one JSON
+ *	first (a count of sparse arrivals sets IDLE to SECONDS), or SIGTERM came;
+ *	what the kernel queued until then still counts.  Prints one JSON
  *	line per stream ID: frames, lost (sequence gaps), latency (arrival - planned),
- *	transit (arrival - sent) and the talker's wake-up error, max and quantiles.
+ *	transit (arrival - sent) and the talker's send error, max and quantiles.
+ *	DUMP: a file that gets one line per frame of an ID below 32 (the streams):
+ *	ID SEQ ARRIVAL-PLANNED SENT-PLANNED (ns), for joining the stamps of several
+ *	ports (small numbers: awk's doubles lose nanoseconds of absolute TAI times).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +41,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,26 +102,18 @@ static void realtime_prio(void)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 }
 
-static int do_send(char **a)
+/* a raw socket on IFACE and the header of its frames (tagged VID/PCP, to MAC, from
+ * IFACE's address); *len: FRAME-BYTES less the FCS, at least the 60-byte minimum.
+ * -1 when the size is out of range. */
+static int tx_open(const char *ifname, const unsigned mac[6], unsigned vid, unsigned pcp, size_t bytes, uint8_t f[1518],
+		   struct sockaddr_ll *sll, size_t *len)
 {
-	const char *ifname = a[0];
-	unsigned mac[6], vid = (unsigned)atoi(a[2]), pcp = (unsigned)atoi(a[3]);
-	size_t bytes = (size_t)atoi(a[4]);
-	int64_t period = atoll(a[5]), offset = atoll(a[6]);
-	long count = atol(a[7]);
-	uint32_t id = (uint32_t)atoi(a[8]);
-	if (sscanf(a[1], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6 ||
-	    period <= 0 || offset < 0 || count <= 0 || count > MAX_SEQ || vid > 4095 || pcp > 7) {
-		fprintf(stderr, "cnc_talk send: bad arguments\n");
-		return 2;
-	}
-	/* the frame on the wire minus its FCS, at least the 60-byte minimum */
-	size_t len = bytes > 4 ? bytes - 4 : 0;
-	if (len < 60)
-		len = 60;
-	if (len < 18 + sizeof(struct payload) || len > 1518) {
-		fprintf(stderr, "cnc_talk send: frame size %zu out of range\n", bytes);
-		return 2;
+	*len = bytes > 4 ? bytes - 4 : 0;
+	if (*len < 60)
+		*len = 60;
+	if (*len < 18 + sizeof(struct payload) || *len > 1518) {
+		fprintf(stderr, "cnc_talk: frame size %zu out of range\n", bytes);
+		return -1;
 	}
 	int s = socket(AF_PACKET, SOCK_RAW, 0);
 	if (s < 0)
@@ -116,34 +122,64 @@ static int do_send(char **a)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(s, SIOCGIFHWADDR, &ifr) < 0)
 		die(ifname);
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(ifname) };
-	if (!sll.sll_ifindex)
+	*sll = (struct sockaddr_ll){ .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(ifname) };
+	if (!sll->sll_ifindex)
 		die(ifname);
-	uint8_t f[1518] = { 0 };
+	memset(f, 0, 1518);
 	for (int i = 0; i < 6; i++)
 		f[i] = (uint8_t)mac[i];
 	memcpy(f + 6, ifr.ifr_hwaddr.sa_data, 6);
 	f[12] = 0x81, f[13] = 0x00;
 	f[14] = (uint8_t)(pcp << 5 | vid >> 8), f[15] = (uint8_t)vid;
 	f[16] = ETH_P_CNC >> 8, f[17] = ETH_P_CNC & 0xff;
+	return s;
+}
+
+static int do_send(char **a)
+{
+	const char *ifname = a[0];
+	unsigned mac[6], vid = (unsigned)atoi(a[2]), pcp = (unsigned)atoi(a[3]);
+	size_t bytes = (size_t)atoi(a[4]);
+	int64_t period = atoll(a[5]), offset = atoll(a[6]);
+	long count = atol(a[7]);
+	uint32_t id = (uint32_t)atoi(a[8]);
+	int64_t lead = a[9] ? atoll(a[9]) : 0;
+	if (sscanf(a[1], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6 ||
+	    period <= 0 || offset < 0 || count <= 0 || count > MAX_SEQ || vid > 4095 || pcp > 7 ||
+	    lead < 0 || lead >= period) {
+		fprintf(stderr, "cnc_talk send: bad arguments\n");
+		return 2;
+	}
+	uint8_t f[1518];
+	struct sockaddr_ll sll;
+	size_t len;
+	int s = tx_open(ifname, mac, vid, pcp, bytes, f, &sll, &len);
+	if (s < 0)
+		return 2;
 	realtime_prio();
 	/* first send time: on the grid, at least 100 ms from now */
 	int64_t t = now_ns(CLOCK_TAI) + 100000000;
 	t = (t - offset + period - 1) / period * period + offset;
-	int64_t *wake = calloc((size_t)count, sizeof(*wake));
-	if (!wake)
+	int64_t *wake = calloc((size_t)count, sizeof(*wake)), *timer = calloc((size_t)count, sizeof(*timer));
+	if (!wake || !timer)
 		die("calloc");
 	long sent = 0, skipped = 0;
 	/* COUNT frames sent, however many slots that takes (a VM whose virtual CPUs the
 	 * host stalls misses whole stretches of slots), for at most 60 s */
 	int64_t stop = t + 60000000000LL;
 	for (long k = 0; sent < count && t < stop; t += period) {
-		struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+		int64_t ask = t - lead;
+		struct timespec ts = { .tv_sec = ask / 1000000000, .tv_nsec = ask % 1000000000 };
 		while (clock_nanosleep(CLOCK_TAI, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
+		int64_t woke = now_ns(CLOCK_TAI);
+		timer[k] = woke - ask;
+		/* the rest of the lead on the clock: the launch time a NIC would keep */
+		while (woke < t)
+			woke = now_ns(CLOCK_TAI);
 		/* woken a period or more late: never a burst of the slots missed, which
 		 * would starve everything else at this priority */
-		int64_t w = now_ns(CLOCK_TAI) - t;
+		int64_t w = woke - t;
 		if (w >= period) {
 			/* the slots already past are skipped, this wake-up sends the latest */
 			skipped += w / period;
@@ -161,13 +197,63 @@ static int do_send(char **a)
 	}
 	size_t n = sent ? (size_t)sent : 1;
 	qsort(wake, n, sizeof(*wake), cmp64);
-	printf("{\"id\":%u,\"sent\":%ld,\"skipped\":%ld,\"wake_p50_ns\":%lld,\"wake_p99_ns\":%lld,\"wake_p999_ns\":%lld,"
-	       "\"wake_max_ns\":%lld}\n",
-	       id, sent, skipped, (long long)quant(wake, n, 0.5), (long long)quant(wake, n, 0.99),
-	       (long long)quant(wake, n, 0.999), (long long)wake[n - 1]);
+	qsort(timer, n, sizeof(*timer), cmp64);
+	printf("{\"id\":%u,\"sent\":%ld,\"skipped\":%ld,\"lead_ns\":%lld,\"wake_p50_ns\":%lld,\"wake_p99_ns\":%lld,"
+	       "\"wake_p999_ns\":%lld,\"wake_max_ns\":%lld,\"timer_p50_ns\":%lld,\"timer_p99_ns\":%lld,"
+	       "\"timer_p999_ns\":%lld,\"timer_max_ns\":%lld}\n",
+	       id, sent, skipped, (long long)lead, (long long)quant(wake, n, 0.5), (long long)quant(wake, n, 0.99),
+	       (long long)quant(wake, n, 0.999), (long long)wake[n - 1], (long long)quant(timer, n, 0.5),
+	       (long long)quant(timer, n, 0.99), (long long)quant(timer, n, 0.999), (long long)timer[n - 1]);
 	free(wake);
+	free(timer);
 	close(s);
 	return sent == count ? 0 : 1;
+}
+
+/* the best-effort flood: priority 0, paced to KBITS on the wire by a token count
+ * refilled from the clock every millisecond (never more than 8 frames at once: a
+ * sender woken late does not make up for the time in one burst) */
+static int do_flood(char **a)
+{
+	unsigned mac[6], vid = (unsigned)atoi(a[2]);
+	size_t bytes = (size_t)atoi(a[3]);
+	int64_t kbits = atoll(a[4]), secs = atoll(a[5]);
+	uint32_t id = (uint32_t)atoi(a[6]);
+	if (sscanf(a[1], "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6 ||
+	    vid > 4095 || kbits <= 0 || secs <= 0 || secs > 600) {
+		fprintf(stderr, "cnc_talk flood: bad arguments\n");
+		return 2;
+	}
+	uint8_t f[1518];
+	struct sockaddr_ll sll;
+	size_t len;
+	int s = tx_open(a[0], mac, vid, 0, bytes, f, &sll, &len);
+	if (s < 0)
+		return 2;
+	/* ns per frame on a wire of KBITS: (FRAME-BYTES + preamble, delimiter, gap) bits */
+	int64_t per = (int64_t)(bytes + 20) * 8 * 1000000 / kbits;
+	int64_t t0 = now_ns(CLOCK_MONOTONIC), end = t0 + secs * 1000000000, due = t0;
+	long sent = 0, dropped = 0;
+	for (int64_t now = t0; now < end; now = now_ns(CLOCK_MONOTONIC)) {
+		if (due < now - 8 * per)
+			due = now - 8 * per;
+		for (; due <= now; due += per) {
+			struct payload p = { .magic = htonl(MAGIC), .id = htonl(id), .seq = htonl((uint32_t)(sent % MAX_SEQ)) };
+			p.planned = p.sent = (uint64_t)now_ns(CLOCK_TAI);
+			memcpy(f + 18, &p, sizeof(p));
+			/* a full queue drops the frame, as a wire's would */
+			if (sendto(s, f, len, MSG_DONTWAIT, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len)
+				sent++;
+			else
+				dropped++;
+		}
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	printf("{\"id\":%u,\"flood_sent\":%ld,\"flood_refused\":%ld,\"kbits\":%lld,\"bytes\":%zu}\n", id, sent,
+	       dropped, (long long)kbits, bytes);
+	close(s);
+	return 0;
 }
 
 struct stat_id {
@@ -177,10 +263,21 @@ struct stat_id {
 	uint8_t *seen;
 };
 
+static volatile sig_atomic_t stop_listening;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_listening = 1;
+}
+
 static int do_listen(char **a)
 {
 	const char *ifname = a[0];
 	int64_t secs = atoll(a[1]), idle = a[2] ? atoll(a[2]) : 10;
+	FILE *dump = NULL;
+	if (a[2] && a[3] && !(dump = fopen(a[3], "w")))
+		die(a[3]);
 	int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (s < 0)
 		die("socket");
@@ -198,13 +295,26 @@ static int do_listen(char **a)
 	tai_off = (tai_off + 500000000) / 1000000000 * 1000000000;
 	static struct stat_id st[MAX_IDS];
 	int64_t end = now_ns(CLOCK_MONOTONIC) + secs * 1000000000, last = 0;
+	/* SIGTERM: the caller knows the traffic is over; report what arrived */
+	struct sigaction sa = { .sa_handler = on_term };
+	sigaction(SIGTERM, &sa, NULL);
+	int64_t drain = 0;
 	for (;;) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
-		if (now >= end || (last && now - last > idle * 1000000000))
+		if (stop_listening && !drain)
+			drain = now + 2000000000;
+		/* at the end, what the kernel already queued (stamped on arrival) still
+		 * counts: a listener the emulator starved reads it then (for 2 s at most) */
+		if (!drain && (now >= end || (last && now - last > idle * 1000000000)))
+			drain = now + 2000000000;
+		if (drain && now >= drain)
 			break;
 		struct pollfd pfd = { .fd = s, .events = POLLIN };
-		if (poll(&pfd, 1, 200) <= 0)
+		if (poll(&pfd, 1, drain ? 0 : 200) <= 0) {
+			if (drain)
+				break;
 			continue;
+		}
 		uint8_t f[2048];
 		char ctl[512];
 		struct iovec iov = { f, sizeof(f) };
@@ -243,6 +353,9 @@ static int do_listen(char **a)
 		if (x->seen[seq])
 			continue;
 		x->seen[seq] = 1;
+		if (dump && id < 32)
+			fprintf(dump, "%u %u %lld %lld\n", id, seq, (long long)(rx - (int64_t)p.planned),
+				(long long)(p.sent - p.planned));
 		x->lat[x->n] = rx - (int64_t)p.planned;
 		x->transit[x->n] = rx - (int64_t)p.sent;
 		x->wake[x->n] = (int64_t)(p.sent - p.planned);
@@ -271,6 +384,8 @@ static int do_listen(char **a)
 		free(x->transit);
 		free(x->wake);
 	}
+	if (dump && fclose(dump))
+		die("dump");
 	close(s);
 	return 0;
 }
@@ -278,11 +393,14 @@ static int do_listen(char **a)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 11 && !strcmp(argv[1], "send"))
+	if ((argc == 11 || argc == 12) && !strcmp(argv[1], "send"))
 		return do_send(argv + 2);
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "listen"))
+	if (argc == 9 && !strcmp(argv[1], "flood"))
+		return do_flood(argv + 2);
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "listen"))
 		return do_listen(argv + 2);
-	fprintf(stderr, "usage: cnc_talk send IFACE DST-MAC VID PCP FRAME-BYTES PERIOD-NS OFFSET-NS COUNT ID\n"
-			"       cnc_talk listen IFACE SECONDS [IDLE]\n");
+	fprintf(stderr, "usage: cnc_talk send IFACE DST-MAC VID PCP FRAME-BYTES PERIOD-NS OFFSET-NS COUNT ID [LEAD-NS]\n"
+			"       cnc_talk flood IFACE DST-MAC VID FRAME-BYTES KBITS SECONDS ID\n"
+			"       cnc_talk listen IFACE SECONDS [IDLE [DUMP]]\n");
 	return 2;
 }

@@ -103,7 +103,9 @@ static void test_worked_example(void)
 }
 
 /* sw1's tsnd configuration in the worked example: s1's meter reserves one 128 B
- * frame per 1 ms (1024000 bit/s); its stream gate is open while its frame can be
+ * frame per 1 ms (1024000 bit/s), and its bucket holds what that rate adds over
+ * the span its stream gate admits a frame in (window 1184 ns + 2 x 1 us
+ * precision): ceil(128 * 3184 / 1e6) = 1 B more, 129 B; its stream gate is open while its frame can be
  * arriving from t: 0 + 100 ns cable - 1 us precision = -900 ns (999100 in the
  * cycle) to 0 + 1184 + 100 + 1000 = 2284 ns. */
 static void test_switch_config(void)
@@ -118,7 +120,7 @@ static void test_switch_config(void)
 		"  - { id: 1, name: s1, identification: dst-mac-vlan, dst-mac: \"01:00:5e:00:00:01\", vlan: 10, "
 		"priority: 5, filter: s1 }\n",
 		"  - { name: s1, max-sdu: 128, meter: s1, gate: s1 }\n",
-		"  - { name: s1, cir: 1024000bit, cbs: 128B }\n",
+		"  - { name: s1, cir: 1024000bit, cbs: 129B }\n",
 		"  - name: s1\n    base-time: auto\n    cycle-time: 1ms\n    entries:\n"
 		"      - { state: open, interval: 2284ns }\n      - { state: closed, interval: 996816ns }\n"
 		"      - { state: open, interval: 900ns }\n",
@@ -452,6 +454,29 @@ static char *switch_yaml(const struct cnc_network *net, const struct cnc_plan *p
 	return y;
 }
 
+/* configs/networks/line3-lab.yaml (the kernel lab's constants): motion-1, 800 B every
+ * 10 ms from talker1, whose window at 10 Mbit/s is (800 + 20) * 8 * 100 = 656000 ns.
+ * sw1's stream gate admits it over that window +- 700 us, so two frames may come
+ * 2056 us less than a period apart: the bucket holds 800 B + ceil(800 * 2056000 /
+ * 10000000) = 965 B (one frame's 800 B marked the second red in the lab). */
+static void test_meter_jitter(void)
+{
+	struct tsn_diags d;
+	tsn_diags_init(&d, "configs/networks/line3-lab.yaml");
+	struct cnc_network *net = cnc_network_load("configs/networks/line3-lab.yaml", &d);
+	tsn_diags_print(&d, stderr);
+	tsn_diags_free(&d);
+	CU_ASSERT_FATAL(net != NULL);
+	struct cnc_plan *plan = cnc_plan(net, &heur);
+	CU_ASSERT_FATAL(plan && plan->feasible);
+	char *y = switch_yaml(net, plan, "sw1");
+	const char *want[] = { "  - { name: motion-1, cir: 640000bit, cbs: 965B }\n" };
+	expect_in(y, want, 1, "sw1");
+	free(y);
+	cnc_plan_free(plan);
+	cnc_network_free(net);
+}
+
 /* configs/networks/ring4.yaml, stream safety (100 B every 1 ms, VLAN 200, redundant):
  * the talker sends one frame, sw1 numbers it and splits it onto p1 (to sw2) and p2
  * (to sw4), sw3 keeps the first copy and sends it to the listener.  By hand, at
@@ -505,7 +530,7 @@ static void test_frer_ring4(void)
 		"frer:\n  - stream: safety\n    role: generator\n    paths: [ { port: p1 }, { port: p2 } ]\n",
 		/* the talker's frame: no R-TAG yet, one frame (not one per copy) */
 		"  - { name: safety, max-sdu: 100, meter: safety, gate: safety }\n",
-		"  - { name: safety, cir: 800000bit, cbs: 100B }\n",
+		"  - { name: safety, cir: 800000bit, cbs: 101B }\n",
 		"        - { gates: [1], interval: 1008ns }\n",	/* a copy's window, with its R-TAG */
 	};
 	expect_in(y, sw1, sizeof(sw1) / sizeof(sw1[0]), "sw1");
@@ -524,7 +549,7 @@ static void test_frer_ring4(void)
 		"    reset-timeout: 3ms\n    paths: [ { port: p3 } ]\n",
 		/* both copies arrive, tagged: 2 x 106 B per period */
 		"  - { name: safety, max-sdu: 106, meter: safety, gate: safety }\n",
-		"  - { name: safety, cir: 1696000bit, cbs: 212B }\n",
+		"  - { name: safety, cir: 1696000bit, cbs: 213B }\n",
 	};
 	expect_in(y, sw3, sizeof(sw3) / sizeof(sw3[0]), "sw3");
 	CU_ASSERT_PTR_NULL(strstr(y, "role: generator"));
@@ -536,7 +561,7 @@ static void test_frer_ring4(void)
 	const char *sw4[] = {
 		"frer: []\n",
 		"  - { name: safety, max-sdu: 106, meter: safety, gate: safety }\n",
-		"  - { name: safety, cir: 848000bit, cbs: 106B }\n",
+		"  - { name: safety, cir: 848000bit, cbs: 107B }\n",
 		/* class 1's largest frame: control's 200 B + 6 (R-TAG) - 22 (header, tag, FCS) */
 		"      max-sdu: [0, 184]\n",
 	};
@@ -886,5 +911,6 @@ int main(void)
 	CU_add_test(s, "bad: deadline below the path", test_bad_deadline_below_path);
 	CU_add_test(s, "bad: alias bomb", test_bad_alias_bomb);
 	CU_add_test(s, "infeasible: the reason", test_infeasible_reason);
+	CU_add_test(s, "meter: bucket for the gate's jitter", test_meter_jitter);
 	return tu_run_tests();
 }

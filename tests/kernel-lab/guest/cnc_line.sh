@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # cnc_line.sh — the kernel lab's line of three switches for tsncnc (issue 14), sourced
-# by tests/test_cnc_line.sh and tests/test_cnc_latency.sh after lib.sh:
+# by tests/test_cnc_latency.sh after lib.sh (which builds it once for its tests
+# cnc-latency and cnc-line, cnc_forward.sh):
 #
 #   talker1 ─ sw1p1 ┐                               ┌ sw3p2 ─ listener1
 #                   sw1 ─ sw1p3 ── sw2p1 sw2 sw2p2 ── sw3p1 sw3
@@ -81,11 +82,11 @@ sw_tsnctl() {
 	ip netns exec "$s" "$TSNCTL" -s "$KL_WORK/$s/tsnd.sock" "$@"
 }
 
-# cnc_net: configs/networks/line3.yaml with the lab's NETCONF addresses and key, in
-# $KL_WORK/net.yaml
+# cnc_net [FILE]: configs/networks/FILE (default line3.yaml) with the lab's NETCONF
+# addresses and key, in $KL_WORK/net.yaml
 cnc_net() {
 	sed -e 's/address: 192\.0\.2\.1\([0-9]\), port: 830/address: 127.0.0.1, port: 830\1/' \
-		-e "s|key: /etc/tsncnc/id_ed25519|key: $KL_WORK/cnc|" /tsn/configs/networks/line3.yaml >"$KL_WORK/net.yaml"
+		-e "s|key: /etc/tsncnc/id_ed25519|key: $KL_WORK/cnc|" "/tsn/configs/networks/${1:-line3.yaml}" >"$KL_WORK/net.yaml"
 	rm -rf "$KL_WORK/plan"
 }
 
@@ -99,7 +100,7 @@ cnc_net() {
 # leaves in the next stream's, and the next switch's stream gate drops it.
 # fwd-3 is the stream a re-plan adds; fwd-2 keeps its offset and windows.
 cnc_net_fwd() {
-	cnc_net
+	cnc_net line3.yaml
 	sed -i -e '/^streams:/,$d' -e 's/precision: 1us /precision: 1ms /' -e 's/link-speed: 1000/link-speed: 10/' \
 		"$KL_WORK/net.yaml"
 	cat >>"$KL_WORK/net.yaml" <<NET

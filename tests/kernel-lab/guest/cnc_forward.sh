@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# test_cnc_line.sh — issue 14, item 4: tsncnc plans the line of three switches and
-# deploys it over NETCONF with the gate schedules on taprio and the bridge sections;
-# the streams' frames cross the line by what tsncnc deployed, and a re-plan is
-# deployed while a stream runs.
+# cnc_forward.sh — issue 14, item 4, the test "cnc-line": tsncnc deploys the line of
+# three switches over NETCONF with the gate schedules on taprio and the bridge
+# sections; the streams' frames cross the line by what tsncnc deployed, and a
+# re-plan is deployed while a stream runs.  Sourced by tests/test_cnc_latency.sh,
+# which builds the line once (cnc_line.sh) for this test and "cnc-latency".
 #
 #   talker1 ─ sw1p1 ┐                               ┌ sw3p2 ─ listener1
 #                   sw1 ─ sw1p3 ── sw2p1 sw2 sw2p2 ── sw3p1 sw3
@@ -29,12 +30,9 @@
 #    keeps its offset and windows) is deployed; the switchover falls inside the
 #    traffic, frames keep arriving after it, and the losses are counted against
 #    what the switches' stream gates dropped (LAB DATA).
-. /tsn/tests/kernel-lab/guest/lib.sh
-# shellcheck source=../cnc_line.sh
-. /tsn/tests/kernel-lab/guest/cnc_line.sh
+# shellcheck shell=bash
 
-CNC_TALK=$TSN/build/tests/tools/cnc_talk
-FRAMES=${CNC_FWD_FRAMES:-500}
+FWD_FRAMES=${CNC_FWD_FRAMES:-500}
 
 # check_deploy: base times in tsnd and taprio, the bridges, status
 check_deploy() {
@@ -138,7 +136,9 @@ test_line() {
 	local s l n name talker mac vid pcp frame period offset bound listeners id=0 pid bad="" line
 	local sent a off2 t0 t1 base1 post
 	local -a names=() macs=() talkers=() first=()
-	line
+	# shellcheck disable=SC2034  # FRAMES: cnc_report's count
+	local FRAMES=$FWD_FRAMES
+	# the line: built by the caller, its plan replaced here
 	cnc_net_fwd 2
 	cnc_deploy
 	base1=$BASE
@@ -160,7 +160,7 @@ test_line() {
 		names[id]="$name $bound $listeners"
 		macs[id]=$mac
 		lab_spawn pid "$talker" "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" \
-			"$FRAMES" "$id" >>"$KL_WORK/talkers.json" 2>>"$KL_WORK/talkers.err"
+			"$FWD_FRAMES" "$id" >>"$KL_WORK/talkers.json" 2>>"$KL_WORK/talkers.err"
 		talkers+=("$pid")
 	done <"$KL_WORK/streams.txt"
 	((id == 2)) || kl_fail "$id streams in the plan, 2 written"
@@ -224,4 +224,3 @@ test_line() {
 	check_deploy "re-plan"
 }
 
-kl_test cnc-line test_line
