@@ -132,7 +132,9 @@ struct {
 
 /* Preallocated: per-CPU values allocated one by one take ~50 us each (the
  * kernel's per-CPU allocator), 3 s for 65536 streams; preallocation costs
- * 24 bytes x 65536 x CPUs of memory instead. */
+ * 24 bytes x 65536 x CPUs of memory and ~100 ms of every start instead
+ * (measured again on 6.18: 26 us a stream not preallocated, 6-8 us
+ * preallocated; docs/benchmarks.md, "Start-up"). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, TSN_MAX_STREAMS);
