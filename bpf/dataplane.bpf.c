@@ -130,14 +130,21 @@ struct {
 	__type(value, struct tsn_stream_val);
 } tsn_ip6_strm SEC(".maps");
 
-/* Preallocated: per-CPU values allocated one by one take ~50 us each (the
- * kernel's per-CPU allocator), 3 s for 65536 streams; preallocation costs
- * 24 bytes x 65536 x CPUs of memory instead. */
+/* Stream counters: one entry per stream, whose value is a tsn_stream_counters
+ * for each possible CPU (the loader sets value_size to CPUs x 24 and
+ * tsn_ncpus; the defaults, one CPU, fit each other), each written by its CPU
+ * only, so plain adds suffice.  The same layout as a per-CPU hash to user space,
+ * but a plain hash is preallocated in one piece: a per-CPU hash called the
+ * kernel's per-CPU allocator once per entry, ~100 ms of every start (65536
+ * entries), and not preallocated 26 us per stream added (docs/benchmarks.md,
+ * "Start-up").  No BTF types: the value's size is set at load. */
+const volatile __u32 tsn_ncpus = 1;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TSN_MAX_STREAMS);
-	__type(key, __u32);
-	__type(value, struct tsn_stream_counters);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct tsn_stream_counters));
 } tsn_strm_stats SEC(".maps");
 
 /* 802.1Qci: filters (generational), meters (shared state), per-filter counters. */
@@ -1558,8 +1565,12 @@ int tsn_xdp(struct xdp_md *ctx)
 			pc->fwd[reason]++;
 	}
 	if (st->c.stream_id) {
+		__u32 cpu = bpf_get_smp_processor_id();
+
 		sc = bpf_map_lookup_elem(&tsn_strm_stats, &st->c.stream_id);
-		if (sc) {
+		/* tsn_ncpus is a constant to the verifier: it bounds the offset. */
+		if (sc && cpu < tsn_ncpus) {
+			sc += cpu;
 			sc->packets++;
 			sc->bytes += len;
 			if (verdict == XDP_DROP)

@@ -291,6 +291,17 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		goto fail;
 	}
 	sprobe_end(&pr, "dp_open");
+	/* tsn_strm_stats holds a counter set per possible CPU (dataplane.bpf.c);
+	 * before the pins are compared, which includes the value's size. */
+	rc = libbpf_num_possible_cpus();
+	if (rc <= 0 || (dp->skel->rodata->tsn_ncpus = (uint32_t)rc,
+			bpf_map__set_value_size(dp->skel->maps.tsn_strm_stats,
+						(uint32_t)rc * sizeof(struct tsn_stream_counters))) < 0) {
+		snprintf(err, errlen, "cannot size the stream counters for the CPUs: %s",
+			 strerror(rc < 0 ? -rc : EINVAL));
+		rc = rc < 0 ? rc : -EINVAL;
+		goto fail;
+	}
 	sprobe_start(&pr);
 	if (dir[0]) {
 		rc = pins_prepare(dp->skel->obj, dir, err, errlen);

@@ -17,6 +17,7 @@
 # see the same load (docs/benchmarks.md, "Start-up"); --old-build DIR takes
 # DIR/tsnd and DIR/tsnctl, built before, instead.
 # BENCH_KEEP=DIR copies the configuration and every tsnd log to DIR.
+# The "harness floor" line: what `ip netns exec` and one tsnctl poll cost alone.
 # Needs root (network namespaces, BPF).  Leaves nothing behind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -204,6 +205,23 @@ for ((r = 0; r < runs; r++)); do
 	done
 done
 
+# The floor under every figure above: what the harness itself costs.  A start is
+# timed from before `ip netns exec` (a mount namespace, /sys mounted again) and
+# ends with a poll that answers; one poll is `ip netns exec` + tsnctl, so a ready
+# tsnd is seen up to one poll late.  Measured here against no daemon.
+floor_ns=() floor_poll=()
+for ((r = 0; r < runs; r++)); do
+	t0=$(ns_us)
+	ip netns exec "$(lab_ns sw)" true
+	t1=$(ns_us)
+	ip netns exec "$(lab_ns sw)" "${ctls[0]}" -s "$DIR/none.sock" status >/dev/null 2>&1 || true
+	t2=$(ns_us)
+	floor_ns+=($((t1 - t0))) floor_poll+=($((t2 - t1)))
+done
+floor_ns_med=$(median "${floor_ns[@]}") floor_poll_med=$(median "${floor_poll[@]}")
+printf 'harness floor: ip netns exec true median %.1f ms; one poll (ip netns exec + tsnctl status, no daemon) median %.1f ms\n' \
+	"$(awk -v u="$floor_ns_med" 'BEGIN { print u / 1000 }')" "$(awk -v u="$floor_poll_med" 'BEGIN { print u / 1000 }')"
+
 out=""
 for i in "${!names[@]}"; do
 	# shellcheck disable=SC2086
@@ -216,8 +234,9 @@ for i in "${!names[@]}"; do
 	printf '  CPU until ready: median %.1f ms\n' "$(awk -v u="$cmed" 'BEGIN { print u / 1000 }')"
 	phase_medians "$i" phase_log "wall ms"
 	phase_medians "$i" cpu_log "CPU ms "
-	out+="$(printf '{"binary":"%s","config":"%s","runs":%d,"median_us":%d,"cpu_median_us":%d,"runs_us":[%s]}' \
-		"${names[i]}" "$kind" "$runs" "$med" "$cmed" "$(sed 's/ $//; s/ /,/g' <<<"${times[$i]}")"),"
+	out+="$(printf '{"binary":"%s","config":"%s","runs":%d,"median_us":%d,"cpu_median_us":%d,"runs_us":[%s],"netns_exec_median_us":%d,"poll_median_us":%d}' \
+		"${names[i]}" "$kind" "$runs" "$med" "$cmed" "$(sed 's/ $//; s/ /,/g' <<<"${times[$i]}")" \
+		"$floor_ns_med" "$floor_poll_med"),"
 done
 if [[ -n $json ]]; then
 	echo "[${out%,}]" >"$json"

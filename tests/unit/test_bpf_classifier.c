@@ -9,6 +9,7 @@
  * frames claim to arrive on.  Needs root. */
 #include <errno.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,6 +564,49 @@ static void test_classes_from_schedule_map(void)
 	CU_ASSERT_EQUAL(stream_counters(3).packets - s3.packets, 1);
 }
 
+/* tsn_strm_stats is a plain hash whose value holds one counter set per possible
+ * CPU (cheap to create, unlike a per-CPU hash): a frame counts in the part of
+ * the CPU it ran on, and no other. */
+static void test_stream_counters_per_cpu(void)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd = dataplane_map_fd(dp, "tsn_strm_stats");
+	struct tsn_stream_counters *before = calloc((size_t)ncpus, sizeof(*before)),
+				   *after = calloc((size_t)ncpus, sizeof(*after));
+	struct bpf_map_info info;
+	__u32 len = sizeof(info), id = 1;
+	cpu_set_t old, one;
+	char cfg[4096];
+	struct fb f;
+
+	CU_ASSERT_FATAL(before && after && ncpus > 0);
+	memset(&info, 0, sizeof(info));
+	CU_ASSERT_EQUAL_FATAL(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	CU_ASSERT_EQUAL(info.type, BPF_MAP_TYPE_HASH);
+	CU_ASSERT_EQUAL(info.value_size, (__u32)ncpus * sizeof(struct tsn_stream_counters));
+	snprintf(cfg, sizeof(cfg), port_scheduled, "pass");
+	CU_ASSERT_EQUAL_FATAL(apply_config(cfg, base_streams), 0);
+	CU_ASSERT_EQUAL_FATAL(sched_getaffinity(0, sizeof(old), &old), 0);
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		if (!CPU_ISSET(cpu, &old))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		CU_ASSERT_EQUAL_FATAL(sched_setaffinity(0, sizeof(one), &one), 0);
+		CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(fd, &id, before), 0);
+		udp_frame(&f, "2001:db8:1::10", "2001:db8:2::20", 10, 1000, 5000);
+		EXPECT_CLASS(&f, 1, 7, 2);
+		CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(fd, &id, after), 0);
+		for (int c = 0; c < ncpus; c++) {
+			CU_ASSERT_EQUAL(after[c].packets - before[c].packets, c == cpu ? 1u : 0u);
+			CU_ASSERT_EQUAL(after[c].bytes - before[c].bytes,
+					c == cpu ? (__u64)f.len : 0u);
+		}
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	free(before);
+	free(after);
+}
+
 /* ports[].unmatched-priority: frames of no stream whose own PCP or DSCP claims a
  * gated priority. */
 static void test_unmatched_priority(void)
@@ -756,6 +800,7 @@ int main(void)
 	    !CU_add_test(suite, "IPv6 extension headers", test_extension_headers) ||
 	    !CU_add_test(suite, "truncated at every offset", test_truncated_at_every_offset) ||
 	    !CU_add_test(suite, "classes from the schedule map, counters", test_classes_from_schedule_map) ||
+	    !CU_add_test(suite, "stream counters per CPU", test_stream_counters_per_cpu) ||
 	    !CU_add_test(suite, "unmatched-priority drop and demote", test_unmatched_priority) ||
 	    !CU_add_test(suite, "an update switches generation", test_update_switches_generation) ||
 	    !CU_add_test(suite, "the inactive generation is invisible", test_inactive_generation_invisible) ||
