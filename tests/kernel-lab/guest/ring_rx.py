@@ -6,13 +6,15 @@
 # after a higher one: FRER's claim is "each frame once, in order".
 #
 #   ring_rx.py IFACE SECONDS IDLE
-# listens until SECONDS passed or IDLE s went by without a frame after the first;
+# listens until SECONDS passed, IDLE s went by without a frame after the first,
+# or SIGTERM came;
 # prints "ready" on stderr once bound, then one JSON line per id:
 #   {"id", "frames" (all arrivals), "unique", "duplicates", "out_of_order",
 #    "first", "last" (lowest, highest number), "gaps" (numbers in between missing),
 #    "seqs" (the numbers that arrived, ascending)}
 import json
 import select
+import signal
 import socket
 import struct
 import sys
@@ -23,7 +25,16 @@ ETH_P_CNC = 0x88B5
 MAGIC = 0x434E4354
 
 
+stop = False
+
+
+def on_term(_sig, _frame):
+    global stop
+    stop = True
+
+
 def main():
+    signal.signal(signal.SIGTERM, on_term)
     ifname, secs, idle = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
@@ -34,7 +45,7 @@ def main():
     last = 0.0
     while True:
         now = time.monotonic()
-        if now >= end or (last and now - last > idle):
+        if stop or now >= end or (last and now - last > idle):
             break
         r, _, _ = select.select([s], [], [], 0.2)
         if not r:
