@@ -91,9 +91,10 @@ struct frer_plane;
  * calls this again with the old configuration. */
 int frer_plane_apply(struct frer_plane **fp, struct dataplane *dp, struct evloop *loop,
 		     const struct tsn_config *cfg, char *err, size_t errlen);
-/* Start-up: when cfg has FRER entries, load bpf/frer.bpf.o in a thread now,
- * while the data plane's own programs are verified; the first frer_plane_apply
- * takes it (or its error) instead of loading it then. */
+/* Start-up: load bpf/frer.bpf.o in a thread now, while the data plane's own
+ * programs are verified, whether or not cfg has FRER entries (a later reload
+ * may add some, when tsnd can no longer load programs); the first
+ * frer_plane_apply with entries takes it (or its error). */
 void frer_plane_preload(const struct tsn_config *cfg);
 /* For tests: an object is being loaded or waits to be taken. */
 bool frer_plane_test_preloaded(void);

@@ -108,9 +108,10 @@ static uint64_t frer_counter(uint32_t sid, const char *key)
 	return n;
 }
 
-/* Start-up's preload (frer_plane_preload): only for a frer section, one
- * object at a time, taken by the first apply, freed by frer_plane_free when
- * start-up fails before the FRER step (ASan and valgrind see a leak). */
+/* Start-up's preload (frer_plane_preload): with or without a frer section (a
+ * reload may turn FRER on once tsnd can no longer load programs), one object
+ * at a time, taken by the first apply, freed by frer_plane_free when start-up
+ * fails before the FRER step (ASan and valgrind see a leak). */
 static void test_preload(void)
 {
 	struct tsn_config *none = parse(""), *some = parse("frer:\n  - { stream: ip, role: recovery }\n");
@@ -118,6 +119,8 @@ static void test_preload(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(none);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(some);
 	frer_plane_preload(none);
+	CU_ASSERT_TRUE(frer_plane_test_preloaded());
+	frer_plane_free(NULL, dp);
 	CU_ASSERT_FALSE(frer_plane_test_preloaded());
 	frer_plane_preload(some);
 	frer_plane_preload(some);

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# test_cnc_ring.sh — issue 14, item 4: the ring of four switches (two disjoint
+# paths), planned by tsncnc and deployed over NETCONF with taprio, FRER and bridges.
+#
+#   talker ── p3 sw1 p1 ──── p1 sw2
+#                p2             p2
+#                p1             p1
+#                sw4 p2 ──── p2 sw3 p3 ── listener
+#
+# The network is configs/networks/ring4-lab.yaml (cnc_ring.sh): `safety` redundant
+# (10 ms, sw1 generates, sw3 recovers), `telemetry` plain (20 ms, one path).
+#
+# 1. Deploy: every switch runs the plan on one base time (tsnd's configuration and
+#    taprio read back), the FRER roles as planned, `tsncnc status` finds no drift.
+# 2. Cut: both streams' talkers send; halfway sw1's link to the path `telemetry`
+#    does not take goes down.  The listener gets every safety frame once and in
+#    order (ring_rx.py); sw3's recovery passed exactly what the listener got and
+#    discarded the second copies (what both paths delivered, minus what it
+#    passed); the cut path carried some frames, not all; frames the listener
+#    lacks are no more than the same run's stream gates dropped (TCG wakes a talker
+#    late); telemetry arrives whole, but for its own gate drops.
+# 3. Refusal: a plan naming a port sw4 lacks is refused, and every switch still
+#    runs the first plan: its qdiscs (tc -j qdisc show) as before, no drift.
+. /tsn/tests/kernel-lab/guest/lib.sh
+# shellcheck source=../cnc_ring.sh
+. /tsn/tests/kernel-lab/guest/cnc_ring.sh
+
+CNC_TALK=$TSN/build/tests/tools/cnc_talk
+RING_RX=$KL_GUEST/ring_rx.py
+FRAMES=${CNC_RING_FRAMES:-400}	# safety's: 4 s at 10 ms; telemetry sends half
+
+# ring_deployed: every switch's schedules and stream gates on $BASE, in tsnd's
+# configuration and in taprio; the FRER roles; no drift
+ring_deployed() {
+	local s p b root kb n=0 j
+	for s in "${SWITCHES[@]}"; do
+		kl_run sw_tsnctl "$s" -j config show
+		OUT=$(kl_exact_ints <<<"$OUT")
+		b=$(jq -r '[.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")' <<<"$OUT")
+		[[ $b == "$BASE" ]] || kl_fail "$s: configured base times $b, deployed $BASE"
+		for p in $(jq -r '.ports[] | select(.schedule) | .name' <<<"$OUT"); do
+			root=$(kl_root_qdisc "$s" "$p")
+			[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "$s:$p: no taprio: $root"
+			kb=$(kl_sched_field "$root" base_time)
+			[[ $kb == "$BASE" ]] || kl_fail "$s:$p: the kernel's base time $kb, deployed $BASE"
+			n=$((n + 1))
+		done
+	done
+	# safety's gated ports: sw1 p1 p2, sw2 p2, sw4 p2, sw3 p3
+	((n >= 5)) || kl_fail "only $n gated ports"
+	j=$(ring_frer sw1)
+	jq -e '[.streams[] | select(.name == "safety" and .role == "generator") | .paths[].port] == ["p1", "p2"]' \
+		<<<"$j" >/dev/null || kl_fail "sw1 does not generate safety onto p1 and p2: $j"
+	j=$(ring_frer sw3)
+	jq -e '[.streams[] | select(.name == "safety" and .role == "recovery") | .paths[].port] == ["p3"]' \
+		<<<"$j" >/dev/null || kl_fail "sw3 does not recover safety onto p3: $j"
+	for s in sw2 sw4; do
+		j=$(ring_frer "$s")
+		jq -e '(.streams | length) == 0' <<<"$j" >/dev/null || kl_fail "$s has a FRER role: $j"
+	done
+	kl_data "cnc-ring: $n gated ports on four switches, all on base-time $BASE in tsnd and in taprio; sw1 generates, sw3 recovers"
+	cnc_status "deploy"
+}
+
+# drops SNAP0 SNAP1 STREAM SW...: frames of STREAM the switches' filters dropped
+# (matched but not passed: gate closed, meter, max-sdu) between two snapshots
+drops() {
+	local a=$1 b=$2 n=$3 s d=0
+	shift 3
+	for s in "$@"; do
+		d=$((d + $(cnc_filter "$b" "$s" "$n" matched) - $(cnc_filter "$a" "$s" "$n" matched) -
+			($(cnc_filter "$b" "$s" "$n" passed) - $(cnc_filter "$a" "$s" "$n" passed))))
+	done
+	echo "$d"
+}
+
+# sw3_port FRER-JSON PORT: frames of any stream that entered PORT's recovery
+sw3_port() {
+	jq "[.ports[] | select(.port == \"$2\") | .counters | .passed_packets + .discarded_packets] | add // 0" <<<"$1"
+}
+
+# qdiscs: every switch's qdiscs, normalized, one line each
+qdiscs() {
+	local s
+	for s in "${SWITCHES[@]}"; do
+		echo "$s $(kl_tc_json "$s" qdisc show | kl_normalize)"
+	done
+}
+
+test_ring() {
+	local tp cut other pid_l pid_s pid_t sent sent_t rx rx_t j1 j3 gen pa pb passed disc d1 dpath dt
+	local lost rogue resets late late_t passed_b j3b bad="" before after base1 mac vid pcp frame period offset
+	SECONDS=0
+	ring
+	kl_info "cnc-ring: four switches up after $SECONDS s"
+	ring_net
+	cnc_deploy
+	base1=$BASE
+	ring_deployed
+	kl_info "cnc-ring: deployed and read back after $SECONDS s"
+
+	# 2. the cut: sw1's port to the path telemetry does not take (sw1:p1 leads
+	# to sw2 and on to sw3:p1, sw1:p2 to sw4 and on to sw3:p2)
+	cnc_plan_out
+	tp=$(jq -r '.streams[] | select(.name == "telemetry") | .paths[0].hops[].port | select(startswith("sw1:"))' \
+		"$KL_WORK/plan/plan.json")
+	case $tp in
+	sw1:p1) cut=p2 other=p1 ;;
+	sw1:p2) cut=p1 other=p2 ;;
+	*) kl_fail "telemetry leaves sw1 by '$tp'" ;;
+	esac
+	kl_info "telemetry leaves sw1 by $tp; the cut: sw1:$cut (sw3:$cut's path)"
+	kl_wait_base "$BASE"
+	cnc_counters c0
+	j1=$(ring_frer sw1)
+	j3=$(ring_frer sw3)
+	echo "$j1" >"$KL_WORK/c0.sw1.frer.json"
+	echo "$j3" >"$KL_WORK/c0.sw3.frer.json"
+	# (ended below: taprio may release held frames for a long while)
+	lab_spawn pid_l listener /usr/bin/python3 "$RING_RX" eth0 300 300 >"$KL_WORK/rx.json" 2>"$KL_WORK/rx.err"
+	lab_wait_until 30 grep -q ready "$KL_WORK/rx.err" || kl_fail "ring_rx did not start: $(kl_tail "$KL_WORK/rx.err")"
+	read -r _ _ mac vid pcp frame period offset _ <<<"$(cnc_streams | grep '^safety ')"
+	lab_spawn pid_s talker "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" "$FRAMES" 1 \
+		>"$KL_WORK/safety.json" 2>"$KL_WORK/safety.err"
+	read -r _ _ mac vid pcp frame period offset _ <<<"$(cnc_streams | grep '^telemetry ')"
+	lab_spawn pid_t talker "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" $((FRAMES / 2)) 2 \
+		>"$KL_WORK/telemetry.json" 2>"$KL_WORK/telemetry.err"
+	# halfway through safety's frames (first send >= 100 ms out)
+	sleep "$(awk -v n="$FRAMES" 'BEGIN { printf "%.2f", 0.1 + n * 10 / 2 / 1000 }')"
+	ip -n sw1 link set "$cut" down
+	wait "$pid_s" || kl_info "safety talker: exit status $? $(kl_tail "$KL_WORK/safety.err")"
+	wait "$pid_t" || kl_info "telemetry talker: exit status $? $(kl_tail "$KL_WORK/telemetry.err")"
+	# the last frames' way to the listener (planned: under 5 ms), then the
+	# counters, then the listener stops; what sw3 passes meanwhile (frames
+	# taprio held) is counted by a second look at sw3
+	sleep 3
+	cnc_counters c1
+	j1=$(ring_frer sw1)
+	j3=$(ring_frer sw3)
+	kill -TERM "$pid_l"
+	wait "$pid_l" || kl_fail "ring_rx failed: $(kl_tail "$KL_WORK/rx.err")"
+	j3b=$(ring_frer sw3)
+	ip -n sw1 link set "$cut" up
+
+	sent=$(jq .sent "$KL_WORK/safety.json")
+	sent_t=$(jq .sent "$KL_WORK/telemetry.json")
+	rx=$(jq -c 'select(.id == 1)' "$KL_WORK/rx.json")
+	rx_t=$(jq -c 'select(.id == 2)' "$KL_WORK/rx.json")
+	[[ -n $rx && -n $rx_t ]] || kl_fail "the listener got nothing of a stream: $(cat "$KL_WORK/rx.json")"
+	# sw1: generated = what its filter passed; two copies each
+	gen=$(($(jq '[.streams[] | select(.name == "safety") | .counters.generated_packets] | add' <<<"$j1") -
+		$(jq '[.streams[] | select(.name == "safety") | .counters.generated_packets] | add' "$KL_WORK/c0.sw1.frer.json")))
+	d1=$(drops c0 c1 safety sw1)
+	# sw3: what each path brought (per ingress port: passed or discarded)
+	pa=$(($(sw3_port "$j3" "$cut") - $(sw3_port "$(cat "$KL_WORK/c0.sw3.frer.json")" "$cut")))
+	pb=$(($(sw3_port "$j3" "$other") - $(sw3_port "$(cat "$KL_WORK/c0.sw3.frer.json")" "$other")))
+	passed=$(($(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' <<<"$j3") -
+		$(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
+	disc=$(($(jq '[.streams[] | select(.name == "safety") | .counters.discarded_packets] | add' <<<"$j3") -
+		$(jq '[.streams[] | select(.name == "safety") | .counters.discarded_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
+	dpath=$(drops c0 c1 safety sw2 sw4 sw3)
+	dt=$(drops c0 c1 telemetry sw1 sw2 sw3)
+	lost=$((sent - $(jq .unique <<<"$rx")))
+	rogue=$(($(jq '[.streams[] | select(.name == "safety") | .counters.rogue_packets] | add' <<<"$j3") -
+		$(jq '[.streams[] | select(.name == "safety") | .counters.rogue_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
+	resets=$(($(jq '[.streams[] | select(.name == "safety") | .counters.resets] | add' <<<"$j3") -
+		$(jq '[.streams[] | select(.name == "safety") | .counters.resets] | add' "$KL_WORK/c0.sw3.frer.json")))
+	late=$(jq '[.seqs[] | select(. >= '$((FRAMES * 3 / 4))')] | length' <<<"$rx")
+	passed_b=$(($(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' <<<"$j3b") -
+		$(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
+	late_t=$(jq '[.seqs[] | select(. >= '$((FRAMES * 3 / 8))')] | length' <<<"$rx_t")
+	kl_data "cnc-ring: safety: sent $sent; sw1's filter dropped $d1 (late), generated $gen; sw3 got $pa on the cut path, $pb on the intact one, passed $passed ($passed_b when the listener had stopped), discarded $disc (rogue $rogue), reset $resets times; the paths' filters dropped $dpath; the listener: $(jq -c 'del(.seqs)' <<<"$rx"), $late of the last quarter"
+	kl_data "cnc-ring: telemetry: sent $sent_t; the filters on its path dropped $dt; the listener: $(jq -c 'del(.seqs)' <<<"$rx_t"), $late_t of the last quarter; $((sent_t - dt - $(jq .unique <<<"$rx_t"))) held in taprio's queues when it stopped"
+	((sent == FRAMES)) || bad+="the safety talker sent $sent of $FRAMES; "
+	((gen == sent - d1)) || bad+="safety: sw1 generated $gen, its filter passed $((sent - d1)) of $sent; "
+	((pa > 0 && pa < gen)) || bad+="safety: the cut path carried $pa of $gen frames: the cut did not fall mid-run; "
+	((disc == pa + pb - passed)) || bad+="safety: sw3 discarded $disc, the paths brought $((pa + pb)), it passed $passed; "
+	(($(jq .frames <<<"$rx") >= passed && $(jq .frames <<<"$rx") <= passed_b)) ||
+		bad+="safety: the listener got $(jq .frames <<<"$rx") frames, sw3 passed $passed before it stopped listening, $passed_b after; "
+	((late > 0)) || bad+="safety: nothing of the last quarter (after the cut) reached the listener; "
+	((lost <= d1 + dpath + rogue)) ||
+		bad+="safety: $lost frames lost, the stream gates dropped only $((d1 + dpath)), sw3's recovery $rogue as rogue: lost to the cut; "
+	# Once each, in order: unless a copy trailed its twin by more than the
+	# planned reset timeout ((history + 1) periods), which TCG's late timers
+	# and taprio's queues can do; then sw3's recovery resets and passes the
+	# next copy whatever its number (802.1CB), counted above
+	if ((resets == 0)); then
+		jq -e '.duplicates == 0 and .out_of_order == 0' <<<"$rx" >/dev/null ||
+			bad+="safety: duplicates or out of order at the listener without a reset at sw3: $(jq -c 'del(.seqs)' <<<"$rx"); "
+	fi
+	jq -e '.duplicates == 0 and .out_of_order == 0' <<<"$rx_t" >/dev/null || bad+="telemetry: $(jq -c 'del(.seqs)' <<<"$rx_t"); "
+	# what the listener lacks its stream filters dropped, or taprio still held
+	(($(jq .unique <<<"$rx_t") + dt <= sent_t)) || bad+="telemetry: sent $sent_t, the listener got $(jq .unique <<<"$rx_t"), the filters dropped $dt; "
+	((late_t > 0)) || bad+="telemetry: nothing of its last quarter (after the cut) reached the listener; "
+	[[ -z $bad ]] || kl_fail "$bad"
+
+	kl_info "cnc-ring: traffic done after $SECONDS s; the talkers: $(jq -c '{id, sent, skipped, wake_p99_ns, wake_max_ns}' "$KL_WORK/safety.json" "$KL_WORK/telemetry.json" | tr '\n' ' ')"
+
+	# 3. sw4 refuses: a port it lacks
+	before=$(qdiscs)
+	ring_net "$KL_WORK/bad.yaml"
+	sed -i -e '/name: sw4/,/ports:/ s/{ name: p1,/{ name: p7,/' -e 's/a: "sw4:p1"/a: "sw4:p7"/' "$KL_WORK/bad.yaml"
+	{ grep -q 'sw4:p7' "$KL_WORK/bad.yaml" && grep -q 'name: p7' "$KL_WORK/bad.yaml"; } || kl_fail "bad.yaml: the sed did not apply"
+	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/bad.yaml" --lead 20s --confirm-timeout 600 \
+		--known-hosts "$KL_WORK/known_hosts"
+	((RC != 0)) || kl_fail "a plan naming sw4:p7 was deployed: $OUT"
+	{ grep -q sw4 <<<"$ERR$OUT" && grep -q p7 <<<"$ERR$OUT"; } || kl_fail "the refusal names neither sw4 nor p7: $OUT $ERR"
+	kl_data "cnc-ring: refused: $(grep -m2 -e sw4 <<<"$ERR$OUT" | tr '\n' ' ' | cut -c1-300)"
+	after=$(qdiscs)
+	[[ $before == "$after" ]] || kl_fail "the qdiscs changed after the refused deploy: before $before after $after"
+	BASE=$base1
+	ring_deployed
+	kl_info "cnc-ring: refusal checked after $SECONDS s"
+}
+
+kl_test cnc-ring test_ring
