@@ -155,6 +155,19 @@ pool_run() {
 	done
 }
 
+# pool_record JOBS WHAT LAUNCH RECORD ITEM...: pool_run, then RECORD ITEM RC for
+# each ITEM in the given order, each timed by its own seconds (last_mark).
+pool_record() {
+	local jobs=$1 what=$2 launch=$3 record=$4 item wall=$SECONDS
+	shift 4
+	pool_run "$jobs" "$launch" "$@"
+	echo "      ($# $what, $jobs at a time: $((SECONDS - wall)) s)"
+	for item in "$@"; do
+		last_mark=$((SECONDS - ${POOL_TOOK[$item]:-0}))
+		"$record" "$item" "${POOL_STATUS[$item]:-1}"
+	done
+}
+
 on_signal() {
 	if [[ -n $CURRENT_PID ]]; then
 		echo "run-all: interrupted; stopping the running test (it cleans up after itself)" >&2
@@ -212,13 +225,7 @@ run_cunit() {
 # with its own seconds.
 VALGRIND_JOBS=${VALGRIND_JOBS:-2}
 run_valgrind() {
-	local bin wall=$SECONDS
-	pool_run "$VALGRIND_JOBS" launch_valgrind "$@"
-	echo "      ($# binaries, $VALGRIND_JOBS at a time: $((SECONDS - wall)) s)"
-	for bin in "$@"; do
-		last_mark=$((SECONDS - ${POOL_TOOK[$bin]:-0}))
-		valgrind_result "$bin" "${POOL_STATUS[$bin]:-1}"
-	done
+	pool_record "$VALGRIND_JOBS" binaries launch_valgrind valgrind_result "$@"
 }
 
 launch_valgrind() {
@@ -269,13 +276,7 @@ INTEGRATION_JOBS=${INTEGRATION_JOBS:-2}
 # run_integration_pool SCRIPT...: INTEGRATION_JOBS of them at a time, each
 # under its own time cap; recorded in the given order, each with its own seconds.
 run_integration_pool() {
-	local script wall=$SECONDS
-	pool_run "$INTEGRATION_JOBS" launch_integration "$@"
-	echo "      ($# scripts, $INTEGRATION_JOBS at a time: $((SECONDS - wall)) s)"
-	for script in "$@"; do
-		last_mark=$((SECONDS - ${POOL_TOOK[$script]:-0}))
-		integration_result "$script" "${POOL_STATUS[$script]:-1}"
-	done
+	pool_record "$INTEGRATION_JOBS" scripts launch_integration integration_result "$@"
 }
 
 launch_integration() {
