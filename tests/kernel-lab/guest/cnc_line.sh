@@ -32,6 +32,13 @@ line() {
 	lab_veth sw2 sw2p2 sw3 sw3p1 8
 	lab_veth sw3 sw3p2 listener1 eth0 8
 	lab_veth sw3 sw3p3 listener2 eth0 8
+	switches_up
+}
+
+# switches_up: the host key tsn-netconfd serves, tsncnc's key, the known_hosts
+# naming each switch's NETCONF port, and every switch of SWITCHES (`switch`)
+switches_up() {
+	local s
 	ssh-keygen -q -t ed25519 -N '' -f "$KL_WORK/host" <<<y >/dev/null
 	ssh-keygen -q -t ed25519 -N '' -f "$KL_WORK/cnc" <<<y >/dev/null
 	: >"$KL_WORK/known_hosts"

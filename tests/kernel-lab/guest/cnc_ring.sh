@@ -33,13 +33,7 @@ ring() {
 	lab_veth sw3 p2 sw4 p2 8
 	lab_veth sw4 p1 sw1 p2 8
 	lab_veth sw3 p3 listener eth0 8
-	ssh-keygen -q -t ed25519 -N '' -f "$KL_WORK/host" <<<y >/dev/null
-	ssh-keygen -q -t ed25519 -N '' -f "$KL_WORK/cnc" <<<y >/dev/null
-	: >"$KL_WORK/known_hosts"
-	for s in "${SWITCHES[@]}"; do
-		echo "[127.0.0.1]:${NCPORT[$s]} $(cut -d' ' -f1-2 "$KL_WORK/host.pub")" >>"$KL_WORK/known_hosts"
-		switch "$s"
-	done
+	switches_up
 }
 
 # ring_net [FILE]: ring4-lab.yaml with the lab's key, in FILE ($KL_WORK/net.yaml)
