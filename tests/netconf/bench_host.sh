@@ -17,6 +17,8 @@
 #   NC_NETCONFD=PATH: that tsn-netconfd (e.g. an older build, for before/after)
 #   NC_BENCH_APPLY=1: also time `tsnctl config apply FILE` (tsnd's config.apply alone)
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+# shellcheck source=bench_rounds.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench_rounds.sh"
 
 NETCONFD=${NC_NETCONFD:-$IT_BUILD/tsn-netconfd}	# another build to compare
 NC_PY=$IT_REPO/tests/netconf/nc.py
@@ -124,26 +126,15 @@ test_bench() {
 		sm=$(median "${sums[@]}")
 		echo "DATA netconf_server_4x${ENTRIES}_us $sm (edit ms: ${ed[*]}; commit ms: ${co[*]})"
 		echo "DATA ratio_netconf_server_over_tsnctl $(awk -v a="$sm" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')"
-		# the paths take turns first (N T, T N, N T, ...): an even round's edit (but
-		# the first) follows tsn-netconfd's own commit, which leaves running's tree
-		# to be made from what it sent; an odd round's follows a reload, so a fetch
-		local -a own=() oth=() own_e=() oth_e=()
 		mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
-		for ((r = 1; r < ${#sums[@]}; r++)); do
-			if ((r % 2 == 0)); then
-				own+=("${sums[r]}")
-				own_e+=("${ne[r]}")
-			else
-				oth+=("${sums[r]}")
-				oth_e+=("${ne[r]}")
-			fi
-		done
-		if ((${#own[@]} && ${#oth[@]})); then
+		local -a OWN OWN_E OTH OTH_E
+		nc_rounds_split sums ne
+		if ((${#OWN[@]} && ${#OTH[@]})); then
 			local so sr
-			so=$(median "${own[@]}")
-			sr=$(median "${oth[@]}")
-			echo "DATA netconf_server_after_own_commit_us $so (ratio $(awk -v a="$so" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${own_e[@]}"), ratio $(awk -v a="$(median "${own_e[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
-			echo "DATA netconf_server_after_reload_us $sr (ratio $(awk -v a="$sr" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${oth_e[@]}"), ratio $(awk -v a="$(median "${oth_e[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
+			so=$(median "${OWN[@]}")
+			sr=$(median "${OTH[@]}")
+			echo "DATA netconf_server_after_own_commit_us $so (ratio $(awk -v a="$so" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${OWN_E[@]}"), ratio $(awk -v a="$(median "${OWN_E[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
+			echo "DATA netconf_server_after_reload_us $sr (ratio $(awk -v a="$sr" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${OTH_E[@]}"), ratio $(awk -v a="$(median "${OTH_E[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
 		fi
 	fi
 	# what tsnd's answers cost by themselves (one process, no start-up): what a

@@ -37,6 +37,8 @@
 # lab.bench=schedules or lab.bench=netconf on the kernel command line runs one part
 # (make bench-netconf: --append lab.bench=netconf).
 . /tsn/tests/kernel-lab/guest/lib.sh
+# shellcheck source=../../netconf/bench_rounds.sh
+. /tsn/tests/netconf/bench_rounds.sh
 
 ROUNDS=${BENCH_ROUNDS:-11}	# odd: the median is one of the runs
 STARTS=${BENCH_STARTS:-5}
@@ -366,26 +368,16 @@ bench_netconf() {
 		sm=$(median "${sums[@]}")
 		kl_data "bench netconf_server_4x${ENTRIES} $(ms "$sm") (tsn-netconfd handling edit-config + commit, tsnd's apply included; edit ms: ${ed[*]}; commit ms: ${co[*]})"
 		kl_data "bench ratio_netconf_server_over_tsnctl_4x${ENTRIES} $(ratio "$sm" "$tm")"
-		# the paths take turns first (N T, T N, N T, ...): an even round's edit (but
-		# the first) follows tsn-netconfd's own commit, which leaves running's tree
-		# to be made from what it sent; an odd round's follows a reload, so a fetch
-		local -a ne own=() oth=() own_e=() oth_e=()
+		local -a ne
 		mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
-		for ((r = 1; r < ${#sums[@]}; r++)); do
-			if ((r % 2 == 0)); then
-				own+=("${sums[r]}")
-				own_e+=("${ne[r]}")
-			else
-				oth+=("${sums[r]}")
-				oth_e+=("${ne[r]}")
-			fi
-		done
-		if ((${#own[@]} && ${#oth[@]})); then
+		local -a OWN OWN_E OTH OTH_E
+		nc_rounds_split sums ne
+		if ((${#OWN[@]} && ${#OTH[@]})); then
 			local so sr eo er
-			so=$(median "${own[@]}")
-			sr=$(median "${oth[@]}")
-			eo=$(median "${own_e[@]}")
-			er=$(median "${oth_e[@]}")
+			so=$(median "${OWN[@]}")
+			sr=$(median "${OTH[@]}")
+			eo=$(median "${OWN_E[@]}")
+			er=$(median "${OTH_E[@]}")
 			kl_data "bench netconf_after_own_commit_4x${ENTRIES} server $(ms "$so") ratio $(ratio "$so" "$tm"), end to end $(ms "$eo") ratio $(ratio "$eo" "$tm")"
 			kl_data "bench netconf_after_reload_4x${ENTRIES} server $(ms "$sr") ratio $(ratio "$sr" "$tm"), end to end $(ms "$er") ratio $(ratio "$er" "$tm")"
 		fi
