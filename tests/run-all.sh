@@ -11,8 +11,10 @@
 # unit tests that need no root this way.
 #
 #   0. spdx:     every source file has its SPDX line (scripts/spdx.sh --check)
-#   1. unit:     each CUnit binary ${TSN_BUILD:-build}/tests/test_*
-#   2. asan:     the same set from build/asan/tests/ when that build exists
+#   1. unit:     each CUnit binary ${TSN_BUILD:-build}/tests/test_*, UNIT_JOBS
+#                (default 2) at a time
+#   2. asan:     the same set from build/asan/tests/ when that build exists, as many
+#                at a time
 #   3. valgrind: each unit binary once under valgrind (one test per binary: no
 #                memory error, no definite leak), VALGRIND_JOBS (default 2) at a
 #                time; tests/valgrind.supp silences
@@ -195,12 +197,17 @@ exit_reason() {
 
 # run_cunit KIND BINARY [WRAPPER...]: run one CUnit binary and record its tests.
 run_cunit() {
-	local kind=$1 bin=$2 name log rc summary ran passed failed detail extra=0
+	local kind=$1 bin=$2
 	shift 2
+	run_timed "$UNIT_TIMEOUT" "$OUT/$kind-$(basename "$bin").log" "$@" "$bin"
+	cunit_result "$kind" "$bin" "$RC"
+}
+
+# cunit_result KIND BINARY RC: record one CUnit binary's run from its log.
+cunit_result() {
+	local kind=$1 bin=$2 rc=$3 name log summary ran passed failed detail extra=0
 	name=$(basename "$bin")
 	log=$OUT/$kind-$name.log
-	run_timed "$UNIT_TIMEOUT" "$log" "$@" "$bin"
-	rc=$RC
 	if summary=$(cunit_summary "$log"); then
 		read -r ran passed failed <<<"$summary"
 		detail="$passed passed, $failed failed (of $ran)"
@@ -216,6 +223,24 @@ run_cunit() {
 	if ((rc != 0 || ${failed:-1} != 0)); then
 		show_log_tail "$log"
 	fi
+}
+
+# run_cunit_pool KIND BINARY...: the binaries UNIT_JOBS (default 2) at a time,
+# each recorded as run_cunit records it; they share nothing (see run_valgrind).
+UNIT_JOBS=${UNIT_JOBS:-2}
+run_cunit_pool() {
+	POOL_KIND=$1
+	shift
+	pool_record "$UNIT_JOBS" binaries launch_cunit pool_cunit_result "$@"
+}
+
+launch_cunit() {
+	timeout --kill-after=20 "$UNIT_TIMEOUT" "$1" >"$OUT/$POOL_KIND-$(basename "$1").log" 2>&1 </dev/null &
+	LAUNCHED=$!
+}
+
+pool_cunit_result() {
+	cunit_result "$POOL_KIND" "$1" "$2"
 }
 
 # run_valgrind BINARY...: one test each — the unit binary runs clean under
@@ -452,20 +477,20 @@ done
 
 run_spdx
 
-echo "== unit tests ($BUILD/tests)"
-for bin in "${unit_bins[@]}"; do
-	run_cunit unit "$bin"
-done
+echo "== unit tests ($BUILD/tests, $UNIT_JOBS at a time)"
+((${#unit_bins[@]} == 0)) || run_cunit_pool unit "${unit_bins[@]}"
 ((${#unit_bins[@]})) || echo "      (no unit test binaries in $BUILD/tests: run make tests-build)"
 
 if [[ $BUILD != "$ASAN_BUILD" && -d $ASAN_BUILD/tests ]]; then
-	echo "== unit tests under AddressSanitizer/UBSan ($ASAN_BUILD/tests)"
+	echo "== unit tests under AddressSanitizer/UBSan ($ASAN_BUILD/tests, $UNIT_JOBS at a time)"
+	asan_bins=()
 	for bin in "$ASAN_BUILD"/tests/test_*; do
-		[[ -f $bin && -x $bin ]] || continue
+		[[ -f $bin && -x $bin ]] && asan_bins+=("$bin")
+	done
+	((${#asan_bins[@]} == 0)) ||
 		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 			UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-			run_cunit asan "$bin"
-	done
+			run_cunit_pool asan "${asan_bins[@]}"
 fi
 
 if [[ $BUILD != "$ASAN_BUILD" ]] && ((${#unit_bins[@]})); then
