@@ -384,7 +384,7 @@ static int start(struct tsnd *d, char *err, size_t errlen)
 	}
 	sprobe_end(&pr, "netlink");
 	/* FRER's programs are verified beside tsn_xdp, on another CPU. */
-	frer_plane_preload(cfg);
+	frer_plane_preload();
 	sprobe_start(&pr);
 	d->dp = dataplane_create(cfg, dperr, sizeof(dperr));
 	sprobe_end(&pr, "dp_create");

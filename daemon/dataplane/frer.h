@@ -92,10 +92,10 @@ struct frer_plane;
 int frer_plane_apply(struct frer_plane **fp, struct dataplane *dp, struct evloop *loop,
 		     const struct tsn_config *cfg, char *err, size_t errlen);
 /* Start-up: load bpf/frer.bpf.o in a thread now, while the data plane's own
- * programs are verified, whether or not cfg has FRER entries (a later reload
- * may add some, when tsnd can no longer load programs); the first
+ * programs are verified, whatever the configuration (a later reload
+ * may add FRER entries, when tsnd can no longer load programs); the first
  * frer_plane_apply with entries takes it (or its error). */
-void frer_plane_preload(const struct tsn_config *cfg);
+void frer_plane_preload(void);
 /* For tests: an object is being loaded or waits to be taken. */
 bool frer_plane_test_preloaded(void);
 /* Off the hook and off the ports, then freed (before dataplane_destroy); an

@@ -67,12 +67,11 @@ static void *preload_main(void *arg)
 	return NULL;
 }
 
-void frer_plane_preload(const struct tsn_config *cfg)
+void frer_plane_preload(void)
 {
-	/* Whether or not cfg uses FRER: once start-up is over tsnd may no longer
+	/* Whatever the configuration: once start-up is over tsnd may no longer
 	 * load programs (privs.c drops CAP_PERFMON and CAP_SYS_ADMIN), and a
 	 * reload, such as tsncnc's deploy of a redundant stream, may turn FRER on. */
-	(void)cfg;
 	if (preload.running || preload.f)
 		return;
 	/* Without the thread, the first apply loads the object itself. */

@@ -108,31 +108,25 @@ static uint64_t frer_counter(uint32_t sid, const char *key)
 	return n;
 }
 
-/* Start-up's preload (frer_plane_preload): with or without a frer section (a
+/* Start-up's preload (frer_plane_preload), whatever the configuration (a
  * reload may turn FRER on once tsnd can no longer load programs), one object
  * at a time, taken by the first apply, freed by frer_plane_free when start-up
  * fails before the FRER step (ASan and valgrind see a leak). */
 static void test_preload(void)
 {
-	struct tsn_config *none = parse(""), *some = parse("frer:\n  - { stream: ip, role: recovery }\n");
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(none);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(some);
-	frer_plane_preload(none);
+	frer_plane_preload();
 	CU_ASSERT_TRUE(frer_plane_test_preloaded());
 	frer_plane_free(NULL, dp);
 	CU_ASSERT_FALSE(frer_plane_test_preloaded());
-	frer_plane_preload(some);
-	frer_plane_preload(some);
+	frer_plane_preload();
+	frer_plane_preload();
 	CU_ASSERT_TRUE(frer_plane_test_preloaded());
 	frer_plane_free(NULL, dp);
 	CU_ASSERT_FALSE(frer_plane_test_preloaded());
-	frer_plane_preload(some);
+	frer_plane_preload();
 	CU_ASSERT_EQUAL(apply("frer:\n  - { stream: ip, role: recovery }\n"), 0);
 	CU_ASSERT_PTR_NOT_NULL(fp);
 	CU_ASSERT_FALSE(frer_plane_test_preloaded());
-	tsn_config_free(none);
-	tsn_config_free(some);
 }
 
 static void test_recovery_through_the_hook(void)
