@@ -294,12 +294,15 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 	/* tsn_strm_stats holds a counter set per possible CPU (dataplane.bpf.c);
 	 * before the pins are compared, which includes the value's size. */
 	rc = libbpf_num_possible_cpus();
-	if (rc <= 0 || (dp->skel->rodata->tsn_ncpus = (uint32_t)rc,
-			bpf_map__set_value_size(dp->skel->maps.tsn_strm_stats,
-						(uint32_t)rc * sizeof(struct tsn_stream_counters))) < 0) {
-		snprintf(err, errlen, "cannot size the stream counters for the CPUs: %s",
-			 strerror(rc < 0 ? -rc : EINVAL));
-		rc = rc < 0 ? rc : -EINVAL;
+	if (rc > 0) {
+		dp->skel->rodata->tsn_ncpus = (uint32_t)rc;
+		rc = bpf_map__set_value_size(dp->skel->maps.tsn_strm_stats,
+					     (uint32_t)rc * sizeof(struct tsn_stream_counters));
+	} else if (rc == 0) {
+		rc = -EINVAL;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot size the stream counters for the CPUs: %s", strerror(-rc));
 		goto fail;
 	}
 	sprobe_start(&pr);
