@@ -1386,10 +1386,10 @@ static void *accept_thread(void *arg)
 		struct nc_session *s = NULL;
 		/* The accept threads take turns at libnetconf2's listening sockets
 		 * (one lock), so a stop waits for each one's timeout in turn: about
-		 * 2 s.  100 ms made a stop take 0.35 s, but the one full run with it
-		 * lost a session in the kernel lab to libnetconf2's "inactive read
-		 * timeout" during its handshake (docs/netconf.md, Limits): kept at
-		 * 500 ms until that is understood. */
+		 * 2 s.  100 ms made a stop take 0.35 s; the one full run with it lost
+		 * a session to libnetconf2's "inactive read timeout", which this
+		 * timeout cannot cause (docs/netconf.md, Limits), but 100 ms has not
+		 * had a full run since, so 500 ms stays. */
 		NC_MSG_TYPE m = nc_accept(500, &s);
 		if (m != NC_MSG_HELLO) {
 			if (m == NC_MSG_BAD_HELLO)
