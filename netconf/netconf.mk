@@ -30,9 +30,9 @@ NCD_PKGS     := libnetconf2 libyang libssh
 NCD_CFLAGS   := -DNC_ENABLED_SSH $(shell $(PKG_CONFIG) --cflags $(NCD_PKGS) 2>/dev/null) \
                 -DNCD_DEFAULT_YANG_DIR=\"$(DATADIR)/tsnd/yang\"
 NCD_LIBS     := $(shell $(PKG_CONFIG) --libs $(NCD_PKGS) 2>/dev/null) -lpthread
-NCD_OBJ      := $(addprefix $(BUILD)/netconf/,netconfd.o nc_edit.o ncd_conf.o ncd_rxlimit.o ymap.o) $(BUILD)/cli/client.o
+NCD_OBJ      := $(addprefix $(BUILD)/netconf/,netconfd.o nc_edit.o ncd_conf.o ncd_rxlimit.o ymap.o ytree.o) $(BUILD)/cli/client.o
 
-$(BUILD)/netconf/netconfd.o $(BUILD)/netconf/nc_edit.o $(BUILD)/netconf/ncd_conf.o $(BUILD)/netconf/ncd_rxlimit.o: NC_CFLAGS += $(NCD_CFLAGS) -Icli
+$(BUILD)/netconf/netconfd.o $(BUILD)/netconf/nc_edit.o $(BUILD)/netconf/ncd_conf.o $(BUILD)/netconf/ncd_rxlimit.o $(BUILD)/netconf/ytree.o: NC_CFLAGS += $(NCD_CFLAGS) -Icli
 
 $(BUILD)/tsn-netconfd: $(NCD_OBJ) $(BUILD)/libtsn.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NCD_LIBS) $(LIBS)
@@ -66,3 +66,9 @@ install-netconf: $(BUILD)/tsn-netconfd $(BUILD)/tsn-yang
 	install -m 0644 man/tsn-netconfd.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/tsn-netconfd.service.in \
 		> $(DESTDIR)$(UNITDIR)/tsn-netconfd.service
+
+# The unit test of ytree.c (tests/unit/test_ytree.c) needs libyang and the netconf
+# objects: this rule replaces the generic tests/unit one.
+$(BUILD)/tests/test_ytree: tests/unit/test_ytree.c $(BUILD)/netconf/ytree.o $(BUILD)/netconf/ymap.o $(BUILD)/libtsn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -Inetconf $(NC_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NC_LIBS) $(LIBS) $(TEST_LIBS)

@@ -37,6 +37,7 @@
 #include "ncd_conf.h"
 #include "tsn/config.h"
 #include "ymap.h"
+#include "ytree.h"
 
 #define APP_TAG "tsnd"
 #define ACCEPT_THREADS 4	/* SSH handshakes in parallel */
@@ -223,11 +224,11 @@ static struct lyd_node *tree_from_tsnd(json_object *cfg, struct nc_server_reply 
 	if (!y) {
 		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
 				 yerr.msg);
-	} else if (!(tree = tree_from_json(y, false, msg, sizeof(msg)))) {
+	} else if (!(tree = yt_build(G.ctx, y, msg, sizeof(msg)))) {
 		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
 	}
 	json_object_put(y);
-	phase("running: parsed and validated by libyang");
+	phase("running: built and validated as a libyang tree");
 	return tree;
 }
 
@@ -568,13 +569,8 @@ static void candidate_reset(void)
 /* The tree as tsnd config JSON text (malloc'd) and tsnd's JSON (for error paths). */
 static char *tree_to_tsnd(const struct lyd_node *tree, json_object **tsnd, struct nc_server_reply **err)
 {
-	char *text = NULL;
-	if (tree && lyd_print_mem(&text, tree, LYD_JSON, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT)) {
-		*err = err_reply(NC_ERR_OP_FAILED, NULL, "cannot print the datastore");
-		return NULL;
-	}
-	json_object *y = text && *text ? json_tokener_parse(text) : json_object_new_object();
-	free(text);
+	/* the module's JSON walked from the tree (what libyang would print, without the text) */
+	json_object *y = yt_to_json(tree);
 	struct ym_error yerr;
 	json_object *t = y ? ym_from_yang(y, &yerr) : NULL;
 	json_object_put(y);
