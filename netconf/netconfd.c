@@ -547,6 +547,22 @@ static struct lyd_node *candidate_copy(struct nc_server_reply **err)
 	return dup;
 }
 
+/* The tree an edit works on: a copy of the candidate, or, while nothing edited the
+ * candidate yet, running's cached tree itself, taken from the cache rather than
+ * copied (the next look at running makes it again: after a commit it would anyway). */
+static struct lyd_node *candidate_work(struct nc_server_reply **err)
+{
+	if (G.cand_modified)
+		return candidate_copy(err);
+	running_cached(err);
+	if (*err)
+		return NULL;
+	struct lyd_node *t = G.run_tree;
+	G.run_tree = NULL;
+	G.run_valid = false;
+	return t;
+}
+
 static void candidate_checked(char *yaml, json_object *tsnd, struct tsn_config *cfg)
 {
 	free(G.cand_yaml);
@@ -774,8 +790,8 @@ static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct ly
 					  bool test_only, bool set_only, struct nc_session *s)
 {
 	struct nc_server_reply *err = NULL;
-	struct lyd_node *work = candidate_copy(&err);
-	phase("edit-config: candidate copied");
+	struct lyd_node *work = candidate_work(&err);
+	phase("edit-config: candidate copied (or running's tree taken)");
 	if (err) {
 		lyd_free_siblings(owned);
 		return err;

@@ -677,8 +677,47 @@ test_seeded_running() {
 	expect_match "$(jget "$OUT" .xml)" '<default-priority>5</default-priority>' "a reload after a seeded commit shows"
 }
 
+# An edit of the unmodified candidate works on running's cached tree itself (taken,
+# not copied): get-config running must stay tsnd's running configuration after a
+# kept edit, a test-only edit and edits refused half way (by nc_edit, by tsnd's
+# checks), and the candidate must be running again after each refusal.
+running_unchanged() {
+	local got
+	nc get-config running
+	expect_json "$OUT" '.ok' "get-config running: ${OUT:0:300}"
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	[[ $got == "$RUN_WANT" ]] || it_fail "get-config running $1 differs from tsnctl config show: $(diff <(echo "$RUN_WANT") <(echo "$got") | head -n 8 | tr '\n' '|')"
+	nc get-config candidate
+	got=$(xml_to_tsnd "$(jget "$OUT" .xml)")
+	if [[ $2 == same ]]; then
+		[[ $got == "$RUN_WANT" ]] || it_fail "the candidate $1 is not running: $(diff <(echo "$RUN_WANT") <(echo "$got") | head -n 8 | tr '\n' '|')"
+	else
+		expect_match "$got" "$2" "the candidate $1 holds the edit"
+	fi
+}
+
+test_running_during_edits() {
+	nc_start rde
+	RUN_WANT=$(running_normalized)
+	nc get-config running
+	nc edit "$(edit_file '<classification><default-priority>3</default-priority></classification>')" merge test-only
+	expect_json "$OUT" '.ok' "test-only edit: ${OUT:0:300}"
+	running_unchanged "after a test-only edit" same
+	nc edit "$(edit_file "<classification><default-priority>2</default-priority><pcp $NCOP=\"delete\"><pcp>7</pcp></pcp></classification>")"
+	expect_json "$OUT" '.tag == "data-missing"' "an edit refused half way: ${OUT:0:300}"
+	running_unchanged "after an edit refused by the edit" same
+	nc edit "$(edit_file '<routes><prefix>2001:db8:9::/64</prefix><metric>1024</metric><dev>sw9</dev></routes>')"
+	expect_json "$OUT" '.ok | not' "an edit refused by the checks: ${OUT:0:300}"
+	running_unchanged "after an edit refused by the checks" same
+	nc edit "$(edit_file '<classification><default-priority>3</default-priority></classification>')"
+	expect_json "$OUT" '.ok' "edit: ${OUT:0:300}"
+	running_unchanged "after a kept edit" '"default-priority": *3'
+	nc discard
+	running_unchanged "after discard-changes" same
+}
+
 # NC_TESTS="a b" runs only those.
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state frer_state edit_commit invalid_edits lock read_only_user
 	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client
-	commit_after_set seeded_running}
+	commit_after_set seeded_running running_during_edits}
