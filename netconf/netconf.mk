@@ -72,3 +72,11 @@ install-netconf: $(BUILD)/tsn-netconfd $(BUILD)/tsn-yang
 $(BUILD)/tests/test_ytree: tests/unit/test_ytree.c $(BUILD)/netconf/ytree.o $(BUILD)/netconf/ymap.o $(BUILD)/libtsn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -Inetconf $(NC_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NC_LIBS) $(LIBS) $(TEST_LIBS)
+
+# The benchmark's lean client (tests/netconf/nc_bench.c): libnetconf2 in C, for an
+# end-to-end figure with little client time (bench_host.sh; the lab's bench.sh).
+$(BUILD)/tests/nc_bench: tests/netconf/nc_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(NCD_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(NCD_LIBS) -ljson-c
+
+tests-build: $(BUILD)/tests/nc_bench

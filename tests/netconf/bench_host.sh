@@ -16,6 +16,8 @@
 #   NC_VERBOSE=1: run it with -v (its phase times per RPC in the log)
 #   NC_NETCONFD=PATH: that tsn-netconfd (e.g. an older build, for before/after)
 #   NC_BENCH_APPLY=1: also time `tsnctl config apply FILE` (tsnd's config.apply alone)
+# Then the same rounds through build/tests/nc_bench (libnetconf2 in C, little client
+# time): the `lean_*` figures.
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 # shellcheck source=bench_rounds.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench_rounds.sh"
@@ -136,6 +138,33 @@ test_bench() {
 			echo "DATA netconf_server_after_own_commit_us $so (ratio $(awk -v a="$so" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${OWN_E[@]}"), ratio $(awk -v a="$(median "${OWN_E[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
 			echo "DATA netconf_server_after_reload_us $sr (ratio $(awk -v a="$sr" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'); end to end $(median "${OTH_E[@]}"), ratio $(awk -v a="$(median "${OTH_E[@]}")" -v b="$tm" 'BEGIN { printf "%.2f", a / b }'))"
 		fi
+	fi
+	# the same bench through the lean client (libnetconf2 in C): an end-to-end figure
+	# with little client time; tsnctl's reload timed again in its own rounds
+	local lean=$IT_BUILD/tests/nc_bench
+	if [[ -x $lean ]]; then
+		out=$(lab_exec "$IT_NS" "$lean" -k "$keys/admin" -y "$IT_REPO/netconf/yang" "$ROUNDS" "$IT_DIR/tsnd.yaml" \
+			"$IT_DIR/conf0.yaml" "$IT_DIR/conf1.yaml" "$IT_DIR/edit0.xml" "$IT_DIR/edit1.xml" "$TSNCTL" "$IT_SOCK") ||
+			it_fail "nc_bench: ${out:0:300}"
+		jq -e .ok <<<"$out" >/dev/null || it_fail "nc_bench: ${out:0:500}"
+		local ln lt
+		ln=$(median $(jq -r '.netconf_us[]' <<<"$out"))
+		lt=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
+		echo "DATA lean_netconf_edit_commit_4x${ENTRIES}_us $ln (edit-config $(median $(jq -r '.edit_us[]' <<<"$out")) + commit $(median $(jq -r '.commit_us[]' <<<"$out")); runs: $(jq -r '.netconf_us | join(" ")' <<<"$out"))"
+		echo "DATA lean_tsnctl_reload_4x${ENTRIES}_us $lt (runs: $(jq -r '.tsnctl_us | join(" ")' <<<"$out"))"
+		echo "DATA lean_ratio_netconf_over_tsnctl $(awk -v a="$ln" -v b="$lt" 'BEGIN { printf "%.2f", a / b }')"
+		mapfile -t ed < <(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
+		mapfile -t co < <(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
+		sums=()
+		for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
+			sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
+		done
+		if ((${#sums[@]})); then
+			echo "DATA lean_ratio_netconf_server_over_tsnctl $(awk -v a="$(median "${sums[@]}")" -v b="$lt" 'BEGIN { printf "%.2f", a / b }') (server $(median "${sums[@]}") us)"
+		fi
+		expect_exit 0 tsnctl_sw -j config show
+		want=$(((100 + (255 * 13 + $(jq -r .final <<<"$out") * 5) % 40 * 10)))us
+		expect_json "$OUT" "[.ports[].schedule.entries[255].interval] | unique == [\"$want\"]" "tsnd runs the lean client's last variant"
 	fi
 	# what tsnd's answers cost by themselves (one process, no start-up): what a
 	# freshness check of tsn-netconfd's cached running tree can ask for
