@@ -143,7 +143,11 @@ test_bench() {
 	# with little client time; tsnctl's reload timed again in its own rounds
 	local lean=$IT_BUILD/tests/nc_bench
 	if [[ -x $lean ]]; then
-		out=$(lab_exec "$IT_NS" "$lean" -k "$keys/admin" -y "$IT_REPO/netconf/yang" "$ROUNDS" "$IT_DIR/tsnd.yaml" \
+		# a schema directory of its own: libnetconf2's client stores there the modules
+		# it fetches with <get-schema>
+		mkdir -p "$IT_DIR/ncyang"
+		cp "$IT_REPO"/netconf/yang/tsnd@*.yang "$IT_DIR/ncyang/"
+		out=$(lab_exec "$IT_NS" "$lean" -k "$keys/admin" -y "$IT_DIR/ncyang" "$ROUNDS" "$IT_DIR/tsnd.yaml" \
 			"$IT_DIR/conf0.yaml" "$IT_DIR/conf1.yaml" "$IT_DIR/edit0.xml" "$IT_DIR/edit1.xml" "$TSNCTL" "$IT_SOCK") ||
 			it_fail "nc_bench: ${out:0:300}"
 		jq -e .ok <<<"$out" >/dev/null || it_fail "nc_bench: ${out:0:500}"

@@ -9,7 +9,8 @@
  *
  *   nc_bench [-H HOST] [-p PORT] [-u USER] -k KEY -y YANG_DIR \
  *            ROUNDS TSND-CONF CONF0 CONF1 EDIT0 EDIT1 TSNCTL SOCK
- * EDITn is the whole <config> element (as nc.py takes it). */
+ * EDITn is the whole <config> element (as nc.py takes it).  libnetconf2 writes the
+ * modules it fetches into YANG_DIR: give it a scratch directory. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
