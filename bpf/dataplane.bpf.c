@@ -954,11 +954,11 @@ static __always_inline int police(__u32 gen, const struct cls *c, const struct f
 
 /* ---- counters ---- */
 
-/* This CPU's counters of port slot slot (TSN_PORT_SLOT_NONE: ports without a
+/* CPU cpu's counters of port slot slot (TSN_PORT_SLOT_NONE: ports without a
  * configuration).  tsn_ncpus is a constant to the verifier: it bounds the index. */
-static __always_inline struct port_counters *port_slot(__u32 slot)
+static __always_inline struct port_counters *port_slot(__u32 cpu, __u32 slot)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), idx;
+	__u32 idx;
 
 	if (cpu >= tsn_ncpus || slot >= TSN_PORT_SLOTS)
 		return NULL;
@@ -1513,7 +1513,7 @@ int tsn_xdp(struct xdp_md *ctx)
 	struct tsn_stream_counters *sc;
 	struct port_counters *pc;
 	struct xstate *st;
-	__u32 zero = 0, len, pslot;
+	__u32 zero = 0, len, pslot, cpu;
 	int verdict;
 
 	st = bpf_map_lookup_elem(&tsn_xstate, &zero);
@@ -1523,11 +1523,28 @@ int tsn_xdp(struct xdp_md *ctx)
 	tsn_xdp_classify(ctx, st);
 	pslot = st->has_in ? st->in.slot : TSN_PORT_SLOT_NONE;
 	st->fw.reason = TSN_PASS_NOT_IPV6;
-	verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
+	/* Only a frame some filter could act on pays for the call: the access list
+	 * and storm guard of its port, a stream filter, an unmatched marking (the
+	 * conditions tsn_xdp_filter tests first). */
+	verdict = XDP_PASS;
+	if ((st->has_in && ((st->in.acl & TSN_PACL_DENY) || st->in.storm)) || st->c.filter_id ||
+	    st->c.marked)
+		verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
 
-	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on. */
-	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag)
-		tsn_xdp_route(ctx, st);
+	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on.  A
+	 * frame that is neither IPv6 nor to the port's own MAC is not routed: it
+	 * skips the call (route() would say the same). */
+	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag) {
+		__u8 *dst = (void *)(long)ctx->data;
+
+		if (!st->f.ip6_off)
+			st->fw.reason = TSN_PASS_NOT_IPV6;
+		else if (!st->has_in || (void *)(dst + ETH_HLEN) > (void *)(long)ctx->data_end ||
+			 !mac_equal(dst, st->in.mac))
+			st->fw.reason = TSN_PASS_NOT_ROUTED;
+		else
+			tsn_xdp_route(ctx, st);
+	}
 
 	if (st->fw.reason == TSN_FWD_TO_QDISC || st->fw.reason == TSN_FWD_REDIRECT) {
 		if (st->fw.to_qdisc && reserve_meta(ctx)) {
@@ -1549,7 +1566,8 @@ int tsn_xdp(struct xdp_md *ctx)
 	}
 
 	len = st->f.len;
-	pc = port_slot(pslot);
+	cpu = bpf_get_smp_processor_id();
+	pc = port_slot(cpu, pslot);
 	if (pc) {
 		/* Per-CPU values: no other CPU writes this slot, plain adds suffice. */
 		__u32 kind = st->f.kind, tc = st->c.tc & 7, reason = st->fw.reason;
@@ -1566,7 +1584,7 @@ int tsn_xdp(struct xdp_md *ctx)
 			pc->fwd[reason]++;
 	}
 	if (st->c.stream_id) {
-		__u32 cpu = bpf_get_smp_processor_id(), slot = st->c.slot, idx;
+		__u32 slot = st->c.slot, idx;
 
 		/* tsn_ncpus is a constant to the verifier: it bounds the index. */
 		idx = cpu * TSN_MAX_STREAMS + slot;
@@ -1628,7 +1646,8 @@ int tsn_tc_ingress(struct __sk_buff *skb)
 		action = (int)bpf_redirect(m->egress_ifindex, 0);
 		which = action == TC_ACT_REDIRECT ? TSN_TC_REDIRECTED : TSN_TC_REDIRECT_FAILED;
 	}
-	pc = port_slot(m->flags & TSN_META_PORT ? m->port_slot : tc_port_slot(skb->ifindex));
+	pc = port_slot(bpf_get_smp_processor_id(),
+		       m->flags & TSN_META_PORT ? m->port_slot : tc_port_slot(skb->ifindex));
 	if (pc)
 		pc->tc_path[which]++;
 	return action;
