@@ -130,21 +130,20 @@ struct {
 	__type(value, struct tsn_stream_val);
 } tsn_ip6_strm SEC(".maps");
 
-/* Stream counters: one entry per stream, whose value is a tsn_stream_counters
- * for each possible CPU (the loader sets value_size to CPUs x 24 and
- * tsn_ncpus; the defaults, one CPU, fit each other), each written by its CPU
- * only, so plain adds suffice.  The same layout as a per-CPU hash to user space,
- * but a plain hash is preallocated in one piece: a per-CPU hash called the
- * kernel's per-CPU allocator once per entry, ~100 ms of every start (65536
- * entries), and not preallocated 26 us per stream added (docs/benchmarks.md,
- * "Start-up").  No BTF types: the value's size is set at load. */
+/* Counters, in plain arrays indexed by a slot the frame's tables carry: the
+ * stream's (tsn_stream_val.slot) and the ingress port's (tsn_port_conf.slot), so
+ * counting costs no hash lookup.  One region per possible CPU (index
+ * cpu * slots + slot), each written by its CPU only: plain adds suffice, and no
+ * two CPUs share a cache line.  The loader sets max_entries to CPUs x slots and
+ * tsn_ncpus; the defaults, one CPU, fit each other.  tsnd allocates the slots
+ * (daemon/dataplane/classifier.c) and keeps a stream's or port's across reloads. */
 const volatile __u32 tsn_ncpus = 1;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TSN_MAX_STREAMS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct tsn_stream_counters));
+	__type(key, __u32);
+	__type(value, struct tsn_stream_counters);
 } tsn_strm_stats SEC(".maps");
 
 /* 802.1Qci: filters (generational), meters (shared state), per-filter counters. */
@@ -231,9 +230,9 @@ struct {
 } tsn_tele_on SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TSN_MAX_PORTS);
-	__type(key, __u32);			/* ingress ifindex */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TSN_PORT_SLOTS);
+	__type(key, __u32);			/* cpu * TSN_PORT_SLOTS + port slot */
 	__type(value, struct port_counters);
 } port_stats SEC(".maps");
 
@@ -576,6 +575,7 @@ static __always_inline struct tsn_port_conf *ingress_conf(__u32 ifindex, __u32 g
 
 struct cls {
 	__u32 stream_id;	/* 0: no stream */
+	__u32 slot;		/* the stream's counter slot, if stream_id */
 	__u16 filter_id;
 	__u8 priority;
 	__u8 tc;
@@ -658,6 +658,7 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 		sv = match_mac(f, gen, TSN_MAC_SRC);
 	if (sv) {
 		out->stream_id = sv->stream_id;
+		out->slot = sv->slot;
 		out->filter_id = sv->filter_id;
 		out->priority = sv->priority & 7;
 		out->frer = sv->flags & TSN_STRM_FRER;
@@ -953,19 +954,16 @@ static __always_inline int police(__u32 gen, const struct cls *c, const struct f
 
 /* ---- counters ---- */
 
-/* Too large for the 512-byte BPF stack: the zero value lives in .rodata. */
-static const struct port_counters zero_counters = {};
-
-/* The counters of this port on this CPU, created zeroed on first sight. */
-static __always_inline struct port_counters *port_slot(__u32 ifindex)
+/* CPU cpu's counters of port slot slot (TSN_PORT_SLOT_NONE: ports without a
+ * configuration).  tsn_ncpus is a constant to the verifier: it bounds the index. */
+static __always_inline struct port_counters *port_slot(__u32 cpu, __u32 slot)
 {
-	struct port_counters *pc = bpf_map_lookup_elem(&port_stats, &ifindex);
+	__u32 idx;
 
-	if (pc)
-		return pc;
-	/* Another CPU may win the insert (-EEXIST); its entry serves us too. */
-	bpf_map_update_elem(&port_stats, &ifindex, &zero_counters, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&port_stats, &ifindex);	/* NULL: map full */
+	if (cpu >= tsn_ncpus || slot >= TSN_PORT_SLOTS)
+		return NULL;
+	idx = cpu * TSN_PORT_SLOTS + slot;
+	return bpf_map_lookup_elem(&port_stats, &idx);
 }
 
 /* ---- forwarding ---- */
@@ -1293,7 +1291,8 @@ static __always_inline int reserve_meta(struct xdp_md *ctx)
  * read while telemetry is on.  Read here, as the frame leaves XDP, and not at the
  * program's entry: a value carried through the whole program costs the verifier
  * states it cannot spare. */
-static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, const struct fwd *fw)
+static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, const struct fwd *fw,
+				      __u32 port_slot)
 {
 	__u32 zero = 0;
 	struct tsn_tele_on *tele = bpf_map_lookup_elem(&tsn_tele_on, &zero);
@@ -1309,8 +1308,9 @@ static __always_inline void fill_meta(struct xdp_md *ctx, const struct cls *c, c
 	m->egress_ifindex = fw->to_qdisc ? fw->egress : 0;
 	m->priority = c->priority;
 	m->tc = c->tc;
-	m->flags = (fw->to_qdisc ? TSN_META_TO_QDISC : 0) | (c->stream_id ? TSN_META_STREAM : 0);
-	m->reserved = 0;
+	m->flags = (fw->to_qdisc ? TSN_META_TO_QDISC : 0) | (c->stream_id ? TSN_META_STREAM : 0) |
+		   TSN_META_PORT;
+	m->port_slot = (__u8)port_slot;
 	m->rx_tstamp = rx_tstamp;
 }
 
@@ -1513,7 +1513,7 @@ int tsn_xdp(struct xdp_md *ctx)
 	struct tsn_stream_counters *sc;
 	struct port_counters *pc;
 	struct xstate *st;
-	__u32 zero = 0, len;
+	__u32 zero = 0, len, pslot, cpu;
 	int verdict;
 
 	st = bpf_map_lookup_elem(&tsn_xstate, &zero);
@@ -1521,12 +1521,30 @@ int tsn_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	tsn_xdp_parse(ctx, st);
 	tsn_xdp_classify(ctx, st);
+	pslot = st->has_in ? st->in.slot : TSN_PORT_SLOT_NONE;
 	st->fw.reason = TSN_PASS_NOT_IPV6;
-	verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
+	/* Only a frame some filter could act on pays for the call: the access list
+	 * and storm guard of its port, a stream filter, an unmatched marking (the
+	 * conditions tsn_xdp_filter tests first). */
+	verdict = XDP_PASS;
+	if ((st->has_in && ((st->in.acl & TSN_PACL_DENY) || st->in.storm)) || st->c.filter_id ||
+	    st->c.marked)
+		verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
 
-	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on. */
-	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag)
-		tsn_xdp_route(ctx, st);
+	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on.  A
+	 * frame that is neither IPv6 nor to the port's own MAC is not routed: it
+	 * skips the call (route() would say the same). */
+	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag) {
+		__u8 *dst = (void *)(long)ctx->data;
+
+		if (!st->f.ip6_off)
+			st->fw.reason = TSN_PASS_NOT_IPV6;
+		else if (!st->has_in || (void *)(dst + ETH_HLEN) > (void *)(long)ctx->data_end ||
+			 !mac_equal(dst, st->in.mac))
+			st->fw.reason = TSN_PASS_NOT_ROUTED;
+		else
+			tsn_xdp_route(ctx, st);
+	}
 
 	if (st->fw.reason == TSN_FWD_TO_QDISC || st->fw.reason == TSN_FWD_REDIRECT) {
 		if (st->fw.to_qdisc && reserve_meta(ctx)) {
@@ -1538,17 +1556,18 @@ int tsn_xdp(struct xdp_md *ctx)
 			st->fw.reason = TSN_FWD_DROP;
 			verdict = XDP_DROP;
 		} else if (st->fw.to_qdisc) {
-			fill_meta(ctx, &st->c, &st->fw);
+			fill_meta(ctx, &st->c, &st->fw, pslot);
 			verdict = XDP_PASS;
 		} else {
 			verdict = (int)bpf_redirect_map(&tsn_tx_ports, st->fw.egress, 0);
 		}
 	} else if (verdict == XDP_PASS && reserve_meta(ctx) == 0) {
-		fill_meta(ctx, &st->c, &st->fw);
+		fill_meta(ctx, &st->c, &st->fw, pslot);
 	}
 
 	len = st->f.len;
-	pc = port_slot(ctx->ingress_ifindex);
+	cpu = bpf_get_smp_processor_id();
+	pc = port_slot(cpu, pslot);
 	if (pc) {
 		/* Per-CPU values: no other CPU writes this slot, plain adds suffice. */
 		__u32 kind = st->f.kind, tc = st->c.tc & 7, reason = st->fw.reason;
@@ -1565,12 +1584,13 @@ int tsn_xdp(struct xdp_md *ctx)
 			pc->fwd[reason]++;
 	}
 	if (st->c.stream_id) {
-		__u32 cpu = bpf_get_smp_processor_id();
+		__u32 slot = st->c.slot, idx;
 
-		sc = bpf_map_lookup_elem(&tsn_strm_stats, &st->c.stream_id);
-		/* tsn_ncpus is a constant to the verifier: it bounds the offset. */
-		if (sc && cpu < tsn_ncpus) {
-			sc += cpu;
+		/* tsn_ncpus is a constant to the verifier: it bounds the index. */
+		idx = cpu * TSN_MAX_STREAMS + slot;
+		sc = cpu < tsn_ncpus && slot < TSN_MAX_STREAMS ?
+			bpf_map_lookup_elem(&tsn_strm_stats, &idx) : NULL;
+		if (sc) {
 			sc->packets++;
 			sc->bytes += len;
 			if (verdict == XDP_DROP)
@@ -1594,13 +1614,25 @@ int tsn_xdp(struct xdp_md *ctx)
 	return verdict;
 }
 
+/* The counter slot of a port whose frame came with someone else's metadata
+ * (FRER's): from the port's configuration, as tsn_xdp would have found it. */
+static __always_inline __u32 tc_port_slot(__u32 ifindex)
+{
+	struct tsn_port_conf *in;
+	struct tsn_gen *g;
+	__u32 zero = 0;
+
+	g = bpf_map_lookup_elem(&tsn_gen, &zero);
+	in = ingress_conf(ifindex, g ? g->active & 1 : 0, g ? g->serial : 0);
+	return in ? in->slot : TSN_PORT_SLOT_NONE;
+}
+
 SEC("tc")
 int tsn_tc_ingress(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	struct tsn_xdp_meta *m = (void *)(long)skb->data_meta;
 	struct port_counters *pc;
-	__u32 ifindex = skb->ifindex;
 	int action = TC_ACT_OK;
 	__u32 which = TSN_TC_PRIORITY;
 
@@ -1614,7 +1646,8 @@ int tsn_tc_ingress(struct __sk_buff *skb)
 		action = (int)bpf_redirect(m->egress_ifindex, 0);
 		which = action == TC_ACT_REDIRECT ? TSN_TC_REDIRECTED : TSN_TC_REDIRECT_FAILED;
 	}
-	pc = bpf_map_lookup_elem(&port_stats, &ifindex);
+	pc = port_slot(bpf_get_smp_processor_id(),
+		       m->flags & TSN_META_PORT ? m->port_slot : tc_port_slot(skb->ifindex));
 	if (pc)
 		pc->tc_path[which]++;
 	return action;

@@ -256,33 +256,450 @@ void cls_quiesce(void)
 	nanosleep(&pause, NULL);
 }
 
+/* ---- counter slots ---- */
+
+struct slot_pair {
+	uint32_t id;		/* stream id, or port ifindex */
+	uint32_t slot;
+};
+
+/* One kind of slot (streams or ports): the current assignment, the one cls_write
+ * is building, and what may hold counts. */
+struct slot_set {
+	uint32_t n_slots;
+	uint32_t first;			/* lowest slot to hand out */
+	uint32_t *cur_of;		/* slot -> id in the active generation, 0: none */
+	uint32_t *next_of;		/* slot -> id in the generation being written */
+	uint8_t *dirty;			/* slot may hold counts (zero before use) */
+	struct slot_pair *cur, *next;	/* sorted by id */
+	size_t n_cur, n_next;
+	uint32_t *freed;		/* slots the last commit removed */
+	size_t n_freed;
+	uint32_t hint;			/* where the search for a free slot goes on */
+};
+
+struct cls_slots {
+	int ncpus;
+	struct slot_set streams, ports;
+	bool port_full_warned;
+};
+
+static int set_init(struct slot_set *s, uint32_t n_slots, uint32_t first, bool dirty)
+{
+	memset(s, 0, sizeof(*s));
+	s->n_slots = n_slots;
+	s->first = first;
+	s->hint = first;
+	s->cur_of = calloc(n_slots, sizeof(*s->cur_of));
+	s->next_of = calloc(n_slots, sizeof(*s->next_of));
+	s->dirty = malloc(n_slots);
+	s->cur = calloc(n_slots, sizeof(*s->cur));
+	s->next = calloc(n_slots, sizeof(*s->next));
+	s->freed = calloc(n_slots, sizeof(*s->freed));
+	if (!s->cur_of || !s->next_of || !s->dirty || !s->cur || !s->next || !s->freed)
+		return -ENOMEM;
+	memset(s->dirty, dirty, n_slots);
+	return 0;
+}
+
+static void set_free(struct slot_set *s)
+{
+	free(s->cur_of);
+	free(s->next_of);
+	free(s->dirty);
+	free(s->cur);
+	free(s->next);
+	free(s->freed);
+}
+
+struct cls_slots *cls_slots_new(int ncpus, bool maybe_used)
+{
+	struct cls_slots *sl = calloc(1, sizeof(*sl));
+
+	if (!sl)
+		return NULL;
+	sl->ncpus = ncpus;
+	if (set_init(&sl->streams, TSN_MAX_STREAMS, 0, maybe_used) < 0 ||
+	    set_init(&sl->ports, TSN_PORT_SLOTS, TSN_PORT_SLOT_NONE + 1, maybe_used) < 0) {
+		cls_slots_free(sl);
+		return NULL;
+	}
+	return sl;
+}
+
+void cls_slots_free(struct cls_slots *sl)
+{
+	if (!sl)
+		return;
+	set_free(&sl->streams);
+	set_free(&sl->ports);
+	free(sl);
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct slot_pair *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const struct slot_pair *find_pair(const struct slot_pair *p, size_t n, uint32_t id)
+{
+	struct slot_pair k = { .id = id };
+
+	return n ? bsearch(&k, p, n, sizeof(*p), cmp_pair) : NULL;
+}
+
+/* Zero slot slot in every CPU's region of the counter array fd. */
+static int zero_slot(int fd, int ncpus, uint32_t n_slots, uint32_t slot, size_t size)
+{
+	uint64_t zero[64] = { 0 };	/* the largest counter set, port_counters, fits */
+
+	if (size > sizeof(zero))
+		return -EINVAL;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		uint32_t key = (uint32_t)cpu * n_slots + slot;
+		int rc = bpf_map_update_elem(fd, &key, zero, BPF_ANY);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void next_reset(struct slot_set *s)
+{
+	for (size_t i = 0; i < s->n_next; i++)
+		s->next_of[s->next[i].slot] = 0;
+	s->n_next = 0;
+	s->hint = s->first;
+}
+
+/* The slot of id in the generation being written: its current one, else the
+ * next slot free in both generations, zeroed first if it may hold counts.
+ * Called in ascending id order (next[] stays sorted); a repeated id gets the
+ * same slot.  -ENOSPC when every slot is taken. */
+static int next_assign(struct slot_set *s, int fd, int ncpus, size_t size, uint32_t id)
+{
+	const struct slot_pair *have = find_pair(s->cur, s->n_cur, id);
+	uint32_t slot;
+	int rc;
+
+	if (s->n_next && s->next[s->n_next - 1].id == id)
+		return (int)s->next[s->n_next - 1].slot;
+	if (have) {
+		slot = have->slot;
+	} else {
+		for (slot = s->hint; slot < s->n_slots; slot++)
+			if (!s->cur_of[slot] && !s->next_of[slot])
+				break;
+		if (slot >= s->n_slots)
+			return -ENOSPC;
+		s->hint = slot + 1;
+		if (s->dirty[slot]) {
+			rc = zero_slot(fd, ncpus, s->n_slots, slot, size);
+			if (rc < 0)
+				return rc;
+			s->dirty[slot] = 0;
+		}
+	}
+	s->next_of[slot] = id;
+	s->next[s->n_next++] = (struct slot_pair){ .id = id, .slot = slot };
+	return (int)slot;
+}
+
+#define SLOT_RELEASED UINT32_MAX	/* cur_of: removed, not zeroed yet (no stream id) */
+
+static void set_commit(struct slot_set *s)
+{
+	struct slot_pair *t;
+
+	/* A kept id has the same slot in both: a slot of cur that next does not
+	 * hold is a removed stream's (or port's). */
+	for (size_t i = 0; i < s->n_cur; i++) {
+		uint32_t slot = s->cur[i].slot;
+
+		s->cur_of[slot] = 0;
+		if (!s->next_of[slot]) {
+			s->cur_of[slot] = SLOT_RELEASED;	/* taken until zeroed */
+			s->freed[s->n_freed++] = slot;
+		}
+	}
+	for (size_t i = 0; i < s->n_next; i++) {
+		s->cur_of[s->next[i].slot] = s->next[i].id;
+		s->dirty[s->next[i].slot] = 1;	/* counted in from now on */
+	}
+	t = s->cur;
+	s->cur = s->next;
+	s->n_cur = s->n_next;
+	s->next = t;
+	/* next mirrors cur (and next_of already does) until the next cls_write. */
+	memcpy(s->next, s->cur, s->n_cur * sizeof(*s->next));
+	s->n_next = s->n_cur;
+}
+
+void cls_slots_commit(const struct cls_maps *m)
+{
+	if (!m->slots)
+		return;
+	set_commit(&m->slots->streams);
+	set_commit(&m->slots->ports);
+}
+
+static int set_prune(struct slot_set *s, int fd, int ncpus, size_t size)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < s->n_freed; i++) {
+		uint32_t slot = s->freed[i];
+		int rc = zero_slot(fd, ncpus, s->n_slots, slot, size);
+
+		/* Not zeroed: zeroed when it is handed out again. */
+		s->dirty[slot] = rc < 0;
+		if (rc < 0)
+			err = rc;
+		if (s->cur_of[slot] == SLOT_RELEASED)
+			s->cur_of[slot] = 0;
+	}
+	s->n_freed = 0;
+	return err;
+}
+
+int cls_prune_counters(const struct cls_maps *m)
+{
+	int rc, rc2;
+
+	if (!m->slots)
+		return 0;
+	rc = set_prune(&m->slots->streams, m->stream_stats, m->slots->ncpus,
+		       sizeof(struct tsn_stream_counters));
+	rc2 = set_prune(&m->slots->ports, m->port_stats, m->slots->ncpus, sizeof(struct port_counters));
+	return rc < 0 ? rc : rc2;
+}
+
+int cls_stream_slot(const struct cls_maps *m, uint32_t id)
+{
+	const struct slot_pair *p = m->slots ? find_pair(m->slots->streams.cur,
+							 m->slots->streams.n_cur, id) : NULL;
+
+	return p ? (int)p->slot : -ENOENT;
+}
+
+int cls_port_slot(const struct cls_maps *m, int ifindex)
+{
+	const struct slot_pair *p = m->slots ? find_pair(m->slots->ports.cur, m->slots->ports.n_cur,
+							 (uint32_t)ifindex) : NULL;
+
+	return p ? (int)p->slot : -ENOENT;
+}
+
+int cls_slot_sum(int fd, int ncpus, uint32_t slots, uint32_t slot, void *sum, size_t size)
+{
+	uint64_t val[64], *out = sum;
+	size_t words = size / sizeof(uint64_t);
+
+	memset(sum, 0, size);
+	if (size > sizeof(val) || size % sizeof(uint64_t) || slot >= slots)
+		return -EINVAL;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		uint32_t key = (uint32_t)cpu * slots + slot;
+		int rc = bpf_map_lookup_elem(fd, &key, val);
+
+		if (rc < 0)
+			return rc;
+		for (size_t w = 0; w < words; w++)
+			out[w] += val[w];
+	}
+	return 0;
+}
+
+int cls_stream_counters(const struct cls_maps *m, uint32_t id, struct tsn_stream_counters *sum)
+{
+	int slot = cls_stream_slot(m, id);
+
+	memset(sum, 0, sizeof(*sum));
+	if (slot < 0)
+		return slot;
+	return cls_slot_sum(m->stream_stats, m->slots->ncpus, TSN_MAX_STREAMS, (uint32_t)slot, sum,
+			    sizeof(*sum));
+}
+
+int cls_port_counters(const struct cls_maps *m, int ifindex, struct port_counters *sum)
+{
+	int slot = cls_port_slot(m, ifindex);
+
+	memset(sum, 0, sizeof(*sum));
+	if (slot < 0)
+		return 0;
+	return cls_slot_sum(m->port_stats, m->slots->ncpus, TSN_PORT_SLOTS, (uint32_t)slot, sum,
+			    sizeof(*sum));
+}
+
+/* Add (id, slot) to the current set while rebuilding; a slot or id seen twice
+ * keeps its first owner (the other gets a new slot at the next cls_write). */
+static void rebuild_add(struct slot_set *s, uint32_t id, uint32_t slot)
+{
+	if (id == 0 || slot < s->first || slot >= s->n_slots || s->cur_of[slot])
+		return;
+	s->cur_of[slot] = id;
+	s->dirty[slot] = 1;
+	s->cur[s->n_cur++] = (struct slot_pair){ .id = id, .slot = slot };
+}
+
+static void rebuild_sort(struct slot_set *s)
+{
+	size_t out = 0;
+
+	qsort(s->cur, s->n_cur, sizeof(*s->cur), cmp_pair);
+	for (size_t i = 0; i < s->n_cur; i++) {
+		if (out && s->cur[out - 1].id == s->cur[i].id) {
+			s->cur_of[s->cur[i].slot] = 0;	/* an id twice: one slot is enough */
+			continue;
+		}
+		s->cur[out++] = s->cur[i];
+	}
+	s->n_cur = out;
+	memcpy(s->next, s->cur, s->n_cur * sizeof(*s->next));
+	s->n_next = s->n_cur;
+	for (size_t i = 0; i < s->n_cur; i++)
+		s->next_of[s->cur[i].slot] = s->cur[i].id;
+}
+
+int cls_slots_rebuild(const struct cls_maps *m)
+{
+	uint32_t active = cls_active(m);
+	struct tsn_stream_val v;
+	struct tsn_port_conf pc;
+	union {
+		struct tsn_mac_key mac;
+		struct tsn_ip6_key ip6;
+		struct tsn_port_key port;
+	} k, next;
+	int rc;
+
+	if (!m->slots)
+		return -ENOMEM;
+	for (rc = bpf_map_get_next_key(m->mac, NULL, &next.mac); rc == 0;
+	     rc = bpf_map_get_next_key(m->mac, &k.mac, &next.mac)) {
+		k.mac = next.mac;
+		if (k.mac.gen == active && bpf_map_lookup_elem(m->mac, &k.mac, &v) == 0 &&
+		    m->slots->streams.n_cur < TSN_MAX_STREAMS)
+			rebuild_add(&m->slots->streams, v.stream_id, v.slot);
+	}
+	if (rc != -ENOENT)
+		return rc;
+	for (rc = bpf_map_get_next_key(m->ip6, NULL, &next.ip6); rc == 0;
+	     rc = bpf_map_get_next_key(m->ip6, &k.ip6, &next.ip6)) {
+		k.ip6 = next.ip6;
+		if (k.ip6.gen == active && bpf_map_lookup_elem(m->ip6, &k.ip6, &v) == 0 &&
+		    m->slots->streams.n_cur < TSN_MAX_STREAMS)
+			rebuild_add(&m->slots->streams, v.stream_id, v.slot);
+	}
+	if (rc != -ENOENT)
+		return rc;
+	for (rc = bpf_map_get_next_key(m->ports, NULL, &next.port); rc == 0;
+	     rc = bpf_map_get_next_key(m->ports, &k.port, &next.port)) {
+		k.port = next.port;
+		if (k.port.gen == active && bpf_map_lookup_elem(m->ports, &k.port, &pc) == 0 &&
+		    m->slots->ports.n_cur < TSN_PORT_SLOTS)
+			rebuild_add(&m->slots->ports, k.port.ifindex, pc.slot);
+	}
+	if (rc != -ENOENT)
+		return rc;
+	rebuild_sort(&m->slots->streams);
+	rebuild_sort(&m->slots->ports);
+	return 0;
+}
+
 /* ---- writing ---- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Slots for every stream id of cfg, in the generation being written. */
+static int assign_stream_slots(const struct cls_maps *m, const struct tsn_config *cfg, char *err,
+			       size_t errlen)
+{
+	struct slot_set *s = &m->slots->streams;
+	uint32_t *ids = malloc((cfg->n_streams ? cfg->n_streams : 1) * sizeof(*ids));
+	int rc = 0;
+
+	if (!ids) {
+		snprintf(err, errlen, "classifier: out of memory");
+		return -ENOMEM;
+	}
+	next_reset(s);
+	for (size_t i = 0; i < cfg->n_streams; i++)
+		ids[i] = cfg->streams[i].id;
+	qsort(ids, cfg->n_streams, sizeof(*ids), cmp_u32);
+	for (size_t i = 0; i < cfg->n_streams && rc >= 0; i++)
+		rc = next_assign(s, m->stream_stats, m->slots->ncpus, sizeof(struct tsn_stream_counters),
+				 ids[i]);
+	if (rc < 0)
+		snprintf(err, errlen, "streams: cannot give every stream its counters: %s",
+			 rc == -ENOSPC ? "more streams than counter slots" : strerror(-rc));
+	free(ids);
+	return rc < 0 ? rc : 0;
+}
+
+/* Slots for the ports, in the generation being written; *slot_of[i] is port i's.
+ * Past the last slot a port counts with the ports that have none (logged). */
+static int assign_port_slots(const struct cls_maps *m, const struct cls_port *ports, size_t n,
+			     uint8_t *slot_of)
+{
+	struct slot_set *s = &m->slots->ports;
+	struct slot_pair *order = calloc(n ? n : 1, sizeof(*order));
+	int rc = 0;
+
+	if (!order)
+		return -ENOMEM;
+	next_reset(s);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct slot_pair){ .id = (uint32_t)ports[i].ifindex, .slot = (uint32_t)i };
+	qsort(order, n, sizeof(*order), cmp_pair);
+	for (size_t i = 0; i < n; i++) {
+		rc = next_assign(s, m->port_stats, m->slots->ncpus, sizeof(struct port_counters),
+				 order[i].id);
+		if (rc == -ENOSPC) {
+			if (!m->slots->port_full_warned)
+				log_warn("classifier: more than %d ports: port ifindex %u and later "
+					 "ones share one set of counters", TSN_PORT_SLOTS - 1,
+					 order[i].id);
+			m->slots->port_full_warned = true;
+			rc = TSN_PORT_SLOT_NONE;
+		}
+		if (rc < 0)
+			break;
+		slot_of[order[i].slot] = (uint8_t)rc;
+		rc = 0;
+	}
+	free(order);
+	return rc;
+}
 
 static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg, uint32_t gen,
 			 char *err, size_t errlen)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct tsn_stream_counters *zero;
 	bool *frer = tsn_config_frer_marks(cfg);	/* FRER streams: TSN_STRM_FRER */
+	const struct slot_set *slots = &m->slots->streams;
 	int rc = 0;
 
-	if (ncpus <= 0) {
-		snprintf(err, errlen, "classifier: cannot count the CPUs: %s", strerror(-ncpus));
-		return ncpus ? ncpus : -EINVAL;
-	}
-	zero = calloc((size_t)ncpus, sizeof(*zero));
-	if (!zero || (cfg->n_frer && cfg->n_streams && !frer)) {
-		free(zero);
-		free(frer);
+	if (cfg->n_frer && cfg->n_streams && !frer) {
 		snprintf(err, errlen, "classifier: out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < cfg->n_streams && rc == 0; i++) {
 		const struct tsn_cfg_stream *s = &cfg->streams[i];
+		const struct slot_pair *sp = find_pair(slots->next, slots->n_next, s->id);
 		struct tsn_stream_val v = {
 			.stream_id = s->id,
 			.priority = (uint8_t)s->priority,
 			.flags = frer && frer[i] ? TSN_STRM_FRER : 0,
+			.slot = sp ? sp->slot : 0,
 		};
 
 		/* Filter ids count from 1 in configuration order; 0 means none. */
@@ -300,21 +717,11 @@ static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg,
 			tsn_stream_mac_key(s, (uint8_t)gen, &k);
 			rc = bpf_map_update_elem(m->mac, &k, &v, BPF_NOEXIST);
 		}
-		if (rc < 0) {
+		if (rc < 0)
 			snprintf(err, errlen, "stream %u (streams[%zu]): cannot add it to the data "
 				 "plane: %s", s->id, i, rc == -EEXIST ?
 				 "another stream identifies the same frames" : strerror(-rc));
-			break;
-		}
-		/* Counters survive a reload: only a new stream id gets a new entry. */
-		rc = bpf_map_update_elem(m->stream_stats, &s->id, zero, BPF_NOEXIST);
-		if (rc == -EEXIST)
-			rc = 0;
-		if (rc < 0)
-			snprintf(err, errlen, "stream %u: cannot create its counters: %s", s->id,
-				 strerror(-rc));
 	}
-	free(zero);
 	free(frer);
 	return rc;
 }
@@ -327,10 +734,30 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 	struct tsn_rules rules;
 	int rc;
 
+	uint8_t *port_slot = calloc(n_ports ? n_ports : 1, 1);
+
 	gen &= 1;
+	if (!m->slots || !port_slot) {
+		free(port_slot);
+		snprintf(err, errlen, "classifier: out of memory");
+		return -ENOMEM;
+	}
 	rc = cls_clear(m, gen);
 	if (rc < 0) {
+		free(port_slot);
 		snprintf(err, errlen, "classifier: cannot clear generation %u: %s", gen, strerror(-rc));
+		return rc;
+	}
+	rc = assign_port_slots(m, ports, n_ports, port_slot);
+	if (rc < 0) {
+		free(port_slot);
+		snprintf(err, errlen, "classifier: cannot give the ports their counters: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	rc = assign_stream_slots(m, cfg, err, errlen);
+	if (rc < 0) {
+		free(port_slot);
 		return rc;
 	}
 	for (size_t i = 0; i < n_ports; i++) {
@@ -338,8 +765,10 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 		struct tsn_port_conf pc;
 
 		cls_port_conf(ports[i].cfg, ports[i].mac, &pc);
+		pc.slot = port_slot[i];
 		rc = bpf_map_update_elem(m->ports, &k, &pc, BPF_ANY);
 		if (rc < 0) {
+			free(port_slot);
 			snprintf(err, errlen, "port %s: cannot write its data plane entry: %s",
 				 ports[i].cfg->name, strerror(-rc));
 			return rc;
@@ -349,9 +778,12 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 		if (rc == 0)
 			rc = storm_write_port(m->storm_conf, ports[i].ifindex, ports[i].cfg, gen, err,
 					      errlen);
-		if (rc < 0)
+		if (rc < 0) {
+			free(port_slot);
 			return rc;
+		}
 	}
+	free(port_slot);
 	for (size_t i = 0; i < n_et; i++) {
 		uint32_t k = TSN_ETHERTYPE_KEY(gen, et[i].match), prio = et[i].priority;
 
@@ -376,45 +808,3 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 	return rc;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int cls_prune_stream_stats(const struct cls_maps *m, const struct tsn_config *cfg)
-{
-	uint32_t *ids = calloc(cfg->n_streams ? cfg->n_streams : 1, sizeof(*ids));
-	uint32_t key, next, *stale = NULL;
-	size_t n_stale = 0, cap = 0;
-	int rc;
-
-	if (!ids)
-		return -ENOMEM;
-	for (size_t i = 0; i < cfg->n_streams; i++)
-		ids[i] = cfg->streams[i].id;
-	qsort(ids, cfg->n_streams, sizeof(*ids), cmp_u32);
-	for (rc = bpf_map_get_next_key(m->stream_stats, NULL, &next); rc == 0;
-	     rc = bpf_map_get_next_key(m->stream_stats, &key, &next)) {
-		key = next;
-		if (bsearch(&key, ids, cfg->n_streams, sizeof(*ids), cmp_u32))
-			continue;
-		if (n_stale == cap) {
-			uint32_t *grown = realloc(stale, (cap ? cap * 2 : 64) * sizeof(*stale));
-
-			if (!grown) {
-				rc = -ENOMEM;
-				break;
-			}
-			stale = grown;
-			cap = cap ? cap * 2 : 64;
-		}
-		stale[n_stale++] = key;
-	}
-	if (rc == -ENOENT)
-		rc = delete_keys(m->stream_stats, stale, sizeof(*stale), n_stale);
-	free(stale);
-	free(ids);
-	return rc;
-}

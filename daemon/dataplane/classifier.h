@@ -8,13 +8,17 @@
 #ifndef TSND_CLASSIFIER_H
 #define TSND_CLASSIFIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tsn/bpf_shared.h"
 #include "tsn/config.h"
 
-/* File descriptors of the generational maps and the stream counters. */
+struct cls_slots;
+
+/* File descriptors of the generational maps and the counters, and the counter
+ * slots' allocator. */
 struct cls_maps {
 	int gen;		/* tsn_gen */
 	int rules;		/* tsn_rules */
@@ -22,7 +26,9 @@ struct cls_maps {
 	int ports;		/* tsn_ports */
 	int mac;		/* tsn_mac_strm */
 	int ip6;		/* tsn_ip6_strm */
-	int stream_stats;	/* tsn_strm_stats */
+	int stream_stats;	/* tsn_strm_stats: ncpus regions of TSN_MAX_STREAMS */
+	int port_stats;		/* port_stats: ncpus regions of TSN_PORT_SLOTS */
+	struct cls_slots *slots;	/* cls_slots_new */
 	int filters;		/* tsn_filters (802.1Qci, policing.c) */
 	int gates;		/* tsn_gates */
 	int gate_ents;		/* tsn_gate_ents */
@@ -61,7 +67,37 @@ int cls_activate(const struct cls_maps *m, uint32_t gen);
 /* Return once every BPF program that may have read the generation before the
  * last cls_activate has finished (an RCU grace period). */
 void cls_quiesce(void);
-/* Delete the counters of streams cfg does not have. */
-int cls_prune_stream_stats(const struct cls_maps *m, const struct tsn_config *cfg);
+/* ---- counter slots ----
+ * A stream's counters live in slot tsn_stream_val.slot of tsn_strm_stats, a
+ * port's in slot tsn_port_conf.slot of port_stats.  cls_write gives every stream
+ * id and port (ifindex) of the configuration a slot: the one it has in the active
+ * generation, else a free one, zeroed first if it may hold counts.  The slots of
+ * the written generation become the current ones with cls_slots_commit (after
+ * cls_activate); those of removed streams and ports are zeroed by
+ * cls_prune_counters, after cls_quiesce, and only then free. */
+
+/* An allocator for ncpus CPUs.  maybe_used: the counter maps may hold counts
+ * from before (pinned maps a predecessor used), so free slots are zeroed before
+ * use.  NULL: out of memory. */
+struct cls_slots *cls_slots_new(int ncpus, bool maybe_used);
+void cls_slots_free(struct cls_slots *s);
+/* The slots of the active generation's streams and ports, as a predecessor left
+ * them in pinned maps (a restart with keep-on-exit). */
+int cls_slots_rebuild(const struct cls_maps *m);
+/* The generation cls_write wrote last is active: its slots are the current ones. */
+void cls_slots_commit(const struct cls_maps *m);
+/* Zero the counters of the streams and ports the last commit removed, and free
+ * their slots.  After cls_quiesce: no frame counts in them any more. */
+int cls_prune_counters(const struct cls_maps *m);
+/* The current slot of stream id / port ifindex, or -ENOENT. */
+int cls_stream_slot(const struct cls_maps *m, uint32_t id);
+int cls_port_slot(const struct cls_maps *m, int ifindex);
+/* A stream's counters summed over the CPUs; -ENOENT if it has no slot. */
+int cls_stream_counters(const struct cls_maps *m, uint32_t id, struct tsn_stream_counters *sum);
+/* A port's counters summed over the CPUs; all zero if it has no slot. */
+int cls_port_counters(const struct cls_maps *m, int ifindex, struct port_counters *sum);
+/* Slot slot of a counter array (ncpus regions of slots values of size bytes, all
+ * __u64) summed over the CPUs. */
+int cls_slot_sum(int fd, int ncpus, uint32_t slots, uint32_t slot, void *sum, size_t size);
 
 #endif

@@ -38,7 +38,9 @@ _Static_assert(sizeof(struct tsn_xdp_meta) <= 32 && sizeof(struct tsn_xdp_meta) 
 _Static_assert(sizeof(struct tsn_fib_key) == 48 && sizeof(struct tsn_fib_val) == 32,
 	       "FIB cache layouts are shared with BPF");
 _Static_assert(sizeof(struct tsn_ip6_key) == 44 && sizeof(struct tsn_mac_key) == 12 &&
-	       sizeof(struct tsn_port_conf) == 24, "key layouts are shared with BPF");
+	       sizeof(struct tsn_port_conf) == 24 && sizeof(struct tsn_stream_val) == 12,
+	       "key layouts are shared with BPF");
+_Static_assert(TSN_PORT_SLOTS <= 256, "a port's slot is a __u8 (tsn_port_conf, XDP metadata)");
 
 static bool cfg_wants(const struct tsn_config *cfg, const char *name)
 {
@@ -186,6 +188,8 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 		if (rc < 0)
 			snprintf(err, errlen, "dataplane: cannot activate the new tables: %s",
 				 strerror(-rc));
+		else
+			cls_slots_commit(&dp->maps);
 	}
 
 	sprobe_end(&pr, "dp_tables");
@@ -227,13 +231,12 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	bridge_fast_prune_counters(dp->bf, cfg);
 	if (!cfg->bridge.enabled)
 		bridge_fast_hook(dp->bf, false);
-	if (cls_prune_stream_stats(&dp->maps, cfg) < 0)
-		log_warn("dataplane: cannot delete the counters of removed streams");
+	if (cls_prune_counters(&dp->maps) < 0)
+		log_warn("dataplane: cannot zero the counters of removed streams and ports; "
+			 "they are zeroed before their slots are used again");
 	if (dp_prune_ifindex_map(bpf_map__fd(dp->skel->maps.tsn_tx_ports), keep_attached_port, dp) < 0)
 		log_warn("dataplane: cannot delete the redirect entries of released ports");
 	dp_prune_vlans(dp, vlans, n_vlans);
-	if (dp_prune_ifindex_map(bpf_map__fd(dp->skel->maps.port_stats), keep_attached_port, dp) < 0)
-		log_warn("dataplane: cannot delete the counters of released ports");
 	if (moved_pins) {
 		unpin_all(dp, dp->pin_dir);	/* no-op when nothing was pinned */
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", want_dir);
@@ -276,7 +279,7 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 	struct dataplane *dp = calloc(1, sizeof(*dp));
 	const char *dir = cfg ? cfg->dataplane.pin_dir : "";
 	struct sprobe pr;
-	int rc;
+	int rc, ncpus = 1;
 
 	if (!dp) {
 		snprintf(err, errlen, "dataplane: out of memory");
@@ -291,13 +294,17 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		goto fail;
 	}
 	sprobe_end(&pr, "dp_open");
-	/* tsn_strm_stats holds a counter set per possible CPU (dataplane.bpf.c);
-	 * before the pins are compared, which includes the value's size. */
+	/* The counter arrays hold a region per possible CPU (dataplane.bpf.c);
+	 * sized before the pins are compared, which includes max_entries. */
 	rc = libbpf_num_possible_cpus();
 	if (rc > 0) {
+		ncpus = rc;
 		dp->skel->rodata->tsn_ncpus = (uint32_t)rc;
-		rc = bpf_map__set_value_size(dp->skel->maps.tsn_strm_stats,
-					     (uint32_t)rc * sizeof(struct tsn_stream_counters));
+		rc = bpf_map__set_max_entries(dp->skel->maps.tsn_strm_stats,
+					      (uint32_t)rc * TSN_MAX_STREAMS);
+		if (rc == 0)
+			rc = bpf_map__set_max_entries(dp->skel->maps.port_stats,
+						      (uint32_t)ncpus * TSN_PORT_SLOTS);
 	} else if (rc == 0) {
 		rc = -EINVAL;
 	}
@@ -335,6 +342,9 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		.mac = bpf_map__fd(dp->skel->maps.tsn_mac_strm),
 		.ip6 = bpf_map__fd(dp->skel->maps.tsn_ip6_strm),
 		.stream_stats = bpf_map__fd(dp->skel->maps.tsn_strm_stats),
+		.port_stats = bpf_map__fd(dp->skel->maps.port_stats),
+		/* Pinned counters may hold a predecessor's counts. */
+		.slots = cls_slots_new(ncpus, dir[0] != '\0'),
 		.filters = bpf_map__fd(dp->skel->maps.tsn_filters),
 		.gates = bpf_map__fd(dp->skel->maps.tsn_gates),
 		.gate_ents = bpf_map__fd(dp->skel->maps.tsn_gate_ents),
@@ -342,6 +352,18 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		.acl_pfx = bpf_map__fd(dp->skel->maps.tsn_acl_pfx),
 		.storm_conf = bpf_map__fd(dp->skel->maps.tsn_storm_conf),
 	};
+	if (!dp->maps.slots) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "dataplane: out of memory");
+		goto fail;
+	}
+	/* A predecessor's streams and ports keep their counters (keep-on-exit). */
+	rc = cls_slots_rebuild(&dp->maps);
+	if (rc < 0) {
+		snprintf(err, errlen, "dataplane: cannot read the counter slots of the pinned "
+			 "tables: %s", strerror(-rc));
+		goto fail;
+	}
 	if (dir[0]) {
 		rc = pins_program(dp->xdp.fd, dir, XDP_PROG_NAME);
 		if (rc == 0)
@@ -375,6 +397,7 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 	return dp;
 fail:
 	/* Pins stay: they may be a predecessor's tables its programs still use. */
+	cls_slots_free(dp->maps.slots);
 	dataplane_bpf__destroy(dp->skel);
 	free(dp);
 	return NULL;
@@ -414,6 +437,7 @@ void dataplane_destroy(struct dataplane *dp, bool keep_attached)
 		unpin_all(dp, dp->pin_dir);
 	/* Kept attached: the hooks keep the bridge's program and tables alive. */
 	bridge_fast_free(dp->bf, !keep_attached);
+	cls_slots_free(dp->maps.slots);
 	dataplane_bpf__destroy(dp->skel);
 	free(dp->test_vlans);
 	free(dp->ports);

@@ -14,6 +14,7 @@
 
 #include <json.h>
 
+#include "tsn/bpf_shared.h"
 #include "tsn/config.h"
 
 struct dataplane;
@@ -62,6 +63,16 @@ const char *dataplane_fwd_reason_name(unsigned reason);
 /* The bridge's XDP fast path (bridge_fast.h: bridge_fast_counters for `tsnctl
  * fdb show`), or NULL if its program could not be loaded. */
 struct bridge_fast *dataplane_bridge(const struct dataplane *dp);
+
+/* A port's (by ifindex) or a stream's counters, summed over the CPUs.  The
+ * counters live in arrays indexed by slots tsnd keeps per port and stream id
+ * (classifier.c): read them here, not by key from the maps.  A port without a
+ * slot reads all zero (0); a stream without one -ENOENT. */
+int dataplane_port_counters(const struct dataplane *dp, int ifindex, struct port_counters *sum);
+int dataplane_stream_counters(const struct dataplane *dp, uint32_t id, struct tsn_stream_counters *sum);
+/* For tests: the counter slot of a stream id or a port, or -ENOENT. */
+int dataplane_stream_slot(const struct dataplane *dp, uint32_t id);
+int dataplane_port_slot(const struct dataplane *dp, int ifindex);
 
 /* For tests and benchmarks: the programs' and maps' file descriptors. */
 int dataplane_xdp_fd(const struct dataplane *dp);

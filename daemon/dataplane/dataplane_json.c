@@ -12,7 +12,6 @@
 #include <bpf/libbpf.h>
 
 #include "dataplane_priv.h"
-#include "percpu.h"
 #include "tsn/log.h"
 #include "tsn/stream_id.h"
 
@@ -71,6 +70,34 @@ int dataplane_tc_fd(const struct dataplane *dp)
 	return dp ? dp->tc.fd : -1;
 }
 
+int dataplane_port_counters(const struct dataplane *dp, int ifindex, struct port_counters *sum)
+{
+	if (!dp) {
+		memset(sum, 0, sizeof(*sum));
+		return -ENODEV;
+	}
+	return cls_port_counters(&dp->maps, ifindex, sum);
+}
+
+int dataplane_stream_counters(const struct dataplane *dp, uint32_t id, struct tsn_stream_counters *sum)
+{
+	if (!dp) {
+		memset(sum, 0, sizeof(*sum));
+		return -ENODEV;
+	}
+	return cls_stream_counters(&dp->maps, id, sum);
+}
+
+int dataplane_stream_slot(const struct dataplane *dp, uint32_t id)
+{
+	return dp ? cls_stream_slot(&dp->maps, id) : -ENOENT;
+}
+
+int dataplane_port_slot(const struct dataplane *dp, int ifindex)
+{
+	return dp ? cls_port_slot(&dp->maps, ifindex) : -ENOENT;
+}
+
 int dataplane_map_fd(const struct dataplane *dp, const char *map_name)
 {
 	const struct bpf_map *m = dp ? bpf_object__find_map_by_name(dp->skel->obj, map_name) : NULL;
@@ -95,10 +122,7 @@ json_object *dataplane_status_json(const struct dataplane *dp)
 /* Sum one port's per-CPU counters; all zero when the port has seen no frame. */
 static int read_port_counters(const struct dataplane *dp, int ifindex, struct port_counters *sum)
 {
-	__u32 key = (__u32)ifindex;
-	int rc = percpu_sum_u64(bpf_map__fd(dp->skel->maps.port_stats), &key, sum, sizeof(*sum));
-
-	return rc == -ENOENT ? 0 : rc;
+	return cls_port_counters(&dp->maps, ifindex, sum);
 }
 
 static const struct dp_port *port_by_name(const struct dataplane *dp, const char *name)
@@ -182,7 +206,7 @@ static json_object *stream_match_json(const struct tsn_cfg_stream *s)
 static int read_stream_counters(const struct dataplane *dp, uint32_t id,
 				struct tsn_stream_counters *sum)
 {
-	return percpu_sum_u64(dp->maps.stream_stats, &id, sum, sizeof(*sum));
+	return cls_stream_counters(&dp->maps, id, sum);
 }
 
 json_object *dataplane_streams_json(const struct dataplane *dp, const struct tsn_config *cfg,

@@ -474,23 +474,16 @@ void telemetry_free(struct telemetry *t, struct dataplane *dp)
 static uint64_t fast_path_now(const struct telemetry *t, const struct tsn_config *cfg,
 			      struct dataplane *dp)
 {
-	int fd = dataplane_map_fd(dp, "port_stats");
-	struct port_counters *pc;
+	struct port_counters pc;
 	uint64_t sum = 0;
 
-	if (fd < 0 || t->ncpu <= 0)
-		return 0;
-	pc = calloc((size_t)t->ncpu, sizeof(*pc));
-	if (!pc)
-		return 0;
+	(void)t;
 	for (size_t i = 0; i < cfg->n_ports; i++) {
 		uint32_t ifindex = if_nametoindex(cfg->ports[i].name);
-		if (!ifindex || bpf_map_lookup_elem(fd, &ifindex, pc) < 0)
-			continue;
-		for (int c = 0; c < t->ncpu; c++)
-			sum += pc[c].fwd[TSN_FWD_REDIRECT];
+
+		if (ifindex && dataplane_port_counters(dp, (int)ifindex, &pc) == 0)
+			sum += pc.fwd[TSN_FWD_REDIRECT];
 	}
-	free(pc);
 	return sum;
 }
 

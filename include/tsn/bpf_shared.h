@@ -91,7 +91,9 @@ struct tsn_class_counter {
 	__u64 drops;
 };
 
-/* Value of the per-CPU hash "port_stats", keyed by __u32 ingress ifindex.  Classes
+/* Value of the array "port_stats": one region of TSN_PORT_SLOTS values per
+ * possible CPU, index cpu * TSN_PORT_SLOTS + the port's slot (tsn_port_conf.slot;
+ * slot TSN_PORT_SLOT_NONE counts frames of ports with no configuration).  Classes
  * are the ingress port's traffic classes (see struct tsn_port_conf.prio_tc). */
 struct port_counters {
 	struct tsn_kind_counter kind[TSN_KIND_COUNT];
@@ -151,8 +153,15 @@ struct tsn_port_conf {
 	__u8 unmatched;		/* TSN_BPF_UNMATCHED_* for frames received here */
 	__u8 acl;		/* TSN_PACL_*: the port's access list */
 	__u8 storm;		/* the port has a storm guard (tsn_storm_conf) */
-	__u8 pad[5];
+	__u8 slot;		/* its counters in port_stats; kept across reloads */
+	__u8 pad[4];
 };
+
+/* Port counter slots: 1..TSN_PORT_SLOTS-1 for configured ports (tsnd's allocator,
+ * daemon/dataplane/classifier.c), 0 for frames of a port without one.  A u8 each,
+ * so that the XDP metadata can carry it to the tc program. */
+#define TSN_PORT_SLOTS		256
+#define TSN_PORT_SLOT_NONE	0
 
 /* Access lists per port (ports[].acl).  With TSN_PACL_DENY a frame is let in only
  * when its source MAC (tsn_acl, kind MAC), its EtherType (tsn_acl, kind
@@ -210,7 +219,8 @@ struct tsn_stream_val {
 	__u32 stream_id;	/* the config's id (1..2^32-2) */
 	__u16 filter_id;	/* 802.1Qci stream filter, 0: none (room for policing) */
 	__u8 priority;
-	__u8 flags;		/* reserved */
+	__u8 flags;		/* TSN_STRM_* (bpf_frer.h) */
+	__u32 slot;		/* its counters in tsn_strm_stats (< TSN_MAX_STREAMS) */
 };
 
 #define TSN_MAC_DST 1
@@ -253,8 +263,9 @@ struct tsn_ip6_key {
 	__u8 pad[2];
 };
 
-/* Value of the per-CPU hash "tsn_stream_stats", keyed by __u32 stream id.  tsnd
- * creates the entry of every configured stream; the program only updates. */
+/* Value of the array "tsn_strm_stats": one region of TSN_MAX_STREAMS values per
+ * possible CPU, index cpu * TSN_MAX_STREAMS + the stream's slot
+ * (tsn_stream_val.slot), which tsnd keeps for a stream id across reloads. */
 struct tsn_stream_counters {
 	__u64 packets;
 	__u64 bytes;
@@ -416,6 +427,7 @@ struct tsn_fib_val {
 #define TSN_META_MAGIC		0x54534e31	/* "TSN1" */
 #define TSN_META_TO_QDISC	0x01	/* forwarded frame: tc redirects it to egress_ifindex */
 #define TSN_META_STREAM		0x02	/* stream_id is valid */
+#define TSN_META_PORT		0x04	/* port_slot is the ingress port's counter slot */
 
 /* Written in front of the frame with bpf_xdp_adjust_meta for every frame the XDP
  * program passes up.  The tc ingress program sets skb->priority from it, and for
@@ -428,7 +440,10 @@ struct tsn_xdp_meta {
 	__u8 priority;
 	__u8 tc;		/* traffic class on the ingress port */
 	__u8 flags;		/* TSN_META_* */
-	__u8 reserved;
+	union {			/* others' metadata (frer.bpf.c) writes reserved = 0 */
+		__u8 reserved;
+		__u8 port_slot;	/* the ingress port's tsn_port_conf.slot (TSN_META_PORT) */
+	};
 	__u64 rx_tstamp;	/* ingress time (monotonic ns) while telemetry is on, else 0 */
 };
 

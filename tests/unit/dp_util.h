@@ -73,16 +73,10 @@ static int tu_dp_router_ports(const char *letters)
 __attribute__((unused))
 static uint64_t tu_dp_fwd_counter(struct dataplane *dp, int ifindex, unsigned reason)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	__u32 key = (__u32)ifindex;
-	uint64_t sum = 0;
+	struct port_counters sum;
 
-	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c].fwd[reason];
-	free(percpu);
-	return sum;
+	dataplane_port_counters(dp, ifindex, &sum);
+	return reason < TSN_FWD_COUNT ? sum.fwd[reason] : 0;
 }
 
 /* Run f into ifindex's XDP program: XDP_PASS, f's bytes unchanged, the port's

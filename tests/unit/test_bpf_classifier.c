@@ -135,39 +135,17 @@ static void udp_frame(struct fb *f, const char *src, const char *dst, unsigned d
 
 static struct tsn_stream_counters stream_counters(uint32_t id)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct tsn_stream_counters sum = { 0 }, *percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	struct tsn_stream_counters sum;
 
-	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_strm_stats"), &id, percpu) == 0)
-		for (int c = 0; c < ncpus; c++) {
-			sum.packets += percpu[c].packets;
-			sum.bytes += percpu[c].bytes;
-			sum.drops += percpu[c].drops;
-		}
-	free(percpu);
+	dataplane_stream_counters(dp, id, &sum);
 	return sum;
 }
 
 static struct port_counters port_counters_now(void)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters sum, *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	__u32 key = (__u32)ifindex;
+	struct port_counters sum;
 
-	memset(&sum, 0, sizeof(sum));
-	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
-		for (int c = 0; c < ncpus; c++) {
-			for (int t = 0; t < TSN_NUM_TC_MAX; t++) {
-				sum.tc[t].packets += percpu[c].tc[t].packets;
-				sum.tc[t].bytes += percpu[c].tc[t].bytes;
-				sum.tc[t].drops += percpu[c].tc[t].drops;
-			}
-			for (int k = 0; k < TSN_KIND_COUNT; k++)
-				sum.kind[k].packets += percpu[c].kind[k].packets;
-			for (int w = 0; w < TSN_FWD_COUNT; w++)
-				sum.fwd[w] += percpu[c].fwd[w];
-		}
-	free(percpu);
+	dataplane_port_counters(dp, ifindex, &sum);
 	return sum;
 }
 
@@ -564,16 +542,17 @@ static void test_classes_from_schedule_map(void)
 	CU_ASSERT_EQUAL(stream_counters(3).packets - s3.packets, 1);
 }
 
-/* tsn_strm_stats is a plain hash whose value holds one counter set per possible
- * CPU (cheap to create, unlike a per-CPU hash): a frame counts in the part of
- * the CPU it ran on, and no other. */
+/* tsn_strm_stats is a plain array with one region of TSN_MAX_STREAMS counter
+ * sets per possible CPU (cheap to create, unlike a per-CPU map): a frame counts
+ * in its stream's slot in the region of the CPU it ran on, and no other. */
 static void test_stream_counters_per_cpu(void)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd = dataplane_map_fd(dp, "tsn_strm_stats");
 	struct tsn_stream_counters *before = calloc((size_t)ncpus, sizeof(*before)),
 				   *after = calloc((size_t)ncpus, sizeof(*after));
 	struct bpf_map_info info;
-	__u32 len = sizeof(info), id = 1;
+	__u32 len = sizeof(info);
+	int slot;
 	cpu_set_t old, one;
 	char cfg[4096];
 	struct fb f;
@@ -581,10 +560,13 @@ static void test_stream_counters_per_cpu(void)
 	CU_ASSERT_FATAL(before && after && ncpus > 0);
 	memset(&info, 0, sizeof(info));
 	CU_ASSERT_EQUAL_FATAL(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
-	CU_ASSERT_EQUAL(info.type, BPF_MAP_TYPE_HASH);
-	CU_ASSERT_EQUAL(info.value_size, (__u32)ncpus * sizeof(struct tsn_stream_counters));
+	CU_ASSERT_EQUAL(info.type, BPF_MAP_TYPE_ARRAY);
+	CU_ASSERT_EQUAL(info.value_size, sizeof(struct tsn_stream_counters));
+	CU_ASSERT_EQUAL(info.max_entries, (__u32)ncpus * TSN_MAX_STREAMS);
 	snprintf(cfg, sizeof(cfg), port_scheduled, "pass");
 	CU_ASSERT_EQUAL_FATAL(apply_config(cfg, base_streams), 0);
+	slot = dataplane_stream_slot(dp, 1);
+	CU_ASSERT_FATAL(slot >= 0 && slot < TSN_MAX_STREAMS);
 	CU_ASSERT_EQUAL_FATAL(sched_getaffinity(0, sizeof(old), &old), 0);
 	for (int cpu = 0; cpu < ncpus; cpu++) {
 		if (!CPU_ISSET(cpu, &old))
@@ -592,10 +574,18 @@ static void test_stream_counters_per_cpu(void)
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
 		CU_ASSERT_EQUAL_FATAL(sched_setaffinity(0, sizeof(one), &one), 0);
-		CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(fd, &id, before), 0);
+		for (int c = 0; c < ncpus; c++) {
+			__u32 key = (__u32)c * TSN_MAX_STREAMS + (__u32)slot;
+
+			CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(fd, &key, &before[c]), 0);
+		}
 		udp_frame(&f, "2001:db8:1::10", "2001:db8:2::20", 10, 1000, 5000);
 		EXPECT_CLASS(&f, 1, 7, 2);
-		CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(fd, &id, after), 0);
+		for (int c = 0; c < ncpus; c++) {
+			__u32 key = (__u32)c * TSN_MAX_STREAMS + (__u32)slot;
+
+			CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(fd, &key, &after[c]), 0);
+		}
 		for (int c = 0; c < ncpus; c++) {
 			CU_ASSERT_EQUAL(after[c].packets - before[c].packets, c == cpu ? 1u : 0u);
 			CU_ASSERT_EQUAL(after[c].bytes - before[c].bytes,
@@ -605,6 +595,86 @@ static void test_stream_counters_per_cpu(void)
 	sched_setaffinity(0, sizeof(old), &old);
 	free(before);
 	free(after);
+}
+
+/* Counters by slot across reloads: a stream keeps its slot and its counts, and so
+ * does the port; a removed stream's slot is zeroed before a later new stream
+ * gets it (the allocator hands out the lowest free slot). */
+static void test_counter_slots(void)
+{
+	static const char *const s_ab =
+		"streams:\n"
+		"  - { id: 101, identification: ipv6, dst: \"2001:db8:2::21\", priority: 2 }\n"
+		"  - { id: 102, identification: ipv6, dst: \"2001:db8:2::22\", priority: 3 }\n";
+	static const char *const s_bc =
+		"streams:\n"
+		"  - { id: 102, identification: ipv6, dst: \"2001:db8:2::22\", priority: 3 }\n"
+		"  - { id: 103, identification: ipv6, dst: \"2001:db8:2::23\", priority: 4 }\n";
+	static const char *const s_bcd =
+		"streams:\n"
+		"  - { id: 102, identification: ipv6, dst: \"2001:db8:2::22\", priority: 3 }\n"
+		"  - { id: 103, identification: ipv6, dst: \"2001:db8:2::23\", priority: 4 }\n"
+		"  - { id: 104, identification: ipv6, dst: \"2001:db8:2::24\", priority: 5 }\n";
+	int ncpus = libbpf_num_possible_cpus(), fd = dataplane_map_fd(dp, "tsn_strm_stats");
+	int slot101, slot102, slot103, pslot;
+	struct port_counters p1, p2;
+	struct tsn_stream_counters sc;
+	struct fb f;
+
+	/* No streams: every slot free. */
+	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, "streams: []\n"), 0);
+	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, s_ab), 0);
+	slot101 = dataplane_stream_slot(dp, 101);
+	slot102 = dataplane_stream_slot(dp, 102);
+	pslot = dataplane_port_slot(dp, ifindex);
+	CU_ASSERT_FATAL(slot101 >= 0 && slot102 >= 0 && slot101 != slot102 && pslot > 0);
+	CU_ASSERT_EQUAL(dataplane_stream_counters(dp, 101, &sc), 0);
+	CU_ASSERT_EQUAL(sc.packets, 0);
+	udp_frame(&f, "2001:db8:1::10", "2001:db8:2::21", 0, 1000, 5000);
+	EXPECT_CLASS(&f, 101, 2, -1);
+	EXPECT_CLASS(&f, 101, 2, -1);
+	udp_frame(&f, "2001:db8:1::10", "2001:db8:2::22", 0, 1000, 5000);
+	EXPECT_CLASS(&f, 102, 3, -1);
+	CU_ASSERT_EQUAL(stream_counters(101).packets, 2);
+	CU_ASSERT_EQUAL(stream_counters(102).packets, 1);
+	p1 = port_counters_now();
+
+	/* 101 goes, 103 comes: 102 and the port keep their slots and counts; 101's
+	 * slot is still taken (frames of the old tables may count in it). */
+	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, s_bc), 0);
+	slot103 = dataplane_stream_slot(dp, 103);
+	CU_ASSERT_EQUAL(dataplane_stream_slot(dp, 102), slot102);
+	CU_ASSERT_EQUAL(dataplane_stream_slot(dp, 101), -ENOENT);
+	CU_ASSERT_EQUAL(dataplane_stream_counters(dp, 101, &sc), -ENOENT);
+	CU_ASSERT_TRUE(slot103 >= 0 && slot103 != slot101 && slot103 != slot102);
+	CU_ASSERT_EQUAL(stream_counters(102).packets, 1);
+	CU_ASSERT_EQUAL(stream_counters(103).packets, 0);
+	CU_ASSERT_EQUAL(dataplane_port_slot(dp, ifindex), pslot);
+	p2 = port_counters_now();
+	CU_ASSERT_EQUAL(memcmp(&p1, &p2, sizeof(p1)), 0);
+	/* 101's counts are gone from its slot in every CPU's region. */
+	for (int c = 0; c < ncpus; c++) {
+		__u32 key = (__u32)c * TSN_MAX_STREAMS + (__u32)slot101;
+
+		CU_ASSERT_EQUAL(bpf_map_lookup_elem(fd, &key, &sc), 0);
+		CU_ASSERT_EQUAL(sc.packets, 0);
+		CU_ASSERT_EQUAL(sc.bytes, 0);
+	}
+
+	/* 104 is new: the lowest free slot, 101's (the first handed out after the
+	 * empty configuration), zeroed. */
+	udp_frame(&f, "2001:db8:1::10", "2001:db8:2::23", 0, 1000, 5000);
+	EXPECT_CLASS(&f, 103, 4, -1);
+	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, s_bcd), 0);
+	CU_ASSERT_EQUAL(slot101, 0);
+	CU_ASSERT_EQUAL(dataplane_stream_slot(dp, 104), slot101);
+	CU_ASSERT_EQUAL(stream_counters(104).packets, 0);
+	CU_ASSERT_EQUAL(stream_counters(103).packets, 1);
+	CU_ASSERT_EQUAL(stream_counters(102).packets, 1);
+	udp_frame(&f, "2001:db8:1::10", "2001:db8:2::24", 0, 1000, 5000);
+	EXPECT_CLASS(&f, 104, 5, -1);
+	CU_ASSERT_EQUAL(stream_counters(104).packets, 1);
+	CU_ASSERT_EQUAL(stream_counters(104).bytes, f.len);
 }
 
 /* ports[].unmatched-priority: frames of no stream whose own PCP or DSCP claims a
@@ -687,14 +757,10 @@ static void test_update_switches_generation(void)
 	/* Counters: stream 2 kept its entry, stream 3's is gone, 9 has one. */
 	CU_ASSERT_TRUE(stream_counters(2).packets > 0);
 	{
-		int ncpus = libbpf_num_possible_cpus();
-		struct tsn_stream_counters *v = calloc((size_t)ncpus, sizeof(*v));
-		uint32_t id = 3;
+		struct tsn_stream_counters v;
 
-		CU_ASSERT_EQUAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_strm_stats"), &id, v), -ENOENT);
-		id = 9;
-		CU_ASSERT_EQUAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_strm_stats"), &id, v), 0);
-		free(v);
+		CU_ASSERT_EQUAL(dataplane_stream_counters(dp, 3, &v), -ENOENT);
+		CU_ASSERT_EQUAL(dataplane_stream_counters(dp, 9, &v), 0);
 	}
 }
 
@@ -801,6 +867,7 @@ int main(void)
 	    !CU_add_test(suite, "truncated at every offset", test_truncated_at_every_offset) ||
 	    !CU_add_test(suite, "classes from the schedule map, counters", test_classes_from_schedule_map) ||
 	    !CU_add_test(suite, "stream counters per CPU", test_stream_counters_per_cpu) ||
+	    !CU_add_test(suite, "counter slots across reloads", test_counter_slots) ||
 	    !CU_add_test(suite, "unmatched-priority drop and demote", test_unmatched_priority) ||
 	    !CU_add_test(suite, "an update switches generation", test_update_switches_generation) ||
 	    !CU_add_test(suite, "the inactive generation is invisible", test_inactive_generation_invisible) ||

@@ -346,16 +346,10 @@ static void test_addresses_and_macs(void)
 /* The port_stats counter kind[kind] of fa0, summed over the CPUs. */
 static uint64_t kind_counter(unsigned kind)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters *percpu = calloc((size_t)ncpus, sizeof(*percpu));
-	__u32 key = (__u32)if_a;
-	uint64_t sum = 0;
+	struct port_counters sum;
 
-	if (percpu && bpf_map_lookup_elem(dataplane_map_fd(dp, "port_stats"), &key, percpu) == 0)
-		for (int c = 0; c < ncpus; c++)
-			sum += percpu[c].kind[kind].packets;
-	free(percpu);
-	return sum;
+	dataplane_port_counters(dp, if_a, &sum);
+	return sum.kind[kind].packets;
 }
 
 /* An IPv6 EtherType whose header says another version is malformed: the kernel

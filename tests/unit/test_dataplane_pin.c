@@ -36,19 +36,38 @@ static const char *const cfg_text =
 	"  pin-dir: %s\n"
 	"  keep-on-exit: true\n";
 
-static struct tsn_config *config(const char *pin_dir)
+/* cfg_text with a second stream, 6 (counter slots after a restart). */
+static const char *const cfg_text_6 =
+	"ports:\n"
+	"  - { name: pa0, xdp: generic }\n"
+	"streams:\n"
+	"  - { id: 5, identification: ipv6, dst: \"2001:db8::5\", priority: 6 }\n"
+	"  - { id: 6, identification: ipv6, dst: \"2001:db8::6\", priority: 6 }\n"
+	"dataplane:\n"
+	"  pin-dir: %s\n"
+	"  keep-on-exit: true\n";
+
+static struct tsn_config *config_text(bool with_6, const char *pin_dir)
 {
 	struct tsn_diags diags;
 	struct tsn_config *cfg;
 	char yaml[1024];
 
-	snprintf(yaml, sizeof(yaml), cfg_text, pin_dir);
+	if (with_6)
+		snprintf(yaml, sizeof(yaml), cfg_text_6, pin_dir);
+	else
+		snprintf(yaml, sizeof(yaml), cfg_text, pin_dir);
 	tsn_diags_init(&diags, "pin.yaml");
 	cfg = tsn_config_parse(yaml, strlen(yaml), "pin.yaml", &diags);
 	if (!cfg)
 		tsn_diags_print(&diags, stderr);
 	tsn_diags_free(&diags);
 	return cfg;
+}
+
+static struct tsn_config *config(const char *pin_dir)
+{
+	return config_text(false, pin_dir);
 }
 
 static bool exists(const char *dir, const char *name)
@@ -84,23 +103,25 @@ static __u32 map_id(const struct dataplane *d, const char *name)
 	return info.id;
 }
 
-/* Packets of stream 5 as the pinned counters map says. */
+/* Packets of stream 5 as the pinned counters map says, in the slot the live
+ * tsnd (dp) keeps for it. */
 static uint64_t pinned_stream_packets(const char *dir)
 {
 	char path[256];
-	int ncpus = libbpf_num_possible_cpus(), fd;
-	struct tsn_stream_counters *v = calloc((size_t)ncpus, sizeof(*v));
-	uint32_t id = 5;
+	int ncpus = libbpf_num_possible_cpus(), fd, slot = dataplane_stream_slot(dp, 5);
+	struct tsn_stream_counters v;
 	uint64_t sum = 0;
 
 	snprintf(path, sizeof(path), "%s/tsn_strm_stats", dir);
 	fd = bpf_obj_get(path);
-	if (fd >= 0 && v && bpf_map_lookup_elem(fd, &id, v) == 0)
-		for (int c = 0; c < ncpus; c++)
-			sum += v[c].packets;
+	for (int c = 0; fd >= 0 && slot >= 0 && c < ncpus; c++) {
+		__u32 key = (__u32)c * TSN_MAX_STREAMS + (__u32)slot;
+
+		if (bpf_map_lookup_elem(fd, &key, &v) == 0)
+			sum += v.packets;
+	}
 	if (fd >= 0)
 		close(fd);
-	free(v);
 	return sum;
 }
 
@@ -223,6 +244,62 @@ static void test_reuse_after_keep(void)
 	tsn_config_free(cfg);
 }
 
+/* Counter slots after a restart with keep-on-exit: rebuilt from the pinned
+ * tables, so stream 5 and port pa0 keep theirs (and their counts); a slot the
+ * predecessor may have left counts in is zeroed before a new stream gets it. */
+static void test_slots_after_keep(void)
+{
+	struct tsn_config *cfg = config(pin_a), *cfg6 = config_text(true, pin_a);
+	struct tsn_stream_counters sc;
+	struct port_counters before, after;
+	int slot5, pslot, ncpus = libbpf_num_possible_cpus(), fd, pa0 = (int)if_nametoindex("pa0");
+	__u32 stale_slot;
+	char err[512], path[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_FATAL(cfg && cfg6 && ncpus > 0);
+	CU_ASSERT_EQUAL_FATAL(dataplane_apply(dp, cfg, err, sizeof(err)), 0);
+	send_stream_frame(dp);
+	slot5 = dataplane_stream_slot(dp, 5);
+	pslot = dataplane_port_slot(dp, pa0);
+	CU_ASSERT_FATAL(slot5 >= 0 && pslot > 0);
+	CU_ASSERT_EQUAL(dataplane_port_counters(dp, pa0, &before), 0);
+	CU_ASSERT_TRUE(before.kind[TSN_KIND_IPV6].packets > 0);
+	/* Counts in the lowest free slot, as a predecessor could leave them. */
+	stale_slot = slot5 == 0 ? 1 : 0;
+	snprintf(path, sizeof(path), "%s/tsn_strm_stats", pin_a);
+	fd = bpf_obj_get(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	for (int c = 0; c < ncpus; c++) {
+		struct tsn_stream_counters junk = { .packets = 77, .bytes = 7777, .drops = 7 };
+		__u32 key = (__u32)c * TSN_MAX_STREAMS + stale_slot;
+
+		CU_ASSERT_EQUAL(bpf_map_update_elem(fd, &key, &junk, BPF_ANY), 0);
+	}
+	close(fd);
+
+	dataplane_destroy(dp, true);
+	dp = dataplane_create(cfg, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	/* Known before the first apply: rebuilt from the pinned tables. */
+	CU_ASSERT_EQUAL(dataplane_stream_slot(dp, 5), slot5);
+	CU_ASSERT_EQUAL(dataplane_port_slot(dp, pa0), pslot);
+	CU_ASSERT_EQUAL(dataplane_port_counters(dp, pa0, &after), 0);
+	CU_ASSERT_EQUAL(memcmp(&before, &after, sizeof(before)), 0);
+	CU_ASSERT_EQUAL(dataplane_apply(dp, cfg6, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(dataplane_stream_slot(dp, 5), slot5);
+	CU_ASSERT_EQUAL(dataplane_stream_slot(dp, 6), (int)stale_slot);
+	CU_ASSERT_EQUAL(dataplane_stream_counters(dp, 6, &sc), 0);
+	CU_ASSERT_EQUAL(sc.packets, 0);
+	CU_ASSERT_EQUAL(sc.bytes, 0);
+	CU_ASSERT_EQUAL(sc.drops, 0);
+	CU_ASSERT_EQUAL(dataplane_port_slot(dp, pa0), pslot);
+	/* Back to the test file's configuration for the tests after this one. */
+	CU_ASSERT_EQUAL(dataplane_apply(dp, cfg, err, sizeof(err)), 0);
+	tsn_config_free(cfg);
+	tsn_config_free(cfg6);
+}
+
 /* A pin of another layout (another tsnd version) is replaced, not reused. */
 static void test_incompatible_pin_replaced(void)
 {
@@ -298,6 +375,7 @@ int main(void)
 	if (!suite ||
 	    !CU_add_test(suite, "pins and modes", test_pins_and_modes) ||
 	    !CU_add_test(suite, "reused after keep-on-exit", test_reuse_after_keep) ||
+	    !CU_add_test(suite, "counter slots after keep-on-exit", test_slots_after_keep) ||
 	    !CU_add_test(suite, "incompatible pin replaced", test_incompatible_pin_replaced) ||
 	    !CU_add_test(suite, "pin-dir moves on reload", test_pin_dir_moves) ||
 	    !CU_add_test(suite, "a normal stop unpins", test_stop_unpins) ||

@@ -24,6 +24,7 @@
 #include "bpf_frames.h"
 #include "frer.h"
 #include "test_util.h"
+#include "dp_skel.h"
 
 #define MS 1000000ULL
 
@@ -397,23 +398,21 @@ static int packet_socket(const char *ifname)
 /* tsn_tc_ingress's TSN_TC_PRIORITY count on ifindex (summed over CPUs). */
 static uint64_t tc_priority_count(struct dataplane_bpf *dp, int ifindex)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct port_counters *pc = calloc((size_t)ncpus, sizeof(*pc));
-	uint32_t key = (uint32_t)ifindex;
-	uint64_t sum = 0;
+	/* No tsn_ports entry here: the port counts in the slot of ports without a
+	 * configuration. */
+	struct port_counters pc;
 
-	if (pc && bpf_map_lookup_elem(bpf_map__fd(dp->maps.port_stats), &key, pc) == 0)
-		for (int c = 0; c < ncpus; c++)
-			sum += pc[c].tc_path[TSN_TC_PRIORITY];
-	free(pc);
-	return sum;
+	(void)ifindex;
+	if (tu_dp_skel_port_counters(dp, TSN_PORT_SLOT_NONE, &pc) < 0)
+		return 0;
+	return pc.tc_path[TSN_TC_PRIORITY];
 }
 
 /* frer_tc sits before the data plane's tc program on the same hook: a split
  * stream's frame is frer_tc's alone; any other frame goes on to tsn_tc_ingress. */
 static void test_tc_chain(void)
 {
-	struct dataplane_bpf *dp = dataplane_bpf__open_and_load();
+	struct dataplane_bpf *dp = tu_dp_skel_load();
 	struct frer_stream_conf s = { .stream_id = 50, .n_split = 1, .has_ident = true,
 				      .ident_vid = TSN_FRER_VID_UNTAGGED };
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
@@ -434,15 +433,6 @@ static void test_tc_chain(void)
 	s.split_ifindex[0] = if_nametoindex("q1");
 	CU_ASSERT_EQUAL_FATAL(frer_apply(fr, &s, 1, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(bpf_xdp_attach(p1, frer_xdp_fd(fr), XDP_FLAGS_DRV_MODE, NULL), 0);
-	{
-		/* tsn_tc_ingress counts only in a slot tsn_xdp made (not running here). */
-		int ncpus = libbpf_num_possible_cpus();
-		struct port_counters *zero = calloc((size_t)ncpus, sizeof(*zero));
-		uint32_t key = (uint32_t)p1;
-
-		CU_ASSERT_EQUAL(bpf_map_update_elem(bpf_map__fd(dp->maps.port_stats), &key, zero, 0), 0);
-		free(zero);
-	}
 	/* tsn_tc_ingress where daemon/dataplane/dataplane.c puts it, then frer_tc in front. */
 	hook.ifindex = p1;
 	bpf_tc_hook_create(&hook);
