@@ -36,16 +36,20 @@ FWD_FRAMES=${CNC_FWD_FRAMES:-500}
 
 # check_deploy: base times in tsnd and taprio, the bridges, status
 check_deploy() {
-	local s p b root kb n=0 what=$1
+	local s p b kind kb n=0 what=$1 ports
 	for s in "${SWITCHES[@]}"; do
 		kl_run sw_tsnctl "$s" -j config show
 		OUT=$(kl_exact_ints <<<"$OUT")
-		b=$(jq -r '[.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")' <<<"$OUT")
+		# the configured base times (first line), then the scheduled ports: one jq
+		{
+			read -r b
+			read -r ports
+		} <<<"$(jq -r '([.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")),
+			([.ports[] | select(.schedule) | .name] | join(" "))' <<<"$OUT")"
 		[[ $b == "$BASE" ]] || kl_fail "$what: $s: configured base times $b, deployed $BASE"
-		for p in $(jq -r '.ports[] | select(.schedule) | .name' <<<"$OUT"); do
-			root=$(kl_root_qdisc "$s" "$p")
-			[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "$what: $s:$p: no taprio: $root"
-			kb=$(kl_sched_field "$root" base_time)
+		for p in $ports; do
+			read -r kind kb <<<"$(cnc_root_base "$s" "$p")"
+			[[ $kind == taprio ]] || kl_fail "$what: $s:$p: no taprio: $(kl_root_qdisc "$s" "$p")"
 			[[ $kb == "$BASE" ]] || kl_fail "$what: $s:$p: the kernel's base time $kb, deployed $BASE"
 			n=$((n + 1))
 		done
@@ -222,7 +226,7 @@ test_line() {
 	cnc_deploy "$CNC_LEAD"
 	((BASE > base1)) || kl_fail "re-plan: base time $BASE not after the first $base1"
 	kl_wait_base "$BASE"
-	cnc_counters rb
+	cnc_counters rb filters
 	first=("${LPIDS[@]}")
 	# a second pair of listeners from the switchover on
 	listen 150 post

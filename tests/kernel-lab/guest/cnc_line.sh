@@ -260,13 +260,15 @@ cnc_report() {
 	[[ -z $bad ]] || kl_fail "$bad"
 }
 
-# cnc_counters SNAP: every switch's stream filters and bridge entries, as
-# $KL_WORK/SNAP.SW.{filters,fdb}.json
+# cnc_counters SNAP [filters]: every switch's stream filters and bridge entries, as
+# $KL_WORK/SNAP.SW.{filters,fdb}.json; with `filters` only the filters (a snapshot
+# nothing reads the entries of: each tsnctl start costs under TCG)
 cnc_counters() {
 	local s
 	for s in "${SWITCHES[@]}"; do
 		sw_tsnctl "$s" -j filter show >"$KL_WORK/$1.$s.filters.json" || kl_fail "$s: filter show failed"
-		sw_tsnctl "$s" -j fdb show >"$KL_WORK/$1.$s.fdb.json" || kl_fail "$s: fdb show failed"
+		[[ ${2:-} == filters ]] ||
+			sw_tsnctl "$s" -j fdb show >"$KL_WORK/$1.$s.fdb.json" || kl_fail "$s: fdb show failed"
 	done
 }
 
@@ -285,6 +287,13 @@ cnc_counts() {
 		[f("matched"), f("passed"), f("gate_closed"), f("red"),
 		 ([$fdb[0].entries[] | select(.mac == $m and .configured) | .fast_path.packets // 0] | max // 0)]
 		| map(tostring) | join(" ")' "$KL_WORK/$1.$2.filters.json"
+}
+
+# cnc_root_base SW PORT: "KIND BASE_TIME" of PORT's root qdisc: kl_root_qdisc's
+# kind and kl_sched_field's base time from one jq ("null null": no root qdisc)
+cnc_root_base() {
+	kl_qdisc_json "$1" "$2" |
+		jq -r '[.[] | select(.root == true)][0] | "\(.kind) \((if .options.schedule then .options else .options.admin end).base_time)"'
 }
 
 # cnc_fdb SNAP SW MAC: the fast-path packets of SW's static entry for MAC (the same

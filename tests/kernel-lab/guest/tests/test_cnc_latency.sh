@@ -98,7 +98,7 @@ phase() {
 	local -a pids=() talkers=() floods=()
 	# the talkers' time: FRAMES of the longest period, and the flood's with them
 	secs=$((FRAMES * $(awk '{ print $7 }' "$KL_WORK/streams.txt" | sort -n | tail -1) / 1000000000 + 2))
-	cnc_counters "$tag.0"
+	cnc_counters "$tag.0" filters
 	for l in listener1 listener2; do
 		lab_spawn pid "$l" "$CNC_TALK" listen eth0 $((secs + 60)) $((secs + 60)) "$KL_WORK/$tag.$l.dump" \
 			>"$KL_WORK/$tag.$l.json" 2>"$KL_WORK/$tag.$l.err"
@@ -146,7 +146,7 @@ phase() {
 	for pid in "${pids[@]}"; do
 		wait "$pid" || kl_fail "$tag: a listener failed: $(cat "$KL_WORK/$tag".*.err)"
 	done
-	cnc_counters "$tag.1"
+	cnc_counters "$tag.1" filters
 	kl_mark "cnc-latency: $tag: listeners and counters done"
 	kl_info "$tag: packets: sw3p2 sent $(ip -n sw3 -s -j link show sw3p2 | jq '.[0].stats64.tx.packets'), listener1 eth0 got $(ip -n listener1 -s -j link show eth0 | jq '.[0].stats64.rx.packets'); sw3p3 sent $(ip -n sw3 -s -j link show sw3p3 | jq '.[0].stats64.tx.packets'), listener2 eth0 got $(ip -n listener2 -s -j link show eth0 | jq '.[0].stats64.rx.packets') (since the start)"
 	check "$tag" "$flood"
