@@ -36,16 +36,20 @@ FWD_FRAMES=${CNC_FWD_FRAMES:-500}
 
 # check_deploy: base times in tsnd and taprio, the bridges, status
 check_deploy() {
-	local s p b root kb n=0 what=$1
+	local s p b kind kb n=0 what=$1 ports
 	for s in "${SWITCHES[@]}"; do
 		kl_run sw_tsnctl "$s" -j config show
 		OUT=$(kl_exact_ints <<<"$OUT")
-		b=$(jq -r '[.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")' <<<"$OUT")
+		# the configured base times (first line), then the scheduled ports: one jq
+		{
+			read -r b
+			read -r ports
+		} <<<"$(jq -r '([.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")),
+			([.ports[] | select(.schedule) | .name] | join(" "))' <<<"$OUT")"
 		[[ $b == "$BASE" ]] || kl_fail "$what: $s: configured base times $b, deployed $BASE"
-		for p in $(jq -r '.ports[] | select(.schedule) | .name' <<<"$OUT"); do
-			root=$(kl_root_qdisc "$s" "$p")
-			[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "$what: $s:$p: no taprio: $root"
-			kb=$(kl_sched_field "$root" base_time)
+		for p in $ports; do
+			read -r kind kb <<<"$(cnc_root_base "$s" "$p")"
+			[[ $kind == taprio ]] || kl_fail "$what: $s:$p: no taprio: $(kl_root_qdisc "$s" "$p")"
 			[[ $kb == "$BASE" ]] || kl_fail "$what: $s:$p: the kernel's base time $kb, deployed $BASE"
 			n=$((n + 1))
 		done
@@ -64,15 +68,22 @@ check_deploy() {
 # kernel's bridge or tsnd's tc path adds is then in the frame's bytes, where the
 # next switch's XDP sees it (the hop-by-hop counts of 2b prove that it does).
 check_txvlan() {
-	local s p n=0 ports
+	local s p n=0 ports k v
+	local -A by_tsnd=()
 	for s in "${SWITCHES[@]}"; do
 		kl_run sw_tsnctl "$s" -j bridge show
 		ports=$(jq -r '.ports[].name' <<<"$OUT")
 		kl_run sw_tsnctl "$s" -j port show
+		# (one jq for all ports; `// "unlisted"` would also turn false into "unlisted")
+		by_tsnd=()
+		while read -r k v; do
+			[[ -z $k || -v by_tsnd[$k] ]] || by_tsnd[$k]=$v
+		done <<<"$(jq -r '.ports[] | "\(.name) \(if has("tx_vlan_offload_off_by_tsnd") then .tx_vlan_offload_off_by_tsnd else "unlisted" end)"' <<<"$OUT")"
 		for p in $ports; do
-			[[ $(ip netns exec "$s" ethtool -k "$p" | awk '$1 == "tx-vlan-offload:" { print $2 }') == off ]] ||
+			v=$(ip netns exec "$s" ethtool -k "$p")
+			[[ $v =~ (^|$'\n')tx-vlan-offload:\ ([a-z]+) && ${BASH_REMATCH[2]} == off ]] ||
 				kl_fail "$s:$p: tx-vlan-offload is not off"
-			[[ $(jq -r --arg p "$p" '[.ports[] | select(.name == $p)][0].tx_vlan_offload_off_by_tsnd // "unlisted"' <<<"$OUT") != false ]] ||
+			[[ ${by_tsnd[$p]:-unlisted} != false ]] ||
 				kl_fail "$s:$p: port show does not say tsnd turned the offload off: $OUT"
 			n=$((n + 1))
 		done
@@ -81,8 +92,9 @@ check_txvlan() {
 	kl_data "cnc-line: tsnd turned tx-vlan-offload off on all $n bridge ports"
 }
 
-# listen SECONDS TAG: both listeners for SECONDS (however sparse the arrivals),
-# output in $KL_WORK/LISTENER.TAG.json
+# listen SECONDS TAG: both listeners for SECONDS at most (however sparse the
+# arrivals; listen_stop ends them when the traffic is over), output in
+# $KL_WORK/LISTENER.TAG.json
 listen() {
 	local l pid
 	LPIDS=()
@@ -100,6 +112,18 @@ listen_wait() {
 	done
 }
 
+# listen_stop TAG: the traffic is over: SIGTERM to the listeners of LPIDS (each
+# still reads what its socket holds, for up to 2 s), then listen_wait TAG.  The
+# caller waits first for the frames still in the switches' queues (a gate opens
+# every period: 10 or 20 ms).
+listen_stop() {
+	local pid
+	for pid in "${LPIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	listen_wait "$1"
+}
+
 # rx L TAG ID: frames of stream ID listener L got (0: none)
 rx() {
 	jq -s -r "[.[] | select(.id == $3) | .frames] | add // 0" "$KL_WORK/$1.$2.json"
@@ -113,12 +137,11 @@ rx() {
 chain() {
 	local s l m a c r pkts got prev=$5
 	line="$3: sent $5"
+	local m0 a0 c0 r0 p0
 	for s in "${SWITCHES[@]}"; do
-		m=$(($(cnc_filter "$2" "$s" "$3" matched) - $(cnc_filter "$1" "$s" "$3" matched)))
-		a=$(($(cnc_filter "$2" "$s" "$3" passed) - $(cnc_filter "$1" "$s" "$3" passed)))
-		c=$(($(cnc_filter "$2" "$s" "$3" gate_closed) - $(cnc_filter "$1" "$s" "$3" gate_closed)))
-		r=$(($(cnc_filter "$2" "$s" "$3" red) - $(cnc_filter "$1" "$s" "$3" red)))
-		pkts=$(($(cnc_fdb "$2" "$s" "$4") - $(cnc_fdb "$1" "$s" "$4")))
+		read -r m0 a0 c0 r0 p0 <<<"$(cnc_counts "$1" "$s" "$3" "$4")"
+		read -r m a c r pkts <<<"$(cnc_counts "$2" "$s" "$3" "$4")"
+		m=$((m - m0)) a=$((a - a0)) c=$((c - c0)) r=$((r - r0)) pkts=$((pkts - p0))
 		line+="; $s identified $m, gate closed $c, red $r, passed $a, fast path $pkts"
 		((m == prev)) || bad+="$3: $s identified $m of the $prev frames the previous hop forwarded; "
 		((pkts == a)) || bad+="$3: $s's entry forwarded $pkts, its filter passed $a; "
@@ -140,9 +163,11 @@ test_line() {
 	local FRAMES=$FWD_FRAMES
 	# the line: built by the caller, its plan replaced here
 	cnc_net_fwd 2
-	cnc_deploy
+	cnc_lead "$LINE_CS"
+	cnc_deploy "$CNC_LEAD"
 	base1=$BASE
 	check_deploy "deploy"
+	kl_mark "cnc-line: deployed and checked"
 
 	cnc_streams >"$KL_WORK/streams.txt"
 	kl_wait_base "$BASE"
@@ -151,7 +176,7 @@ test_line() {
 	check_txvlan
 	# 2b. every stream through the line
 	cnc_counters c0
-	listen 25 fwd
+	listen 120 fwd
 	: >"$KL_WORK/talkers.json"
 	: >"$KL_WORK/ids.json"
 	while read -r name talker mac vid pcp frame period offset bound listeners; do
@@ -167,8 +192,11 @@ test_line() {
 	for pid in "${talkers[@]}"; do
 		wait "$pid" || kl_info "talker $pid: exit status $? $(kl_tail "$KL_WORK/talkers.err")"
 	done
-	listen_wait fwd
+	# the last frames' way through the line (planned: under 10 ms)
+	sleep 3
+	listen_stop fwd
 	cnc_counters c1
+	kl_mark "cnc-line: forwarding traffic done"
 	for ((n = 1; n <= id; n++)); do
 		read -r name _ listeners <<<"${names[n]}"
 		sent=$(jq -r "select(.id == $n) | .sent" "$KL_WORK/talkers.json")
@@ -189,26 +217,29 @@ test_line() {
 	[[ $off2 == "$offset" ]] || kl_fail "the re-plan moved fwd-2 from offset $offset to $off2"
 	cnc_counters r0
 	id=$(jq -r 'select(.name == "fwd-2") | .id' "$KL_WORK/ids.json")
-	listen 75 replan
+	listen 150 replan
+	cnc_lead "$LINE_CS"
 	t0=$(kl_now tai)
-	# 4000 frames: 40 s or more, past the switchover (deploy + its 20 s lead)
+	# 4000 frames: 40 s or more, past the switchover (deploy + its lead, 20 s at most)
 	lab_spawn pid "$talker" "$CNC_TALK" send eth0 "$mac" "$vid" "$pcp" "$frame" "$period" "$offset" 4000 "$id" \
 		>"$KL_WORK/replan-talker.json" 2>"$KL_WORK/replan-talker.err"
-	cnc_deploy
+	cnc_deploy "$CNC_LEAD"
 	((BASE > base1)) || kl_fail "re-plan: base time $BASE not after the first $base1"
 	kl_wait_base "$BASE"
-	cnc_counters rb
+	cnc_counters rb filters
 	first=("${LPIDS[@]}")
 	# a second pair of listeners from the switchover on
-	listen 45 post
+	listen 150 post
 	wait "$pid" || kl_info "re-plan talker: exit status $? $(kl_tail "$KL_WORK/replan-talker.err")"
 	t1=$(kl_now tai)
 	((BASE + 2000000000 < t1)) ||
 		kl_fail "re-plan: the switchover is not inside the traffic: $(((BASE - t0) / 1000000)) ms after its start, the talker stopped at $(((t1 - t0) / 1000000)) ms"
-	listen_wait post
+	sleep 3
+	listen_stop post
 	LPIDS=("${first[@]}")
-	listen_wait replan
+	listen_stop replan
 	cnc_counters r1
+	kl_mark "cnc-line: re-plan traffic done"
 	sent=$(jq -r .sent "$KL_WORK/replan-talker.json")
 	((sent > 0)) || kl_fail "re-plan: the talker sent nothing: $(cat "$KL_WORK/replan-talker.json" "$KL_WORK/replan-talker.err")"
 	chain r0 r1 fwd-2 "$mac" "$sent" "$listeners" replan

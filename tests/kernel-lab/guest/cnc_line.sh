@@ -124,14 +124,44 @@ NET
 }
 
 # cnc_deploy [LEAD]: deploy $KL_WORK/net.yaml to the line, bridge sections
-# included; BASE is the deploy's base time
+# included; BASE is the deploy's base time.  tsncnc fixes the base time at
+# now + LEAD once every switch has answered and checked the plan, then commits
+# everywhere: what the lead must cover is that commit, measured here as LEAD - (BASE
+# - now) when the deploy returns, in $KL_WORK/cnc-commit-ms for cnc_lead.
 cnc_deploy() {
-	local s
-	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/net.yaml" --lead "${1:-20s}" --confirm-timeout 600 \
+	local s t0 t1 now lead=${1:-20s} ahead commit
+	kl_uptime_cs t0
+	kl_run ip netns exec mgmt "$TSNCNC" deploy "$KL_WORK/net.yaml" --lead "$lead" --confirm-timeout 600 \
 		--known-hosts "$KL_WORK/known_hosts"
+	kl_uptime_cs t1
 	((RC == 0)) || kl_fail "deploy: $ERR $(for s in "${SWITCHES[@]}"; do kl_tail "$KL_WORK/$s/tsnd.log" 3; done)"
 	BASE=$(sed -n 's/^base-time \([0-9]*\) .*/\1/p' <<<"$OUT")
 	[[ -n $BASE ]] || kl_fail "no base time in: $OUT"
+	now=$(kl_now tai)
+	ahead=$(((BASE - now) / 1000000))
+	commit=$((${lead%s} * 1000 - ahead))
+	((commit > 0)) || commit=0
+	echo "$commit" >"$KL_WORK/cnc-commit-ms"
+	kl_info "deploy: $(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10)) s, the commits at most $commit ms of it; lead $lead, the base time $ahead ms ahead"
+}
+
+# cnc_lead LINE_CS: sets CNC_LEAD to the lead of the next deploy: 4 x the last
+# deploy's commit (cnc_deploy), or before any deploy the line's start (LINE_CS,
+# hundredths of a second: a step that shows the lab's load), at least 6 s and at
+# most 20 s.  Every second of lead beyond the commit is waited for; the commit
+# took 1-3 s in the lab (docs/kernel-lab.md, Timings).
+cnc_lead() {
+	local s ms
+	if [[ -s $KL_WORK/cnc-commit-ms ]]; then
+		read -r ms <"$KL_WORK/cnc-commit-ms"
+		s=$(((ms * 4 + 999) / 1000))
+	else
+		s=$((($1 + 99) / 100))
+	fi
+	((s >= 6)) || s=6
+	((s <= 20)) || s=20
+	# shellcheck disable=SC2034  # read by the caller
+	CNC_LEAD=${s}s
 }
 
 # cnc_status: tsncnc status of $KL_WORK/net.yaml (bridges included) finds no drift
@@ -191,42 +221,54 @@ cnc_streams() {
 # $KL_WORK/LISTENER.json; fails when a listener the plan does not name got a frame
 # of a stream (how many arrive depends on TCG's timing: reported, not asserted)
 cnc_report() {
-	local id=0 a name bound listeners l row frames tol max bad="" within=0 rows=0
+	local id=0 a name bound listeners l bad="" within=0 rows=0 f=$KL_WORK/report.rows
+	local frames max p99 p50 transit tol wmax
+	local -A got=()
+	# one jq per listener, one awk for all rows (program starts are slow under TCG)
+	for l in listener1 listener2; do
+		while read -r id frames max p99 p50 transit tol wmax; do
+			[[ -z $id ]] || got[$l:$id]="$frames $max $p99 $p50 $transit $tol $wmax"
+		done <<<"$(jq -r '"\(.id) \(.frames) \(.lat_max_ns) \(.lat_p99_ns) \(.lat_p50_ns) \(.transit_max_ns) \(.wake_p99_ns) \(.wake_max_ns)"' \
+			"$KL_WORK/$l.json")"
+	done
+	id=0
+	: >"$f"
 	for a in "$@"; do
 		id=$((id + 1))
 		read -r name bound listeners <<<"$a"
 		for l in ${listeners//,/ }; do
-			row=$(jq -c "select(.id == $id)" "$KL_WORK/$l.json")
-			if [[ -z $row ]]; then
-				kl_data "cnc-latency: $(printf '%-9s -> %-9s bound %6.1f us  no frame arrived' "$name" "$l" "$(kl_us "$bound")")"
+			if [[ -z ${got[$l:$id]:-} ]]; then
+				printf '%s\t%s\t%s\n' "$name" "$l" "$bound" >>"$f"
 				continue
 			fi
-			frames=$(jq .frames <<<"$row")
-			max=$(jq .lat_max_ns <<<"$row")
-			tol=$(jq .wake_p99_ns <<<"$row")
+			read -r frames max p99 p50 transit tol wmax <<<"${got[$l:$id]}"
 			rows=$((rows + 1))
 			((max <= bound + tol)) && within=$((within + 1))
-			kl_data "cnc-latency: $(printf '%-9s -> %-9s bound %6.1f us  measured max %8.1f us p99 %8.1f p50 %8.1f  transit max %8.1f  talker wake-up p99 %8.1f (tolerance) max %8.1f  frames %s of %s' \
-				"$name" "$l" "$(kl_us "$bound")" "$(kl_us "$max")" "$(kl_us "$(jq .lat_p99_ns <<<"$row")")" \
-				"$(kl_us "$(jq .lat_p50_ns <<<"$row")")" "$(kl_us "$(jq .transit_max_ns <<<"$row")")" \
-				"$(kl_us "$tol")" "$(kl_us "$(jq .wake_max_ns <<<"$row")")" "$frames" "$FRAMES")"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$l" "$bound" "$max" "$p99" "$p50" "$transit" \
+				"$tol" "$wmax" "$frames" >>"$f"
 		done
 		for l in listener1 listener2; do
 			[[ ,$listeners, == *,$l,* ]] && continue
-			[[ -z $(jq -c "select(.id == $id)" "$KL_WORK/$l.json") ]] || bad+="$name: frames at $l, not on its path; "
+			[[ -z ${got[$l:$id]:-} ]] || bad+="$name: frames at $l, not on its path; "
 		done
 	done
+	awk -v total="$FRAMES" 'BEGIN { FS = "\t" }
+		NF == 3 { printf "LAB DATA cnc-latency: %-9s -> %-9s bound %6.1f us  no frame arrived\n", $1, $2, $3 / 1000; next }
+		{ printf "LAB DATA cnc-latency: %-9s -> %-9s bound %6.1f us  measured max %8.1f us p99 %8.1f p50 %8.1f  transit max %8.1f  talker wake-up p99 %8.1f (tolerance) max %8.1f  frames %s of %s\n",
+			$1, $2, $3 / 1000, $4 / 1000, $5 / 1000, $6 / 1000, $7 / 1000, $8 / 1000, $9 / 1000, $10, total }' "$f"
 	kl_data "cnc-latency: $within of $rows stream-listener pairs within bound + the talker's p99 wake-up error (frames that arrived)"
 	[[ -z $bad ]] || kl_fail "$bad"
 }
 
-# cnc_counters SNAP: every switch's stream filters and bridge entries, as
-# $KL_WORK/SNAP.SW.{filters,fdb}.json
+# cnc_counters SNAP [filters]: every switch's stream filters and bridge entries, as
+# $KL_WORK/SNAP.SW.{filters,fdb}.json; with `filters` only the filters (a snapshot
+# nothing reads the entries of: each tsnctl start costs under TCG)
 cnc_counters() {
 	local s
 	for s in "${SWITCHES[@]}"; do
 		sw_tsnctl "$s" -j filter show >"$KL_WORK/$1.$s.filters.json" || kl_fail "$s: filter show failed"
-		sw_tsnctl "$s" -j fdb show >"$KL_WORK/$1.$s.fdb.json" || kl_fail "$s: fdb show failed"
+		[[ ${2:-} == filters ]] ||
+			sw_tsnctl "$s" -j fdb show >"$KL_WORK/$1.$s.fdb.json" || kl_fail "$s: fdb show failed"
 	done
 }
 
@@ -234,6 +276,24 @@ cnc_counters() {
 cnc_filter() {
 	jq -r --arg n "$3" --arg f "$4" '[.filters[] | select(.name == $n) | .counters[$f] // 0] | add // 0' \
 		"$KL_WORK/$1.$2.filters.json"
+}
+
+# cnc_counts SNAP SW STREAM MAC: "MATCHED PASSED GATE_CLOSED RED FAST_PATH" of
+# STREAM's filter and MAC's static entry on SW, as cnc_filter and cnc_fdb give
+# them, from one jq (a program start costs a few hundred ms under TCG)
+cnc_counts() {
+	jq -r --arg n "$3" --arg m "$4" --slurpfile fdb "$KL_WORK/$1.$2.fdb.json" '
+		def f(k): [.filters[] | select(.name == $n) | .counters[k] // 0] | add // 0;
+		[f("matched"), f("passed"), f("gate_closed"), f("red"),
+		 ([$fdb[0].entries[] | select(.mac == $m and .configured) | .fast_path.packets // 0] | max // 0)]
+		| map(tostring) | join(" ")' "$KL_WORK/$1.$2.filters.json"
+}
+
+# cnc_root_base SW PORT: "KIND BASE_TIME" of PORT's root qdisc: kl_root_qdisc's
+# kind and kl_sched_field's base time from one jq ("null null": no root qdisc)
+cnc_root_base() {
+	kl_qdisc_json "$1" "$2" |
+		jq -r '[.[] | select(.root == true)][0] | "\(.kind) \((if .options.schedule then .options else .options.admin end).base_time)"'
 }
 
 # cnc_fdb SNAP SW MAC: the fast-path packets of SW's static entry for MAC (the same

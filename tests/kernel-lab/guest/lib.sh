@@ -342,3 +342,24 @@ kl_switch_topology() {
 	ip -n sw -6 neigh replace 2001:db8:76::1 lladdr "$(ip -n listener -j link show l0 | jq -r '.[0].address')" dev sw0p2
 	ip -n sw -6 neigh replace 2001:db8:75::1 lladdr "$(ip -n talker -j link show t0 | jq -r '.[0].address')" dev sw0p1
 }
+
+# ---- where the time goes ---------------------------------------------------------
+
+# kl_uptime_cs VAR: the guest's uptime in hundredths of a second, into VAR (no fork:
+# under TCG every program start costs a few hundred ms).
+kl_uptime_cs() {
+	local up
+	read -r up _ </proc/uptime
+	up=${up/./}
+	printf -v "$1" '%d' $((10#$up))
+}
+kl_uptime_cs KL_T0_CS
+
+# kl_mark WHAT: "LAB INFO WHAT: at N.N s", the seconds since this script started;
+# marks between a test's steps say where its time goes.
+kl_mark() {
+	local now
+	kl_uptime_cs now
+	now=$((now - KL_T0_CS))
+	echo "LAB INFO $*: at $((now / 100)).$((now % 100 / 10)) s"
+}

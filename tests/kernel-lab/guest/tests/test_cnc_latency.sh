@@ -69,18 +69,26 @@ hops() {
 		"$KL_WORK/$1.listener1.dump" "$KL_WORK/$1.listener2.dump" >"$KL_WORK/$1.hops"
 }
 
-# dist METRIC FILE: min, p50, p99, p99.9 and max of METRIC in FILE, in us
-dist() {
-	awk -v m="$1" '$1 == m { print $2 }' "$2" | sort -n | awk '
-		function at(q,  i) { i = int(NR * q) + 1; return v[i > NR ? NR : i] / 1000 }
-		{ v[NR] = $1 }
-		END { if (!NR) { print "no frames"; exit }
-			printf "min %.1f p50 %.1f p99 %.1f p99.9 %.1f max %.1f us (%d)", v[1] / 1000, at(0.5), at(0.99), at(0.999), v[NR] / 1000, NR }'
+# dists TAG: per metric of $KL_WORK/TAG.hops its min, p50, p99, p99.9 and max in
+# us, into DIST[METRIC] ("no frames" for a metric without any).  One sort and one
+# awk for all metrics: a program start costs a few hundred ms under TCG.
+dists() {
+	local m rest
+	DIST=()
+	sort -k1,1 -k2,2n "$KL_WORK/$1.hops" | awk '
+		function at(q,  i) { i = int(n * q) + 1; return v[i > n ? n : i] / 1000 }
+		function out() { if (n) printf "%s min %.1f p50 %.1f p99 %.1f p99.9 %.1f max %.1f us (%d)\n", m, v[1] / 1000, at(0.5), at(0.99), at(0.999), v[n] / 1000, n }
+		$1 != m { out(); m = $1; n = 0 }
+		{ v[++n] = $2 }
+		END { out() }' >"$KL_WORK/$1.dist"
+	while read -r m rest; do
+		DIST[$m]=$rest
+	done <"$KL_WORK/$1.dist"
 }
 
-# jmax FILE FIELD: the largest FIELD over the JSON lines of FILE
-jmax() {
-	jq -s "[.[] | .$2 // empty] | max // 0" "$1"
+# dist METRIC: DIST[METRIC], or "no frames"
+dist() {
+	echo "${DIST[$1]:-no frames}"
 }
 
 # phase TAG FLOOD: one round of traffic (FLOOD 1: with the best-effort flood);
@@ -90,7 +98,7 @@ phase() {
 	local -a pids=() talkers=() floods=()
 	# the talkers' time: FRAMES of the longest period, and the flood's with them
 	secs=$((FRAMES * $(awk '{ print $7 }' "$KL_WORK/streams.txt" | sort -n | tail -1) / 1000000000 + 2))
-	cnc_counters "$tag.0"
+	cnc_counters "$tag.0" filters
 	for l in listener1 listener2; do
 		lab_spawn pid "$l" "$CNC_TALK" listen eth0 $((secs + 60)) $((secs + 60)) "$KL_WORK/$tag.$l.dump" \
 			>"$KL_WORK/$tag.$l.json" 2>"$KL_WORK/$tag.$l.err"
@@ -125,6 +133,7 @@ phase() {
 	for pid in "${talkers[@]}"; do
 		wait "$pid" || kl_info "$tag: talker $pid: exit status $? $(kl_tail "$KL_WORK/$tag.talkers.err")"
 	done
+	kl_mark "cnc-latency: $tag: talkers done"
 	for pid in "${floods[@]}"; do
 		wait "$pid" || bad+="$tag: a flood failed: $(cat "$KL_WORK/$tag.flood"*.err); "
 	done
@@ -137,7 +146,8 @@ phase() {
 	for pid in "${pids[@]}"; do
 		wait "$pid" || kl_fail "$tag: a listener failed: $(cat "$KL_WORK/$tag".*.err)"
 	done
-	cnc_counters "$tag.1"
+	cnc_counters "$tag.1" filters
+	kl_mark "cnc-latency: $tag: listeners and counters done"
 	kl_info "$tag: packets: sw3p2 sent $(ip -n sw3 -s -j link show sw3p2 | jq '.[0].stats64.tx.packets'), listener1 eth0 got $(ip -n listener1 -s -j link show eth0 | jq '.[0].stats64.rx.packets'); sw3p3 sent $(ip -n sw3 -s -j link show sw3p3 | jq '.[0].stats64.tx.packets'), listener2 eth0 got $(ip -n listener2 -s -j link show eth0 | jq '.[0].stats64.rx.packets') (since the start)"
 	check "$tag" "$flood"
 }
@@ -145,17 +155,25 @@ phase() {
 # check TAG FLOOD: the figures of a phase, and what must hold of them
 check() {
 	local tag=$1 flood=$2 s t n name talker mac vid pcp frame period offset bound listeners id=0
-	local sent got max p99 p50 tol lost fs fr win held="" miss=""
-	# the emulator's timing in this phase
-	tol=$(jmax "$KL_WORK/$tag.talkers.json" timer_max_ns)
-	win=$(jq '[.streams[].paths[].hops[].window_ns] | min' "$KL_WORK/plan/plan.json")
-	kl_data "cnc-latency: $tag: talkers' timer lateness (woken - asked), worst talker: p50 $(kl_us "$(jmax "$KL_WORK/$tag.talkers.json" timer_p50_ns)") p99 $(kl_us "$(jmax "$KL_WORK/$tag.talkers.json" timer_p99_ns)") p99.9 $(kl_us "$(jmax "$KL_WORK/$tag.talkers.json" timer_p999_ns)") max $(kl_us "$tol") us; spin lead $(kl_us "$LEAD") us; slots skipped $(jq -s '[.[].skipped] | add' "$KL_WORK/$tag.talkers.json")"
+	local sent got max p99 p50 tol lost fs fr win held="" miss="" p50t p99t p999t skipped
+	local us_p50 us_p99 us_p999 us_tol us_lead us_win
+	local -A DIST=()
+	# the emulator's timing in this phase: the worst talker's (one jq, one awk)
+	read -r tol p50t p99t p999t skipped win <<<"$(jq -s -r --slurpfile plan "$KL_WORK/plan/plan.json" '
+		def worst(f): [.[] | f // empty] | max // 0;
+		[worst(.timer_max_ns), worst(.timer_p50_ns), worst(.timer_p99_ns), worst(.timer_p999_ns),
+		 ([.[].skipped] | add), ([$plan[0].streams[].paths[].hops[].window_ns] | min)] | map(tostring) | join(" ")' \
+		"$KL_WORK/$tag.talkers.json")"
+	read -r us_p50 us_p99 us_p999 us_tol us_lead us_win <<<"$(awk -v a="$p50t" -v b="$p99t" -v c="$p999t" -v d="$tol" -v e="$LEAD" -v f="$win" \
+		'BEGIN { printf "%.1f %.1f %.1f %.1f %.1f %.1f", a / 1000, b / 1000, c / 1000, d / 1000, e / 1000, f / 1000 }')"
+	kl_data "cnc-latency: $tag: talkers' timer lateness (woken - asked), worst talker: p50 $us_p50 p99 $us_p99 p99.9 $us_p999 max $us_tol us; spin lead $us_lead us; slots skipped $skipped"
 	hops "$tag"
-	kl_data "cnc-latency: $tag: talkers' send error (sent - planned): $(dist send "$KL_WORK/$tag.hops")"
+	dists "$tag"
+	kl_data "cnc-latency: $tag: talkers' send error (sent - planned): $(dist send)"
 	for n in 1 2 3; do
-		kl_data "cnc-latency: $tag: hop $n (sw$n): gate timing (left - window opened) $(dist "late$n" "$KL_WORK/$tag.hops")"
-		kl_data "cnc-latency: $tag: hop $n (sw$n): margin (window opened - arrived) $(dist "margin$n" "$KL_WORK/$tag.hops")"
-		kl_data "cnc-latency: $tag: hop $n (sw$n): in the switch (left - arrived) $(dist "in$n" "$KL_WORK/$tag.hops")"
+		kl_data "cnc-latency: $tag: hop $n (sw$n): gate timing (left - window opened) $(dist "late$n")"
+		kl_data "cnc-latency: $tag: hop $n (sw$n): margin (window opened - arrived) $(dist "margin$n")"
+		kl_data "cnc-latency: $tag: hop $n (sw$n): in the switch (left - arrived) $(dist "in$n")"
 	done
 
 	# every frame sent arrives, within bound + tolerance (one jq per file: each
@@ -182,6 +200,7 @@ check() {
 		done <<<"$(jq -r '"\(.id) \(.frames) \(.lat_max_ns) \(.lat_p99_ns) \(.lat_p50_ns)"' "$KL_WORK/$tag.$l.json")"
 	done
 	id=0
+	: >"$KL_WORK/$tag.rows"
 	while read -r name talker mac vid pcp frame period offset bound listeners; do
 		id=$((id + 1))
 		sent=${snt[$id]:-0}
@@ -190,8 +209,9 @@ check() {
 		for l in ${listeners//,/ }; do
 			read -r got max p99 p50 <<<"${rows[$l:$id]:-0 0 0 0}"
 			lost=$((sent - got))
-			kl_data "cnc-latency: $tag: $(printf '%-9s -> %-9s bound %7.1f us  measured max %7.1f p99 %7.1f p50 %7.1f us  arrived %s of %s' \
-				"$name" "$l" "$(kl_us "$bound")" "$(kl_us "$max")" "$(kl_us "$p99")" "$(kl_us "$p50")" "$got" "$sent");${why[$name]}"
+			# the row's figures, printed below for all rows by one awk
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$l" "$bound" "$max" "$p99" "$p50" "$got" "$sent" \
+				"${why[$name]}" >>"$KL_WORK/$tag.rows"
 			((lost == 0)) || miss+="$tag: $name -> $l: $lost of $sent frames lost (${why[$name]}); "
 			((got == 0 || max <= bound + tol)) ||
 				miss+="$tag: $name -> $l: latency $(kl_us "$max") us over the bound $(kl_us "$bound") + tolerance $(kl_us "$tol") us; "
@@ -201,18 +221,20 @@ check() {
 			[[ -z ${rows[$l:$id]:-} ]] || bad+="$tag: $name: frames at $l, not on its path; "
 		done
 	done <"$KL_WORK/streams.txt"
+	awk -v tag="$tag" 'BEGIN { FS = "\t" } { printf "LAB DATA cnc-latency: %s: %-9s -> %-9s bound %7.1f us  measured max %7.1f p99 %7.1f p50 %7.1f us  arrived %s of %s;%s\n",
+		tag, $1, $2, $3 / 1000, $4 / 1000, $5 / 1000, $6 / 1000, $7, $8, $9 }' "$KL_WORK/$tag.rows"
 	# The bound is the model's, for gates and talkers that keep to the plan within
 	# the precision: it is asserted when the emulator's timers did so throughout
 	# the phase (none fired later than the shortest window lasts), and otherwise
 	# reported with what broke it (on a loaded host QEMU's virtual CPUs stop for
 	# tens to hundreds of milliseconds: far beyond any precision the planner takes).
 	if ((tol <= win)); then
-		held="asserted: the timers kept within the shortest window $(kl_us "$win") us"
+		held="asserted: the timers kept within the shortest window $us_win us"
 		bad+=$miss
 	else
-		held="NOT asserted: a timer fired $(kl_us "$tol") us late, longer than the shortest window $(kl_us "$win") us, so the plan's assumptions did not hold in this phase"
+		held="NOT asserted: a timer fired $us_tol us late, longer than the shortest window $us_win us, so the plan's assumptions did not hold in this phase"
 	fi
-	kl_data "cnc-latency: $tag: tolerance $(kl_us "$tol") us (the talkers' largest timer lateness in this phase); bound and 0 lost $held; ${miss:-every frame arrived within its bound + tolerance}"
+	kl_data "cnc-latency: $tag: tolerance $us_tol us (the talkers' largest timer lateness in this phase); bound and 0 lost $held; ${miss:-every frame arrived within its bound + tolerance}"
 
 	# the flood, counted through
 	if ((flood)); then
@@ -236,14 +258,19 @@ check() {
 test_latency() {
 	local bad=""
 	cnc_net line3-lab.yaml
-	cnc_deploy
+	# no deploy measured yet: the lead from the line's start
+	cnc_lead "$LINE_CS"
+	cnc_deploy "$CNC_LEAD"
 	cnc_streams >"$KL_WORK/streams.txt"
 	(($(wc -l <"$KL_WORK/streams.txt") >= 8)) || kl_fail "only $(wc -l <"$KL_WORK/streams.txt") streams in the plan"
 	windows
 	kl_data "cnc-latency: deployed line3-lab.yaml, base-time $BASE; $FRAMES frames per stream"
 	kl_wait_base "$BASE"
+	kl_mark "cnc-latency: base time reached"
 	phase quiet 0
+	kl_mark "cnc-latency: quiet phase done"
 	phase flood 1
+	kl_mark "cnc-latency: flood phase done"
 	# where frames went: each switch's stream filters (passed, gate closed, red, ...)
 	[[ -z $bad ]] || for s in "${SWITCHES[@]}"; do
 		kl_info "$s filters: $(sw_tsnctl "$s" filter show 2>&1 | tr -s ' \n' ' ' | cut -c1-1500)"
@@ -270,7 +297,13 @@ line_exit() {
 trap line_exit EXIT
 set -eE
 shopt -s inherit_errexit
+now_cs=0
+rm -f "$KL_WORK/cnc-commit-ms"
+kl_uptime_cs LINE_CS
 line
+kl_uptime_cs now_cs
+LINE_CS=$((now_cs - LINE_CS))
+kl_mark "cnc: the line of three is up"
 set +eE
 shopt -u inherit_errexit
 LINE_UP=1

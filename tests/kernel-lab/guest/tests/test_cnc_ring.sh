@@ -33,16 +33,20 @@ FRAMES=${CNC_RING_FRAMES:-400}	# safety's: 4 s at 10 ms; telemetry sends half
 # ring_deployed: every switch's schedules and stream gates on $BASE, in tsnd's
 # configuration and in taprio; the FRER roles; no drift
 ring_deployed() {
-	local s p b root kb n=0 j
+	local s p b kind kb n=0 j ports
 	for s in "${SWITCHES[@]}"; do
 		kl_run sw_tsnctl "$s" -j config show
 		OUT=$(kl_exact_ints <<<"$OUT")
-		b=$(jq -r '[.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")' <<<"$OUT")
+		# the configured base times (first line), then the scheduled ports: one jq
+		{
+			read -r b
+			read -r ports
+		} <<<"$(jq -r '([.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")),
+			([.ports[] | select(.schedule) | .name] | join(" "))' <<<"$OUT")"
 		[[ $b == "$BASE" ]] || kl_fail "$s: configured base times $b, deployed $BASE"
-		for p in $(jq -r '.ports[] | select(.schedule) | .name' <<<"$OUT"); do
-			root=$(kl_root_qdisc "$s" "$p")
-			[[ $(jq -r .kind <<<"$root") == taprio ]] || kl_fail "$s:$p: no taprio: $root"
-			kb=$(kl_sched_field "$root" base_time)
+		for p in $ports; do
+			read -r kind kb <<<"$(cnc_root_base "$s" "$p")"
+			[[ $kind == taprio ]] || kl_fail "$s:$p: no taprio: $(kl_root_qdisc "$s" "$p")"
 			[[ $kb == "$BASE" ]] || kl_fail "$s:$p: the kernel's base time $kb, deployed $BASE"
 			n=$((n + 1))
 		done
@@ -66,11 +70,13 @@ ring_deployed() {
 # drops SNAP0 SNAP1 STREAM SW...: frames of STREAM the switches' filters dropped
 # (matched but not passed: gate closed, meter, max-sdu) between two snapshots
 drops() {
-	local a=$1 b=$2 n=$3 s d=0
+	local a=$1 b=$2 n=$3 s d=0 m0 p0 m1 p1
 	shift 3
 	for s in "$@"; do
-		d=$((d + $(cnc_filter "$b" "$s" "$n" matched) - $(cnc_filter "$a" "$s" "$n" matched) -
-			($(cnc_filter "$b" "$s" "$n" passed) - $(cnc_filter "$a" "$s" "$n" passed))))
+		# (cnc_counts: the filter's counters from one jq; no entry's MAC asked)
+		read -r m0 p0 _ <<<"$(cnc_counts "$a" "$s" "$n" -)"
+		read -r m1 p1 _ <<<"$(cnc_counts "$b" "$s" "$n" -)"
+		d=$((d + m1 - m0 - (p1 - p0)))
 	done
 	echo "$d"
 }
@@ -91,11 +97,15 @@ qdiscs() {
 test_ring() {
 	local tp cut other pid_l pid_s pid_t sent sent_t rx rx_t j1 j3 gen pa pb passed disc d1 dpath dt
 	local lost rogue resets late late_t passed_b j3b bad="" before after base1 mac vid pcp frame period offset
+	local rx_frames rx_unique rx_once rx_t_unique rx_t_once rx_s rx_t_s
 	SECONDS=0
+	rm -f "$KL_WORK/cnc-commit-ms"
 	ring
 	kl_info "cnc-ring: four switches up after $SECONDS s"
 	ring_net
-	cnc_deploy
+	# the lead from the ring's start (cnc_lead; the read-back below overlaps it)
+	cnc_lead $((SECONDS * 100))
+	cnc_deploy "$CNC_LEAD"
 	base1=$BASE
 	ring_deployed
 	kl_info "cnc-ring: deployed and read back after $SECONDS s"
@@ -143,41 +153,57 @@ test_ring() {
 	j3b=$(ring_frer sw3)
 	ip -n sw1 link set "$cut" up
 
-	sent=$(jq .sent "$KL_WORK/safety.json")
-	sent_t=$(jq .sent "$KL_WORK/telemetry.json")
+	# (the figures from few jq runs: each program start costs a few hundred ms under TCG)
+	{
+		read -r sent
+		read -r sent_t
+	} <<<"$(jq -r .sent "$KL_WORK/safety.json" "$KL_WORK/telemetry.json")"
 	rx=$(jq -c 'select(.id == 1)' "$KL_WORK/rx.json")
 	rx_t=$(jq -c 'select(.id == 2)' "$KL_WORK/rx.json")
 	[[ -n $rx && -n $rx_t ]] || kl_fail "the listener got nothing of a stream: $(cat "$KL_WORK/rx.json")"
+	# the listener: per stream frames, unique, the last quarter's, once each and in order
+	{
+		read -r rx_frames rx_unique late rx_once rx_t_unique late_t rx_t_once
+		read -r rx_s
+		read -r rx_t_s
+	} <<<"$(jq -r -n --argjson r "$rx" --argjson t "$rx_t" --argjson q $((FRAMES * 3 / 4)) --argjson qt $((FRAMES * 3 / 8)) '
+		([$r.frames, $r.unique, ([$r.seqs[] | select(. >= $q)] | length), ($r.duplicates == 0 and $r.out_of_order == 0),
+		  $t.unique, ([$t.seqs[] | select(. >= $qt)] | length), ($t.duplicates == 0 and $t.out_of_order == 0)]
+		 | map(tostring) | join(" ")),
+		($r | del(.seqs) | tojson), ($t | del(.seqs) | tojson)')"
+	# sw1's and sw3's FRER counters, after and before (c0)
+	local g1 g0 pa1 pa0 pb1 pb0 p1 p0 x1 x0 r1 r0 s1 s0 pl
+	read -r g1 g0 pa1 pa0 pb1 pb0 p1 p0 x1 x0 r1 r0 s1 s0 pl <<<"$(jq -r -n --argjson j1 "$j1" --argjson j3 "$j3" \
+		--argjson j3b "$j3b" --slurpfile c1 "$KL_WORK/c0.sw1.frer.json" --slurpfile c3 "$KL_WORK/c0.sw3.frer.json" \
+		--arg cut "$cut" --arg other "$other" '
+		def st(j; f): [j.streams[] | select(.name == "safety") | .counters[f]] | add;
+		def port(j; p): [j.ports[] | select(.port == p) | .counters | .passed_packets + .discarded_packets] | add // 0;
+		[st($j1; "generated_packets"), st($c1[0]; "generated_packets"), port($j3; $cut), port($c3[0]; $cut),
+		 port($j3; $other), port($c3[0]; $other), st($j3; "passed_packets"), st($c3[0]; "passed_packets"),
+		 st($j3; "discarded_packets"), st($c3[0]; "discarded_packets"), st($j3; "rogue_packets"), st($c3[0]; "rogue_packets"),
+		 st($j3; "resets"), st($c3[0]; "resets"), st($j3b; "passed_packets")] | map(tostring) | join(" ")')"
 	# sw1: generated = what its filter passed; two copies each
-	gen=$(($(jq '[.streams[] | select(.name == "safety") | .counters.generated_packets] | add' <<<"$j1") -
-		$(jq '[.streams[] | select(.name == "safety") | .counters.generated_packets] | add' "$KL_WORK/c0.sw1.frer.json")))
+	gen=$((g1 - g0))
 	d1=$(drops c0 c1 safety sw1)
 	# sw3: what each path brought (per ingress port: passed or discarded)
-	pa=$(($(sw3_port "$j3" "$cut") - $(sw3_port "$(cat "$KL_WORK/c0.sw3.frer.json")" "$cut")))
-	pb=$(($(sw3_port "$j3" "$other") - $(sw3_port "$(cat "$KL_WORK/c0.sw3.frer.json")" "$other")))
-	passed=$(($(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' <<<"$j3") -
-		$(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
-	disc=$(($(jq '[.streams[] | select(.name == "safety") | .counters.discarded_packets] | add' <<<"$j3") -
-		$(jq '[.streams[] | select(.name == "safety") | .counters.discarded_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
+	pa=$((pa1 - pa0))
+	pb=$((pb1 - pb0))
+	passed=$((p1 - p0))
+	disc=$((x1 - x0))
 	dpath=$(drops c0 c1 safety sw2 sw4 sw3)
 	dt=$(drops c0 c1 telemetry sw1 sw2 sw3)
-	lost=$((sent - $(jq .unique <<<"$rx")))
-	rogue=$(($(jq '[.streams[] | select(.name == "safety") | .counters.rogue_packets] | add' <<<"$j3") -
-		$(jq '[.streams[] | select(.name == "safety") | .counters.rogue_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
-	resets=$(($(jq '[.streams[] | select(.name == "safety") | .counters.resets] | add' <<<"$j3") -
-		$(jq '[.streams[] | select(.name == "safety") | .counters.resets] | add' "$KL_WORK/c0.sw3.frer.json")))
-	late=$(jq '[.seqs[] | select(. >= '$((FRAMES * 3 / 4))')] | length' <<<"$rx")
-	passed_b=$(($(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' <<<"$j3b") -
-		$(jq '[.streams[] | select(.name == "safety") | .counters.passed_packets] | add' "$KL_WORK/c0.sw3.frer.json")))
-	late_t=$(jq '[.seqs[] | select(. >= '$((FRAMES * 3 / 8))')] | length' <<<"$rx_t")
-	kl_data "cnc-ring: safety: sent $sent; sw1's filter dropped $d1 (late), generated $gen; sw3 got $pa on the cut path, $pb on the intact one, passed $passed ($passed_b when the listener had stopped), discarded $disc (rogue $rogue), reset $resets times; the paths' filters dropped $dpath; the listener: $(jq -c 'del(.seqs)' <<<"$rx"), $late of the last quarter"
-	kl_data "cnc-ring: telemetry: sent $sent_t; the filters on its path dropped $dt; the listener: $(jq -c 'del(.seqs)' <<<"$rx_t"), $late_t of the last quarter; $((sent_t - dt - $(jq .unique <<<"$rx_t"))) held in taprio's queues when it stopped"
+	lost=$((sent - rx_unique))
+	rogue=$((r1 - r0))
+	resets=$((s1 - s0))
+	passed_b=$((pl - p0))
+	kl_data "cnc-ring: safety: sent $sent; sw1's filter dropped $d1 (late), generated $gen; sw3 got $pa on the cut path, $pb on the intact one, passed $passed ($passed_b when the listener had stopped), discarded $disc (rogue $rogue), reset $resets times; the paths' filters dropped $dpath; the listener: $rx_s, $late of the last quarter"
+	kl_data "cnc-ring: telemetry: sent $sent_t; the filters on its path dropped $dt; the listener: $rx_t_s, $late_t of the last quarter; $((sent_t - dt - rx_t_unique)) held in taprio's queues when it stopped"
 	((sent == FRAMES)) || bad+="the safety talker sent $sent of $FRAMES; "
 	((gen == sent - d1)) || bad+="safety: sw1 generated $gen, its filter passed $((sent - d1)) of $sent; "
 	((pa > 0 && pa < gen)) || bad+="safety: the cut path carried $pa of $gen frames: the cut did not fall mid-run; "
 	((disc == pa + pb - passed)) || bad+="safety: sw3 discarded $disc, the paths brought $((pa + pb)), it passed $passed; "
-	(($(jq .frames <<<"$rx") >= passed && $(jq .frames <<<"$rx") <= passed_b)) ||
-		bad+="safety: the listener got $(jq .frames <<<"$rx") frames, sw3 passed $passed before it stopped listening, $passed_b after; "
+	((rx_frames >= passed && rx_frames <= passed_b)) ||
+		bad+="safety: the listener got $rx_frames frames, sw3 passed $passed before it stopped listening, $passed_b after; "
 	((late > 0)) || bad+="safety: nothing of the last quarter (after the cut) reached the listener; "
 	((lost <= d1 + dpath + rogue)) ||
 		bad+="safety: $lost frames lost, the stream gates dropped only $((d1 + dpath)), sw3's recovery $rogue as rogue: lost to the cut; "
@@ -186,12 +212,12 @@ test_ring() {
 	# and taprio's queues can do; then sw3's recovery resets and passes the
 	# next copy whatever its number (802.1CB), counted above
 	if ((resets == 0)); then
-		jq -e '.duplicates == 0 and .out_of_order == 0' <<<"$rx" >/dev/null ||
-			bad+="safety: duplicates or out of order at the listener without a reset at sw3: $(jq -c 'del(.seqs)' <<<"$rx"); "
+		[[ $rx_once == true ]] ||
+			bad+="safety: duplicates or out of order at the listener without a reset at sw3: $rx_s; "
 	fi
-	jq -e '.duplicates == 0 and .out_of_order == 0' <<<"$rx_t" >/dev/null || bad+="telemetry: $(jq -c 'del(.seqs)' <<<"$rx_t"); "
+	[[ $rx_t_once == true ]] || bad+="telemetry: $rx_t_s; "
 	# what the listener lacks its stream filters dropped, or taprio still held
-	(($(jq .unique <<<"$rx_t") + dt <= sent_t)) || bad+="telemetry: sent $sent_t, the listener got $(jq .unique <<<"$rx_t"), the filters dropped $dt; "
+	((rx_t_unique + dt <= sent_t)) || bad+="telemetry: sent $sent_t, the listener got $rx_t_unique, the filters dropped $dt; "
 	((late_t > 0)) || bad+="telemetry: nothing of its last quarter (after the cut) reached the listener; "
 	[[ -z $bad ]] || kl_fail "$bad"
 
