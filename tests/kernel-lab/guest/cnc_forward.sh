@@ -36,23 +36,10 @@ FWD_FRAMES=${CNC_FWD_FRAMES:-500}
 
 # check_deploy: base times in tsnd and taprio, the bridges, status
 check_deploy() {
-	local s p b kind kb n=0 what=$1 ports
+	local s n=0 what=$1
 	for s in "${SWITCHES[@]}"; do
-		kl_run sw_tsnctl "$s" -j config show
-		OUT=$(kl_exact_ints <<<"$OUT")
-		# the configured base times (first line), then the scheduled ports: one jq
-		{
-			read -r b
-			read -r ports
-		} <<<"$(jq -r '([.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")),
-			([.ports[] | select(.schedule) | .name] | join(" "))' <<<"$OUT")"
-		[[ $b == "$BASE" ]] || kl_fail "$what: $s: configured base times $b, deployed $BASE"
-		for p in $ports; do
-			read -r kind kb <<<"$(cnc_root_base "$s" "$p")"
-			[[ $kind == taprio ]] || kl_fail "$what: $s:$p: no taprio: $(kl_root_qdisc "$s" "$p")"
-			[[ $kb == "$BASE" ]] || kl_fail "$what: $s:$p: the kernel's base time $kb, deployed $BASE"
-			n=$((n + 1))
-		done
+		cnc_gated "$s" "$what: "
+		n=$((n + GATED))
 		[[ $(ip -n "$s" -j -d link show br0 | jq -r '.[0].linkinfo.info_data.vlan_filtering') == 1 ]] ||
 			kl_fail "$what: $s: br0 missing or not filtering VLANs"
 		kl_run sw_tsnctl "$s" -j bridge show

@@ -296,6 +296,30 @@ cnc_root_base() {
 		jq -r '[.[] | select(.root == true)][0] | "\(.kind) \((if .options.schedule then .options else .options.admin end).base_time)"'
 }
 
+# cnc_gated SW PREFIX: SW's configured base times (its schedules' and stream
+# gates') are all $BASE, and each of its scheduled ports runs taprio on $BASE in
+# the kernel; GATED is set to the number of those ports.  PREFIX starts each
+# failure's message.
+cnc_gated() {
+	local s=$1 what=$2 b ports p kind kb
+	GATED=0
+	kl_run sw_tsnctl "$s" -j config show
+	OUT=$(kl_exact_ints <<<"$OUT")
+	# the configured base times (first line), then the scheduled ports: one jq
+	{
+		read -r b
+		read -r ports
+	} <<<"$(jq -r '([.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")),
+		([.ports[] | select(.schedule) | .name] | join(" "))' <<<"$OUT")"
+	[[ $b == "$BASE" ]] || kl_fail "$what$s: configured base times $b, deployed $BASE"
+	for p in $ports; do
+		read -r kind kb <<<"$(cnc_root_base "$s" "$p")"
+		[[ $kind == taprio ]] || kl_fail "$what$s:$p: no taprio: $(kl_root_qdisc "$s" "$p")"
+		[[ $kb == "$BASE" ]] || kl_fail "$what$s:$p: the kernel's base time $kb, deployed $BASE"
+		GATED=$((GATED + 1))
+	done
+}
+
 # cnc_fdb SNAP SW MAC: the fast-path packets of SW's static entry for MAC (the same
 # on each of a multicast entry's port rows; 0: none counted)
 cnc_fdb() {

@@ -33,23 +33,10 @@ FRAMES=${CNC_RING_FRAMES:-400}	# safety's: 4 s at 10 ms; telemetry sends half
 # ring_deployed: every switch's schedules and stream gates on $BASE, in tsnd's
 # configuration and in taprio; the FRER roles; no drift
 ring_deployed() {
-	local s p b kind kb n=0 j ports
+	local s n=0 j
 	for s in "${SWITCHES[@]}"; do
-		kl_run sw_tsnctl "$s" -j config show
-		OUT=$(kl_exact_ints <<<"$OUT")
-		# the configured base times (first line), then the scheduled ports: one jq
-		{
-			read -r b
-			read -r ports
-		} <<<"$(jq -r '([.ports[] | select(.schedule) | .schedule."base-time"] + [."stream-gates"[]? | ."base-time"] | unique | join(",")),
-			([.ports[] | select(.schedule) | .name] | join(" "))' <<<"$OUT")"
-		[[ $b == "$BASE" ]] || kl_fail "$s: configured base times $b, deployed $BASE"
-		for p in $ports; do
-			read -r kind kb <<<"$(cnc_root_base "$s" "$p")"
-			[[ $kind == taprio ]] || kl_fail "$s:$p: no taprio: $(kl_root_qdisc "$s" "$p")"
-			[[ $kb == "$BASE" ]] || kl_fail "$s:$p: the kernel's base time $kb, deployed $BASE"
-			n=$((n + 1))
-		done
+		cnc_gated "$s" ""
+		n=$((n + GATED))
 	done
 	# safety's gated ports: sw1 p1 p2, sw2 p2, sw4 p2, sw3 p3
 	((n >= 5)) || kl_fail "only $n gated ports"
