@@ -199,10 +199,14 @@ test_sync_and_pmc_agree() {
 	# the topology must be equal.  The offset changes with every Sync and the
 	# path delay with every Delay_Resp (each once a second here), and tsnd shows
 	# what it polled up to a second ago; so they are compared on the same
-	# measurement: TIME_STATUS_NP's ingress time names the Sync sample, and when
-	# pmc reads the ingress time tsnd last saw (before and after its
-	# CURRENT_DATA_SET) and the same path delay, every figure must be equal.
-	# Up to 40 reads give such a moment; a decoding error never does.
+	# measurement: TIME_STATUS_NP's ingress time names the Sync sample.  tsnd's
+	# poll and ptp4l's Sync both run once a second on one clock, so their phase
+	# stays put: when tsnd polls just before each Sync, pmc and tsnd almost
+	# never hold the same sample at one instant.  So every sample pmc reads
+	# (its ingress time the same before and after its CURRENT_DATA_SET) is kept,
+	# and one of the samples tsnd showed must be among them with every figure
+	# equal.  Up to 40 reads, 0.2 s apart, see each Sync several times; a
+	# decoding error never matches.
 	local sock=$IT_DIR/tsnd-ptp4l.sock cds pds pods
 	PTP_JSON=$(ptp_status)
 	pds=$(pmc_get "$sock" PARENT_DATA_SET)
@@ -221,30 +225,38 @@ test_sync_and_pmc_agree() {
 	expect_eq "$states" "$(jq -r '.ports[] | "\(.identity) \(.state)"' <<<"$PTP_JSON" | sort)" \
 		"port identities and states: pmc vs tsnd"
 
-	local n out ingress1 ingress2 tsnd_ingress same=false
+	local n out ingress1 ingress2 pmc_seen="" tsnd_seen="" same=false
 	for ((n = 0; n < 40; n++)); do
 		PTP_JSON=$(ptp_status)
 		out=$("$PMC" -u -b 0 -i "$IT_DIR/pmc-offsets.sock" -s "$sock" "GET TIME_STATUS_NP" \
 			"GET CURRENT_DATA_SET" "GET TIME_STATUS_NP" 2>&1)
 		read -r ingress1 ingress2 < <(awk '$1 == "ingress_time" { printf "%s ", $2 } END { print "" }' <<<"$out")
-		# (jq holds numbers as doubles: 64-bit nanoseconds are compared as text)
-		tsnd_ingress=$(grep -o '"ingress_time_ns":[0-9]*' <<<"$PTP_JSON" | cut -d: -f2)
-		# pmc prints TimeInterval/2^16 with one decimal; tsnd rounds to whole ns.
-		if [[ $ingress1 == "$ingress2" && $ingress1 == "$tsnd_ingress" ]] &&
-			jq -e --arg o "$(pmc_field "$out" offsetFromMaster)" --arg d "$(pmc_field "$out" meanPathDelay)" \
-				'(.current.offset_ns - ($o | tonumber) | fabs) <= 0.5 and
-				 (.current.mean_path_delay_ns - ($d | tonumber) | fabs) <= 0.5' <<<"$PTP_JSON" >/dev/null
-		then
+		[[ -n $ingress1 && $ingress1 == "$ingress2" ]] &&
+			pmc_seen+="$ingress1 $(pmc_field "$out" master_offset) $(pmc_field "$out" offsetFromMaster)"
+		[[ -n $ingress1 && $ingress1 == "$ingress2" ]] &&
+			pmc_seen+=" $(pmc_field "$out" meanPathDelay)"$'\n'
+		# (jq holds numbers as doubles: 64-bit nanoseconds are kept as text)
+		tsnd_seen+="$(grep -o '"ingress_time_ns":[0-9]*' <<<"$PTP_JSON" | cut -d: -f2) $(jq -r \
+			'"\(.time_status.master_offset_ns) \(.current.offset_ns) \(.current.mean_path_delay_ns)"' \
+			<<<"$PTP_JSON")"$'\n'
+		# Ingress time and master_offset as text; pmc prints TimeInterval/2^16
+		# with one decimal, tsnd rounds to whole ns.
+		if awk 'NR == FNR { if (NF == 4) pmc[$1 " " $2] = pmc[$1 " " $2] " " $3 "/" $4; next }
+			NF == 4 && (($1 " " $2) in pmc) {
+				n = split(pmc[$1 " " $2], s, " ")
+				for (i = 1; i <= n; i++) {
+					split(s[i], f, "/"); d1 = $3 - f[1]; d2 = $4 - f[2]
+					if (d1 <= 0.5 && d1 >= -0.5 && d2 <= 0.5 && d2 >= -0.5) found = 1
+				}
+			}
+			END { exit !found }' <(printf '%s' "$pmc_seen") <(printf '%s' "$tsnd_seen"); then
 			same=true
 			break
 		fi
 		sleep 0.2
 	done
-	$same || it_fail "in 40 tries, pmc never read the Sync sample and path delay tsnd last read; last: pmc" \
-		"ingress $ingress1/$ingress2 offset $(pmc_field "$out" offsetFromMaster) delay" \
-		"$(pmc_field "$out" meanPathDelay); tsnd ingress $tsnd_ingress $(jq -c .current <<<"$PTP_JSON")"
-	expect_eq "$(pmc_field "$out" master_offset)" "$(jq -r .time_status.master_offset_ns <<<"$PTP_JSON")" \
-		"master_offset of the same Sync: pmc vs tsnd"
+	$same || it_fail "in 40 tries, no sample tsnd showed (ingress master_offset offset delay) was one" \
+		"pmc read; pmc: $(tail -n 3 <<<"$pmc_seen" | tr '\n' ';') tsnd: $(tail -n 3 <<<"$tsnd_seen" | tr '\n' ';')"
 	expect_eq "$(pmc_field "$out" gmIdentity)" "$(jq -r .time_status.gm_identity <<<"$PTP_JSON")" \
 		"TIME_STATUS_NP gmIdentity: pmc vs tsnd"
 
