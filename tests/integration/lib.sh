@@ -281,6 +281,18 @@ it_main() {
 	exit "$IT_FAILED"
 }
 
+# frer_seconds DEFAULT CI-DEFAULT: how long the FRER talkers run: FRER_SECONDS
+# when set, else CI-DEFAULT under CI=true (two busy cores), else DEFAULT.
+frer_seconds() {
+	if [[ -n ${FRER_SECONDS:-} ]]; then
+		echo "$FRER_SECONDS"
+	elif [[ ${CI:-} == true ]]; then
+		echo "$2"
+	else
+		echo "$1"
+	fi
+}
+
 # frer_run_cut N LISTENER-IF TALKER-IF SWITCH LINK: frer_probe sends N frames at
 # RATE from tlk to lst (DST) for SECONDS_RUN; LINK on SWITCH goes down halfway.
 # Every frame must arrive exactly once and in order.

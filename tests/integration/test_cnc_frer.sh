@@ -26,13 +26,7 @@
 TSNCNC=$IT_BUILD/tsncnc
 PROBE=$IT_BUILD/tests/tools/frer_probe
 RATE=500
-if [[ -n ${FRER_SECONDS:-} ]]; then
-	SECONDS_RUN=$FRER_SECONDS
-elif [[ ${CI:-} == true ]]; then
-	SECONDS_RUN=2
-else
-	SECONDS_RUN=5
-fi
+SECONDS_RUN=$(frer_seconds 5 2)
 DST=01:1b:19:00:00:10
 
 # The network: ring4 (configs/networks/ring4.yaml) with one stream the probe sends.

@@ -20,13 +20,7 @@
 PROBE=$IT_BUILD/tests/tools/frer_probe
 TSND_FAULT_BIN=$IT_BUILD/tests/tsnd-fault
 RATE=10000
-if [[ -n ${FRER_SECONDS:-} ]]; then
-	SECONDS_RUN=$FRER_SECONDS
-elif [[ ${CI:-} == true ]]; then
-	SECONDS_RUN=3
-else
-	SECONDS_RUN=10
-fi
+SECONDS_RUN=$(frer_seconds 10 3)
 DST=01:1b:19:00:00:10
 
 frer_topology() {
