@@ -220,7 +220,9 @@ int frer_tc_detach(int ifindex)
 {
 	int a = tcx_detach(ifindex), b = clsact_detach(ifindex);
 
-	return a == 0 || b == 0 ? 0 : b;
+	if (b == 0)
+		return 0;
+	return a == 0 ? 1 : b;	/* 1: clsact untouched, its qdisc is not ours to judge */
 }
 
 uint32_t frer_tc_attached(int ifindex)

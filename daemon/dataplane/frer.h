@@ -71,7 +71,7 @@ int frer_events_fd(const struct frer *f);
 #define FRER_TC_PRIO 0x7472
 int frer_tc_attach(struct frer *f, int ifindex, char *err, size_t errlen);
 /* Remove it from either hook (the clsact qdisc stays: tsn_tc_ingress may sit
- * there).  0 or -errno. */
+ * there).  0 if it came off clsact, 1 if off tcx only, or -errno. */
 int frer_tc_detach(int ifindex);
 /* The id of frer_tc on ifindex's tcx list or at FRER_TC_PRIO on clsact, 0 if none. */
 uint32_t frer_tc_attached(int ifindex);
