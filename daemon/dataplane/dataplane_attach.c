@@ -582,9 +582,10 @@ static int attach_tcx(struct dataplane *dp, struct port_change *c, char *err, si
 	if (id) {
 		c->tc_old_fd = adopt_prog(&dp->tc, id, NULL);
 		if (c->tc_old_fd < 0) {
-			snprintf(err, errlen, "port %s: cannot open the tcx program %u: %s", c->name,
-				 id, strerror(errno));
-			return -errno;
+			rc = errno ? -errno : -ENOENT;	/* gone since the query, say */
+			snprintf(err, errlen, "port %s: cannot open the running %s (tcx, id %u): %s",
+				 c->name, TC_PROG_NAME, id, strerror(-rc));
+			return rc;
 		}
 	}
 	last_kernel_message[0] = '\0';
