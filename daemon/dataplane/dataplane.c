@@ -218,7 +218,7 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 	dp_journal_finish(dp, &j, false);
 	for (size_t i = 0; i < dp->n_ports; i++)
 		if (!cfg_wants(cfg, dp->ports[i].name) && dp->ports[i].clsact_created &&
-		    dp_query_tc(dp->ports[i].ifindex) == 0)
+		    dp_query_clsact(dp->ports[i].ifindex) == 0)
 			dp_tc_remove_clsact(dp->ports[i].ifindex, dp->ports[i].name);
 	free(dp->ports);
 	dp->ports = next;
@@ -392,8 +392,11 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 	cls_clear(&dp->maps, cls_active(&dp->maps) ^ 1);
 	dp->fib_cache = cfg ? cfg->dataplane.fib_cache : false;
 	dataplane_fib_invalidate(dp);
-	log_debug("dataplane: loaded %s (id %u) and %s (id %u)%s%s", XDP_PROG_NAME, dp->xdp.id,
-		  TC_PROG_NAME, dp->tc.id, dp->pin_dir[0] ? ", pinned in " : "", dp->pin_dir);
+	/* One hook for the process's life: release and destroy look where apply put it. */
+	dp->tcx = dataplane_tcx_wanted();
+	log_debug("dataplane: loaded %s (id %u) and %s (id %u, on %s ingress)%s%s", XDP_PROG_NAME,
+		  dp->xdp.id, TC_PROG_NAME, dp->tc.id, dataplane_tc_hook(dp),
+		  dp->pin_dir[0] ? ", pinned in " : "", dp->pin_dir);
 	return dp;
 fail:
 	/* Pins stay: they may be a predecessor's tables its programs still use. */
@@ -420,8 +423,8 @@ void dataplane_destroy(struct dataplane *dp, bool keep_attached)
 				log_err("dataplane: cannot detach from port %s: %s", p->name,
 					strerror(-rc));
 		}
-		if (dp_query_tc(p->ifindex) == dp->tc.id) {
-			rc = dp_tc_detach(p->ifindex);
+		if (dp_query_tc(dp, p->ifindex) == dp->tc.id) {
+			rc = dp_tc_detach(dp, p->ifindex);
 			if (rc < 0)
 				log_err("dataplane: cannot remove the tc filter of port %s: %s",
 					p->name, strerror(-rc));

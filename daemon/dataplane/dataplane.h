@@ -33,10 +33,11 @@ int dataplane_apply(struct dataplane *dp, const struct tsn_config *cfg, char *er
 /* Detach everything and remove the pins (unless keep_attached), then free. */
 void dataplane_destroy(struct dataplane *dp, bool keep_attached);
 
-/* {"state":"loaded","ports_attached":N,"generation":G,"pin_dir":"..."} */
+/* {"state":"loaded","ports_attached":N,"generation":G,"pin_dir":"...",
+ *  "tc_hook":"tcx"|"clsact"} */
 json_object *dataplane_status_json(const struct dataplane *dp);
 /* For one port: {"mode":"off|native|generic","attached":bool,"tc_attached":bool,
- *  "prog_id":N,"counters":{"<kind>":{"packets":N,"bytes":N},...},
+ *  "tc_hook":"tcx"|"clsact","prog_id":N,"counters":{"<kind>":{"packets":N,"bytes":N},...},
  *  "forwarding":{"<reason>":N,...},"tc":{"redirected":N,...}} or NULL if unknown. */
 json_object *dataplane_port_json(const struct dataplane *dp, const char *port);
 /* {"streams":[{"id","name","identification","match":{...},"match_text","priority",
@@ -73,6 +74,21 @@ int dataplane_stream_counters(const struct dataplane *dp, uint32_t id, struct ts
 /* For tests: the counter slot of a stream id or a port, or -ENOENT. */
 int dataplane_stream_slot(const struct dataplane *dp, uint32_t id);
 int dataplane_port_slot(const struct dataplane *dp, int ifindex);
+
+/* The tc hook (docs/dataplane.md, "tc hook"): tsnd's tc programs (tsn_tc_ingress,
+ * frer_tc) go on the tcx ingress list where the kernel has tcx (6.6+), else on
+ * the clsact qdisc as cls_bpf filters.  TSND_TC_HOOK=clsact forces clsact (and
+ * =tcx forces tcx); read when the data plane and FRER attach. */
+bool dataplane_kernel_has_tcx(void);		/* probed once */
+bool dataplane_tcx_wanted(void);
+const char *dataplane_tc_hook(const struct dataplane *dp);	/* "tcx" or "clsact" */
+/* On ifindex's tcx ingress list: id if there, else the id of a program named
+ * name (the kernel's truncated name), else 0 (also without tcx). */
+uint32_t dataplane_tcx_find(int ifindex, const char *name, uint32_t id);
+/* Attach prog_fd: in replace_fd's place (>= 0), else first or last.  Detach
+ * exactly prog_fd.  0 or -errno. */
+int dataplane_tcx_attach(int ifindex, int prog_fd, int replace_fd, bool first);
+int dataplane_tcx_detach(int ifindex, int prog_fd);
 
 /* For tests and benchmarks: the programs' and maps' file descriptors. */
 int dataplane_xdp_fd(const struct dataplane *dp);

@@ -147,6 +147,93 @@ static int adopt_prog(const struct prog *p, __u32 prog_id, const char *legacy)
 	return -1;
 }
 
+/* ---- tcx ----
+ * Kernels from 6.6 run a device's tcx programs before the clsact qdisc, without
+ * its classifier walk.  tsnd attaches with BPF_PROG_ATTACH (not a link): like a
+ * cls_bpf filter the program stays until detached, so keep-on-exit needs no pin.
+ * Debian 12's headers (6.1) lack the names, so the numbers (uapi, fixed) are here. */
+#define DP_TCX_INGRESS 46		/* enum bpf_attach_type BPF_TCX_INGRESS */
+#define DP_F_BEFORE (1U << 3)		/* BPF_F_BEFORE: no relative program = first */
+#define DP_TCX_MAX 64
+
+bool dataplane_kernel_has_tcx(void)
+{
+	static int has = -1;		/* probed once: the kernel does not change */
+	__u32 flags = 0, cnt = 0;
+
+	if (has < 0)	/* loopback is ifindex 1 in every namespace; 6.1 says EINVAL */
+		has = bpf_prog_query(1, (enum bpf_attach_type)DP_TCX_INGRESS, 0, &flags, NULL,
+				     &cnt) == 0;
+	return has;
+}
+
+bool dataplane_tcx_wanted(void)
+{
+	const char *env = getenv("TSND_TC_HOOK");
+
+	if (env && strcmp(env, "clsact") == 0)
+		return false;
+	if (env && strcmp(env, "tcx") == 0)
+		return true;
+	return dataplane_kernel_has_tcx();
+}
+
+uint32_t dataplane_tcx_find(int ifindex, const char *name, uint32_t id)
+{
+	__u32 ids[DP_TCX_MAX], flags = 0, cnt = DP_TCX_MAX, found = 0;
+	int rc;
+
+	if (!dataplane_kernel_has_tcx())
+		return 0;
+	rc = bpf_prog_query(ifindex, (enum bpf_attach_type)DP_TCX_INGRESS, 0, &flags, ids, &cnt);
+	if (rc < 0 && rc != -ENOSPC)
+		return 0;
+	if (cnt > DP_TCX_MAX)
+		cnt = DP_TCX_MAX;
+	for (__u32 i = 0; i < cnt && !found; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (ids[i] == id)
+			return id;
+		fd = bpf_prog_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && strcmp(info.name, name) == 0)
+			found = ids[i];
+		close(fd);
+	}
+	for (__u32 i = 0; i < cnt; i++)	/* id itself may come after a namesake */
+		if (ids[i] == id)
+			return id;
+	return found;
+}
+
+int dataplane_tcx_attach(int ifindex, int prog_fd, int replace_fd, bool first)
+{
+	LIBBPF_OPTS(bpf_prog_attach_opts, o);
+
+	if (replace_fd >= 0) {	/* in place, in one step: its position is kept */
+		o.flags = BPF_F_REPLACE;
+		o.replace_prog_fd = replace_fd;
+	} else if (first) {
+		o.flags = DP_F_BEFORE;
+	}
+	return bpf_prog_attach_opts(prog_fd, ifindex, (enum bpf_attach_type)DP_TCX_INGRESS, &o);
+}
+
+int dataplane_tcx_detach(int ifindex, int prog_fd)
+{
+	return bpf_prog_detach2(prog_fd, ifindex, (enum bpf_attach_type)DP_TCX_INGRESS);
+}
+
+const char *dataplane_tc_hook(const struct dataplane *dp)
+{
+	return dp && dp->tcx ? "tcx" : "clsact";
+}
+
 /* ---- tc ---- */
 
 /* libbpf rejects option structs with non-zero padding: these fill the caller's
@@ -170,7 +257,7 @@ static void tc_opts_init(struct bpf_tc_opts *o, int prog_fd, __u32 flags)
 }
 
 /* The program id at tsnd's handle and priority, 0 if none (or no clsact). */
-__u32 dp_query_tc(int ifindex)
+__u32 dp_query_clsact(int ifindex)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
@@ -181,7 +268,7 @@ __u32 dp_query_tc(int ifindex)
 	return bpf_tc_query(&h, &o) == 0 ? o.prog_id : 0;
 }
 
-int dp_tc_detach(int ifindex)
+int dp_clsact_detach(int ifindex)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
@@ -190,6 +277,17 @@ int dp_tc_detach(int ifindex)
 	tc_opts_init(&o, 0, 0);
 
 	return bpf_tc_detach(&h, &o);
+}
+
+__u32 dp_query_tc(const struct dataplane *dp, int ifindex)
+{
+	return dp->tcx ? dataplane_tcx_find(ifindex, TC_PROG_NAME, dp->tc.id) :
+			 dp_query_clsact(ifindex);
+}
+
+int dp_tc_detach(const struct dataplane *dp, int ifindex)
+{
+	return dp->tcx ? dataplane_tcx_detach(ifindex, dp->tc.fd) : dp_clsact_detach(ifindex);
 }
 
 /* Filters on the clsact qdisc's hooks other than tsnd's own priority, -1 if
@@ -236,6 +334,7 @@ static struct port_change *journal_add(struct journal *j, const char *name, int 
 	c->ifindex = ifindex;
 	c->old_fd = -1;
 	c->tc_old_fd = -1;
+	c->other_old_fd = -1;
 	return c;
 }
 
@@ -278,18 +377,60 @@ static void undo_xdp(struct dataplane *dp, const struct port_change *c)
 	}
 }
 
-static void undo_tc(const struct port_change *c)
+/* Put back what a hook change removed: ours, on the hook tsnd used before. */
+static void undo_other(const struct dataplane *dp, const struct port_change *c)
+{
+	struct bpf_tc_hook h;
+	struct bpf_tc_opts o;
+	int err;
+
+	if (!c->other_removed)
+		return;
+	if (dp->tcx) {		/* it was a cls_bpf filter */
+		tc_hook_init(&h, c->ifindex);
+		tc_opts_init(&o, c->other_old_fd, 0);
+		err = bpf_tc_attach(&h, &o);
+	} else {
+		err = dataplane_tcx_attach(c->ifindex, c->other_old_fd, -1, false);
+	}
+	if (err < 0)
+		log_err("dataplane: rollback: cannot put tsnd's earlier tc program back on port "
+			"%s: %s", c->name, strerror(-err));
+}
+
+static void undo_tcx(const struct dataplane *dp, const struct port_change *c)
+{
+	int err = 0;
+
+	if (c->tc_attached && c->tc_old_fd >= 0)
+		err = dataplane_tcx_attach(c->ifindex, c->tc_old_fd, dp->tc.fd, false);
+	else if (c->tc_attached)
+		err = dataplane_tcx_detach(c->ifindex, dp->tc.fd);
+	else if (c->tc_removed && c->tc_old_fd >= 0)
+		err = dataplane_tcx_attach(c->ifindex, c->tc_old_fd, -1, false);
+	if (err < 0)
+		log_err("dataplane: rollback: cannot restore the tcx program of port %s: %s",
+			c->name, strerror(-err));
+}
+
+static void undo_tc(const struct dataplane *dp, const struct port_change *c)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
 	int err = 0;
 
+	/* The old hook's program first: the frames never miss a tc program. */
+	undo_other(dp, c);
+	if (dp->tcx) {
+		undo_tcx(dp, c);
+		return;
+	}
 	tc_hook_init(&h, c->ifindex);
 	if (c->tc_attached && c->tc_old_fd >= 0) {
 		tc_opts_init(&o, c->tc_old_fd, BPF_TC_F_REPLACE);
 		err = bpf_tc_attach(&h, &o);
 	} else if (c->tc_attached) {
-		err = dp_tc_detach(c->ifindex);
+		err = dp_clsact_detach(c->ifindex);
 	} else if (c->tc_removed && c->tc_old_fd >= 0) {
 		tc_opts_init(&o, c->tc_old_fd, 0);
 		err = bpf_tc_attach(&h, &o);
@@ -309,7 +450,7 @@ size_t dp_journal_changes(const struct journal *j)
 
 	for (size_t i = 0; i < j->count; i++)
 		n += j->items[i].new_flags || j->items[i].old_removed || j->items[i].tc_attached ||
-		     j->items[i].tc_removed;
+		     j->items[i].tc_removed || j->items[i].other_removed;
 	return n;
 }
 
@@ -317,14 +458,21 @@ size_t dp_journal_changes(const struct journal *j)
 void dp_journal_finish(struct dataplane *dp, struct journal *j, bool rollback)
 {
 	for (size_t i = j->count; i-- > 0;) {
+		struct port_change *c = &j->items[i];
+
 		if (rollback) {
-			undo_xdp(dp, &j->items[i]);
-			undo_tc(&j->items[i]);
+			undo_xdp(dp, c);
+			undo_tc(dp, c);
+		} else if (c->other_removed && dp->tcx && c->other_clsact_ours) {
+			/* Moved to tcx for good: the clsact qdisc held only tsnd's filter. */
+			dp_tc_remove_clsact(c->ifindex, c->name);
 		}
-		if (j->items[i].old_fd >= 0)
-			close(j->items[i].old_fd);
-		if (j->items[i].tc_old_fd >= 0)
-			close(j->items[i].tc_old_fd);
+		if (c->old_fd >= 0)
+			close(c->old_fd);
+		if (c->tc_old_fd >= 0)
+			close(c->tc_old_fd);
+		if (c->other_old_fd >= 0)
+			close(c->other_old_fd);
 	}
 	free(j->items);
 	j->items = NULL;
@@ -371,8 +519,8 @@ static int attach_in_mode(struct dataplane *dp, struct port_change *c, __u32 mod
 
 /* Our tc program on the port's clsact ingress hook, at tsnd's handle/priority.
  * *created: the clsact qdisc is tsnd's (added now, or holding only tsnd's filter). */
-static int attach_tc(struct dataplane *dp, struct port_change *c, bool *created, char *err,
-		     size_t errlen)
+static int attach_clsact(struct dataplane *dp, struct port_change *c, bool *created, char *err,
+			 size_t errlen)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
@@ -392,7 +540,7 @@ static int attach_tc(struct dataplane *dp, struct port_change *c, bool *created,
 			 "%s%s", c->name, strerror(-rc), kernel_detail(detail, sizeof(detail)));
 		return rc;
 	}
-	id = dp_query_tc(c->ifindex);
+	id = dp_query_clsact(c->ifindex);
 	/* A clsact that holds nothing but tsnd's filter (a predecessor's, say) is
 	 * tsnd's to remove when the port is released. */
 	if (!*created && id && count_tc_filters(c->ifindex) == 0)
@@ -419,6 +567,75 @@ static int attach_tc(struct dataplane *dp, struct port_change *c, bool *created,
 	}
 	c->tc_attached = true;
 	return 0;
+}
+
+/* Our tc program at the end of the port's tcx ingress list (frer_tc goes
+ * first); a predecessor's (same name) is replaced in place, in one step. */
+static int attach_tcx(struct dataplane *dp, struct port_change *c, char *err, size_t errlen)
+{
+	char detail[300];
+	__u32 id = dataplane_tcx_find(c->ifindex, TC_PROG_NAME, dp->tc.id);
+	int rc;
+
+	if (id == dp->tc.id && id)
+		return 0;
+	if (id) {
+		c->tc_old_fd = adopt_prog(&dp->tc, id, NULL);
+		if (c->tc_old_fd < 0) {
+			rc = errno ? -errno : -ENOENT;	/* gone since the query, say */
+			snprintf(err, errlen, "port %s: cannot open the running %s (tcx, id %u): %s",
+				 c->name, TC_PROG_NAME, id, strerror(-rc));
+			return rc;
+		}
+	}
+	last_kernel_message[0] = '\0';
+	rc = dataplane_tcx_attach(c->ifindex, dp->tc.fd, c->tc_old_fd, false);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot attach tsnd's tc program to tcx ingress: "
+			 "%s%s", c->name, strerror(-rc), kernel_detail(detail, sizeof(detail)));
+		return rc;
+	}
+	c->tc_attached = true;
+	return 0;
+}
+
+/* tsnd's program on the hook tsnd does not use now (a predecessor's, or before
+ * TSND_TC_HOOK changed) comes off once ours is on the other: tcx runs before
+ * clsact, so in either order each frame meets exactly one of them. */
+static int remove_other(struct dataplane *dp, struct port_change *c, char *err, size_t errlen)
+{
+	__u32 id = dp->tcx ? dp_query_clsact(c->ifindex) :
+			     dataplane_tcx_find(c->ifindex, TC_PROG_NAME, dp->tc.id);
+	int fd, rc;
+
+	if (!id)
+		return 0;
+	fd = adopt_prog(&dp->tc, id, NULL);
+	if (fd < 0)
+		return 0;	/* someone else's filter: attach_clsact's check covers ours */
+	rc = dp->tcx ? dp_clsact_detach(c->ifindex) : dataplane_tcx_detach(c->ifindex, fd);
+	if (rc < 0) {
+		close(fd);
+		snprintf(err, errlen, "port %s: cannot remove tsnd's earlier tc program from %s: %s",
+			 c->name, dp->tcx ? "clsact" : "tcx", strerror(-rc));
+		return rc;
+	}
+	c->other_old_fd = fd;
+	c->other_removed = true;
+	c->other_clsact_ours = dp->tcx && count_tc_filters(c->ifindex) == 0;
+	log_info("dataplane: port %s: moved %s from %s to %s", c->name, TC_PROG_NAME,
+		 dp->tcx ? "clsact" : "tcx", dp->tcx ? "tcx" : "clsact");
+	return 0;
+}
+
+static int attach_tc(struct dataplane *dp, struct port_change *c, bool *created, char *err,
+		     size_t errlen)
+{
+	int rc;
+
+	*created = false;
+	rc = dp->tcx ? attach_tcx(dp, c, err, errlen) : attach_clsact(dp, c, created, err, errlen);
+	return rc < 0 ? rc : remove_other(dp, c, err, errlen);
 }
 
 static int read_mac(const char *name, uint8_t mac[6])
@@ -460,7 +677,7 @@ int dp_apply_port(struct dataplane *dp, struct journal *j, const struct tsn_cfg_
 		return rc;
 	}
 	if (st.prog_id == dp->xdp.id && mode_satisfies(port->xdp, st.mode_flags) &&
-	    dp_query_tc(ifindex) == dp->tc.id) {
+	    dp_query_tc(dp, ifindex) == dp->tc.id) {
 		result->mode_flags = st.mode_flags;
 		return 0;
 	}
@@ -519,12 +736,13 @@ int dp_apply_port(struct dataplane *dp, struct journal *j, const struct tsn_cfg_
 	 * step each (XDP_FLAGS_REPLACE, BPF_TC_F_REPLACE): say so, it is what a
 	 * restart without a gap rests on. */
 	if (st.prog_id && st.prog_id != dp->xdp.id && c->old_flags == mode)
-		log_info("dataplane: port %s: took over the running %s (%s mode) and %s, each "
-			 "replaced in one step", port->name, XDP_PROG_NAME, dp_mode_name(mode),
-			 TC_PROG_NAME);
+		log_info("dataplane: port %s: took over the running %s (%s mode) and %s (%s), "
+			 "each replaced in one step", port->name, XDP_PROG_NAME, dp_mode_name(mode),
+			 TC_PROG_NAME, dataplane_tc_hook(dp));
 	else
-		log_info("dataplane: port %s: attached %s in %s mode and %s on tc ingress",
-			 port->name, XDP_PROG_NAME, dp_mode_name(mode), TC_PROG_NAME);
+		log_info("dataplane: port %s: attached %s in %s mode and %s on %s ingress",
+			 port->name, XDP_PROG_NAME, dp_mode_name(mode), TC_PROG_NAME,
+			 dataplane_tc_hook(dp));
 	return 0;
 }
 
@@ -537,7 +755,7 @@ int dp_release_port(struct dataplane *dp, struct journal *j, const struct dp_por
 	struct xdp_state st;
 	struct port_change *c;
 	bool xdp_ours = dp_query_xdp(port->ifindex, &st) == 0 && st.prog_id == dp->xdp.id;
-	bool tc_ours = dp_query_tc(port->ifindex) == dp->tc.id;
+	bool tc_ours = dp_query_tc(dp, port->ifindex) == dp->tc.id;
 	int rc;
 
 	if (!xdp_ours && !tc_ours)
@@ -559,7 +777,7 @@ int dp_release_port(struct dataplane *dp, struct journal *j, const struct dp_por
 		c->old_removed = c->old_fd >= 0;
 	}
 	if (tc_ours) {
-		rc = dp_tc_detach(port->ifindex);
+		rc = dp_tc_detach(dp, port->ifindex);
 		if (rc < 0 && rc != -ENOENT) {
 			snprintf(err, errlen, "port %s: cannot remove tsnd's tc filter: %s",
 				 port->name, strerror(-rc));

@@ -115,6 +115,7 @@ json_object *dataplane_status_json(const struct dataplane *dp)
 		json_object_object_add(o, "generation",
 				       json_object_new_int64(cls_active(&dp->maps)));
 		json_object_object_add(o, "pin_dir", json_object_new_string(dp->pin_dir));
+		json_object_object_add(o, "tc_hook", json_object_new_string(dataplane_tc_hook(dp)));
 	}
 	return o;
 }
@@ -146,7 +147,8 @@ json_object *dataplane_port_json(const struct dataplane *dp, const char *port)
 	json_object_object_add(o, "mode", json_object_new_string(dp_mode_name(p->mode_flags)));
 	json_object_object_add(o, "attached", json_object_new_boolean(attached));
 	json_object_object_add(o, "tc_attached",
-			       json_object_new_boolean(dp_query_tc(p->ifindex) == dp->tc.id));
+			       json_object_new_boolean(dp_query_tc(dp, p->ifindex) == dp->tc.id));
+	json_object_object_add(o, "tc_hook", json_object_new_string(dataplane_tc_hook(dp)));
 	json_object_object_add(o, "prog_id", json_object_new_int64(dp->xdp.id));
 	if (read_port_counters(dp, p->ifindex, &sum) < 0)
 		log_warn("dataplane: cannot read the counters of port %s", port);

@@ -56,6 +56,7 @@ struct bridge_fast;
 struct dataplane {
 	struct dataplane_bpf *skel;
 	struct prog xdp, tc;
+	bool tcx;			/* tc programs on tcx, not clsact (dataplane_tcx_wanted) */
 	struct cls_maps maps;
 	struct dp_port *ports;
 	size_t n_ports;
@@ -84,6 +85,11 @@ struct port_change {
 	bool tc_attached;		/* we attached or replaced the filter */
 	bool tc_removed;		/* we detached the filter (tc_old_fd is ours) */
 	bool clsact_created;		/* we added the clsact qdisc */
+	/* tsnd's program on the hook not in use (clsact on a tcx run, or the
+	 * reverse), removed after ours went on: put back on a rollback. */
+	int other_old_fd;
+	bool other_removed;
+	bool other_clsact_ours;		/* its clsact qdisc holds nothing else now */
 };
 
 struct journal {
@@ -102,8 +108,12 @@ struct xdp_state {
 int dp_libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
 const char *dp_mode_name(__u32 mode_flags);		/* "native", "generic", ... */
 int dp_query_xdp(int ifindex, struct xdp_state *st);
-__u32 dp_query_tc(int ifindex);				/* 0: no tsnd-handle filter */
-int dp_tc_detach(int ifindex);
+__u32 dp_query_clsact(int ifindex);			/* 0: no tsnd-handle filter */
+int dp_clsact_detach(int ifindex);
+/* On the hook dp uses: the id of tsnd's tc program there (dp's, or a
+ * predecessor's of the same name on tcx), 0 if none; take dp's off. */
+__u32 dp_query_tc(const struct dataplane *dp, int ifindex);
+int dp_tc_detach(const struct dataplane *dp, int ifindex);
 void dp_tc_remove_clsact(int ifindex, const char *port);
 int dp_detach_exact(int ifindex, int prog_fd, __u32 mode_flags);
 /* Bring a configured port to "our programs attached" / take them off a port no

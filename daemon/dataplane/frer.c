@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/frer.skel.h"
+#include "dataplane.h"
 #include "frer.h"
 
 #define FRER_FLAGS_ALL (TSN_FRER_GEN | TSN_FRER_RCVY | TSN_FRER_INDIV | TSN_FRER_TAKE_NO_SEQ | \
@@ -112,7 +114,8 @@ static void tc_init(struct bpf_tc_hook *h, struct bpf_tc_opts *o, int ifindex, i
 	o->prog_fd = prog_fd;
 }
 
-int frer_tc_attach(struct frer *f, int ifindex, char *err, size_t errlen)
+/* frer_tc on clsact, at FRER_TC_PRIO: before tsn_tc_ingress (TSND_TC_PRIO). */
+static int attach_clsact(struct frer *f, int ifindex, char *err, size_t errlen)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
@@ -131,7 +134,7 @@ int frer_tc_attach(struct frer *f, int ifindex, char *err, size_t errlen)
 	return rc;
 }
 
-int frer_tc_detach(int ifindex)
+static int clsact_detach(int ifindex)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
@@ -140,13 +143,93 @@ int frer_tc_detach(int ifindex)
 	return bpf_tc_detach(&h, &o);
 }
 
-uint32_t frer_tc_attached(int ifindex)
+static uint32_t clsact_attached(int ifindex)
 {
 	struct bpf_tc_hook h;
 	struct bpf_tc_opts o;
 
 	tc_init(&h, &o, ifindex, 0);
 	return bpf_tc_query(&h, &o) == 0 ? o.prog_id : 0;
+}
+
+static uint32_t prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+/* Detach the frer_tc (any frer's: a predecessor's too) on ifindex's tcx list. */
+static int tcx_detach(int ifindex)
+{
+	uint32_t id = dataplane_tcx_find(ifindex, FRER_TC_NAME, 0);
+	int fd, rc;
+
+	if (!id)
+		return -ENOENT;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	rc = dataplane_tcx_detach(ifindex, fd);
+	close(fd);
+	return rc;
+}
+
+/* frer_tc first on the tcx list, so it runs before tsn_tc_ingress as on clsact
+ * (TC_ACT_UNSPEC is TCX_NEXT); a predecessor's is replaced where it is. */
+static int attach_tcx(struct frer *f, int ifindex, char *err, size_t errlen)
+{
+	uint32_t mine = prog_id(frer_tc_fd(f));
+	uint32_t id = dataplane_tcx_find(ifindex, FRER_TC_NAME, mine);
+	int old = -1, rc;
+
+	if (id && id == mine)
+		return 0;
+	if (id && (old = bpf_prog_get_fd_by_id(id)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "port %d: cannot open the running frer_tc: %s", ifindex,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = dataplane_tcx_attach(ifindex, frer_tc_fd(f), old, true);
+	if (old >= 0)
+		close(old);
+	if (rc)
+		snprintf(err, errlen, "port %d: cannot attach frer_tc to tcx ingress: %s", ifindex,
+			 strerror(-rc));
+	return rc;
+}
+
+int frer_tc_attach(struct frer *f, int ifindex, char *err, size_t errlen)
+{
+	bool tcx = dataplane_tcx_wanted();
+	int rc = tcx ? attach_tcx(f, ifindex, err, errlen) : attach_clsact(f, ifindex, err, errlen);
+
+	/* One on the other hook (the hook changed across a restart) comes off once
+	 * this one is on: tcx runs first, so frames meet one of them at a time. */
+	if (rc == 0 && tcx)
+		clsact_detach(ifindex);
+	else if (rc == 0)
+		tcx_detach(ifindex);
+	return rc;
+}
+
+int frer_tc_detach(int ifindex)
+{
+	int a = tcx_detach(ifindex), b = clsact_detach(ifindex);
+
+	if (b == 0)
+		return 0;
+	return a == 0 ? 1 : b;	/* 1: clsact untouched, its qdisc is not ours to judge */
+}
+
+uint32_t frer_tc_attached(int ifindex)
+{
+	uint32_t id = dataplane_tcx_find(ifindex, FRER_TC_NAME, 0);
+
+	return id ? id : clsact_attached(ifindex);
 }
 
 /* ---- checking ---- */

@@ -61,15 +61,19 @@ json_object *frer_counters_json(struct frer *f, uint32_t stream_id);
 int frer_events_consume(struct frer *f, void (*cb)(const struct tsn_frer_event *ev, void *ctx), void *ctx);
 int frer_events_fd(const struct frer *f);
 
-/* frer_tc on a port's tc ingress hook (clsact, created if missing), at a priority
- * that runs before tsn_tc_ingress (daemon/dataplane/dataplane.c: 0x7473): frames of no split
- * stream fall through to it.  0 or a negative errno with the reason in err. */
+/* frer_tc on a port's tc ingress hook, where it runs before tsn_tc_ingress: frames
+ * of no split stream fall through to it.  The hook is the data plane's
+ * (dataplane_tcx_wanted): first on the tcx list, or on clsact (created if
+ * missing) at a priority before tsnd's (dataplane_priv.h: 0x7473).  0 or a
+ * negative errno with the reason in err. */
+#define FRER_TC_NAME "frer_tc"
 #define FRER_TC_HANDLE 0x7472
 #define FRER_TC_PRIO 0x7472
 int frer_tc_attach(struct frer *f, int ifindex, char *err, size_t errlen);
-/* Remove it (the clsact qdisc stays: tsn_tc_ingress may sit there).  0 or -errno. */
+/* Remove it from either hook (the clsact qdisc stays: tsn_tc_ingress may sit
+ * there).  0 if it came off clsact, 1 if off tcx only, or -errno. */
 int frer_tc_detach(int ifindex);
-/* The id of the program at FRER_TC_PRIO on ifindex, 0 if none. */
+/* The id of frer_tc on ifindex's tcx list or at FRER_TC_PRIO on clsact, 0 if none. */
 uint32_t frer_tc_attached(int ifindex);
 
 /* Programs and maps (loader, tests, benchmarks); -1 if none of that name. */

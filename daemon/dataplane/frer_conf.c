@@ -231,7 +231,7 @@ static void tc_off(int ifindex)
 {
 	char name[IF_NAMESIZE] = "?";
 
-	if (frer_tc_detach(ifindex) < 0)
+	if (frer_tc_detach(ifindex) != 0)	/* 1: it was on tcx, clsact is not frer's */
 		return;
 	if_indextoname((unsigned)ifindex, name);
 	if (ports_tc_filters(ifindex, FRER_TC_PRIO) == 0) {

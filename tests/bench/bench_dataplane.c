@@ -17,7 +17,10 @@
  *      redirect tsnd's fast path, XDP_REDIRECT (a class no schedule gates), FIB
  *               cache off: bpf_fib_lookup for every frame
  *      cached   the same with the FIB cache on (as tsnd runs it)
- *      tc       tsnd's path for gated classes: XDP -> tc -> dev_queue_xmit
+ *      tc       tsnd's path for gated classes: XDP -> tc -> dev_queue_xmit, the tc
+ *               program a cls_bpf filter on clsact (TSND_TC_HOOK=clsact)
+ *      tcx      the same with the tc program on tcx (kernels from 6.6; left out
+ *               where the kernel has no tcx)
  *    Two ways to run them, both in every round:
  *      one CPU   everything on the generating CPU (softirqs run when the
  *                generator's batch ends; the process is pinned to one CPU), so a
@@ -387,6 +390,7 @@ static int bench_mode(struct fwd_env *e, const char *mode, int *sw_prog_out, str
 {
 	char err[512];
 	struct tsn_config *cfg;
+	bool gated;
 
 	*sw_prog_out = -1;
 	*dp_out = NULL;
@@ -402,8 +406,13 @@ static int bench_mode(struct fwd_env *e, const char *mode, int *sw_prog_out, str
 		*sw_prog_out = p;
 		return 0;
 	}
-	cfg = make_config(0, "sw0p1", TSN_XDP_NATIVE, "sw0p2", TSN_XDP_NATIVE, strcmp(mode, "tc") == 0);
+	gated = strcmp(mode, "tc") == 0 || strcmp(mode, "tcx") == 0;
+	cfg = make_config(0, "sw0p1", TSN_XDP_NATIVE, "sw0p2", TSN_XDP_NATIVE, gated);
+	/* The gated path on each hook, side by side: "tc" is clsact + cls_bpf (all a
+	 * 6.1 kernel has), "tcx" the tcx list (6.6+). */
+	setenv("TSND_TC_HOOK", strcmp(mode, "tcx") == 0 ? "tcx" : "clsact", 1);
 	*dp_out = dataplane_create(NULL, err, sizeof(err));
+	unsetenv("TSND_TC_HOOK");
 	if (!*dp_out || dataplane_apply(*dp_out, cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench: data plane: %s\n", err);
 		tsn_config_free(cfg);
@@ -411,7 +420,7 @@ static int bench_mode(struct fwd_env *e, const char *mode, int *sw_prog_out, str
 	}
 	tsn_config_free(cfg);
 	/* The bench changes no route while it runs: nothing to invalidate. */
-	dataplane_fib_watched(*dp_out, strcmp(mode, "cached") == 0 || strcmp(mode, "tc") == 0);
+	dataplane_fib_watched(*dp_out, strcmp(mode, "cached") == 0 || gated);
 	return 0;
 }
 
@@ -551,12 +560,14 @@ static uint64_t fwd_reason(struct dataplane *dp, const char *reason)
 	return n;
 }
 
-#define N_MODES 5
+#define N_MODES 6
+#define M_TCX 5
 #define N_METHODS 2
 
 static int bench_forwarding(void)
 {
-	static const char *const modes[N_MODES] = { "floor", "kernel", "redirect", "cached", "tc" };
+	static const char *const modes[N_MODES] = { "floor", "kernel", "redirect", "cached", "tc", "tcx" };
+	bool tcx = dataplane_kernel_has_tcx();	/* without it the tcx mode is left out */
 	static const char *const methods[N_METHODS] = { "one CPU", "pipelined" };
 	unsigned n = quick ? 200000 : 1000000;
 	int rounds = quick ? 1 : MAX_ROUNDS;
@@ -619,6 +630,8 @@ static int bench_forwarding(void)
 
 				if (getenv("BENCH_MODE") && strcmp(getenv("BENCH_MODE"), modes[m]) != 0)
 					continue;	/* profiling one mode (undocumented) */
+				if (m == M_TCX && !tcx)
+					continue;
 				if (bench_mode(&e, modes[m], &sw_prog, &dp) < 0)
 					goto out;
 				/* The port's NAPI exists once XDP is attached to it. */
@@ -640,9 +653,8 @@ static int bench_forwarding(void)
 					sw_cpu[r][m] = (napi_cpu_ns() - cpu0) / (share * n);
 				/* Most of what arrived took the mode's path (the pipelined method
 				 * loses frames at the switch's ingress ring, before XDP). */
-				if (dp && strcmp(modes[m], "tc") == 0 &&
-				    fwd_reason(dp, "to_qdisc") < share * n / 2)
-					fprintf(stderr, "bench: tc mode did not use the tc path\n");
+				if (dp && m >= 4 && fwd_reason(dp, "to_qdisc") < share * n / 2)
+					fprintf(stderr, "bench: %s mode did not use the tc path\n", modes[m]);
 				if (dp && (strcmp(modes[m], "redirect") == 0 || strcmp(modes[m], "cached") == 0) &&
 				    fwd_reason(dp, "redirect") < share * n / 2)
 					fprintf(stderr, "bench: %s mode did not use XDP_REDIRECT\n", modes[m]);
@@ -663,6 +675,8 @@ static int bench_forwarding(void)
 
 		if (getenv("BENCH_MODE") && strcmp(getenv("BENCH_MODE"), modes[m]) != 0)
 			continue;
+		if (m == M_TCX && !tcx)
+			continue;
 		if (bench_mode(&e, modes[m], &sw_prog, &dp) < 0)
 			goto out;
 		generate(&e, 1000, &share);
@@ -682,6 +696,10 @@ static int bench_forwarding(void)
 		for (size_t m = 0; m < N_MODES; m++) {
 			double col[MAX_ROUNDS], best = 0;
 
+			if (m == M_TCX && !tcx) {
+				printf("%-9s  (no tcx in this kernel)\n", modes[m]);
+				continue;
+			}
 			for (int r = 0; r < rounds; r++) {
 				col[r] = pps[k][r][m];
 				if (pps[k][r][m] > best)
@@ -695,7 +713,8 @@ static int bench_forwarding(void)
 			       m == 1 ? "kernel IPv6 forwarding" :
 			       m == 2 ? "tsnd XDP fast path, XDP_REDIRECT, FIB cache off" :
 			       m == 3 ? "tsnd XDP fast path, XDP_REDIRECT, FIB cache on" :
-			       "tsnd XDP -> tc -> dev_queue_xmit (gated class, cache on)");
+			       m == 4 ? "tsnd XDP -> tc (clsact, cls_bpf) -> dev_queue_xmit (gated class, cache on)" :
+			       "tsnd XDP -> tc (tcx) -> dev_queue_xmit (gated class, cache on)");
 		}
 	}
 	if (pipelined_ok) {
@@ -725,20 +744,22 @@ static int bench_forwarding(void)
 		       median(tc_, rounds), median(rk, rounds), median(rc_, rounds));
 		if (json)
 			fprintf(json, "  \"switch_cpu_ns\": {\"floor\":%.1f,\"kernel\":%.1f,"
-				"\"redirect\":%.1f,\"cached\":%.1f,\"tc\":%.1f,"
+				"\"redirect\":%.1f,\"cached\":%.1f,\"tc\":%.1f,\"tcx\":%.1f,"
 				"\"kernel_vs_redirect_above_floor\":%.3f,"
 				"\"kernel_vs_cached_above_floor\":%.3f,\"kernel_vs_cached\":%.3f},\n",
-				ns[0], ns[1], ns[2], ns[3], ns[4], median(rk, rounds), median(rc_, rounds),
-				median(col, rounds));
+				ns[0], ns[1], ns[2], ns[3], ns[4], ns[M_TCX], median(rk, rounds),
+				median(rc_, rounds), median(col, rounds));
 	}
 	if (json)
 		fprintf(json, "  \"forwarding\": {\"frames\":%u,\"frame_bytes\":%zu,\"rounds\":%d,"
-			"\"xdp_prog_ns\":{\"redirect\":%.1f,\"cached\":%.1f,\"tc\":%.1f},"
-			"\"tc_prog_ns\":%.1f,\"methods\":[", n, e.frame.len, rounds, prog_ns[2][0],
-			prog_ns[3][0], prog_ns[4][0], prog_ns[4][1]);
+			"\"xdp_prog_ns\":{\"redirect\":%.1f,\"cached\":%.1f,\"tc\":%.1f,\"tcx\":%.1f},"
+			"\"tc_prog_ns\":%.1f,\"tcx_prog_ns\":%.1f,\"methods\":[", n, e.frame.len, rounds,
+			prog_ns[2][0], prog_ns[3][0], prog_ns[4][0], prog_ns[M_TCX][0], prog_ns[4][1],
+			prog_ns[M_TCX][1]);
 	for (int k = 0; k < N_METHODS; k++) {
 		double rk[MAX_ROUNDS], rc_[MAX_ROUNDS], rt[MAX_ROUNDS], nk[MAX_ROUNDS], nc[MAX_ROUNDS];
-		double nt[MAX_ROUNDS], x_red, x_cache, x_tc, n_red, n_cache, n_tc;
+		double nt[MAX_ROUNDS], rx[MAX_ROUNDS], nx[MAX_ROUNDS], ntx[MAX_ROUNDS];
+		double x_red, x_cache, x_tc, n_red, n_cache, n_tc, x_tcx = 0, n_tcx = 0, n_tcx_tc = 0;
 
 		if (k == 1 && !pipelined_ok)
 			continue;
@@ -754,6 +775,16 @@ static int bench_forwarding(void)
 			nc[r] = (1e9 / p[1] - fl) / (1e9 / p[3] - fl);
 			/* The gated path's share above the floor over the kernel's. */
 			nt[r] = (1e9 / p[4] - fl) / (1e9 / p[1] - fl);
+			if (tcx) {
+				rx[r] = p[M_TCX] / p[1];
+				nx[r] = (1e9 / p[M_TCX] - fl) / (1e9 / p[1] - fl);
+				ntx[r] = (1e9 / p[M_TCX] - fl) / (1e9 / p[4] - fl);
+			}
+		}
+		if (tcx) {
+			x_tcx = median(rx, rounds);
+			n_tcx = median(nx, rounds);
+			n_tcx_tc = median(ntx, rounds);
 		}
 		x_red = median(rk, rounds);
 		x_cache = median(rc_, rounds);
@@ -765,22 +796,29 @@ static int bench_forwarding(void)
 		       "above the floor the kernel costs %.2fx what redirect does, %.2fx what cached "
 		       "does; tc costs %.2fx what the kernel does\n", methods[k], x_red, x_cache, x_tc,
 		       n_red, n_cache, n_tc);
+		if (tcx)
+			printf("%s, per-round medians, the gated path on tcx: rate vs kernel %.2fx; above "
+			       "the floor tcx costs %.2fx what the kernel does and %.2fx what clsact "
+			       "does\n", methods[k], x_tcx, n_tcx, n_tcx_tc);
 		if (json)
 			fprintf(json, "%s\n    {\"method\":\"%s\",\"floor_pps\":%.0f,\"kernel_pps\":%.0f,"
 				"\"redirect_pps\":%.0f,\"cached_pps\":%.0f,\"tc_pps\":%.0f,"
 				"\"redirect_vs_kernel\":%.3f,\"cached_vs_kernel\":%.3f,"
 				"\"tc_vs_kernel\":%.3f,\"kernel_vs_redirect_above_floor\":%.3f,"
 				"\"kernel_vs_cached_above_floor\":%.3f,\"tc_vs_kernel_above_floor\":%.3f,"
+				"\"tcx_pps\":%.0f,\"tcx_vs_kernel\":%.3f,\"tcx_vs_kernel_above_floor\":%.3f,"
+				"\"tcx_vs_tc_above_floor\":%.3f,"
 				"\"delivered\":{\"kernel\":%.3f,"
 				"\"redirect\":%.3f,\"cached\":%.3f}}", k ? "," : "", k ? "pipelined" : "one-cpu",
 				med[k][0], med[k][1], med[k][2], med[k][3], med[k][4], x_red, x_cache, x_tc,
-				n_red, n_cache, n_tc, delivered[k][1], delivered[k][2], delivered[k][3]);
+				n_red, n_cache, n_tc, med[k][M_TCX], x_tcx, n_tcx, n_tcx_tc, delivered[k][1],
+				delivered[k][2], delivered[k][3]);
 	}
 	if (json)
 		fprintf(json, "\n  ]},\n");
 	printf("tsn_xdp run time (kernel bpf_stats, per frame, one CPU): %.0f ns redirecting, %.0f ns "
-	       "with the FIB cache, %.0f ns to tc; tsn_tc_ingress %.0f ns\n", prog_ns[2][0],
-	       prog_ns[3][0], prog_ns[4][0], prog_ns[4][1]);
+	       "with the FIB cache, %.0f ns to tc; tsn_tc_ingress %.0f ns (clsact), %.0f ns (tcx)\n",
+	       prog_ns[2][0], prog_ns[3][0], prog_ns[4][0], prog_ns[4][1], prog_ns[M_TCX][1]);
 	rc = 0;
 out:
 	if (enter(l_ns) == 0 && e.l_ifindex)

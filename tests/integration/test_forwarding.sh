@@ -208,7 +208,8 @@ test_route_refused() {
 }
 
 test_stop_cleans_up() {
-	start_switch '{ prefix: "2001:db8:3::/64", via: "2001:db8:2::2", dev: sw0p4 }'
+	# The cls_bpf path: the only one before kernel 6.6, forced where tcx is there.
+	TSND_TC_HOOK=clsact start_switch '{ prefix: "2001:db8:3::/64", via: "2001:db8:2::2", dev: sw0p4 }'
 	expect_match "$(lab_exec "$IT_NS" ip -6 route show proto 201)" '2001:db8:3::/64' "route installed"
 	expect_match "$(lab_exec "$IT_NS" tc filter show dev sw0p3 ingress)" 'tsn_tc_ingress' \
 		"tc program attached"
@@ -218,5 +219,68 @@ test_stop_cleans_up() {
 	expect_no_match "$(lab_exec "$IT_NS" tc qdisc show dev sw0p3)" 'clsact' "clsact removed"
 }
 
+# The kernel's choice of tc hook: tcx from 6.6 (no clsact qdisc at all), clsact
+# before; the status and the port say which.
+test_tc_hook_default() {
+	local want=clsact
+	[[ "$(printf '%s\n' 6.6 "$(uname -r)" | sort -V | head -n1)" == 6.6 ]] && want=tcx
+	start_switch
+	expect_exit 0 tsnctl_sw -j status
+	expect_eq "$(jq -r '[.. | .tc_hook? // empty][0]' <<<"$OUT")" "$want" "status: tc hook"
+	expect_exit 0 tsnctl_sw -j port show sw0p3
+	expect_json "$OUT" "[.. | objects | select(has(\"tc_hook\"))][0] | .tc_hook == \"$want\" and .tc_attached" \
+		"port: tsn_tc_ingress on $want"
+	if [[ $want == tcx ]]; then
+		expect_no_match "$(lab_exec "$IT_NS" tc qdisc show dev sw0p3)" 'clsact' "no clsact qdisc"
+		expect_eq "$(lab_exec "$IT_NS" "$IT_BUILD/tests/tools/tcx_show" sw0p3)" "tsn_tc_ingress" \
+			"tsn_tc_ingress on tcx"
+	else
+		expect_match "$(lab_exec "$IT_NS" tc filter show dev sw0p3 ingress)" 'tsn_tc_ingress' \
+			"tc program on clsact"
+	fi
+	lab_stop_pid "$TSND_PID" 5 || it_fail "tsnd did not stop on SIGTERM"
+	expect_no_match "$(lab_exec "$IT_NS" tc qdisc show dev sw0p3)" 'clsact' "clsact removed"
+	[[ $want == clsact ]] ||
+		expect_eq "$(lab_exec "$IT_NS" "$IT_BUILD/tests/tools/tcx_show" sw0p3)" "" "tcx emptied"
+}
+
+# keep-on-exit on the kernel's hook: the tc program outlives tsnd (on tcx without
+# a link or pin of its own), the next tsnd replaces it in place and forwards.
+test_keep_on_exit_restart() {
+	local hook progs
+	fw_topology
+	fw_config "$IT_DIR/fw.yaml"
+	sed -i 's/keep-on-exit: false/keep-on-exit: true/' "$IT_DIR/fw.yaml"
+	it_start_tsnd "$IT_DIR/fw.yaml"
+	expect_exit 0 tsnctl_sw -j status
+	hook=$(jq -r '[.. | .tc_hook? // empty][0]' <<<"$OUT")
+	lab_stop_pid "$TSND_PID" 5 || it_fail "tsnd did not stop on SIGTERM"
+	if [[ $hook == tcx ]]; then
+		progs=$(lab_exec "$IT_NS" "$IT_BUILD/tests/tools/tcx_show" sw0p3)
+	else
+		progs=$(lab_exec "$IT_NS" tc filter show dev sw0p3 ingress)
+	fi
+	expect_match "$progs" 'tsn_tc_ingress' "tsn_tc_ingress kept on $hook after the exit"
+	it_start_tsnd "$IT_DIR/fw.yaml"
+	expect_exit 0 tsnctl_sw -j port show sw0p3
+	expect_json "$OUT" "[.. | objects | select(has(\"tc_hook\"))][0] | .tc_attached" \
+		"the new tsnd's program attached"
+	[[ $hook == tcx ]] &&
+		expect_eq "$(lab_exec "$IT_NS" "$IT_BUILD/tests/tools/tcx_show" sw0p3)" "tsn_tc_ingress" \
+			"one tsn_tc_ingress on tcx: replaced, not added"
+	recv_start 5000 10
+	lab_exec tlk "$UDP6" send 2001:db8:2::2 5000 -n 10 -l 64 -s 100 -i 2000
+	recv_wait
+	expect_eq "$(wc -l <"$IT_DIR/recv.out")" 10 "datagrams delivered after the take-over"
+	# Off again: keep-on-exit false, then a normal exit takes everything off.
+	sed -i 's/keep-on-exit: true/keep-on-exit: false/' "$IT_DIR/fw.yaml"
+	expect_exit 0 tsnctl_sw config reload
+	lab_stop_pid "$TSND_PID" 5 || it_fail "tsnd did not stop on SIGTERM"
+	expect_no_match "$(lab_exec "$IT_NS" tc qdisc show dev sw0p3)" 'clsact' "clsact removed"
+	[[ $hook == tcx ]] &&
+		expect_eq "$(lab_exec "$IT_NS" "$IT_BUILD/tests/tools/tcx_show" sw0p3)" "" "tcx emptied"
+	true
+}
+
 it_main forward_udp time_exceeded unreachable neighbour_discovery route_change route_refused \
-	stop_cleans_up
+	stop_cleans_up tc_hook_default keep_on_exit_restart

@@ -243,13 +243,33 @@ static __u32 prog_id_of(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
 }
 
+#define TCX_INGRESS 46	/* BPF_TCX_INGRESS: Debian 12's headers lack it */
+
+/* The program ids on dev's tcx ingress list, in the order they run. */
+static __u32 tcx_ids(const char *dev, __u32 *ids, __u32 max)
+{
+	__u32 flags = 0, cnt = max;
+
+	if (bpf_prog_query((int)if_nametoindex(dev), (enum bpf_attach_type)TCX_INGRESS, 0, &flags,
+			   ids, &cnt) < 0)
+		return 0;
+	return cnt;
+}
+
 static void detach_all(void)
 {
 	for (size_t i = 0; i < N_LINKS; i++) {
 		int ifindex = (int)if_nametoindex(test_links[i]);
+		__u32 ids[8], n = tcx_ids(test_links[i], ids, 8);
 
 		bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
 		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+		for (__u32 k = 0; k < n; k++) {
+			int fd = bpf_prog_get_fd_by_id(ids[k]);
+
+			bpf_prog_detach2(fd, ifindex, (enum bpf_attach_type)TCX_INGRESS);
+			close(fd);
+		}
 	}
 }
 
@@ -334,6 +354,19 @@ static void test_teardown(void)
 	dataplane_destroy(dp, false);
 	dp = NULL;
 	detach_all();
+	unsetenv("TSND_TC_HOOK");
+}
+
+/* A data plane whose tc programs go on hook ("clsact", "tcx"; NULL: the kernel's
+ * choice), in place of the one test_setup made. */
+static void use_hook(const char *hook)
+{
+	dataplane_destroy(dp, false);
+	if (hook)
+		setenv("TSND_TC_HOOK", hook, 1);
+	else
+		unsetenv("TSND_TC_HOOK");
+	test_setup();
 }
 
 /* ---- tests ---- */
@@ -753,6 +786,7 @@ static void test_tc_follows_xdp(void)
 	char err[512];
 	json_object *o;
 
+	use_hook("clsact");	/* the cls_bpf path, also on kernels with tcx */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 	CU_ASSERT_FALSE(has_clsact("da0"));
 	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
@@ -785,6 +819,7 @@ static void test_foreign_tc_filters(void)
 	int fd = load_foreign_tc_program();
 	char err[512];
 
+	use_hook("clsact");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
 	CU_ASSERT_TRUE_FATAL(fd >= 0);
 	CU_ASSERT_EQUAL_FATAL(bpf_tc_hook_create(&hook), 0);
@@ -811,6 +846,161 @@ static void test_foreign_tc_filters(void)
 	close(fd);
 }
 
+/* ---- tcx (kernels from 6.6) ---- */
+
+static __u32 tc_id(void)
+{
+	return prog_id_of(dataplane_tc_fd(dp));
+}
+
+static bool no_tcx(void)
+{
+	if (dataplane_kernel_has_tcx())
+		return false;
+	fprintf(stderr, " (no tcx in this kernel: nothing to check) ");
+	return true;
+}
+
+static const char *hook_of(const char *port)
+{
+	static char hook[16];
+	json_object *o = dataplane_port_json(dp, port);
+
+	snprintf(hook, sizeof(hook), "%s", o ? json_object_get_string(tu_jget(o, "tc_hook")) : "");
+	json_object_put(o);
+	return hook;
+}
+
+/* On a kernel with tcx the tc program goes on the tcx list by default: on with
+ * XDP, off with it, no clsact qdisc, nothing left by a failed apply. */
+static void test_tcx_follows_xdp(void)
+{
+	__u32 ids[8], id;
+	char err[512];
+	json_object *st;
+
+	if (no_tcx())
+		return;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	id = tc_id();
+	st = dataplane_status_json(dp);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(tu_jget(st, "tc_hook")), "tcx");
+	json_object_put(st);
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", "db0:native")), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 1);
+	CU_ASSERT_EQUAL(ids[0], id);
+	CU_ASSERT_EQUAL(tcx_ids("db0", ids, 8), 1);
+	CU_ASSERT_EQUAL(ids[0], id);
+	CU_ASSERT_FALSE(has_clsact("da0"));
+	CU_ASSERT_FALSE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_STRING_EQUAL(hook_of("da0"), "tcx");
+	json_object *o = dataplane_port_json(dp, "da0");
+	CU_ASSERT_TRUE(json_object_get_boolean(tu_jget(o, "tc_attached")));
+	json_object_put(o);
+	CU_ASSERT_NOT_EQUAL(apply(err, sizeof(err), make_cfg(3, "da0:generic", "dc0:generic",
+							     MISSING ":generic")), 0);
+	CU_ASSERT_EQUAL(tcx_ids("dc0", ids, 8), 0);
+	CU_ASSERT_EQUAL(tcx_ids("db0", ids, 8), 1);	/* kept */
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	CU_ASSERT_EQUAL(tcx_ids("db0", ids, 8), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 1);
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(0)), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 0);
+	/* A normal exit takes it off too. */
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	dataplane_destroy(dp, false);
+	dp = NULL;
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 0);
+}
+
+/* keep-on-exit on tcx: the program stays without a pin; the next tsnd replaces
+ * it where it stands (after someone else's), and a failed apply puts it back. */
+static void test_tcx_keep_then_adopt(void)
+{
+	int foreign = load_foreign_tc_program();
+	__u32 ids[8], old_id, new_id;
+	char err[512];
+
+	if (no_tcx()) {
+		close(foreign);
+		return;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_TRUE_FATAL(foreign >= 0);
+	CU_ASSERT_EQUAL_FATAL(bpf_prog_attach(foreign, (int)if_nametoindex("da0"),
+					      (enum bpf_attach_type)TCX_INGRESS, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	old_id = tc_id();
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 2);
+	CU_ASSERT_EQUAL(ids[0], prog_id_of(foreign));	/* theirs first, ours appended */
+	CU_ASSERT_EQUAL(ids[1], old_id);
+	dataplane_destroy(dp, true);
+	dp = NULL;
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 2);
+	CU_ASSERT_EQUAL(ids[1], old_id);
+
+	test_setup();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	new_id = tc_id();
+	CU_ASSERT_NOT_EQUAL(new_id, old_id);
+	CU_ASSERT_NOT_EQUAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", MISSING ":generic")), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 2);
+	CU_ASSERT_EQUAL(ids[1], old_id);		/* put back */
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 2);
+	CU_ASSERT_EQUAL(ids[0], prog_id_of(foreign));
+	CU_ASSERT_EQUAL(ids[1], new_id);		/* replaced where it stood */
+	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(0)), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 1);	/* theirs stays */
+	CU_ASSERT_EQUAL(ids[0], prog_id_of(foreign));
+	close(foreign);
+}
+
+/* A restart that changes the hook (TSND_TC_HOOK) moves tsnd's program from one
+ * to the other, and the clsact qdisc tsnd made goes with it. */
+static void test_hook_switch(void)
+{
+	__u32 ids[8];
+	char err[512];
+
+	if (no_tcx())
+		return;
+	use_hook("clsact");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_STRING_EQUAL(dataplane_tc_hook(dp), "clsact");
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	CU_ASSERT_TRUE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 0);
+	dataplane_destroy(dp, true);
+	dp = NULL;
+
+	unsetenv("TSND_TC_HOOK");
+	test_setup();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_STRING_EQUAL(dataplane_tc_hook(dp), "tcx");
+	/* A failed apply leaves the clsact filter as it was. */
+	CU_ASSERT_NOT_EQUAL(apply(err, sizeof(err), make_cfg(2, "da0:generic", MISSING ":generic")), 0);
+	CU_ASSERT_TRUE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 0);
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 1);
+	CU_ASSERT_EQUAL(ids[0], tc_id());
+	CU_ASSERT_FALSE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_FALSE(has_clsact("da0"));
+	dataplane_destroy(dp, true);
+	dp = NULL;
+
+	use_hook("clsact");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
+	CU_ASSERT_TRUE(tc_filter_named("da0", "tsn_tc_ingress"));
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 0);
+	dataplane_destroy(dp, false);
+	dp = NULL;
+	CU_ASSERT_FALSE(has_clsact("da0"));
+	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 0);
+}
+
 int main(void)
 {
 	CU_pSuite suite;
@@ -833,7 +1023,10 @@ int main(void)
 	    !CU_add_test(suite, "destroy detaches", test_destroy_detaches) ||
 	    !CU_add_test(suite, "keep attached, then adopt", test_keep_attached_then_adopt) ||
 	    !CU_add_test(suite, "tc follows XDP", test_tc_follows_xdp) ||
-	    !CU_add_test(suite, "foreign tc filters untouched", test_foreign_tc_filters)) {
+	    !CU_add_test(suite, "foreign tc filters untouched", test_foreign_tc_filters) ||
+	    !CU_add_test(suite, "tcx follows XDP", test_tcx_follows_xdp) ||
+	    !CU_add_test(suite, "tcx: keep attached, then adopt", test_tcx_keep_then_adopt) ||
+	    !CU_add_test(suite, "tc hook switch across restarts", test_hook_switch)) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -140,6 +140,7 @@ static int suite_init(void)
 	struct tsn_config *cfg;
 	char err[512], exe[PATH_MAX];
 	ssize_t n;
+	int rc;
 
 	tsn_log_setup("test_dataplane_tc", TSN_LOG_STDERR,
 		      getenv("TSN_TEST_DEBUG") ? TSN_LOG_DEBUG : TSN_LOG_ERR);
@@ -191,7 +192,8 @@ static int suite_init(void)
 	if (tu_sh("ping -6 -c 1 -W 2 2001:db8:2::2 >/dev/null && ping -6 -c 1 -W 2 2001:db8:1::2 >/dev/null"))
 		return -1;
 
-	/* The oracle, on sw0p2's egress hook (the clsact tsnd made). */
+	/* The oracle, on sw0p2's egress hook (a clsact of its own where tsnd's program
+	 * is on tcx; the one tsnd made otherwise). */
 	prio_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "egress_prio", 4, 8, 8, NULL);
 	egress_prog = prio_map >= 0 ? load_egress_counter(prio_map) : -1;
 	if (egress_prog < 0) {
@@ -201,7 +203,8 @@ static int suite_init(void)
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("sw0p2"),
 		    .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = egress_prog);
-	if (bpf_tc_attach(&hook, &opts) < 0) {
+	rc = bpf_tc_hook_create(&hook);
+	if ((rc < 0 && rc != -EEXIST) || bpf_tc_attach(&hook, &opts) < 0) {
 		fprintf(stderr, "cannot attach the egress counter\n");
 		return -1;
 	}

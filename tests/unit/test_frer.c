@@ -22,6 +22,7 @@
 
 #include "bpf/dataplane.skel.h"
 #include "bpf_frames.h"
+#include "dataplane.h"
 #include "frer.h"
 #include "test_util.h"
 #include "dp_skel.h"
@@ -408,9 +409,20 @@ static uint64_t tc_priority_count(struct dataplane_bpf *dp, int ifindex)
 	return pc.tc_path[TSN_TC_PRIORITY];
 }
 
+static uint32_t prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
 /* frer_tc sits before the data plane's tc program on the same hook: a split
- * stream's frame is frer_tc's alone; any other frame goes on to tsn_tc_ingress. */
-static void test_tc_chain(void)
+ * stream's frame is frer_tc's alone; any other frame goes on to tsn_tc_ingress.
+ * On clsact by priority; on tcx frer_tc goes first in the list (tcx: TC_ACT_UNSPEC
+ * is TCX_NEXT). */
+static void tc_chain(bool tcx)
 {
 	struct dataplane_bpf *dp = tu_dp_skel_load();
 	struct frer_stream_conf s = { .stream_id = 50, .n_split = 1, .has_ident = true,
@@ -435,13 +447,27 @@ static void test_tc_chain(void)
 	CU_ASSERT_EQUAL_FATAL(bpf_xdp_attach(p1, frer_xdp_fd(fr), XDP_FLAGS_DRV_MODE, NULL), 0);
 	/* tsn_tc_ingress where daemon/dataplane/dataplane.c puts it, then frer_tc in front. */
 	hook.ifindex = p1;
-	bpf_tc_hook_create(&hook);
 	tco.prog_fd = bpf_program__fd(dp->progs.tsn_tc_ingress);
-	CU_ASSERT_EQUAL_FATAL(bpf_tc_attach(&hook, &tco), 0);
+	if (tcx) {
+		CU_ASSERT_EQUAL_FATAL(dataplane_tcx_attach(p1, tco.prog_fd, -1, false), 0);
+	} else {
+		bpf_tc_hook_create(&hook);
+		CU_ASSERT_EQUAL_FATAL(bpf_tc_attach(&hook, &tco), 0);
+	}
 	CU_ASSERT_EQUAL(frer_tc_attached(p1), 0);
 	CU_ASSERT_EQUAL_FATAL(frer_tc_attach(fr, p1, err, sizeof(err)), 0);
 	CU_ASSERT_NOT_EQUAL(frer_tc_attached(p1), 0);
 	CU_ASSERT_EQUAL(frer_tc_attach(fr, p1, err, sizeof(err)), 0);	/* again: replaced */
+	if (tcx) {
+		__u32 ids[4], flags = 0, cnt = 4;
+
+		CU_ASSERT_EQUAL(bpf_prog_query(p1, (enum bpf_attach_type)46, 0, &flags, ids, &cnt), 0);
+		CU_ASSERT_EQUAL(cnt, 2);
+		CU_ASSERT_EQUAL(ids[0], prog_id(frer_tc_fd(fr)));
+		CU_ASSERT_EQUAL(ids[1], prog_id(tco.prog_fd));
+	} else {
+		CU_ASSERT_EQUAL(dataplane_tcx_find(p1, "frer_tc", 0), 0);	/* not on tcx */
+	}
 
 	tx = packet_socket("p0");
 	rx = packet_socket("q0");
@@ -465,11 +491,16 @@ static void test_tc_chain(void)
 	CU_ASSERT_EQUAL(tc_priority_count(dp, p1), 1);
 	CU_ASSERT_EQUAL(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), -1);	/* nothing on q */
 
-	CU_ASSERT_EQUAL(frer_tc_detach(p1), 0);
+	CU_ASSERT_EQUAL(frer_tc_detach(p1), tcx ? 1 : 0);
 	CU_ASSERT_EQUAL(frer_tc_attached(p1), 0);
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = 0x7473, .priority = 0x7473);
 
-	CU_ASSERT_EQUAL(bpf_tc_query(&hook, &q), 0);			/* tsn_tc_ingress stays */
+	if (tcx) {
+		CU_ASSERT_EQUAL(dataplane_tcx_find(p1, "tsn_tc_ingress", prog_id(tco.prog_fd)),
+				prog_id(tco.prog_fd));
+	} else {
+		CU_ASSERT_EQUAL(bpf_tc_query(&hook, &q), 0);		/* tsn_tc_ingress stays */
+	}
 out:
 	if (tx >= 0)
 		close(tx);
@@ -478,6 +509,23 @@ out:
 	tu_sh("ip link del p0 2>/dev/null; ip link del q0 2>/dev/null; true");
 	dataplane_bpf__destroy(dp);
 	frer_apply(fr, NULL, 0, err, sizeof(err));
+}
+
+static void test_tc_chain(void)
+{
+	setenv("TSND_TC_HOOK", "clsact", 1);	/* the cls_bpf path, also on kernels with tcx */
+	tc_chain(false);
+	unsetenv("TSND_TC_HOOK");
+}
+
+static void test_tc_chain_tcx(void)
+{
+	if (!dataplane_kernel_has_tcx()) {
+		fprintf(stderr, " (no tcx in this kernel: nothing to check) ");
+		return;
+	}
+	unsetenv("TSND_TC_HOOK");
+	tc_chain(true);
 }
 
 static int suite_init(void)
@@ -513,5 +561,6 @@ int main(void)
 	CU_add_test(s, "counters JSON with 802.1CB names", test_json);
 	CU_add_test(s, "latent error events", test_events);
 	CU_add_test(s, "frer_tc in front of tsn_tc_ingress", test_tc_chain);
+	CU_add_test(s, "frer_tc in front of tsn_tc_ingress on tcx", test_tc_chain_tcx);
 	return tu_run_tests();
 }
