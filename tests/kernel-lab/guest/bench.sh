@@ -32,7 +32,8 @@
 #          `tsnctl status` must answer.  With the 4-port 256-entry configuration
 #          and with the 4 ports but no schedules.
 #  netconf (issue 13, its own result line bench-netconf) the 4 x 256 change through
-#          tsn-netconfd (<edit-config> + <commit>) against tsnctl config reload;
+#          tsn-netconfd (<edit-config> + <commit>) against tsnctl config reload,
+#          through ncclient and then through the lean C client (nc_bench);
 #          see its section below.
 # lab.bench=schedules or lab.bench=netconf on the kernel command line runs one part
 # (make bench-netconf: --append lab.bench=netconf).
