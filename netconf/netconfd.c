@@ -1057,6 +1057,7 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		json_object_object_add(args, "config", json_object_new_string(yaml));
 		if (confirmed)
 			json_object_object_add(args, "confirm-within-ms", json_object_new_int64((int64_t)timeout * 1000));
+		json_object_object_add(args, "digest", json_object_new_boolean(1));	/* running_seed */
 		struct tsn_ctl_response resp;
 		char msg[512];
 		if (tsnd_call("config.apply", args, &resp, msg, sizeof(msg)))

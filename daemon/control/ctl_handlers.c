@@ -245,10 +245,11 @@ static enum tsn_ctl_code cmd_config_apply(struct ctl_call *call)
 		confirm_ms = (uint64_t)json_object_get_int64(v);
 	enum tsn_ctl_code code = tsnd_config_apply(call->d, call->who, text, len, confirm_ms, &call->resp->data,
 						   call->resp->message, sizeof(call->resp->message));
-	/* The digest of what runs now (cfg_digest.h): a client that sent the
-	 * configuration can tell whether tsnd runs exactly its normal form. */
+	/* The digest of what runs now (cfg_digest.h), when asked: a client that
+	 * sent the configuration can tell whether tsnd runs exactly its normal form. */
 	char hex[CFG_DIGEST_HEX];
-	if (code == TSN_CTL_OK && call->resp->data && call->d->cfg && cfg_digest(call->d->cfg, hex) == 0)
+	if (code == TSN_CTL_OK && json_object_object_get_ex(call->args, "digest", NULL) && call->resp->data &&
+	    call->d->cfg && cfg_digest(call->d->cfg, hex) == 0)
 		json_object_object_add(call->resp->data, "digest", json_object_new_string(hex));
 	return code;
 }
