@@ -212,6 +212,7 @@ LAB_TOOLS := $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/udp6 $(BUILD)/
 LATENCY_SHIM := $(BUILD)/tests/latency/isochron-shim.so
 LAB_TOOLS += $(LATENCY_SHIM)
 LAB_TOOLS += $(BUILD)/tests/tools/shaper_probe	# test_schedules.sh: shaper_rate, launch_time_tx
+LAB_TOOLS += $(BUILD)/tests/nc_bench	# guest/bench.sh: the NETCONF bench's lean client
 tests-build: $(LATENCY_SHIM)
 
 # Preloaded into a program built without sanitizers: never built with them.

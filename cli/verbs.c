@@ -110,6 +110,7 @@ static const char *value_wanted(enum tsn_ctl_arg_type t)
 	case TSN_ARG_NAME: return "a name";
 	case TSN_ARG_CONFIG: return "a FILE";
 	case TSN_ARG_MS: return "a duration, e.g. 30s";
+	case TSN_ARG_FLAG: return "no value";
 	}
 	return "a value";
 }
@@ -157,6 +158,8 @@ static json_object *arg_value(const struct verb *v, const struct tsn_ctl_arg *a,
 			return json_object_new_int64((int64_t)(ns / 1000000ull));
 		usage_error("confirm time '%s' is not valid: a duration from 1ms to 1h, e.g. 30s", word);
 		return NULL;
+	case TSN_ARG_FLAG:
+		return json_object_new_boolean(1);
 	case TSN_ARG_CONFIG: {
 		char *text = read_config_text(word);
 		if (!text)
@@ -199,7 +202,13 @@ json_object *verb_parse_args(const struct verb *v, int argc, char **argv)
 		const char *word = argv[i], *value;
 		const struct tsn_ctl_arg *a = named_arg(cmd, word, &value);
 
-		if (a && !value) {
+		if (a && a->type == TSN_ARG_FLAG) {
+			if (value) {
+				usage_error("'%s %s %s' takes no value", v->object, v->name, a->flag);
+				goto fail;
+			}
+			value = a->flag;
+		} else if (a && !value) {
 			if (i + 1 >= argc) {
 				usage_error("'%s %s %s' needs %s", v->object, v->name, word,
 					    value_wanted(a->type));
@@ -324,7 +333,10 @@ static const char *args_synopsis(const struct verb *v, char *buf, size_t len)
 		const struct tsn_ctl_arg *a = &v->cmd->args[i];
 		const char *open = a->required ? "" : "[", *close = a->required ? "" : "]";
 
-		if (a->flag)
+		if (a->flag && a->type == TSN_ARG_FLAG)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s%s%s", o ? " " : "", open, a->flag,
+					      close);
+		else if (a->flag)
 			o += (size_t)snprintf(buf + o, len - o, "%s%s%s %s%s", o ? " " : "", open, a->flag,
 					      a->meta, close);
 		else if (a->keyword)

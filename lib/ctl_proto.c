@@ -57,6 +57,9 @@ static const struct tsn_ctl_arg ARGS_APPLY[] = {
 	{ .name = "config", .type = TSN_ARG_CONFIG, .meta = "FILE", .required = 1,
 	  .what = "the whole configuration as YAML or JSON text" },
 	{ .name = "confirm-within-ms", .type = TSN_ARG_MS, .meta = "T", .flag = "--confirm-within" },
+	/* Asked for, not always sent: a plain reload should not pay for the digest. */
+	{ .name = "digest", .type = TSN_ARG_FLAG, .flag = "--digest",
+	  .what = "true: answer the digest of what runs" },
 	{ 0 },
 };
 
@@ -152,6 +155,11 @@ static bool arg_check(const struct tsn_ctl_arg *a, json_object *v, char *msg, si
 		if (is_int && n >= 1 && n <= 3600000)
 			return true;
 		snprintf(msg, len, "argument \"%s\" must be an integer from 1 to 3600000 (one hour)", a->name);
+		return false;
+	case TSN_ARG_FLAG:
+		if (json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v))
+			return true;
+		snprintf(msg, len, "argument \"%s\" must be true (%s), or left out", a->name, a->what);
 		return false;
 	case TSN_ARG_CONFIG:
 		if (!is_str) {

@@ -30,9 +30,12 @@ NCD_PKGS     := libnetconf2 libyang libssh
 NCD_CFLAGS   := -DNC_ENABLED_SSH $(shell $(PKG_CONFIG) --cflags $(NCD_PKGS) 2>/dev/null) \
                 -DNCD_DEFAULT_YANG_DIR=\"$(DATADIR)/tsnd/yang\"
 NCD_LIBS     := $(shell $(PKG_CONFIG) --libs $(NCD_PKGS) 2>/dev/null) -lpthread
-NCD_OBJ      := $(addprefix $(BUILD)/netconf/,netconfd.o nc_edit.o ncd_conf.o ncd_rxlimit.o ymap.o ytree.o) $(BUILD)/cli/client.o
+# cfg_digest.o: tsnd's digest of a configuration's normal form, computed the same on both sides
+NCD_OBJ      := $(addprefix $(BUILD)/netconf/,netconfd.o nc_edit.o ncd_conf.o ncd_rxlimit.o ymap.o ytree.o) $(BUILD)/cli/client.o \
+                $(BUILD)/daemon/control/cfg_digest.o
 
 $(BUILD)/netconf/netconfd.o $(BUILD)/netconf/nc_edit.o $(BUILD)/netconf/ncd_conf.o $(BUILD)/netconf/ncd_rxlimit.o $(BUILD)/netconf/ytree.o: NC_CFLAGS += $(NCD_CFLAGS) -Icli
+$(BUILD)/netconf/netconfd.o: NC_CFLAGS += -Idaemon/control
 
 $(BUILD)/tsn-netconfd: $(NCD_OBJ) $(BUILD)/libtsn.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(NCD_LIBS) $(LIBS)

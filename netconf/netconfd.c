@@ -38,6 +38,7 @@
 #include "tsn/config.h"
 #include "ymap.h"
 #include "ytree.h"
+#include "cfg_digest.h"
 
 #define APP_TAG "tsnd"
 #define ACCEPT_THREADS 4	/* SSH handshakes in parallel */
@@ -66,15 +67,23 @@ static struct {
 	char *cand_yaml;
 	json_object *cand_tsnd;		/* its tsnd JSON, for error paths */
 	struct tsn_config *cand_cfg;	/* libtsn's parse of it: running's tree after a commit */
+	json_object *cand_yang;		/* the module's JSON walked from the tree that check saw */
 	/* running as a tree, kept while tsnd runs the same configuration: fetching
 	 * and converting it costs more than an edit (docs/netconf.md, Benchmark) */
 	struct lyd_node *run_tree;
 	bool run_valid;
-	/* the configuration the last commit sent, and the key tsnd runs it under
-	 * (running_seed); check_seed: compare each tree made from it with a fetch */
-	struct tsn_config *seed_cfg;
-	char seed_key[160];
+	/* the configuration the last commit sent, the key tsnd runs it under and the
+	 * digest of tsnd's normal form of it (running_seed), with the committed tree
+	 * and its module JSON; check_seed: compare each tree made from it with a fetch */
+	struct {
+		struct tsn_config *cfg;
+		struct lyd_node *tree;
+		json_object *yang;
+		char digest[CFG_DIGEST_HEX];
+		char key[160];
+	} seed;
 	bool check_seed;
+	bool seed_trust;	/* tests only: keep the committed tree unchecked (the check must catch it) */
 	char run_key[160];		/* tsnd's pid, start time and configuration generation */
 	uint32_t lock_running, lock_candidate;	/* holder's session id, 0: none */
 	/* a confirmed commit waiting for its confirmation */
@@ -212,23 +221,36 @@ static struct lyd_node *tree_from_json(json_object *yang, bool state, char *msg,
 	return tree;
 }
 
+/* tsnd's normalized configuration JSON in the module's JSON (NULL and *err). */
+static json_object *yang_from_tsnd(json_object *cfg, struct nc_server_reply **err)
+{
+	struct ym_error yerr;
+	json_object *y = ym_to_yang(cfg, &yerr);
+	phase("running: translated to the module's JSON");
+	if (!y)
+		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
+				 yerr.msg);
+	return y;
+}
+
+/* The module's JSON of tsnd's running configuration as a validated data tree. */
+static struct lyd_node *tree_from_yang(json_object *y, struct nc_server_reply **err)
+{
+	char msg[512];
+	struct lyd_node *tree = yt_build(G.ctx, y, msg, sizeof(msg));
+	if (!tree)
+		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
+	phase("running: built and validated as a libyang tree");
+	return tree;
+}
+
 /* tsnd's normalized configuration JSON (config.show's "config", which is
  * tsn_config_to_json of tsnd's configuration) as a validated data tree. */
 static struct lyd_node *tree_from_tsnd(json_object *cfg, struct nc_server_reply **err)
 {
-	char msg[512];
-	struct ym_error yerr;
-	json_object *y = ym_to_yang(cfg, &yerr);
-	struct lyd_node *tree = NULL;
-	phase("running: translated to the module's JSON");
-	if (!y) {
-		*err = err_reply(NC_ERR_OP_FAILED, yerr.path, "tsnd's running configuration has no YANG form: %s",
-				 yerr.msg);
-	} else if (!(tree = yt_build(G.ctx, y, msg, sizeof(msg)))) {
-		*err = err_reply(NC_ERR_OP_FAILED, NULL, "tsnd's running configuration does not fit the module: %s", msg);
-	}
+	json_object *y = yang_from_tsnd(cfg, err);
+	struct lyd_node *tree = y ? tree_from_yang(y, err) : NULL;
 	json_object_put(y);
-	phase("running: built and validated as a libyang tree");
 	return tree;
 }
 
@@ -311,22 +333,58 @@ static void seed_check(void)
 	G.run_tree = f;
 }
 
-/* running's tree made from the configuration a commit sent (running_seed), when
- * tsnd still runs it; NULL (and the configuration dropped) when not. */
+static void seed_drop(void)
+{
+	tsn_config_free(G.seed.cfg);
+	lyd_free_siblings(G.seed.tree);
+	json_object_put(G.seed.yang);
+	memset(&G.seed, 0, sizeof(G.seed));
+}
+
+/* running's tree from what the last commit sent (running_seed), when tsnd still
+ * runs it; NULL (and the seed dropped) when not, or when it is not proven to be
+ * tsnd's: the digest tsnd answered to config.apply, of its normal form of what it
+ * runs, must be that of tsn_config_to_json of the configuration sent (tsnd runs
+ * exactly the JSON a config.show would answer).  Then the committed candidate's
+ * own tree is kept when yt_adopt proves it, node by node, the tree yt_build makes
+ * of the module's JSON of that normal form (equal but for leaves the edit left to
+ * their default that tsnd's form sets, made explicit); when not (tsnd filled in
+ * a value, ordered a list, ...), the tree is built from the normal form, as a
+ * fetch would build it. */
 static struct lyd_node *running_from_seed(const char *key)
 {
 	struct lyd_node *t = NULL;
-	if (G.seed_cfg && !strcmp(key, G.seed_key)) {
+	if (G.seed.cfg && G.seed.digest[0] && !strcmp(key, G.seed.key)) {
 		struct nc_server_reply *err = NULL;
-		json_object *j = tsn_config_to_json(G.seed_cfg);
-		phase("running: tsnd's JSON of the committed configuration");
-		t = j ? tree_from_tsnd(j, &err) : NULL;
+		char hex[CFG_DIGEST_HEX];
+		json_object *j = tsn_config_to_json(G.seed.cfg), *y = NULL;
+		const char *text = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+		uint8_t d[32];
+		if (text) {
+			cfg_sha256(text, strlen(text), d);
+			for (int i = 0; i < 32; i++)
+				snprintf(hex + 2 * i, 3, "%02x", d[i]);
+		}
+		phase("running: tsnd's JSON of the committed configuration and its digest");
+		if (!text || strcmp(hex, G.seed.digest)) {
+			logmsg(LOG_INFO, "seed: tsnd runs another normal form than the one committed: fetched");
+		} else if (G.seed_trust || (G.seed.tree && G.seed.yang && (y = yang_from_tsnd(j, &err)) &&
+					    yt_adopt(G.seed.tree, y, G.seed.yang) == 0)) {
+			t = G.seed.tree;
+			G.seed.tree = NULL;
+			phase("running: the committed tree kept (proven tsnd's normal form)");
+			logmsg(LOG_INFO, "seed: the committed tree kept");
+		} else if (!err && (y || (y = yang_from_tsnd(j, &err)))) {
+			t = tree_from_yang(y, &err);
+			logmsg(LOG_INFO, "seed: built from tsnd's normal form (it differs from the committed tree)");
+		}
 		json_object_put(j);
+		json_object_put(y);
 		if (err)
 			nc_server_reply_free(err);	/* a fetch says it again */
 	}
-	tsn_config_free(G.seed_cfg);
-	G.seed_cfg = NULL;
+	seed_drop();
 	return t;
 }
 
@@ -353,27 +411,29 @@ static const struct lyd_node *running_cached(struct nc_server_reply **err)
 	return G.run_tree;
 }
 
-/* A commit put `cfg` into tsnd at generation `gen` (config.apply's answer): kept
- * (owned here) with that generation, running's tree is made from it at the next
- * look if tsnd still runs that generation, instead of asking tsnd for what this
- * server just sent.  It is made as a fetch makes it, from tsn_config_to_json of
- * the configuration (config.show's answer is tsnd's), here of libtsn's parse of
- * the YAML that tsnd parsed: the seed check proves the two equal over the tests'
- * commits.  Any other change of tsnd (a reload, a rollback, a restart) moves the
- * generation or the process, and the next look fetches. */
-static void running_seed(struct tsn_config *cfg, const char *gen)
+/* A commit put `cfg` into tsnd at generation `gen`, and tsnd's normal form of
+ * what it runs now has `digest` (config.apply's answer): kept (all owned here,
+ * `tree` and `yang` the committed candidate's validated tree and its module JSON,
+ * or NULL), running's tree is made from them at the next look if tsnd still runs
+ * that generation (running_from_seed), instead of asking tsnd for what this
+ * server just sent.  Any other change of tsnd (a reload, a rollback, a restart)
+ * moves the generation or the process, and the next look fetches. */
+static void running_seed(struct tsn_config *cfg, const char *gen, const char *digest, struct lyd_node *tree,
+			 json_object *yang)
 {
 	const char *sp = strrchr(G.run_key, ' ');
 	G.run_valid = false;	/* running changed: made or fetched at the next look */
-	tsn_config_free(G.seed_cfg);
-	G.seed_cfg = NULL;
-	if (!cfg || !sp || !gen[0] ||
-	    snprintf(G.seed_key, sizeof(G.seed_key), "%.*s %s", (int)(sp - G.run_key), G.run_key, gen) >=
-		    (int)sizeof(G.seed_key)) {
-		tsn_config_free(cfg);
+	seed_drop();
+	G.seed.cfg = cfg;
+	G.seed.tree = tree;
+	G.seed.yang = yang;
+	if (!cfg || !sp || !gen[0] || !digest || strlen(digest) != CFG_DIGEST_HEX - 1 ||
+	    snprintf(G.seed.key, sizeof(G.seed.key), "%.*s %s", (int)(sp - G.run_key), G.run_key, gen) >=
+		    (int)sizeof(G.seed.key)) {
+		seed_drop();	/* a tsnd that answers no digest: fetched */
 		return;
 	}
-	G.seed_cfg = cfg;
+	snprintf(G.seed.digest, sizeof(G.seed.digest), "%s", digest);
 }
 
 /* A copy of running for the caller to change or consume. */
@@ -563,14 +623,16 @@ static struct lyd_node *candidate_work(struct nc_server_reply **err)
 	return t;
 }
 
-static void candidate_checked(char *yaml, json_object *tsnd, struct tsn_config *cfg)
+static void candidate_checked(char *yaml, json_object *tsnd, struct tsn_config *cfg, json_object *yang)
 {
 	free(G.cand_yaml);
 	json_object_put(G.cand_tsnd);
 	tsn_config_free(G.cand_cfg);
+	json_object_put(G.cand_yang);
 	G.cand_yaml = yaml;
 	G.cand_tsnd = tsnd;
 	G.cand_cfg = cfg;
+	G.cand_yang = yang;
 }
 
 static void candidate_reset(void)
@@ -578,25 +640,36 @@ static void candidate_reset(void)
 	lyd_free_siblings(G.candidate);
 	G.candidate = NULL;
 	G.cand_modified = false;
-	candidate_checked(NULL, NULL, NULL);
+	candidate_checked(NULL, NULL, NULL, NULL);
 }
 
 /* ---- the tsnd configuration behind a data tree ---- */
-/* The tree as tsnd config JSON text (malloc'd) and tsnd's JSON (for error paths). */
-static char *tree_to_tsnd(const struct lyd_node *tree, json_object **tsnd, struct nc_server_reply **err)
+/* The tree as tsnd config JSON text (malloc'd) and tsnd's JSON (for error paths);
+ * with `yang`, the module's JSON walked from the tree too (the caller's). */
+static char *tree_to_tsnd_yang(const struct lyd_node *tree, json_object **tsnd, json_object **yang,
+			       struct nc_server_reply **err)
 {
 	/* the module's JSON walked from the tree (what libyang would print, without the text) */
 	json_object *y = yt_to_json(tree);
 	struct ym_error yerr;
 	json_object *t = y ? ym_from_yang(y, &yerr) : NULL;
-	json_object_put(y);
 	if (!t) {
 		*err = err_reply(NC_ERR_INVALID_VALUE, y ? yerr.path : NULL, "%s", y ? yerr.msg : "unreadable datastore");
+		json_object_put(y);
 		return NULL;
 	}
+	if (yang)
+		*yang = y;
+	else
+		json_object_put(y);
 	char *out = strdup(json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	*tsnd = t;
 	return out;
+}
+
+static char *tree_to_tsnd(const struct lyd_node *tree, json_object **tsnd, struct nc_server_reply **err)
+{
+	return tree_to_tsnd_yang(tree, tsnd, NULL, err);
 }
 
 /* Diagnostics (tsnd's JSON form) -> one rpc-error each, error-path the YANG node. */
@@ -805,7 +878,7 @@ static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct ly
 	lyd_free_siblings(owned);
 	phase("edit-config: edit applied");
 	char *text, *yaml = NULL;
-	json_object *tj = NULL;
+	json_object *tj = NULL, *yj = NULL;
 	struct tsn_config *cfg = NULL;
 	if (!set_only) {
 		/* test-then-set: the module's rules, then tsnd's own parser and checks */
@@ -817,7 +890,7 @@ static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct ly
 			return err;
 		}
 		phase("edit-config: module rules");
-		text = tree_to_tsnd(work, &tj, &err);
+		text = tree_to_tsnd_yang(work, &tj, test_only ? NULL : &yj, &err);
 		phase("edit-config: converted to tsnd's form");
 		if (!err)
 			err = check_local_yaml(text, tj, &yaml, test_only ? NULL : &cfg);
@@ -825,6 +898,7 @@ static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct ly
 		free(text);
 		if (err) {
 			json_object_put(tj);
+			json_object_put(yj);
 			lyd_free_siblings(work);
 			return err;
 		}
@@ -838,7 +912,7 @@ static struct nc_server_reply *edit_apply(const struct lyd_node *edit, struct ly
 	lyd_free_siblings(G.candidate);
 	G.candidate = work;
 	G.cand_modified = true;
-	candidate_checked(yaml, tj, cfg);	/* NULL after a "set": the commit checks */
+	candidate_checked(yaml, tj, cfg, yj);	/* NULL after a "set": the commit checks */
 	audit(s, "edit-config", "ok", "target=candidate");
 	return nc_server_reply_ok();
 }
@@ -958,9 +1032,10 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 
 	struct nc_server_reply *err = NULL;
 	json_object *tj = NULL;
-	char *yaml = NULL, gen[32] = "";
+	char *yaml = NULL, gen[32] = "", digest[CFG_DIGEST_HEX] = "";
 	struct tsn_config *cfg = NULL;		/* what tsnd will run */
-	if (G.cand_modified && G.cand_yaml) {
+	bool checked = G.cand_modified && G.cand_yaml;	/* the candidate's tree validated, its JSON kept */
+	if (checked) {
 		/* checked by the edit that made it: send what that check gave */
 		yaml = strdup(G.cand_yaml);
 		tj = json_object_get(G.cand_tsnd);
@@ -982,6 +1057,7 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		json_object_object_add(args, "config", json_object_new_string(yaml));
 		if (confirmed)
 			json_object_object_add(args, "confirm-within-ms", json_object_new_int64((int64_t)timeout * 1000));
+		json_object_object_add(args, "digest", json_object_new_boolean(1));	/* running_seed */
 		struct tsn_ctl_response resp;
 		char msg[512];
 		if (tsnd_call("config.apply", args, &resp, msg, sizeof(msg)))
@@ -989,7 +1065,9 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		else {
 			err = tsnd_result("config.apply", &resp, tj);
 			const char *g = err ? NULL : jstr(resp.data, "generation", NULL, NULL);
+			const char *dg = err ? NULL : jstr(resp.data, "digest", NULL, NULL);
 			snprintf(gen, sizeof(gen), "%s", g ? g : "");
+			snprintf(digest, sizeof(digest), "%s", dg ? dg : "");
 			tsn_ctl_response_release(&resp);
 		}
 		json_object_put(args);
@@ -1002,11 +1080,17 @@ static struct nc_server_reply *op_commit(const struct lyd_node *rpc, struct nc_s
 		audit(s, "commit", "refused", NULL);
 		return err;
 	}
-	if (!cfg) {	/* the edit's check made it */
+	struct lyd_node *tree = NULL;
+	json_object *yang = NULL;
+	if (checked) {	/* the edit's check made them */
 		cfg = G.cand_cfg;
 		G.cand_cfg = NULL;
+		tree = G.candidate;
+		G.candidate = NULL;
+		yang = G.cand_yang;
+		G.cand_yang = NULL;
 	}
-	running_seed(cfg, gen);
+	running_seed(cfg, gen, digest, tree, yang);
 	candidate_reset();
 	if (confirmed) {
 		G.confirm_pending = true;
@@ -1547,6 +1631,9 @@ int main(int argc, char **argv)
 	/* tests: prove each tree a commit seeded against a fresh fetch (running_seed) */
 	const char *cs = getenv("TSN_NETCONFD_CHECK_SEED");
 	G.check_seed = cs && *cs && strcmp(cs, "0");
+	/* tests: keep every committed tree unproven, to show that the check above catches it */
+	const char *st = getenv("TSN_NETCONFD_SEED_TRUST");
+	G.seed_trust = st && *st && strcmp(st, "0");
 	char err[1024];
 	if (ncd_conf_load(config, &G.conf, err, sizeof(err))) {
 		fprintf(stderr, "tsn-netconfd: %s\n", err);
@@ -1629,7 +1716,7 @@ int main(int argc, char **argv)
 	nc_ps_free(G.ps);
 	candidate_reset();
 	lyd_free_siblings(G.run_tree);
-	tsn_config_free(G.seed_cfg);
+	seed_drop();
 	json_object_put(G.last_status);
 	nc_server_destroy();
 	ly_ctx_destroy(G.ctx);

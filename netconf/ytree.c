@@ -316,3 +316,101 @@ json_object *yt_to_json(const struct lyd_node *tree)
 	}
 	return out;
 }
+
+/* ---- a committed tree made tsnd's (yt_adopt) ---- */
+
+static struct lyd_node *child_named(struct lyd_node *first, const char *name)
+{
+	for (struct lyd_node *n = first; n; n = n->next)
+		if (n->schema && !strcmp(n->schema->name, name))
+			return n;
+	return NULL;
+}
+
+static bool empty_array(json_object *v)
+{
+	return json_object_is_type(v, json_type_array) && !json_object_array_length(v);
+}
+
+/* The members of `y` (what yt_build would make the children of a node of) against
+ * those of `w` (walked from the node's children `first`).  Arrays in order: the
+ * order of list entries is data. */
+static int adopt(struct lyd_node *first, json_object *y, json_object *w)
+{
+	json_object *wv;
+	json_object_object_foreach(y, name, v) {
+		bool has = json_object_object_get_ex(w, name, &wv);
+		if (json_object_is_type(v, json_type_array)) {
+			size_t n = json_object_array_length(v);
+			if (!has) {
+				if (n)
+					return -1;
+				continue;	/* an empty list makes no node */
+			}
+			if (!json_object_is_type(wv, json_type_array) || json_object_array_length(wv) != n)
+				return -1;
+			struct lyd_node *c = child_named(first, name);
+			for (size_t i = 0; i < n; i++, c = c ? c->next : NULL) {
+				json_object *vi = json_object_array_get_idx(v, i), *wi = json_object_array_get_idx(wv, i);
+				if (c && c->schema->nodetype == LYS_LIST && !strcmp(c->schema->name, name) &&
+				    json_object_is_type(vi, json_type_object) && json_object_is_type(wi, json_type_object)) {
+					if (adopt(lyd_child(c), vi, wi))
+						return -1;
+				} else if (!json_object_equal(vi, wi)) {
+					return -1;	/* a leaf-list's values, or no such entry */
+				}
+			}
+		} else if (json_object_is_type(v, json_type_object)) {
+			struct lyd_node *c = child_named(first, name);
+			if (!c || !(c->schema->nodetype & LYS_CONTAINER))
+				return -1;
+			/* a container the walk left out holds only defaults */
+			json_object *none = has ? NULL : json_object_new_object();
+			int r = has && !json_object_is_type(wv, json_type_object) ? -1 : adopt(lyd_child(c), v, has ? wv : none);
+			json_object_put(none);
+			if (r)
+				return -1;
+		} else if (has) {
+			if (!json_object_equal(v, wv))
+				return -1;
+		} else {
+			/* set here, a default in the tree: the same value, made explicit */
+			struct lyd_node *c = child_named(first, name);
+			char buf[32];
+			if (!c || c->schema->nodetype != LYS_LEAF || !(c->flags & LYD_DEFAULT) ||
+			    !kind_fits(((const struct lysc_node_leaf *)c->schema)->type, v) ||
+			    strcmp(lyd_get_value(c), term_str(v, buf, sizeof(buf))) ||
+			    lyd_change_term(c, term_str(v, buf, sizeof(buf))) != LY_EEXIST)
+				return -1;
+		}
+	}
+	json_object_object_foreach(w, wname, wval) {
+		if (!json_object_object_get_ex(y, wname, &wv) && !empty_array(wval))
+			return -1;
+	}
+	return 0;
+}
+
+int yt_adopt(struct lyd_node *tree, json_object *yang, json_object *walked)
+{
+	if (!json_object_is_type(yang, json_type_object) || !json_object_is_type(walked, json_type_object))
+		return -1;
+	json_object *wv;
+	json_object_object_foreach(yang, qname, v) {
+		const char *colon = strchr(qname, ':');
+		struct lyd_node *top = NULL;
+		for (struct lyd_node *n = tree; n && colon; n = n->next)
+			if (n->schema && !strncmp(n->schema->module->name, qname, (size_t)(colon - qname)) &&
+			    !n->schema->module->name[colon - qname] && !strcmp(n->schema->name, colon + 1))
+				top = n;
+		if (!top || !json_object_is_type(v, json_type_object) || !json_object_object_get_ex(walked, qname, &wv) ||
+		    !json_object_is_type(wv, json_type_object) || adopt(lyd_child(top), v, wv))
+			return -1;
+	}
+	json_object_object_foreach(walked, wq, wval) {
+		(void)wval;
+		if (!json_object_object_get_ex(yang, wq, &wv))
+			return -1;
+	}
+	return 0;
+}

@@ -7,6 +7,7 @@
 #ifndef TSN_NETCONF_YTREE_H
 #define TSN_NETCONF_YTREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json.h>
@@ -23,5 +24,13 @@ struct lyd_node *yt_build(const struct ly_ctx *ctx, json_object *yang, char *msg
  * hold a default nobody set are left out), without the text in between.  NULL on
  * a node that is not data of the modules (opaque, anydata). */
 json_object *yt_to_json(const struct lyd_node *tree);
+
+/* Make `tree` (validated; `walked` is yt_to_json of it) the tree yt_build makes
+ * of `yang`, where it can be proven so member by member: `yang` and `walked` are
+ * equal (arrays in order, an empty array counting as absent), but for members
+ * `yang` sets to the value the tree holds as a default, which become explicit
+ * (the default flag is what differs).  0 when done; -1 when the documents differ
+ * otherwise, and then the tree may be half changed: build it from `yang` instead. */
+int yt_adopt(struct lyd_node *tree, json_object *yang, json_object *walked);
 
 #endif

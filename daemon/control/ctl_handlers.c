@@ -11,6 +11,7 @@
 #include "bridge.h"
 #include "bridge_fast.h"
 #include "audit.h"
+#include "cfg_digest.h"
 #include "ctl_handlers.h"
 #include "dataplane.h"
 #include "frer.h"
@@ -242,8 +243,15 @@ static enum tsn_ctl_code cmd_config_apply(struct ctl_call *call)
 	config_arg(call, &text, &len);
 	if (json_object_object_get_ex(call->args, "confirm-within-ms", &v))
 		confirm_ms = (uint64_t)json_object_get_int64(v);
-	return tsnd_config_apply(call->d, call->who, text, len, confirm_ms, &call->resp->data,
-				 call->resp->message, sizeof(call->resp->message));
+	enum tsn_ctl_code code = tsnd_config_apply(call->d, call->who, text, len, confirm_ms, &call->resp->data,
+						   call->resp->message, sizeof(call->resp->message));
+	/* The digest of what runs now (cfg_digest.h), when asked: a client that
+	 * sent the configuration can tell whether tsnd runs exactly its normal form. */
+	char hex[CFG_DIGEST_HEX];
+	if (code == TSN_CTL_OK && json_object_object_get_ex(call->args, "digest", NULL) && call->resp->data &&
+	    call->d->cfg && cfg_digest(call->d->cfg, hex) == 0)
+		json_object_object_add(call->resp->data, "digest", json_object_new_string(hex));
+	return code;
 }
 
 static enum tsn_ctl_code cmd_config_confirm(struct ctl_call *call)

@@ -72,6 +72,7 @@ enum tsn_ctl_arg_type {
 	TSN_ARG_NAME,		/* string, 1 to TSN_NAME_MAX - 1 bytes (tsn/config.h) */
 	TSN_ARG_CONFIG,		/* a configuration text; tsnctl reads it from FILE */
 	TSN_ARG_MS,		/* integer milliseconds; tsnctl takes a duration 1ms .. 1h */
+	TSN_ARG_FLAG,		/* true; tsnctl: the flag alone, without a value */
 };
 
 /* One argument of one command: its wire name and how tsnctl spells it. */

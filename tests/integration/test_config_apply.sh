@@ -94,6 +94,26 @@ test_apply_confirm() {
 	expect_match "$ERR" "no configuration waits for confirmation" "confirm with nothing pending"
 }
 
+# The digest of what runs comes only when asked for, and names the configuration.
+test_apply_digest() {
+	local conf=$IT_DIR/a.yaml new=$IT_DIR/b.yaml other=$IT_DIR/c.yaml d1 d2 d3
+	it_config "$conf"
+	it_config "$other"	# the file tsnd runs from is rewritten by each apply
+	it_start_tsnd "$conf"
+	config_b "$new"
+	expect_exit 0 tsnctl_sw -j config apply "$new"
+	expect_json "$OUT" 'has("digest") | not' "no digest unasked"
+	expect_exit 0 tsnctl_sw -j config apply "$new" --digest
+	d1=$(jq -r .digest <<<"$OUT")
+	[[ $d1 =~ ^[0-9a-f]{64}$ ]] || it_fail "digest is not SHA-256 hex: '$d1'"
+	expect_exit 0 tsnctl_sw -j config apply "$new" --digest
+	d2=$(jq -r .digest <<<"$OUT")
+	expect_eq "$d2" "$d1" "the same configuration, the same digest"
+	expect_exit 0 tsnctl_sw -j config apply "$other" --digest
+	d3=$(jq -r .digest <<<"$OUT")
+	[[ $d3 =~ ^[0-9a-f]{64}$ && $d3 != "$d1" ]] || it_fail "another configuration, digest '$d3' (was '$d1')"
+}
+
 test_apply_cancel_keeps_first_rollback_point() {
 	local conf=$IT_DIR/a.yaml new=$IT_DIR/b.yaml new2=$IT_DIR/c.yaml before kernel_before
 	it_config "$conf"
@@ -171,5 +191,5 @@ EOF
 		>/dev/null 2>&1 || it_fail "status rewrote the telemetry conformance map"
 }
 
-it_main apply_confirmed_writes_file apply_timeout_rolls_back apply_confirm \
+it_main apply_confirmed_writes_file apply_timeout_rolls_back apply_confirm apply_digest \
 	apply_cancel_keeps_first_rollback_point apply_bad_config apply_needs_admin status_read_only

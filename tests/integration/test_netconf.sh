@@ -669,12 +669,34 @@ test_seeded_running() {
 	seeded_commit "<classification><default-priority>1</default-priority></classification><ports><name>sw0p1</name></ports>" replace
 	expect_eq "$(grep -c 'seed: verified' "$NC_LOG")" "$SEEDS" "every commit's tree was checked against a fresh fetch: $(grep 'seed:' "$NC_LOG" | tail -n 3 | tr '\n' '|')"
 	expect_no_match "$(cat "$NC_LOG")" 'seed: differs' "no committed tree differed from tsnd's running"
+	# the committed candidate's own tree is kept where tsnd's normal form of it is
+	# that tree, made so by leaves made explicit (the stream's defaults that tsnd's
+	# form sets), and built from the normal form where not (here the port's first
+	# schedule)
+	local kept built
+	kept=$(grep -c 'seed: the committed tree kept' "$NC_LOG")
+	built=$(grep -c 'seed: built from' "$NC_LOG")
+	expect_eq "$((kept + built))" "$SEEDS" "each seeded tree was kept or built: $(grep 'seed:' "$NC_LOG" | tr '\n' '|')"
+	((kept >= 3 && built >= 1)) || it_fail "expected both kinds of seed (kept $kept, built $built): $(grep 'seed:' "$NC_LOG" | tr '\n' '|')"
 	# a change behind tsn-netconfd's back after a seeded commit: the next look fetches
 	# (the commit wrote tsnd's file: default-priority 1 in it now)
 	sed -i -E 's/default-priority: [0-9]+/default-priority: 5/' "$IT_DIR/tsnd-seed.yaml"
 	expect_exit 0 tsnctl_sw config reload
 	nc get-config running
 	expect_match "$(jget "$OUT" .xml)" '<default-priority>5</default-priority>' "a reload after a seeded commit shows"
+}
+
+# The proof of a kept tree is load-bearing: with it switched off
+# (TSN_NETCONFD_SEED_TRUST, tests only) a commit whose normal form differs from the
+# candidate's tree (a new stream: tsnd's form sets leaves the edit left to their
+# defaults) leaves a tree that is not tsnd's, and the check against a fresh fetch
+# must say so.
+test_seed_unproven() {
+	TSN_NETCONFD_CHECK_SEED=1 TSN_NETCONFD_SEED_TRUST=1 nc_start trust
+	SEEDS=0
+	nc get-config running
+	seeded_commit "<streams><handle>7</handle><identification>ipv6</identification><ip-destination>2001:db8::7</ip-destination><priority>3</priority></streams>"
+	expect_match "$(grep 'seed:' "$NC_LOG")" 'seed: differs' "an unproven kept tree is caught: $(grep 'seed:' "$NC_LOG" | tr '\n' '|')"
 }
 
 # An edit of the unmodified candidate works on running's cached tree itself (taken,
@@ -720,4 +742,4 @@ test_running_during_edits() {
 # shellcheck disable=SC2086
 it_main ${NC_TESTS:-yang_module capabilities get_config_equals_tsnctl get_state frer_state edit_commit invalid_edits lock read_only_user
 	kill_session many_sessions garbage notifications notify_sync_state confirmed_commit edit_operations stalled_client
-	commit_after_set seeded_running running_during_edits}
+	commit_after_set seeded_running seed_unproven running_during_edits}

@@ -65,6 +65,8 @@ NC_PY_DEBS=(python3.11-minimal libpython3.11-minimal libpython3.11-stdlib python
 NC_OSSL_MODULES=/usr/lib/x86_64-linux-gnu/ossl-modules
 NC_YANG_DIRS=(/usr/share/yuma/modules/ietf /usr/share/yuma/modules/ietf-derived /usr/share/yuma/modules/netconfcentral)
 TSN_BINS+=("$KL_BUILD/tsn-netconfd" "$KL_BUILD/tsn-yang")
+# nc_bench: bench.sh's lean NETCONF client (libnetconf2 in C; tests/netconf/nc_bench.c)
+TSN_BINS+=("$KL_BUILD/tests/nc_bench")
 HOST_BINS+=(ssh-keygen)
 REPO_TREES+=(netconf/yang tests/netconf)
 

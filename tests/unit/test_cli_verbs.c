@@ -29,7 +29,9 @@ static void test_table_rows(void)
 		for (size_t j = 0; j < i; j++)
 			CU_ASSERT_STRING_NOT_EQUAL(cmds[i].name, cmds[j].name);
 		for (size_t a = 0; a < cmds[i].n_args; a++) {
-			CU_ASSERT_PTR_NOT_NULL(cmds[i].args[a].meta);
+			/* A placeholder for tsnctl's help, or a flag that takes no value. */
+			CU_ASSERT_PTR_NOT_NULL(cmds[i].args[a].type == TSN_ARG_FLAG ? cmds[i].args[a].flag
+									  : cmds[i].args[a].meta);
 			CU_ASSERT_PTR_EQUAL(tsn_ctl_arg_find(&cmds[i], cmds[i].args[a].name),
 					    &cmds[i].args[a]);
 		}
@@ -190,6 +192,9 @@ static void test_parse_config_apply(void)
 		     path, "--confirm-within", "30s");
 	ASSERT_PARSE("{\"confirm-within-ms\":1,\"config\":\"ports: []\\n\"}", "config", "apply", 2,
 		     "--confirm-within=1ms", path);
+	ASSERT_PARSE("{\"config\":\"ports: []\\n\",\"digest\":true}", "config", "apply", 2, path, "--digest");
+	ASSERT_USAGE("config", "apply", 2, path, "--digest=yes");
+	ASSERT_USAGE("config", "apply", 3, path, "--digest", "--digest");
 	ASSERT_USAGE("config", "apply", 0);
 	ASSERT_USAGE("config", "apply", 3, path, "--confirm-within", "2h");
 	ASSERT_USAGE("config", "apply", 2, path, path);
@@ -249,6 +254,11 @@ static void test_wire_args(void)
 	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"confirm-within-ms\":3600001}", bad,
 		   "argument \"confirm-within-ms\" must be an integer from 1 to 3600000 (one hour)");
 	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"confirm-within-ms\":3600000}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"digest\":true}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"digest\":false}", bad,
+		   "argument \"digest\" must be true (true: answer the digest of what runs), or left out");
+	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"digest\":1}", bad,
+		   "argument \"digest\" must be true (true: answer the digest of what runs), or left out");
 	check_wire(TSN_CMD_CONFIG_CHECK, "{}", TSN_CTL_OK, NULL);
 	check_wire(TSN_CMD_CONFIG_CHECK, "{\"config\":[]}", bad,
 		   "argument \"config\" must be a string: the whole configuration as YAML or JSON text");

@@ -59,7 +59,7 @@ static json_object *yang_of(const char *path)
 
 /* Both trees of one document: equal (FULL_RECURSION | DEFAULTS: every node, value
  * and default flag), and printed the same with the defaults tagged (order). */
-static void same_tree(const char *what, json_object *y)
+static void same_tree(const char *what, json_object *y, bool normal)
 {
 	char msg[512] = "";
 	struct lyd_node *a = parsed(y), *b = yt_build(ctx, y, msg, sizeof(msg));
@@ -90,6 +90,21 @@ static void same_tree(const char *what, json_object *y)
 		if (!eq)
 			fprintf(stderr, "\n  %s: the walked JSON differs from the printed one:\n%.300s\n%.300s", what, text,
 				walked ? json_object_to_json_string(walked) : "(none)");
+		/* what tsn-netconfd's kept tree rests on (running_from_seed): a validated
+		 * tree is what yt_build makes of the JSON walked from it, and for tsnd's
+		 * normal forms (`normal`) yt_adopt finds the tree already that of the JSON
+		 * it was built of (so the kept tree is not the exception) */
+		char m2[512] = "";
+		struct lyd_node *again = walked ? yt_build(ctx, walked, m2, sizeof(m2)) : NULL;
+		bool round = again && lyd_compare_siblings(b, again, LYD_COMPARE_FULL_RECURSION | LYD_COMPARE_DEFAULTS) ==
+					      LY_SUCCESS;
+		CU_ASSERT_TRUE(round);
+		if (!round)
+			fprintf(stderr, "\n  %s: the tree built of its walked JSON differs (%s)", what, m2);
+		CU_ASSERT_TRUE(!normal || (walked && yt_adopt(b, y, walked) == 0));
+		if (normal && walked && yt_adopt(b, y, walked))
+			fprintf(stderr, "\n  %s: the walked JSON is not the built one", what);
+		lyd_free_siblings(again);
 		json_object_put(printed);
 		json_object_put(walked);
 		free(text);
@@ -113,13 +128,59 @@ static void test_same_as_parsed(void)
 				fprintf(stderr, "\n  %s: no YANG JSON", g.gl_pathv[i]);
 				continue;
 			}
-			same_tree(g.gl_pathv[i], y);
+			same_tree(g.gl_pathv[i], y, true);
 			json_object_put(y);
 			n++;
 		}
 		globfree(&g);
 	}
 	CU_ASSERT_TRUE(n >= 8);
+}
+
+/* yt_adopt: a tree whose gate entries lost their explicit operation-name (as an
+ * edit that leaves it out makes them: defaults after validation) is made the tree
+ * of the JSON that sets it, exactly, flags included; a tree whose values differ
+ * is refused. */
+static void test_adopt(void)
+{
+	json_object *y = yang_of("configs/tsnd.yaml");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	char msg[512] = "";
+	struct lyd_node *want = yt_build(ctx, y, msg, sizeof(msg)), *t = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	CU_ASSERT_EQUAL_FATAL(lyd_dup_siblings(want, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &t), LY_SUCCESS);
+	struct ly_set *set = NULL;
+	CU_ASSERT_EQUAL_FATAL(lyd_find_xpath(t, "//operation-name", &set), LY_SUCCESS);
+	CU_ASSERT_TRUE_FATAL(set->count > 0);
+	for (uint32_t i = 0; i < set->count; i++)
+		lyd_free_tree(set->dnodes[i]);
+	ly_set_free(set, NULL);
+	CU_ASSERT_EQUAL_FATAL(lyd_validate_all(&t, ctx, LYD_VALIDATE_NO_STATE, NULL), LY_SUCCESS);
+	CU_ASSERT_NOT_EQUAL(lyd_compare_siblings(t, want, LYD_COMPARE_FULL_RECURSION | LYD_COMPARE_DEFAULTS), LY_SUCCESS);
+	json_object *walked = yt_to_json(t);
+	CU_ASSERT_EQUAL(yt_adopt(t, y, walked), 0);
+	CU_ASSERT_EQUAL(lyd_compare_siblings(t, want, LYD_COMPARE_FULL_RECURSION | LYD_COMPARE_DEFAULTS), LY_SUCCESS);
+	json_object_put(walked);
+
+	/* a value that differs (not a default made explicit): refused */
+	walked = yt_to_json(t);
+	json_object *top, *ctl;
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(y, "tsnd:tsnd", &top));
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(top, "control", &ctl));
+	json_object_object_add(ctl, "max-clients", json_object_new_int(31));
+	CU_ASSERT_EQUAL(yt_adopt(t, y, walked), -1);
+	/* a list entry more or less: refused */
+	json_object_object_del(ctl, "max-clients");
+	json_object_put(walked);
+	walked = yt_to_json(t);
+	json_object *ports;
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(top, "ports", &ports));
+	json_object_array_del_idx(ports, 0, 1);
+	CU_ASSERT_EQUAL(yt_adopt(t, y, walked), -1);
+	json_object_put(walked);
+	lyd_free_siblings(t);
+	lyd_free_siblings(want);
+	json_object_put(y);
 }
 
 /* The benchmark's shape: 4 ports x 256 gate entries, and an empty configuration. */
@@ -147,13 +208,13 @@ static void test_same_big_and_empty(void)
 	struct ym_error e;
 	json_object *y = ym_to_yang(j, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
-	same_tree("4 x 256 entries", y);
+	same_tree("4 x 256 entries", y, true);
 	json_object_put(y);
 	json_object_put(j);
 	tsn_config_free(cfg);
 
 	y = json_tokener_parse("{\"tsnd:tsnd\": {}}");
-	same_tree("empty", y);
+	same_tree("empty", y, false);	/* not tsnd's: the walk leaves the empty top out */
 	json_object_put(y);
 }
 
@@ -201,5 +262,6 @@ int main(void)
 	CU_add_test(s, "same tree as parsed, every config", test_same_as_parsed);
 	CU_add_test(s, "same tree as parsed, 4x256 and empty", test_same_big_and_empty);
 	CU_add_test(s, "refuses what the parser refuses", test_refuses_as_parser);
+	CU_add_test(s, "a committed tree made the normal form's", test_adopt);
 	return tu_run_tests();
 }

@@ -32,7 +32,8 @@
 #          `tsnctl status` must answer.  With the 4-port 256-entry configuration
 #          and with the 4 ports but no schedules.
 #  netconf (issue 13, its own result line bench-netconf) the 4 x 256 change through
-#          tsn-netconfd (<edit-config> + <commit>) against tsnctl config reload;
+#          tsn-netconfd (<edit-config> + <commit>) against tsnctl config reload,
+#          through ncclient and then through the lean C client (nc_bench);
 #          see its section below.
 # lab.bench=schedules or lab.bench=netconf on the kernel command line runs one part
 # (make bench-netconf: --append lab.bench=netconf).
@@ -312,6 +313,51 @@ nc_edit_xml() {
 	printf '</tsnd></config>'
 }
 
+# bench_netconf_lean KEYS: the same rounds through the lean client, build/tests/nc_bench
+# (libnetconf2 in C): its end-to-end figure is the server's plus SSH, without
+# ncclient's python, which under emulation costs more than the server; tsnctl's
+# reload is timed again in its own rounds (the ratio is within this run).
+bench_netconf_lean() {
+	local keys=$1 out ln lt le lc
+	# a schema directory of its own: the client writes the modules it fetches there
+	mkdir -p "$KL_WORK/ncyang"
+	cp "$TSN"/netconf/yang/tsnd@*.yang "$KL_WORK/ncyang/"
+	out=$(ip netns exec sw "$TSN/build/tests/nc_bench" -k "$keys/admin" -y "$KL_WORK/ncyang" "$NC_ROUNDS" \
+		"$KL_WORK/tsnd.yaml" "$KL_WORK/nc-conf0.yaml" "$KL_WORK/nc-conf1.yaml" \
+		"$KL_WORK/nc-edit0.xml" "$KL_WORK/nc-edit1.xml" "$TSNCTL" "$SOCK" 2>"$KL_WORK/nc-lean.err") ||
+		kl_fail "nc_bench: ${out:0:300} $(kl_tail "$KL_WORK/nc-lean.err")"
+	jq -e .ok <<<"$out" >/dev/null || kl_fail "nc_bench: ${out:0:500}"
+	schedule "$(jq -r .final <<<"$out")"
+	local want got
+	want=$(tr ' ' '\n' <<<"$TCARGS" | awk 'p == 3 { print; p = 0 } p { p++ } $1 == "sched-entry" { p = 1 }' | tr '\n' ' ')
+	got=$(kl_tc_json sw qdisc show dev swD | jq -r '.[0].options | .admin // . | .schedule[].interval' | tr '\n' ' ')
+	[[ $got == "$want" ]] || kl_fail "after nc_bench, swD does not hold the last variant's intervals (${got:0:80}...)"
+	ln=$(median $(jq -r '.netconf_us[]' <<<"$out"))
+	lt=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
+	le=$(median $(jq -r '.edit_us[]' <<<"$out"))
+	lc=$(median $(jq -r '.commit_us[]' <<<"$out"))
+	kl_data "bench netconf_lean_edit_commit_4x${ENTRIES} $(ms "$ln") (libnetconf2 client in C: edit-config $(ms "$le") + commit $(ms "$lc"); runs us: $(jq -r '.netconf_us | join(" ")' <<<"$out"))"
+	kl_data "bench netconf_lean_tsnctl_reload_4x${ENTRIES} $(ms "$lt") (its own rounds; runs us: $(jq -r '.tsnctl_us | join(" ")' <<<"$out"))"
+	kl_data "bench ratio_netconf_lean_over_tsnctl_4x${ENTRIES} $(ratio "$ln" "$lt") (end to end; target <= 2)"
+	local -a ed co ne sums=()
+	mapfile -t ed <<<"$(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
+	mapfile -t co <<<"$(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
+	for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
+		sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
+	done
+	((${#sums[@]})) || return 0
+	local sm
+	sm=$(median "${sums[@]}")
+	kl_data "bench netconf_lean_server_4x${ENTRIES} $(ms "$sm") ratio $(ratio "$sm" "$lt") (tsn-netconfd in the lean client's rounds)"
+	mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
+	local -a OWN OWN_E OTH OTH_E
+	nc_rounds_split sums ne
+	if ((${#OWN[@]} && ${#OTH[@]})); then
+		kl_data "bench netconf_lean_after_own_commit_4x${ENTRIES} server $(ms "$(median "${OWN[@]}")") ratio $(ratio "$(median "${OWN[@]}")" "$lt"), end to end $(ms "$(median "${OWN_E[@]}")") ratio $(ratio "$(median "${OWN_E[@]}")" "$lt")"
+		kl_data "bench netconf_lean_after_reload_4x${ENTRIES} server $(ms "$(median "${OTH[@]}")") ratio $(ratio "$(median "${OTH[@]}")" "$lt"), end to end $(ms "$(median "${OTH_E[@]}")") ratio $(ratio "$(median "${OTH_E[@]}")" "$lt")"
+	fi
+}
+
 bench_netconf() {
 	local keys=$KL_WORK/nckeys out nm tm em cm
 	lab_ns_add sw
@@ -382,7 +428,8 @@ bench_netconf() {
 			kl_data "bench netconf_after_reload_4x${ENTRIES} server $(ms "$sr") ratio $(ratio "$sr" "$tm"), end to end $(ms "$er") ratio $(ratio "$er" "$tm")"
 		fi
 	fi
-	# where the time goes: each phase's median over the rounds, in ms
+	bench_netconf_lean "$keys"
+	# where the time goes: each phase's median over the rounds of both clients, in ms
 	kl_data "bench netconf_phases $(awk '/ phase: / {
 			sub(/.* phase: /, ""); sub(/ ms$/, ""); v = $NF; $NF = ""; sub(/ +$/, "")
 			if (!($0 in n)) order[++k] = $0
