@@ -1631,9 +1631,11 @@ int main(int argc, char **argv)
 	/* tests: prove each tree a commit seeded against a fresh fetch (running_seed) */
 	const char *cs = getenv("TSN_NETCONFD_CHECK_SEED");
 	G.check_seed = cs && *cs && strcmp(cs, "0");
-	/* tests: keep every committed tree unproven, to show that the check above catches it */
+	/* tests: keep every committed tree unproven, to show that the check above
+	 * catches it; only with that check, whose fetched tree wins, so that this
+	 * switch can never make a server serve a running that is not tsnd's */
 	const char *st = getenv("TSN_NETCONFD_SEED_TRUST");
-	G.seed_trust = st && *st && strcmp(st, "0");
+	G.seed_trust = G.check_seed && st && *st && strcmp(st, "0");
 	char err[1024];
 	if (ncd_conf_load(config, &G.conf, err, sizeof(err))) {
 		fprintf(stderr, "tsn-netconfd: %s\n", err);
