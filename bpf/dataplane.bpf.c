@@ -1146,6 +1146,19 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 	return (int)(reason | out_vid << 16);
 }
 
+
+/* route()'s first refusals, which tsn_xdp also asks to spare a frame the call:
+ * not IPv6, or not to the ingress port's own MAC (dst NULL: no Ethernet
+ * header).  0: route() decides. */
+static __always_inline __u32 route_refusal(int ip6, __u8 has_in, const __u8 *dst, const __u8 *port_mac)
+{
+	if (!ip6)
+		return TSN_PASS_NOT_IPV6;
+	if (!has_in || !dst || !mac_equal(dst, port_mac))
+		return TSN_PASS_NOT_ROUTED;
+	return 0;
+}
+
 /* Decide whether the fast path forwards the frame, and where.  Nothing in the
  * frame changes here; on any reason other than a forward, the kernel gets the
  * frame exactly as it arrived. */
@@ -1157,14 +1170,9 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 	__u32 l3_ifindex = ctx->ingress_ifindex;
 	int ret;
 
-	if (!ip6) {
-		out->reason = TSN_PASS_NOT_IPV6;
+	out->reason = route_refusal(ip6 != NULL, has_in, f->eth ? f->eth->h_dest : NULL, in->mac);
+	if (out->reason || !ip6)
 		return;
-	}
-	if (!has_in || !f->eth || !mac_equal(f->eth->h_dest, in->mac)) {
-		out->reason = TSN_PASS_NOT_ROUTED;
-		return;
-	}
 	if (f->i->n_tags > 1 || (f->i->n_tags && f->eth->h_proto != bpf_htons(ETH_P_8021Q))) {
 		out->reason = TSN_PASS_VLAN;
 		return;
@@ -1428,6 +1436,30 @@ __noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
 	return 0;
 }
 
+/* The first conditions of tsn_xdp_filter's checks, which tsn_xdp also asks to
+ * spare the call to a frame none of them could act on. */
+static __always_inline int filter_acl_on(const struct xstate *st)
+{
+	return st->has_in && (st->in.acl & TSN_PACL_DENY);
+}
+
+static __always_inline int filter_storm_on(const struct xstate *st)
+{
+	return st->has_in && st->in.storm;
+}
+
+/* A frame of no stream that carries its own priority, on a port that acts on it. */
+static __always_inline int filter_unmatched_on(const struct xstate *st)
+{
+	return st->has_in && !st->c.stream_id && st->c.marked &&
+	       st->in.unmatched != TSN_BPF_UNMATCHED_PASS;
+}
+
+static __always_inline int filter_needed(const struct xstate *st)
+{
+	return filter_acl_on(st) || filter_storm_on(st) || st->c.filter_id || filter_unmatched_on(st);
+}
+
 /* Access list, storm guard, 802.1Qci filter, unmatched marked frames: XDP_DROP
  * (st->fw.reason says why) or XDP_PASS, st->c's priority possibly changed. */
 __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
@@ -1450,13 +1482,13 @@ __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
 	frame_load(ctx, &f, &st->f);
 
 	/* The port's access list comes first: a frame it refuses is no one's. */
-	if (has_in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
+	if (filter_acl_on(st) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
 		st->fw.reason = TSN_FWD_ACL;
 		return XDP_DROP;
 	}
 
 	/* The storm guard: broadcast, multicast and unknown unicast at most at their rates. */
-	if (has_in && in->storm && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
+	if (filter_storm_on(st) && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
 		st->fw.reason = TSN_FWD_STORM;
 		return XDP_DROP;
 	}
@@ -1476,9 +1508,7 @@ __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
 	}
 
 	/* Frames of no stream that carry a gated priority in their own PCP/DSCP. */
-	if (r && has_in && !st->c.stream_id && st->c.marked &&
-	    in->unmatched != TSN_BPF_UNMATCHED_PASS &&
-	    ((r->protected_prios >> (st->c.priority & 7)) & 1)) {
+	if (r && filter_unmatched_on(st) && ((r->protected_prios >> (st->c.priority & 7)) & 1)) {
 		if (in->unmatched == TSN_BPF_UNMATCHED_DROP) {
 			st->fw.reason = TSN_FWD_DROP;
 			return XDP_DROP;
@@ -1523,25 +1553,22 @@ int tsn_xdp(struct xdp_md *ctx)
 	tsn_xdp_classify(ctx, st);
 	pslot = st->has_in ? st->in.slot : TSN_PORT_SLOT_NONE;
 	st->fw.reason = TSN_PASS_NOT_IPV6;
-	/* Only a frame some filter could act on pays for the call: the access list
-	 * and storm guard of its port, a stream filter, an unmatched marking (the
-	 * conditions tsn_xdp_filter tests first). */
+	/* Only a frame some filter could act on pays for the call. */
 	verdict = XDP_PASS;
-	if ((st->has_in && ((st->in.acl & TSN_PACL_DENY) || st->in.storm)) || st->c.filter_id ||
-	    st->c.marked)
+	if (filter_needed(st))
 		verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
 
 	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on.  A
-	 * frame that is neither IPv6 nor to the port's own MAC is not routed: it
-	 * skips the call (route() would say the same). */
+	 * frame route() would refuse at once skips the call. */
 	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag) {
 		__u8 *dst = (void *)(long)ctx->data;
+		__u32 refusal;
 
-		if (!st->f.ip6_off)
-			st->fw.reason = TSN_PASS_NOT_IPV6;
-		else if (!st->has_in || (void *)(dst + ETH_HLEN) > (void *)(long)ctx->data_end ||
-			 !mac_equal(dst, st->in.mac))
-			st->fw.reason = TSN_PASS_NOT_ROUTED;
+		if ((void *)(dst + ETH_HLEN) > (void *)(long)ctx->data_end)
+			dst = NULL;
+		refusal = route_refusal(st->f.ip6_off != 0, st->has_in, dst, st->in.mac);
+		if (refusal)
+			st->fw.reason = refusal;
 		else
 			tsn_xdp_route(ctx, st);
 	}
