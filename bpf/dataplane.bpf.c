@@ -113,7 +113,8 @@ struct {
 	__type(value, struct tsn_port_conf);
 } tsn_ports SEC(".maps");
 
-/* Not preallocated: memory follows the number of streams, not the maximum. */
+/* tsnd's record of the streams (the program reads tsn_strm_tab below).  Not
+ * preallocated: memory follows the number of streams, not the maximum. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2 * TSN_MAX_STREAMS);
@@ -129,6 +130,17 @@ struct {
 	__type(key, struct tsn_ip6_key);
 	__type(value, struct tsn_stream_val);
 } tsn_ip6_strm SEC(".maps");
+
+/* The streams as the program looks them up (bpf_shared.h, "tsn_strm_tab"): an
+ * array lookup is inlined by the verifier, where a hash map's costs a call and a
+ * jhash of the whole key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * TSN_STRM_TAB_CAP);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct tsn_strm_ent);
+} tsn_strm_tab SEC(".maps");
 
 /* Counters, in plain arrays indexed by a slot the frame's tables carry: the
  * stream's (tsn_stream_val.slot) and the ingress port's (tsn_port_conf.slot), so
@@ -583,11 +595,34 @@ struct cls {
 	__u8 frer;		/* the stream has FRER functions (TSN_STRM_FRER) */
 };
 
+/* Key k's entry in generation gen's table, NULL if it has none.  At most
+ * TSN_STRM_PROBES entries from where the hash points: the builder put every key
+ * within them, and an empty entry ends the search sooner. */
+static __always_inline struct tsn_stream_val *strm_find(const union tsn_strm_key *k, __u32 gen,
+							 const struct tsn_rules *r)
+{
+	__u32 h = tsn_strm_hash(k->w, r->strm_seed);
+	__u32 mask = r->strm_mask & (TSN_STRM_TAB_CAP - 1);
+	__u32 base = (gen & 1) * TSN_STRM_TAB_CAP;
+
+	for (__u32 i = 0; i < TSN_STRM_PROBES; i++) {
+		__u32 idx = base + ((h + i) & mask);
+		struct tsn_strm_ent *e = bpf_map_lookup_elem(&tsn_strm_tab, &idx);
+
+		if (!e || !e->val.stream_id)
+			return NULL;
+		if (e->key.w[0] == k->w[0] && e->key.w[1] == k->w[1] && e->key.w[2] == k->w[2] &&
+		    e->key.w[3] == k->w[3] && e->key.w[4] == k->w[4] && e->key.w[5] == k->w[5])
+			return &e->val;
+	}
+	return NULL;
+}
+
 static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, __u32 gen,
 							 const struct tsn_rules *r)
 {
 	struct ipv6hdr *ip6 = f->ip6;
-	struct tsn_ip6_key k;
+	union tsn_strm_key k;
 
 #pragma unroll
 	for (int i = 0; i < TSN_IP6_MAX_MASKS; i++) {
@@ -603,38 +638,39 @@ static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, _
 			continue;
 		__builtin_memset(&k, 0, sizeof(k));
 		if (m & TSN_IP6F_SRC)
-			__builtin_memcpy(k.src, &ip6->saddr, 16);
+			__builtin_memcpy(k.ip6.src, &ip6->saddr, 16);
 		if (m & TSN_IP6F_DST)
-			__builtin_memcpy(k.dst, &ip6->daddr, 16);
+			__builtin_memcpy(k.ip6.dst, &ip6->daddr, 16);
 		if (m & TSN_IP6F_DSCP)
-			k.dscp = f->i->dscp;
+			k.ip6.dscp = f->i->dscp;
 		if (m & TSN_IP6F_NH)
-			k.nexthdr = f->i->nexthdr;
+			k.ip6.nexthdr = f->i->nexthdr;
 		if (m & TSN_IP6F_SPORT)
-			k.sport = f->i->sport;
+			k.ip6.sport = f->i->sport;
 		if (m & TSN_IP6F_DPORT)
-			k.dport = f->i->dport;
+			k.ip6.dport = f->i->dport;
 		if (m & TSN_IP6F_VLAN)
-			k.vid = f->i->vid;
-		k.mask = m;
-		k.gen = (__u8)gen;
-		v = bpf_map_lookup_elem(&tsn_ip6_strm, &k);
+			k.ip6.vid = f->i->vid;
+		k.ip6.mask = m;
+		k.ip6.gen = (__u8)gen;
+		v = strm_find(&k, gen, r);
 		if (v)
 			return v;
 	}
 	return NULL;
 }
 
-static __always_inline struct tsn_stream_val *match_mac(const struct frame *f, __u32 gen, __u8 kind)
+static __always_inline struct tsn_stream_val *match_mac(const struct frame *f, __u32 gen, __u8 kind,
+							 const struct tsn_rules *r)
 {
-	struct tsn_mac_key k;
+	union tsn_strm_key k;
 
 	__builtin_memset(&k, 0, sizeof(k));
-	__builtin_memcpy(k.mac, kind == TSN_MAC_DST ? f->eth->h_dest : f->eth->h_source, 6);
-	k.vid = f->i->vid;
-	k.kind = kind;
-	k.gen = (__u8)gen;
-	return bpf_map_lookup_elem(&tsn_mac_strm, &k);
+	__builtin_memcpy(k.mac.mac, kind == TSN_MAC_DST ? f->eth->h_dest : f->eth->h_source, 6);
+	k.mac.vid = f->i->vid;
+	k.mac.kind = kind;
+	k.mac.gen = (__u8)gen;
+	return strm_find(&k, gen, r);
 }
 
 /* Stream first (ipv6, then destination MAC, then source MAC); else the default
@@ -653,9 +689,9 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 	if (f->ip6 && r->n_ip6_masks)
 		sv = match_ip6(f, gen, r);
 	if (!sv && (r->flags & TSN_RULES_MAC_DST))
-		sv = match_mac(f, gen, TSN_MAC_DST);
+		sv = match_mac(f, gen, TSN_MAC_DST, r);
 	if (!sv && (r->flags & TSN_RULES_MAC_SRC))
-		sv = match_mac(f, gen, TSN_MAC_SRC);
+		sv = match_mac(f, gen, TSN_MAC_SRC, r);
 	if (sv) {
 		out->stream_id = sv->stream_id;
 		out->slot = sv->slot;
