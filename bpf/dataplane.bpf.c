@@ -595,27 +595,69 @@ struct cls {
 	__u8 frer;		/* the stream has FRER functions (TSN_STRM_FRER) */
 };
 
-/* Key k's entry in generation gen's table, NULL if it has none.  At most
- * TSN_STRM_PROBES entries from where the hash points: the builder put every key
- * within them, and an empty entry ends the search sooner. */
-static __always_inline struct tsn_stream_val *strm_find(const union tsn_strm_key *k, __u32 gen,
-							 const struct tsn_rules *r)
+#define TSN_STRM_INLINE	4	/* probes strm_find makes inline */
+
+static __always_inline int strm_key_equal(const struct tsn_strm_ent *e, const union tsn_strm_key *k)
 {
-	__u32 h = tsn_strm_hash(k->w, r->strm_seed);
-	__u32 mask = r->strm_mask & (TSN_STRM_TAB_CAP - 1);
+	return e->key.w[0] == k->w[0] && e->key.w[1] == k->w[1] && e->key.w[2] == k->w[2] &&
+	       e->key.w[3] == k->w[3] && e->key.w[4] == k->w[4] && e->key.w[5] == k->w[5];
+}
+
+/* Where key k sits in generation gen's table (its index in tsn_strm_tab), -1 if
+ * it has none, searching the entries TSN_STRM_INLINE .. TSN_STRM_PROBES - 1
+ * after hash h (strm_find searched those before).  A global function: the
+ * verifier walks its loop once, not at each of the ten places classify() looks a
+ * key up; inline, all sixteen probes doubled tsn_xdp's verification. */
+__noinline int tsn_strm_probe(const union tsn_strm_key *k, __u32 gen, __u32 mask, __u32 h)
+{
 	__u32 base = (gen & 1) * TSN_STRM_TAB_CAP;
 
-	for (__u32 i = 0; i < TSN_STRM_PROBES; i++) {
+	if (!k)
+		return -1;
+	mask &= TSN_STRM_TAB_CAP - 1;
+	for (__u32 i = TSN_STRM_INLINE; i < TSN_STRM_PROBES; i++) {
 		__u32 idx = base + ((h + i) & mask);
 		struct tsn_strm_ent *e = bpf_map_lookup_elem(&tsn_strm_tab, &idx);
 
 		if (!e || !e->val.stream_id)
+			return -1;
+		if (strm_key_equal(e, k))
+			return (int)idx;
+	}
+	return -1;
+}
+
+/* Key k's value in generation gen, NULL if none: the first TSN_STRM_INLINE
+ * entries from its hash inline, where nearly every key sits and nearly every
+ * miss meets an empty entry (the builder keeps tables at most half full); only
+ * a key pushed further pays for the call. */
+static __always_inline struct tsn_stream_val *strm_find(const union tsn_strm_key *k, __u32 gen,
+							 const struct tsn_rules *r)
+{
+	__u32 mask = r->strm_mask & (TSN_STRM_TAB_CAP - 1);
+	__u32 h = tsn_strm_hash(k->w, r->strm_seed);
+	__u32 base = (gen & 1) * TSN_STRM_TAB_CAP;
+	struct tsn_strm_ent *e;
+	int at;
+
+	for (__u32 i = 0; i < TSN_STRM_INLINE; i++) {
+		__u32 idx = base + ((h + i) & mask);
+
+		e = bpf_map_lookup_elem(&tsn_strm_tab, &idx);
+		if (!e || !e->val.stream_id)
 			return NULL;
-		if (e->key.w[0] == k->w[0] && e->key.w[1] == k->w[1] && e->key.w[2] == k->w[2] &&
-		    e->key.w[3] == k->w[3] && e->key.w[4] == k->w[4] && e->key.w[5] == k->w[5])
+		if (strm_key_equal(e, k))
 			return &e->val;
 	}
-	return NULL;
+	at = tsn_strm_probe(k, gen, mask, h);
+	if (at < 0)
+		return NULL;
+	e = bpf_map_lookup_elem(&tsn_strm_tab, &at);
+	/* Tested before the offset is added (clang would fold the two otherwise). */
+	barrier_var(e);
+	if (!e)
+		return NULL;
+	return &e->val;
 }
 
 static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, __u32 gen,
