@@ -869,6 +869,31 @@ static void test_strm_tab_builder(void)
 	ip6_dst_key(&miss, (uint32_t)n + 1);
 	CU_ASSERT_EQUAL(strm_search(ents, mask, seed, &miss), -1);
 
+	/* As many keys of random addresses (a fixed xorshift sequence): the ones the
+	 * hash spreads least evenly of the two. */
+	{
+		uint64_t x = 0x2545f4914f6cdd1dULL;
+
+		for (size_t i = 0; i < n; i++) {
+			memset(&keys[i], 0, sizeof(keys[i]));
+			for (int b = 0; b < 32; b++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				(b < 16 ? keys[i].ip6.src : keys[i].ip6.dst)[b % 16] = (uint8_t)x;
+			}
+			keys[i].ip6.mask = TSN_IP6F_SRC | TSN_IP6F_DST;
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(cls_build_strm_tab(keys, vals, n, ents, &mask, &seed), 0);
+	found = 0;
+	for (size_t i = 0; i < n; i++) {
+		long at = strm_search(ents, mask, seed, &keys[i]);
+
+		found += at >= 0 && ents[at].val.stream_id == vals[i].stream_id;
+	}
+	CU_ASSERT_EQUAL(found, n);
+
 	/* A few keys: the smallest table that holds them at most half full. */
 	CU_ASSERT_EQUAL(cls_build_strm_tab(keys, vals, 100, ents, &mask, &seed), 0);
 	CU_ASSERT_EQUAL(mask, 255);
