@@ -755,32 +755,47 @@ int cls_write_strm_tab(int fd, uint32_t gen, const union tsn_strm_key *keys,
 		       const struct tsn_stream_val *vals, size_t n, struct tsn_rules *r, char *err,
 		       size_t errlen)
 {
-	size_t len = (size_t)TSN_STRM_TAB_CAP * sizeof(struct tsn_strm_ent);
+	/* Built aside (malloc's pages are touched only as far as a size is tried),
+	 * then copied into a mapping of the part of generation gen's region the
+	 * table uses: mapping a BPF array maps all of it at once, 8 MiB. */
+	struct tsn_strm_ent *ents = malloc((size_t)TSN_STRM_TAB_CAP * sizeof(*ents));
+	size_t region = (size_t)TSN_STRM_TAB_CAP * sizeof(*ents), page = (size_t)sysconf(_SC_PAGESIZE);
 	uint32_t mask = 0, seed = 0;
+	size_t len;
 	void *mem;
 	int rc;
 
+	if (!ents) {
+		snprintf(err, errlen, "classifier: out of memory");
+		return -ENOMEM;
+	}
+	rc = cls_build_strm_tab(keys, vals, n, ents, &mask, &seed);
+	if (rc < 0) {
+		free(ents);
+		if (rc == -E2BIG)
+			snprintf(err, errlen, "streams: %zu streams do not fit the data plane's stream "
+				 "table (%d entries, every stream within %d of its hash)", n,
+				 TSN_STRM_TAB_CAP, TSN_STRM_PROBES);
+		else
+			snprintf(err, errlen, "streams: cannot build the stream table: %s", strerror(-rc));
+		return rc;
+	}
+	len = ((size_t)(mask + 1) * sizeof(*ents) + page - 1) / page * page;
 	/* Generation gen's region only: the other one is what frames read now. */
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)((gen & 1) * len));
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)((gen & 1) * region));
 	if (mem == MAP_FAILED) {
 		rc = -errno;
+		free(ents);
 		snprintf(err, errlen, "streams: cannot map the data plane's stream table: %s",
 			 strerror(-rc));
 		return rc;
 	}
-	rc = cls_build_strm_tab(keys, vals, n, mem, &mask, &seed);
+	memcpy(mem, ents, (size_t)(mask + 1) * sizeof(*ents));
 	munmap(mem, len);
-	if (rc == -E2BIG)
-		snprintf(err, errlen, "streams: %zu streams do not fit the data plane's stream table "
-			 "(%d entries, every stream within %d of its hash)", n, TSN_STRM_TAB_CAP,
-			 TSN_STRM_PROBES);
-	else if (rc < 0)
-		snprintf(err, errlen, "streams: cannot build the stream table: %s", strerror(-rc));
-	else {
-		r->strm_mask = mask;
-		r->strm_seed = seed;
-	}
-	return rc;
+	free(ents);
+	r->strm_mask = mask;
+	r->strm_seed = seed;
+	return 0;
 }
 
 /* The streams into the hash maps (tsnd's record, which also refuses two streams
