@@ -113,7 +113,8 @@ struct {
 	__type(value, struct tsn_port_conf);
 } tsn_ports SEC(".maps");
 
-/* Not preallocated: memory follows the number of streams, not the maximum. */
+/* tsnd's record of the streams (the program reads tsn_strm_tab below).  Not
+ * preallocated: memory follows the number of streams, not the maximum. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2 * TSN_MAX_STREAMS);
@@ -129,6 +130,17 @@ struct {
 	__type(key, struct tsn_ip6_key);
 	__type(value, struct tsn_stream_val);
 } tsn_ip6_strm SEC(".maps");
+
+/* The streams as the program looks them up (bpf_shared.h, "tsn_strm_tab"): an
+ * array lookup is inlined by the verifier, where a hash map's costs a call and a
+ * jhash of the whole key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * TSN_STRM_TAB_CAP);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct tsn_strm_ent);
+} tsn_strm_tab SEC(".maps");
 
 /* Counters, in plain arrays indexed by a slot the frame's tables carry: the
  * stream's (tsn_stream_val.slot) and the ingress port's (tsn_port_conf.slot), so
@@ -583,11 +595,76 @@ struct cls {
 	__u8 frer;		/* the stream has FRER functions (TSN_STRM_FRER) */
 };
 
+#define TSN_STRM_INLINE	4	/* probes strm_find makes inline */
+
+static __always_inline int strm_key_equal(const struct tsn_strm_ent *e, const union tsn_strm_key *k)
+{
+	return e->key.w[0] == k->w[0] && e->key.w[1] == k->w[1] && e->key.w[2] == k->w[2] &&
+	       e->key.w[3] == k->w[3] && e->key.w[4] == k->w[4] && e->key.w[5] == k->w[5];
+}
+
+/* Where key k sits in generation gen's table (its index in tsn_strm_tab), -1 if
+ * it has none, searching the entries TSN_STRM_INLINE .. TSN_STRM_PROBES - 1
+ * after hash h (strm_find searched those before).  A global function: the
+ * verifier walks its loop once, not at each of the ten places classify() looks a
+ * key up; inline, all sixteen probes doubled tsn_xdp's verification. */
+__noinline int tsn_strm_probe(const union tsn_strm_key *k, __u32 gen, __u32 mask, __u32 h)
+{
+	__u32 base = (gen & 1) * TSN_STRM_TAB_CAP;
+
+	if (!k)
+		return -1;
+	mask &= TSN_STRM_TAB_CAP - 1;
+	for (__u32 i = TSN_STRM_INLINE; i < TSN_STRM_PROBES; i++) {
+		__u32 idx = base + ((h + i) & mask);
+		struct tsn_strm_ent *e = bpf_map_lookup_elem(&tsn_strm_tab, &idx);
+
+		if (!e || !e->val.stream_id)
+			return -1;
+		if (strm_key_equal(e, k))
+			return (int)idx;
+	}
+	return -1;
+}
+
+/* Key k's value in generation gen, NULL if none: the first TSN_STRM_INLINE
+ * entries from its hash inline, where nearly every key sits and nearly every
+ * miss meets an empty entry (the builder keeps tables at most half full); only
+ * a key pushed further pays for the call. */
+static __always_inline struct tsn_stream_val *strm_find(const union tsn_strm_key *k, __u32 gen,
+							 const struct tsn_rules *r)
+{
+	__u32 mask = r->strm_mask & (TSN_STRM_TAB_CAP - 1);
+	__u32 h = tsn_strm_hash(k->w, r->strm_seed);
+	__u32 base = (gen & 1) * TSN_STRM_TAB_CAP;
+	struct tsn_strm_ent *e;
+	int at;
+
+	for (__u32 i = 0; i < TSN_STRM_INLINE; i++) {
+		__u32 idx = base + ((h + i) & mask);
+
+		e = bpf_map_lookup_elem(&tsn_strm_tab, &idx);
+		if (!e || !e->val.stream_id)
+			return NULL;
+		if (strm_key_equal(e, k))
+			return &e->val;
+	}
+	at = tsn_strm_probe(k, gen, mask, h);
+	if (at < 0)
+		return NULL;
+	e = bpf_map_lookup_elem(&tsn_strm_tab, &at);
+	/* Tested before the offset is added (clang would fold the two otherwise). */
+	barrier_var(e);
+	if (!e)
+		return NULL;
+	return &e->val;
+}
+
 static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, __u32 gen,
 							 const struct tsn_rules *r)
 {
 	struct ipv6hdr *ip6 = f->ip6;
-	struct tsn_ip6_key k;
+	union tsn_strm_key k;
 
 #pragma unroll
 	for (int i = 0; i < TSN_IP6_MAX_MASKS; i++) {
@@ -603,38 +680,39 @@ static __always_inline struct tsn_stream_val *match_ip6(const struct frame *f, _
 			continue;
 		__builtin_memset(&k, 0, sizeof(k));
 		if (m & TSN_IP6F_SRC)
-			__builtin_memcpy(k.src, &ip6->saddr, 16);
+			__builtin_memcpy(k.ip6.src, &ip6->saddr, 16);
 		if (m & TSN_IP6F_DST)
-			__builtin_memcpy(k.dst, &ip6->daddr, 16);
+			__builtin_memcpy(k.ip6.dst, &ip6->daddr, 16);
 		if (m & TSN_IP6F_DSCP)
-			k.dscp = f->i->dscp;
+			k.ip6.dscp = f->i->dscp;
 		if (m & TSN_IP6F_NH)
-			k.nexthdr = f->i->nexthdr;
+			k.ip6.nexthdr = f->i->nexthdr;
 		if (m & TSN_IP6F_SPORT)
-			k.sport = f->i->sport;
+			k.ip6.sport = f->i->sport;
 		if (m & TSN_IP6F_DPORT)
-			k.dport = f->i->dport;
+			k.ip6.dport = f->i->dport;
 		if (m & TSN_IP6F_VLAN)
-			k.vid = f->i->vid;
-		k.mask = m;
-		k.gen = (__u8)gen;
-		v = bpf_map_lookup_elem(&tsn_ip6_strm, &k);
+			k.ip6.vid = f->i->vid;
+		k.ip6.mask = m;
+		k.ip6.gen = (__u8)gen;
+		v = strm_find(&k, gen, r);
 		if (v)
 			return v;
 	}
 	return NULL;
 }
 
-static __always_inline struct tsn_stream_val *match_mac(const struct frame *f, __u32 gen, __u8 kind)
+static __always_inline struct tsn_stream_val *match_mac(const struct frame *f, __u32 gen, __u8 kind,
+							 const struct tsn_rules *r)
 {
-	struct tsn_mac_key k;
+	union tsn_strm_key k;
 
 	__builtin_memset(&k, 0, sizeof(k));
-	__builtin_memcpy(k.mac, kind == TSN_MAC_DST ? f->eth->h_dest : f->eth->h_source, 6);
-	k.vid = f->i->vid;
-	k.kind = kind;
-	k.gen = (__u8)gen;
-	return bpf_map_lookup_elem(&tsn_mac_strm, &k);
+	__builtin_memcpy(k.mac.mac, kind == TSN_MAC_DST ? f->eth->h_dest : f->eth->h_source, 6);
+	k.mac.vid = f->i->vid;
+	k.mac.kind = kind;
+	k.mac.gen = (__u8)gen;
+	return strm_find(&k, gen, r);
 }
 
 /* Stream first (ipv6, then destination MAC, then source MAC); else the default
@@ -653,9 +731,9 @@ static __always_inline void classify(const struct frame *f, __u32 gen, const str
 	if (f->ip6 && r->n_ip6_masks)
 		sv = match_ip6(f, gen, r);
 	if (!sv && (r->flags & TSN_RULES_MAC_DST))
-		sv = match_mac(f, gen, TSN_MAC_DST);
+		sv = match_mac(f, gen, TSN_MAC_DST, r);
 	if (!sv && (r->flags & TSN_RULES_MAC_SRC))
-		sv = match_mac(f, gen, TSN_MAC_SRC);
+		sv = match_mac(f, gen, TSN_MAC_SRC, r);
 	if (sv) {
 		out->stream_id = sv->stream_id;
 		out->slot = sv->slot;
@@ -1146,6 +1224,19 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 	return (int)(reason | out_vid << 16);
 }
 
+
+/* route()'s first refusals, which tsn_xdp also asks to spare a frame the call:
+ * not IPv6, or not to the ingress port's own MAC (dst NULL: no Ethernet
+ * header).  0: route() decides. */
+static __always_inline __u32 route_refusal(int ip6, __u8 has_in, const __u8 *dst, const __u8 *port_mac)
+{
+	if (!ip6)
+		return TSN_PASS_NOT_IPV6;
+	if (!has_in || !dst || !mac_equal(dst, port_mac))
+		return TSN_PASS_NOT_ROUTED;
+	return 0;
+}
+
 /* Decide whether the fast path forwards the frame, and where.  Nothing in the
  * frame changes here; on any reason other than a forward, the kernel gets the
  * frame exactly as it arrived. */
@@ -1157,14 +1248,9 @@ static __always_inline void route(struct xdp_md *ctx, const struct frame *f, con
 	__u32 l3_ifindex = ctx->ingress_ifindex;
 	int ret;
 
-	if (!ip6) {
-		out->reason = TSN_PASS_NOT_IPV6;
+	out->reason = route_refusal(ip6 != NULL, has_in, f->eth ? f->eth->h_dest : NULL, in->mac);
+	if (out->reason || !ip6)
 		return;
-	}
-	if (!has_in || !f->eth || !mac_equal(f->eth->h_dest, in->mac)) {
-		out->reason = TSN_PASS_NOT_ROUTED;
-		return;
-	}
 	if (f->i->n_tags > 1 || (f->i->n_tags && f->eth->h_proto != bpf_htons(ETH_P_8021Q))) {
 		out->reason = TSN_PASS_VLAN;
 		return;
@@ -1428,6 +1514,30 @@ __noinline int tsn_xdp_classify(struct xdp_md *ctx, struct xstate *st)
 	return 0;
 }
 
+/* The first conditions of tsn_xdp_filter's checks, which tsn_xdp also asks to
+ * spare the call to a frame none of them could act on. */
+static __always_inline int filter_acl_on(const struct xstate *st)
+{
+	return st->has_in && (st->in.acl & TSN_PACL_DENY);
+}
+
+static __always_inline int filter_storm_on(const struct xstate *st)
+{
+	return st->has_in && st->in.storm;
+}
+
+/* A frame of no stream that carries its own priority, on a port that acts on it. */
+static __always_inline int filter_unmatched_on(const struct xstate *st)
+{
+	return st->has_in && !st->c.stream_id && st->c.marked &&
+	       st->in.unmatched != TSN_BPF_UNMATCHED_PASS;
+}
+
+static __always_inline int filter_needed(const struct xstate *st)
+{
+	return filter_acl_on(st) || filter_storm_on(st) || st->c.filter_id || filter_unmatched_on(st);
+}
+
 /* Access list, storm guard, 802.1Qci filter, unmatched marked frames: XDP_DROP
  * (st->fw.reason says why) or XDP_PASS, st->c's priority possibly changed. */
 __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
@@ -1450,13 +1560,13 @@ __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
 	frame_load(ctx, &f, &st->f);
 
 	/* The port's access list comes first: a frame it refuses is no one's. */
-	if (has_in && (in->acl & TSN_PACL_DENY) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
+	if (filter_acl_on(st) && !acl_allows(&f, in, ctx->ingress_ifindex, gen)) {
 		st->fw.reason = TSN_FWD_ACL;
 		return XDP_DROP;
 	}
 
 	/* The storm guard: broadcast, multicast and unknown unicast at most at their rates. */
-	if (has_in && in->storm && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
+	if (filter_storm_on(st) && f.eth && storm_over(&f, in, ctx->ingress_ifindex, gen)) {
 		st->fw.reason = TSN_FWD_STORM;
 		return XDP_DROP;
 	}
@@ -1476,9 +1586,7 @@ __noinline int tsn_xdp_filter(struct xdp_md *ctx, struct xstate *st)
 	}
 
 	/* Frames of no stream that carry a gated priority in their own PCP/DSCP. */
-	if (r && has_in && !st->c.stream_id && st->c.marked &&
-	    in->unmatched != TSN_BPF_UNMATCHED_PASS &&
-	    ((r->protected_prios >> (st->c.priority & 7)) & 1)) {
+	if (r && filter_unmatched_on(st) && ((r->protected_prios >> (st->c.priority & 7)) & 1)) {
 		if (in->unmatched == TSN_BPF_UNMATCHED_DROP) {
 			st->fw.reason = TSN_FWD_DROP;
 			return XDP_DROP;
@@ -1523,25 +1631,22 @@ int tsn_xdp(struct xdp_md *ctx)
 	tsn_xdp_classify(ctx, st);
 	pslot = st->has_in ? st->in.slot : TSN_PORT_SLOT_NONE;
 	st->fw.reason = TSN_PASS_NOT_IPV6;
-	/* Only a frame some filter could act on pays for the call: the access list
-	 * and storm guard of its port, a stream filter, an unmatched marking (the
-	 * conditions tsn_xdp_filter tests first). */
+	/* Only a frame some filter could act on pays for the call. */
 	verdict = XDP_PASS;
-	if ((st->has_in && ((st->in.acl & TSN_PACL_DENY) || st->in.storm)) || st->c.filter_id ||
-	    st->c.marked)
+	if (filter_needed(st))
 		verdict = tsn_xdp_filter(ctx, st) == XDP_DROP ? XDP_DROP : XDP_PASS;
 
 	/* FRER frames are bridged (802.1CB): frer_xdp and frer_tc take them on.  A
-	 * frame that is neither IPv6 nor to the port's own MAC is not routed: it
-	 * skips the call (route() would say the same). */
+	 * frame route() would refuse at once skips the call. */
 	if (verdict == XDP_PASS && st->has_rules && !st->c.frer && !st->f.rtag) {
 		__u8 *dst = (void *)(long)ctx->data;
+		__u32 refusal;
 
-		if (!st->f.ip6_off)
-			st->fw.reason = TSN_PASS_NOT_IPV6;
-		else if (!st->has_in || (void *)(dst + ETH_HLEN) > (void *)(long)ctx->data_end ||
-			 !mac_equal(dst, st->in.mac))
-			st->fw.reason = TSN_PASS_NOT_ROUTED;
+		if ((void *)(dst + ETH_HLEN) > (void *)(long)ctx->data_end)
+			dst = NULL;
+		refusal = route_refusal(st->f.ip6_off != 0, st->has_in, dst, st->in.mac);
+		if (refusal)
+			st->fw.reason = refusal;
 		else
 			tsn_xdp_route(ctx, st);
 	}

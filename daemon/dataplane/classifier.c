@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -681,14 +682,138 @@ static int assign_port_slots(const struct cls_maps *m, const struct cls_port *po
 	return rc;
 }
 
+/* ---- the stream table (tsn_strm_tab) ---- */
+
+#define STRM_SEEDS	8	/* seeds tried at one size before the next size */
+
+/* Robin Hood insertion into a linear-probing table: a key farther from its hash
+ * than the one in its way takes that place and moves the other on, which keeps
+ * the longest distance short.  home[i]: where entry i's hash points.  false: some
+ * key would sit TSN_STRM_PROBES or more entries from its hash. */
+static bool strm_place(struct tsn_strm_ent *ents, uint32_t *home, uint32_t mask,
+		       struct tsn_strm_ent e, uint32_t h)
+{
+	for (uint32_t dist = 0; dist < TSN_STRM_PROBES; dist++) {
+		uint32_t idx = (h + dist) & mask, d_res;
+
+		if (!ents[idx].val.stream_id) {
+			ents[idx] = e;
+			home[idx] = h;
+			return true;
+		}
+		d_res = (idx - home[idx]) & mask;
+		if (d_res < dist) {
+			struct tsn_strm_ent t = ents[idx];
+			uint32_t th = home[idx];
+
+			ents[idx] = e;
+			home[idx] = h;
+			e = t;
+			h = th;
+			dist = d_res;
+		}
+	}
+	return false;
+}
+
+int cls_build_strm_tab(const union tsn_strm_key *keys, const struct tsn_stream_val *vals, size_t n,
+		       struct tsn_strm_ent *ents, uint32_t *mask, uint32_t *seed)
+{
+	uint32_t size = 16;
+
+	while (size < 2 * n && size <= TSN_STRM_TAB_CAP)
+		size <<= 1;
+	for (; size <= TSN_STRM_TAB_CAP; size <<= 1) {
+		uint32_t *home = malloc(size * sizeof(*home));
+
+		if (!home)
+			return -ENOMEM;
+		for (uint32_t s = 0; s < STRM_SEEDS; s++) {
+			uint32_t sd = s * 0x9e3779b9u;
+			bool ok = true;
+
+			memset(ents, 0, size * sizeof(*ents));
+			for (size_t i = 0; i < n && ok; i++) {
+				struct tsn_strm_ent e = { .key = keys[i], .val = vals[i] };
+
+				ok = strm_place(ents, home, size - 1, e,
+						tsn_strm_hash(keys[i].w, sd) & (size - 1));
+			}
+			if (ok) {
+				free(home);
+				*mask = size - 1;
+				*seed = sd;
+				return 0;
+			}
+		}
+		free(home);
+	}
+	return -E2BIG;
+}
+
+int cls_write_strm_tab(int fd, uint32_t gen, const union tsn_strm_key *keys,
+		       const struct tsn_stream_val *vals, size_t n, struct tsn_rules *r, char *err,
+		       size_t errlen)
+{
+	/* Built aside (malloc's pages are touched only as far as a size is tried),
+	 * then copied into a mapping of the part of generation gen's region the
+	 * table uses: mapping a BPF array maps all of it at once, 8 MiB. */
+	struct tsn_strm_ent *ents = malloc((size_t)TSN_STRM_TAB_CAP * sizeof(*ents));
+	size_t region = (size_t)TSN_STRM_TAB_CAP * sizeof(*ents), page = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t mask = 0, seed = 0;
+	size_t len;
+	void *mem;
+	int rc;
+
+	if (!ents) {
+		snprintf(err, errlen, "classifier: out of memory");
+		return -ENOMEM;
+	}
+	rc = cls_build_strm_tab(keys, vals, n, ents, &mask, &seed);
+	if (rc < 0) {
+		free(ents);
+		if (rc == -E2BIG)
+			snprintf(err, errlen, "streams: %zu streams do not fit the data plane's stream "
+				 "table (%d entries, every stream within %d of its hash)", n,
+				 TSN_STRM_TAB_CAP, TSN_STRM_PROBES);
+		else
+			snprintf(err, errlen, "streams: cannot build the stream table: %s", strerror(-rc));
+		return rc;
+	}
+	len = ((size_t)(mask + 1) * sizeof(*ents) + page - 1) / page * page;
+	/* Generation gen's region only: the other one is what frames read now. */
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)((gen & 1) * region));
+	if (mem == MAP_FAILED) {
+		rc = -errno;
+		free(ents);
+		snprintf(err, errlen, "streams: cannot map the data plane's stream table: %s",
+			 strerror(-rc));
+		return rc;
+	}
+	memcpy(mem, ents, (size_t)(mask + 1) * sizeof(*ents));
+	munmap(mem, len);
+	free(ents);
+	r->strm_mask = mask;
+	r->strm_seed = seed;
+	return 0;
+}
+
+/* The streams into the hash maps (tsnd's record, which also refuses two streams
+ * of one key) and into the program's table; its mask and seed go to *r. */
 static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg, uint32_t gen,
-			 char *err, size_t errlen)
+			 struct tsn_rules *r, char *err, size_t errlen)
 {
 	bool *frer = tsn_config_frer_marks(cfg);	/* FRER streams: TSN_STRM_FRER */
 	const struct slot_set *slots = &m->slots->streams;
+	size_t n = cfg->n_streams ? cfg->n_streams : 1;
+	union tsn_strm_key *keys = calloc(n, sizeof(*keys));
+	struct tsn_stream_val *vals = calloc(n, sizeof(*vals));
 	int rc = 0;
 
-	if (cfg->n_frer && cfg->n_streams && !frer) {
+	if ((cfg->n_frer && cfg->n_streams && !frer) || !keys || !vals) {
+		free(frer);
+		free(keys);
+		free(vals);
 		snprintf(err, errlen, "classifier: out of memory");
 		return -ENOMEM;
 	}
@@ -706,23 +831,25 @@ static int write_streams(const struct cls_maps *m, const struct tsn_config *cfg,
 		for (size_t f = 0; s->filter[0] && f < cfg->n_stream_filters; f++)
 			if (strcmp(cfg->stream_filters[f].name, s->filter) == 0)
 				v.filter_id = (uint16_t)(f + 1);
+		/* keys[i] is zeroed: bytes past the key stay zero. */
 		if (s->identification == TSN_IDENT_IPV6) {
-			struct tsn_ip6_key k;
-
-			tsn_stream_ip6_key(s, (uint8_t)gen, &k);
-			rc = bpf_map_update_elem(m->ip6, &k, &v, BPF_NOEXIST);
+			tsn_stream_ip6_key(s, (uint8_t)gen, &keys[i].ip6);
+			rc = bpf_map_update_elem(m->ip6, &keys[i].ip6, &v, BPF_NOEXIST);
 		} else {
-			struct tsn_mac_key k;
-
-			tsn_stream_mac_key(s, (uint8_t)gen, &k);
-			rc = bpf_map_update_elem(m->mac, &k, &v, BPF_NOEXIST);
+			tsn_stream_mac_key(s, (uint8_t)gen, &keys[i].mac);
+			rc = bpf_map_update_elem(m->mac, &keys[i].mac, &v, BPF_NOEXIST);
 		}
+		vals[i] = v;
 		if (rc < 0)
 			snprintf(err, errlen, "stream %u (streams[%zu]): cannot add it to the data "
 				 "plane: %s", s->id, i, rc == -EEXIST ?
 				 "another stream identifies the same frames" : strerror(-rc));
 	}
+	if (rc == 0)
+		rc = cls_write_strm_tab(m->strm_tab, gen, keys, vals, cfg->n_streams, r, err, errlen);
 	free(frer);
+	free(keys);
+	free(vals);
 	return rc;
 }
 
@@ -731,7 +858,7 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 {
 	struct tsn_cfg_prio_rule et[TSN_MAX_ETHERTYPE_RULES];
 	size_t n_et = tsn_ethertype_rules(cfg, et, TSN_MAX_ETHERTYPE_RULES);
-	struct tsn_rules rules;
+	struct tsn_rules rules, tab = { 0 };
 	int rc;
 
 	uint8_t *port_slot = calloc(n_ports ? n_ports : 1, 1);
@@ -794,7 +921,7 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 			return rc;
 		}
 	}
-	rc = write_streams(m, cfg, gen, err, errlen);
+	rc = write_streams(m, cfg, gen, &tab, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = pol_write(m->filters, m->gates, m->gate_ents, cfg, gen, err, errlen);
@@ -802,6 +929,8 @@ int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const stru
 		return rc;
 	cls_rules(cfg, &rules);
 	rules.flags |= rule_flags;
+	rules.strm_mask = tab.strm_mask;
+	rules.strm_seed = tab.strm_seed;
 	rc = bpf_map_update_elem(m->rules, &gen, &rules, BPF_ANY);
 	if (rc < 0)
 		snprintf(err, errlen, "classification: cannot write the rules: %s", strerror(-rc));

@@ -26,6 +26,7 @@ struct cls_maps {
 	int ports;		/* tsn_ports */
 	int mac;		/* tsn_mac_strm */
 	int ip6;		/* tsn_ip6_strm */
+	int strm_tab;		/* tsn_strm_tab: what the program reads of mac and ip6 */
 	int stream_stats;	/* tsn_strm_stats: ncpus regions of TSN_MAX_STREAMS */
 	int port_stats;		/* port_stats: ncpus regions of TSN_PORT_SLOTS */
 	struct cls_slots *slots;	/* cls_slots_new */
@@ -58,6 +59,17 @@ uint8_t cls_sched_mask(const struct tsn_cfg_schedule *s);
  * harmless while it is inactive. */
 int cls_write(const struct cls_maps *m, const struct tsn_config *cfg, const struct cls_port *ports,
 	      size_t n_ports, uint8_t rule_flags, uint32_t gen, char *err, size_t errlen);
+/* Generation gen's stream table (tsn_strm_tab) from n keys and values: the
+ * smallest size and a seed that put every key within TSN_STRM_PROBES entries of
+ * its hash.  Writes the table, and its mask and seed into *r.  0, or a negative
+ * errno with a message (-E2BIG: no size and seed would do). */
+int cls_write_strm_tab(int fd, uint32_t gen, const union tsn_strm_key *keys,
+		       const struct tsn_stream_val *vals, size_t n, struct tsn_rules *r, char *err,
+		       size_t errlen);
+/* The table's size and seed for n keys (0 or -E2BIG), and the table itself in
+ * ents (TSN_STRM_TAB_CAP entries), without writing it: for the tests. */
+int cls_build_strm_tab(const union tsn_strm_key *keys, const struct tsn_stream_val *vals, size_t n,
+		       struct tsn_strm_ent *ents, uint32_t *mask, uint32_t *seed);
 /* Delete every entry of generation gen from the hash maps. */
 int cls_clear(const struct cls_maps *m, uint32_t gen);
 /* The active generation (0 if the map was never written). */

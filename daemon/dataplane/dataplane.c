@@ -38,7 +38,8 @@ _Static_assert(sizeof(struct tsn_xdp_meta) <= 32 && sizeof(struct tsn_xdp_meta) 
 _Static_assert(sizeof(struct tsn_fib_key) == 48 && sizeof(struct tsn_fib_val) == 32,
 	       "FIB cache layouts are shared with BPF");
 _Static_assert(sizeof(struct tsn_ip6_key) == 44 && sizeof(struct tsn_mac_key) == 12 &&
-	       sizeof(struct tsn_port_conf) == 24 && sizeof(struct tsn_stream_val) == 12,
+	       sizeof(struct tsn_port_conf) == 24 && sizeof(struct tsn_stream_val) == 12 &&
+	       sizeof(struct tsn_strm_ent) == 64,
 	       "key layouts are shared with BPF");
 _Static_assert(TSN_PORT_SLOTS <= 256, "a port's slot is a __u8 (tsn_port_conf, XDP metadata)");
 
@@ -341,6 +342,7 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 		.ports = bpf_map__fd(dp->skel->maps.tsn_ports),
 		.mac = bpf_map__fd(dp->skel->maps.tsn_mac_strm),
 		.ip6 = bpf_map__fd(dp->skel->maps.tsn_ip6_strm),
+		.strm_tab = bpf_map__fd(dp->skel->maps.tsn_strm_tab),
 		.stream_stats = bpf_map__fd(dp->skel->maps.tsn_strm_stats),
 		.port_stats = bpf_map__fd(dp->skel->maps.port_stats),
 		/* Pinned counters may hold a predecessor's counts. */

@@ -129,6 +129,8 @@ struct tsn_rules {
 	/* bit (e & 0xff) set: tsn_ethertype may have a rule for EtherType e; spares
 	 * most frames (IPv6 among them) the hash lookup. */
 	__u8 ethertype_hint[32];
+	__u32 strm_mask;	/* tsn_strm_tab: this generation's table has strm_mask + 1 entries */
+	__u32 strm_seed;	/* and hashes with this seed (tsn_strm_hash) */
 };
 
 /* "tsn_ethertype": hash, key TSN_ETHERTYPE_KEY(gen, ethertype), value __u32 priority. */
@@ -262,6 +264,47 @@ struct tsn_ip6_key {
 	__u8 gen;
 	__u8 pad[2];
 };
+
+/* "tsn_strm_tab": the streams as the XDP program looks them up, an open-addressing
+ * table in an array (mmapable: tsnd writes a generation's table in one copy).
+ * Generation g's table is entries g * TSN_STRM_TAB_CAP + (0 .. strm_mask) of its
+ * tsn_rules; a key k sits within TSN_STRM_PROBES entries (linear probing, with
+ * wraparound inside the table) of tsn_strm_hash(k) & strm_mask, which tsnd's
+ * builder guarantees (classifier.c).  An entry with stream_id 0 is empty and ends
+ * a search: tables are built whole, never deleted from.  The hash maps
+ * tsn_mac_strm and tsn_ip6_strm hold the same keys: they are tsnd's record (the
+ * duplicate check, the counter slots a restart rebuilds), the program reads this. */
+#define TSN_STRM_TAB_CAP	(2 * TSN_MAX_STREAMS)	/* entries per generation: load <= 1/2 */
+#define TSN_STRM_PROBES		16
+#define TSN_STRM_KEY_WORDS	6
+
+/* Both kinds of key in one table: a MAC key leaves bytes 12.. zero, an ipv6 key
+ * has its (never zero) mask at byte 40, so the two never compare equal. */
+union tsn_strm_key {
+	struct tsn_ip6_key ip6;
+	struct tsn_mac_key mac;
+	__u64 w[TSN_STRM_KEY_WORDS];
+};
+
+struct tsn_strm_ent {
+	union tsn_strm_key key;
+	struct tsn_stream_val val;	/* val.stream_id 0: empty */
+	__u32 pad;
+};
+
+/* The table's hash: one multiply per key word (independent, so they overlap),
+ * then the sum folded and mixed once so that every bit of it reaches the low
+ * bits the table uses.  Shared by the program and the builder. */
+static inline __u32 tsn_strm_hash(const __u64 *w, __u32 seed)
+{
+	__u64 h = (w[0] ^ seed) * 0x9e3779b97f4a7c15ULL + w[1] * 0xc2b2ae3d27d4eb4fULL +
+		  w[2] * 0x165667b19e3779f9ULL + w[3] * 0xd6e8feb86659fd93ULL +
+		  w[4] * 0xff51afd7ed558ccdULL + w[5] * 0xc4ceb9fe1a85ec53ULL;
+
+	h ^= (h >> 32) ^ seed;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return (__u32)(h >> 32);
+}
 
 /* Value of the array "tsn_strm_stats": one region of TSN_MAX_STREAMS values per
  * possible CPU, index cpu * TSN_MAX_STREAMS + the stream's slot

@@ -90,7 +90,7 @@ snapshot() {
 		local cmds="map dump pinned $pin/tsn_gen"$'\n' dump=$IT_DIR/maps.json
 		for m in $(nsenter -t "$TSND_PID" -m find "$pin" -maxdepth 2 ! -type d | sort); do
 			case ${m##*/} in
-			*stats* | *count* | *fib* | *cache* | *xstate* | tsn_xdp | tsn_tc* | tsn_gen) continue ;;
+			*stats* | *count* | *fib* | *cache* | *xstate* | tsn_xdp | tsn_tc* | tsn_gen | tsn_strm_tab) continue ;;
 			esac
 			cmds+="map dump pinned $m"$'\n'
 		done
@@ -112,6 +112,20 @@ snapshot() {
 				else (.formatted.key | type) != "object" or (.formatted.key.gen // $a) == $a
 				end)
 			       | .formatted] | sort | .[]))' "$dump"
+		# The stream table (an array of 262 144 entries, too many to dump): the
+		# entries the active generation's rules let the program read, by their
+		# place in that generation's table.
+		local a mask i idx cmds2=""
+		a=$(jq -r '.[0].output[0].formatted.value.active' "$dump")
+		mask=$(jq -r --argjson a "$a" '.[1:][] | select(.command[3] | endswith("/tsn_rules"))
+			| .output[] | select(.formatted.key == $a) | .formatted.value.strm_mask' "$dump")
+		echo "-- tsn_strm_tab (mask $mask)"
+		for ((i = 0; i <= ${mask:-0}; i++)); do
+			idx=$((a * 131072 + i))
+			cmds2+="map lookup pinned $pin/tsn_strm_tab key $((idx & 255)) $((idx >> 8 & 255)) $((idx >> 16 & 255)) $((idx >> 24 & 255))"$'\n'
+		done
+		nsenter -t "$TSND_PID" -m bpftool -j batch file - <<<"$cmds2" |
+			jq -c -S '.[] | .output.formatted.value | select(.val.stream_id != 0)'
 	fi
 	echo "== state-dir (ptp4l.conf, and no ptp4l.conf.new left)"
 	if [[ -d $IT_DIR/state ]]; then
