@@ -97,8 +97,10 @@ snapshot() {
 		nsenter -t "$TSND_PID" -m bpftool -j batch file - <<<"$cmds" >"$dump" ||
 			it_fail "bpftool could not dump tsnd's maps: $(head -c 300 "$dump")"
 		# Per map: the entries of the active generation, sorted (a hash map's
-		# order is its buckets').
-		jq -r -c -S --arg pin "$pin/" '
+		# order is its buckets'); last, a line with what the stream table below
+		# needs (one jq over the dump: each pass over its 15 MB takes a second).
+		local out
+		out=$(jq -r -c -S --arg pin "$pin/" '
 			(.[0].output[0].formatted.value.active) as $a
 			| "active generation \($a)",
 			  (.[1:][] | (.command[3] | ltrimstr($pin)) as $path | ($path | split("/") | last) as $name
@@ -111,14 +113,15 @@ snapshot() {
 				then (.formatted.key / $h | floor) == $a
 				else (.formatted.key | type) != "object" or (.formatted.key.gen // $a) == $a
 				end)
-			       | .formatted] | sort | .[]))' "$dump"
+			       | .formatted] | sort | .[])),
+			  "strm_tab \($a) \([.[1:][] | select(.command[3] | endswith("/tsn_rules"))
+				| .output[] | select(.formatted.key == $a) | .formatted.value.strm_mask][0])"' "$dump")
 		# The stream table (an array of 262 144 entries, too many to dump): the
 		# entries the active generation's rules let the program read, by their
 		# place in that generation's table.
 		local a mask i idx cmds2=""
-		a=$(jq -r '.[0].output[0].formatted.value.active' "$dump")
-		mask=$(jq -r --argjson a "$a" '.[1:][] | select(.command[3] | endswith("/tsn_rules"))
-			| .output[] | select(.formatted.key == $a) | .formatted.value.strm_mask' "$dump")
+		sed '$d' <<<"$out"
+		read -r _ a mask <<<"$(tail -n 1 <<<"$out")"
 		echo "-- tsn_strm_tab (mask $mask)"
 		for ((i = 0; i <= ${mask:-0}; i++)); do
 			idx=$((a * 131072 + i))
