@@ -85,6 +85,7 @@ const char *dataplane_tc_hook(const struct dataplane *dp);	/* "tcx" or "clsact" 
 /* On ifindex's tcx ingress list: id if there, else the id of a program named
  * name (the kernel's truncated name), else 0 (also without tcx). */
 uint32_t dataplane_tcx_find(int ifindex, const char *name, uint32_t id);
+uint32_t dataplane_prog_id(int prog_fd);	/* the kernel's id of a program, 0 on error */
 /* Attach prog_fd: in replace_fd's place (>= 0), else first or last.  Detach
  * exactly prog_fd.  0 or -errno. */
 int dataplane_tcx_attach(int ifindex, int prog_fd, int replace_fd, bool first);

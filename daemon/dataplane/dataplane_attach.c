@@ -178,6 +178,15 @@ bool dataplane_tcx_wanted(void)
 	return dataplane_kernel_has_tcx();
 }
 
+uint32_t dataplane_prog_id(int prog_fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0 ? info.id : 0;
+}
+
 uint32_t dataplane_tcx_find(int ifindex, const char *name, uint32_t id)
 {
 	__u32 ids[DP_TCX_MAX], flags = 0, cnt = DP_TCX_MAX, found = 0;

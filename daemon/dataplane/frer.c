@@ -152,15 +152,6 @@ static uint32_t clsact_attached(int ifindex)
 	return bpf_tc_query(&h, &o) == 0 ? o.prog_id : 0;
 }
 
-static uint32_t prog_id(int fd)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
-}
-
 /* Detach the frer_tc (any frer's: a predecessor's too) on ifindex's tcx list. */
 static int tcx_detach(int ifindex)
 {
@@ -181,7 +172,7 @@ static int tcx_detach(int ifindex)
  * (TC_ACT_UNSPEC is TCX_NEXT); a predecessor's is replaced where it is. */
 static int attach_tcx(struct frer *f, int ifindex, char *err, size_t errlen)
 {
-	uint32_t mine = prog_id(frer_tc_fd(f));
+	uint32_t mine = dataplane_prog_id(frer_tc_fd(f));
 	uint32_t id = dataplane_tcx_find(ifindex, FRER_TC_NAME, mine);
 	int old = -1, rc;
 

@@ -234,15 +234,6 @@ static int load_foreign_program(void)
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "foreign_xdp", "GPL", insns, 2, NULL);
 }
 
-static __u32 prog_id_of(int fd)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
-}
-
 #define TCX_INGRESS 46	/* BPF_TCX_INGRESS: Debian 12's headers lack it */
 
 /* The program ids on dev's tcx ingress list, in the order they run. */
@@ -658,7 +649,7 @@ static void test_auto_mode(void)
 static void test_foreign_program_untouched(void)
 {
 	static const char *const modes[] = { "dc0:generic", "dc0:native", "dc0:auto" };
-	__u32 foreign_id = prog_id_of(foreign_fd);
+	__u32 foreign_id = dataplane_prog_id(foreign_fd);
 	struct snapshot before, after;
 	char err[512], id_text[32];
 
@@ -850,7 +841,7 @@ static void test_foreign_tc_filters(void)
 
 static __u32 tc_id(void)
 {
-	return prog_id_of(dataplane_tc_fd(dp));
+	return dataplane_prog_id(dataplane_tc_fd(dp));
 }
 
 static bool no_tcx(void)
@@ -932,7 +923,7 @@ static void test_tcx_keep_then_adopt(void)
 	CU_ASSERT_EQUAL_FATAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
 	old_id = tc_id();
 	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 2);
-	CU_ASSERT_EQUAL(ids[0], prog_id_of(foreign));	/* theirs first, ours appended */
+	CU_ASSERT_EQUAL(ids[0], dataplane_prog_id(foreign));	/* theirs first, ours appended */
 	CU_ASSERT_EQUAL(ids[1], old_id);
 	dataplane_destroy(dp, true);
 	dp = NULL;
@@ -948,11 +939,11 @@ static void test_tcx_keep_then_adopt(void)
 	CU_ASSERT_EQUAL(ids[1], old_id);		/* put back */
 	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(1, "da0:generic")), 0);
 	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 2);
-	CU_ASSERT_EQUAL(ids[0], prog_id_of(foreign));
+	CU_ASSERT_EQUAL(ids[0], dataplane_prog_id(foreign));
 	CU_ASSERT_EQUAL(ids[1], new_id);		/* replaced where it stood */
 	CU_ASSERT_EQUAL(apply(err, sizeof(err), make_cfg(0)), 0);
 	CU_ASSERT_EQUAL(tcx_ids("da0", ids, 8), 1);	/* theirs stays */
-	CU_ASSERT_EQUAL(ids[0], prog_id_of(foreign));
+	CU_ASSERT_EQUAL(ids[0], dataplane_prog_id(foreign));
 	close(foreign);
 }
 

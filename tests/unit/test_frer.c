@@ -409,15 +409,6 @@ static uint64_t tc_priority_count(struct dataplane_bpf *dp, int ifindex)
 	return pc.tc_path[TSN_TC_PRIORITY];
 }
 
-static uint32_t prog_id(int fd)
-{
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
-}
-
 /* frer_tc sits before the data plane's tc program on the same hook: a split
  * stream's frame is frer_tc's alone; any other frame goes on to tsn_tc_ingress.
  * On clsact by priority; on tcx frer_tc goes first in the list (tcx: TC_ACT_UNSPEC
@@ -463,8 +454,8 @@ static void tc_chain(bool tcx)
 
 		CU_ASSERT_EQUAL(bpf_prog_query(p1, (enum bpf_attach_type)46, 0, &flags, ids, &cnt), 0);
 		CU_ASSERT_EQUAL(cnt, 2);
-		CU_ASSERT_EQUAL(ids[0], prog_id(frer_tc_fd(fr)));
-		CU_ASSERT_EQUAL(ids[1], prog_id(tco.prog_fd));
+		CU_ASSERT_EQUAL(ids[0], dataplane_prog_id(frer_tc_fd(fr)));
+		CU_ASSERT_EQUAL(ids[1], dataplane_prog_id(tco.prog_fd));
 	} else {
 		CU_ASSERT_EQUAL(dataplane_tcx_find(p1, "frer_tc", 0), 0);	/* not on tcx */
 	}
@@ -498,8 +489,8 @@ static void tc_chain(bool tcx)
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = 0x7473, .priority = 0x7473);
 
 	if (tcx) {
-		CU_ASSERT_EQUAL(dataplane_tcx_find(p1, "tsn_tc_ingress", prog_id(tco.prog_fd)),
-				prog_id(tco.prog_fd));
+		CU_ASSERT_EQUAL(dataplane_tcx_find(p1, "tsn_tc_ingress", dataplane_prog_id(tco.prog_fd)),
+				dataplane_prog_id(tco.prog_fd));
 	} else {
 		CU_ASSERT_EQUAL(bpf_tc_query(&hook, &q), 0);		/* tsn_tc_ingress stays */
 	}
