@@ -31,7 +31,7 @@ static const char *const json_fields[TSN_CMD_COUNT] = {
 
 /* ---- JSON rendering ----------------------------------------------------------- */
 
-static void print_json(const struct output *o, json_object *obj)
+void output_print_json(const struct output *o, json_object *obj)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
 		    (o->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
@@ -52,7 +52,7 @@ static void print_json_error(const struct output *o, json_object *code, const ch
 	json_object_object_add(error, "message", json_object_new_string(message));
 	json_object_object_add(root, "error", error);
 	json_object_object_add(root, "data", json_object_get(data));
-	print_json(o, root);
+	output_print_json(o, root);
 	json_object_put(root);
 }
 
@@ -211,13 +211,13 @@ int output_response(const struct output *o, const char *command,
 				command, field);
 			return TSNCTL_EXIT_PROTOCOL;
 		}
-		print_json(o, obj);
+		output_print_json(o, obj);
 		return TSNCTL_EXIT_OK;
 	}
 	if (!cmd) {	/* a command this tsnctl does not know: show the data as it is */
 		struct output pretty = *o;
 		pretty.pretty = true;
-		print_json(&pretty, resp->data);
+		output_print_json(&pretty, resp->data);
 		return TSNCTL_EXIT_OK;
 	}
 	struct output with_message = *o;

@@ -51,6 +51,8 @@ int output_client_error(const struct output *o, const char *command,
 			const struct client_error *e);
 
 int output_exit_for_code(enum tsn_ctl_code code);
+/* obj as JSON on o->out, indented when o->pretty: the one JSON print path. */
+void output_print_json(const struct output *o, json_object *obj);
 int output_exit_for_client_error(const struct client_error *e);
 
 #endif

@@ -182,7 +182,14 @@ int render_port_show(const struct output *o, json_object *data)
 int render_config_show(const struct output *o, json_object *data)
 {
 	const char *yaml = jstr(data, "yaml");
+	json_object *cfg = jget(data, "config");
 
+	if (!yaml && cfg) {	/* --no-yaml: the same configuration, as JSON */
+		struct output pretty = *o;
+		pretty.pretty = true;
+		output_print_json(&pretty, cfg);
+		return TSNCTL_EXIT_OK;
+	}
 	if (!yaml) {
 		fprintf(o->err, "tsnctl: tsnd's answer to config show lacks the field \"yaml\"\n");
 		return TSNCTL_EXIT_PROTOCOL;

@@ -48,6 +48,13 @@ static const struct tsn_ctl_arg ARGS_LATENCY[] = {
 	  .keyword = "stream", .alone = 1 },
 	{ 0 },
 };
+static const struct tsn_ctl_arg ARGS_SHOW[] = {
+	/* For programs that read only "config": printing the YAML costs about as much
+	 * as the rest of the answer. */
+	{ .name = "no-yaml", .type = TSN_ARG_FLAG, .flag = "--no-yaml",
+	  .what = "true: leave the YAML text out" },
+	{ 0 },
+};
 static const struct tsn_ctl_arg ARGS_CHECK[] = {
 	{ .name = "config", .type = TSN_ARG_CONFIG, .meta = "FILE",
 	  .what = "the whole configuration as YAML or JSON text" },

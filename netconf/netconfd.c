@@ -260,7 +260,11 @@ static struct lyd_node *running_fetch(struct nc_server_reply **err)
 	struct tsn_ctl_response resp;
 	char msg[512];
 	json_object *cfg;
-	if (tsnd_call("config.show", NULL, &resp, msg, sizeof(msg))) {
+	json_object *args = json_object_new_object();
+	json_object_object_add(args, "no-yaml", json_object_new_boolean(1));	/* only "config" is read */
+	int rc = tsnd_call("config.show", args, &resp, msg, sizeof(msg));
+	json_object_put(args);
+	if (rc) {
 		*err = err_reply(NC_ERR_OP_FAILED, NULL, "%s", msg);
 		return NULL;
 	}

@@ -183,10 +183,11 @@ static enum tsn_ctl_code cmd_status(struct ctl_call *call)
 static enum tsn_ctl_code cmd_config_show(struct ctl_call *call)
 {
 	const struct tsnd *d = call->d;
-	char *yaml = tsn_config_to_yaml(d->cfg);
+	bool with_yaml = !json_object_object_get_ex(call->args, "no-yaml", NULL);
+	char *yaml = with_yaml ? tsn_config_to_yaml(d->cfg) : NULL;
 	json_object *cfg = tsn_config_to_json(d->cfg);
 
-	if (!yaml || !cfg) {
+	if ((with_yaml && !yaml) || !cfg) {
 		free(yaml);
 		json_object_put(cfg);
 		return reply(call, TSN_CTL_E_INTERNAL, "cannot print the running configuration (out of memory)");
@@ -195,7 +196,8 @@ static enum tsn_ctl_code cmd_config_show(struct ctl_call *call)
 	json_object_object_add(o, "file", json_object_new_string(d->config_path));
 	json_object_object_add(o, "generation", json_object_new_uint64(d->generation));
 	json_object_object_add(o, "config", cfg);
-	json_object_object_add(o, "yaml", json_object_new_string(yaml));
+	if (yaml)
+		json_object_object_add(o, "yaml", json_object_new_string(yaml));
 	json_object_object_add(o, "confirm", tsnd_confirm_json(d));
 	free(yaml);
 	call->resp->data = o;

@@ -20,7 +20,7 @@
 	  "protocol and daemon version")                                                         \
 	X(STATUS,         status,         "status",         TSN_CTL_READ,  ARGS_NONE,   \
 	  "daemon, configuration, ports and subsystems at a glance")                             \
-	X(CONFIG_SHOW,    config_show,    "config.show",    TSN_CTL_READ,  ARGS_NONE,   \
+	X(CONFIG_SHOW,    config_show,    "config.show",    TSN_CTL_READ,  ARGS_SHOW,   \
 	  "the running configuration as normalized YAML")                                        \
 	X(CONFIG_CHECK,   config_check,   "config.check",   TSN_CTL_READ,  ARGS_CHECK,  \
 	  "validate the configuration file on disk, or a configuration text")                    \

@@ -148,6 +148,16 @@ test_protocol_raw() {
 		"config.show file, generation"
 	expect_json "$r" '[.data.config.ports[].name] == ["sw0p1", "sw0p2"]' "config.show config"
 	expect_json "$r" '.data.yaml | type == "string" and contains("sw0p2")' "config.show yaml"
+	local full=$r
+	r=$(ctl_raw '{"version":1,"id":45,"command":"config.show","args":{"no-yaml":true}}')
+	expect_json "$r" '.id == 45 and .code == 0 and (.data | has("yaml") | not)' "config.show no-yaml: no yaml"
+	expect_eq "$(jq -cS .data.config <<<"$r")" "$(jq -cS .data.config <<<"$full")" \
+		"config.show no-yaml: the same config"
+	# tsnctl: the text output without the YAML is the configuration as JSON
+	expect_exit 0 tsnctl_sw config show --no-yaml
+	local text=$OUT
+	expect_exit 0 tsnctl_sw -j config show
+	expect_eq "$(jq -cS . <<<"$text")" "$(jq -cS . <<<"$OUT")" "config show --no-yaml prints -j's JSON"
 
 	r=$(ctl_raw '{"version":1,"id":43,"command":"no.such.command"}')
 	expect_json "$r" '.id == 43 and .code == 3 and .result == "unknown-command"' "unknown command"

@@ -196,6 +196,9 @@ static void test_parse_config_apply(void)
 	ASSERT_USAGE("config", "apply", 2, path, "--digest=yes");
 	ASSERT_USAGE("config", "apply", 3, path, "--digest", "--digest");
 	ASSERT_USAGE("config", "apply", 0);
+	ASSERT_PARSE("{\"no-yaml\":true}", "config", "show", 1, "--no-yaml");
+	ASSERT_PARSE("{}", "config", "show", 0);
+	ASSERT_USAGE("config", "show", 1, "yaml");
 	ASSERT_USAGE("config", "apply", 3, path, "--confirm-within", "2h");
 	ASSERT_USAGE("config", "apply", 2, path, path);
 	ASSERT_USAGE("config", "apply", 1, "/nonexistent/tsnd.yaml");
@@ -259,6 +262,9 @@ static void test_wire_args(void)
 		   "argument \"digest\" must be true (true: answer the digest of what runs), or left out");
 	check_wire(TSN_CMD_CONFIG_APPLY, "{\"config\":\"\",\"digest\":1}", bad,
 		   "argument \"digest\" must be true (true: answer the digest of what runs), or left out");
+	check_wire(TSN_CMD_CONFIG_SHOW, "{\"no-yaml\":true}", TSN_CTL_OK, NULL);
+	check_wire(TSN_CMD_CONFIG_SHOW, "{\"no-yaml\":\"yes\"}", bad,
+		   "argument \"no-yaml\" must be true (true: leave the YAML text out), or left out");
 	check_wire(TSN_CMD_CONFIG_CHECK, "{}", TSN_CTL_OK, NULL);
 	check_wire(TSN_CMD_CONFIG_CHECK, "{\"config\":[]}", bad,
 		   "argument \"config\" must be a string: the whole configuration as YAML or JSON text");
