@@ -393,7 +393,13 @@ static void test_render_config_show(void)
 	ASSERT_TEXT(c.out, "a: 1\n");
 	capture_free(&c);
 
-	status = render(&c, false, false, "config.show", TSN_CTL_OK, "", "{\"config\":{}}");
+	/* --no-yaml: the configuration as JSON, as -j prints it but indented. */
+	status = render(&c, false, false, "config.show", TSN_CTL_OK, "", "{\"config\":{\"ports\":[]}}");
+	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_OK);
+	ASSERT_TEXT(c.out, "{\n  \"ports\": [\n  ]\n}\n");
+	capture_free(&c);
+
+	status = render(&c, false, false, "config.show", TSN_CTL_OK, "", "{\"file\":\"x\"}");
 	CU_ASSERT_EQUAL(status, TSNCTL_EXIT_PROTOCOL);
 	ASSERT_TEXT(c.out, "");
 	ASSERT_TEXT(c.err, "tsnctl: tsnd's answer to config show lacks the field \"yaml\"\n");
