@@ -313,6 +313,33 @@ nc_edit_xml() {
 	printf '</tsnd></config>'
 }
 
+# nc_final_check OUT WHO: after WHO's rounds swD holds the last variant's 256
+# entries (OUT: the client's JSON, whose .final names that variant).
+nc_final_check() {
+	local want got
+	schedule "$(jq -r .final <<<"$1")"
+	want=$(tr ' ' '\n' <<<"$TCARGS" | awk 'p == 3 { print; p = 0 } p { p++ } $1 == "sched-entry" { p = 1 }' | tr '\n' ' ')
+	got=$(kl_tc_json sw qdisc show dev swD | jq -r '.[0].options | .admin // . | .schedule[].interval' | tr '\n' ' ')
+	[[ $got == "$want" ]] || kl_fail "after $2, swD does not hold the last variant's intervals (${got:0:80}... against ${want:0:80}...)"
+}
+
+# nc_split_report NAME OUT TSNCTL_US: the server's and the end-to-end figures of
+# the rounds after the server's own commit and of those after a reload (SUMS from
+# nc_server_sums, OUT the client's JSON).
+nc_split_report() {
+	local -a ne OWN OWN_E OTH OTH_E
+	mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$2")"
+	nc_rounds_split SUMS ne
+	((${#OWN[@]} && ${#OTH[@]})) || return 0
+	local so sr eo er
+	so=$(median "${OWN[@]}")
+	sr=$(median "${OTH[@]}")
+	eo=$(median "${OWN_E[@]}")
+	er=$(median "${OTH_E[@]}")
+	kl_data "bench $1_after_own_commit_4x${ENTRIES} server $(ms "$so") ratio $(ratio "$so" "$3"), end to end $(ms "$eo") ratio $(ratio "$eo" "$3")"
+	kl_data "bench $1_after_reload_4x${ENTRIES} server $(ms "$sr") ratio $(ratio "$sr" "$3"), end to end $(ms "$er") ratio $(ratio "$er" "$3")"
+}
+
 # bench_netconf_lean KEYS: the same rounds through the lean client, build/tests/nc_bench
 # (libnetconf2 in C): its end-to-end figure is the server's plus SSH, without
 # ncclient's python, which under emulation costs more than the server; tsnctl's
@@ -327,11 +354,7 @@ bench_netconf_lean() {
 		"$KL_WORK/nc-edit0.xml" "$KL_WORK/nc-edit1.xml" "$TSNCTL" "$SOCK" 2>"$KL_WORK/nc-lean.err") ||
 		kl_fail "nc_bench: ${out:0:300} $(kl_tail "$KL_WORK/nc-lean.err")"
 	jq -e .ok <<<"$out" >/dev/null || kl_fail "nc_bench: ${out:0:500}"
-	schedule "$(jq -r .final <<<"$out")"
-	local want got
-	want=$(tr ' ' '\n' <<<"$TCARGS" | awk 'p == 3 { print; p = 0 } p { p++ } $1 == "sched-entry" { p = 1 }' | tr '\n' ' ')
-	got=$(kl_tc_json sw qdisc show dev swD | jq -r '.[0].options | .admin // . | .schedule[].interval' | tr '\n' ' ')
-	[[ $got == "$want" ]] || kl_fail "after nc_bench, swD does not hold the last variant's intervals (${got:0:80}...)"
+	nc_final_check "$out" nc_bench
 	ln=$(median $(jq -r '.netconf_us[]' <<<"$out"))
 	lt=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
 	le=$(median $(jq -r '.edit_us[]' <<<"$out"))
@@ -339,23 +362,13 @@ bench_netconf_lean() {
 	kl_data "bench netconf_lean_edit_commit_4x${ENTRIES} $(ms "$ln") (libnetconf2 client in C: edit-config $(ms "$le") + commit $(ms "$lc"); runs us: $(jq -r '.netconf_us | join(" ")' <<<"$out"))"
 	kl_data "bench netconf_lean_tsnctl_reload_4x${ENTRIES} $(ms "$lt") (its own rounds; runs us: $(jq -r '.tsnctl_us | join(" ")' <<<"$out"))"
 	kl_data "bench ratio_netconf_lean_over_tsnctl_4x${ENTRIES} $(ratio "$ln" "$lt") (end to end; target <= 2)"
-	local -a ed co ne sums=()
-	mapfile -t ed <<<"$(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
-	mapfile -t co <<<"$(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
-	for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
-		sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
-	done
-	((${#sums[@]})) || return 0
+	local -a ED CO SUMS
+	nc_server_sums "$KL_WORK/netconfd.log" "$NC_ROUNDS"
+	((${#SUMS[@]})) || return 0
 	local sm
-	sm=$(median "${sums[@]}")
+	sm=$(median "${SUMS[@]}")
 	kl_data "bench netconf_lean_server_4x${ENTRIES} $(ms "$sm") ratio $(ratio "$sm" "$lt") (tsn-netconfd in the lean client's rounds)"
-	mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
-	local -a OWN OWN_E OTH OTH_E
-	nc_rounds_split sums ne
-	if ((${#OWN[@]} && ${#OTH[@]})); then
-		kl_data "bench netconf_lean_after_own_commit_4x${ENTRIES} server $(ms "$(median "${OWN[@]}")") ratio $(ratio "$(median "${OWN[@]}")" "$lt"), end to end $(ms "$(median "${OWN_E[@]}")") ratio $(ratio "$(median "${OWN_E[@]}")" "$lt")"
-		kl_data "bench netconf_lean_after_reload_4x${ENTRIES} server $(ms "$(median "${OTH[@]}")") ratio $(ratio "$(median "${OTH[@]}")" "$lt"), end to end $(ms "$(median "${OTH_E[@]}")") ratio $(ratio "$(median "${OTH_E[@]}")" "$lt")"
-	fi
+	nc_split_report netconf_lean "$out" "$lt"
 }
 
 bench_netconf() {
@@ -388,12 +401,8 @@ bench_netconf() {
 		"$KL_WORK/nc-edit0.xml" "$KL_WORK/nc-edit1.xml" "$TSNCTL" "$SOCK" 2>"$KL_WORK/nc-bench.err") ||
 		kl_fail "nc.py bench: ${out:0:300} $(kl_tail "$KL_WORK/nc-bench.err")"
 	jq -e .ok <<<"$out" >/dev/null || kl_fail "nc.py bench: ${out:0:500}"
-	# the last change is in the kernel: swD holds the final variant's 256 entries
-	schedule "$(jq -r .final <<<"$out")"
-	local want got
-	want=$(tr ' ' '\n' <<<"$TCARGS" | awk 'p == 3 { print; p = 0 } p { p++ } $1 == "sched-entry" { p = 1 }' | tr '\n' ' ')
-	got=$(kl_tc_json sw qdisc show dev swD | jq -r '.[0].options | .admin // . | .schedule[].interval' | tr '\n' ' ')
-	[[ $got == "$want" ]] || kl_fail "swD does not hold the last variant's intervals (${got:0:80}... against ${want:0:80}...)"
+	# the last change is in the kernel
+	nc_final_check "$out" "nc.py bench"
 	nm=$(median $(jq -r '.netconf_us[]' <<<"$out"))
 	tm=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
 	em=$(median $(jq -r '.edit_us[]' <<<"$out"))
@@ -403,30 +412,14 @@ bench_netconf() {
 	kl_data "bench ratio_netconf_over_tsnctl_4x${ENTRIES} $(ratio "$nm" "$tm") (target <= 2)"
 	# tsn-netconfd's own time (its log: "edit-config handled in X ms", the same for
 	# commit, tsnd's apply included), without the client's python under emulation
-	local -a ed co sums=()
-	mapfile -t ed <<<"$(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
-	mapfile -t co <<<"$(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$KL_WORK/netconfd.log" | tail -n "$NC_ROUNDS")"
-	for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
-		sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
-	done
-	if ((${#sums[@]})); then
+	local -a ED CO SUMS
+	nc_server_sums "$KL_WORK/netconfd.log" "$NC_ROUNDS"
+	if ((${#SUMS[@]})); then
 		local sm
-		sm=$(median "${sums[@]}")
-		kl_data "bench netconf_server_4x${ENTRIES} $(ms "$sm") (tsn-netconfd handling edit-config + commit, tsnd's apply included; edit ms: ${ed[*]}; commit ms: ${co[*]})"
+		sm=$(median "${SUMS[@]}")
+		kl_data "bench netconf_server_4x${ENTRIES} $(ms "$sm") (tsn-netconfd handling edit-config + commit, tsnd's apply included; edit ms: ${ED[*]}; commit ms: ${CO[*]})"
 		kl_data "bench ratio_netconf_server_over_tsnctl_4x${ENTRIES} $(ratio "$sm" "$tm")"
-		local -a ne
-		mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
-		local -a OWN OWN_E OTH OTH_E
-		nc_rounds_split sums ne
-		if ((${#OWN[@]} && ${#OTH[@]})); then
-			local so sr eo er
-			so=$(median "${OWN[@]}")
-			sr=$(median "${OTH[@]}")
-			eo=$(median "${OWN_E[@]}")
-			er=$(median "${OTH_E[@]}")
-			kl_data "bench netconf_after_own_commit_4x${ENTRIES} server $(ms "$so") ratio $(ratio "$so" "$tm"), end to end $(ms "$eo") ratio $(ratio "$eo" "$tm")"
-			kl_data "bench netconf_after_reload_4x${ENTRIES} server $(ms "$sr") ratio $(ratio "$sr" "$tm"), end to end $(ms "$er") ratio $(ratio "$er" "$tm")"
-		fi
+		nc_split_report netconf "$out" "$tm"
 	fi
 	bench_netconf_lean "$keys"
 	# where the time goes: each phase's median over the rounds of both clients, in ms
