@@ -151,6 +151,13 @@ struct {
  * (daemon/dataplane/classifier.c) and keeps a stream's or port's across reloads. */
 const volatile __u32 tsn_ncpus = 1;
 
+/* Whether this kernel lets an XDP program reserve metadata (bpf_xdp_adjust_meta;
+ * some kernels refuse the helper at load).  tsnd probes it before the load
+ * (dataplane_xdp_meta_ok); 0 leaves the call on a path the verifier never walks,
+ * so the program still loads, and a frame for tc goes to the kernel as it came
+ * (docs/dataplane.md, "Without XDP metadata"). */
+const volatile __u8 tsn_xdp_meta = 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TSN_MAX_STREAMS);
@@ -1366,6 +1373,8 @@ static __always_inline int reserve_meta(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *meta = (void *)(long)ctx->data_meta;
 
+	if (!tsn_xdp_meta)
+		return -1;	/* the kernel refuses the helper */
 	if (meta + sizeof(struct tsn_xdp_meta) == data)
 		return 0;	/* already there (BPF_PROG_RUN repeats on one buffer) */
 	if (meta != data)

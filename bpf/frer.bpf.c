@@ -31,6 +31,11 @@
 #define VLAN_VID_MASK 0x0fff
 #define MAX_VLAN_TAGS 2
 
+/* Whether this kernel lets an XDP program reserve metadata: tsnd sets it from
+ * dataplane_xdp_meta_ok() before the load; 0 keeps bpf_xdp_adjust_meta off every
+ * path the verifier walks (a kernel may refuse the helper). */
+const volatile __u8 frer_xdp_meta = 1;
+
 /* Tables written by tsnd only are not preallocated: a preallocated hash of
  * 65536 entries costs 15-60 ms to create at every start, and an element
  * allocated when tsnd writes it costs no more to look up. */
@@ -552,7 +557,7 @@ int frer_xdp(struct xdp_md *ctx)
 	}
 
 	/* Without tsn_xdp in front, leave the metadata frer_tc needs. */
-	if (!has_meta && bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct tsn_xdp_meta)) == 0) {
+	if (!has_meta && frer_xdp_meta && bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct tsn_xdp_meta)) == 0) {
 		data = (void *)(long)ctx->data;
 		m = (void *)(long)ctx->data_meta;
 		if ((void *)(m + 1) > data)

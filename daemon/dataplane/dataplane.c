@@ -301,6 +301,7 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 	if (rc > 0) {
 		ncpus = rc;
 		dp->skel->rodata->tsn_ncpus = (uint32_t)rc;
+		dp->skel->rodata->tsn_xdp_meta = dataplane_xdp_meta_ok();
 		rc = bpf_map__set_max_entries(dp->skel->maps.tsn_strm_stats,
 					      (uint32_t)rc * TSN_MAX_STREAMS);
 		if (rc == 0)
@@ -320,6 +321,11 @@ struct dataplane *dataplane_create(const struct tsn_config *cfg, char *err, size
 			goto fail;
 	}
 	sprobe_end(&pr, "dp_pins");
+	if (!dp->skel->rodata->tsn_xdp_meta)
+		log_warn("dataplane: this kernel refuses XDP metadata "
+			"(bpf_xdp_adjust_meta): frames for a gate schedule's queues, the bridge's "
+			"qdisc path and FRER's splitting reach the kernel unclassified; the fast "
+			"path, filters and counters work (docs/dataplane.md)");
 	sprobe_start(&pr);
 	rc = dataplane_bpf__load(dp->skel);
 	sprobe_end(&pr, "dp_load");

@@ -80,6 +80,11 @@ int dataplane_port_slot(const struct dataplane *dp, int ifindex);
  * the clsact qdisc as cls_bpf filters.  TSND_TC_HOOK=clsact forces clsact (and
  * =tcx forces tcx); read when the data plane and FRER attach. */
 bool dataplane_kernel_has_tcx(void);		/* probed once */
+/* Whether XDP programs may reserve metadata for tc here (bpf_xdp_adjust_meta;
+ * some kernels refuse the helper).  Probed once; TSND_XDP_META=0 says no on any
+ * kernel (tests of the fallback).  Without it frames for tc reach the kernel
+ * unclassified (docs/dataplane.md, "Without XDP metadata"). */
+bool dataplane_xdp_meta_ok(void);
 bool dataplane_tcx_wanted(void);
 const char *dataplane_tc_hook(const struct dataplane *dp);	/* "tcx" or "clsact" */
 /* On ifindex's tcx ingress list: id if there, else the id of a program named

@@ -167,6 +167,35 @@ bool dataplane_kernel_has_tcx(void)
 	return has;
 }
 
+bool dataplane_xdp_meta_ok(void)
+{
+	static int ok = -1;	/* probed once: the kernel does not change */
+	const char *env = getenv("TSND_XDP_META");
+
+	if (env && strcmp(env, "0") == 0)
+		return false;
+	if (ok < 0) {
+		/* r2 = -8; call bpf_xdp_adjust_meta(ctx, r2); return XDP_PASS.  The
+		 * verifier rejects nothing else here, so EINVAL means the helper (libbpf's
+		 * own probe misses the kernel's "cannot use helper" wording).  Another
+		 * error (no privilege) says nothing: the real load then reports it. */
+		const struct bpf_insn prog[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
+			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_xdp_adjust_meta },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP);
+		int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "tsn_meta_probe", "GPL", prog,
+				       sizeof(prog) / sizeof(prog[0]), &opts);
+
+		ok = fd >= 0 || errno != EINVAL;
+		if (fd >= 0)
+			close(fd);
+	}
+	return ok;
+}
+
 bool dataplane_tcx_wanted(void)
 {
 	const char *env = getenv("TSND_TC_HOOK");

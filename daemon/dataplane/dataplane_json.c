@@ -116,6 +116,7 @@ json_object *dataplane_status_json(const struct dataplane *dp)
 				       json_object_new_int64(cls_active(&dp->maps)));
 		json_object_object_add(o, "pin_dir", json_object_new_string(dp->pin_dir));
 		json_object_object_add(o, "tc_hook", json_object_new_string(dataplane_tc_hook(dp)));
+		json_object_object_add(o, "xdp_meta", json_object_new_boolean(dataplane_xdp_meta_ok()));
 	}
 	return o;
 }

@@ -42,7 +42,17 @@ struct frer *frer_new(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	f->skel = frer_bpf__open_and_load();
+	f->skel = frer_bpf__open();
+	if (f->skel) {
+		f->skel->rodata->frer_xdp_meta = dataplane_xdp_meta_ok();
+		if (frer_bpf__load(f->skel)) {
+			int e = errno;
+
+			frer_bpf__destroy(f->skel);
+			f->skel = NULL;
+			errno = e;
+		}
+	}
 	if (!f->skel) {
 		snprintf(err, errlen, "cannot load the FRER programs: %s", strerror(errno));
 		free(f);
