@@ -124,6 +124,10 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/libtsn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out %.h,$^) $(LIBS) $(TEST_LIBS)
 $(BUILD)/tests/tools/gate_probe $(BUILD)/tests/tools/shaper_probe: tests/tools/probe_util.h
+# xdp_meta asks the kernel as tsnd does: it links the daemon's objects
+$(BUILD)/tests/tools/xdp_meta: tests/tools/xdp_meta.c $(DAEMON_LIBOBJ) $(BUILD)/libtsn.a | $(BPF_SKEL)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DAEMON_INC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # tsnd with the transaction's fault-injection hook (daemon/core/txn.h), for the
 # tests/*/test_txn.sh tests only; never installed.

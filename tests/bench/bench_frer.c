@@ -38,6 +38,7 @@
 
 #include "../tests/unit/bpf_frames.h"
 #include "bpf/frer.skel.h"
+#include "../unit/dp_skel.h"
 #include "tsn/bpf_frer.h"
 
 static struct frer_bpf *skel;
@@ -440,7 +441,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sh("ip link set lo up");
-	skel = frer_bpf__open_and_load();
+	skel = tu_frer_skel_load();
 	stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (!skel || stats < 0) {
 		fprintf(stderr, "bench: cannot load frer.bpf.o or enable BPF statistics\n");

@@ -31,6 +31,7 @@
 
 #include "../tests/unit/bpf_frames.h"
 #include "bpf/dataplane.skel.h"
+#include "../unit/dp_skel.h"
 #include "telemetry.h"
 #include "tsn/config.h"
 
@@ -58,7 +59,7 @@ static double run_ns(int prog, const struct fb *f, unsigned repeat)
 static int bench_stamp(unsigned repeat)
 {
 	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x09 }, src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-	struct dataplane_bpf *skel = dataplane_bpf__open_and_load();
+	struct dataplane_bpf *skel = tu_dp_skel_load();
 	double off[ROUNDS], on[ROUNDS], diff[ROUNDS];
 	struct tsn_tele_on v = { 0 };
 	__u32 zero = 0;

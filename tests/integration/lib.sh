@@ -222,6 +222,16 @@ expect_json() {
 	jq -e "$2" <<<"$1" >/dev/null 2>&1 || it_fail "$3: ($2) is not true for: ${1:0:600}"
 }
 
+# it_need_xdp_meta NAME: 0 if this kernel lets tsn_xdp hand a frame's class to tc
+# in XDP metadata; else prints `SKIP NAME` (run-all.sh counts it apart) and
+# returns 1 (docs/dataplane.md, "Without XDP metadata").  Use: `it_need_xdp_meta
+# NAME || return 0` first thing in test_NAME.
+it_need_xdp_meta() {
+	"$IT_BUILD/tests/tools/xdp_meta" >/dev/null 2>&1 && return 0
+	echo "SKIP $1: this kernel refuses XDP metadata (bpf_xdp_adjust_meta); the kernel lab runs this path on 6.1"
+	return 1
+}
+
 # ---- runner -------------------------------------------------------------------
 
 it_test() {

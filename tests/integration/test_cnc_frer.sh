@@ -125,6 +125,7 @@ ctl() {
 }
 
 test_cut_path() {
+	it_need_xdp_meta cut_path || return 0
 	local n=$((RATE * SECONDS_RUN)) sw j1 j3 a b
 	cnc_frer_network "$IT_DIR/net.yaml"
 	expect_exit 0 "$TSNCNC" plan "$IT_DIR/net.yaml" --out "$IT_DIR/plan"

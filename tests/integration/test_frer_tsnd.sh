@@ -117,6 +117,7 @@ tc_ingress() {
 }
 
 test_redundant() {
+	it_need_xdp_meta redundant || return 0
 	local n=$((RATE * SECONDS_RUN)) j1 j4
 	frer_topology
 	frer_config "$IT_DIR/sw1.yaml" sw1 "$SW1_PORTS" "$SW1_FRER"

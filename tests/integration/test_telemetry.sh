@@ -57,6 +57,7 @@ samples() {
 }
 
 test_known_delay() {
+	it_need_xdp_meta known_delay || return 0
 	tm_topology
 	tm_config "$IT_DIR/tm.yaml" true
 	it_start_tsnd "$IT_DIR/tm.yaml"

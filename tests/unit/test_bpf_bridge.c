@@ -36,6 +36,7 @@
 #include "test_util.h"
 #include "tsn/bpf_bridge.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 static struct dataplane *dp;
 static int if_1, if_2, if_3, if_4;
@@ -280,6 +281,8 @@ static void test_priority_tagged(void)
 /* Everything the fast path does not take goes to the kernel's bridge unchanged. */
 static void test_to_kernel(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	frame(&f, mac_uni, 0x8100, 0, 30);		/* b1 is not in VLAN 30 */
@@ -327,6 +330,8 @@ static void test_hairpin(void)
  * tsn_br_tc needs, the frame already tagged as the entry wants it. */
 static void test_gated(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f, want;
 	struct xdp_result r;
 	uint64_t before = verdict(TSN_BR_FWD_QDISC);
@@ -358,6 +363,8 @@ static void test_gated(void)
  * stream's, not the port map's). */
 static void test_stream_priority(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f, want;
 
 	extra_yaml = "streams:\n"
@@ -413,6 +420,8 @@ static void bridge_unaware(struct tsn_cfg_bridge *b)
 
 static void test_vlan_unaware(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_bridge(bridge_unaware, (char[256]){ 0 }, 256), 0);
@@ -705,6 +714,8 @@ static void test_veth_multicast(void)
 /* A gated class: every copy through its port's qdisc (tc), tagged per port. */
 static void test_veth_gated(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct sockets s;
 	struct fb f, tag, bare;
 	long long q[5];
@@ -806,6 +817,8 @@ static void test_veth_reload(void)
  * runs the untag program on each. */
 static void test_generic(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	xdp_mode = "generic";
 	test_veth_multicast();
 	test_veth_gated();

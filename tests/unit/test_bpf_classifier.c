@@ -24,6 +24,7 @@
 #include "test_util.h"
 #include "dp_util.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 #define PORT "ca0"
 
@@ -213,6 +214,8 @@ static int suite_cleanup(void)
 
 static void test_ipv6_identification(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, base_streams), 0);
@@ -244,6 +247,8 @@ static void test_ipv6_identification(void)
 
 static void test_mac_identification(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, base_streams), 0);
@@ -283,6 +288,8 @@ static void test_mac_identification(void)
 /* VLAN in stream keys: the outer tag's VID, 802.1Q or 802.1ad. */
 static void test_vlan_and_qinq(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, base_streams), 0);
@@ -327,6 +334,8 @@ static void test_vlan_and_qinq(void)
 
 static void test_default_rules(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_config(port_plain, base_streams), 0);
@@ -380,6 +389,8 @@ static void test_default_rules(void)
 
 static void test_extension_headers(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const unsigned walkable[] = { 0, 43, 60 };
 	struct fb f;
 
@@ -479,6 +490,8 @@ static void test_extension_headers(void)
  * checks that what is classified is what the frame still holds. */
 static void test_truncated_at_every_offset(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct port_counters before, after;
 	struct fb f;
 	size_t ports_end, l3_end;
@@ -516,6 +529,8 @@ static void test_truncated_at_every_offset(void)
 
 static void test_classes_from_schedule_map(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	char cfg[4096];
 	struct port_counters before, after;
 	struct tsn_stream_counters s1, s3;
@@ -549,6 +564,8 @@ static void test_classes_from_schedule_map(void)
  * in its stream's slot in the region of the CPU it ran on, and no other. */
 static void test_stream_counters_per_cpu(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	int ncpus = libbpf_num_possible_cpus(), fd = dataplane_map_fd(dp, "tsn_strm_stats");
 	struct tsn_stream_counters *before = calloc((size_t)ncpus, sizeof(*before)),
 				   *after = calloc((size_t)ncpus, sizeof(*after));
@@ -604,6 +621,8 @@ static void test_stream_counters_per_cpu(void)
  * gets it (the allocator hands out the lowest free slot). */
 static void test_counter_slots(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const char *const s_ab =
 		"streams:\n"
 		"  - { id: 101, identification: ipv6, dst: \"2001:db8:2::21\", priority: 2 }\n"
@@ -683,6 +702,8 @@ static void test_counter_slots(void)
  * gated priority. */
 static void test_unmatched_priority(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	char cfg[4096];
 	struct port_counters before, after;
 	struct xdp_result r;
@@ -723,6 +744,8 @@ static void test_unmatched_priority(void)
 
 static void test_update_switches_generation(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	size_t ip6[2], mac[2], ports[2];
 	uint32_t gen;
 	struct fb f;
@@ -770,6 +793,8 @@ static void test_update_switches_generation(void)
  * only: entries of the inactive generation are invisible until the flip. */
 static void test_inactive_generation_invisible(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_ip6_key k;
 	struct tsn_stream_val v = { .stream_id = 4242, .priority = 7 };
 	struct tsn_cfg_stream s;
@@ -922,6 +947,8 @@ static void test_strm_tab_builder(void)
  * own, in a table of the size its generation's rules say. */
 static void test_many_streams(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	const unsigned n_ip6 = 3000, n_mac = 1000;
 	size_t cap = 256 + (n_ip6 + n_mac) * 128, len;
 	char *yaml = malloc(cap), err[512], dst[64];
@@ -992,6 +1019,8 @@ static void test_many_streams(void)
  * frame must find too, at distances 0 to 5. */
 static void test_strm_probe_beyond_inline(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_strm_ent e, moved;
 	union tsn_strm_key k;
 	struct tsn_rules r;

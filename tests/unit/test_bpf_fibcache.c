@@ -29,6 +29,7 @@
 #include "test_util.h"
 #include "dp_util.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 static struct dataplane *dp;
 static int if_a, if_b;
@@ -243,6 +244,8 @@ static void test_new_generation_misses(void)
  * serial; under another serial it is decided again from the tables. */
 static void test_decision_follows_serial(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_fib_key k;
 	struct tsn_fib_val v;
 	struct tsn_gen g = { 0 };

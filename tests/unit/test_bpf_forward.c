@@ -28,6 +28,7 @@
 #include "test_util.h"
 #include "dp_util.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 static struct dataplane *dp;
 static int if_a, if_b, if_d;
@@ -237,6 +238,8 @@ static void test_forward_exact_bytes(void)
 
 static void test_hop_limits(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f, want;
 
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
@@ -258,6 +261,8 @@ static void test_hop_limits(void)
 
 static void test_fib_results(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
@@ -301,6 +306,8 @@ static void test_fib_results(void)
 
 static void test_addresses_and_macs(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const char *const special[][2] = {
 		{ "2001:db8:1::10", "fe80::1" }, { "fe80::10", "2001:db8:2::2" },
 		{ "2001:db8:1::10", "ff02::1" }, { "2001:db8:1::10", "ff0e::181" },
@@ -356,6 +363,8 @@ static uint64_t kind_counter(unsigned kind)
  * gets it unchanged (and drops it, as ipv6_rcv does); it is never forwarded. */
 static void test_ipv6_version(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const unsigned versions[] = { 0, 2, 4, 5, 7, 15 };
 	struct fb f, want;
 
@@ -376,6 +385,8 @@ static void test_ipv6_version(void)
 
 static void test_headers_and_lengths(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f;
 
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
@@ -454,6 +465,8 @@ static void test_headers_and_lengths(void)
 
 static void test_vlan_forwarding(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb f, want;
 	uint8_t *p;
 
@@ -531,6 +544,8 @@ static void test_vlan_forwarding(void)
 
 static void test_scheduled_class_goes_to_tc(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	uint64_t before = tu_dp_fwd_counter(dp, if_a, TSN_FWD_TO_QDISC);
 	struct xdp_result r;
 	struct fb f, want;

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/frer.skel.h"
+#include "dp_skel.h"
 #include "bpf_frames.h"
 #include "test_util.h"
 #include "tsn/bpf_frer.h"
@@ -295,6 +296,8 @@ static void test_rtag_remove(void)
  * leaves the metadata frer_tc needs. */
 static void test_other_frames(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_frer_ident_key k = { .vid = 200 };
 	uint32_t sid = SID;
 	struct fb in, want;
@@ -710,6 +713,8 @@ static long long qdisc_sent(const char *dev)
  * each went through its port's qdisc. */
 static void test_split_veth(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	enum { N = 50 };
 	struct tsn_frer_ident_key k = { .vid = TSN_FRER_VID_UNTAGGED };
 	struct tsn_frer_split sp = { .n = 2 };
@@ -835,9 +840,11 @@ static struct tsn_frer_counters sk_port(struct frer_bpf *sk, const char *dev)
  * happened on each side. */
 static void test_two_paths(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	enum { N = 30000, BATCH = 50 };
 	static const char *const sw1_out[] = { "a1", "b1" }, *const sw4_out[] = { "l1" };
-	struct frer_bpf *sw1 = frer_bpf__open_and_load(), *sw4 = frer_bpf__open_and_load();
+	struct frer_bpf *sw1 = tu_frer_skel_load(), *sw4 = tu_frer_skel_load();
 	int tx = -1, rx = -1, got = 0, in_order = 1, rcvbuf = 16 << 20;
 	uint8_t buf[2048];
 
@@ -943,6 +950,8 @@ static ssize_t recv_vlan(int fd, uint8_t *buf, size_t cap, int *tci)
  * (an untagged frame's: its priority, 4). */
 static void test_split_vlan(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_frer_split sp = { .n = 3 };
 	uint32_t sid = SID;
 	int tx = -1, rxa = -1, rxb = -1, on = 1;
@@ -1112,11 +1121,13 @@ static void *listen_main(void *arg)
  * frame arrives exactly once and in order. */
 static void test_delayed_path(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const char *const sw1_out[] = { "a1", "b1" }, *const sw4_out[] = { "l1" };
 	const char *secs_env = getenv("TSN_FRER_SECONDS");
 	double secs = secs_env ? atof(secs_env) : 0.5;
 	const unsigned rate = 10000, n = (unsigned)(secs * rate);
-	struct frer_bpf *sw1 = frer_bpf__open_and_load(), *sw4 = frer_bpf__open_and_load();
+	struct frer_bpf *sw1 = tu_frer_skel_load(), *sw4 = tu_frer_skel_load();
 	struct delay_line dl = { .in = -1, .out = -1, .delay_ns = 1000000 };
 	struct listener li = { .fd = -1 };
 	pthread_t dl_thread, li_thread;
@@ -1233,7 +1244,7 @@ static int suite_init(void)
 		return -1;
 	port_a = (int)if_nametoindex("ra");
 	port_b = (int)if_nametoindex("rb");
-	skel = frer_bpf__open_and_load();
+	skel = tu_frer_skel_load();
 	if (!skel) {
 		fprintf(stderr, "cannot load frer.bpf.o: %s\n", strerror(errno));
 		return -1;

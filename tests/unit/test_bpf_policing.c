@@ -25,6 +25,7 @@
 #include "dp_util.h"
 #include "tsn/bpf_meter.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 #define PORT "po0"
 #define U TSN_METER_UNITS_PER_BYTE
@@ -365,6 +366,8 @@ static void test_max_sdu(void)
 
 static void test_demote(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_filter_counters c;
 	struct fb f;
 	int prio;
@@ -584,6 +587,8 @@ static void expect_gate(const char *dst, int64_t at, int want_verdict, int want_
 
 static void test_stream_gates(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	const char *d6 = "2001:db8:2::6", *d7 = "2001:db8:2::7";
 	struct tsn_filter_counters c;
 
@@ -618,6 +623,8 @@ static void test_stream_gates(void)
 
 static void test_gate_before_meter(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	const char *d6 = "2001:db8:2::6";
 	struct tsn_filter_counters c;
 

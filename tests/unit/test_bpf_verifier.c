@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/dataplane.skel.h"
+#include "dp_skel.h"
 #include "test_util.h"
 
 /* A tenth of the verifier's limit: today's 18 761 with room for features, far below
@@ -27,7 +28,7 @@ static struct dataplane_bpf *skel;
 
 static int suite_init(void)
 {
-	skel = dataplane_bpf__open_and_load();
+	skel = tu_dp_skel_load();
 	if (!skel) {
 		fprintf(stderr, "cannot load the data plane (root needed): %s\n", strerror(errno));
 		return -1;

@@ -22,6 +22,7 @@
 #include "dataplane.h"
 #include "test_util.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 static char root[64] = "/tmp/tsnd-pin-XXXXXX";	/* the private bpffs */
 static char pin_a[128], pin_b[128];
@@ -156,7 +157,10 @@ static int suite_init(void)
 	}
 	snprintf(pin_a, sizeof(pin_a), "%s/a/tsnd", root);
 	snprintf(pin_b, sizeof(pin_b), "%s/b", root);
-	return tu_sh("ip link add pa0 type veth peer name pa1 && ip link set pa0 up && ip link set pa1 up");
+	/* No IPv6 addresses on the pair: the kernel's own ND and MLD frames would
+	 * count on pa0 between two reads of its counters (seen under emulation). */
+	return tu_sh("ip link add pa0 type veth peer name pa1 && ip link set pa0 addrgenmode none && "
+		     "ip link set pa1 addrgenmode none && ip link set pa0 up && ip link set pa1 up");
 }
 
 static int suite_cleanup(void)
@@ -201,6 +205,8 @@ static void test_pins_and_modes(void)
 /* keep-on-exit, then a new tsnd: the same maps, counters carry on. */
 static void test_reuse_after_keep(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_config *cfg = config(pin_a);
 	__u32 before_id;
 	char err[512];
@@ -249,6 +255,8 @@ static void test_reuse_after_keep(void)
  * predecessor may have left counts in is zeroed before a new stream gets it. */
 static void test_slots_after_keep(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct tsn_config *cfg = config(pin_a), *cfg6 = config_text(true, pin_a);
 	struct tsn_stream_counters sc;
 	struct port_counters before, after;

@@ -30,6 +30,7 @@
 #include "test_util.h"
 #include "tsn/bpf_shared.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 static struct dataplane *dp;
 static char ns_t[32], ns_l[32], udp6[PATH_MAX + 16];
@@ -227,6 +228,8 @@ static int suite_cleanup(void)
  * and passes sw0p2's transmit path with skb->priority 5. */
 static void test_scheduled_class_through_tc(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	uint64_t seen = egress_seen(5), to_qdisc = port_fwd("sw0p1", "to_qdisc");
 	uint64_t redirected = port_tc("sw0p1", "redirected");
 

@@ -506,6 +506,8 @@ out:
 
 static void test_tc_chain(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	setenv("TSND_TC_HOOK", "clsact", 1);	/* the cls_bpf path, also on kernels with tcx */
 	tc_chain(false);
 	unsetenv("TSND_TC_HOOK");
@@ -513,6 +515,8 @@ static void test_tc_chain(void)
 
 static void test_tc_chain_tcx(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	if (!dataplane_kernel_has_tcx()) {
 		fprintf(stderr, " (no tcx in this kernel: nothing to check) ");
 		return;

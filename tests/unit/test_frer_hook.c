@@ -22,6 +22,7 @@
 #include "frer.h"
 #include "test_util.h"
 #include "tsn/log.h"
+#include "dp_skel.h"
 
 #define PORT "fh0"
 
@@ -131,6 +132,8 @@ static void test_preload(void)
 
 static void test_recovery_through_the_hook(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb in, want;
 	struct xdp_result r;
 
@@ -161,6 +164,8 @@ static void test_recovery_through_the_hook(void)
 
 static void test_section_removed(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	struct fb in;
 	struct xdp_result r;
 

@@ -22,6 +22,7 @@
 
 #include "bpf_frames.h"
 #include "bpf/dataplane.skel.h"
+#include "dp_skel.h"
 #include "telemetry.h"
 #include "test_util.h"
 #include "tsn/bpf_shared.h"
@@ -196,6 +197,8 @@ static void set_tele(bool on)
 
 static void test_xdp_stamp(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x09 }, src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	struct xdp_result r;
 	struct fb f;
@@ -320,6 +323,8 @@ static void send_prio1(int n)
 
 static void test_conformance_counts(void)
 {
+	if (tu_skip_without_xdp_meta(__func__))
+		return;
 	static const char *const yaml =
 		"ports:\n"
 		"  - { name: tb0, xdp: off }\n"
@@ -476,7 +481,7 @@ static void test_conformance_counts(void)
 
 static int suite_init(void)
 {
-	skel = dataplane_bpf__open_and_load();
+	skel = tu_dp_skel_load();
 	return skel ? 0 : -1;
 }
 
