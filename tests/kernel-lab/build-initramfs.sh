@@ -13,6 +13,7 @@
 #                               with load.list: the order to insmod them in
 #   /tsn/...                    a mirror of the repository's parts the guest needs:
 #                               build/tsnd, build/tsnctl, build/tests/tools/{gate_probe,ctl_rtt},
+#                               the data plane's CUnit binaries (test_unit_bpf.sh),
 #                               lab/, configs/, tests/kernel-lab/guest/
 #
 # It is rebuilt only when an input changed: the key is the SHA-256 of every input
@@ -37,6 +38,11 @@ TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/tsnd-fault"	# tsnd with fault injection: test_txn.sh
 	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
+# the data plane's CUnit binaries: guest/tests/test_unit_bpf.sh
+for b in test_bpf_bridge test_bpf_classifier test_bpf_fibcache test_bpf_forward \
+	test_bpf_policing test_dataplane_pin test_dataplane_tc test_frer test_frer_hook test_telemetry; do
+	TSN_BINS+=("$KL_BUILD/tests/$b")
+done
 # tsncnc (issue 14): the planner and deployer for test_cnc_*.sh.  tsn-netconfd, its
 # YANG modules, the IETF modules and ssh-keygen come with the NETCONF block below;
 # cnc_talk is test_cnc_latency.sh's talker and listener.
