@@ -157,6 +157,17 @@ static struct frer_stream_conf *to_confs(const struct tsn_config *cfg, char *err
 		}
 		s->stream_id = cfg->streams[res[i]].id;
 		s->priority = (uint8_t)cfg->streams[res[i]].priority;
+		/* Without XDP metadata tsn_xdp cannot tell frer_xdp which stream it
+		 * identified; a stream identified by destination MAC and VLAN is then
+		 * found by frer_xdp's own null stream identification, the same key
+		 * (docs/dataplane.md, "Without XDP metadata"). */
+		const struct tsn_cfg_stream *st = &cfg->streams[res[i]];
+
+		if (!dataplane_xdp_meta_ok() && st->identification == TSN_IDENT_DST_MAC_VLAN && st->has_dst_mac) {
+			s->has_ident = true;
+			memcpy(s->ident_mac, st->dst_mac.addr, sizeof(s->ident_mac));
+			s->ident_vid = st->has_vlan ? (uint16_t)st->vlan : TSN_FRER_VID_UNTAGGED;
+		}
 		s->flags = e->role == TSN_FRER_ROLE_GENERATOR ? TSN_FRER_GEN :
 			   e->role == TSN_FRER_ROLE_RECOVERY ? TSN_FRER_RCVY : TSN_FRER_RCVY | TSN_FRER_GEN;
 		if (s->flags & TSN_FRER_RCVY) {
