@@ -437,9 +437,9 @@ struct tsn_fib_ctl {
 /* "tsn_fib_cache": the successful bpf_fib_lookup results of the fast path, a
  * set-associative cache per CPU: a per-CPU array of TSN_FIB_SETS sets of
  * TSN_FIB_WAYS entries.  A key lives in set tsn_fib_set_of(key, seed) only, in
- * any of its ways; a miss replaces a way of another generation (or an empty
- * one: ifindex 0), else the set's oldest entry (round robin, struct
- * tsn_fib_set.next).  Per CPU: no entry is written by two CPUs, no cache line
+ * any of its ways; a miss replaces the key's own way (of another generation),
+ * else an empty way (ifindex 0) or one of another generation, else the way the
+ * set's round robin points at (struct tsn_fib_set.next).  Per CPU: no entry is written by two CPUs, no cache line
  * bounces, and a CPU's flows (RSS keeps a flow on one CPU) compete only with
  * each other.  Bounded: TSN_FIB_SETS * sizeof(struct tsn_fib_set) per possible
  * CPU (docs/dataplane.md "FIB cache" says why this size). */
