@@ -303,22 +303,27 @@ static void test_new_generation_misses(void)
 {
 	struct tsn_fib_val v;
 	struct fb f, want;
-	__u32 gen;
+	__u32 gen, seed;
 
 	udp_to(&f, "2001:db8:9::2", 64, 100);
 	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	mark_entry(&f);
 	gen = fib_ctl().gen;
+	seed = fib_ctl().seed;
+	CU_ASSERT_NOT_EQUAL(seed, 0);
 	dataplane_fib_invalidate(dp);
 	CU_ASSERT_EQUAL(fib_ctl().gen, gen + 1);
 	CU_ASSERT_EQUAL(fib_ctl().on, 1);
+	/* The seed is drawn once: another would move every key to another set. */
+	CU_ASSERT_EQUAL(fib_ctl().seed, seed);
 	EXPECT_REDIRECT(&f, &want);		/* the FIB's MAC, not the marker */
 	CU_ASSERT_TRUE(entry_of(&f, &v) && v.gen == gen + 1);
 	/* A reload invalidates too (tsnd's own routes change with it). */
 	mark_entry(&f);
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
 	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL(fib_ctl().seed, seed);
 }
 
 /* An entry keeps the egress port's decision for the tables of one tsn_gen
