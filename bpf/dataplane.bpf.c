@@ -1104,24 +1104,6 @@ static __always_inline __u32 fib_reason(long rc)
 	}
 }
 
-/* Where a frame route() accepted leaves, by the FIB (fib holds the lookup's
- * parameters).  rules: TSN_RULES_VLANS of the generation | priority << 8 |
- * generation << 16; in_vid: the frame's VID; serial: tsn_gen.serial.  Returns the
- * reason (enum tsn_fwd_reason) | the VID to tag with << 16 (TSN_VID_UNTAGGED:
- * none); for a forward, fib's ifindex is the physical egress port and smac, dmac
- * the MACs to write.
- *
- * bpf_fib_lookup goes through the FIB cache when tsnd has turned it on.  Only
- * successes are cached, and a hit must pass the test the FIB makes after finding
- * the route: a frame longer than the route's MTU misses and gets the FIB's own
- * answer (FRAG_NEEDED).  The FIB's generation is read before the lookup, so an
- * entry made from a FIB that changed meanwhile carries the old generation: a miss
- * as soon as tsnd has seen the change.  An entry also keeps what the egress port
- * made of the flow (which priorities its schedule gates) for the tables of one
- * tsn_gen.serial: a hit then needs no lookup of the egress port.
- *
- * A global function: the verifier checks it once, on its own, and tsn_xdp sees
- * its answer as one unknown value instead of one path per FIB answer. */
 /* The way of set that holds key (of any generation), or -1. */
 static __always_inline int fib_way_of(const struct tsn_fib_set *set, const __u64 *k)
 {
@@ -1138,7 +1120,7 @@ static __always_inline int fib_way_of(const struct tsn_fib_set *set, const __u64
 }
 
 /* The way a new key replaces: an empty one or one of another generation (dead
- * either way), else the set's oldest (round robin). */
+ * either way), else the one the set's round robin points at. */
 static __always_inline __u32 fib_victim(struct tsn_fib_set *set, __u32 fgen)
 {
 	__u32 w;
@@ -1152,6 +1134,26 @@ static __always_inline __u32 fib_victim(struct tsn_fib_set *set, __u32 fgen)
 	return w;
 }
 
+/* Where a frame route() accepted leaves, by the FIB (fib holds the lookup's
+ * parameters).  rules: TSN_RULES_VLANS of the generation | priority << 8 |
+ * generation << 16; in_vid: the frame's VID; serial: tsn_gen.serial.  Returns the
+ * reason (enum tsn_fwd_reason) | the VID to tag with << 16 (TSN_VID_UNTAGGED:
+ * none); for a forward, fib's ifindex is the physical egress port and smac, dmac
+ * the MACs to write.
+ *
+ * bpf_fib_lookup goes through the FIB cache when tsnd has turned it on.  Only
+ * successes are cached, and a hit must pass the test the FIB makes after finding
+ * the route: a frame longer than the route's MTU misses and gets the FIB's own
+ * answer (FRAG_NEEDED).  The FIB's generation is read before the lookup, so an
+ * entry made from a FIB that changed meanwhile carries the old generation: a miss
+ * as soon as tsnd has seen the change.  An entry also keeps what the egress port
+ * made of the flow (which priorities its schedule gates) for the tables of one
+ * tsn_gen.serial: a hit then needs no lookup of the egress port.  The cache is
+ * this CPU's (bpf_shared.h, "tsn_fib_cache"): entries are read and written in
+ * place, no other CPU writes them.
+ *
+ * A global function: the verifier checks it once, on its own, and tsn_xdp sees
+ * its answer as one unknown value instead of one path per FIB answer. */
 __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u32 rules,
 			     __u32 in_vid, __u32 serial)
 {
