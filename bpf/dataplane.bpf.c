@@ -285,10 +285,10 @@ struct {
 } tsn_fib_ctl SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TSN_FIB_CACHE_SIZE);
-	__type(key, struct tsn_fib_key);
-	__type(value, struct tsn_fib_val);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TSN_FIB_SETS);
+	__type(key, __u32);
+	__type(value, struct tsn_fib_set);
 } tsn_fib_cache SEC(".maps");
 
 /* FRER (docs/frer.md): slot 0 holds frer_xdp (bpf/frer.bpf.c) while tsnd runs a
@@ -335,7 +335,10 @@ struct {
 /* tsn_fib_route's key and entry: per-CPU scratch, because tsn_xdp and the
  * function it calls share the 512-byte stack. */
 struct fib_scratch {
-	struct tsn_fib_key key;
+	union {
+		struct tsn_fib_key key;
+		__u64 w[TSN_FIB_KEY_WORDS];
+	};
 	struct tsn_fib_val val;
 	struct tsn_port_key pk;
 	__u32 dev_mtu;
@@ -1108,6 +1111,36 @@ static __always_inline __u32 fib_reason(long rc)
 	}
 }
 
+/* The way of set that holds key (of any generation), or -1. */
+static __always_inline int fib_way_of(const struct tsn_fib_set *set, const __u64 *k)
+{
+#pragma unroll
+	for (int w = 0; w < TSN_FIB_WAYS; w++) {
+		const __u64 *e = set->way[w].w;
+
+		/* One test per way, not one per word. */
+		if (!((e[0] ^ k[0]) | (e[1] ^ k[1]) | (e[2] ^ k[2]) | (e[3] ^ k[3]) |
+		      (e[4] ^ k[4]) | (e[5] ^ k[5])))
+			return w;
+	}
+	return -1;
+}
+
+/* The way a new key replaces: an empty one or one of another generation (dead
+ * either way), else the one the set's round robin points at. */
+static __always_inline __u32 fib_victim(struct tsn_fib_set *set, __u32 fgen)
+{
+	__u32 w;
+
+#pragma unroll
+	for (int i = 0; i < TSN_FIB_WAYS; i++)
+		if (!set->way[i].key.ifindex || set->way[i].val.gen != fgen)
+			return (__u32)i;
+	w = set->next & (TSN_FIB_WAYS - 1);
+	set->next = w + 1;
+	return w;
+}
+
 /* Where a frame route() accepted leaves, by the FIB (fib holds the lookup's
  * parameters).  rules: TSN_RULES_VLANS of the generation | priority << 8 |
  * generation << 16; in_vid: the frame's VID; serial: tsn_gen.serial.  Returns the
@@ -1122,7 +1155,9 @@ static __always_inline __u32 fib_reason(long rc)
  * entry made from a FIB that changed meanwhile carries the old generation: a miss
  * as soon as tsnd has seen the change.  An entry also keeps what the egress port
  * made of the flow (which priorities its schedule gates) for the tables of one
- * tsn_gen.serial: a hit then needs no lookup of the egress port.
+ * tsn_gen.serial: a hit then needs no lookup of the egress port.  The cache is
+ * this CPU's (bpf_shared.h, "tsn_fib_cache"): entries are read and written in
+ * place, no other CPU writes them.
  *
  * A global function: the verifier checks it once, on its own, and tsn_xdp sees
  * its answer as one unknown value instead of one path per FIB answer. */
@@ -1130,14 +1165,17 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 			     __u32 in_vid, __u32 serial)
 {
 	struct tsn_fib_val *hit = NULL;
+	struct tsn_fib_set *set = NULL;
+	struct tsn_fib_ent *ent;
 	struct fib_scratch *sc;
 	struct tsn_fib_ctl *ctl;
 	struct tsn_port_conf *eg;
 	struct tsn_egress *egv;
-	__u32 zero = 0, fgen = 0, mtu, gen = (rules >> 16) & 1, on = 0;
+	__u32 zero = 0, fgen = 0, mtu, gen = (rules >> 16) & 1, on = 0, idx;
 	__u32 egress, out_vid = TSN_VID_UNTAGGED, prio = (rules >> 8) & 7, reason;
 	__u8 decided, gated = 0;
 	__u16 tot_len;
+	int at = -1;
 	long rc;
 
 	sc = bpf_map_lookup_elem(&tsn_fib_scratch, &zero);
@@ -1158,9 +1196,16 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 		sc->key.dport = fib->dport;
 		sc->key.l4_protocol = fib->l4_protocol;
 		sc->key.pad[0] = sc->key.pad[1] = sc->key.pad[2] = 0;
-		hit = bpf_map_lookup_elem(&tsn_fib_cache, &sc->key);
-		if (hit && (hit->gen != fgen || tot_len > hit->mtu))
-			hit = NULL;
+		idx = tsn_fib_set_of(sc->w, ctl->seed);
+		set = bpf_map_lookup_elem(&tsn_fib_cache, &idx);
+		if (set) {
+			at = fib_way_of(set, sc->w);
+			if (at >= 0) {
+				hit = &set->way[at & (TSN_FIB_WAYS - 1)].val;
+				if (hit->gen != fgen || tot_len > hit->mtu)
+					hit = NULL;
+			}
+		}
 	}
 	if (hit) {
 		fib->ifindex = hit->ifindex;
@@ -1170,12 +1215,11 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 			return (int)((((hit->gated >> prio) & 1) ? TSN_FWD_TO_QDISC : TSN_FWD_REDIRECT) |
 				     TSN_VID_UNTAGGED << 16);
 		/* The tables changed since: decide again, and keep the decision. */
-		sc->val = *hit;
 	} else {
 		rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 			return (int)((rc < 0 ? TSN_PASS_OTHER : fib_reason(rc)) | TSN_VID_UNTAGGED << 16);
-		if (on) {
+		if (set) {
 			/* The MTU the FIB checked this frame against (it reports it on
 			 * success), and the egress device's, should the route's be the
 			 * larger. */
@@ -1216,17 +1260,26 @@ __noinline int tsn_fib_route(struct xdp_md *ctx, struct bpf_fib_lookup *fib, __u
 	}
 	/* Decisions only where no VLAN sub-interface is involved: the egress then
 	 * follows from the entry alone.  An entry is written when it is new or its
-	 * decision changed, not on every frame. */
+	 * decision changed, not on every frame; being this CPU's own, in place. */
 	decided = reason != TSN_PASS_EGRESS && !(rules & TSN_RULES_VLANS);
 	if (!decided)
 		gated = 0;
-	if (on && (hit ? sc->val.decided != decided || sc->val.gated != gated ||
-			 sc->val.serial != serial : sc->val.mtu >= tot_len)) {
+	if (hit) {
+		if (hit->decided != decided || hit->gated != gated || hit->serial != serial) {
+			hit->decided = decided;
+			hit->gated = gated;
+			hit->serial = serial;
+		}
+	} else if (set && sc->val.mtu >= tot_len) {
+		/* The key's own way if it has one (of another generation, or too
+		 * short an MTU), so that a key is never in two ways. */
+		ent = &set->way[(at >= 0 ? (__u32)at : fib_victim(set, fgen)) & (TSN_FIB_WAYS - 1)];
 		sc->val.decided = decided;
 		sc->val.gated = gated;
 		sc->val.serial = serial;
 		sc->val.pad = 0;
-		bpf_map_update_elem(&tsn_fib_cache, &sc->key, &sc->val, BPF_ANY);
+		ent->val = sc->val;
+		__builtin_memcpy(ent->w, sc->w, sizeof(sc->w));
 	}
 	return (int)(reason | out_vid << 16);
 }

@@ -35,7 +35,9 @@ _Static_assert(sizeof(struct port_counters) % 8 == 0, "per-CPU values need 8-byt
 _Static_assert(sizeof(struct tsn_stream_counters) % 8 == 0, "per-CPU values need 8-byte sizes");
 _Static_assert(sizeof(struct tsn_xdp_meta) <= 32 && sizeof(struct tsn_xdp_meta) % 4 == 0,
 	       "XDP metadata: at most 32 bytes, a multiple of 4");
-_Static_assert(sizeof(struct tsn_fib_key) == 48 && sizeof(struct tsn_fib_val) == 32,
+_Static_assert(sizeof(struct tsn_fib_key) == 48 && sizeof(struct tsn_fib_val) == 32 &&
+	       sizeof(struct tsn_fib_ent) == 80 && sizeof(struct tsn_fib_set) == 328 &&
+	       sizeof(struct tsn_fib_ctl) == 16 && (TSN_FIB_SETS & (TSN_FIB_SETS - 1)) == 0,
 	       "FIB cache layouts are shared with BPF");
 _Static_assert(sizeof(struct tsn_ip6_key) == 44 && sizeof(struct tsn_mac_key) == 12 &&
 	       sizeof(struct tsn_port_conf) == 24 && sizeof(struct tsn_stream_val) == 12 &&

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -235,6 +237,15 @@ static int fib_ctl_bump(struct dataplane *dp)
 		return -errno;
 	ctl.gen++;
 	ctl.on = dp->fib_watched && dp->fib_cache;
+	/* Once per map (a reused pin keeps its seed): a seed nobody outside knows.
+	 * Without getrandom, the clock is still not a constant. */
+	if (!ctl.seed && getrandom(&ctl.seed, sizeof(ctl.seed), GRND_NONBLOCK) != sizeof(ctl.seed)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ctl.seed = (__u32)ts.tv_nsec ^ (__u32)ts.tv_sec * 0x9e3779b9u;
+	}
+	ctl.seed |= 1;
 	if (bpf_map_update_elem(fd, &zero, &ctl, BPF_ANY) < 0)
 		return -errno;
 	if (ctl.on != dp->fib_on)

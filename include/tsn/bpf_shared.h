@@ -425,20 +425,33 @@ struct tsn_egress {
 /* "tsn_fib_ctl": array of one.  on: the cache may be used (tsnd sets it once it
  * listens to the kernel's route, neighbour, link and address events; 0 after
  * loading).  gen: bumped by tsnd on every such event; entries of another
- * generation are misses. */
+ * generation are misses.  seed: the cache's hash seed (tsnd picks it at random
+ * once, so that nobody outside can aim flows at one set). */
 struct tsn_fib_ctl {
 	__u32 gen;
 	__u32 on;
+	__u32 seed;
+	__u32 pad;
 };
 
-#define TSN_FIB_CACHE_SIZE	16384
+/* "tsn_fib_cache": the successful bpf_fib_lookup results of the fast path, a
+ * set-associative cache per CPU: a per-CPU array of TSN_FIB_SETS sets of
+ * TSN_FIB_WAYS entries.  A key lives in set tsn_fib_set_of(key, seed) only, in
+ * any of its ways; a miss replaces the key's own way (of another generation),
+ * else an empty way (ifindex 0) or one of another generation, else the way the
+ * set's round robin points at (struct tsn_fib_set.next).  Per CPU: no entry is written by two CPUs, no cache line
+ * bounces, and a CPU's flows (RSS keeps a flow on one CPU) compete only with
+ * each other.  Bounded: TSN_FIB_SETS * sizeof(struct tsn_fib_set) per possible
+ * CPU (docs/dataplane.md "FIB cache" says why this size). */
+#define TSN_FIB_WAYS		4
+#define TSN_FIB_SETS		1024	/* a power of two */
+#define TSN_FIB_KEY_WORDS	6
 
-/* "tsn_fib_cache": LRU hash, the successful bpf_fib_lookup results of the fast
- * path.  Keyed by every input of the lookup but the length: the L3 ingress
- * interface (a VLAN sub-interface for tagged frames), addresses, traffic class
- * and flow label, protocol and ports (policy rules and multipath hashing may
- * look at any of them).  A hit is therefore the FIB's answer for the same
- * question, as long as the FIB has not changed (the generation). */
+/* Keyed by every input of the lookup but the length: the L3 ingress interface
+ * (a VLAN sub-interface for tagged frames), addresses, traffic class and flow
+ * label, protocol and ports (policy rules and multipath hashing may look at any
+ * of them).  A hit is therefore the FIB's answer for the same question, as long
+ * as the FIB has not changed (the generation). */
 struct tsn_fib_key {
 	__u32 ifindex;
 	__u8 saddr[16];
@@ -464,6 +477,27 @@ struct tsn_fib_val {
 	__u32 serial;		/* tsn_gen.serial the decision was made under */
 	__u32 pad;
 };
+
+struct tsn_fib_ent {
+	union {
+		struct tsn_fib_key key;		/* ifindex 0: empty */
+		__u64 w[TSN_FIB_KEY_WORDS];
+	};
+	struct tsn_fib_val val;
+};
+
+struct tsn_fib_set {
+	struct tsn_fib_ent way[TSN_FIB_WAYS];
+	__u32 next;		/* the way a full set replaces next */
+	__u32 pad;
+};
+
+/* The set a key lives in: the stream table's multiply hash (tsn_strm_hash,
+ * above) over the key's six words.  Shared by the program and the tests. */
+static inline __u32 tsn_fib_set_of(const __u64 *w, __u32 seed)
+{
+	return tsn_strm_hash(w, seed) & (TSN_FIB_SETS - 1);
+}
 
 /* ---- XDP -> tc metadata ---- */
 

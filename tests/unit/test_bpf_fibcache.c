@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@
 
 static struct dataplane *dp;
 static int if_a, if_b;
+static int cpu, ncpus;		/* the CPU the test runs on; possible CPUs */
+static cpu_set_t old_affinity;
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0x0a, 0x00 };
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0x0b, 0x00 };
@@ -80,15 +83,6 @@ static void key_of(const struct fb *f, struct tsn_fib_key *k)
 	k->l4_protocol = 17;
 }
 
-/* The cache's entry for f's addresses; false if there is none. */
-static bool entry_of(const struct fb *f, struct tsn_fib_val *v)
-{
-	struct tsn_fib_key k;
-
-	key_of(f, &k);
-	return bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, v) == 0;
-}
-
 static struct tsn_fib_ctl fib_ctl(void)
 {
 	struct tsn_fib_ctl ctl = { 0 };
@@ -98,16 +92,95 @@ static struct tsn_fib_ctl fib_ctl(void)
 	return ctl;
 }
 
-/* Write the marker MAC into f's entry: a frame served from the cache carries it. */
-static void mark_entry(const struct fb *f)
+/* The set k lives in: what the program computes (tsn_fib_set_of). */
+static __u32 set_of(const struct tsn_fib_key *k)
+{
+	union {
+		struct tsn_fib_key k;
+		__u64 w[TSN_FIB_KEY_WORDS];
+	} u = { .k = *k };
+
+	return tsn_fib_set_of(u.w, fib_ctl().seed);
+}
+
+/* Every CPU's copy of set idx (ncpus sets; free them). */
+static struct tsn_fib_set *sets_read(__u32 idx)
+{
+	struct tsn_fib_set *s = calloc((size_t)ncpus, sizeof(*s));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &idx, s), 0);
+	return s;
+}
+
+/* The way of set s that holds k, or -1. */
+static int way_of(const struct tsn_fib_set *s, const struct tsn_fib_key *k)
+{
+	for (int w = 0; w < TSN_FIB_WAYS; w++)
+		if (!memcmp(&s->way[w].key, k, sizeof(*k)))
+			return w;
+	return -1;
+}
+
+/* k's entry on CPU c (any generation, as the program finds it); false if none. */
+static bool entry_on(int c, const struct tsn_fib_key *k, struct tsn_fib_val *v)
+{
+	struct tsn_fib_set *s = sets_read(set_of(k));
+	int w = way_of(&s[c], k);
+
+	if (w >= 0 && v)
+		*v = s[c].way[w].val;
+	free(s);
+	return w >= 0;
+}
+
+/* Replace k's entry on CPU c by v (it must exist); the other CPUs keep theirs. */
+static void entry_write(int c, const struct tsn_fib_key *k, const struct tsn_fib_val *v)
+{
+	__u32 idx = set_of(k);
+	struct tsn_fib_set *s = sets_read(idx);
+	int w = way_of(&s[c], k);
+
+	CU_ASSERT_TRUE_FATAL(w >= 0);
+	s[c].way[w].val = *v;
+	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &idx, s, BPF_ANY), 0);
+	free(s);
+}
+
+/* The cache's entry for f's addresses on the test's CPU; false if there is none. */
+static bool entry_of(const struct fb *f, struct tsn_fib_val *v)
+{
+	struct tsn_fib_key k;
+
+	key_of(f, &k);
+	return entry_on(cpu, &k, v);
+}
+
+/* Write the marker MAC into f's entry on CPU c: a frame served from it carries it. */
+static void mark_entry_on(int c, const struct fb *f)
 {
 	struct tsn_fib_key k;
 	struct tsn_fib_val v;
 
 	key_of(f, &k);
-	CU_ASSERT_EQUAL_FATAL(bpf_map_lookup_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v), 0);
+	CU_ASSERT_TRUE_FATAL(entry_on(c, &k, &v));
 	memcpy(v.dmac, marker, 6);
-	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
+	entry_write(c, &k, &v);
+}
+
+static void mark_entry(const struct fb *f)
+{
+	mark_entry_on(cpu, f);
+}
+
+/* Run on CPU c only (BPF_PROG_RUN runs an XDP program on the caller's CPU). */
+static int pin_to(int c)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(c, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
 }
 
 #define EXPECT_REDIRECT(f, want) tu_dp_expect_redirect(dp, if_a, f, want, __LINE__, NULL)
@@ -145,6 +218,14 @@ static int suite_init(void)
 		      getenv("TSN_TEST_DEBUG") ? TSN_LOG_DEBUG : TSN_LOG_ERR);
 	if (tu_netns_enter() < 0)
 		return -1;
+	/* The cache is per CPU: stay on one, the first this process may use. */
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || sched_getaffinity(0, sizeof(old_affinity), &old_affinity) < 0)
+		return -1;
+	for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &old_affinity); cpu++)
+		;
+	if (cpu >= ncpus || pin_to(cpu) < 0)
+		return -1;
 	if (tu_dp_router_ports("ab") ||
 	    tu_sh("ip -6 neigh add 2001:db8:2::2 lladdr 02:00:00:00:02:02 dev fb0 nud permanent && "
 		  "ip -6 neigh add 2001:db8:2::5 lladdr 02:00:00:00:02:05 dev fb0 nud permanent") ||
@@ -171,6 +252,7 @@ static int suite_cleanup(void)
 {
 	dataplane_destroy(dp, false);
 	tu_netns_leave();
+	sched_setaffinity(0, sizeof(old_affinity), &old_affinity);
 	return 0;
 }
 
@@ -222,22 +304,27 @@ static void test_new_generation_misses(void)
 {
 	struct tsn_fib_val v;
 	struct fb f, want;
-	__u32 gen;
+	__u32 gen, seed;
 
 	udp_to(&f, "2001:db8:9::2", 64, 100);
 	fb_routed(&f, &want, mac_host2, mac_b);
 	EXPECT_REDIRECT(&f, &want);
 	mark_entry(&f);
 	gen = fib_ctl().gen;
+	seed = fib_ctl().seed;
+	CU_ASSERT_NOT_EQUAL(seed, 0);
 	dataplane_fib_invalidate(dp);
 	CU_ASSERT_EQUAL(fib_ctl().gen, gen + 1);
 	CU_ASSERT_EQUAL(fib_ctl().on, 1);
+	/* The seed is drawn once: another would move every key to another set. */
+	CU_ASSERT_EQUAL(fib_ctl().seed, seed);
 	EXPECT_REDIRECT(&f, &want);		/* the FIB's MAC, not the marker */
 	CU_ASSERT_TRUE(entry_of(&f, &v) && v.gen == gen + 1);
 	/* A reload invalidates too (tsnd's own routes change with it). */
 	mark_entry(&f);
 	CU_ASSERT_EQUAL_FATAL(apply_yaml(cfg_plain), 0);
 	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL(fib_ctl().seed, seed);
 }
 
 /* An entry keeps the egress port's decision for the tables of one tsn_gen
@@ -264,7 +351,7 @@ static void test_decision_follows_serial(void)
 	key_of(&f, &k);
 	v.gated = 0xff;
 	v.serial = g.serial - 1;
-	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
+	entry_write(cpu, &k, &v);
 	EXPECT_REDIRECT(&f, &want);
 	CU_ASSERT_TRUE_FATAL(entry_of(&f, &v));
 	CU_ASSERT_EQUAL(v.gated, 0);
@@ -272,7 +359,7 @@ static void test_decision_follows_serial(void)
 	/* Under the current serial it is believed: the frame goes to the qdisc
 	 * (XDP_PASS with metadata), the bytes rewritten as for a forward. */
 	v.gated = 0xff;
-	CU_ASSERT_EQUAL(bpf_map_update_elem(dataplane_map_fd(dp, "tsn_fib_cache"), &k, &v, BPF_EXIST), 0);
+	entry_write(cpu, &k, &v);
 	{
 		uint8_t out[FB_MAX + 64];
 		struct xdp_md ctx = { .data_end = (__u32)f.len, .ingress_ifindex = (__u32)if_a };
@@ -421,6 +508,143 @@ static void test_off_caches_nothing(void)
 	CU_ASSERT_EQUAL(fib_ctl().on, 1);
 }
 
+/* UDP from 2001:db8:1::10 to 2001:db8:9::30, the destination port chosen so that
+ * the frames of n flows share one set: out[0..n-1].  Returns that set. */
+static __u32 same_set_flows(struct fb *out, int n)
+{
+	struct tsn_fib_key k;
+	__u32 want = 0;
+	int found = 0;
+
+	for (unsigned port = 1000; port < 60000 && found < n; port++) {
+		struct fb *f = &out[found];
+
+		fb_eth(f, mac_a, mac_talker);
+		fb_ipv6(f, "2001:db8:1::10", "2001:db8:9::30", 64, 0);
+		fb_udp(f, 4000, (uint16_t)port, 40);
+		fb_done(f);
+		key_of(f, &k);
+		if (!found)
+			want = set_of(&k);
+		if (set_of(&k) == want)
+			found++;
+	}
+	CU_ASSERT_EQUAL_FATAL(found, n);
+	return want;
+}
+
+/* Ways of one set: TSN_FIB_WAYS flows that collide all stay (each its own way,
+ * each served from its own entry); one more replaces the way the set's round
+ * robin points at, and the flow it replaced misses and comes back in the next
+ * way.  A new generation's flows take the dead ways first. */
+static void test_set_collisions(void)
+{
+	struct fb f[TSN_FIB_WAYS + 1], want[TSN_FIB_WAYS + 1];
+	struct tsn_fib_key k[TSN_FIB_WAYS + 1];
+	struct tsn_fib_set *s;
+	struct tsn_fib_val v;
+	__u32 idx, next;
+	int w, gone = -1;
+
+	dataplane_fib_invalidate(dp);	/* every way of every set dead */
+	idx = same_set_flows(f, TSN_FIB_WAYS + 1);
+	for (int i = 0; i <= TSN_FIB_WAYS; i++) {
+		key_of(&f[i], &k[i]);
+		fb_routed(&f[i], &want[i], mac_host2, mac_b);
+	}
+	for (int i = 0; i < TSN_FIB_WAYS; i++)
+		EXPECT_REDIRECT(&f[i], &want[i]);
+	s = sets_read(idx);
+	for (int i = 0; i < TSN_FIB_WAYS; i++) {
+		w = way_of(&s[cpu], &k[i]);
+		/* Dead ways are taken in order. */
+		CU_ASSERT_EQUAL(w, i);
+		CU_ASSERT_EQUAL(s[cpu].way[i].val.gen, fib_ctl().gen);
+	}
+	next = s[cpu].next;
+	free(s);
+	/* Each is a hit on its own entry. */
+	for (int i = 0; i < TSN_FIB_WAYS; i++)
+		mark_entry(&f[i]);
+	for (int i = 0; i < TSN_FIB_WAYS; i++) {
+		struct fb m;
+
+		fb_routed(&f[i], &m, marker, mac_b);
+		EXPECT_REDIRECT(&f[i], &m);
+	}
+	/* One more: replaces way next, and only that one. */
+	EXPECT_REDIRECT(&f[TSN_FIB_WAYS], &want[TSN_FIB_WAYS]);
+	s = sets_read(idx);
+	CU_ASSERT_EQUAL(way_of(&s[cpu], &k[TSN_FIB_WAYS]), (int)(next % TSN_FIB_WAYS));
+	for (int i = 0; i < TSN_FIB_WAYS; i++) {
+		w = way_of(&s[cpu], &k[i]);
+		if (w < 0)
+			gone = i;
+		else
+			CU_ASSERT_EQUAL(memcmp(s[cpu].way[w].val.dmac, marker, 6), 0);
+	}
+	CU_ASSERT_EQUAL(gone, (int)(next % TSN_FIB_WAYS));
+	CU_ASSERT_EQUAL(s[cpu].next, next % TSN_FIB_WAYS + 1);
+	free(s);
+	CU_ASSERT_FATAL(gone >= 0);
+	/* The replaced flow: a miss (the FIB's MAC, not the marker), cached again
+	 * in the next way. */
+	EXPECT_REDIRECT(&f[gone], &want[gone]);
+	s = sets_read(idx);
+	CU_ASSERT_EQUAL(way_of(&s[cpu], &k[gone]), (int)((next + 1) % TSN_FIB_WAYS));
+	CU_ASSERT_EQUAL(way_of(&s[cpu], &k[TSN_FIB_WAYS]), (int)(next % TSN_FIB_WAYS));
+	free(s);
+	/* A new generation: the entries are dead and the ways they hold are taken
+	 * first; a key of another generation keeps its own way (never two). */
+	dataplane_fib_invalidate(dp);
+	w = -1;
+	s = sets_read(idx);
+	for (int i = 0; i <= TSN_FIB_WAYS; i++)
+		if (way_of(&s[cpu], &k[i]) == 2)
+			w = i;
+	free(s);
+	CU_ASSERT_FATAL(w >= 0);
+	EXPECT_REDIRECT(&f[w], &want[w]);
+	s = sets_read(idx);
+	CU_ASSERT_EQUAL(way_of(&s[cpu], &k[w]), 2);
+	CU_ASSERT_EQUAL(s[cpu].way[2].val.gen, fib_ctl().gen);
+	free(s);
+	CU_ASSERT_TRUE(entry_on(cpu, &k[w], &v) && v.gen == fib_ctl().gen);
+}
+
+/* The cache is per CPU: a flow's entry on one CPU is not another CPU's, each
+ * CPU looks up and caches on its own. */
+static void test_two_cpus(void)
+{
+	struct tsn_fib_key k;
+	struct tsn_fib_val v;
+	struct fb f, want, m;
+	int other;
+
+	for (other = 0; other < ncpus && other < CPU_SETSIZE; other++)
+		if (other != cpu && CPU_ISSET(other, &old_affinity))
+			break;
+	if (other >= ncpus || other >= CPU_SETSIZE) {
+		fprintf(stderr, "\n  one CPU only: not tested ");
+		return;
+	}
+	udp_to(&f, "2001:db8:9::31", 64, 60);
+	key_of(&f, &k);
+	fb_routed(&f, &want, mac_host2, mac_b);
+	fb_routed(&f, &m, marker, mac_b);
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_TRUE(entry_on(cpu, &k, NULL));
+	CU_ASSERT_FALSE(entry_on(other, &k, NULL));
+	mark_entry_on(cpu, &f);
+	CU_ASSERT_EQUAL_FATAL(pin_to(other), 0);
+	EXPECT_REDIRECT(&f, &want);		/* a miss there: the FIB's MAC */
+	CU_ASSERT_TRUE(entry_on(other, &k, &v) && !memcmp(v.dmac, mac_host2, 6));
+	EXPECT_REDIRECT(&f, &want);
+	CU_ASSERT_EQUAL_FATAL(pin_to(cpu), 0);
+	EXPECT_REDIRECT(&f, &m);		/* this CPU's entry, marked */
+	CU_ASSERT_TRUE(entry_on(cpu, &k, &v) && !memcmp(v.dmac, marker, 6));
+}
+
 /* The kernel changes a neighbour's MAC, a route's next hop, a link's MTU, and
  * fibwatch tells the cache. */
 static void test_kernel_changes(void)
@@ -502,6 +726,9 @@ int main(void)
 			 test_hop_limit_goes_to_kernel) ||
 	    !CU_add_test(suite, "failed lookups are not cached", test_failures_not_cached) ||
 	    !CU_add_test(suite, "off: nothing cached", test_off_caches_nothing) ||
+	    !CU_add_test(suite, "flows of one set: its ways, then round robin",
+			 test_set_collisions) ||
+	    !CU_add_test(suite, "one cache per CPU", test_two_cpus) ||
 	    !CU_add_test(suite, "kernel changes reach the cache through fibwatch",
 			 test_kernel_changes)) {
 		CU_cleanup_registry();
