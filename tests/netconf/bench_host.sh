@@ -111,26 +111,22 @@ test_bench() {
 	tm=$(median $(jq -r '.tsnctl_us[]' <<<"$out"))
 	em=$(median $(jq -r '.edit_us[]' <<<"$out"))
 	cm=$(median $(jq -r '.commit_us[]' <<<"$out"))
-	local -a ed co ne sums=()
-	mapfile -t ed < <(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
-	mapfile -t co < <(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
-	for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
-		sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
-	done
+	local -a ED CO SUMS ne
+	nc_server_sums "$log" "$ROUNDS"
 	echo "DATA netconf_edit_commit_4x${ENTRIES}_us $nm (edit-config $em + commit $cm; runs: $(jq -r '.netconf_us | join(" ")' <<<"$out"))"
 	echo "DATA tsnctl_reload_4x${ENTRIES}_us $tm (runs: $(jq -r '.tsnctl_us | join(" ")' <<<"$out"))"
 	if [[ -n ${NC_BENCH_APPLY:-} ]]; then
 		echo "DATA tsnctl_apply_4x${ENTRIES}_us $(median $(jq -r '.apply_us[]' <<<"$out")) (runs: $(jq -r '.apply_us | join(" ")' <<<"$out"))"
 	fi
 	echo "DATA ratio_netconf_over_tsnctl $(awk -v a="$nm" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')"
-	if ((${#sums[@]})); then
+	if ((${#SUMS[@]})); then
 		local sm
-		sm=$(median "${sums[@]}")
-		echo "DATA netconf_server_4x${ENTRIES}_us $sm (edit ms: ${ed[*]}; commit ms: ${co[*]})"
+		sm=$(median "${SUMS[@]}")
+		echo "DATA netconf_server_4x${ENTRIES}_us $sm (edit ms: ${ED[*]}; commit ms: ${CO[*]})"
 		echo "DATA ratio_netconf_server_over_tsnctl $(awk -v a="$sm" -v b="$tm" 'BEGIN { printf "%.2f", a / b }')"
 		mapfile -t ne <<<"$(jq -r '.netconf_us[]' <<<"$out")"
 		local -a OWN OWN_E OTH OTH_E
-		nc_rounds_split sums ne
+		nc_rounds_split SUMS ne
 		if ((${#OWN[@]} && ${#OTH[@]})); then
 			local so sr
 			so=$(median "${OWN[@]}")
@@ -157,14 +153,9 @@ test_bench() {
 		echo "DATA lean_netconf_edit_commit_4x${ENTRIES}_us $ln (edit-config $(median $(jq -r '.edit_us[]' <<<"$out")) + commit $(median $(jq -r '.commit_us[]' <<<"$out")); runs: $(jq -r '.netconf_us | join(" ")' <<<"$out"))"
 		echo "DATA lean_tsnctl_reload_4x${ENTRIES}_us $lt (runs: $(jq -r '.tsnctl_us | join(" ")' <<<"$out"))"
 		echo "DATA lean_ratio_netconf_over_tsnctl $(awk -v a="$ln" -v b="$lt" 'BEGIN { printf "%.2f", a / b }')"
-		mapfile -t ed < <(sed -n 's/.*: edit-config handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
-		mapfile -t co < <(sed -n 's/.*: commit handled in \([0-9.]*\) ms/\1/p' "$log" | tail -n "$ROUNDS")
-		sums=()
-		for ((r = 0; r < ${#ed[@]} && r < ${#co[@]}; r++)); do
-			sums+=("$(awk -v a="${ed[r]}" -v b="${co[r]}" 'BEGIN { printf "%d", (a + b) * 1000 }')")
-		done
-		if ((${#sums[@]})); then
-			echo "DATA lean_ratio_netconf_server_over_tsnctl $(awk -v a="$(median "${sums[@]}")" -v b="$lt" 'BEGIN { printf "%.2f", a / b }') (server $(median "${sums[@]}") us)"
+		nc_server_sums "$log" "$ROUNDS"
+		if ((${#SUMS[@]})); then
+			echo "DATA lean_ratio_netconf_server_over_tsnctl $(awk -v a="$(median "${SUMS[@]}")" -v b="$lt" 'BEGIN { printf "%.2f", a / b }') (server $(median "${SUMS[@]}") us)"
 		fi
 		expect_exit 0 tsnctl_sw -j config show
 		want=$(((100 + (255 * 13 + $(jq -r .final <<<"$out") * 5) % 40 * 10)))us
