@@ -169,8 +169,11 @@ bool dataplane_kernel_has_tcx(void)
 
 bool dataplane_xdp_meta_ok(void)
 {
-	static int ok = -1;	/* probed once: the kernel does not change */
+	/* probed once: the kernel does not change.  Atomic: FRER's loader may ask
+	 * from its thread while the data plane loads (the answer is the same). */
+	static int cached = -1;
 	const char *env = getenv("TSND_XDP_META");
+	int ok = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
 	if (env && strcmp(env, "0") == 0)
 		return false;
@@ -192,6 +195,7 @@ bool dataplane_xdp_meta_ok(void)
 		ok = fd >= 0 || errno != EINVAL;
 		if (fd >= 0)
 			close(fd);
+		__atomic_store_n(&cached, ok, __ATOMIC_RELAXED);
 	}
 	return ok;
 }
