@@ -218,9 +218,7 @@ LAB_TOOLS += $(LATENCY_SHIM)
 LAB_TOOLS += $(BUILD)/tests/tools/shaper_probe	# test_schedules.sh: shaper_rate, launch_time_tx
 LAB_TOOLS += $(BUILD)/tests/nc_bench	# guest/bench.sh: the NETCONF bench's lean client
 # guest/tests/test_unit_bpf.sh: the data plane's CUnit binaries on 6.1
-LAB_TOOLS += $(addprefix $(BUILD)/tests/,test_bpf_bridge test_bpf_classifier test_bpf_fibcache \
-	test_bpf_forward test_bpf_policing test_dataplane_pin test_dataplane_tc test_frer \
-	test_frer_hook test_telemetry)
+LAB_TOOLS += $(addprefix $(BUILD)/tests/,$(shell sed 's/\#.*//' tests/kernel-lab/guest/unit_bpf.list))
 tests-build: $(LATENCY_SHIM)
 
 # Preloaded into a program built without sanitizers: never built with them.

@@ -39,8 +39,7 @@ TSN_BINS=("$KL_BUILD/tsnd" "$KL_BUILD/tsnctl" "$KL_BUILD/tests/tools/gate_probe"
 	"$KL_BUILD/tests/latency/isochron-shim.so")	# guest/latency.sh
 REPO_TREES=(lab configs tests/kernel-lab/guest)
 # the data plane's CUnit binaries: guest/tests/test_unit_bpf.sh
-for b in test_bpf_bridge test_bpf_classifier test_bpf_fibcache test_bpf_forward \
-	test_bpf_policing test_dataplane_pin test_dataplane_tc test_frer test_frer_hook test_telemetry; do
+for b in $(sed 's/#.*//' "$KL_REPO/tests/kernel-lab/guest/unit_bpf.list"); do
 	TSN_BINS+=("$KL_BUILD/tests/$b")
 done
 # tsncnc (issue 14): the planner and deployer for test_cnc_*.sh.  tsn-netconfd, its

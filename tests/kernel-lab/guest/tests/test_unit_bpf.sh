@@ -7,11 +7,8 @@
 # 6.1 allows everything these tests need.
 . /tsn/tests/kernel-lab/guest/lib.sh
 
-# test_bpf_frer is not among them: its recovery timing (a path cut and mended
-# within milliseconds) does not hold under emulation; test_frer_gates.sh runs
-# FRER through the qdiscs here instead.
-UNIT_BPF=(test_bpf_bridge test_bpf_classifier test_bpf_fibcache test_bpf_forward
-	test_bpf_policing test_dataplane_pin test_dataplane_tc test_frer test_frer_hook test_telemetry)
+# The list: guest/unit_bpf.list (also what the Makefile builds and the image holds).
+mapfile -t UNIT_BPF <<<"$(sed 's/#.*//; /^[[:space:]]*$/d' "$KL_GUEST/unit_bpf.list")"	# no <(...): the guest has no /dev/fd
 
 unit_bpf() {
 	local bin=$TSN/build/tests/$1 log=$KL_WORK/$1.log row ran passed failed
